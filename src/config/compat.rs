@@ -1,0 +1,1 @@
+//! Keys of the Python orchestrator this tool replaces.

@@ -1,0 +1,221 @@
+//! Validated configuration (`orchestration.yaml`, SPEC §2).
+//!
+//! `raw.rs` mirrors the YAML file with serde; `load` turns it, the `BATON_*` environment and the
+//! command-line overrides into a [`Config`] whose paths are absolute and whose values are valid.
+//! Precedence everywhere: flag > environment > YAML > default.
+
+mod compat;
+mod duration;
+mod load;
+mod raw;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::state::Actor;
+
+pub use duration::{format_duration, parse_duration};
+pub use load::{ConfigError, LoadOptions, Loaded, Overrides, load};
+
+/// The configuration file's name, searched upward from the working directory.
+pub const CONFIG_FILE_NAME: &str = "orchestration.yaml";
+
+/// How the router prompt's answer combines with the deterministic rule (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RouterMode {
+    /// Validate the deterministic choice first; a valid router answer replaces it.
+    #[default]
+    Default,
+    /// Use the router answer when a router is configured, else the deterministic choice.
+    First,
+    /// Require a router answer; without a configured router the turn fails.
+    Only,
+}
+
+impl RouterMode {
+    /// The canonical name (`router_default`, `router_first`, `router_only`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouterMode::Default => "router_default",
+            RouterMode::First => "router_first",
+            RouterMode::Only => "router_only",
+        }
+    }
+}
+
+impl FromStr for RouterMode {
+    type Err = String;
+
+    /// Accepts `router_default|router_first|router_only`, the aliases `default|first|only`, and
+    /// `-` in place of `_`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm = s.trim().to_ascii_lowercase().replace('-', "_");
+        match norm.strip_prefix("router_").unwrap_or(&norm) {
+            "default" => Ok(RouterMode::Default),
+            "first" => Ok(RouterMode::First),
+            "only" => Ok(RouterMode::Only),
+            _ => Err(format!(
+                "unknown router mode `{s}` (expected router_default, router_first or router_only)"
+            )),
+        }
+    }
+}
+
+/// The three prompts of the deterministic rule (file names relative to `prompts_dir`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompts {
+    /// galph's prompt. Default: `supervisor.md`.
+    pub supervisor: String,
+    /// ralph's prompt. Default: `main.md`.
+    pub main: String,
+    /// The review prompt run on the review cadence. Default: `reviewer.md`.
+    pub reviewer: String,
+}
+
+/// Router override settings (`router.*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouterConfig {
+    /// Run the router prompt on galph turns. Default: false.
+    pub enabled: bool,
+    /// The router prompt file; `None` when set to null or empty (no router configured).
+    pub prompt: Option<String>,
+    /// Default: [`RouterMode::Default`].
+    pub mode: RouterMode,
+    /// Prompts the router may choose. Default: galph's prompts (supervisor, reviewer).
+    pub allowlist: Vec<String>,
+}
+
+/// Agent selection and limits (`agent.*` plus the dispatch flags of SPEC §5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// Agent for every turn unless mapped (`--agent` flag > `BATON_AGENT_DEFAULT` > YAML >
+    /// `claude`).
+    pub default: String,
+    /// `agent.roles` from the file: actor → agent name.
+    pub roles: BTreeMap<Actor, String>,
+    /// `agent.prompts` from the file: prompt file → agent name.
+    pub prompts: BTreeMap<String, String>,
+    /// `--agent-role R=A` flags (win over the file's maps).
+    pub flag_roles: BTreeMap<Actor, String>,
+    /// `--agent-prompt P=A` flags (win over everything).
+    pub flag_prompts: BTreeMap<String, String>,
+    /// `agent.commands`: agent name → argv; defines a custom agent or overrides a preset.
+    pub commands: BTreeMap<String, Vec<String>>,
+    /// Wall-clock limit per turn; `None` = no limit.
+    pub timeout: Option<Duration>,
+    /// Silence after which a "still running" line is printed; `None` = off. Default: 10 s.
+    pub heartbeat: Option<Duration>,
+}
+
+/// Role-mode git settings (`git.*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitConfig {
+    /// Remote name. Default: `origin`.
+    pub remote: String,
+    /// Branch; `None` = the current branch.
+    pub branch: Option<String>,
+    /// How often a waiting daemon checks the remote. Default: 1 s.
+    pub poll_interval: Duration,
+    /// Give up waiting for the other actor after this long; `None` = wait forever.
+    pub max_wait: Option<Duration>,
+    /// How long a running turn's lease is advertised. Default: 10 min.
+    pub lease: Duration,
+}
+
+/// What is committed after a turn (`autocommit.*`, SPEC §8). Sizes are bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutocommitConfig {
+    /// Commit reports at all. Default: true.
+    pub reports: bool,
+    /// Report extensions, with the dot (`.md`, `.txt`, …).
+    pub report_extensions: Vec<String>,
+    /// Optional globs a report path must also match; empty = any path.
+    pub report_globs: Vec<String>,
+    /// Per-file cap for reports. Default: 5 MiB.
+    pub report_max_file_bytes: u64,
+    /// Total cap for reports per turn. Default: 20 MiB.
+    pub report_max_total_bytes: u64,
+    /// Commit modified tracked outputs. Default: true.
+    pub tracked_outputs: bool,
+    /// Globs for tracked outputs. Default: `tests/fixtures/**`.
+    pub tracked_output_globs: Vec<String>,
+    /// Extensions for tracked outputs. Default: `.npy .npz .json .pkl`.
+    pub tracked_output_extensions: Vec<String>,
+    /// Per-file cap for tracked outputs. Default: 32 MiB.
+    pub tracked_max_file_bytes: u64,
+    /// Total cap for tracked outputs. Default: 100 MiB.
+    pub tracked_max_total_bytes: u64,
+    /// Commit whitelisted doc/meta paths. Default: true.
+    pub doc_meta: bool,
+    /// Doc/meta whitelist globs (`input.md`, `plans/**/*.md`, …).
+    pub doc_whitelist: Vec<String>,
+    /// Per-file cap for doc/meta paths. Default: 1 MiB.
+    pub doc_max_file_bytes: u64,
+    /// Path prefixes never committed (`logs/`, `tmp/`).
+    pub never: Vec<String>,
+    /// Commit whatever is still dirty after the three steps. Default: false.
+    pub everything: bool,
+    /// Role mode: let galph's turn pass with dirty paths outside the rules. Default: false.
+    pub tolerate_dirty: bool,
+}
+
+/// Paths and names the Python tool configured that agents may read (`input_file`, …).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CompatPaths {
+    /// `input_file` (default `input.md`).
+    pub input_file: Option<String>,
+    /// `findings_file`.
+    pub findings_file: Option<String>,
+}
+
+/// The validated configuration. All paths are absolute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// The workspace root: the directory holding `orchestration.yaml` (or the working directory
+    /// when there is none). Agents run here.
+    pub root: PathBuf,
+    /// The configuration file that was read, if any.
+    pub file: Option<PathBuf>,
+    /// Where prompt files live.
+    pub prompts_dir: PathBuf,
+    /// The shared state file.
+    pub state_file: PathBuf,
+    /// The turn journal.
+    pub journal_file: PathBuf,
+    /// Per-turn logs.
+    pub logs_dir: PathBuf,
+    /// Scratch directory (`tmp_dir`), never auto-committed.
+    pub tmp_dir: PathBuf,
+    /// The actors' prompts.
+    pub prompts: Prompts,
+    /// Review cadence in iterations; 0 = never.
+    pub review_every_n: u64,
+    /// Router override settings.
+    pub router: RouterConfig,
+    /// Agent settings.
+    pub agent: AgentConfig,
+    /// Role-mode git settings.
+    pub git: GitConfig,
+    /// Auto-commit rules.
+    pub autocommit: AutocommitConfig,
+    /// Compatibility paths of the Python tool.
+    pub compat: CompatPaths,
+}
+
+impl Config {
+    /// The absolute path of prompt file `name` (relative to `prompts_dir`).
+    #[must_use]
+    pub fn prompt_path(&self, name: &str) -> PathBuf {
+        self.prompts_dir.join(name)
+    }
+
+    /// `path` relative to the workspace root, with `/` separators, when it lies inside it.
+    #[must_use]
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+}

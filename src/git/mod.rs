@@ -1,0 +1,7 @@
+//! Git: local repository work with git2 (status, diff, commit, refs) and auto-commit (SPEC §8).
+
+mod autocommit;
+mod repo;
+
+pub use autocommit::{AutocommitPlan, CommitGroup, GroupKind, apply_plan, plan_autocommit};
+pub use repo::{DiffStats, DirtyPath, GitError, Repo};

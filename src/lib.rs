@@ -1,0 +1,27 @@
+//! Baton: a git-native, file-based handoff orchestrator for autonomous coding-agent CLIs.
+//!
+//! Two actors — galph (supervisor) and ralph (engineer) — take turns on one repository. A shared
+//! runner ([`turn`]) loads `sync/state.json`, asks the [`router`] which prompt runs next, runs
+//! the agent ([`executor`]) and stamps the result into the state, the [`journal`] and the logs.
+//! The contract is `SPEC.md`; this crate is one library plus a thin binary.
+
+pub mod agent;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod executor;
+pub mod fsutil;
+pub mod git;
+pub mod journal;
+pub mod modes;
+pub mod router;
+pub mod state;
+pub mod turn;
+
+use std::process::ExitCode;
+
+/// Runs one command line to its end and returns the process exit code (SPEC §10).
+#[must_use]
+pub fn run(cli: cli::Cli) -> ExitCode {
+    error::report(cli::dispatch(cli))
+}

@@ -1,0 +1,10 @@
+//! The `baton` binary: parses the command line and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = baton::cli::Cli::parse();
+    baton::run(cli)
+}

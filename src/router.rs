@@ -1,0 +1,1 @@
+//! Pure routing: which prompt runs next (SPEC §4).

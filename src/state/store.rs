@@ -1,0 +1,102 @@
+//! Strict loading and atomic saving of `sync/state.json`.
+
+use std::path::{Path, PathBuf};
+
+use crate::state::State;
+
+/// The Python tool's older formats, converted on the next write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LegacyFormat {
+    /// The later Python format with `step_index` / `expected_step`.
+    StepIndex,
+}
+
+/// A state read from disk.
+#[derive(Clone, Debug)]
+pub struct LoadedState {
+    /// The state.
+    pub state: State,
+    /// Set when the file was in a legacy format (a notice is printed; converted on save).
+    pub legacy: Option<LegacyFormat>,
+}
+
+/// Why the state file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Reading failed.
+    #[error("read state file `{}`", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The io error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Invalid JSON, a wrong type or an unknown value (exit 2). The file is left untouched.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong (names the field where serde does).
+        message: String,
+    },
+    /// Writing failed.
+    #[error("write state file `{}`", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The io error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The state file at one path.
+#[derive(Clone, Debug)]
+pub struct StateStore {
+    path: PathBuf,
+}
+
+impl StateStore {
+    /// A store for the state file at `path` (absolute).
+    #[must_use]
+    pub fn new(path: PathBuf) -> Self {
+        StateStore { path }
+    }
+
+    /// The state file's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the state strictly; `Ok(None)` when the file does not exist.
+    ///
+    /// # Errors
+    /// [`StateError::Read`] for io errors, [`StateError::Invalid`] for bad content.
+    pub fn load(&self) -> Result<Option<LoadedState>, StateError> {
+        todo!("state helper")
+    }
+
+    /// Increments `state.generation`, sets nothing else, and writes the file atomically
+    /// (temp file in the same directory, fsync, rename; 2-space indent, trailing newline).
+    /// Creates the parent directory when missing.
+    ///
+    /// # Errors
+    /// [`StateError::Write`].
+    pub fn save(&self, state: &mut State) -> Result<(), StateError> {
+        let _ = state;
+        todo!("state helper")
+    }
+}
+
+/// Serializes `state` as written to disk (2-space indent, field order of SPEC §3, newline).
+#[must_use]
+pub fn to_bytes(state: &State) -> Vec<u8> {
+    let _ = state;
+    todo!("state helper")
+}
