@@ -1,17 +1,119 @@
-//! The command line (SPEC §10).
+//! The command line (SPEC §10): one file per subcommand, each with its `XxxArgs` and `cmd_xxx`,
+//! and this module's single dispatch.
 
-use clap::Parser;
+mod args;
+mod check;
+mod demo;
+mod init;
+mod logs;
+mod route;
+mod run;
+mod status;
 
-/// Git-native handoff orchestrator for coding-agent CLIs.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use args::RunArgs;
+
+use crate::config::{self, Loaded, Overrides};
+
+/// Git-native handoff orchestrator for coding-agent CLIs: galph plans, ralph works, turn by turn.
 #[derive(Debug, Parser)]
-#[command(name = "baton", version)]
-pub struct Cli {}
+#[command(name = "baton", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Use this configuration file instead of searching upward for `orchestration.yaml`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More diagnostics (repeatable).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Do not echo agent output to the console (it still goes to the turn log).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run turns: combined mode by default (galph then ralph, N iterations).
+    Run(RunArgs),
+    /// galph's turns only (= `run --mode role --role galph`).
+    Supervisor(RunArgs),
+    /// ralph's turns only (= `run --mode role --role ralph`): the classic single-agent loop.
+    Loop(RunArgs),
+    /// Show whose turn it is, the lease, and the last turns.
+    Status(status::StatusArgs),
+    /// Print the next decisions of the deterministic router, without running anything.
+    Route(route::RouteArgs),
+    /// Validate config, prompts, state and agents; exit 0 or 2.
+    Check,
+    /// Show or follow turn logs.
+    Logs(logs::LogsArgs),
+    /// Write a commented orchestration.yaml, prompts and an initial state.
+    Init(init::InitArgs),
+    /// Run a self-contained offline demonstration in a temporary workspace.
+    Demo(demo::DemoArgs),
+}
 
 /// Runs the parsed command line.
 ///
 /// # Errors
 /// Any command's error; [`crate::error::exit_code`] maps it to the exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
-    let _ = cli;
-    Ok(())
+    init_tracing(cli.global.verbose);
+    let g = &cli.global;
+    match &cli.command {
+        Command::Run(a) => run::cmd_run(g, a, None),
+        Command::Supervisor(a) => run::cmd_run(g, a, Some(crate::state::Actor::Galph)),
+        Command::Loop(a) => run::cmd_run(g, a, Some(crate::state::Actor::Ralph)),
+        Command::Status(a) => status::cmd_status(g, a),
+        Command::Route(a) => route::cmd_route(g, a),
+        Command::Check => check::cmd_check(g),
+        Command::Logs(a) => logs::cmd_logs(g, a),
+        Command::Init(a) => init::cmd_init(a),
+        Command::Demo(a) => demo::cmd_demo(a),
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG_LEVEL")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Loads the configuration from the working directory, the `BATON_*` environment and
+/// `overrides`, printing its warnings to stderr.
+///
+/// # Errors
+/// [`crate::config::ConfigError`] (exit 2), or the working directory cannot be read.
+pub fn load_config(global: &GlobalArgs, overrides: Overrides) -> anyhow::Result<Loaded> {
+    let env = std::env::vars().filter(|(k, _)| k.starts_with("BATON_")).collect();
+    let opts = config::LoadOptions {
+        cwd: std::env::current_dir()?,
+        config_file: global.config.clone(),
+        env,
+        overrides,
+    };
+    let loaded = config::load(&opts)?;
+    for warning in &loaded.warnings {
+        eprintln!("baton: warning: {warning}");
+    }
+    Ok(loaded)
 }

@@ -1,1 +1,79 @@
-//! Run modes.
+//! Run modes (SPEC §6): combined (both actors in one process), and single-actor runs
+//! (supervisor-only, loop-only). Role mode through a git remote builds on the same runner.
+
+mod combined;
+mod solo;
+
+pub use combined::run_combined;
+pub use solo::run_solo;
+
+use crate::error::Exit;
+use crate::executor::received_signal;
+use crate::journal::JournalEntry;
+use crate::state::State;
+use crate::turn::{Runner, TurnHooks, stamp_subject};
+
+/// What stopped a run early at a turn boundary.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The `exit` flag in the state, with its reason.
+    Flag(String),
+}
+
+/// Checks the turn boundary: a received signal ends the run (exit 128 + N); the state's stop
+/// flag ends it cleanly.
+///
+/// # Errors
+/// [`Exit::Interrupted`], or a state error.
+pub fn at_boundary(runner: &Runner) -> anyhow::Result<Option<Stop>> {
+    if let Some(sig) = received_signal() {
+        return Err(Exit::Interrupted(sig).into());
+    }
+    let state = runner.load_state()?;
+    Ok(state.stop_requested().map(Stop::Flag))
+}
+
+/// Prints the stop reason (exit 0 follows).
+pub fn announce_stop(stop: &Stop) {
+    match stop {
+        Stop::Flag(reason) => println!("[baton] stop flag set in the state: {reason}"),
+    }
+}
+
+/// Combined and single-actor hooks: after each stamp, commit the state file and the journal
+/// locally with the `[SYNC …]` subject (SPEC §7), when git is in use.
+#[derive(Debug, Default)]
+pub struct LocalStamp;
+
+impl TurnHooks for LocalStamp {
+    fn claimed(&mut self, _: &Runner, _: &State) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn stamped(
+        &mut self,
+        runner: &Runner,
+        state: &State,
+        entry: &JournalEntry,
+    ) -> anyhow::Result<()> {
+        let Some(repo) = runner.repo.as_ref().filter(|_| runner.options.autocommit) else {
+            return Ok(());
+        };
+        let config = &runner.config;
+        let paths: Vec<String> = [&config.state_file, &config.journal_file]
+            .iter()
+            .filter_map(|p| config.relative(p))
+            .collect();
+        let subject = stamp_subject(state, entry.actor);
+        if runner.options.commit_dry_run {
+            println!("[stamp] would commit: {subject}");
+            for path in &paths {
+                println!(" - {path}");
+            }
+            return Ok(());
+        }
+        let sha = repo.commit_paths(&paths, &subject)?;
+        println!("[stamp] {sha} {subject}");
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! `baton logs [--follow] [--actor A] [--iteration N] [--list]`: show or follow turn logs.
+
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+
+use crate::cli::{GlobalArgs, load_config};
+use crate::config::Overrides;
+use crate::state::Actor;
+
+/// How often `--follow` looks for new output.
+const FOLLOW_POLL: Duration = Duration::from_millis(250);
+
+/// Flags of `baton logs`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogsArgs {
+    /// Keep printing new output, switching to newer turn logs as they appear (Ctrl-C ends).
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Only this actor's logs.
+    #[arg(long, value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    pub actor: Option<Actor>,
+    /// Only this iteration's logs.
+    #[arg(long, value_name = "N")]
+    pub iteration: Option<u64>,
+    /// Print the matching paths instead of their contents.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Turn logs under `dir`, oldest first, filtered by actor directory and iteration prefix.
+fn find_logs(dir: &Path, args: &LogsArgs) -> Vec<PathBuf> {
+    let mut found: Vec<(SystemTime, PathBuf)> = Vec::new();
+    let branches = std::fs::read_dir(dir).into_iter().flatten().flatten();
+    for actor_dir in branches.flat_map(|b| std::fs::read_dir(b.path()).into_iter().flatten().flatten()) {
+        let actor_name = actor_dir.file_name().to_string_lossy().into_owned();
+        if args.actor.is_some_and(|a| a.as_str() != actor_name) {
+            continue;
+        }
+        for log in std::fs::read_dir(actor_dir.path()).into_iter().flatten().flatten() {
+            let name = log.file_name().to_string_lossy().into_owned();
+            let wanted = args.iteration.is_none_or(|n| name.starts_with(&format!("iter-{n:05}_")));
+            if wanted && name.ends_with(".log") {
+                let mtime = log.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
+                found.push((mtime, log.path()));
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Shows or follows turn logs.
+///
+/// # Errors
+/// Config errors, or a log that cannot be read.
+pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    let logs = find_logs(&config.logs_dir, args);
+    if args.list {
+        logs.iter().for_each(|p| println!("{}", p.display()));
+        return Ok(());
+    }
+    if args.follow {
+        return follow(&config.logs_dir, args, logs.last().cloned());
+    }
+    let filtered = args.actor.is_some() || args.iteration.is_some();
+    let shown: &[PathBuf] = if filtered { &logs } else { logs.last().map(std::slice::from_ref).unwrap_or(&[]) };
+    if shown.is_empty() {
+        eprintln!("no turn logs under {}", config.logs_dir.display());
+    }
+    let mut out = std::io::stdout().lock();
+    for path in shown {
+        writeln!(out, "==> {} <==", path.display())?;
+        let mut file = File::open(path).with_context(|| format!("open log `{}`", path.display()))?;
+        std::io::copy(&mut file, &mut out)?;
+    }
+    Ok(())
+}
+
+/// Prints `current` from the start, then new bytes as they come; moves on to newer logs.
+fn follow(dir: &Path, args: &LogsArgs, mut current: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut offset = 0u64;
+    let mut buf = Vec::new();
+    let mut out = std::io::stdout();
+    loop {
+        if let Some(path) = &current {
+            if let Ok(mut file) = File::open(path) {
+                file.seek(SeekFrom::Start(offset))?;
+                buf.clear();
+                offset += file.read_to_end(&mut buf)? as u64;
+                out.write_all(&buf)?;
+                out.flush()?;
+            }
+        }
+        std::thread::sleep(FOLLOW_POLL);
+        let newest = find_logs(dir, args).pop();
+        if newest.is_some() && newest != current {
+            if let Some(path) = &newest {
+                writeln!(out, "==> {} <==", path.display())?;
+            }
+            current = newest;
+            offset = 0;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! `baton route [--next N]`: the deterministic router's next decisions, nothing run.
+
+use std::time::SystemTime;
+
+use crate::cli::{GlobalArgs, load_config};
+use crate::config::Overrides;
+use crate::router;
+use crate::state::{Handoff, StateStore};
+
+/// Flags of `baton route`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RouteArgs {
+    /// How many decisions to print.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub next: u64,
+}
+
+/// Prints the next `--next` decisions from the current state, assuming every turn succeeds.
+///
+/// # Errors
+/// Config or state errors (exit 2).
+pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    let mut state = StateStore::new(config.state_file.clone())
+        .load()?
+        .map(|l| l.state)
+        .unwrap_or_default();
+    for _ in 0..args.next {
+        let actor = state.expected_actor;
+        let decision = router::deterministic(&state, &config, actor);
+        println!("{}", decision.log_line(state.iteration, actor));
+        state.finish_ok(actor, &decision.prompt, None, Handoff::ToPeer, SystemTime::now());
+    }
+    Ok(())
+}

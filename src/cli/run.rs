@@ -1,0 +1,103 @@
+//! `baton run`, `baton supervisor`, `baton loop`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::cli::args::{ModeArg, RunArgs};
+use crate::cli::{GlobalArgs, check, load_config};
+use crate::config::Config;
+use crate::error::Exit;
+use crate::executor;
+use crate::fsutil::LockFile;
+use crate::git::Repo;
+use crate::modes;
+use crate::state::{Actor, Handoff};
+use crate::turn::{RunOptions, Runner};
+
+/// Default number of iterations (combined) or turns (single-actor).
+pub(crate) const DEFAULT_ITERATIONS: u64 = 20;
+
+/// What a run command line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Combined,
+    Solo(Actor),
+    RoleSync(Actor),
+}
+
+fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan, Exit> {
+    let mode = if forced_role.is_some() { Some(ModeArg::Role) } else { args.mode };
+    let role = forced_role.or(args.role);
+    match (mode, role) {
+        (Some(ModeArg::Role), None) => Err(Exit::Usage("--mode role needs --role galph|ralph".into())),
+        (Some(ModeArg::Role), Some(actor)) if args.sync_via_git => Ok(Plan::RoleSync(actor)),
+        (Some(ModeArg::Role), Some(actor)) => Ok(Plan::Solo(actor)),
+        (_, _) if args.sync_via_git => {
+            Err(Exit::Usage("--sync-via-git needs role mode (--mode role --role R)".into()))
+        }
+        (_, Some(_)) => Err(Exit::Usage("--role needs --mode role".into())),
+        (_, None) => Ok(Plan::Combined),
+    }
+}
+
+/// Runs turns as the command line asks.
+///
+/// # Errors
+/// Usage and config errors (exit 2) before anything runs; a failed turn's exit afterwards.
+pub(crate) fn cmd_run(
+    global: &GlobalArgs,
+    args: &RunArgs,
+    forced_role: Option<Actor>,
+) -> anyhow::Result<()> {
+    let plan = plan(args, forced_role)?;
+    executor::install_handlers().context("install signal handlers")?;
+    let config = load_config(global, args.overrides())?.config;
+    let actors: &[Actor] = match plan {
+        Plan::Combined => &Actor::ALL,
+        Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],
+        Plan::Solo(Actor::Ralph) | Plan::RoleSync(Actor::Ralph) => &[Actor::Ralph],
+    };
+    check::check_agents(&config, actors)?;
+    let discovered = discover_repo(&config)?;
+    let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))
+        .map_err(|e| Exit::TurnFailed(format!("{e}")))?;
+    let repo = discovered.filter(|_| !args.no_git);
+    let options = RunOptions {
+        handoff: if matches!(plan, Plan::Solo(_)) { Handoff::Stay } else { Handoff::ToPeer },
+        autocommit: repo.is_some(),
+        commit_dry_run: args.commit_dry_run,
+        echo: !global.quiet,
+        guard_dirty: matches!(plan, Plan::RoleSync(_)),
+    };
+    let runner = Runner::new(config, repo, options);
+    let count = args.iterations.unwrap_or(DEFAULT_ITERATIONS);
+    match plan {
+        Plan::Combined => modes::run_combined(&runner, count),
+        Plan::Solo(actor) => modes::run_solo(&runner, actor, count),
+        Plan::RoleSync(_) => Err(Exit::Usage(
+            "role mode through a git remote (--sync-via-git) is not available in this build".into(),
+        )
+        .into()),
+    }
+}
+
+/// The repository holding the workspace, if any.
+fn discover_repo(config: &Config) -> anyhow::Result<Option<Repo>> {
+    let repo = Repo::discover(&config.root)?;
+    if repo.is_none() {
+        eprintln!(
+            "[baton] notice: {} is not in a git repository; running without auto-commit",
+            config.root.display()
+        );
+    }
+    Ok(repo)
+}
+
+/// One runner per workspace: the lock lives in `.git/` (never committed), else in `logs_dir`.
+pub(crate) fn lock_path(config: &Config, repo: Option<&Repo>) -> PathBuf {
+    match repo {
+        Some(repo) => repo.git_dir().join("baton.lock"),
+        None => config.logs_dir.join(".baton.lock"),
+    }
+}

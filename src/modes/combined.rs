@@ -1,0 +1,34 @@
+//! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
+
+use crate::modes::{LocalStamp, announce_stop, at_boundary};
+use crate::state::Actor;
+use crate::turn::Runner;
+
+/// Runs `iterations` iterations (counted as ralph turns), starting with whichever actor the state
+/// expects. The first failed turn stops the run.
+///
+/// # Errors
+/// The failed turn's [`crate::error::Exit`], or a state, git or io error.
+pub fn run_combined(runner: &Runner, iterations: u64) -> anyhow::Result<()> {
+    let mut hooks = LocalStamp;
+    let mut done = 0;
+    while done < iterations {
+        if let Some(stop) = at_boundary(runner)? {
+            announce_stop(&stop);
+            return Ok(());
+        }
+        let actor = runner.load_state()?.expected_actor;
+        let report = runner.run_turn(actor, &mut hooks)?;
+        if actor == Actor::Ralph {
+            done += 1;
+        }
+        if done == iterations {
+            let state = &report.state;
+            println!(
+                "[baton] {done} iteration(s) done; state {} at iteration {}, next {}",
+                state.status, state.iteration, state.expected_actor
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! Single-actor runs: `baton supervisor` / `baton loop` without `--sync-via-git`. That actor's
+//! turns back to back, N times; every turn advances the iteration.
+
+use crate::modes::{LocalStamp, announce_stop, at_boundary};
+use crate::state::Actor;
+use crate::turn::Runner;
+
+/// Runs `turns` turns of `actor`. The runner's options must use `Handoff::Stay`.
+///
+/// # Errors
+/// The failed turn's [`crate::error::Exit`], or a state, git or io error.
+pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> anyhow::Result<()> {
+    let mut hooks = LocalStamp;
+    for n in 1..=turns {
+        if let Some(stop) = at_boundary(runner)? {
+            announce_stop(&stop);
+            return Ok(());
+        }
+        let report = runner.run_turn(actor, &mut hooks)?;
+        if n == turns {
+            println!(
+                "[baton] {turns} {actor} turn(s) done; state {} at iteration {}",
+                report.state.status, report.state.iteration
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! The end of a turn: auto-commit, the stamp in the state, the journal line.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::Context as _;
+
+use crate::error::Exit;
+use crate::git::{self, DiffStats};
+use crate::journal::{JournalEntry, Outcome};
+use crate::router::Decision;
+use crate::state::{self, Actor, State, Status, format_utc};
+use crate::turn::launch::{Launched, failed};
+use crate::turn::{Failure, Runner};
+
+/// The facts of a running turn fixed at its claim.
+#[derive(Clone, Debug)]
+pub(crate) struct Turn {
+    pub(crate) actor: Actor,
+    pub(crate) iteration: u64,
+    pub(crate) started: SystemTime,
+    pub(crate) head_before: Option<String>,
+}
+
+/// A turn whose agent succeeded and whose auto-commit ran.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    agent: String,
+    log: PathBuf,
+    dirty_left: Vec<String>,
+}
+
+/// Auto-commits after a successful agent run, and applies galph's dirty-tree guard.
+pub(crate) fn after_agent(
+    runner: &Runner,
+    turn: &Turn,
+    launched: Launched,
+) -> Result<Finished, Box<Failure>> {
+    let Launched { decision, agent, log } = launched;
+    let fail = |text: String| {
+        Box::new(Failure { agent: agent.name.clone(), log: Some(log.clone()), ..failed(decision.clone(), text) })
+    };
+    let dirty_left = match (&runner.repo, runner.options.autocommit) {
+        (Some(repo), true) => autocommit(runner, repo, turn, &decision.prompt)
+            .map_err(|e| fail(format!("auto-commit: {e:#}")))?,
+        _ => Vec::new(),
+    };
+    if !dirty_left.is_empty() {
+        eprintln!("[autocommit] warning: left dirty: {}", dirty_left.join(", "));
+        let guard = runner.options.guard_dirty && turn.actor == Actor::Galph;
+        if guard && !runner.config.autocommit.tolerate_dirty {
+            return Err(fail(format!(
+                "dirty paths outside the auto-commit rules after galph's turn: {}",
+                dirty_left.join(", ")
+            )));
+        }
+    }
+    Ok(Finished { agent: agent.name, log, dirty_left })
+}
+
+fn autocommit(
+    runner: &Runner,
+    repo: &git::Repo,
+    turn: &Turn,
+    prompt: &str,
+) -> anyhow::Result<Vec<String>> {
+    let config = &runner.config;
+    let exclude: Vec<String> = [&config.state_file, &config.journal_file]
+        .iter()
+        .filter_map(|p| config.relative(p))
+        .collect();
+    let plan = git::plan_autocommit(&repo.dirty_paths()?, &config.autocommit, &exclude);
+    for warning in &plan.warnings {
+        eprintln!("[autocommit] warning: {warning}");
+    }
+    let dry_run = runner.options.commit_dry_run;
+    for subject in git::apply_plan(repo, &plan, turn.actor, prompt, turn.iteration, dry_run)? {
+        if !dry_run {
+            println!("[autocommit] {subject}");
+        }
+    }
+    Ok(plan.dirty_left)
+}
+
+/// Stamps the turn into the state (reloaded, so a stop flag an agent set is kept), writes the
+/// journal line, and returns the failure's exit for a failed turn.
+pub(crate) fn stamp(
+    runner: &Runner,
+    turn: &Turn,
+    decision: &Decision,
+    result: Result<Finished, Box<Failure>>,
+) -> anyhow::Result<(JournalEntry, State, Option<Exit>)> {
+    let mut state = runner.load_state().context("reload the state before the stamp")?;
+    let head_after = runner.head()?;
+    let now = SystemTime::now();
+    let (outcome, exit_code, agent, log, dirty_left, exit) = match result {
+        Ok(done) => {
+            let handoff = runner.options.handoff;
+            state.finish_ok(turn.actor, &decision.prompt, head_after.clone(), handoff, now);
+            (Outcome::Ok, Some(0), done.agent, Some(done.log), done.dirty_left, None)
+        }
+        Err(failure) => {
+            state.finish_failed(turn.actor, &failure.text, head_after.clone(), now);
+            let Failure { outcome, exit_code, agent, log, exit, .. } = *failure;
+            (outcome, exit_code, agent, log, Vec::new(), Some(exit))
+        }
+    };
+    runner.store.save(&mut state).context("save the stamp")?;
+    let stats = diff_stats(runner, turn.head_before.as_deref(), head_after.as_deref());
+    let entry = JournalEntry {
+        iteration: turn.iteration,
+        actor: turn.actor,
+        prompt: decision.prompt.clone(),
+        source: decision.source.as_str().to_owned(),
+        reason: decision.reason.clone(),
+        agent,
+        started_at: format_utc(turn.started),
+        ended_at: format_utc(now),
+        duration_ms: duration_ms(turn.started, now),
+        outcome,
+        exit_code,
+        head_before: turn.head_before.clone(),
+        head_after,
+        files_changed: stats.files_changed,
+        insertions: stats.insertions,
+        deletions: stats.deletions,
+        log: log.map(|l| relative(runner, &l)).unwrap_or_default(),
+        host: state::hostname(),
+        generation: state.generation,
+        dirty_left,
+    };
+    runner.journal.append(&entry)?;
+    print_summary(&entry, &state);
+    Ok((entry, state, exit))
+}
+
+fn diff_stats(runner: &Runner, before: Option<&str>, after: Option<&str>) -> DiffStats {
+    let Some(repo) = &runner.repo else { return DiffStats::default() };
+    if before == after {
+        return DiffStats::default();
+    }
+    repo.diff_stats(before, after).unwrap_or_default()
+}
+
+fn duration_ms(start: SystemTime, end: SystemTime) -> u64 {
+    let ms = end.duration_since(start).unwrap_or_default().as_millis();
+    u64::try_from(ms).unwrap_or(u64::MAX)
+}
+
+fn relative(runner: &Runner, path: &Path) -> String {
+    runner.config.relative(path).unwrap_or_else(|| path.to_string_lossy().into_owned())
+}
+
+fn print_summary(entry: &JournalEntry, state: &State) {
+    let secs = Duration::from_millis(entry.duration_ms).as_secs_f64();
+    let head = entry.head_after.as_deref().unwrap_or("-");
+    let outcome = serde_json::to_value(entry.outcome)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    println!(
+        "[turn] {} {} {outcome} in {secs:.1}s; head {head}; state {} (iteration {}, next {})",
+        entry.actor, entry.prompt, state.status, state.iteration, state.expected_actor
+    );
+}
+
+use std::time::Duration;
+
+/// The stamp commit subject for the state after a stamp (SPEC §7):
+/// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>` or
+/// `[SYNC i=<it>] actor=<a> status=fail <a>_commit=<sha>`.
+#[must_use]
+pub fn stamp_subject(state: &State, actor: Actor) -> String {
+    let commit = match actor {
+        Actor::Galph => state.galph_commit.as_deref(),
+        Actor::Ralph => state.ralph_commit.as_deref(),
+    }
+    .unwrap_or("none");
+    let it = state.iteration;
+    if state.status == Status::Failed {
+        format!("[SYNC i={it}] actor={actor} status=fail {actor}_commit={commit}")
+    } else {
+        let next = state.expected_actor;
+        format!("[SYNC i={it}] actor={actor} → next={next} status=ok {actor}_commit={commit}")
+    }
+}
