@@ -5,7 +5,7 @@ mod store;
 mod transitions;
 
 pub use model::{Actor, Claim, Handoff, State, Status};
-pub use store::{LegacyFormat, LoadedState, StateError, StateStore};
+pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;
 
 /// `host:pid` of this process (the lease owner).

@@ -1,0 +1,115 @@
+//! `baton demo`: a self-contained, offline demonstration. It makes a temporary git workspace
+//! with Baton's real prompts, a scripted agent that really edits and commits files, runs a few
+//! combined iterations, and prints the turns, the commits and the final state.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::cli::init::init_workspace;
+use crate::config::{self, LoadOptions};
+use crate::executor;
+use crate::fsutil::write_atomic;
+use crate::git::Repo;
+use crate::journal::Journal;
+use crate::modes;
+use crate::state::{Handoff, StateStore};
+use crate::turn::{RunOptions, Runner};
+
+/// The scripted agent (POSIX sh), run as `sh ./demo-agent.sh`.
+const DEMO_AGENT: &str = include_str!("demo_agent.sh");
+
+/// The demo's configuration: Baton's defaults, review every 2 iterations, the scripted agent.
+const DEMO_CONFIG: &str = "\
+# Baton demo workspace: every turn runs the scripted agent in demo-agent.sh.
+review_every_n: 2
+agent:
+  default: demo
+  commands:
+    demo: [sh, ./demo-agent.sh]
+  heartbeat: 10s
+";
+
+/// Flags of `baton demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Iterations to run.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub iterations: u64,
+    /// Keep the temporary workspace and print its path.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// Runs the demonstration.
+///
+/// # Errors
+/// Any failure of the demo's own turns or files.
+pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
+    executor::install_handlers().context("install signal handlers")?;
+    let tmp = tempfile::Builder::new().prefix("baton-demo-").tempdir()?;
+    let root = tmp.path();
+    println!("== Baton demo: a temporary workspace in {}", root.display());
+    let repo = prepare(root)?;
+    let loaded = config::load(&LoadOptions { cwd: root.to_path_buf(), ..LoadOptions::default() })?;
+    let options = RunOptions {
+        handoff: Handoff::ToPeer,
+        autocommit: true,
+        commit_dry_run: false,
+        echo: true,
+        guard_dirty: false,
+    };
+    let runner = Runner::new(loaded.config, Some(repo), options);
+    println!("== {} combined iterations (galph then ralph), review every 2\n", args.iterations);
+    modes::run_combined(&runner, args.iterations)?;
+    summarize(&runner)?;
+    if args.keep {
+        let kept = tmp.keep();
+        println!("\nworkspace kept at {}", kept.display());
+    }
+    Ok(())
+}
+
+/// Writes the workspace and makes the first commit.
+fn prepare(root: &Path) -> anyhow::Result<Repo> {
+    let git = git2::Repository::init(root).context("git init")?;
+    let mut cfg = git.config()?;
+    cfg.set_str("user.name", "Baton Demo")?;
+    cfg.set_str("user.email", "demo@baton.invalid")?;
+    init_workspace(root, false)?;
+    write_atomic(&root.join("orchestration.yaml"), DEMO_CONFIG.as_bytes())?;
+    write_atomic(&root.join("demo-agent.sh"), DEMO_AGENT.as_bytes())?;
+    let repo = Repo::discover(root)?.context("open the demo repository")?;
+    let paths: Vec<String> = repo.dirty_paths()?.into_iter().map(|d| d.path).collect();
+    repo.commit_paths(&paths, "demo: workspace from baton init")?;
+    Ok(repo)
+}
+
+/// Prints the journal, the history and the final state.
+fn summarize(runner: &Runner) -> anyhow::Result<()> {
+    println!("\n== Turns (sync/journal.jsonl)");
+    for t in Journal::new(runner.config.journal_file.clone()).tail(100)? {
+        let outcome = serde_json::to_value(t.outcome)?;
+        println!(
+            "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}",
+            t.iteration,
+            t.actor.as_str(),
+            t.prompt,
+            outcome.as_str().unwrap_or(""),
+            t.head_before.as_deref().unwrap_or("-"),
+            t.head_after.as_deref().unwrap_or("-"),
+            t.insertions,
+            t.deletions
+        );
+    }
+    if let Some(repo) = &runner.repo {
+        println!("\n== Commits (newest first)");
+        for line in repo.log_oneline(40)? {
+            println!("  {line}");
+        }
+    }
+    println!("\n== Final state (sync/state.json)");
+    let state = StateStore::new(runner.config.state_file.clone()).load()?.map(|l| l.state);
+    print!("{}", String::from_utf8_lossy(&crate::state::to_bytes(&state.unwrap_or_default())));
+    Ok(())
+}

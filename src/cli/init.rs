@@ -1,0 +1,83 @@
+//! `baton init [--force] [DIR]`: a commented `orchestration.yaml`, the four prompts, an initial
+//! `sync/state.json`, and `logs/` in `.gitignore`. Refuses to overwrite without `--force`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::error::Exit;
+use crate::fsutil::write_atomic;
+use crate::state::{State, StateStore};
+
+/// The files `init` writes (path relative to the workspace, contents). The templates are this
+/// repository's own workspace files, so the documented example and `init` never drift apart.
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    ("orchestration.yaml", include_str!("../../orchestration.yaml")),
+    ("prompts/supervisor.md", include_str!("../../prompts/supervisor.md")),
+    ("prompts/main.md", include_str!("../../prompts/main.md")),
+    ("prompts/reviewer.md", include_str!("../../prompts/reviewer.md")),
+    ("prompts/router.md", include_str!("../../prompts/router.md")),
+];
+
+/// The state file `init` creates.
+const STATE_FILE: &str = "sync/state.json";
+
+/// Flags of `baton init`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InitArgs {
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// The workspace directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Writes the workspace files into `args.dir`.
+///
+/// # Errors
+/// [`Exit::Usage`] naming the files that exist (without `--force`); io errors.
+pub(crate) fn cmd_init(args: &InitArgs) -> anyhow::Result<()> {
+    init_workspace(&args.dir, args.force)?;
+    println!("initialised a Baton workspace in {}", args.dir.display());
+    println!("next: edit orchestration.yaml (agent.default), then `baton check` and `baton run`");
+    Ok(())
+}
+
+/// Writes the templates, the initial state and the `.gitignore` line into `dir`.
+///
+/// # Errors
+/// As [`cmd_init`].
+pub(crate) fn init_workspace(dir: &Path, force: bool) -> anyhow::Result<()> {
+    let targets = TEMPLATES.iter().map(|(rel, _)| *rel).chain([STATE_FILE]);
+    let existing: Vec<&str> = targets.filter(|rel| dir.join(rel).exists()).collect();
+    if !existing.is_empty() && !force {
+        let list = existing.join(", ");
+        return Err(Exit::Usage(format!("refusing to overwrite {list} (use --force)")).into());
+    }
+    for (rel, text) in TEMPLATES {
+        let path = dir.join(rel);
+        write_atomic(&path, text.as_bytes()).with_context(|| format!("write `{}`", path.display()))?;
+        println!("wrote {rel}");
+    }
+    StateStore::new(dir.join(STATE_FILE)).save(&mut State::default())?;
+    println!("wrote {STATE_FILE}");
+    ignore_logs(&dir.join(".gitignore"))
+}
+
+/// Adds `logs/` to `.gitignore` unless a line already ignores it.
+fn ignore_logs(path: &Path) -> anyhow::Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("read `{}`", path.display())),
+    };
+    if text.lines().any(|l| matches!(l.trim(), "logs/" | "/logs/" | "logs" | "/logs")) {
+        return Ok(());
+    }
+    let sep = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+    write_atomic(path, format!("{text}{sep}logs/\n").as_bytes())
+        .with_context(|| format!("write `{}`", path.display()))?;
+    println!("added logs/ to .gitignore");
+    Ok(())
+}
