@@ -1,5 +1,19 @@
 //! Auto-commit after a turn (SPEC §8): reports, tracked outputs, doc/meta, then the rest.
+//!
+//! [`plan_autocommit`] is pure: it sorts the dirty paths into commit groups under the
+//! configured rules, and [`apply_plan`] makes one commit per group. Paths and rules are both
+//! relative to the work tree root. Invariants: a path is in at most one group; paths under a
+//! `never` prefix or in the exclude list are never taken; ignored files are only taken by the
+//! reports step (they are force-added) and are otherwise not mentioned; a file skipped for a
+//! size cap gets a warning and is never swept into the `remaining changes` group.
 
+#[cfg(test)]
+mod apply_tests;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use self::rules::{Extensions, Globs, is_excluded, under_prefix};
 use crate::config::AutocommitConfig;
 use crate::git::{DirtyPath, GitError, Repo};
 use crate::state::Actor;
@@ -15,6 +29,20 @@ pub enum GroupKind {
     DocMeta,
     /// `remaining changes` (`autocommit.everything`).
     Remaining,
+}
+
+impl GroupKind {
+    /// The subject suffix: `reports evidence`, `tracked outputs`, `doc/meta hygiene` or
+    /// `remaining changes`.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupKind::Reports => "reports evidence",
+            GroupKind::TrackedOutputs => "tracked outputs",
+            GroupKind::DocMeta => "doc/meta hygiene",
+            GroupKind::Remaining => "remaining changes",
+        }
+    }
 }
 
 /// One commit to make.
@@ -37,24 +65,210 @@ pub struct AutocommitPlan {
     pub warnings: Vec<String>,
 }
 
+/// A dirty path still waiting for a step, and whether a size cap already turned it away.
+struct Pending<'a> {
+    dirty: &'a DirtyPath,
+    capped: bool,
+}
+
+/// One step of SPEC §8: which paths qualify and the caps that apply to them.
+struct Step<'a> {
+    kind: GroupKind,
+    qualifies: Box<dyn Fn(&DirtyPath) -> bool + 'a>,
+    /// Per-file cap in bytes and its config key.
+    max_file: (u64, &'static str),
+    /// Total cap in bytes and its config key, if any.
+    max_total: Option<(u64, &'static str)>,
+}
+
 /// Sorts `dirty` into the steps of SPEC §8 under `rules`. `exclude` lists paths never taken
-/// (the state file and journal, committed by the stamp). Pure.
+/// (the state file and journal, committed by the stamp; an entry ending in `/` covers a
+/// directory); they are not reported either. Paths under a `never` prefix are not taken: the
+/// tracked ones are reported in `dirty_left`, untracked and ignored ones (scratch) are not.
+/// Pure.
 #[must_use]
 pub fn plan_autocommit(
     dirty: &[DirtyPath],
     rules: &AutocommitConfig,
     exclude: &[String],
 ) -> AutocommitPlan {
-    let _ = (dirty, rules, exclude);
-    todo!("git helper")
+    let mut plan = AutocommitPlan::default();
+    let mut pool = Vec::new();
+    for d in dirty {
+        if is_excluded(&d.path, exclude) {
+            continue;
+        }
+        if under_prefix(&d.path, &rules.never) {
+            if d.tracked && !d.ignored {
+                plan.dirty_left.push(d.path.clone());
+            }
+            continue;
+        }
+        pool.push(Pending {
+            dirty: d,
+            capped: false,
+        });
+    }
+    for step in steps(rules, &mut plan.warnings) {
+        let mut paths = take(&mut pool, &step, &mut plan.warnings);
+        if !paths.is_empty() {
+            paths.sort();
+            plan.groups.push(CommitGroup {
+                kind: step.kind,
+                paths,
+            });
+        }
+    }
+    finish(plan, pool, rules.everything)
 }
 
-/// Makes the plan's commits. Subjects `SUPERVISOR AUTO (prompt=<p>) (iter=<NNNNN>): <what>` for
-/// galph, `RALPH AUTO …` for ralph; body `Files:` then ` - path` lines. Returns the commit
-/// subjects. With `dry_run`, prints what would be committed and commits nothing.
+/// The enabled steps, in order.
+fn steps<'a>(rules: &'a AutocommitConfig, warnings: &mut Vec<String>) -> Vec<Step<'a>> {
+    let mut steps = Vec::new();
+    if rules.reports {
+        let exts = Extensions::new(&rules.report_extensions);
+        let globs = Globs::new(&rules.report_globs, "autocommit.report_globs", warnings);
+        steps.push(Step {
+            kind: GroupKind::Reports,
+            qualifies: Box::new(move |d| {
+                !d.deleted
+                    && exts.contains(&d.path)
+                    && (globs.is_empty() || globs.is_match(&d.path))
+            }),
+            max_file: (
+                rules.report_max_file_bytes,
+                "autocommit.report_max_file_bytes",
+            ),
+            max_total: Some((
+                rules.report_max_total_bytes,
+                "autocommit.report_max_total_bytes",
+            )),
+        });
+    }
+    if rules.tracked_outputs {
+        let exts = Extensions::new(&rules.tracked_output_extensions);
+        let key = "autocommit.tracked_output_globs";
+        let globs = Globs::new(&rules.tracked_output_globs, key, warnings);
+        steps.push(Step {
+            kind: GroupKind::TrackedOutputs,
+            qualifies: Box::new(move |d| {
+                d.tracked && !d.deleted && exts.contains(&d.path) && globs.is_match(&d.path)
+            }),
+            max_file: (
+                rules.tracked_max_file_bytes,
+                "autocommit.tracked_max_file_bytes",
+            ),
+            max_total: Some((
+                rules.tracked_max_total_bytes,
+                "autocommit.tracked_max_total_bytes",
+            )),
+        });
+    }
+    if rules.doc_meta {
+        let globs = Globs::new(&rules.doc_whitelist, "autocommit.doc_whitelist", warnings);
+        steps.push(Step {
+            kind: GroupKind::DocMeta,
+            qualifies: Box::new(move |d| !d.ignored && globs.is_match(&d.path)),
+            max_file: (rules.doc_max_file_bytes, "autocommit.doc_max_file_bytes"),
+            max_total: None,
+        });
+    }
+    steps
+}
+
+/// Removes from `pool` the paths `step` takes (in pool order, within its caps) and returns
+/// them; a qualifying path over a cap stays in the pool, marked, with a warning.
+fn take(pool: &mut Vec<Pending<'_>>, step: &Step<'_>, warnings: &mut Vec<String>) -> Vec<String> {
+    let mut total: u64 = 0;
+    let mut taken = Vec::new();
+    pool.retain_mut(|p| {
+        let d = p.dirty;
+        if !(step.qualifies)(d) {
+            return true;
+        }
+        let (max_file, file_key) = step.max_file;
+        let over = if d.size > max_file {
+            Some(format!("over `{file_key}` ({max_file})"))
+        } else {
+            step.max_total
+                .filter(|(cap, _)| total.saturating_add(d.size) > *cap)
+                .map(|(cap, key)| format!("the turn's total would exceed `{key}` ({cap})"))
+        };
+        if let Some(why) = over {
+            warnings.push(format!(
+                "{}: skipped `{}` ({} bytes): {why}",
+                step.kind.label(),
+                d.path,
+                d.size
+            ));
+            p.capped = true;
+            return true;
+        }
+        total = total.saturating_add(d.size);
+        taken.push(d.path.clone());
+        false
+    });
+    taken
+}
+
+/// Sends what no step took to `remaining changes` (with `everything`) or `dirty_left`.
+/// Ignored files are dropped; capped files always go to `dirty_left`.
+fn finish(mut plan: AutocommitPlan, pool: Vec<Pending<'_>>, everything: bool) -> AutocommitPlan {
+    let mut remaining = Vec::new();
+    for p in pool.into_iter().filter(|p| !p.dirty.ignored) {
+        if everything && !p.capped {
+            remaining.push(p.dirty.path.clone());
+        } else {
+            plan.dirty_left.push(p.dirty.path.clone());
+        }
+    }
+    if !remaining.is_empty() {
+        remaining.sort();
+        plan.groups.push(CommitGroup {
+            kind: GroupKind::Remaining,
+            paths: remaining,
+        });
+    }
+    plan.dirty_left.sort();
+    plan
+}
+
+/// The subject of an auto-commit: `SUPERVISOR AUTO (prompt=<p>) (iter=<NNNNN>): <what>` for
+/// galph, `RALPH AUTO …` for ralph; the iteration is zero-padded to 5 digits.
+#[must_use]
+pub fn commit_subject(actor: Actor, prompt: &str, iteration: u64, kind: GroupKind) -> String {
+    let who = match actor {
+        Actor::Galph => "SUPERVISOR",
+        Actor::Ralph => "RALPH",
+    };
+    format!(
+        "{who} AUTO (prompt={prompt}) (iter={iteration:05}): {}",
+        kind.label()
+    )
+}
+
+/// The full message of an auto-commit: the subject, a blank line, `Files:`, then one
+/// ` - path` line per file, ending in a newline.
+#[must_use]
+pub fn commit_message(actor: Actor, prompt: &str, iteration: u64, group: &CommitGroup) -> String {
+    let mut msg = commit_subject(actor, prompt, iteration, group.kind);
+    msg.push_str("\n\nFiles:\n");
+    for path in &group.paths {
+        msg.push_str(" - ");
+        msg.push_str(path);
+        msg.push('\n');
+    }
+    msg
+}
+
+/// Makes the plan's commits, one per group, in order. Subjects
+/// `SUPERVISOR AUTO (prompt=<p>) (iter=<NNNNN>): <what>` for galph, `RALPH AUTO …` for ralph;
+/// body `Files:` then ` - path` lines (see [`commit_message`]). Returns the commit subjects.
+/// With `dry_run`, prints `[autocommit] would commit: <subject>` and the ` - path` lines to
+/// stdout and commits nothing.
 ///
 /// # Errors
-/// [`GitError`].
+/// [`GitError`] from staging or committing; earlier groups stay committed.
 pub fn apply_plan(
     repo: &Repo,
     plan: &AutocommitPlan,
@@ -63,6 +277,21 @@ pub fn apply_plan(
     iteration: u64,
     dry_run: bool,
 ) -> Result<Vec<String>, GitError> {
-    let _ = (repo, plan, actor, prompt, iteration, dry_run);
-    todo!("git helper")
+    let mut subjects = Vec::with_capacity(plan.groups.len());
+    for group in plan.groups.iter().filter(|g| !g.paths.is_empty()) {
+        let subject = commit_subject(actor, prompt, iteration, group.kind);
+        if dry_run {
+            println!("[autocommit] would commit: {subject}");
+            for path in &group.paths {
+                println!(" - {path}");
+            }
+        } else {
+            repo.commit_paths(
+                &group.paths,
+                &commit_message(actor, prompt, iteration, group),
+            )?;
+        }
+        subjects.push(subject);
+    }
+    Ok(subjects)
 }

@@ -2,6 +2,11 @@
 
 mod autocommit;
 mod repo;
+#[cfg(test)]
+mod testutil;
 
-pub use autocommit::{AutocommitPlan, CommitGroup, GroupKind, apply_plan, plan_autocommit};
-pub use repo::{DiffStats, DirtyPath, GitError, Repo};
+pub use autocommit::{
+    AutocommitPlan, CommitGroup, GroupKind, apply_plan, commit_message, commit_subject,
+    plan_autocommit,
+};
+pub use repo::{DiffStats, DirtyPath, GitError, Repo, short_sha};

@@ -2,6 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
+use git2::{Commit, ErrorCode, Oid, Signature, Status, StatusOptions, Tree};
+
+/// Author and committer name when git config has none.
+const FALLBACK_NAME: &str = "baton";
+/// Author and committer email when git config has none.
+const FALLBACK_EMAIL: &str = "baton@localhost";
+
 /// One dirty path in the work tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirtyPath {
@@ -70,8 +77,13 @@ impl Repo {
     /// # Errors
     /// [`GitError`] when a repository exists but cannot be opened.
     pub fn discover(path: &Path) -> Result<Option<Repo>, GitError> {
-        let _ = path;
-        todo!("git helper")
+        match git2::Repository::discover(path) {
+            Ok(inner) => Ok(Some(Repo { inner })),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(format!("open repository at `{}`", path.display()))(
+                e,
+            )),
+        }
     }
 
     /// The work tree root.
@@ -91,7 +103,7 @@ impl Repo {
     /// # Errors
     /// [`GitError`].
     pub fn head_short(&self) -> Result<Option<String>, GitError> {
-        todo!("git helper")
+        Ok(self.head_id()?.map(|id| short_sha(&id).to_owned()))
     }
 
     /// Full SHA of HEAD; `None` on an unborn branch.
@@ -99,43 +111,183 @@ impl Repo {
     /// # Errors
     /// [`GitError`].
     pub fn head_id(&self) -> Result<Option<String>, GitError> {
-        todo!("git helper")
+        Ok(self.head_commit()?.map(|c| c.id().to_string()))
     }
 
-    /// The current branch's short name; `None` when HEAD is detached.
+    /// The current branch's short name (also on an unborn branch); `None` when HEAD is detached.
     ///
     /// # Errors
     /// [`GitError`].
     pub fn branch(&self) -> Result<Option<String>, GitError> {
-        todo!("git helper")
+        let head = self
+            .inner
+            .find_reference("HEAD")
+            .map_err(git_err("read HEAD"))?;
+        let target = head
+            .symbolic_target()
+            .map_err(git_err("read HEAD target"))?;
+        Ok(target.map(|t| t.strip_prefix("refs/heads/").unwrap_or(t).to_owned()))
     }
 
-    /// Dirty paths: new (untracked, and ignored files not inside ignored directories),
-    /// modified, deleted. Sorted by path.
+    /// Whether `path` (relative to the work tree) is ignored by `.gitignore` rules.
     ///
     /// # Errors
     /// [`GitError`].
+    pub fn is_ignored(&self, path: &str) -> Result<bool, GitError> {
+        self.inner
+            .status_should_ignore(Path::new(path))
+            .map_err(git_err(format!("check ignore rules for `{path}`")))
+    }
+
+    /// Dirty paths: new (untracked, and ignored files not inside ignored directories),
+    /// modified, deleted. Sorted by path. Ignored directories are never walked, so a large
+    /// ignored `target/` costs nothing; submodules are left out.
+    ///
+    /// # Errors
+    /// [`GitError`] when the status cannot be read; [`GitError::Io`] when a listed file's
+    /// metadata cannot be read.
     pub fn dirty_paths(&self) -> Result<Vec<DirtyPath>, GitError> {
-        todo!("git helper")
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(true)
+            .recurse_ignored_dirs(false)
+            .exclude_submodules(true)
+            .renames_head_to_index(false)
+            .renames_index_to_workdir(false);
+        let statuses = self
+            .inner
+            .statuses(Some(&mut opts))
+            .map_err(git_err("read work tree status"))?;
+        let mut out = Vec::new();
+        for entry in statuses.iter() {
+            let path = String::from_utf8_lossy(entry.path_bytes()).into_owned();
+            if path.ends_with('/') {
+                continue; // an ignored (or nested-repo) directory: never walked
+            }
+            out.push(self.dirty_path(path, entry.status())?);
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    fn dirty_path(&self, path: String, status: Status) -> Result<DirtyPath, GitError> {
+        let full = self.workdir().join(&path);
+        let (deleted, size) = match std::fs::symlink_metadata(&full) {
+            Ok(meta) => (false, meta.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (true, 0),
+            Err(source) => return Err(GitError::Io { path: full, source }),
+        };
+        let ignored = status.contains(Status::IGNORED);
+        let tracked = !ignored && status != Status::WT_NEW;
+        Ok(DirtyPath {
+            path,
+            tracked,
+            ignored,
+            deleted,
+            size,
+        })
     }
 
     /// Stages exactly `paths` (adding, force-adding ignored files, or removing deleted ones) and
     /// commits them on HEAD with `message` (author/committer from git config, else
     /// `baton <baton@localhost>`). Returns the new short SHA.
     ///
+    /// The commit records the whole index as updated, so changes the user had already staged
+    /// are committed too. An empty `paths` makes a commit with HEAD's tree.
+    ///
     /// # Errors
     /// [`GitError`].
     pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, GitError> {
-        let _ = (paths, message);
-        todo!("git helper")
+        let mut index = self.inner.index().map_err(git_err("open index"))?;
+        for path in paths {
+            let rel = Path::new(path);
+            if self.workdir().join(rel).symlink_metadata().is_ok() {
+                index
+                    .add_path(rel)
+                    .map_err(git_err(format!("stage `{path}`")))?;
+            } else {
+                index
+                    .remove_path(rel)
+                    .map_err(git_err(format!("stage removal of `{path}`")))?;
+            }
+        }
+        index.write().map_err(git_err("write index"))?;
+        let tree_id = index.write_tree().map_err(git_err("write tree"))?;
+        let tree = self
+            .inner
+            .find_tree(tree_id)
+            .map_err(git_err("read new tree"))?;
+        let sig = self.signature()?;
+        let parent = self.head_commit()?;
+        let parents: Vec<&Commit<'_>> = parent.iter().collect();
+        let id = self
+            .inner
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .map_err(git_err("commit on HEAD"))?;
+        Ok(short_sha(&id.to_string()).to_owned())
     }
 
     /// Change counts from `from` to `to` (full SHAs; `None` = the empty tree / unborn).
     ///
     /// # Errors
-    /// [`GitError`].
+    /// [`GitError`] when a SHA does not name a commit.
     pub fn diff_stats(&self, from: Option<&str>, to: Option<&str>) -> Result<DiffStats, GitError> {
-        let _ = (from, to);
-        todo!("git helper")
+        let old = from.map(|sha| self.tree_of(sha)).transpose()?;
+        let new = to.map(|sha| self.tree_of(sha)).transpose()?;
+        let diff = self
+            .inner
+            .diff_tree_to_tree(old.as_ref(), new.as_ref(), None)
+            .map_err(git_err("diff trees"))?;
+        let stats = diff.stats().map_err(git_err("count diff stats"))?;
+        Ok(DiffStats {
+            files_changed: stats.files_changed() as u64,
+            insertions: stats.insertions() as u64,
+            deletions: stats.deletions() as u64,
+        })
+    }
+
+    fn tree_of(&self, sha: &str) -> Result<Tree<'_>, GitError> {
+        let what = || format!("read commit `{sha}`");
+        let oid = Oid::from_str(sha).map_err(git_err(what()))?;
+        let commit = self.inner.find_commit(oid).map_err(git_err(what()))?;
+        commit.tree().map_err(git_err(what()))
+    }
+
+    /// HEAD's commit; `None` on an unborn branch.
+    fn head_commit(&self) -> Result<Option<Commit<'_>>, GitError> {
+        let head = match self.inner.head() {
+            Ok(head) => head,
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(git_err("read HEAD")(e)),
+        };
+        head.peel_to_commit()
+            .map(Some)
+            .map_err(git_err("resolve HEAD to a commit"))
+    }
+
+    fn signature(&self) -> Result<Signature<'static>, GitError> {
+        match self.inner.signature() {
+            Ok(sig) => Ok(sig),
+            Err(_) => Signature::now(FALLBACK_NAME, FALLBACK_EMAIL)
+                .map_err(git_err("build fallback signature")),
+        }
     }
 }
+
+/// The first 7 hex digits of a full SHA (the whole string when shorter).
+#[must_use]
+pub fn short_sha(full: &str) -> &str {
+    full.get(..7).unwrap_or(full)
+}
+
+/// Maps a libgit2 error to [`GitError::Git2`] naming the operation `what`.
+fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let what = what.into();
+    move |source| GitError::Git2 { what, source }
+}
+
+#[cfg(test)]
+mod tests;

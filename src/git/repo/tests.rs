@@ -1,0 +1,197 @@
+//! Tests for [`Repo`] against real repositories in temp dirs.
+
+use pretty_assertions::assert_eq;
+
+use super::*;
+use crate::git::testutil::TestRepo;
+
+fn find<'a>(dirty: &'a [DirtyPath], path: &str) -> &'a DirtyPath {
+    dirty
+        .iter()
+        .find(|d| d.path == path)
+        .unwrap_or_else(|| panic!("`{path}` not listed in {dirty:?}"))
+}
+
+#[test]
+fn discover_returns_none_outside_a_repository() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("a/b");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    if git2::Repository::discover(&sub).is_ok() {
+        return; // the temp dir itself lies inside a repository: nothing to check here
+    }
+    assert!(Repo::discover(&sub).expect("discover").is_none());
+}
+
+#[test]
+fn discover_finds_the_repository_from_a_subdirectory() {
+    let t = TestRepo::new();
+    t.write("a/b/c.txt", b"x");
+    let repo = Repo::discover(&t.path().join("a/b"))
+        .expect("discover")
+        .expect("found");
+    let want = t.path().canonicalize().expect("canonical");
+    assert_eq!(repo.workdir().canonicalize().expect("canonical"), want);
+    assert!(repo.git_dir().ends_with(".git"));
+}
+
+#[test]
+fn unborn_branch_has_a_name_but_no_head() {
+    let t = TestRepo::new();
+    assert_eq!(t.repo.branch().expect("branch").as_deref(), Some("main"));
+    assert_eq!(t.repo.head_id().expect("head"), None);
+    assert_eq!(t.repo.head_short().expect("head"), None);
+}
+
+#[test]
+fn commit_on_unborn_branch_creates_the_root_commit() {
+    let t = TestRepo::new();
+    t.write("a.txt", b"one\n");
+    t.write("other.txt", b"not committed\n");
+    let short = t
+        .repo
+        .commit_paths(&["a.txt".to_owned()], "first\n")
+        .expect("commit");
+    assert_eq!(short.len(), 7);
+    let full = t.repo.head_id().expect("head").expect("born");
+    assert_eq!(full.len(), 40);
+    assert!(full.starts_with(&short));
+    assert_eq!(t.repo.head_short().expect("head"), Some(short));
+    assert_eq!(t.head_files(), vec!["a.txt"]);
+    assert_eq!(t.message_at(0), "first\n");
+    let author = t
+        .raw
+        .head()
+        .expect("head")
+        .peel_to_commit()
+        .expect("commit");
+    assert_eq!(author.author().name().ok(), Some("Test User"));
+}
+
+#[test]
+fn dirty_paths_lists_new_modified_deleted_and_ignored_files() {
+    let t = TestRepo::new();
+    t.write(".gitignore", b"*.log\ntarget/\n");
+    t.write("kept.txt", b"v1\n");
+    t.write("gone.txt", b"bye\n");
+    t.commit_all("base");
+    t.write("kept.txt", b"v2 longer\n");
+    t.remove("gone.txt");
+    t.write("new/dir/fresh.md", b"12345");
+    t.write("reports/run.log", b"log line\n");
+    let dirty = t.repo.dirty_paths().expect("status");
+    let paths: Vec<&str> = dirty.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "gone.txt",
+            "kept.txt",
+            "new/dir/fresh.md",
+            "reports/run.log"
+        ]
+    );
+    let kept = find(&dirty, "kept.txt");
+    assert!(kept.tracked && !kept.deleted && !kept.ignored);
+    assert_eq!(kept.size, 10);
+    let gone = find(&dirty, "gone.txt");
+    assert!(gone.tracked && gone.deleted);
+    assert_eq!(gone.size, 0);
+    let fresh = find(&dirty, "new/dir/fresh.md");
+    assert!(!fresh.tracked && !fresh.ignored);
+    assert_eq!(fresh.size, 5);
+    let log = find(&dirty, "reports/run.log");
+    assert!(log.ignored && !log.tracked);
+    assert!(t.repo.is_ignored("reports/run.log").expect("ignore check"));
+    assert!(!t.repo.is_ignored("kept.txt").expect("ignore check"));
+}
+
+#[test]
+fn dirty_paths_does_not_descend_into_ignored_directories() {
+    let t = TestRepo::new();
+    t.write(".gitignore", b"target/\n");
+    t.commit_all("base");
+    for i in 0..20 {
+        t.write(&format!("target/debug/deps/f{i}.txt"), b"build output");
+    }
+    t.write("target/top.md", b"x");
+    let dirty = t.repo.dirty_paths().expect("status");
+    assert!(
+        dirty.iter().all(|d| !d.path.starts_with("target")),
+        "ignored dir listed: {dirty:?}"
+    );
+    assert!(dirty.is_empty());
+}
+
+#[test]
+fn commit_paths_force_adds_ignored_files_and_commits_deletions() {
+    let t = TestRepo::new();
+    t.write(".gitignore", b"*.log\n");
+    t.write("old.txt", b"old\n");
+    t.commit_all("base");
+    t.write("reports/run.log", b"evidence\n");
+    t.remove("old.txt");
+    t.write("untouched.txt", b"stays dirty\n");
+    let paths = ["reports/run.log".to_owned(), "old.txt".to_owned()];
+    t.repo.commit_paths(&paths, "auto\n").expect("commit");
+    assert_eq!(t.head_files(), vec![".gitignore", "reports/run.log"]);
+    let left: Vec<String> = t
+        .repo
+        .dirty_paths()
+        .expect("status")
+        .into_iter()
+        .map(|d| d.path)
+        .collect();
+    assert_eq!(left, vec!["untouched.txt"]);
+}
+
+#[test]
+fn diff_stats_counts_a_known_change() {
+    let t = TestRepo::new();
+    t.write("a.txt", b"1\n2\n3\n");
+    t.write("b.txt", b"x\n");
+    let first = t.commit_all("first");
+    t.write("a.txt", b"1\nTWO\n3\n4\n");
+    t.remove("b.txt");
+    t.write("c.txt", b"c1\nc2\n");
+    let second = t.commit_all("second");
+    let stats = t
+        .repo
+        .diff_stats(Some(&first), Some(&second))
+        .expect("diff");
+    assert_eq!(
+        stats,
+        DiffStats {
+            files_changed: 3,
+            insertions: 4,
+            deletions: 2
+        }
+    );
+    let from_empty = t.repo.diff_stats(None, Some(&first)).expect("diff");
+    assert_eq!(
+        from_empty,
+        DiffStats {
+            files_changed: 2,
+            insertions: 4,
+            deletions: 0
+        }
+    );
+    assert!(t.repo.diff_stats(Some("not-a-sha"), None).is_err());
+}
+
+#[test]
+fn branch_is_none_when_head_is_detached() {
+    let t = TestRepo::new();
+    t.write("a.txt", b"a\n");
+    let sha = t.commit_all("first");
+    t.raw
+        .set_head_detached(git2::Oid::from_str(&sha).expect("oid"))
+        .expect("detach");
+    assert_eq!(t.repo.branch().expect("branch"), None);
+    assert_eq!(t.repo.head_id().expect("head"), Some(sha));
+}
+
+#[test]
+fn short_sha_takes_seven_characters() {
+    assert_eq!(short_sha("0123456789abcdef"), "0123456");
+    assert_eq!(short_sha("abc"), "abc");
+}
