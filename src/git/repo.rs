@@ -289,5 +289,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Git2 { what, source }
 }
 
+mod history;
+
 #[cfg(test)]
 mod tests;

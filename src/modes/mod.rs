@@ -62,7 +62,7 @@ impl TurnHooks for LocalStamp {
         let config = &runner.config;
         let paths: Vec<String> = [&config.state_file, &config.journal_file]
             .iter()
-            .filter_map(|p| config.relative(p))
+            .filter_map(|p| repo.relative(p))
             .collect();
         let subject = stamp_subject(state, entry.actor);
         if runner.options.commit_dry_run {

@@ -1,7 +1,7 @@
 //! The end of a turn: auto-commit, the stamp in the state, the journal line.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 
@@ -67,7 +67,7 @@ fn autocommit(
     let config = &runner.config;
     let exclude: Vec<String> = [&config.state_file, &config.journal_file]
         .iter()
-        .filter_map(|p| config.relative(p))
+        .filter_map(|p| repo.relative(p))
         .collect();
     let plan = git::plan_autocommit(&repo.dirty_paths()?, &config.autocommit, &exclude);
     for warning in &plan.warnings {
@@ -163,8 +163,6 @@ fn print_summary(entry: &JournalEntry, state: &State) {
         entry.actor, entry.prompt, state.status, state.iteration, state.expected_actor
     );
 }
-
-use std::time::Duration;
 
 /// The stamp commit subject for the state after a stamp (SPEC §7):
 /// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>` or

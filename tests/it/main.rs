@@ -1,1 +1,23 @@
+//! Baton's integration tests: the real binary on temporary git workspaces with stub agents.
 
+mod common;
+mod test_combined;
+mod test_commands;
+mod test_errors;
+mod test_router;
+mod test_signals;
+mod test_solo;
+
+/// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten
+/// test files).
+#[test]
+fn test_no_forgotten_test_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
+    let main = std::fs::read_to_string(dir.join("main.rs")).expect("read main.rs");
+    for entry in std::fs::read_dir(&dir).expect("read tests/it") {
+        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".rs").filter(|s| s.starts_with("test_")) {
+            assert!(main.contains(&format!("mod {stem};")), "{name} is not declared in main.rs");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Reading history and mapping paths into the work tree.
+
+use std::path::Path;
+
+use crate::git::{GitError, Repo};
+
+impl Repo {
+    /// The last `n` commits reachable from HEAD, newest first, as `<short sha> <subject>`.
+    /// Empty on an unborn branch.
+    ///
+    /// # Errors
+    /// [`GitError`] when the history cannot be walked.
+    pub fn log_oneline(&self, n: usize) -> Result<Vec<String>, GitError> {
+        let git = |what: &str| {
+            let what = what.to_owned();
+            move |source| GitError::Git2 { what, source }
+        };
+        if self.head_id()?.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut walk = self.inner.revwalk().map_err(git("walk history"))?;
+        walk.push_head().map_err(git("walk history from HEAD"))?;
+        let mut lines = Vec::new();
+        for oid in walk.take(n) {
+            let oid = oid.map_err(git("walk history"))?;
+            let commit = self.inner.find_commit(oid).map_err(git("read commit"))?;
+            let sha = oid.to_string();
+            let subject = commit.summary().ok().flatten().unwrap_or("").to_owned();
+            lines.push(format!("{} {subject}", &sha[..7.min(sha.len())]));
+        }
+        Ok(lines)
+    }
+
+    /// `path` relative to the work tree root with `/` separators, when it lies inside it.
+    #[must_use]
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let root = self.workdir().canonicalize().ok()?;
+        let parent = path.parent()?.canonicalize().ok()?;
+        let rel = parent.join(path.file_name()?);
+        let rel = rel.strip_prefix(&root).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+}

@@ -1,0 +1,113 @@
+//! Dispatch precedence, `check`, `init`, `status`, `logs`, `demo`.
+
+use crate::common::TestEnv;
+
+fn agent_of_last_call(env: &TestEnv, args: &[&str]) -> String {
+    let mut full = vec!["loop", "--iterations", "1", "--no-git"];
+    full.extend_from_slice(args);
+    env.baton(&full).expect_code(0);
+    let calls = env.calls();
+    let last = calls.last().expect("a call");
+    last.split(' ').next().expect("agent name").to_owned()
+}
+
+#[test]
+fn dispatch_precedence_each_level_overrides_the_one_below() {
+    let env = TestEnv::new();
+    assert_eq!(agent_of_last_call(&env, &[]), "stub", "agent.default");
+    assert_eq!(agent_of_last_call(&env, &["--agent", "other"]), "other", "--agent");
+    env.write("orchestration.yaml", &env.stub_config("  roles:\n    loop: third\n"));
+    assert_eq!(agent_of_last_call(&env, &["--agent", "other"]), "third", "agent.roles");
+    let both = "  roles:\n    ralph: third\n  prompts:\n    main.md: other\n";
+    env.write("orchestration.yaml", &env.stub_config(both));
+    assert_eq!(agent_of_last_call(&env, &[]), "other", "agent.prompts");
+    assert_eq!(agent_of_last_call(&env, &["--agent-role", "ralph=stub"]), "stub", "--agent-role");
+    let top = ["--agent-role", "ralph=stub", "--agent-prompt", "main.md=third"];
+    assert_eq!(agent_of_last_call(&env, &top), "third", "--agent-prompt");
+}
+
+#[test]
+fn environment_variable_overrides_the_file_and_the_flag_overrides_both() {
+    let env = TestEnv::new();
+    let run = |args: &[&str]| {
+        let mut cmd = env.baton_cmd(args);
+        cmd.env("BATON_AGENT_DEFAULT", "other");
+        crate::common::Run::from(cmd.output().expect("run"))
+    };
+    run(&["loop", "--iterations", "1", "--no-git"]).expect_code(0);
+    assert!(env.calls()[0].starts_with("other "), "{:?}", env.calls());
+    run(&["loop", "--iterations", "1", "--no-git", "--agent", "third"]).expect_code(0);
+    assert!(env.calls()[1].starts_with("third "), "{:?}", env.calls());
+}
+
+#[test]
+fn check_passes_on_a_good_workspace_and_names_a_missing_prompt() {
+    let env = TestEnv::new();
+    let run = env.baton(&["check"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("ok   prompt galph supervisor.md"), "{}", run.stdout);
+    std::fs::remove_file(env.path("prompts/main.md")).expect("rm");
+    let run = env.baton(&["check"]);
+    run.expect_code(2);
+    assert!(run.stdout.contains("prompt `main.md` of ralph"), "{}", run.stdout);
+}
+
+#[test]
+fn init_writes_a_workspace_and_refuses_to_overwrite() {
+    let env = TestEnv::bare();
+    std::fs::remove_dir_all(env.path("prompts")).expect("rm prompts");
+    env.baton(&["init"]).expect_code(0);
+    for f in ["orchestration.yaml", "prompts/supervisor.md", "prompts/router.md", "sync/state.json"] {
+        assert!(env.path(f).is_file(), "{f}");
+    }
+    assert!(env.read(".gitignore").lines().any(|l| l == "logs/"));
+    assert_eq!(env.state()["expected_actor"], "galph");
+    env.write("prompts/main.md", "mine\n");
+    let run = env.baton(&["init"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("prompts/main.md"), "{}", run.stderr);
+    assert_eq!(env.read("prompts/main.md"), "mine\n");
+    env.baton(&["init", "--force"]).expect_code(0);
+    assert_ne!(env.read("prompts/main.md"), "mine\n");
+    let run = env.baton(&["route"]);
+    run.expect_code(0);
+}
+
+#[test]
+fn status_json_reports_state_lease_and_last_turns() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let run = env.baton(&["status", "--json"]);
+    run.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["state"]["iteration"], 2);
+    assert_eq!(v["state"]["expected_actor"], "galph");
+    assert_eq!(v["last_turns"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["last_turns"][1]["actor"], "ralph");
+    let text = env.baton(&["status"]);
+    text.expect_code(0);
+    assert!(text.stdout.contains("turn:      galph"), "{}", text.stdout);
+}
+
+#[test]
+fn logs_show_the_turn_output() {
+    let env = TestEnv::new();
+    env.hook("ralph", "echo hello-from-ralph\n");
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let run = env.baton(&["logs", "--actor", "ralph"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("hello-from-ralph"), "{}", run.stdout);
+    let list = env.baton(&["logs", "--list"]);
+    assert_eq!(list.stdout.lines().count(), 2, "{}", list.stdout);
+    assert!(list.stdout.contains("/main/galph/iter-00001_"), "{}", list.stdout);
+}
+
+#[test]
+fn demo_runs_offline_and_shows_turns_commits_and_state() {
+    let env = TestEnv::bare();
+    let run = env.baton(&["demo"]);
+    run.expect_code(0);
+    for needle in ["== Turns", "reviewer.md", "RALPH AUTO (prompt=main.md)", "ralph: add step 3", "\"iteration\": 4"] {
+        assert!(run.stdout.contains(needle), "missing {needle:?} in\n{}", run.stdout);
+    }
+}
