@@ -1,17 +1,39 @@
 //! File-system helpers: atomic writes and the runner lock.
 
-use std::fs::File;
-use std::io;
+use std::fs::{self, File, OpenOptions, Permissions, TryLockError};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use tempfile::NamedTempFile;
+
 /// Writes `bytes` to `path` atomically: temp file in the same directory, `sync_data`, rename,
-/// mode 0o644 (not tempfile's 0o600). Creates the parent directory when missing.
+/// mode 0o644 (not tempfile's 0o600). Creates the parent directory when missing. The directory
+/// is fsynced afterwards, best effort.
 ///
 /// # Errors
 /// The io error; callers add the path as context.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let _ = (path, bytes);
-    todo!("state helper")
+    let parent = parent_dir(path);
+    fs::create_dir_all(parent)?;
+    let mut tmp = NamedTempFile::new_in(parent)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_data()?;
+    tmp.as_file()
+        .set_permissions(Permissions::from_mode(0o644))?;
+    tmp.persist(path).map_err(|err| err.error)?;
+    if let Ok(dir) = File::open(parent) {
+        // Best effort: makes the rename durable; some file systems refuse to fsync a directory.
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Why a lock could not be taken.
@@ -38,6 +60,9 @@ pub enum LockError {
 
 /// An exclusive advisory lock (`File::try_lock`), held until dropped. The file is never deleted;
 /// the holder's `pid <pid> on <host>` is written into it after locking.
+///
+/// The lock belongs to the open file description (flock semantics): a second
+/// [`LockFile::try_acquire`] of the same path is refused even within the same process.
 #[must_use = "the lock is released when dropped"]
 #[derive(Debug)]
 pub struct LockFile {
@@ -46,18 +71,179 @@ pub struct LockFile {
 }
 
 impl LockFile {
-    /// Takes the lock at `path` without waiting.
+    /// Takes the lock at `path` without waiting, creating the file and its parent directory.
     ///
     /// # Errors
     /// [`LockError::Busy`] naming the holder, or [`LockError::Io`].
     pub fn try_acquire(path: &Path) -> Result<LockFile, LockError> {
-        let _ = path;
-        todo!("state helper")
+        let io_err = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(parent_dir(path)).map_err(io_err)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(LockError::Busy {
+                    path: path.to_path_buf(),
+                    holder: read_holder(path),
+                });
+            }
+            Err(TryLockError::Error(source)) => return Err(io_err(source)),
+        }
+        write_holder(&mut file).map_err(io_err)?;
+        Ok(LockFile {
+            _file: file,
+            path: path.to_path_buf(),
+        })
     }
 
     /// The lock file's path.
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// What the current holder wrote into the lock file, or `unknown holder`.
+fn read_holder(path: &Path) -> String {
+    fs::read_to_string(path)
+        .ok()
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
+        .unwrap_or_else(|| "unknown holder".to_owned())
+}
+
+/// Replaces the lock file's contents with `pid <pid> on <host>`.
+fn write_holder(file: &mut File) -> io::Result<()> {
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    let holder = format!(
+        "pid {} on {}\n",
+        std::process::id(),
+        crate::state::hostname()
+    );
+    file.write_all(holder.as_bytes())?;
+    file.sync_data()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::MetadataExt;
+
+    use super::*;
+
+    /// Calls `attempt` until it succeeds, for up to ~5 s. A concurrently running test may fork
+    /// a child (for `flock`) that briefly shares our descriptors until it execs; the lock of a
+    /// dropped file is only released once that copy is gone too.
+    fn eventually<T, E: std::fmt::Debug>(mut attempt: impl FnMut() -> Result<T, E>) -> T {
+        for _ in 0..500 {
+            if let Ok(value) = attempt() {
+                return value;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        attempt().expect("still failing after retries")
+    }
+
+    #[test]
+    fn write_atomic_creates_parents_replaces_content_and_sets_mode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a/b/state.json");
+        write_atomic(&path, b"one\n").expect("first write");
+        write_atomic(&path, b"two\n").expect("second write");
+        assert_eq!(fs::read(&path).expect("read"), b"two\n");
+        let mode = fs::metadata(&path).expect("metadata").mode() & 0o777;
+        assert_eq!(mode, 0o644);
+        let names: Vec<_> = fs::read_dir(path.parent().expect("parent"))
+            .expect("read_dir")
+            .map(|entry| entry.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["state.json"], "no temp file is left behind");
+    }
+
+    #[test]
+    fn second_acquire_is_busy_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sync/.baton.lock");
+        let first = LockFile::try_acquire(&path).expect("first acquire");
+        assert_eq!(first.path(), path);
+        let expected = format!("pid {} on {}", std::process::id(), crate::state::hostname());
+        match LockFile::try_acquire(&path) {
+            Err(LockError::Busy { holder, .. }) => assert_eq!(holder, expected),
+            other => panic!("expected Busy, got {other:?}"),
+        }
+        drop(first);
+        let again = eventually(|| LockFile::try_acquire(&path));
+        drop(again);
+        assert!(path.exists(), "the lock file is never deleted");
+    }
+
+    #[test]
+    fn lock_held_by_another_thread_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("lock");
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let holder_path = path.clone();
+        let holder = std::thread::spawn(move || {
+            let lock = LockFile::try_acquire(&holder_path).expect("thread acquire");
+            held_tx.send(()).expect("send");
+            let _ = release_rx.recv();
+            drop(lock);
+        });
+        held_rx.recv().expect("holder took the lock");
+        let file = File::open(&path).expect("open");
+        assert!(matches!(file.try_lock(), Err(TryLockError::WouldBlock)));
+        assert!(matches!(
+            LockFile::try_acquire(&path),
+            Err(LockError::Busy { .. })
+        ));
+        release_tx.send(()).expect("release");
+        holder.join().expect("join");
+        eventually(|| file.try_lock());
+    }
+
+    #[test]
+    fn lock_is_seen_by_another_process() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("lock");
+        let lock = LockFile::try_acquire(&path).expect("acquire");
+        let probe = || {
+            std::process::Command::new("flock")
+                .arg("-n")
+                .arg(&path)
+                .arg("true")
+                .status()
+        };
+        let Ok(busy) = probe() else {
+            eprintln!("flock(1) not installed; cross-process check skipped");
+            return;
+        };
+        assert!(!busy.success(), "flock -n must fail while we hold the lock");
+        drop(lock);
+        eventually(|| match probe() {
+            Ok(status) if status.success() => Ok(()),
+            other => Err(other),
+        });
+    }
+
+    #[test]
+    fn busy_with_empty_file_reports_unknown_holder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("lock");
+        let file = File::create(&path).expect("create");
+        file.try_lock().expect("raw lock");
+        match LockFile::try_acquire(&path) {
+            Err(LockError::Busy { holder, .. }) => assert_eq!(holder, "unknown holder"),
+            other => panic!("expected Busy, got {other:?}"),
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! The turn journal `sync/journal.jsonl`: one JSON line per finished turn (SPEC §9).
 
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -104,8 +106,24 @@ impl Journal {
     /// # Errors
     /// [`JournalError::Io`].
     pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
-        let _ = entry;
-        todo!("state helper")
+        let mut line = serde_json::to_vec(entry)
+            .expect("invariant: a JournalEntry (plain fields) always serializes");
+        line.push(b'\n');
+        self.append_line(&line)
+            .map_err(|source| self.io_error(source))
+    }
+
+    /// Creates the file if needed, writes `line` in one `O_APPEND` write, then `sync_data`.
+    fn append_line(&self, line: &[u8]) -> io::Result<()> {
+        if let Some(parent) = self.path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.path)?;
+        file.write_all(line)?;
+        file.sync_data()
     }
 
     /// The last `n` entries, oldest first, reading only the file's tail (seek from the end);
@@ -114,7 +132,164 @@ impl Journal {
     /// # Errors
     /// [`JournalError::Io`].
     pub fn tail(&self, n: usize) -> Result<Vec<JournalEntry>, JournalError> {
-        let _ = n;
-        todo!("state helper")
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(self.io_error(source)),
+        };
+        let (bytes, from_start) = read_tail(file, n).map_err(|source| self.io_error(source))?;
+        Ok(parse_last(&bytes, from_start, n))
+    }
+
+    fn io_error(&self, source: io::Error) -> JournalError {
+        JournalError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+/// Bytes read per backward step of [`Journal::tail`].
+const TAIL_CHUNK: u64 = 8 * 1024;
+
+/// Reads backwards from the end in chunks until the bytes hold `n + 1` newlines or the start is
+/// reached. Returns the bytes and whether they begin at the start of the file.
+fn read_tail(mut file: File, n: usize) -> io::Result<(Vec<u8>, bool)> {
+    let mut pos = file.seek(SeekFrom::End(0))?;
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    let mut newlines = 0;
+    while pos > 0 && newlines <= n {
+        let step = TAIL_CHUNK.min(pos);
+        pos -= step;
+        file.seek(SeekFrom::Start(pos))?;
+        let len = usize::try_from(step).expect("invariant: a chunk is at most 8 KiB");
+        let mut chunk = vec![0; len];
+        file.read_exact(&mut chunk)?;
+        newlines += chunk.iter().filter(|&&b| b == b'\n').count();
+        chunks.push(chunk);
+    }
+    chunks.reverse();
+    Ok((chunks.concat(), pos == 0))
+}
+
+/// Parses the last `n` non-empty lines of `bytes` (the first line is dropped as partial unless
+/// `from_start`), skipping lines that do not parse.
+fn parse_last(bytes: &[u8], from_start: bool, n: usize) -> Vec<JournalEntry> {
+    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    if !from_start && !lines.is_empty() {
+        lines.remove(0);
+    }
+    lines.retain(|line| !line.trim_ascii().is_empty());
+    let skip = lines.len().saturating_sub(n);
+    lines[skip..]
+        .iter()
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(iteration: u64) -> JournalEntry {
+        JournalEntry {
+            iteration,
+            actor: Actor::Ralph,
+            prompt: "main.md".to_owned(),
+            source: "deterministic".to_owned(),
+            reason: "ralph's turn".to_owned(),
+            agent: "claude".to_owned(),
+            started_at: "2026-11-21T10:04:05Z".to_owned(),
+            ended_at: "2026-11-21T10:14:05Z".to_owned(),
+            duration_ms: 600_000,
+            outcome: Outcome::Ok,
+            exit_code: Some(0),
+            head_before: Some("1a2b3c4".to_owned()),
+            head_after: None,
+            files_changed: 2,
+            insertions: 10,
+            deletions: 3,
+            log: "logs/main/ralph/iter-00001.log".to_owned(),
+            host: "box".to_owned(),
+            generation: iteration * 2,
+            dirty_left: Vec::new(),
+        }
+    }
+
+    fn journal() -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = Journal::new(dir.path().join("sync/journal.jsonl"));
+        (dir, journal)
+    }
+
+    #[test]
+    fn append_writes_one_compact_line_per_entry() {
+        let (_dir, journal) = journal();
+        journal.append(&entry(1)).expect("append");
+        let mut second = entry(2);
+        second.dirty_left = vec!["notes.txt".to_owned()];
+        journal.append(&second).expect("append");
+        let text = fs::read_to_string(journal.path()).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(text.ends_with('\n'));
+        assert!(lines[0].starts_with(r#"{"iteration":1,"actor":"ralph","prompt":"main.md""#));
+        assert!(
+            !lines[0].contains("dirty_left"),
+            "empty dirty_left is omitted"
+        );
+        assert!(lines[1].ends_with(r#""generation":4,"dirty_left":["notes.txt"]}"#));
+        assert_eq!(journal.tail(5).expect("tail"), vec![entry(1), second]);
+    }
+
+    #[test]
+    fn tail_of_a_long_journal_returns_the_last_entries_in_order() {
+        let (_dir, journal) = journal();
+        let mut bytes = Vec::new();
+        for iteration in 1..=10_000 {
+            bytes.extend(serde_json::to_vec(&entry(iteration)).expect("json"));
+            bytes.push(b'\n');
+        }
+        crate::fsutil::write_atomic(journal.path(), &bytes).expect("write");
+        let tail = journal.tail(5).expect("tail");
+        let iterations: Vec<u64> = tail.iter().map(|e| e.iteration).collect();
+        assert_eq!(iterations, [9996, 9997, 9998, 9999, 10_000]);
+        assert_eq!(journal.tail(0).expect("tail"), []);
+    }
+
+    #[test]
+    fn tail_skips_unparsable_lines_and_handles_short_or_missing_files() {
+        let (_dir, journal) = journal();
+        assert_eq!(journal.tail(3).expect("missing file"), []);
+        journal.append(&entry(1)).expect("append");
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .expect("open");
+        file.write_all(b"not json\n\n").expect("write");
+        journal.append(&entry(2)).expect("append");
+        file.write_all(br#"{"iteration": 3, "trunc"#)
+            .expect("write");
+        let iterations: Vec<u64> = journal
+            .tail(10)
+            .expect("tail")
+            .iter()
+            .map(|e| e.iteration)
+            .collect();
+        assert_eq!(iterations, [1, 2]);
+        let iterations: Vec<u64> = journal
+            .tail(2)
+            .expect("tail")
+            .iter()
+            .map(|e| e.iteration)
+            .collect();
+        assert_eq!(
+            iterations,
+            [2],
+            "the last 2 lines are entry 2 and the torn line"
+        );
     }
 }

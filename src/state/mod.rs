@@ -1,9 +1,16 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
+mod host;
+mod legacy;
 mod model;
+mod parse;
 mod store;
 mod transitions;
 
+#[cfg(test)]
+mod tests;
+
+pub use host::{host_pid, hostname};
 pub use model::{Actor, Claim, Handoff, State, Status};
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;

@@ -1,8 +1,11 @@
 //! Strict loading and atomic saving of `sync/state.json`.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::fsutil;
 use crate::state::State;
+use crate::state::parse::parse;
 
 /// The Python tool's older formats, converted on the next write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,24 +82,43 @@ impl StateStore {
     /// # Errors
     /// [`StateError::Read`] for io errors, [`StateError::Invalid`] for bad content.
     pub fn load(&self) -> Result<Option<LoadedState>, StateError> {
-        todo!("state helper")
+        match std::fs::read(&self.path) {
+            Ok(bytes) => parse(&self.path, &bytes).map(Some),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Read {
+                path: self.path.clone(),
+                source,
+            }),
+        }
     }
 
     /// Increments `state.generation`, sets nothing else, and writes the file atomically
     /// (temp file in the same directory, fsync, rename; 2-space indent, trailing newline).
-    /// Creates the parent directory when missing.
+    /// Creates the parent directory when missing. On failure the increment is undone, so
+    /// `state.generation` always matches the last successful write.
     ///
     /// # Errors
     /// [`StateError::Write`].
     pub fn save(&self, state: &mut State) -> Result<(), StateError> {
-        let _ = state;
-        todo!("state helper")
+        state.generation = state.generation.wrapping_add(1);
+        fsutil::write_atomic(&self.path, &to_bytes(state)).map_err(|source| {
+            state.generation = state.generation.wrapping_sub(1);
+            StateError::Write {
+                path: self.path.clone(),
+                source,
+            }
+        })
     }
 }
 
 /// Serializes `state` as written to disk (2-space indent, field order of SPEC §3, newline).
+///
+/// The known fields come first in struct order (`exit`/`exit_reason` only when set), then the
+/// unknown keys of `extra` in their original order.
 #[must_use]
 pub fn to_bytes(state: &State) -> Vec<u8> {
-    let _ = state;
-    todo!("state helper")
+    let mut bytes = serde_json::to_vec_pretty(state)
+        .expect("invariant: a State (string keys, JSON values) always serializes");
+    bytes.push(b'\n');
+    bytes
 }

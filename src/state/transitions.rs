@@ -1,22 +1,39 @@
 //! Pure state transitions of one turn (SPEC §3 table).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::state::{Actor, Claim, Handoff, State};
+use serde_json::Value;
+
+use crate::state::{Actor, Claim, Handoff, State, Status};
+
+/// The last second `humantime` can format (9999-12-31T23:59:59Z).
+const MAX_FORMATTABLE_SECS: u64 = 253_402_300_799;
 
 /// Formats `t` as UTC `YYYY-MM-DDTHH:MM:SSZ`.
+///
+/// Times before 1970 or after 9999 are clamped to that range (the formatter cannot show them).
 #[must_use]
 pub fn format_utc(t: SystemTime) -> String {
-    let _ = t;
-    todo!("state helper")
+    let max = UNIX_EPOCH + Duration::from_secs(MAX_FORMATTABLE_SECS);
+    let clamped = t.clamp(UNIX_EPOCH, max);
+    humantime::format_rfc3339_seconds(clamped).to_string()
 }
 
 impl State {
     /// Marks `actor`'s turn as running: `running-<actor>`, lease owner and expiry set,
     /// `expected_actor = actor`, `last_error` cleared, `last_update = now`.
+    ///
+    /// The expiry is `claim.now + claim.lease`. `generation` is left to [`StateStore::save`].
+    ///
+    /// [`StateStore::save`]: crate::state::StateStore::save
     pub fn start_turn(&mut self, actor: Actor, claim: &Claim) {
-        let _ = (actor, claim);
-        todo!("state helper")
+        let expires = claim.now.checked_add(claim.lease).unwrap_or(claim.now);
+        self.status = Status::running(actor);
+        self.expected_actor = actor;
+        self.lease_owner = Some(claim.owner.clone());
+        self.lease_expires_at = Some(format_utc(expires));
+        self.last_error = None;
+        self.last_update = Some(format_utc(claim.now));
     }
 
     /// Stamps a successful turn of `actor` that ran `prompt`, leaving HEAD at `commit`.
@@ -24,6 +41,7 @@ impl State {
     /// `ToPeer`: galph → expected ralph, `waiting-ralph`; ralph → expected galph, `complete`,
     /// iteration + 1. `Stay`: iteration + 1, expected stays `actor`, `complete`. Both set
     /// `<actor>_commit`, `last_prompt`, `last_prompt_actor`, clear lease and `last_error`.
+    /// A `None` commit (HEAD unknown) leaves the previous `<actor>_commit` in place.
     pub fn finish_ok(
         &mut self,
         actor: Actor,
@@ -32,12 +50,25 @@ impl State {
         handoff: Handoff,
         now: SystemTime,
     ) {
-        let _ = (actor, prompt, commit, handoff, now);
-        todo!("state helper")
+        let (expected, status, advance) = match (handoff, actor) {
+            (Handoff::ToPeer, Actor::Galph) => (Actor::Ralph, Status::WaitingRalph, false),
+            (Handoff::ToPeer, Actor::Ralph) => (Actor::Galph, Status::Complete, true),
+            (Handoff::Stay, _) => (actor, Status::Complete, true),
+        };
+        if advance {
+            self.iteration = self.iteration.saturating_add(1);
+        }
+        self.expected_actor = expected;
+        self.status = status;
+        self.last_prompt = Some(prompt.to_owned());
+        self.last_prompt_actor = Some(actor);
+        self.last_error = None;
+        self.end_turn(actor, commit, now);
     }
 
     /// Stamps a failed turn: `failed`, expected stays `actor`, `last_error = error`, lease
     /// cleared. `last_prompt` is left alone so that the retried turn routes the same way.
+    /// A `Some` commit (HEAD after the turn, e.g. after auto-commit) sets `<actor>_commit`.
     pub fn finish_failed(
         &mut self,
         actor: Actor,
@@ -45,15 +76,56 @@ impl State {
         commit: Option<String>,
         now: SystemTime,
     ) {
-        let _ = (actor, error, commit, now);
-        todo!("state helper")
+        self.expected_actor = actor;
+        self.status = Status::Failed;
+        self.last_error = Some(error.to_owned());
+        self.end_turn(actor, commit, now);
+    }
+
+    /// What both ends of a turn share: commit stamp, lease cleared, `last_update = now`.
+    fn end_turn(&mut self, actor: Actor, commit: Option<String>, now: SystemTime) {
+        if let Some(commit) = commit {
+            match actor {
+                Actor::Galph => self.galph_commit = Some(commit),
+                Actor::Ralph => self.ralph_commit = Some(commit),
+            }
+        }
+        self.lease_owner = None;
+        self.lease_expires_at = None;
+        self.last_update = Some(format_utc(now));
     }
 
     /// `Some(reason)` when the `exit` stop flag is truthy (true, non-zero number, non-empty
     /// string other than "0"/"false", non-empty array or object); the reason is `exit_reason`
     /// or `"exit flag set in the state"`.
+    ///
+    /// Strings are compared trimmed and case-insensitively (`" False "` is falsy).
     #[must_use]
     pub fn stop_requested(&self) -> Option<String> {
-        todo!("state helper")
+        if !self.exit.as_ref().is_some_and(is_truthy) {
+            return None;
+        }
+        let reason = self
+            .exit_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|reason| !reason.is_empty())
+            .unwrap_or("exit flag set in the state");
+        Some(reason.to_owned())
+    }
+}
+
+/// JSON truthiness of the stop flag (see [`State::stop_requested`]).
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(text) => {
+            let text = text.trim();
+            !(text.is_empty() || text == "0" || text.eq_ignore_ascii_case("false"))
+        }
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
     }
 }
