@@ -15,17 +15,3 @@ pub use model::{Actor, Claim, Handoff, State, Status};
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;
 
-/// `host:pid` of this process (the lease owner).
-#[must_use]
-pub fn host_pid() -> String {
-    format!("{}:{}", hostname(), std::process::id())
-}
-
-/// This machine's host name, `localhost` when unknown.
-#[must_use]
-pub fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".to_owned())
-}

@@ -17,22 +17,22 @@ exit 0
 "#;
 
 /// A temporary workspace (a git repository) plus a control directory outside it.
-pub struct TestEnv {
+pub(crate) struct TestEnv {
     _dir: tempfile::TempDir,
     /// The workspace root (holds orchestration.yaml).
-    pub root: PathBuf,
+    pub(crate) root: PathBuf,
     /// Outside the workspace: calls log, hooks, stub agent.
-    pub ctl: PathBuf,
+    pub(crate) ctl: PathBuf,
 }
 
 impl TestEnv {
     /// A workspace with prompts, a stub-agent config and one initial commit.
-    pub fn new() -> TestEnv {
+    pub(crate) fn new() -> TestEnv {
         Self::with_config("")
     }
 
     /// Like [`TestEnv::new`] with `extra` YAML appended to the stub config.
-    pub fn with_config(extra: &str) -> TestEnv {
+    pub(crate) fn with_config(extra: &str) -> TestEnv {
         let env = Self::bare();
         env.write("orchestration.yaml", &env.stub_config(extra));
         env.commit_all("init");
@@ -40,7 +40,7 @@ impl TestEnv {
     }
 
     /// An empty git workspace with prompts and the stub agent, no config, no commit.
-    pub fn bare() -> TestEnv {
+    pub(crate) fn bare() -> TestEnv {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("ws");
         let ctl = dir.path().join("ctl");
@@ -57,7 +57,7 @@ impl TestEnv {
     }
 
     /// The stub-agent config: agents `stub`, `other`, `third` all run the stub script.
-    pub fn stub_config(&self, extra: &str) -> String {
+    pub(crate) fn stub_config(&self, extra: &str) -> String {
         let agent = self.ctl.join("agent.sh");
         let cmd = |name: &str| format!("    {name}: [sh, \"{}\", {name}]\n", agent.display());
         format!(
@@ -69,24 +69,24 @@ impl TestEnv {
     }
 
     /// Writes `rel` under the workspace (creating directories).
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let path = self.root.join(rel);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
     }
 
     /// Writes the hook a stub agent runs for `actor` (`galph`/`ralph`, or `name-actor`).
-    pub fn hook(&self, key: &str, script: &str) {
+    pub(crate) fn hook(&self, key: &str, script: &str) {
         std::fs::write(self.ctl.join(format!("{key}.sh")), script).expect("write hook");
     }
 
     /// Reads `rel` under the workspace.
-    pub fn read(&self, rel: &str) -> String {
+    pub(crate) fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.root.join(rel)).unwrap_or_default()
     }
 
     /// A hermetic command: env cleared but PATH, HOME in the temp dir, git config pinned.
-    pub fn command(&self, program: &str) -> Command {
+    pub(crate) fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -105,55 +105,55 @@ impl TestEnv {
     }
 
     /// The baton binary as a hermetic command.
-    pub fn baton_cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn baton_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = self.command(env!("CARGO_BIN_EXE_baton"));
         cmd.args(args);
         cmd
     }
 
     /// Runs baton to its end.
-    pub fn baton(&self, args: &[&str]) -> Run {
+    pub(crate) fn baton(&self, args: &[&str]) -> Run {
         let out = self.baton_cmd(args).output().expect("run baton");
         Run::from(out)
     }
 
     /// Runs git in the workspace; panics on failure.
-    pub fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = self.command("git").args(args).output().expect("run git");
         assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// `git add -A && git commit`.
-    pub fn commit_all(&self, msg: &str) {
+    pub(crate) fn commit_all(&self, msg: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
     }
 
     /// Commit subjects, oldest first.
-    pub fn subjects(&self) -> Vec<String> {
+    pub(crate) fn subjects(&self) -> Vec<String> {
         let log = self.git(&["log", "--reverse", "--format=%s"]);
         log.lines().map(str::to_owned).collect()
     }
 
     /// The stub calls so far: `<agent> <actor> <prompt>` lines.
-    pub fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         let text = std::fs::read_to_string(self.ctl.join("calls.txt")).unwrap_or_default();
         text.lines().map(str::to_owned).collect()
     }
 
     /// `<actor> <prompt>` of each call, for sequence assertions.
-    pub fn prompts_called(&self) -> Vec<String> {
+    pub(crate) fn prompts_called(&self) -> Vec<String> {
         self.calls().iter().map(|l| l.split_once(' ').map_or(l.clone(), |x| x.1.to_owned())).collect()
     }
 
     /// The state file as JSON.
-    pub fn state(&self) -> Value {
+    pub(crate) fn state(&self) -> Value {
         serde_json::from_str(&self.read("sync/state.json")).expect("state json")
     }
 
     /// The journal lines as JSON.
-    pub fn journal(&self) -> Vec<Value> {
+    pub(crate) fn journal(&self) -> Vec<Value> {
         self.read("sync/journal.jsonl")
             .lines()
             .map(|l| serde_json::from_str(l).expect("journal line"))
@@ -161,19 +161,19 @@ impl TestEnv {
     }
 
     /// The workspace path.
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
 }
 
 /// A finished baton process.
-pub struct Run {
+pub(crate) struct Run {
     /// Exit code (`None` when killed by a signal).
-    pub code: Option<i32>,
+    pub(crate) code: Option<i32>,
     /// Standard output.
-    pub stdout: String,
+    pub(crate) stdout: String,
     /// Standard error.
-    pub stderr: String,
+    pub(crate) stderr: String,
 }
 
 impl From<Output> for Run {
@@ -188,14 +188,14 @@ impl From<Output> for Run {
 
 impl Run {
     /// Asserts the exit code, printing the output on mismatch.
-    pub fn expect_code(&self, code: i32) -> &Self {
+    pub(crate) fn expect_code(&self, code: i32) -> &Self {
         assert_eq!(self.code, Some(code), "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 }
 
 /// Polls `cond` every 20 ms until it holds or `secs` pass.
-pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     while !cond() {
         assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
@@ -204,12 +204,12 @@ pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Whether process `pid` is alive (and not a zombie).
-pub fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     !stat.is_empty() && !stat.contains(") Z ")
 }
 
 /// Reads a pid written by a stub agent to `path`.
-pub fn read_pid(path: &Path) -> i32 {
+pub(crate) fn read_pid(path: &Path) -> i32 {
     std::fs::read_to_string(path).unwrap_or_default().trim().parse().unwrap_or(0)
 }
