@@ -1,10 +1,12 @@
 //! Loading: upward search, YAML parse with positions, environment and flag overlays, validation.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{Config, RouterMode};
+use crate::config::draft::Draft;
+use crate::config::env::{apply_env, apply_overrides};
+use crate::config::{CONFIG_FILE_NAME, Config, RouterMode, yaml};
 use crate::state::Actor;
 
 /// Command-line values that win over the environment and the file (SPEC §2, §10).
@@ -95,6 +97,51 @@ pub enum ConfigError {
 /// # Errors
 /// [`ConfigError`] naming file, line, column and key for any unknown key, wrong type or bad value.
 pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
-    let _ = opts;
-    todo!("config helper")
+    let cwd = std::path::absolute(&opts.cwd).unwrap_or_else(|_| opts.cwd.clone());
+    let file = match &opts.config_file {
+        Some(file) => Some(cwd.join(file)),
+        None => find_upward(&cwd),
+    };
+    let Some(file) = file else {
+        return finish(Draft::new(cwd), Vec::new(), opts);
+    };
+    let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
+        path: file.clone(),
+        source,
+    })?;
+    load_from_str(&text, &file, opts)
+}
+
+/// Loads a configuration from `text` as if read from `path` (the root is `path`'s directory);
+/// `opts.cwd` and `opts.config_file` are not used.
+///
+/// # Errors
+/// As [`load`], except that nothing is read from disk.
+pub fn load_from_str(text: &str, path: &Path, opts: &LoadOptions) -> Result<Loaded, ConfigError> {
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut draft = Draft::new(root);
+    draft.config.file = Some(path.to_path_buf());
+    let warnings = yaml::apply(&mut draft, text, path)?;
+    finish(draft, warnings, opts)
+}
+
+/// The nearest `orchestration.yaml` in `dir` or one of its ancestors.
+fn find_upward(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|d| d.join(CONFIG_FILE_NAME))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Lays the environment and the flags over the file's values and resolves the result.
+fn finish(
+    mut draft: Draft,
+    warnings: Vec<String>,
+    opts: &LoadOptions,
+) -> Result<Loaded, ConfigError> {
+    apply_env(&mut draft, &opts.env)?;
+    apply_overrides(&mut draft, &opts.overrides);
+    Ok(Loaded {
+        config: draft.finish(),
+        warnings,
+    })
 }

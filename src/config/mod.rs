@@ -3,11 +3,24 @@
 //! `raw.rs` mirrors the YAML file with serde; `load` turns it, the `BATON_*` environment and the
 //! command-line overrides into a [`Config`] whose paths are absolute and whose values are valid.
 //! Precedence everywhere: flag > environment > YAML > default.
+//!
+//! Inside: `raw.rs` (serde mirror, unknown keys denied), `compat.rs` (the Python tool's keys),
+//! `yaml.rs` (file layer), `env.rs` (`BATON_<KEY>` variables, e.g. `BATON_AGENT_DEFAULT`, and
+//! the flag layer), `draft.rs` (defaults and value parsers), `source.rs`, `keyindex.rs` and
+//! `suggest.rs` (error positions, key names and "did you mean").
 
 mod compat;
+mod draft;
 mod duration;
+mod env;
+mod keyindex;
 mod load;
 mod raw;
+mod source;
+mod suggest;
+#[cfg(test)]
+mod tests;
+mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,7 +30,7 @@ use std::time::Duration;
 use crate::state::Actor;
 
 pub use duration::{format_duration, parse_duration};
-pub use load::{ConfigError, LoadOptions, Loaded, Overrides, load};
+pub use load::{ConfigError, LoadOptions, Loaded, Overrides, load, load_from_str};
 
 /// The configuration file's name, searched upward from the working directory.
 pub const CONFIG_FILE_NAME: &str = "orchestration.yaml";

@@ -1,0 +1,232 @@
+//! A configuration under construction: defaults first, then each layer (YAML, environment,
+//! flags) overwrites what it sets, then [`Draft::finish`] fills the dependent defaults and makes
+//! paths absolute.
+//!
+//! The value parsers here are shared by the YAML and environment layers so a value means the
+//! same wherever it is written.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::config::{
+    AgentConfig, AutocommitConfig, CompatPaths, Config, GitConfig, Prompts, RouterConfig,
+    RouterMode, parse_duration,
+};
+
+const MIB: u64 = 1024 * 1024;
+
+/// A [`Config`] whose paths are still as written (relative to the root) and whose dependent
+/// defaults are still open.
+#[derive(Clone, Debug)]
+pub(super) struct Draft {
+    /// The configuration so far; paths as written.
+    pub config: Config,
+    /// `router.allowlist` when set; default: the supervisor and reviewer prompts.
+    pub allowlist: Option<Vec<String>>,
+    /// `autocommit.never` when set; default: the logs and tmp directories.
+    pub never: Option<Vec<String>>,
+}
+
+impl Draft {
+    /// All defaults (SPEC §2, §8) for a workspace rooted at `root`.
+    pub(super) fn new(root: PathBuf) -> Self {
+        Draft {
+            config: default_config(root),
+            allowlist: None,
+            never: None,
+        }
+    }
+
+    /// Resolves paths against the root and fills the dependent defaults.
+    pub(super) fn finish(self) -> Config {
+        let Draft {
+            mut config,
+            allowlist,
+            never,
+        } = self;
+        config.router.allowlist = allowlist.unwrap_or_else(|| {
+            vec![
+                config.prompts.supervisor.clone(),
+                config.prompts.reviewer.clone(),
+            ]
+        });
+        config.autocommit.never = never.unwrap_or_else(|| {
+            [&config.logs_dir, &config.tmp_dir]
+                .into_iter()
+                .filter_map(|dir| never_prefix(&config.root, dir))
+                .collect()
+        });
+        let root = config.root.clone();
+        for path in [
+            &mut config.prompts_dir,
+            &mut config.state_file,
+            &mut config.journal_file,
+            &mut config.logs_dir,
+            &mut config.tmp_dir,
+        ] {
+            *path = root.join(&*path);
+        }
+        config
+    }
+}
+
+fn default_config(root: PathBuf) -> Config {
+    Config {
+        root,
+        file: None,
+        prompts_dir: "prompts".into(),
+        state_file: "sync/state.json".into(),
+        journal_file: "sync/journal.jsonl".into(),
+        logs_dir: "logs".into(),
+        tmp_dir: "tmp".into(),
+        prompts: Prompts {
+            supervisor: "supervisor.md".into(),
+            main: "main.md".into(),
+            reviewer: "reviewer.md".into(),
+        },
+        review_every_n: 0,
+        router: RouterConfig {
+            enabled: false,
+            prompt: Some("router.md".into()),
+            mode: RouterMode::Default,
+            allowlist: Vec::new(),
+        },
+        agent: AgentConfig {
+            default: "claude".into(),
+            roles: Default::default(),
+            prompts: Default::default(),
+            flag_roles: Default::default(),
+            flag_prompts: Default::default(),
+            commands: Default::default(),
+            timeout: None,
+            heartbeat: Some(Duration::from_secs(10)),
+        },
+        git: GitConfig {
+            remote: "origin".into(),
+            branch: None,
+            poll_interval: Duration::from_secs(1),
+            max_wait: None,
+            lease: Duration::from_secs(600),
+        },
+        autocommit: default_autocommit(),
+        compat: CompatPaths {
+            input_file: Some("input.md".into()),
+            findings_file: None,
+        },
+    }
+}
+
+fn default_autocommit() -> AutocommitConfig {
+    let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    AutocommitConfig {
+        reports: true,
+        report_extensions: strings(&[
+            ".md", ".txt", ".json", ".log", ".png", ".jpeg", ".npy", ".py", ".c", ".h", ".sh",
+        ]),
+        report_globs: Vec::new(),
+        report_max_file_bytes: 5 * MIB,
+        report_max_total_bytes: 20 * MIB,
+        tracked_outputs: true,
+        tracked_output_globs: strings(&["tests/fixtures/**"]),
+        tracked_output_extensions: strings(&[".npy", ".npz", ".json", ".pkl"]),
+        tracked_max_file_bytes: 32 * MIB,
+        tracked_max_total_bytes: 100 * MIB,
+        doc_meta: true,
+        doc_whitelist: strings(&[
+            "input.md",
+            "galph_memory.md",
+            "docs/fix_plan.md",
+            "plans/**/*.md",
+            "prompts/**/*.md",
+            ".gitignore",
+            ".gitmodules",
+            ".gitattributes",
+        ]),
+        doc_max_file_bytes: MIB,
+        never: Vec::new(),
+        everything: false,
+        tolerate_dirty: false,
+    }
+}
+
+/// `dir` (as written) as a root-relative prefix ending in `/`, or `None` when it lies outside
+/// the root.
+fn never_prefix(root: &Path, dir: &Path) -> Option<String> {
+    let rel = if dir.is_absolute() {
+        dir.strip_prefix(root).ok()?
+    } else {
+        dir
+    };
+    let text = rel.to_string_lossy().replace('\\', "/");
+    let text = text.trim_start_matches("./").trim_end_matches('/');
+    if text.is_empty() || text == "." || text.starts_with("../") {
+        return None;
+    }
+    Some(format!("{text}/"))
+}
+
+/// Extensions written with or without the dot, normalised to `.ext` lower-case; blanks dropped.
+pub(super) fn normalize_extensions(exts: Vec<String>) -> Vec<String> {
+    exts.into_iter()
+        .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .map(|e| format!(".{e}"))
+        .collect()
+}
+
+/// `true/false`, `1/0`, `yes/no` (also `on/off`), case-insensitive.
+pub(super) fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "invalid boolean `{text}` (expected true/false, 1/0 or yes/no)"
+        )),
+    }
+}
+
+/// A non-negative integer.
+pub(super) fn parse_u64(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("invalid number `{text}` (expected a non-negative integer)"))
+}
+
+/// A duration that must be positive (`git.poll_interval`, `git.lease`).
+pub(super) fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() {
+        return Err(format!("duration `{text}` must be greater than zero"));
+    }
+    Ok(d)
+}
+
+/// A duration where `0`, `none` or `off` means none (`agent.timeout`, `agent.heartbeat`,
+/// `git.max_wait`).
+pub(super) fn parse_optional_duration(text: &str) -> Result<Option<Duration>, String> {
+    if matches!(text.trim().to_ascii_lowercase().as_str(), "none" | "off") {
+        return Ok(None);
+    }
+    parse_duration(text).map(|d| (!d.is_zero()).then_some(d))
+}
+
+/// A router mode (see [`RouterMode`]'s `FromStr`).
+pub(super) fn parse_router_mode(text: &str) -> Result<RouterMode, String> {
+    text.parse()
+}
+
+/// A name that must not be blank (agent names, prompt files, the remote).
+pub(super) fn non_empty(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// `None` for blank text (an empty `router.prompt` means no router; an empty `git.branch` means
+/// the current branch).
+pub(super) fn blank_to_none(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}

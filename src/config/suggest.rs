@@ -1,0 +1,107 @@
+//! "Did you mean" for misspelt keys: the closest valid key in the same section, else the closest
+//! dotted key anywhere (so a top-level `mode:` suggests `router.mode`).
+
+use strsim::jaro_winkler;
+
+use crate::config::raw::SECTIONS;
+
+/// Similarity (Jaro-Winkler, 0..=1) a candidate needs to be suggested.
+const THRESHOLD: f64 = 0.8;
+
+/// The suggestion for unknown key `field` in `section` (`""` = top level): a sibling key name,
+/// or a full dotted key from another section.
+pub(super) fn suggest(section: &str, field: &str) -> Option<String> {
+    // A literal dotted key (`router.mdoe:` at the top level) is compared with full names only.
+    let dotted_field = field.contains('.');
+    let siblings = SECTIONS
+        .iter()
+        .find(|(name, _)| *name == section && !dotted_field)
+        .map_or(&[][..], |(_, keys)| *keys);
+    if let Some(best) = best_match(field, siblings.iter().map(|k| (*k, *k))) {
+        return Some(best.to_owned());
+    }
+    let dotted: Vec<String> = all_dotted_keys()
+        .filter(|(sec, _)| *sec != section || dotted_field)
+        .map(|(sec, key)| join(sec, key))
+        .collect();
+    let candidates = dotted.iter().map(|full| {
+        let last = full.rsplit('.').next().unwrap_or(full);
+        (
+            if dotted_field { full.as_str() } else { last },
+            full.as_str(),
+        )
+    });
+    best_match(field, candidates).map(str::to_owned)
+}
+
+/// Which section a serde `expected` field list belongs to (used when the key's position is not
+/// indexed, e.g. in flow style).
+pub(super) fn section_of(expected: &[&str]) -> Option<&'static str> {
+    SECTIONS
+        .iter()
+        .find(|(_, keys)| *keys == expected)
+        .map(|(name, _)| *name)
+}
+
+/// `section.key`, or `key` at the top level.
+pub(super) fn join(section: &str, key: &str) -> String {
+    if section.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{section}.{key}")
+    }
+}
+
+fn all_dotted_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SECTIONS
+        .iter()
+        .flat_map(|(sec, keys)| keys.iter().map(move |k| (*sec, *k)))
+}
+
+/// The candidate (compared text, reported text) whose compared text is most similar to `field`,
+/// if similar enough.
+fn best_match<'a>(
+    field: &str,
+    candidates: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<&'a str> {
+    let field = field.to_ascii_lowercase();
+    candidates
+        .map(|(compared, reported)| (jaro_winkler(&field, compared), reported))
+        .filter(|(score, _)| *score >= THRESHOLD)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, reported)| reported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_a_sibling_first() {
+        assert_eq!(suggest("router", "mdoe").as_deref(), Some("mode"));
+        assert_eq!(suggest("", "prompt_dir").as_deref(), Some("prompts_dir"));
+        assert_eq!(
+            suggest("git", "polling_interval").as_deref(),
+            Some("poll_interval")
+        );
+    }
+
+    #[test]
+    fn suggests_a_dotted_key_from_another_section() {
+        assert_eq!(suggest("", "mode").as_deref(), Some("router.mode"));
+        assert_eq!(suggest("", "router.mdoe").as_deref(), Some("router.mode"));
+        assert_eq!(suggest("", "heartbeet").as_deref(), Some("agent.heartbeat"));
+    }
+
+    #[test]
+    fn stays_silent_for_unrelated_names() {
+        assert_eq!(suggest("", "zzzzqqq"), None);
+    }
+
+    #[test]
+    fn finds_the_section_of_an_expected_list() {
+        let router = ["enabled", "prompt", "mode", "allowlist", "review_every_n"];
+        assert_eq!(section_of(&router), Some("router"));
+        assert_eq!(section_of(&["nope"]), None);
+    }
+}
