@@ -94,7 +94,7 @@ fn exit_flag_stops_before_any_agent_runs() {
 #[test]
 fn exit_flag_set_by_an_agent_stops_at_the_next_boundary() {
     let env = TestEnv::new();
-    let set_flag = "python3 - \"$BATON_STATE_FILE\" <<'PY'\nimport json,sys\np=sys.argv[1]\ns=json.load(open(p))\ns['exit']=True\ns['exit_reason']='galph says done'\njson.dump(s,open(p,'w'))\nPY\n";
+    let set_flag = "sed -i 's/\"status\"/\"exit\": true, \"exit_reason\": \"galph says done\", \"status\"/' \"$BATON_STATE_FILE\"\n";
     env.hook("galph", set_flag);
     let run = env.baton(&["run", "--iterations", "5"]);
     run.expect_code(0);
