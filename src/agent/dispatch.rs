@@ -1,8 +1,9 @@
 //! Which agent runs a turn. First match wins: `--agent-prompt` > `--agent-role` >
 //! `agent.prompts` > `agent.roles` > `--agent` / `agent.default`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::presets::{PRESETS, preset};
 use crate::config::Config;
 use crate::state::Actor;
 
@@ -54,16 +55,113 @@ fn suggestion_text(s: &Option<String>) -> String {
 
 /// Chooses the agent for `actor` running `prompt` and checks that its program exists.
 ///
+/// A relative program path containing `/` is taken relative to the workspace root.
+///
 /// # Errors
 /// [`AgentError`] for an unknown name, an empty command or a program not on PATH.
 pub fn resolve(config: &Config, actor: Actor, prompt: &str) -> Result<AgentChoice, AgentError> {
-    let _ = (config, actor, prompt);
-    todo!("agent helper")
+    let (name, rule) = choose(config, actor, prompt);
+    let argv = argv_for(config, &name, &rule)?;
+    let program = &argv[0];
+    let candidate = if program.contains('/') && Path::new(program).is_relative() {
+        config.root.join(program).to_string_lossy().into_owned()
+    } else {
+        program.clone()
+    };
+    if find_on_path(&candidate).is_none() {
+        return Err(AgentError::NotFound {
+            name,
+            program: program.clone(),
+        });
+    }
+    Ok(AgentChoice { name, argv, rule })
+}
+
+/// The agent name and the rule that named it (first match wins).
+fn choose(config: &Config, actor: Actor, prompt: &str) -> (String, String) {
+    let agent = &config.agent;
+    let role = actor.as_str();
+    if let Some(name) = agent.flag_prompts.get(prompt) {
+        return (name.clone(), format!("--agent-prompt {prompt}={name}"));
+    }
+    if let Some(name) = agent.flag_roles.get(&actor) {
+        return (name.clone(), format!("--agent-role {role}={name}"));
+    }
+    if let Some(name) = agent.prompts.get(prompt) {
+        return (name.clone(), format!("agent.prompts.{prompt}"));
+    }
+    if let Some(name) = agent.roles.get(&actor) {
+        return (name.clone(), format!("agent.roles.{role}"));
+    }
+    (agent.default.clone(), "agent.default".to_owned())
+}
+
+/// The argv of agent `name`: `agent.commands` first, else the preset.
+fn argv_for(config: &Config, name: &str, rule: &str) -> Result<Vec<String>, AgentError> {
+    let argv = match config.agent.commands.get(name) {
+        Some(argv) => argv.clone(),
+        None => match preset(name) {
+            Some(p) => p.argv.iter().map(|s| (*s).to_owned()).collect(),
+            None => {
+                return Err(AgentError::Unknown {
+                    name: name.to_owned(),
+                    rule: rule.to_owned(),
+                    suggestion: suggest(config, name),
+                });
+            }
+        },
+    };
+    if argv.first().is_none_or(|p| p.is_empty()) {
+        return Err(AgentError::Empty {
+            name: name.to_owned(),
+        });
+    }
+    Ok(argv)
+}
+
+/// The known agent name closest to `name`, if any is close enough.
+fn suggest(config: &Config, name: &str) -> Option<String> {
+    let presets = PRESETS.iter().map(|p| p.name);
+    let commands = config.agent.commands.keys().map(String::as_str);
+    presets
+        .chain(commands)
+        .map(|known| (strsim::jaro_winkler(name, known), known))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, known)| known.to_owned())
 }
 
 /// Finds `program` the way a shell would: as given when it contains `/`, else on `PATH`.
+///
+/// A relative path containing `/` is taken relative to the current directory. Only regular
+/// files with an execute bit count.
 #[must_use]
 pub fn find_on_path(program: &str) -> Option<PathBuf> {
-    let _ = program;
-    todo!("agent helper")
+    if program.is_empty() {
+        return None;
+    }
+    if program.contains('/') {
+        let path = PathBuf::from(program);
+        return is_executable(&path).then_some(path);
+    }
+    let path_var = std::env::var_os("PATH")?;
+    std::env::split_paths(&path_var)
+        .map(|dir| {
+            let dir = if dir.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                dir
+            };
+            dir.join(program)
+        })
+        .find(|candidate| is_executable(candidate))
 }
+
+/// A regular file (after symlinks) with at least one execute bit.
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,9 @@
 //! The argv of each known agent CLI, checked against that CLI's `--help`.
+//!
+//! Every preset reads the prompt from stdin, runs non-interactively (one autonomous turn, then
+//! exit) and may edit files and run commands without asking. `docs/agents.md` records how each
+//! CLI consumes stdin and the caveats (e.g. claude refuses its bypass flag as root unless
+//! `IS_SANDBOX=1`).
 
 /// A known agent CLI. The prompt goes to its stdin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,7 +17,53 @@ pub struct Preset {
 }
 
 /// All presets: `claude`, `codex`, `gemini`, `opencode`, `aider`.
-pub const PRESETS: &[Preset] = &[];
+pub const PRESETS: &[Preset] = &[
+    // `-p` with no prompt argument reads the prompt from stdin.
+    Preset {
+        name: "claude",
+        argv: &["claude", "-p", "--dangerously-skip-permissions"],
+        checked_version: "2.1.197",
+    },
+    // `exec -` reads the instructions from stdin.
+    Preset {
+        name: "codex",
+        argv: &[
+            "codex",
+            "exec",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "--skip-git-repo-check",
+            "-",
+        ],
+        checked_version: "0.169.0",
+    },
+    // Non-TTY stdin selects headless mode and is read as the prompt.
+    Preset {
+        name: "gemini",
+        argv: &["gemini", "--yolo", "--skip-trust"],
+        checked_version: "0.61.0",
+    },
+    // `run` appends non-TTY stdin to the (empty) message.
+    Preset {
+        name: "opencode",
+        argv: &["opencode", "run", "--auto"],
+        checked_version: "1.18.33",
+    },
+    // `--message-file` is opened and read; `/dev/stdin` is the pipe.
+    Preset {
+        name: "aider",
+        argv: &[
+            "aider",
+            "--yes-always",
+            "--no-pretty",
+            "--no-fancy-input",
+            "--no-check-update",
+            "--no-show-release-notes",
+            "--message-file",
+            "/dev/stdin",
+        ],
+        checked_version: "0.86.2",
+    },
+];
 
 /// The preset called `name`.
 #[must_use]

@@ -1,8 +1,12 @@
 //! Runs an agent: own process group, prompt on stdin, output streamed to the console and the
 //! turn log as it arrives, heartbeat, timeout (TERM → grace → KILL), signal forwarding.
 
+mod output;
 mod run;
 mod signals;
+mod spawn;
+mod supervise;
+mod text;
 
-pub use run::{ExecError, RunResult, RunSpec, run};
+pub use run::{ExecError, GRACE, KILL_GRACE_ENV, RunResult, RunSpec, kill_grace, run};
 pub use signals::{install_handlers, received_signal};

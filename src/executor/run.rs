@@ -1,9 +1,37 @@
-//! One agent process, start to end.
+//! One agent process, start to end: spawn (see `spawn.rs`), stream (`output.rs`), supervise
+//! (`supervise.rs`), then the result.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 use std::time::Duration;
 
+use nix::unistd::Pid;
+
+use super::output::{Activity, Log, Sinks, Stream, pump};
+use super::signals::register;
+use super::spawn::{feed_stdin, spawn};
+use super::supervise::{Ending, Event, Watch, supervise, wait_in_background};
+use super::text;
 use crate::journal::Outcome;
+
+/// Time between SIGTERM and SIGKILL when a turn times out or is interrupted. Default: 5 s.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// Overrides [`GRACE`] in milliseconds (read once per process; for tests).
+pub const KILL_GRACE_ENV: &str = "BATON_KILL_GRACE_MS";
+
+/// The grace period in force: `BATON_KILL_GRACE_MS` when set to a number, else [`GRACE`].
+#[must_use]
+pub fn kill_grace() -> Duration {
+    static GRACE_IN_FORCE: OnceLock<Duration> = OnceLock::new();
+    *GRACE_IN_FORCE.get_or_init(|| {
+        std::env::var(KILL_GRACE_ENV)
+            .ok()
+            .and_then(|ms| ms.trim().parse().ok())
+            .map_or(GRACE, Duration::from_millis)
+    })
+}
 
 /// What to run and how.
 #[derive(Clone, Debug, Default)]
@@ -53,8 +81,20 @@ impl RunResult {
     /// `timeout after 90m`, `interrupted`.
     #[must_use]
     pub fn error_text(&self, timeout: Option<Duration>) -> Option<String> {
-        let _ = timeout;
-        todo!("executor helper")
+        let text = match self.outcome {
+            Outcome::Ok => return None,
+            Outcome::Interrupted => "interrupted".to_owned(),
+            Outcome::Timeout => match timeout {
+                Some(limit) => format!("timeout after {}", text::limit(limit)),
+                None => "timeout".to_owned(),
+            },
+            Outcome::Failed => match (self.exit_code, self.signal) {
+                (Some(code), _) => format!("agent exited {code}"),
+                (None, Some(signal)) => format!("agent killed by signal {signal}"),
+                (None, None) => "agent failed".to_owned(),
+            },
+        };
+        Some(text)
     }
 }
 
@@ -83,9 +123,100 @@ pub enum ExecError {
 
 /// Runs the agent to its end (or timeout, or interruption), streaming its output.
 ///
+/// Console notices (heartbeat, timeout, forwarding) go to stderr.
+///
 /// # Errors
 /// [`ExecError`] when it cannot start or the log cannot be written.
 pub fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
-    let _ = spec;
-    todo!("executor helper")
+    let mut options = Options {
+        grace: kill_grace(),
+        notices: &mut std::io::stderr(),
+        signal: None,
+    };
+    run_with(spec, &mut options)
 }
+
+/// What [`run`] takes from the process, made explicit for tests.
+pub(super) struct Options<'a> {
+    /// TERM → KILL grace period.
+    pub(super) grace: Duration,
+    /// Console notices (heartbeat, timeout, forwarding).
+    pub(super) notices: &'a mut dyn Write,
+    /// Act as if this signal had reached baton just before the start.
+    pub(super) signal: Option<i32>,
+}
+
+/// [`run`] with explicit [`Options`].
+pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunResult, ExecError> {
+    let log = Arc::new(Log::create(&spec.log_path, &text::header(&spec.argv))?);
+    let activity = Arc::new(Activity::new());
+    let mut child = spawn(spec)?;
+    let group = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let (events, rx) = mpsc::channel();
+    let notify = events.clone();
+    let registration = register(group, move |signal| {
+        let _ = notify.send(Event::Signal(signal));
+    });
+    let capture = spec
+        .capture_stdout
+        .map(|limit| (Arc::new(Mutex::new(Vec::new())), limit));
+    let sinks = || Sinks {
+        log: Arc::clone(&log),
+        activity: Arc::clone(&activity),
+        events: events.clone(),
+        echo: spec.echo,
+    };
+    if let Some(stdin) = child.stdin.take() {
+        feed_stdin(stdin, spec.stdin.clone());
+    }
+    if let Some(out) = child.stdout.take() {
+        pump(out, Stream::Stdout, sinks(), capture.clone());
+    }
+    if let Some(err) = child.stderr.take() {
+        pump(err, Stream::Stderr, sinks(), None);
+    }
+    wait_in_background(child, events);
+    let mut watch = Watch {
+        group,
+        label: &spec.label,
+        timeout: spec.timeout,
+        heartbeat: spec.heartbeat,
+        grace: options.grace,
+        activity: &activity,
+        notices: &mut *options.notices,
+    };
+    let ending = supervise(&mut watch, &rx, registration.prior.or(options.signal));
+    drop(registration);
+    let duration = activity.start().elapsed();
+    log.finish()?;
+    let stdout = capture
+        .map(|(kept, _)| std::mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner)));
+    Ok(result(&ending, duration, stdout))
+}
+
+/// The result of a finished group.
+fn result(ending: &Ending, duration: Duration, stdout: Option<Vec<u8>>) -> RunResult {
+    use std::os::unix::process::ExitStatusExt;
+    let exit_code = ending.status.and_then(|s| s.code());
+    let signal = ending.status.and_then(|s| s.signal());
+    let outcome = if ending.interrupted_by.is_some() {
+        Outcome::Interrupted
+    } else if ending.timed_out {
+        Outcome::Timeout
+    } else if ending.status.is_some_and(|s| s.success()) {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    };
+    RunResult {
+        outcome,
+        exit_code,
+        signal,
+        interrupted_by: ending.interrupted_by,
+        duration,
+        stdout,
+    }
+}
+
+#[cfg(test)]
+mod tests;

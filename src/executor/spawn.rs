@@ -1,0 +1,65 @@
+//! Starting the agent: no shell, its own process group, pipes on all three streams, the
+//! inherited environment plus the turn's variables, and (Linux) SIGTERM when baton dies.
+
+use std::io::{self, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use super::run::{ExecError, RunSpec};
+
+/// Spawns `spec.argv` in `spec.cwd`, leader of a new process group.
+pub(super) fn spawn(spec: &RunSpec) -> Result<Child, ExecError> {
+    let Some((program, args)) = spec.argv.split_first() else {
+        return Err(ExecError::Spawn {
+            program: String::new(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "empty argv"),
+        });
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(&spec.cwd)
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    #[cfg(target_os = "linux")]
+    die_with_parent(&mut cmd);
+    cmd.spawn().map_err(|source| ExecError::Spawn {
+        program: program.clone(),
+        source,
+    })
+}
+
+/// Asks the kernel to send SIGTERM to the agent when the thread that spawned it dies (which
+/// is the thread blocked in `run` for the agent's whole life), so a baton killed by SIGKILL
+/// leaves no agent behind. Grandchildren are not covered; the group kill handles them.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut Command) {
+    use nix::errno::Errno;
+    use nix::sys::signal::Signal;
+    use nix::unistd::{getpid, getppid};
+
+    let parent = getpid();
+    let hook = move || -> io::Result<()> {
+        nix::sys::prctl::set_pdeathsig(Signal::SIGTERM)?;
+        // Baton died between fork and prctl: the signal will never come, so do not start.
+        if getppid() != parent {
+            return Err(io::Error::from(Errno::ESRCH));
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the forked child before exec. It only calls prctl(2) and
+    // getppid(2), both async-signal-safe, and builds its error without allocating.
+    unsafe {
+        cmd.pre_exec(hook);
+    }
+}
+
+/// Writes `bytes` to the agent's stdin on its own thread, then closes it. An agent that exits
+/// without reading (EPIPE) is not an error.
+pub(super) fn feed_stdin(mut stdin: ChildStdin, bytes: Vec<u8>) {
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+}

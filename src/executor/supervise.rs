@@ -1,0 +1,211 @@
+//! The runner's wait loop: one channel receives the leader's exit (a waiter thread), the end of
+//! each output stream and the signals baton receives; `recv_timeout` wakes it for the timeout,
+//! the kill deadline and the heartbeat. Every ending path goes TERM → grace → KILL on the whole
+//! group, and after the leader exits the group is killed anyway so no grandchild outlives the
+//! turn.
+
+use std::io::Write;
+use std::process::{Child, ExitStatus};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+use super::output::Activity;
+use super::signals::signal_name;
+use super::text;
+
+/// What the wait loop hears about.
+pub(super) enum Event {
+    /// The group leader exited (`None` when waiting on it failed).
+    Exited(Option<ExitStatus>),
+    /// Baton received this signal (already forwarded to the group by the signal thread).
+    Signal(i32),
+    /// One output stream reached its end.
+    Drained,
+}
+
+/// How the group ended.
+pub(super) struct Ending {
+    /// The leader's status.
+    pub(super) status: Option<ExitStatus>,
+    /// The timeout fired.
+    pub(super) timed_out: bool,
+    /// The signal that interrupted the turn.
+    pub(super) interrupted_by: Option<i32>,
+}
+
+/// The loop's inputs besides the channel.
+pub(super) struct Watch<'a> {
+    /// The agent's process group.
+    pub(super) group: Pid,
+    /// Console label.
+    pub(super) label: &'a str,
+    /// Wall-clock limit.
+    pub(super) timeout: Option<Duration>,
+    /// Silence before a heartbeat line.
+    pub(super) heartbeat: Option<Duration>,
+    /// TERM → KILL grace period.
+    pub(super) grace: Duration,
+    /// Output clock.
+    pub(super) activity: &'a Activity,
+    /// Console notices (heartbeat, timeout, forwarding) go here.
+    pub(super) notices: &'a mut dyn Write,
+}
+
+/// Starts the thread that reaps the leader and reports its exit.
+pub(super) fn wait_in_background(mut child: Child, events: std::sync::mpsc::Sender<Event>) {
+    std::thread::spawn(move || {
+        let _ = events.send(Event::Exited(child.wait().ok()));
+    });
+}
+
+/// Sends `signal` to the whole group; ESRCH (already gone) is fine.
+pub(super) fn signal_group(group: Pid, signal: Signal) {
+    let _ = killpg(group, signal);
+}
+
+/// Runs the loop until the leader exits, then kills the rest of the group and waits (bounded)
+/// for both output streams to end. `already` is a signal received before the group was
+/// registered: it is forwarded here.
+pub(super) fn supervise(
+    watch: &mut Watch<'_>,
+    events: &Receiver<Event>,
+    already: Option<i32>,
+) -> Ending {
+    let mut state = LoopState::new(watch);
+    if let Some(signal) = already {
+        state.interrupt(watch, signal, true);
+    }
+    let mut drained = 0;
+    let status = loop {
+        let now = Instant::now();
+        state.fire_deadlines(watch, now);
+        let event = match state.next_wake(watch) {
+            Some(at) => events.recv_timeout(at.saturating_duration_since(now)),
+            None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match event {
+            Ok(Event::Exited(status)) => break status,
+            Ok(Event::Signal(signal)) => state.interrupt(watch, signal, false),
+            Ok(Event::Drained) => drained += 1,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break None,
+        }
+    };
+    signal_group(watch.group, Signal::SIGKILL);
+    wait_for_pipes(watch, events, drained);
+    Ending {
+        status,
+        timed_out: state.timed_out,
+        interrupted_by: state.interrupted_by,
+    }
+}
+
+/// Waits for the two `Drained` events. A process that left the group (setsid) may still hold
+/// the pipes: after a grace period the readers are left to finish on their own.
+fn wait_for_pipes(watch: &mut Watch<'_>, events: &Receiver<Event>, mut drained: usize) {
+    let deadline = Instant::now() + watch.grace;
+    while drained < 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(Event::Drained) => drained += 1,
+            Ok(_) => {}
+            Err(_) => {
+                let _ = writeln!(
+                    watch.notices,
+                    "[baton] {}: output still open after its process group ended; not waiting",
+                    watch.label
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// The loop's clocks and what has happened so far.
+struct LoopState {
+    timeout_at: Option<Instant>,
+    kill_at: Option<Instant>,
+    last_beat: Instant,
+    timed_out: bool,
+    interrupted_by: Option<i32>,
+}
+
+impl LoopState {
+    fn new(watch: &Watch<'_>) -> LoopState {
+        let start = watch.activity.start();
+        LoopState {
+            timeout_at: watch.timeout.map(|t| start + t),
+            kill_at: None,
+            last_beat: start,
+            timed_out: false,
+            interrupted_by: None,
+        }
+    }
+
+    /// A received signal: the first one starts the grace period, a second one kills at once.
+    /// `forward`: send it to the group here (the signal thread did not).
+    fn interrupt(&mut self, watch: &mut Watch<'_>, signal: i32, forward: bool) {
+        if self.interrupted_by.is_some() {
+            signal_group(watch.group, Signal::SIGKILL);
+            return;
+        }
+        self.interrupted_by = Some(signal);
+        self.timeout_at = None;
+        if forward {
+            signal_group(
+                watch.group,
+                Signal::try_from(signal).unwrap_or(Signal::SIGTERM),
+            );
+        }
+        self.kill_at = Some(Instant::now() + watch.grace);
+        let _ = writeln!(
+            watch.notices,
+            "[baton] {} received: stopping {}",
+            signal_name(signal),
+            watch.label
+        );
+    }
+
+    fn fire_deadlines(&mut self, watch: &mut Watch<'_>, now: Instant) {
+        if self.timeout_at.is_some_and(|t| now >= t) {
+            self.timeout_at = None;
+            self.timed_out = true;
+            self.kill_at = Some(now + watch.grace);
+            signal_group(watch.group, Signal::SIGTERM);
+            let limit = watch.timeout.map(text::limit).unwrap_or_default();
+            let _ = writeln!(
+                watch.notices,
+                "[baton] {} timed out after {limit}: stopping it",
+                watch.label
+            );
+        }
+        if self.kill_at.is_some_and(|t| now >= t) {
+            self.kill_at = None;
+            signal_group(watch.group, Signal::SIGKILL);
+        }
+        if let Some(every) = watch.heartbeat {
+            let quiet_since = watch.activity.last_output().max(self.last_beat);
+            if now >= quiet_since + every {
+                let running = now - watch.activity.start();
+                let silence = now - watch.activity.last_output();
+                let line = text::heartbeat(watch.label, running, silence);
+                let _ = writeln!(watch.notices, "{line}");
+                self.last_beat = now;
+            }
+        }
+    }
+
+    /// The earliest deadline still pending, if any.
+    fn next_wake(&self, watch: &Watch<'_>) -> Option<Instant> {
+        let beat = watch
+            .heartbeat
+            .map(|every| watch.activity.last_output().max(self.last_beat) + every);
+        [self.timeout_at, self.kill_at, beat]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
