@@ -16,12 +16,19 @@ use nix::sys::resource::{UsageWho, getrusage};
 const BATON: &str = env!("CARGO_BIN_EXE_baton");
 
 fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn run(cmd: &mut Command) -> Duration {
     let start = Instant::now();
-    let status = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().expect("spawn");
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
     assert!(status.success(), "{cmd:?} failed: {status}");
     start.elapsed()
 }
@@ -63,7 +70,9 @@ fn bench_turns() {
     let root = ws.path();
     let baton = |extra: &[&str]| {
         let mut cmd = Command::new(BATON);
-        cmd.current_dir(root).args(["run", "-q", "--iterations", &n]).args(extra);
+        cmd.current_dir(root)
+            .args(["run", "-q", "--iterations", &n])
+            .args(extra);
         per_turn(run(&mut cmd), turns)
     };
     let with_git = baton(&[]);
@@ -72,18 +81,29 @@ fn bench_turns() {
     for _ in 0..turns {
         let prompt = std::fs::File::open(root.join("prompts/main.md")).expect("prompt");
         run(Command::new("true").stdin(prompt));
-        run(&mut git(root, &["commit", "-q", "--allow-empty", "-m", "turn"]));
+        run(&mut git(
+            root,
+            &["commit", "-q", "--allow-empty", "-m", "turn"],
+        ));
     }
     let floor = per_turn(start.elapsed(), turns);
     println!("== per-turn cost, no-op agent, {turns} turns");
-    println!("  baton run (auto-commit + stamp commit): {with_git:8.2} ms/turn  ({:.2}x floor)", with_git / floor);
-    println!("  baton run --no-git:                     {no_git:8.2} ms/turn  ({:.2}x floor)", no_git / floor);
+    println!(
+        "  baton run (auto-commit + stamp commit): {with_git:8.2} ms/turn  ({:.2}x floor)",
+        with_git / floor
+    );
+    println!(
+        "  baton run --no-git:                     {no_git:8.2} ms/turn  ({:.2}x floor)",
+        no_git / floor
+    );
     println!("  floor: agent alone + one git commit:    {floor:8.2} ms/turn");
 }
 
 /// Peak RSS (KiB) of the largest child waited for so far.
 fn children_max_rss_kib() -> i64 {
-    getrusage(UsageWho::RUSAGE_CHILDREN).map(|u| u.max_rss()).unwrap_or(-1)
+    getrusage(UsageWho::RUSAGE_CHILDREN)
+        .map(|u| u.max_rss())
+        .unwrap_or(-1)
 }
 
 fn bench_stream() {
@@ -92,21 +112,31 @@ fn bench_stream() {
     let stream = |n: u64| {
         let ws = workspace(&format!("[head, -c, \"{n}\", /dev/zero]"));
         let mut cmd = Command::new(BATON);
-        cmd.current_dir(ws.path()).args(["loop", "-q", "--no-git", "--iterations", "1"]);
+        cmd.current_dir(ws.path())
+            .args(["loop", "-q", "--no-git", "--iterations", "1"]);
         let took = run(&mut cmd);
         (took, children_max_rss_kib())
     };
     let (_, rss_small) = stream(small);
     let (took, rss_large) = stream(bytes);
     let out = tempfile::tempdir().expect("tempdir");
-    let script = format!("head -c {bytes} /dev/zero | cat > {}/out", out.path().display());
+    let script = format!(
+        "head -c {bytes} /dev/zero | cat > {}/out",
+        out.path().display()
+    );
     let cat = run(Command::new("sh").args(["-c", &script]));
     let gib = bytes as f64 / f64::from(1u32 << 30);
     let rate = |d: Duration| gib / d.as_secs_f64();
     println!("== streaming {bytes} bytes of agent stdout to the turn log");
-    println!("  baton (console echo off):  {:6.2} GiB/s  ({:.0}% of cat)", rate(took), 100.0 * rate(took) / rate(cat));
+    println!(
+        "  baton (console echo off):  {:6.2} GiB/s  ({:.0}% of cat)",
+        rate(took),
+        100.0 * rate(took) / rate(cat)
+    );
     println!("  head | cat > file:         {:6.2} GiB/s", rate(cat));
-    println!("  baton peak RSS: {rss_small} KiB after {small} bytes, {rss_large} KiB after {bytes} bytes");
+    println!(
+        "  baton peak RSS: {rss_small} KiB after {small} bytes, {rss_large} KiB after {bytes} bytes"
+    );
 }
 
 fn main() {

@@ -114,7 +114,7 @@ fn cadence(config: &Config, iteration: u64) -> (bool, String) {
     if n == 0 {
         return (false, "review cadence off".to_owned());
     }
-    let due = iteration % n == 0;
+    let due = iteration.is_multiple_of(n);
     let op = if due { "==" } else { "!=" };
     (due, format!("review cadence {iteration}%{n}{op}0"))
 }
@@ -132,13 +132,23 @@ pub fn deterministic(state: &State, config: &Config, actor: Actor) -> Decision {
             let galph_reviewed = state.last_prompt_actor == Some(Actor::Galph)
                 && state.last_prompt.as_deref() == Some(prompts.reviewer.as_str());
             if galph_reviewed {
-                (&prompts.main, format!("{why}; galph reviewed this iteration"))
+                (
+                    &prompts.main,
+                    format!("{why}; galph reviewed this iteration"),
+                )
             } else {
-                (&prompts.reviewer, format!("{why}; galph did not review this iteration"))
+                (
+                    &prompts.reviewer,
+                    format!("{why}; galph did not review this iteration"),
+                )
             }
         }
     };
-    Decision { prompt: prompt.clone(), source: Source::Deterministic, reason }
+    Decision {
+        prompt: prompt.clone(),
+        source: Source::Deterministic,
+        reason,
+    }
 }
 
 /// Whether (and how) the router prompt takes part in `actor`'s turn.
@@ -149,10 +159,12 @@ pub fn router_step(config: &Config, actor: Actor) -> RouterStep {
     }
     let configured = config.router.prompt.is_some();
     match (config.router.mode, configured) {
-        (RouterMode::Default, true) => RouterStep::RunRouter { check_deterministic: true },
-        (RouterMode::First | RouterMode::Only, true) => {
-            RouterStep::RunRouter { check_deterministic: false }
-        }
+        (RouterMode::Default, true) => RouterStep::RunRouter {
+            check_deterministic: true,
+        },
+        (RouterMode::First | RouterMode::Only, true) => RouterStep::RunRouter {
+            check_deterministic: false,
+        },
         (RouterMode::Only, false) => RouterStep::Fail,
         (RouterMode::Default | RouterMode::First, false) => RouterStep::Deterministic,
     }
@@ -169,7 +181,11 @@ pub fn accept_output(
     config: &Config,
     exists: impl Fn(&str) -> bool,
 ) -> Result<Decision, RouterError> {
-    let lines: Vec<&str> = raw.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = raw
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let line = match lines.as_slice() {
         [] => return Err(RouterError::Empty),
         [one] => *one,
@@ -178,7 +194,11 @@ pub fn accept_output(
     if line.chars().any(char::is_control) {
         return Err(RouterError::ControlChars(line.to_owned()));
     }
-    let prompt = if line.ends_with(".md") { line.to_owned() } else { format!("{line}.md") };
+    let prompt = if line.ends_with(".md") {
+        line.to_owned()
+    } else {
+        format!("{line}.md")
+    };
     if is_absolute(&prompt) {
         return Err(RouterError::Absolute(prompt));
     }
@@ -186,7 +206,7 @@ pub fn accept_output(
         return Err(RouterError::ParentDir(prompt));
     }
     let allowlist = &config.router.allowlist;
-    if !allowlist.iter().any(|a| *a == prompt) {
+    if !allowlist.contains(&prompt) {
         let allowed = allowlist.join(", ");
         return Err(RouterError::NotAllowed { prompt, allowed });
     }
@@ -194,12 +214,22 @@ pub fn accept_output(
         return Err(RouterError::Missing(prompt));
     }
     let reason = format!("router prompt chose `{prompt}`");
-    Ok(Decision { prompt, source: Source::Router, reason })
+    Ok(Decision {
+        prompt,
+        source: Source::Router,
+        reason,
+    })
 }
 
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}: {})", self.prompt, self.source.as_str(), self.reason)
+        write!(
+            f,
+            "{} ({}: {})",
+            self.prompt,
+            self.source.as_str(),
+            self.reason
+        )
     }
 }
 

@@ -53,7 +53,10 @@ pub(crate) fn check_agents(
 pub(crate) fn cmd_check(global: &GlobalArgs) -> anyhow::Result<()> {
     let loaded = load_config(global, Overrides::default())?;
     let config = &loaded.config;
-    let source = config.file.as_ref().map_or_else(|| "defaults".to_owned(), |f| f.display().to_string());
+    let source = config
+        .file
+        .as_ref()
+        .map_or_else(|| "defaults".to_owned(), |f| f.display().to_string());
     println!("ok   config {source}");
     let mut problems = Vec::new();
     for actor in Actor::ALL {
@@ -62,10 +65,18 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> anyhow::Result<()> {
             if path.is_file() {
                 println!("ok   prompt {actor} {prompt}");
             } else {
-                problems.push(format!("prompt `{prompt}` of {actor}: `{}` not found", path.display()));
+                problems.push(format!(
+                    "prompt `{prompt}` of {actor}: `{}` not found",
+                    path.display()
+                ));
             }
             match agent::resolve(config, actor, &prompt) {
-                Ok(c) => println!("ok   agent  {actor} {prompt} -> {} ({}) `{}`", c.name, c.rule, c.argv.join(" ")),
+                Ok(c) => println!(
+                    "ok   agent  {actor} {prompt} -> {} ({}) `{}`",
+                    c.name,
+                    c.rule,
+                    c.argv.join(" ")
+                ),
                 Err(e) => problems.push(format!("agent for {actor} {prompt}: {e}")),
             }
         }
@@ -78,7 +89,10 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> anyhow::Result<()> {
             s.state.expected_actor,
             s.state.status
         ),
-        Ok(None) => println!("ok   state  {} (missing; created on first run)", config.state_file.display()),
+        Ok(None) => println!(
+            "ok   state  {} (missing; created on first run)",
+            config.state_file.display()
+        ),
         Err(e) => problems.push(format!("{:#}", anyhow::Error::new(e))),
     }
     if problems.is_empty() {

@@ -51,7 +51,10 @@ pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
     let root = tmp.path();
     println!("== Baton demo: a temporary workspace in {}", root.display());
     let repo = prepare(root)?;
-    let loaded = config::load(&LoadOptions { cwd: root.to_path_buf(), ..LoadOptions::default() })?;
+    let loaded = config::load(&LoadOptions {
+        cwd: root.to_path_buf(),
+        ..LoadOptions::default()
+    })?;
     let options = RunOptions {
         handoff: Handoff::ToPeer,
         autocommit: true,
@@ -60,7 +63,10 @@ pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
         guard_dirty: false,
     };
     let runner = Runner::new(loaded.config, Some(repo), options);
-    println!("== {} combined iterations (galph then ralph), review every 2\n", args.iterations);
+    println!(
+        "== {} combined iterations (galph then ralph), review every 2\n",
+        args.iterations
+    );
     modes::run_combined(&runner, args.iterations)?;
     summarize(&runner)?;
     if args.keep {
@@ -109,7 +115,12 @@ fn summarize(runner: &Runner) -> anyhow::Result<()> {
         }
     }
     println!("\n== Final state (sync/state.json)");
-    let state = StateStore::new(runner.config.state_file.clone()).load()?.map(|l| l.state);
-    print!("{}", String::from_utf8_lossy(&crate::state::to_bytes(&state.unwrap_or_default())));
+    let state = StateStore::new(runner.config.state_file.clone())
+        .load()?
+        .map(|l| l.state);
+    print!(
+        "{}",
+        String::from_utf8_lossy(&crate::state::to_bytes(&state.unwrap_or_default()))
+    );
     Ok(())
 }

@@ -12,10 +12,19 @@ use crate::state::{State, StateStore};
 /// The files `init` writes (path relative to the workspace, contents). The templates are this
 /// repository's own workspace files, so the documented example and `init` never drift apart.
 pub(crate) const TEMPLATES: &[(&str, &str)] = &[
-    ("orchestration.yaml", include_str!("../../orchestration.yaml")),
-    ("prompts/supervisor.md", include_str!("../../prompts/supervisor.md")),
+    (
+        "orchestration.yaml",
+        include_str!("../../orchestration.yaml"),
+    ),
+    (
+        "prompts/supervisor.md",
+        include_str!("../../prompts/supervisor.md"),
+    ),
     ("prompts/main.md", include_str!("../../prompts/main.md")),
-    ("prompts/reviewer.md", include_str!("../../prompts/reviewer.md")),
+    (
+        "prompts/reviewer.md",
+        include_str!("../../prompts/reviewer.md"),
+    ),
     ("prompts/router.md", include_str!("../../prompts/router.md")),
 ];
 
@@ -57,7 +66,8 @@ pub(crate) fn init_workspace(dir: &Path, force: bool) -> anyhow::Result<()> {
     }
     for (rel, text) in TEMPLATES {
         let path = dir.join(rel);
-        write_atomic(&path, text.as_bytes()).with_context(|| format!("write `{}`", path.display()))?;
+        write_atomic(&path, text.as_bytes())
+            .with_context(|| format!("write `{}`", path.display()))?;
         println!("wrote {rel}");
     }
     StateStore::new(dir.join(STATE_FILE)).save(&mut State::default())?;
@@ -72,10 +82,17 @@ fn ignore_logs(path: &Path) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("read `{}`", path.display())),
     };
-    if text.lines().any(|l| matches!(l.trim(), "logs/" | "/logs/" | "logs" | "/logs")) {
+    if text
+        .lines()
+        .any(|l| matches!(l.trim(), "logs/" | "/logs/" | "logs" | "/logs"))
+    {
         return Ok(());
     }
-    let sep = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
     write_atomic(path, format!("{text}{sep}logs/\n").as_bytes())
         .with_context(|| format!("write `{}`", path.display()))?;
     println!("added logs/ to .gitignore");

@@ -35,16 +35,27 @@ pub struct LogsArgs {
 fn find_logs(dir: &Path, args: &LogsArgs) -> Vec<PathBuf> {
     let mut found: Vec<(SystemTime, PathBuf)> = Vec::new();
     let branches = std::fs::read_dir(dir).into_iter().flatten().flatten();
-    for actor_dir in branches.flat_map(|b| std::fs::read_dir(b.path()).into_iter().flatten().flatten()) {
+    for actor_dir in
+        branches.flat_map(|b| std::fs::read_dir(b.path()).into_iter().flatten().flatten())
+    {
         let actor_name = actor_dir.file_name().to_string_lossy().into_owned();
         if args.actor.is_some_and(|a| a.as_str() != actor_name) {
             continue;
         }
-        for log in std::fs::read_dir(actor_dir.path()).into_iter().flatten().flatten() {
+        for log in std::fs::read_dir(actor_dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let name = log.file_name().to_string_lossy().into_owned();
-            let wanted = args.iteration.is_none_or(|n| name.starts_with(&format!("iter-{n:05}_")));
+            let wanted = args
+                .iteration
+                .is_none_or(|n| name.starts_with(&format!("iter-{n:05}_")));
             if wanted && name.ends_with(".log") {
-                let mtime = log.metadata().and_then(|m| m.modified()).unwrap_or(SystemTime::UNIX_EPOCH);
+                let mtime = log
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(SystemTime::UNIX_EPOCH);
                 found.push((mtime, log.path()));
             }
         }
@@ -68,14 +79,19 @@ pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<(
         return follow(&config.logs_dir, args, logs.last().cloned());
     }
     let filtered = args.actor.is_some() || args.iteration.is_some();
-    let shown: &[PathBuf] = if filtered { &logs } else { logs.last().map(std::slice::from_ref).unwrap_or(&[]) };
+    let shown: &[PathBuf] = if filtered {
+        &logs
+    } else {
+        logs.last().map(std::slice::from_ref).unwrap_or(&[])
+    };
     if shown.is_empty() {
         eprintln!("no turn logs under {}", config.logs_dir.display());
     }
     let mut out = std::io::stdout().lock();
     for path in shown {
         writeln!(out, "==> {} <==", path.display())?;
-        let mut file = File::open(path).with_context(|| format!("open log `{}`", path.display()))?;
+        let mut file =
+            File::open(path).with_context(|| format!("open log `{}`", path.display()))?;
         std::io::copy(&mut file, &mut out)?;
     }
     Ok(())
@@ -87,14 +103,12 @@ fn follow(dir: &Path, args: &LogsArgs, mut current: Option<PathBuf>) -> anyhow::
     let mut buf = Vec::new();
     let mut out = std::io::stdout();
     loop {
-        if let Some(path) = &current {
-            if let Ok(mut file) = File::open(path) {
-                file.seek(SeekFrom::Start(offset))?;
-                buf.clear();
-                offset += file.read_to_end(&mut buf)? as u64;
-                out.write_all(&buf)?;
-                out.flush()?;
-            }
+        if let Some(mut file) = current.as_ref().and_then(|p| File::open(p).ok()) {
+            file.seek(SeekFrom::Start(offset))?;
+            buf.clear();
+            offset += file.read_to_end(&mut buf)? as u64;
+            out.write_all(&buf)?;
+            out.flush()?;
         }
         std::thread::sleep(FOLLOW_POLL);
         let newest = find_logs(dir, args).pop();

@@ -95,7 +95,10 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG_LEVEL")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Loads the configuration from the working directory, the `BATON_*` environment and
@@ -104,7 +107,9 @@ fn init_tracing(verbose: u8) {
 /// # Errors
 /// [`crate::config::ConfigError`] (exit 2), or the working directory cannot be read.
 pub fn load_config(global: &GlobalArgs, overrides: Overrides) -> anyhow::Result<Loaded> {
-    let env = std::env::vars().filter(|(k, _)| k.starts_with("BATON_")).collect();
+    let env = std::env::vars()
+        .filter(|(k, _)| k.starts_with("BATON_"))
+        .collect();
     let opts = config::LoadOptions {
         cwd: std::env::current_dir()?,
         config_file: global.config.clone(),

@@ -29,7 +29,13 @@ pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result
         let actor = state.expected_actor;
         let decision = router::deterministic(&state, &config, actor);
         println!("{}", decision.log_line(state.iteration, actor));
-        state.finish_ok(actor, &decision.prompt, None, Handoff::ToPeer, SystemTime::now());
+        state.finish_ok(
+            actor,
+            &decision.prompt,
+            None,
+            Handoff::ToPeer,
+            SystemTime::now(),
+        );
     }
     Ok(())
 }

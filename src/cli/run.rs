@@ -27,15 +27,21 @@ enum Plan {
 }
 
 fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan, Exit> {
-    let mode = if forced_role.is_some() { Some(ModeArg::Role) } else { args.mode };
+    let mode = if forced_role.is_some() {
+        Some(ModeArg::Role)
+    } else {
+        args.mode
+    };
     let role = forced_role.or(args.role);
     match (mode, role) {
-        (Some(ModeArg::Role), None) => Err(Exit::Usage("--mode role needs --role galph|ralph".into())),
+        (Some(ModeArg::Role), None) => {
+            Err(Exit::Usage("--mode role needs --role galph|ralph".into()))
+        }
         (Some(ModeArg::Role), Some(actor)) if args.sync_via_git => Ok(Plan::RoleSync(actor)),
         (Some(ModeArg::Role), Some(actor)) => Ok(Plan::Solo(actor)),
-        (_, _) if args.sync_via_git => {
-            Err(Exit::Usage("--sync-via-git needs role mode (--mode role --role R)".into()))
-        }
+        (_, _) if args.sync_via_git => Err(Exit::Usage(
+            "--sync-via-git needs role mode (--mode role --role R)".into(),
+        )),
         (_, Some(_)) => Err(Exit::Usage("--role needs --mode role".into())),
         (_, None) => Ok(Plan::Combined),
     }
@@ -64,7 +70,11 @@ pub(crate) fn cmd_run(
         .map_err(|e| Exit::TurnFailed(format!("{e}")))?;
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
-        handoff: if matches!(plan, Plan::Solo(_)) { Handoff::Stay } else { Handoff::ToPeer },
+        handoff: if matches!(plan, Plan::Solo(_)) {
+            Handoff::Stay
+        } else {
+            Handoff::ToPeer
+        },
         autocommit: repo.is_some(),
         commit_dry_run: args.commit_dry_run,
         echo: !global.quiet,

@@ -37,7 +37,9 @@ fn lease_remaining(state: &State) -> Option<i64> {
 /// Config, state or journal errors.
 pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<()> {
     let config = load_config(global, Overrides::default())?.config;
-    let state = StateStore::new(config.state_file.clone()).load()?.map(|l| l.state);
+    let state = StateStore::new(config.state_file.clone())
+        .load()?
+        .map(|l| l.state);
     let exists = state.is_some();
     let state = state.unwrap_or_default();
     let turns = Journal::new(config.journal_file.clone()).tail(args.last)?;
@@ -60,9 +62,21 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
     }
     let missing = if exists { "" } else { " (no state file yet)" };
     println!("state:     {}{missing}", config.state_file.display());
-    println!("turn:      {} (status {}, iteration {})", state.expected_actor, state.status, state.iteration);
+    println!(
+        "turn:      {} (status {}, iteration {})",
+        state.expected_actor, state.status, state.iteration
+    );
     if let Some(owner) = &state.lease_owner {
-        let left = remaining.map_or_else(|| "unknown".to_owned(), |r| if r < 0 { format!("expired {}s ago", -r) } else { format!("{r}s left") });
+        let left = remaining.map_or_else(
+            || "unknown".to_owned(),
+            |r| {
+                if r < 0 {
+                    format!("expired {}s ago", -r)
+                } else {
+                    format!("{r}s left")
+                }
+            },
+        );
         println!("lease:     {owner}, {left}");
     }
     if let Some(err) = &state.last_error {
@@ -76,7 +90,12 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
         let outcome = serde_json::to_value(t.outcome)?;
         println!(
             "  i={} {} {} {} {}ms agent={} head={}",
-            t.iteration, t.actor, t.prompt, outcome.as_str().unwrap_or(""), t.duration_ms, t.agent,
+            t.iteration,
+            t.actor,
+            t.prompt,
+            outcome.as_str().unwrap_or(""),
+            t.duration_ms,
+            t.agent,
             t.head_after.as_deref().unwrap_or("-")
         );
     }

@@ -77,9 +77,11 @@ fn deliver(signal: i32) {
         Signal::SIGKILL
     };
     for entry in entries.iter() {
+        // Wake the runner before the group can die of this signal, so that its channel holds
+        // the signal ahead of the leader's exit and the turn reads as interrupted, not failed.
+        (entry.notify)(signal);
         // ESRCH: the group is already gone.
         let _ = killpg(entry.group, forwarded);
-        (entry.notify)(signal);
     }
 }
 

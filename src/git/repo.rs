@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{Commit, ErrorCode, Oid, Signature, Status, StatusOptions, Tree};
+use git2::{Commit, ErrorCode, Signature, Status, StatusOptions, Tree};
 
 /// Author and committer name when git config has none.
 const FALLBACK_NAME: &str = "baton";
@@ -228,7 +228,8 @@ impl Repo {
         Ok(short_sha(&id.to_string()).to_owned())
     }
 
-    /// Change counts from `from` to `to` (full SHAs; `None` = the empty tree / unborn).
+    /// Change counts from `from` to `to` (commit SHAs, full or abbreviated; `None` = the empty
+    /// tree / unborn).
     ///
     /// # Errors
     /// [`GitError`] when a SHA does not name a commit.
@@ -249,8 +250,8 @@ impl Repo {
 
     fn tree_of(&self, sha: &str) -> Result<Tree<'_>, GitError> {
         let what = || format!("read commit `{sha}`");
-        let oid = Oid::from_str(sha).map_err(git_err(what()))?;
-        let commit = self.inner.find_commit(oid).map_err(git_err(what()))?;
+        let object = self.inner.revparse_single(sha).map_err(git_err(what()))?;
+        let commit = object.peel_to_commit().map_err(git_err(what()))?;
         commit.tree().map_err(git_err(what()))
     }
 

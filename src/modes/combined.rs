@@ -1,6 +1,6 @@
 //! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
 
-use crate::modes::{LocalStamp, announce_stop, at_boundary};
+use crate::modes::{LocalStamp, announce_stop, at_boundary, check_signal};
 use crate::state::Actor;
 use crate::turn::Runner;
 
@@ -30,5 +30,5 @@ pub fn run_combined(runner: &Runner, iterations: u64) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(check_signal()?)
 }

@@ -26,11 +26,20 @@ pub enum Stop {
 /// # Errors
 /// [`Exit::Interrupted`], or a state error.
 pub fn at_boundary(runner: &Runner) -> anyhow::Result<Option<Stop>> {
-    if let Some(sig) = received_signal() {
-        return Err(Exit::Interrupted(sig).into());
-    }
+    check_signal()?;
     let state = runner.load_state()?;
     Ok(state.stop_requested().map(Stop::Flag))
+}
+
+/// Ends the run with exit 128 + N when SIGINT or SIGTERM arrived (also after the last turn).
+///
+/// # Errors
+/// [`Exit::Interrupted`].
+pub fn check_signal() -> Result<(), Exit> {
+    match received_signal() {
+        Some(sig) => Err(Exit::Interrupted(sig)),
+        None => Ok(()),
+    }
 }
 
 /// Prints the stop reason (exit 0 follows).

@@ -1,7 +1,7 @@
 //! Single-actor runs: `baton supervisor` / `baton loop` without `--sync-via-git`. That actor's
 //! turns back to back, N times; every turn advances the iteration.
 
-use crate::modes::{LocalStamp, announce_stop, at_boundary};
+use crate::modes::{LocalStamp, announce_stop, at_boundary, check_signal};
 use crate::state::Actor;
 use crate::turn::Runner;
 
@@ -24,5 +24,5 @@ pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> anyhow::Result<()>
             );
         }
     }
-    Ok(())
+    Ok(check_signal()?)
 }

@@ -14,4 +14,3 @@ pub use host::{host_pid, hostname};
 pub use model::{Actor, Claim, Handoff, State, Status};
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;
-

@@ -36,9 +36,17 @@ pub(crate) fn after_agent(
     turn: &Turn,
     launched: Launched,
 ) -> Result<Finished, Box<Failure>> {
-    let Launched { decision, agent, log } = launched;
+    let Launched {
+        decision,
+        agent,
+        log,
+    } = launched;
     let fail = |text: String| {
-        Box::new(Failure { agent: agent.name.clone(), log: Some(log.clone()), ..failed(decision.clone(), text) })
+        Box::new(Failure {
+            agent: agent.name.clone(),
+            log: Some(log.clone()),
+            ..failed(decision.clone(), text)
+        })
     };
     let dirty_left = match (&runner.repo, runner.options.autocommit) {
         (Some(repo), true) => autocommit(runner, repo, turn, &decision.prompt)
@@ -46,7 +54,10 @@ pub(crate) fn after_agent(
         _ => Vec::new(),
     };
     if !dirty_left.is_empty() {
-        eprintln!("[autocommit] warning: left dirty: {}", dirty_left.join(", "));
+        eprintln!(
+            "[autocommit] warning: left dirty: {}",
+            dirty_left.join(", ")
+        );
         let guard = runner.options.guard_dirty && turn.actor == Actor::Galph;
         if guard && !runner.config.autocommit.tolerate_dirty {
             return Err(fail(format!(
@@ -55,7 +66,11 @@ pub(crate) fn after_agent(
             )));
         }
     }
-    Ok(Finished { agent: agent.name, log, dirty_left })
+    Ok(Finished {
+        agent: agent.name,
+        log,
+        dirty_left,
+    })
 }
 
 fn autocommit(
@@ -90,18 +105,40 @@ pub(crate) fn stamp(
     decision: &Decision,
     result: Result<Finished, Box<Failure>>,
 ) -> anyhow::Result<(JournalEntry, State, Option<Exit>)> {
-    let mut state = runner.load_state().context("reload the state before the stamp")?;
+    let mut state = runner
+        .load_state()
+        .context("reload the state before the stamp")?;
     let head_after = runner.head()?;
     let now = SystemTime::now();
     let (outcome, exit_code, agent, log, dirty_left, exit) = match result {
         Ok(done) => {
             let handoff = runner.options.handoff;
-            state.finish_ok(turn.actor, &decision.prompt, head_after.clone(), handoff, now);
-            (Outcome::Ok, Some(0), done.agent, Some(done.log), done.dirty_left, None)
+            state.finish_ok(
+                turn.actor,
+                &decision.prompt,
+                head_after.clone(),
+                handoff,
+                now,
+            );
+            (
+                Outcome::Ok,
+                Some(0),
+                done.agent,
+                Some(done.log),
+                done.dirty_left,
+                None,
+            )
         }
         Err(failure) => {
             state.finish_failed(turn.actor, &failure.text, head_after.clone(), now);
-            let Failure { outcome, exit_code, agent, log, exit, .. } = *failure;
+            let Failure {
+                outcome,
+                exit_code,
+                agent,
+                log,
+                exit,
+                ..
+            } = *failure;
             (outcome, exit_code, agent, log, Vec::new(), Some(exit))
         }
     };
@@ -135,11 +172,16 @@ pub(crate) fn stamp(
 }
 
 fn diff_stats(runner: &Runner, before: Option<&str>, after: Option<&str>) -> DiffStats {
-    let Some(repo) = &runner.repo else { return DiffStats::default() };
+    let Some(repo) = &runner.repo else {
+        return DiffStats::default();
+    };
     if before == after {
         return DiffStats::default();
     }
-    repo.diff_stats(before, after).unwrap_or_default()
+    repo.diff_stats(before, after).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "diff stats for the journal");
+        DiffStats::default()
+    })
 }
 
 fn duration_ms(start: SystemTime, end: SystemTime) -> u64 {
@@ -148,7 +190,10 @@ fn duration_ms(start: SystemTime, end: SystemTime) -> u64 {
 }
 
 fn relative(runner: &Runner, path: &Path) -> String {
-    runner.config.relative(path).unwrap_or_else(|| path.to_string_lossy().into_owned())
+    runner
+        .config
+        .relative(path)
+        .unwrap_or_else(|| path.to_string_lossy().into_owned())
 }
 
 fn print_summary(entry: &JournalEntry, state: &State) {

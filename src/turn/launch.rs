@@ -33,10 +33,18 @@ pub(crate) fn route_and_run(
     println!("{}", decision.log_line(turn.iteration, turn.actor));
     let agent = agent::resolve(&runner.config, turn.actor, &decision.prompt)
         .map_err(|e| usage_failure(&decision, e.to_string()))?;
-    let (result, log) = run_prompt(runner, turn, &decision.prompt, &agent, None)
-        .map_err(|f| Box::new(Failure { decision: decision.clone(), ..*f }))?;
+    let (result, log) = run_prompt(runner, turn, &decision.prompt, &agent, None).map_err(|f| {
+        Box::new(Failure {
+            decision: decision.clone(),
+            ..*f
+        })
+    })?;
     match agent_failure(runner, &result) {
-        None => Ok(Launched { decision, agent, log }),
+        None => Ok(Launched {
+            decision,
+            agent,
+            log,
+        }),
         Some((text, outcome, exit)) => Err(Box::new(Failure {
             decision,
             text,
@@ -59,13 +67,18 @@ fn route(runner: &Runner, turn: &Turn, state: &State) -> Result<Decision, Box<Fa
             Ok(())
         } else {
             let path = config.prompt_path(&d.prompt);
-            Err(usage_failure(d, format!("prompt file `{}` not found", path.display())))
+            Err(usage_failure(
+                d,
+                format!("prompt file `{}` not found", path.display()),
+            ))
         }
     };
     match router::router_step(config, turn.actor) {
         RouterStep::Deterministic => check(&det).map(|()| det),
         RouterStep::Fail => Err(router_failure(&det, &RouterError::NotConfigured)),
-        RouterStep::RunRouter { check_deterministic } => {
+        RouterStep::RunRouter {
+            check_deterministic,
+        } => {
             if check_deterministic {
                 check(&det)?;
             }
@@ -79,9 +92,15 @@ fn route(runner: &Runner, turn: &Turn, state: &State) -> Result<Decision, Box<Fa
 /// Runs the router prompt through the agent galph would use for it; returns its stdout.
 fn run_router(runner: &Runner, turn: &Turn) -> Result<String, RouterError> {
     let config = &runner.config;
-    let prompt = config.router.prompt.clone().ok_or(RouterError::NotConfigured)?;
+    let prompt = config
+        .router
+        .prompt
+        .clone()
+        .ok_or(RouterError::NotConfigured)?;
     if !config.prompt_path(&prompt).is_file() {
-        return Err(RouterError::AgentFailed(format!("router prompt `{prompt}` not found")));
+        return Err(RouterError::AgentFailed(format!(
+            "router prompt `{prompt}` not found"
+        )));
     }
     let agent = agent::resolve(config, Actor::Galph, &prompt)
         .map_err(|e| RouterError::AgentFailed(e.to_string()))?;
@@ -111,7 +130,11 @@ fn run_prompt(
             source: router::Source::Deterministic,
             reason: String::new(),
         };
-        Box::new(Failure { agent: agent.name.clone(), log: Some(log.clone()), ..failed(placeholder, text) })
+        Box::new(Failure {
+            agent: agent.name.clone(),
+            log: Some(log.clone()),
+            ..failed(placeholder, text)
+        })
     };
     let stdin = std::fs::read(&prompt_file)
         .map_err(|e| fail(format!("read prompt `{}`: {e}", prompt_file.display())))?;
@@ -124,7 +147,10 @@ fn run_prompt(
         ("BATON_LOG".to_owned(), path_text(&log)),
         ("BATON_STATE_FILE".to_owned(), path_text(&config.state_file)),
     ];
-    println!("[turn] {} runs {prompt} with agent {} ({})", turn.actor, agent.name, agent.rule);
+    println!(
+        "[turn] {} runs {prompt} with agent {} ({})",
+        turn.actor, agent.name, agent.rule
+    );
     let spec = RunSpec {
         argv: agent.argv.clone(),
         stdin,
@@ -143,13 +169,20 @@ fn run_prompt(
 
 /// `logs/<branch>/<actor>/iter-<NNNNN>_<YYYYmmddTHHMMSS>_<prompt stem>.log`, made unique.
 fn log_path(runner: &Runner, turn: &Turn, prompt: &str) -> PathBuf {
-    let stamp: String = format_utc(SystemTime::now()).chars().filter(|c| *c != '-' && *c != ':').collect();
+    let stamp: String = format_utc(SystemTime::now())
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect();
     let stamp = stamp.trim_end_matches('Z');
     let stem = std::path::Path::new(prompt).file_stem().map_or_else(
         || prompt.to_owned(),
         |s| s.to_string_lossy().replace(['/', '\\'], "-"),
     );
-    let dir = runner.config.logs_dir.join(runner.branch_label()).join(turn.actor.as_str());
+    let dir = runner
+        .config
+        .logs_dir
+        .join(runner.branch_label())
+        .join(turn.actor.as_str());
     let base = format!("iter-{:05}_{stamp}_{stem}", turn.iteration);
     let mut path = dir.join(format!("{base}.log"));
     let mut n = 2;
@@ -184,7 +217,10 @@ pub(crate) fn failed(decision: Decision, text: String) -> Failure {
 }
 
 fn usage_failure(decision: &Decision, text: String) -> Box<Failure> {
-    Box::new(Failure { exit: Exit::Usage(text.clone()), ..failed(decision.clone(), text) })
+    Box::new(Failure {
+        exit: Exit::Usage(text.clone()),
+        ..failed(decision.clone(), text)
+    })
 }
 
 fn router_failure(decision: &Decision, err: &RouterError) -> Box<Failure> {

@@ -98,7 +98,13 @@ impl Runner {
     pub fn new(config: Config, repo: Option<Repo>, options: RunOptions) -> Runner {
         let store = StateStore::new(config.state_file.clone());
         let journal = Journal::new(config.journal_file.clone());
-        Runner { config, store, journal, repo, options }
+        Runner {
+            config,
+            store,
+            journal,
+            repo,
+            options,
+        }
     }
 
     /// Loads the state, or a fresh one when the file is missing. Prints a notice for a legacy
@@ -150,11 +156,22 @@ impl Runner {
         let mut state = self.load_state()?;
         let started = SystemTime::now();
         let head_before = self.head()?;
-        let claim = Claim { now: started, lease: self.config.git.lease, owner: state::host_pid() };
+        let claim = Claim {
+            now: started,
+            lease: self.config.git.lease,
+            owner: state::host_pid(),
+        };
         state.start_turn(actor, &claim);
-        self.store.save(&mut state).context("save the running marker")?;
+        self.store
+            .save(&mut state)
+            .context("save the running marker")?;
         hooks.claimed(self, &state)?;
-        let turn = finish::Turn { actor, iteration: state.iteration, started, head_before };
+        let turn = finish::Turn {
+            actor,
+            iteration: state.iteration,
+            started,
+            head_before,
+        };
         let launched = launch::route_and_run(self, &turn, &state);
         let (result, decision) = match launched {
             Ok(done) => {
@@ -170,7 +187,11 @@ impl Runner {
         hooks.stamped(self, &state, &entry)?;
         match failure {
             Some(exit) => Err(exit.into()),
-            None => Ok(TurnReport { decision, entry, state }),
+            None => Ok(TurnReport {
+                decision,
+                entry,
+                state,
+            }),
         }
     }
 }

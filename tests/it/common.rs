@@ -46,7 +46,11 @@ impl TestEnv {
         let ctl = dir.path().join("ctl");
         std::fs::create_dir_all(&root).expect("mkdir ws");
         std::fs::create_dir_all(&ctl).expect("mkdir ctl");
-        let env = TestEnv { _dir: dir, root, ctl };
+        let env = TestEnv {
+            _dir: dir,
+            root,
+            ctl,
+        };
         env.git(&["init", "-q", "-b", "main"]);
         for p in ["supervisor", "main", "reviewer", "router"] {
             env.write(&format!("prompts/{p}.md"), &format!("PROMPT {p}\n"));
@@ -120,7 +124,11 @@ impl TestEnv {
     /// Runs git in the workspace; panics on failure.
     pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = self.command("git").args(args).output().expect("run git");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -144,7 +152,10 @@ impl TestEnv {
 
     /// `<actor> <prompt>` of each call, for sequence assertions.
     pub(crate) fn prompts_called(&self) -> Vec<String> {
-        self.calls().iter().map(|l| l.split_once(' ').map_or(l.clone(), |x| x.1.to_owned())).collect()
+        self.calls()
+            .iter()
+            .map(|l| l.split_once(' ').map_or(l.clone(), |x| x.1.to_owned()))
+            .collect()
     }
 
     /// The state file as JSON.
@@ -189,7 +200,13 @@ impl From<Output> for Run {
 impl Run {
     /// Asserts the exit code, printing the output on mismatch.
     pub(crate) fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 }
@@ -198,7 +215,10 @@ impl Run {
 pub(crate) fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     while !cond() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
@@ -211,5 +231,9 @@ pub(crate) fn alive(pid: i32) -> bool {
 
 /// Reads a pid written by a stub agent to `path`.
 pub(crate) fn read_pid(path: &Path) -> i32 {
-    std::fs::read_to_string(path).unwrap_or_default().trim().parse().unwrap_or(0)
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .unwrap_or(0)
 }

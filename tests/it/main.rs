@@ -15,9 +15,16 @@ fn test_no_forgotten_test_files() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
     let main = std::fs::read_to_string(dir.join("main.rs")).expect("read main.rs");
     for entry in std::fs::read_dir(&dir).expect("read tests/it") {
-        let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if let Some(stem) = name.strip_suffix(".rs").filter(|s| s.starts_with("test_")) {
-            assert!(main.contains(&format!("mod {stem};")), "{name} is not declared in main.rs");
+            assert!(
+                main.contains(&format!("mod {stem};")),
+                "{name} is not declared in main.rs"
+            );
         }
     }
 }

@@ -5,11 +5,19 @@ use crate::common::TestEnv;
 #[test]
 fn combined_two_iterations_standard() {
     let env = TestEnv::new();
-    env.hook("ralph", "echo \"report $BATON_ITERATION\" > \"report-$BATON_ITERATION.md\"\n");
+    env.hook(
+        "ralph",
+        "echo \"report $BATON_ITERATION\" > \"report-$BATON_ITERATION.md\"\n",
+    );
     env.baton(&["run", "--iterations", "2"]).expect_code(0);
     assert_eq!(
         env.prompts_called(),
-        ["galph supervisor.md", "ralph main.md", "galph supervisor.md", "ralph main.md"]
+        [
+            "galph supervisor.md",
+            "ralph main.md",
+            "galph supervisor.md",
+            "ralph main.md"
+        ]
     );
     let state = env.state();
     assert_eq!(state["iteration"], 3);
@@ -18,9 +26,19 @@ fn combined_two_iterations_standard() {
     assert_eq!(state["last_prompt"], "main.md");
     let journal = env.journal();
     assert_eq!(journal.len(), 4);
-    assert!(journal.iter().all(|j| j["outcome"] == "ok" && j["agent"] == "stub"));
+    assert!(
+        journal
+            .iter()
+            .all(|j| j["outcome"] == "ok" && j["agent"] == "stub")
+    );
     assert_eq!(journal[1]["prompt"], "main.md");
     assert_eq!(journal[1]["source"], "deterministic");
+    assert_eq!(
+        journal[1]["files_changed"], 1,
+        "report-1.md: {}",
+        journal[1]
+    );
+    assert_eq!(journal[1]["insertions"], 1);
     let subjects = env.subjects();
     assert!(
         subjects.contains(&"RALPH AUTO (prompt=main.md) (iter=00001): reports evidence".to_owned()),
@@ -28,9 +46,21 @@ fn combined_two_iterations_standard() {
     );
     let body = env.git(&["log", "-1", "--format=%B", "--grep", "iter=00002): reports"]);
     assert!(body.contains("Files:\n - report-2.md"), "{body}");
-    assert!(subjects.iter().any(|s| s.starts_with("[SYNC i=1] actor=galph → next=ralph status=ok")));
-    assert!(subjects.iter().any(|s| s.starts_with("[SYNC i=3] actor=ralph → next=galph status=ok")));
-    assert_eq!(env.git(&["status", "--porcelain"]), "", "the workspace is left clean");
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("[SYNC i=1] actor=galph → next=ralph status=ok"))
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.starts_with("[SYNC i=3] actor=ralph → next=galph status=ok"))
+    );
+    assert_eq!(
+        env.git(&["status", "--porcelain"]),
+        "",
+        "the workspace is left clean"
+    );
     let log = env.root.join(journal[0]["log"].as_str().expect("log path"));
     let text = std::fs::read_to_string(&log).expect("turn log");
     assert!(text.starts_with("$ sh "), "{text}");
@@ -39,7 +69,8 @@ fn combined_two_iterations_standard() {
 #[test]
 fn review_cadence_every_two_over_three_iterations() {
     let env = TestEnv::new();
-    env.baton(&["run", "--iterations", "3", "--review-every-n", "2"]).expect_code(0);
+    env.baton(&["run", "--iterations", "3", "--review-every-n", "2"])
+        .expect_code(0);
     assert_eq!(
         env.prompts_called(),
         [
@@ -51,7 +82,11 @@ fn review_cadence_every_two_over_three_iterations() {
             "ralph main.md"
         ]
     );
-    let reasons: Vec<String> = env.journal().iter().map(|j| j["reason"].to_string()).collect();
+    let reasons: Vec<String> = env
+        .journal()
+        .iter()
+        .map(|j| j["reason"].to_string())
+        .collect();
     assert!(reasons[2].contains("review cadence 2%2==0"), "{reasons:?}");
 }
 
@@ -68,12 +103,20 @@ fn failed_ralph_turn_stops_and_resumes_with_ralph() {
     assert_eq!(state["last_error"], "agent exited 7");
     assert_eq!(env.journal()[1]["outcome"], "failed");
     assert_eq!(env.journal()[1]["exit_code"], 7);
-    assert!(env.subjects().iter().any(|s| s.starts_with("[SYNC i=1] actor=ralph status=fail")));
+    assert!(
+        env.subjects()
+            .iter()
+            .any(|s| s.starts_with("[SYNC i=1] actor=ralph status=fail"))
+    );
 
     std::fs::remove_file(env.ctl.join("ralph.sh")).expect("remove hook");
     env.baton(&["run", "--iterations", "1"]).expect_code(0);
     let calls = env.prompts_called();
-    assert_eq!(calls[2..], ["ralph main.md"], "the next run resumes with ralph");
+    assert_eq!(
+        calls[2..],
+        ["ralph main.md"],
+        "the next run resumes with ralph"
+    );
     assert_eq!(env.state()["iteration"], 2);
     assert_eq!(env.state()["last_error"], serde_json::Value::Null);
 }
@@ -111,7 +154,12 @@ fn commit_dry_run_prints_and_commits_nothing() {
     let before = env.subjects().len();
     let run = env.baton(&["run", "--iterations", "1", "--commit-dry-run"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("would commit: RALPH AUTO (prompt=main.md)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("would commit: RALPH AUTO (prompt=main.md)"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains(" - notes.md"), "{}", run.stdout);
     assert_eq!(env.subjects().len(), before);
 }
@@ -121,7 +169,8 @@ fn no_git_runs_without_commits() {
     let env = TestEnv::new();
     env.hook("ralph", "echo r > notes.md\n");
     let before = env.subjects().len();
-    env.baton(&["run", "--iterations", "1", "--no-git"]).expect_code(0);
+    env.baton(&["run", "--iterations", "1", "--no-git"])
+        .expect_code(0);
     assert_eq!(env.subjects().len(), before);
     assert_eq!(env.state()["iteration"], 2);
     assert_eq!(env.journal().len(), 2);

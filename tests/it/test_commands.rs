@@ -15,14 +15,34 @@ fn agent_of_last_call(env: &TestEnv, args: &[&str]) -> String {
 fn dispatch_precedence_each_level_overrides_the_one_below() {
     let env = TestEnv::new();
     assert_eq!(agent_of_last_call(&env, &[]), "stub", "agent.default");
-    assert_eq!(agent_of_last_call(&env, &["--agent", "other"]), "other", "--agent");
-    env.write("orchestration.yaml", &env.stub_config("  roles:\n    loop: third\n"));
-    assert_eq!(agent_of_last_call(&env, &["--agent", "other"]), "third", "agent.roles");
+    assert_eq!(
+        agent_of_last_call(&env, &["--agent", "other"]),
+        "other",
+        "--agent"
+    );
+    env.write(
+        "orchestration.yaml",
+        &env.stub_config("  roles:\n    loop: third\n"),
+    );
+    assert_eq!(
+        agent_of_last_call(&env, &["--agent", "other"]),
+        "third",
+        "agent.roles"
+    );
     let both = "  roles:\n    ralph: third\n  prompts:\n    main.md: other\n";
     env.write("orchestration.yaml", &env.stub_config(both));
     assert_eq!(agent_of_last_call(&env, &[]), "other", "agent.prompts");
-    assert_eq!(agent_of_last_call(&env, &["--agent-role", "ralph=stub"]), "stub", "--agent-role");
-    let top = ["--agent-role", "ralph=stub", "--agent-prompt", "main.md=third"];
+    assert_eq!(
+        agent_of_last_call(&env, &["--agent-role", "ralph=stub"]),
+        "stub",
+        "--agent-role"
+    );
+    let top = [
+        "--agent-role",
+        "ralph=stub",
+        "--agent-prompt",
+        "main.md=third",
+    ];
     assert_eq!(agent_of_last_call(&env, &top), "third", "--agent-prompt");
 }
 
@@ -45,11 +65,19 @@ fn check_passes_on_a_good_workspace_and_names_a_missing_prompt() {
     let env = TestEnv::new();
     let run = env.baton(&["check"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("ok   prompt galph supervisor.md"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("ok   prompt galph supervisor.md"),
+        "{}",
+        run.stdout
+    );
     std::fs::remove_file(env.path("prompts/main.md")).expect("rm");
     let run = env.baton(&["check"]);
     run.expect_code(2);
-    assert!(run.stdout.contains("prompt `main.md` of ralph"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("prompt `main.md` of ralph"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -57,7 +85,12 @@ fn init_writes_a_workspace_and_refuses_to_overwrite() {
     let env = TestEnv::bare();
     std::fs::remove_dir_all(env.path("prompts")).expect("rm prompts");
     env.baton(&["init"]).expect_code(0);
-    for f in ["orchestration.yaml", "prompts/supervisor.md", "prompts/router.md", "sync/state.json"] {
+    for f in [
+        "orchestration.yaml",
+        "prompts/supervisor.md",
+        "prompts/router.md",
+        "sync/state.json",
+    ] {
         assert!(env.path(f).is_file(), "{f}");
     }
     assert!(env.read(".gitignore").lines().any(|l| l == "logs/"));
@@ -99,7 +132,11 @@ fn logs_show_the_turn_output() {
     assert!(run.stdout.contains("hello-from-ralph"), "{}", run.stdout);
     let list = env.baton(&["logs", "--list"]);
     assert_eq!(list.stdout.lines().count(), 2, "{}", list.stdout);
-    assert!(list.stdout.contains("/main/galph/iter-00001_"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains("/main/galph/iter-00001_"),
+        "{}",
+        list.stdout
+    );
 }
 
 #[test]
@@ -107,7 +144,17 @@ fn demo_runs_offline_and_shows_turns_commits_and_state() {
     let env = TestEnv::bare();
     let run = env.baton(&["demo"]);
     run.expect_code(0);
-    for needle in ["== Turns", "reviewer.md", "RALPH AUTO (prompt=main.md)", "ralph: add step 3", "\"iteration\": 4"] {
-        assert!(run.stdout.contains(needle), "missing {needle:?} in\n{}", run.stdout);
+    for needle in [
+        "== Turns",
+        "reviewer.md",
+        "RALPH AUTO (prompt=main.md)",
+        "ralph: add step 3",
+        "\"iteration\": 4",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "missing {needle:?} in\n{}",
+            run.stdout
+        );
     }
 }

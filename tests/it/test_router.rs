@@ -44,8 +44,12 @@ fn router_default_replaces_the_deterministic_choice() {
 #[test]
 fn router_disabled_by_flag_is_deterministic() {
     let env = router_env("only", "[supervisor.md, reviewer.md]");
-    env.baton(&["run", "--iterations", "1", "--no-router"]).expect_code(0);
-    assert_eq!(env.prompts_called(), ["galph supervisor.md", "ralph main.md"]);
+    env.baton(&["run", "--iterations", "1", "--no-router"])
+        .expect_code(0);
+    assert_eq!(
+        env.prompts_called(),
+        ["galph supervisor.md", "ralph main.md"]
+    );
 }
 
 #[test]
@@ -76,7 +80,11 @@ fn every_router_violation_fails_the_turn_with_exit_2() {
         assert!(error.starts_with("router: "), "{answer:?}: {error}");
         assert!(error.contains(expected), "{answer:?}: {error}");
         assert!(run.stderr.contains(expected), "{answer:?}: {}", run.stderr);
-        assert_eq!(env.calls(), ["other galph router.md"], "{answer:?}: no turn agent ran");
+        assert_eq!(
+            env.calls(),
+            ["other galph router.md"],
+            "{answer:?}: no turn agent ran"
+        );
         assert_eq!(env.journal()[0]["outcome"], "failed");
     }
 }
@@ -86,7 +94,12 @@ fn router_only_without_a_router_prompt_fails() {
     let env = TestEnv::with_config("router:\n  enabled: true\n  mode: only\n  prompt: null\n");
     let run = env.baton(&["run", "--iterations", "1"]);
     run.expect_code(2);
-    assert!(env.state()["last_error"].as_str().unwrap_or_default().contains("no router prompt"));
+    assert!(
+        env.state()["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no router prompt")
+    );
     assert!(env.calls().is_empty());
 }
 

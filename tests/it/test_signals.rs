@@ -11,20 +11,28 @@ use crate::common::{TestEnv, alive, read_pid, wait_for};
 const SLEEPER: &str = "sleep 300 &\necho $! > \"$TEST_CTL/grandchild.pid\"\necho $$ > \"$TEST_CTL/child.pid\"\nsleep 300\n";
 
 fn pids(env: &TestEnv) -> (i32, i32) {
-    (read_pid(&env.ctl.join("child.pid")), read_pid(&env.ctl.join("grandchild.pid")))
+    (
+        read_pid(&env.ctl.join("child.pid")),
+        read_pid(&env.ctl.join("grandchild.pid")),
+    )
 }
 
 /// Starts `baton loop --iterations 1` and waits until the sleeper agent has written its pids.
 fn start_sleeper(env: &TestEnv) -> Child {
     env.hook("ralph", SLEEPER);
-    let child = env.baton_cmd(&["loop", "--iterations", "1"]).spawn().expect("spawn baton");
+    let child = env
+        .baton_cmd(&["loop", "--iterations", "1"])
+        .spawn()
+        .expect("spawn baton");
     wait_for(30, "the agent to start", || pids(env).1 > 0);
     child
 }
 
 fn assert_agents_gone(env: &TestEnv) {
     let (child, grandchild) = pids(env);
-    wait_for(10, "agent processes to end", || !alive(child) && !alive(grandchild));
+    wait_for(10, "agent processes to end", || {
+        !alive(child) && !alive(grandchild)
+    });
 }
 
 #[test]
@@ -56,7 +64,11 @@ fn interrupt(signal: Signal, code: i32) {
 
     std::fs::remove_file(env.ctl.join("ralph.sh")).expect("remove hook");
     env.baton(&["loop", "--iterations", "1"]).expect_code(0);
-    assert_eq!(env.state()["status"], "complete", "the workspace runs again");
+    assert_eq!(
+        env.state()["status"],
+        "complete",
+        "the workspace runs again"
+    );
 }
 
 #[test]
@@ -76,7 +88,11 @@ fn a_second_runner_on_the_same_workspace_refuses() {
     let second = env.baton(&["run", "--iterations", "1"]);
     second.expect_code(1);
     assert!(second.stderr.contains("baton.lock"), "{}", second.stderr);
-    assert!(second.stderr.contains(&format!("pid {}", first.id())), "{}", second.stderr);
+    assert!(
+        second.stderr.contains(&format!("pid {}", first.id())),
+        "{}",
+        second.stderr
+    );
     let pid = Pid::from_raw(i32::try_from(first.id()).expect("pid"));
     kill(pid, Signal::SIGTERM).expect("signal baton");
     assert_eq!(first.wait().expect("wait").code(), Some(143));
