@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
+use crate::git::Repo;
 use crate::journal::Journal;
 use crate::state::{State, StateStore};
 
@@ -44,6 +45,10 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
     let state = state.unwrap_or_default();
     let turns = Journal::new(config.journal_file.clone()).tail(args.last)?;
     let remaining = lease_remaining(&state);
+    let remote = match Repo::discover(&config.root)? {
+        Some(repo) => repo.upstream_divergence()?,
+        None => None,
+    };
     if args.json {
         let value = json!({
             "state_file": config.state_file,
@@ -56,6 +61,9 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
                 "expired": remaining.map(|r| r < 0),
             },
             "last_turns": turns,
+            "remote": remote.as_ref().map(|d| json!({
+                "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
+            })),
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
@@ -84,6 +92,16 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
     }
     if let Some(reason) = state.stop_requested() {
         println!("stop flag: {reason}");
+    }
+    match &remote {
+        Some(d) if d.ahead == 0 && d.behind == 0 => {
+            println!("remote:    up to date with {}", d.upstream)
+        }
+        Some(d) => println!(
+            "remote:    {} behind, {} ahead of {} (as of the last fetch)",
+            d.behind, d.ahead, d.upstream
+        ),
+        None => println!("remote:    no upstream branch"),
     }
     println!("last turns:");
     for t in &turns {

@@ -219,6 +219,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// All defaults (SPEC §2, §8) for a workspace rooted at `root` (absolute), as if
+    /// `orchestration.yaml` were missing and no environment or flag applied.
+    #[must_use]
+    pub fn defaults(root: &Path) -> Config {
+        draft::Draft::new(root.to_path_buf()).finish()
+    }
+
     /// The absolute path of prompt file `name` (relative to `prompts_dir`).
     #[must_use]
     pub fn prompt_path(&self, name: &str) -> PathBuf {

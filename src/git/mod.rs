@@ -9,4 +9,4 @@ pub use autocommit::{
     AutocommitPlan, CommitGroup, GroupKind, apply_plan, commit_message, commit_subject,
     plan_autocommit,
 };
-pub use repo::{DiffStats, DirtyPath, GitError, Repo, short_sha};
+pub use repo::{DiffStats, DirtyPath, Divergence, GitError, Repo, short_sha};

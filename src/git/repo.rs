@@ -291,6 +291,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 }
 
 mod history;
+pub use history::Divergence;
 
 #[cfg(test)]
 mod tests;

@@ -7,44 +7,14 @@ use tempfile::TempDir;
 use crate::config::AutocommitConfig;
 use crate::git::Repo;
 
-const MIB: u64 = 1024 * 1024;
-
 /// Owned copies of `items`.
 pub(crate) fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// The auto-commit defaults of SPEC §8, written out by hand.
+/// The auto-commit defaults of SPEC §8 (the configuration's own defaults).
 pub(crate) fn spec_defaults() -> AutocommitConfig {
-    AutocommitConfig {
-        reports: true,
-        report_extensions: strings(&[
-            ".md", ".txt", ".json", ".log", ".png", ".jpeg", ".npy", ".py", ".c", ".h", ".sh",
-        ]),
-        report_globs: Vec::new(),
-        report_max_file_bytes: 5 * MIB,
-        report_max_total_bytes: 20 * MIB,
-        tracked_outputs: true,
-        tracked_output_globs: strings(&["tests/fixtures/**"]),
-        tracked_output_extensions: strings(&[".npy", ".npz", ".json", ".pkl"]),
-        tracked_max_file_bytes: 32 * MIB,
-        tracked_max_total_bytes: 100 * MIB,
-        doc_meta: true,
-        doc_whitelist: strings(&[
-            "input.md",
-            "galph_memory.md",
-            "docs/fix_plan.md",
-            "plans/**/*.md",
-            "prompts/**/*.md",
-            ".gitignore",
-            ".gitmodules",
-            ".gitattributes",
-        ]),
-        doc_max_file_bytes: MIB,
-        never: strings(&["logs/", "tmp/"]),
-        everything: false,
-        tolerate_dirty: false,
-    }
+    crate::config::Config::defaults(Path::new("/workspace")).autocommit
 }
 
 /// A fresh repository on branch `main` with a configured user, plus a raw git2 handle.

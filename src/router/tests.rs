@@ -1,16 +1,11 @@
 //! Unit tests of the pure router.
 
-use crate::config::{Config, LoadOptions, RouterMode, load};
+use crate::config::{Config, RouterMode};
 use crate::router::{RouterError, RouterStep, Source, accept_output, deterministic, router_step};
 use crate::state::{Actor, Handoff, State};
 
 fn config(review_every_n: u64) -> Config {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let opts = LoadOptions {
-        cwd: dir.path().to_path_buf(),
-        ..LoadOptions::default()
-    };
-    let mut config = load(&opts).expect("defaults").config;
+    let mut config = Config::defaults(std::path::Path::new("/workspace"));
     config.review_every_n = review_every_n;
     config
 }

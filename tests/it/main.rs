@@ -7,6 +7,7 @@ mod test_errors;
 mod test_router;
 mod test_signals;
 mod test_solo;
+mod test_status;
 
 /// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten
 /// test files).

@@ -1,74 +1,15 @@
 //! Unit tests for agent dispatch: precedence, commands over presets, errors, preset argv.
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::*;
-use crate::config::{
-    AgentConfig, AutocommitConfig, CompatPaths, GitConfig, Prompts, RouterConfig, RouterMode,
-};
 
 /// A config rooted at `root` with default agent `default` and no maps.
 fn config(root: &Path, default: &str) -> Config {
-    Config {
-        root: root.to_path_buf(),
-        file: None,
-        prompts_dir: root.join("prompts"),
-        state_file: root.join("sync/state.json"),
-        journal_file: root.join("sync/journal.jsonl"),
-        logs_dir: root.join("logs"),
-        tmp_dir: root.join("tmp"),
-        prompts: Prompts {
-            supervisor: "supervisor.md".into(),
-            main: "main.md".into(),
-            reviewer: "reviewer.md".into(),
-        },
-        review_every_n: 0,
-        router: RouterConfig {
-            enabled: false,
-            prompt: None,
-            mode: RouterMode::Default,
-            allowlist: Vec::new(),
-        },
-        agent: AgentConfig {
-            default: default.into(),
-            roles: BTreeMap::new(),
-            prompts: BTreeMap::new(),
-            flag_roles: BTreeMap::new(),
-            flag_prompts: BTreeMap::new(),
-            commands: BTreeMap::new(),
-            timeout: None,
-            heartbeat: Some(Duration::from_secs(10)),
-        },
-        git: GitConfig {
-            remote: "origin".into(),
-            branch: None,
-            poll_interval: Duration::from_secs(1),
-            max_wait: None,
-            lease: Duration::from_secs(600),
-        },
-        autocommit: AutocommitConfig {
-            reports: true,
-            report_extensions: vec![".md".into()],
-            report_globs: Vec::new(),
-            report_max_file_bytes: 5 << 20,
-            report_max_total_bytes: 20 << 20,
-            tracked_outputs: true,
-            tracked_output_globs: Vec::new(),
-            tracked_output_extensions: Vec::new(),
-            tracked_max_file_bytes: 32 << 20,
-            tracked_max_total_bytes: 100 << 20,
-            doc_meta: true,
-            doc_whitelist: Vec::new(),
-            doc_max_file_bytes: 1 << 20,
-            never: Vec::new(),
-            everything: false,
-            tolerate_dirty: false,
-        },
-        compat: CompatPaths::default(),
-    }
+    let mut config = Config::defaults(root);
+    config.agent.default = default.into();
+    config
 }
 
 /// A config whose agents `a`..`e` all run `sh` (found on PATH), default `e`.

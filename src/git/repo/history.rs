@@ -41,3 +41,57 @@ impl Repo {
         Some(rel.to_string_lossy().replace('\\', "/"))
     }
 }
+
+/// How the current branch stands against its upstream, from the refs already fetched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    /// The upstream's short name, e.g. `origin/main`.
+    pub upstream: String,
+    /// Local commits the upstream does not have.
+    pub ahead: usize,
+    /// Upstream commits the local branch does not have.
+    pub behind: usize,
+}
+
+impl Repo {
+    /// The current branch against its configured upstream; `None` when HEAD is detached or
+    /// unborn, or the branch tracks nothing. Reads local refs only (no fetch).
+    ///
+    /// # Errors
+    /// [`GitError`] when the refs cannot be read.
+    pub fn upstream_divergence(&self) -> Result<Option<Divergence>, GitError> {
+        let git = |what: &'static str| {
+            move |source| GitError::Git2 {
+                what: what.into(),
+                source,
+            }
+        };
+        let Some(name) = self.branch()? else {
+            return Ok(None);
+        };
+        let Ok(local) = self.inner.find_branch(&name, git2::BranchType::Local) else {
+            return Ok(None);
+        };
+        let Ok(upstream) = local.upstream() else {
+            return Ok(None);
+        };
+        let (Some(l), Some(u)) = (local.get().target(), upstream.get().target()) else {
+            return Ok(None);
+        };
+        let (ahead, behind) = self
+            .inner
+            .graph_ahead_behind(l, u)
+            .map_err(git("compare with the upstream"))?;
+        let upstream = upstream
+            .name()
+            .ok()
+            .flatten()
+            .unwrap_or("upstream")
+            .to_owned();
+        Ok(Some(Divergence {
+            upstream,
+            ahead,
+            behind,
+        }))
+    }
+}
