@@ -1,6 +1,8 @@
-//! Git: local repository work with git2 (status, diff, commit, refs) and auto-commit (SPEC §8).
+//! Git: local repository work with git2 (status, diff, commit, refs, fast-forward, replay),
+//! the remote through the system `git` (ls-remote, fetch, push), and auto-commit (SPEC §8).
 
 mod autocommit;
+mod remote;
 mod repo;
 #[cfg(test)]
 mod testutil;
@@ -9,4 +11,8 @@ pub use autocommit::{
     AutocommitPlan, CommitGroup, GroupKind, apply_plan, commit_message, commit_subject,
     plan_autocommit,
 };
-pub use repo::{DiffStats, DirtyPath, Divergence, GitError, Repo, short_sha};
+pub use remote::{Remote, SyncError};
+pub use repo::{
+    DiffStats, DirtyPath, Divergence, FastForward, GitError, InProgress, Repo, WouldOverwrite,
+    short_sha,
+};

@@ -291,7 +291,9 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 }
 
 mod history;
+mod sync;
 pub use history::Divergence;
+pub use sync::{FastForward, InProgress, WouldOverwrite};
 
 #[cfg(test)]
 mod tests;
