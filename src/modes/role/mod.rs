@@ -97,3 +97,6 @@ fn start(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
