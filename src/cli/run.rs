@@ -104,6 +104,15 @@ pub(crate) fn cmd_run(
 /// Role mode's guards before anything runs: the right branch (exit 2), no rebase or merge in
 /// progress (exit 1, with the command that fixes it), a configured remote (exit 2).
 fn role_guards(config: &Config, repo: &Repo) -> anyhow::Result<RoleSync> {
+    // First: a stopped rebase also detaches HEAD, and its fix is what the user needs.
+    if let Some(op) = repo.in_progress() {
+        let text = format!(
+            "a git operation is in progress in {}; run `{}` (or finish it) first",
+            repo.workdir().display(),
+            op.fix()
+        );
+        return Err(Exit::TurnFailed(text).into());
+    }
     let current = repo.branch()?.ok_or_else(|| {
         Exit::Usage("HEAD is detached; role mode needs a branch checked out".into())
     })?;
@@ -114,14 +123,6 @@ fn role_guards(config: &Config, repo: &Repo) -> anyhow::Result<RoleSync> {
              run `git switch {branch}` first"
         );
         return Err(Exit::Usage(text).into());
-    }
-    if let Some(op) = repo.in_progress() {
-        let text = format!(
-            "a git operation is in progress in {}; run `{}` (or finish it) first",
-            repo.workdir().display(),
-            op.fix()
-        );
-        return Err(Exit::TurnFailed(text).into());
     }
     let sync = RoleSync::new(config, repo, branch)?;
     sync.remote

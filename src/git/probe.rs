@@ -8,7 +8,8 @@
 use std::path::Path;
 use std::sync::mpsc::Sender;
 
-use notify::{RecursiveMode, Watcher};
+use notify::event::ModifyKind;
+use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::git::{Remote, SyncError};
 
@@ -75,8 +76,15 @@ impl RemoteProbe {
 
 /// Watches `dir/refs/heads` (recursively) and `dir` itself (for `packed-refs`).
 fn watch(dir: &Path, wake: Sender<()>) -> Option<notify::RecommendedWatcher> {
+    // Only changes wake the waiter: the probe's own reads of the remote's refs produce access
+    // events, and forwarding those would make the waiter poll itself in a loop.
     let handler = move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        let changed = event.is_ok_and(|e| match e.kind {
+            EventKind::Create(_) | EventKind::Remove(_) => true,
+            EventKind::Modify(kind) => !matches!(kind, ModifyKind::Metadata(_)),
+            _ => false,
+        });
+        if changed {
             let _ = wake.send(());
         }
     };
