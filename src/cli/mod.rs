@@ -8,6 +8,7 @@ mod init;
 mod logs;
 mod route;
 mod run;
+mod stamp;
 mod status;
 
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ pub enum Command {
     Route(route::RouteArgs),
     /// Validate config, prompts, state and agents; exit 0 or 2.
     Check,
+    /// Stamp a turn by hand: `baton stamp ralph ok` (same commits and pushes as a daemon).
+    Stamp(stamp::StampArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
     /// Write a commented orchestration.yaml, prompts and an initial state.
@@ -81,6 +84,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Status(a) => status::cmd_status(g, a),
         Command::Route(a) => route::cmd_route(g, a),
         Command::Check => check::cmd_check(g),
+        Command::Stamp(a) => stamp::cmd_stamp(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),

@@ -11,7 +11,7 @@ use crate::error::Exit;
 use crate::executor;
 use crate::fsutil::LockFile;
 use crate::git::Repo;
-use crate::modes;
+use crate::modes::{self, RoleSync};
 use crate::state::{Actor, Handoff};
 use crate::turn::{RunOptions, Runner};
 
@@ -66,6 +66,15 @@ pub(crate) fn cmd_run(
     };
     check::check_agents(&config, actors)?;
     let discovered = discover_repo(&config)?;
+    let role_sync = match (plan, &discovered) {
+        (Plan::RoleSync(_), Some(repo)) => Some(role_guards(&config, repo)?),
+        (Plan::RoleSync(_), None) => {
+            return Err(
+                Exit::Usage("role mode (--sync-via-git) needs a git repository".into()).into(),
+            );
+        }
+        _ => None,
+    };
     let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))
         .map_err(|e| Exit::TurnFailed(format!("{e}")))?;
     let repo = discovered.filter(|_| !args.no_git);
@@ -85,11 +94,40 @@ pub(crate) fn cmd_run(
     match plan {
         Plan::Combined => modes::run_combined(&runner, count),
         Plan::Solo(actor) => modes::run_solo(&runner, actor, count),
-        Plan::RoleSync(_) => Err(Exit::Usage(
-            "role mode through a git remote (--sync-via-git) is not available in this build".into(),
-        )
-        .into()),
+        Plan::RoleSync(actor) => {
+            let sync = role_sync.ok_or_else(|| Exit::Usage("role mode needs git".into()))?;
+            modes::run_role(&runner, actor, count, &sync)
+        }
     }
+}
+
+/// Role mode's guards before anything runs: the right branch (exit 2), no rebase or merge in
+/// progress (exit 1, with the command that fixes it), a configured remote (exit 2).
+fn role_guards(config: &Config, repo: &Repo) -> anyhow::Result<RoleSync> {
+    let current = repo.branch()?.ok_or_else(|| {
+        Exit::Usage("HEAD is detached; role mode needs a branch checked out".into())
+    })?;
+    let branch = config.git.branch.clone().unwrap_or_else(|| current.clone());
+    if branch != current {
+        let text = format!(
+            "on branch `{current}`, but role mode syncs `{branch}` (git.branch / --branch); \
+             run `git switch {branch}` first"
+        );
+        return Err(Exit::Usage(text).into());
+    }
+    if let Some(op) = repo.in_progress() {
+        let text = format!(
+            "a git operation is in progress in {}; run `{}` (or finish it) first",
+            repo.workdir().display(),
+            op.fix()
+        );
+        return Err(Exit::TurnFailed(text).into());
+    }
+    let sync = RoleSync::new(config, repo, branch)?;
+    sync.remote
+        .url()
+        .map_err(|e| Exit::Usage(format!("git.remote `{}`: {e}", config.git.remote)))?;
+    Ok(sync)
 }
 
 /// The repository holding the workspace, if any.

@@ -1,14 +1,15 @@
-//! `baton status [--json]`: whose turn, status, iteration, lease, and the last turns.
+//! `baton status [--json] [--no-fetch]`: whose turn, status, iteration, lease, the last turns,
+//! and — after a fetch — the remote's view and how the clone stands against it.
 
 use std::time::SystemTime;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, load_config};
-use crate::config::Overrides;
-use crate::git::Repo;
+use crate::config::{Config, Overrides};
+use crate::git::{Divergence, Remote, Repo};
 use crate::journal::Journal;
-use crate::state::{State, StateStore};
+use crate::state::{State, StateStore, parse_state};
 
 /// Flags of `baton status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -19,17 +20,70 @@ pub struct StatusArgs {
     /// How many journal lines to show.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub last: usize,
+    /// Do not fetch the remote first (show the last fetched view).
+    #[arg(long)]
+    pub no_fetch: bool,
+}
+
+/// The remote's side: the upstream divergence and the state file at the remote-tracking ref.
+#[derive(Debug, Default)]
+struct RemoteView {
+    divergence: Option<Divergence>,
+    state: Option<State>,
+    fetch_error: Option<String>,
 }
 
 /// Seconds until the lease ends (negative once expired), when a lease is set and parses.
 fn lease_remaining(state: &State) -> Option<i64> {
     let expires = humantime::parse_rfc3339(state.lease_expires_at.as_deref()?).ok()?;
-    let now = SystemTime::now();
-    let secs = match expires.duration_since(now) {
+    let secs = match expires.duration_since(SystemTime::now()) {
         Ok(left) => i64::try_from(left.as_secs()).ok()?,
         Err(past) => -i64::try_from(past.duration().as_secs()).ok()?,
     };
     Some(secs)
+}
+
+fn lease_json(state: &State) -> Value {
+    let remaining = lease_remaining(state);
+    json!({
+        "owner": state.lease_owner,
+        "expires_at": state.lease_expires_at,
+        "remaining_secs": remaining,
+        "expired": remaining.map(|r| r < 0),
+    })
+}
+
+fn lease_text(state: &State) -> Option<String> {
+    let owner = state.lease_owner.as_deref()?;
+    let left = match lease_remaining(state) {
+        Some(r) if r < 0 => format!("expired {}s ago", -r),
+        Some(r) => format!("expires in {r}s"),
+        None => "no expiry".to_owned(),
+    };
+    Some(format!("lease {owner}, {left}"))
+}
+
+/// Fetches (unless told not to) and reads the remote's state; `None` outside a repository.
+fn remote_view(config: &Config, fetch: bool) -> anyhow::Result<Option<RemoteView>> {
+    let Some(repo) = Repo::discover(&config.root)? else {
+        return Ok(None);
+    };
+    let mut view = RemoteView::default();
+    let remote = Remote::new(repo.workdir(), &config.git.remote);
+    let branch = config.git.branch.clone().or(repo.branch()?);
+    if let (Ok(_), Some(branch)) = (remote.url(), branch) {
+        if fetch {
+            view.fetch_error = remote.fetch(&branch).err().map(|e| e.to_string());
+        }
+        let tracking = format!("refs/remotes/{}/{branch}", remote.name());
+        if let Some(rel) = repo.relative(&config.state_file) {
+            if let Some(bytes) = repo.read_at(&tracking, &rel)? {
+                view.state = Some(parse_state(std::path::Path::new(&rel), &bytes)?.state);
+            }
+        }
+    }
+    view.divergence = repo.upstream_divergence()?;
+    Ok(Some(view))
 }
 
 /// Prints the workspace's status.
@@ -44,25 +98,19 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
     let exists = state.is_some();
     let state = state.unwrap_or_default();
     let turns = Journal::new(config.journal_file.clone()).tail(args.last)?;
-    let remaining = lease_remaining(&state);
-    let remote = match Repo::discover(&config.root)? {
-        Some(repo) => repo.upstream_divergence()?,
-        None => None,
-    };
+    let remote = remote_view(&config, !args.no_fetch)?.unwrap_or_default();
     if args.json {
+        let d = remote.divergence.as_ref();
         let value = json!({
             "state_file": config.state_file,
             "state_exists": exists,
             "state": state,
-            "lease": {
-                "owner": state.lease_owner,
-                "expires_at": state.lease_expires_at,
-                "remaining_secs": remaining,
-                "expired": remaining.map(|r| r < 0),
-            },
+            "lease": lease_json(&state),
             "last_turns": turns,
-            "remote": remote.as_ref().map(|d| json!({
+            "remote": d.map(|d| json!({
                 "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
+                "state": remote.state, "lease": remote.state.as_ref().map(lease_json),
+                "fetch_error": remote.fetch_error,
             })),
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -71,21 +119,11 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
     let missing = if exists { "" } else { " (no state file yet)" };
     println!("state:     {}{missing}", config.state_file.display());
     println!(
-        "turn:      {} (status {}, iteration {})",
+        "turn:      {} ({}, iteration {})",
         state.expected_actor, state.status, state.iteration
     );
-    if let Some(owner) = &state.lease_owner {
-        let left = remaining.map_or_else(
-            || "unknown".to_owned(),
-            |r| {
-                if r < 0 {
-                    format!("expired {}s ago", -r)
-                } else {
-                    format!("{r}s left")
-                }
-            },
-        );
-        println!("lease:     {owner}, {left}");
+    if let Some(lease) = lease_text(&state) {
+        println!("lease:     {lease}");
     }
     if let Some(err) = &state.last_error {
         println!("last error: {err}");
@@ -93,29 +131,44 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
     if let Some(reason) = state.stop_requested() {
         println!("stop flag: {reason}");
     }
-    match &remote {
-        Some(d) if d.ahead == 0 && d.behind == 0 => {
-            println!("remote:    up to date with {}", d.upstream)
-        }
-        Some(d) => println!(
-            "remote:    {} behind, {} ahead of {} (as of the last fetch)",
-            d.behind, d.ahead, d.upstream
-        ),
-        None => println!("remote:    no upstream branch"),
-    }
+    print_remote(&remote);
     println!("last turns:");
     for t in &turns {
         let outcome = serde_json::to_value(t.outcome)?;
+        let head = t.head_after.as_deref().unwrap_or("-");
+        let outcome = outcome.as_str().unwrap_or("");
         println!(
-            "  i={} {} {} {} {}ms agent={} head={}",
-            t.iteration,
-            t.actor,
-            t.prompt,
-            outcome.as_str().unwrap_or(""),
-            t.duration_ms,
-            t.agent,
-            t.head_after.as_deref().unwrap_or("-")
+            "  i={} {} {} {outcome} {}ms agent={} head={head} host={}",
+            t.iteration, t.actor, t.prompt, t.duration_ms, t.agent, t.host
         );
     }
     Ok(())
+}
+
+fn print_remote(remote: &RemoteView) {
+    let Some(d) = &remote.divergence else {
+        println!("remote:    no upstream branch");
+        return;
+    };
+    if let Some(err) = &remote.fetch_error {
+        println!("remote:    fetch failed ({err}); showing the last fetched view");
+    }
+    if d.ahead == 0 && d.behind == 0 {
+        println!("remote:    up to date with {}", d.upstream);
+    } else {
+        println!(
+            "remote:    {} behind, {} ahead of {}",
+            d.behind, d.ahead, d.upstream
+        );
+    }
+    if let Some(s) = &remote.state {
+        let since = s.last_update.as_deref().unwrap_or("-");
+        println!(
+            "remote turn: {} ({}, iteration {}) since {since}",
+            s.expected_actor, s.status, s.iteration
+        );
+        if let Some(lease) = lease_text(s) {
+            println!("remote lease: {lease}");
+        }
+    }
 }

@@ -9,4 +9,4 @@ mod supervise;
 mod text;
 
 pub use run::{ExecError, GRACE, KILL_GRACE_ENV, RunResult, RunSpec, kill_grace, run};
-pub use signals::{install_handlers, received_signal};
+pub use signals::{install_handlers, received_signal, wake_on_signal};

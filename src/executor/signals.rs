@@ -8,6 +8,7 @@
 //! callback that wakes its wait loop, and unregisters when the group is gone.
 
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use nix::sys::signal::{Signal, killpg};
@@ -30,6 +31,17 @@ static FIRST: AtomicI32 = AtomicI32::new(0);
 static COUNT: AtomicU32 = AtomicU32::new(0);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+static WAKERS: Mutex<Vec<Sender<()>>> = Mutex::new(Vec::new());
+
+/// Sends `()` on `waker` whenever SIGINT or SIGTERM arrives, so that a loop sleeping on the
+/// other end (a daemon waiting for its turn) wakes at once. Senders whose receiver is gone are
+/// skipped.
+pub fn wake_on_signal(waker: Sender<()>) {
+    WAKERS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(waker);
+}
 
 /// Installs the handlers once per process (idempotent).
 ///
@@ -82,6 +94,10 @@ fn deliver(signal: i32) {
         (entry.notify)(signal);
         // ESRCH: the group is already gone.
         let _ = killpg(entry.group, forwarded);
+    }
+    drop(entries);
+    for waker in WAKERS.lock().unwrap_or_else(PoisonError::into_inner).iter() {
+        let _ = waker.send(());
     }
 }
 

@@ -2,6 +2,7 @@
 //! the remote through the system `git` (ls-remote, fetch, push), and auto-commit (SPEC §8).
 
 mod autocommit;
+mod probe;
 mod remote;
 mod repo;
 #[cfg(test)]
@@ -11,6 +12,7 @@ pub use autocommit::{
     AutocommitPlan, CommitGroup, GroupKind, apply_plan, commit_message, commit_subject,
     plan_autocommit,
 };
+pub use probe::RemoteProbe;
 pub use remote::{Remote, SyncError};
 pub use repo::{
     DiffStats, DirtyPath, Divergence, FastForward, GitError, InProgress, Repo, WouldOverwrite,

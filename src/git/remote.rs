@@ -3,7 +3,18 @@
 //! (`GIT_TERMINAL_PROMPT=0`, `GIT_ASKPASS`/`SSH_ASKPASS` empty, ssh `BatchMode=yes`),
 //! untranslated messages (`LC_ALL=C`), stdin null.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+mod parse;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;
+
+/// The ssh command used when the user configured none: never prompt for a password or a host key.
+const BATCH_SSH: &str = "ssh -o BatchMode=yes";
 
 /// A failure talking to the remote.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +66,37 @@ fn hook_text(lines: &[String]) -> String {
 pub struct Remote {
     workdir: PathBuf,
     name: String,
+    /// The program to run (`git`; tests point it elsewhere).
+    program: OsString,
+    /// Whether to set `GIT_SSH_COMMAND` (only when the user configured no ssh command).
+    pin_ssh: bool,
+}
+
+/// What a finished `git` child left.
+struct Output {
+    command: String,
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Output {
+    /// `self` when the child exited 0, else [`SyncError::Failed`].
+    fn ok(self) -> Result<Output, SyncError> {
+        if self.code == 0 {
+            Ok(self)
+        } else {
+            Err(self.failed())
+        }
+    }
+
+    fn failed(self) -> SyncError {
+        SyncError::Failed {
+            command: self.command,
+            code: self.code,
+            stderr: self.stderr.trim().to_owned(),
+        }
+    }
 }
 
 impl Remote {
@@ -64,6 +106,8 @@ impl Remote {
         Remote {
             workdir: workdir.to_path_buf(),
             name: name.to_owned(),
+            program: OsString::from("git"),
+            pin_ssh: !user_ssh_configured(workdir),
         }
     }
 
@@ -73,18 +117,21 @@ impl Remote {
         &self.name
     }
 
-    /// The remote's URL (`git remote get-url`).
+    /// The remote's URL (`git remote get-url`, so `insteadOf` rewrites apply).
     ///
     /// # Errors
     /// [`SyncError`] when the remote does not exist.
     pub fn url(&self) -> Result<String, SyncError> {
-        todo!("remote helper")
+        let out = self.git(&["remote", "get-url", &self.name])?.ok()?;
+        Ok(out.stdout.trim().to_owned())
     }
 
-    /// The remote's directory when its URL is a local path or `file://` URL (for watching).
+    /// The remote's directory when its URL is a local path (absolute, or relative to the work
+    /// tree) or a `file://` URL naming an existing directory, canonicalised (for watching);
+    /// `None` for ssh/https URLs or when the URL cannot be read.
     #[must_use]
     pub fn local_path(&self) -> Option<PathBuf> {
-        todo!("remote helper")
+        parse::local_dir(&self.url().ok()?, &self.workdir)
     }
 
     /// The full SHA of `refs/heads/<branch>` on the remote (`git ls-remote`), `None` when the
@@ -93,26 +140,120 @@ impl Remote {
     /// # Errors
     /// [`SyncError`].
     pub fn ls_remote(&self, branch: &str) -> Result<Option<String>, SyncError> {
-        let _ = branch;
-        todo!("remote helper")
+        let refname = format!("refs/heads/{branch}");
+        let out = self
+            .git(&["ls-remote", "--heads", &self.name, &refname])?
+            .ok()?;
+        Ok(parse::ls_remote_sha(&out.stdout, &refname))
     }
 
-    /// Fetches `branch` into `refs/remotes/<remote>/<branch>`.
+    /// Fetches `branch` into `refs/remotes/<remote>/<branch>` (forced, no tags).
     ///
     /// # Errors
-    /// [`SyncError`].
+    /// [`SyncError`], e.g. [`SyncError::Failed`] when the branch does not exist on the remote.
     pub fn fetch(&self, branch: &str) -> Result<(), SyncError> {
-        let _ = branch;
-        todo!("remote helper")
+        let spec = format!("+refs/heads/{branch}:{}", self.tracking_ref(branch));
+        self.git(&["fetch", "--quiet", "--no-tags", &self.name, &spec])?
+            .ok()?;
+        Ok(())
     }
 
-    /// Pushes with the explicit refspec `HEAD:refs/heads/<branch>` (never forced), then updates
-    /// the remote-tracking ref.
+    /// Pushes with the explicit refspec `HEAD:refs/heads/<branch>` (never forced), then makes
+    /// sure `refs/remotes/<remote>/<branch>` points at the pushed commit (git updates it only
+    /// when the remote has a matching fetch refspec).
     ///
     /// # Errors
     /// [`SyncError::PushRejected`] with git's reason and the hook's message; others as they come.
     pub fn push(&self, branch: &str) -> Result<(), SyncError> {
-        let _ = branch;
-        todo!("remote helper")
+        let head = self.rev_parse("HEAD^{commit}")?;
+        let spec = format!("HEAD:refs/heads/{branch}");
+        let out = self.git(&["push", "--porcelain", &self.name, &spec])?;
+        if let Some(rejected) = parse::rejection(&out.stdout) {
+            return Err(SyncError::PushRejected {
+                refname: rejected.refname,
+                reason: rejected.reason,
+                remote_message: parse::remote_lines(&out.stderr),
+            });
+        }
+        out.ok()?;
+        let tracking = self.tracking_ref(branch);
+        if self.rev_parse(&tracking).ok().as_deref() != Some(head.as_str()) {
+            self.git(&["update-ref", "-m", "baton: push", &tracking, &head])?
+                .ok()?;
+        }
+        Ok(())
     }
+
+    /// `refs/remotes/<remote>/<branch>`.
+    fn tracking_ref(&self, branch: &str) -> String {
+        format!("refs/remotes/{}/{branch}", self.name)
+    }
+
+    /// The full SHA `rev` names in the local clone.
+    fn rev_parse(&self, rev: &str) -> Result<String, SyncError> {
+        let out = self.git(&["rev-parse", "--verify", "--quiet", rev])?.ok()?;
+        Ok(out.stdout.trim().to_owned())
+    }
+
+    /// Runs `git <args>` in the work tree with the pinned environment and collects its output
+    /// (exit status not checked).
+    fn git(&self, args: &[&str]) -> Result<Output, SyncError> {
+        let command = format!("git {}", args.join(" "));
+        let mut expr = duct::cmd(&self.program, args)
+            .dir(&self.workdir)
+            .env("LC_ALL", "C")
+            .env("LANGUAGE", "C")
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "")
+            .env("SSH_ASKPASS", "")
+            .stdin_null()
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked();
+        if self.pin_ssh {
+            expr = expr.env("GIT_SSH_COMMAND", BATCH_SSH);
+        }
+        tracing::debug!(%command, workdir = %self.workdir.display(), "git");
+        let out = expr
+            .run()
+            .map_err(|source| self.spawn_error(&command, source))?;
+        Ok(Output {
+            command,
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
+    /// ENOENT from the spawn means no `git` (when the work tree itself exists).
+    fn spawn_error(&self, command: &str, source: std::io::Error) -> SyncError {
+        if source.kind() == std::io::ErrorKind::NotFound && self.workdir.is_dir() {
+            SyncError::GitNotFound
+        } else {
+            SyncError::Io {
+                command: command.to_owned(),
+                source,
+            }
+        }
+    }
+
+    /// The same remote run through `program` instead of `git` (tests: a missing binary).
+    #[cfg(test)]
+    fn with_program(mut self, program: &str) -> Remote {
+        self.program = OsString::from(program);
+        self
+    }
+}
+
+/// Whether the user chose an ssh command (`GIT_SSH_COMMAND`, `GIT_SSH`, `core.sshCommand`);
+/// pinning `GIT_SSH_COMMAND` would override it, so we leave ssh alone then.
+fn user_ssh_configured(workdir: &Path) -> bool {
+    let env_set = |key: &str| std::env::var_os(key).is_some_and(|v| !v.is_empty());
+    if env_set("GIT_SSH_COMMAND") || env_set("GIT_SSH") {
+        return true;
+    }
+    git2::Repository::discover(workdir)
+        .and_then(|repo| repo.config())
+        .and_then(|config| config.get_string("core.sshCommand"))
+        .is_ok_and(|cmd| !cmd.is_empty())
 }

@@ -290,6 +290,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Git2 { what, source }
 }
 
+mod fence;
 mod history;
 mod sync;
 pub use history::Divergence;

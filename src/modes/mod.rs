@@ -1,10 +1,12 @@
-//! Run modes (SPEC §6): combined (both actors in one process), and single-actor runs
-//! (supervisor-only, loop-only). Role mode through a git remote builds on the same runner.
+//! Run modes (SPEC §6): combined (both actors in one process), single-actor runs
+//! (supervisor-only, loop-only), and role mode through a git remote; all drive the same runner.
 
 mod combined;
+pub mod role;
 mod solo;
 
 pub use combined::run_combined;
+pub use role::{RoleSync, run_role};
 pub use solo::run_solo;
 
 use crate::error::Exit;

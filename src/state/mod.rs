@@ -12,5 +12,6 @@ mod tests;
 
 pub use host::{host_pid, hostname};
 pub use model::{Actor, Claim, Handoff, State, Status};
+pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;

@@ -13,7 +13,7 @@ use crate::state::legacy::{self, LegacyError};
 use crate::state::{LoadedState, State, StateError};
 
 /// Parses the state file `path` whose contents are `bytes`.
-pub(super) fn parse(path: &Path, bytes: &[u8]) -> Result<LoadedState, StateError> {
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<LoadedState, StateError> {
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|err| invalid(path, (err.line(), err.column()), message_of(&err)))?;
     if !value.is_object() {

@@ -142,19 +142,51 @@ fn logs_show_the_turn_output() {
 #[test]
 fn demo_runs_offline_and_shows_turns_commits_and_state() {
     let env = TestEnv::bare();
-    let run = env.baton(&["demo"]);
-    run.expect_code(0);
-    for needle in [
-        "== Turns",
-        "reviewer.md",
-        "RALPH AUTO (prompt=main.md)",
-        "ralph: add step 3",
-        "\"iteration\": 4",
-    ] {
-        assert!(
-            run.stdout.contains(needle),
-            "missing {needle:?} in\n{}",
-            run.stdout
-        );
+    for args in [&["demo", "--combined"][..], &["demo"][..]] {
+        let run = env.baton(args);
+        run.expect_code(0);
+        for needle in [
+            "== Turns",
+            "reviewer.md",
+            "RALPH AUTO (prompt=main.md)",
+            "ralph: add step 3",
+            "\"iteration\": 4",
+        ] {
+            assert!(
+                run.stdout.contains(needle),
+                "{args:?}: missing {needle:?} in\n{}",
+                run.stdout
+            );
+        }
     }
+}
+
+#[test]
+fn demo_shows_two_machines_handing_over_through_the_remote() {
+    let env = TestEnv::bare();
+    let run = env.baton(&["demo", "--iterations", "2"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .contains("[A galph] [router] iteration=1 actor=galph"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("[B ralph] [router] iteration=1 actor=ralph"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("read from the shared remote"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("[SYNC i=3] actor=ralph → next=galph status=ok"),
+        "{}",
+        run.stdout
+    );
 }

@@ -1,7 +1,18 @@
 //! Local (git2) operations of the handoff: fast-forward to the remote-tracking ref, read a file
 //! at a ref, guards, backups, and replaying local commits onto the remote.
 
+use std::path::Path;
+use std::time::SystemTime;
+
+use git2::{ErrorClass, ErrorCode, Oid, RepositoryState, ResetType};
+
+use super::git_err;
 use crate::git::{GitError, Repo};
+
+mod checkout;
+mod replay;
+#[cfg(test)]
+mod tests;
 
 /// What [`Repo::fast_forward`] found or did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,16 +66,29 @@ impl InProgress {
             InProgress::Merge => "git merge --abort",
             InProgress::CherryPick => "git cherry-pick --abort",
             InProgress::Revert => "git revert --abort",
-            InProgress::Other => "git am --abort",
+            InProgress::Other => "git am --abort (or git bisect reset)",
         }
     }
 }
 
 impl Repo {
-    /// The operation in progress (rebase, merge, …), if any.
+    /// The operation in progress (rebase, merge, …), if any, from libgit2's repository state.
+    /// `git am` and `git bisect` count as [`InProgress::Other`].
     #[must_use]
     pub fn in_progress(&self) -> Option<InProgress> {
-        todo!("remote helper")
+        match self.inner.state() {
+            RepositoryState::Clean => None,
+            RepositoryState::Merge => Some(InProgress::Merge),
+            RepositoryState::Revert | RepositoryState::RevertSequence => Some(InProgress::Revert),
+            RepositoryState::CherryPick | RepositoryState::CherryPickSequence => {
+                Some(InProgress::CherryPick)
+            }
+            RepositoryState::Rebase
+            | RepositoryState::RebaseInteractive
+            | RepositoryState::RebaseMerge
+            | RepositoryState::ApplyMailboxOrRebase => Some(InProgress::Rebase),
+            RepositoryState::Bisect | RepositoryState::ApplyMailbox => Some(InProgress::Other),
+        }
     }
 
     /// Full SHA of `refs/remotes/<remote>/<branch>`, if it exists.
@@ -72,56 +96,110 @@ impl Repo {
     /// # Errors
     /// [`GitError`].
     pub fn tracking_id(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError> {
-        let _ = (remote, branch);
-        todo!("remote helper")
+        Ok(self
+            .ref_id(&tracking_ref(remote, branch))?
+            .map(|id| id.to_string()))
     }
 
-    /// Moves the current branch (and work tree, with a safe checkout) forward to
-    /// `refs/remotes/<remote>/<branch>` when that is a fast-forward.
+    /// The bytes of `path` (relative to the work tree root, `/`-separated) in the commit `rev`
+    /// points at (a ref name or SHA); `None` when the rev, or a file at `path`, does not exist.
     ///
     /// # Errors
-    /// `WouldOverwrite` (inside [`anyhow::Error`]) when local files are in the way; [`GitError`].
-    pub fn fast_forward(&self, remote: &str, branch: &str) -> anyhow::Result<FastForward> {
-        let _ = (remote, branch);
-        todo!("remote helper")
-    }
-
-    /// The bytes of `path` (relative to the work tree root) in the commit `rev` points at
-    /// (a ref name or SHA); `None` when the file or the rev does not exist.
-    ///
-    /// # Errors
-    /// [`GitError`].
+    /// [`GitError`] when `rev` is malformed or does not name a commit, or objects cannot be read.
     pub fn read_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let _ = (rev, path);
-        todo!("remote helper")
+        let what = || format!("read `{path}` at `{rev}`");
+        let object = match self.inner.revparse_single(rev) {
+            Ok(object) => object,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(git_err(what())(e)),
+        };
+        let tree = object
+            .peel_to_commit()
+            .and_then(|commit| commit.tree())
+            .map_err(git_err(what()))?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(git_err(what())(e)),
+        };
+        let object = entry.to_object(&self.inner).map_err(git_err(what()))?;
+        Ok(object.as_blob().map(|blob| blob.content().to_vec()))
     }
 
     /// Points `refs/baton/backup/<UTC YYYYmmddTHHMMSSZ>` (suffix `-2`, … when taken) at HEAD and
     /// returns the ref name.
     ///
     /// # Errors
-    /// [`GitError`].
+    /// [`GitError`], also when HEAD has no commit.
     pub fn backup_head(&self) -> Result<String, GitError> {
-        todo!("remote helper")
+        self.backup_head_at(SystemTime::now())
     }
 
-    /// Replays the local commits that `refs/remotes/<remote>/<branch>` lacks (oldest first,
-    /// author and message kept) on top of it, moves the current branch there and updates the
-    /// work tree. Returns how many commits were replayed.
-    ///
-    /// # Errors
-    /// [`GitError`] on a conflict (nothing is changed then) or any libgit2 failure.
-    pub fn replay_onto_tracking(&self, remote: &str, branch: &str) -> Result<usize, GitError> {
-        let _ = (remote, branch);
-        todo!("remote helper")
+    /// [`Repo::backup_head`] with the clock read by the caller.
+    fn backup_head_at(&self, now: SystemTime) -> Result<String, GitError> {
+        let what = "back up HEAD to refs/baton/backup/";
+        let head = self.head_commit()?.ok_or_else(|| GitError::Git2 {
+            what: what.to_owned(),
+            source: git2::Error::new(
+                ErrorCode::UnbornBranch,
+                ErrorClass::Reference,
+                "HEAD has no commit",
+            ),
+        })?;
+        let stamp = humantime::format_rfc3339_seconds(now)
+            .to_string()
+            .replace(['-', ':'], "");
+        let base = format!("refs/baton/backup/{stamp}");
+        let mut n = 1;
+        loop {
+            let name = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            match self
+                .inner
+                .reference(&name, head.id(), false, "baton: backup")
+            {
+                Ok(_) => return Ok(name),
+                Err(e) if e.code() == ErrorCode::Exists => n += 1,
+                Err(e) => return Err(git_err(format!("create `{name}`"))(e)),
+            }
+        }
     }
 
-    /// Resets the current branch, index and work tree to `rev` (hard). Used after a backup.
+    /// Resets the current branch, index and work tree to `rev` (hard; untracked files stay).
+    /// Used after a backup.
     ///
     /// # Errors
-    /// [`GitError`].
+    /// [`GitError`] when `rev` names no commit or the reset fails.
     pub fn reset_hard(&self, rev: &str) -> Result<(), GitError> {
-        let _ = rev;
-        todo!("remote helper")
+        let what = || format!("reset --hard to `{rev}`");
+        let commit = self
+            .inner
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map_err(git_err(what()))?;
+        self.inner
+            .reset(commit.as_object(), ResetType::Hard, None)
+            .map_err(git_err(what()))
     }
+
+    /// The commit a ref resolves to; `None` when the ref does not exist.
+    fn ref_id(&self, name: &str) -> Result<Option<Oid>, GitError> {
+        let what = || format!("read `{name}`");
+        match self.inner.find_reference(name) {
+            Ok(r) => {
+                let commit = r.peel_to_commit().map_err(git_err(what()))?;
+                Ok(Some(commit.id()))
+            }
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(what())(e)),
+        }
+    }
+}
+
+/// `refs/remotes/<remote>/<branch>`.
+fn tracking_ref(remote: &str, branch: &str) -> String {
+    format!("refs/remotes/{remote}/{branch}")
 }

@@ -1,6 +1,10 @@
-//! `baton demo`: a self-contained, offline demonstration. It makes a temporary git workspace
-//! with Baton's real prompts, a scripted agent that really edits and commits files, runs a few
-//! combined iterations, and prints the turns, the commits and the final state.
+//! `baton demo`: a self-contained, offline demonstration in a temporary directory, with Baton's
+//! real prompts and a scripted agent that really edits and commits files. By default it shows
+//! two machines: a bare remote, two clones, and galph and ralph daemons as two processes handing
+//! turns over through the remote (`--combined`: one process, combined mode). It prints the turns,
+//! the shared history and the final state.
+
+mod machines;
 
 use std::path::Path;
 
@@ -11,13 +15,13 @@ use crate::config::{self, LoadOptions};
 use crate::executor;
 use crate::fsutil::write_atomic;
 use crate::git::Repo;
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalEntry};
 use crate::modes;
 use crate::state::{Handoff, StateStore};
 use crate::turn::{RunOptions, Runner};
 
 /// The scripted agent (POSIX sh), run as `sh ./demo-agent.sh`.
-const DEMO_AGENT: &str = include_str!("demo_agent.sh");
+const DEMO_AGENT: &str = include_str!("agent.sh");
 
 /// The demo's configuration: Baton's defaults, review every 2 iterations, the scripted agent.
 const DEMO_CONFIG: &str = "\
@@ -39,6 +43,9 @@ pub struct DemoArgs {
     /// Keep the temporary workspace and print its path.
     #[arg(long)]
     pub keep: bool,
+    /// One process in combined mode instead of two machines in role mode.
+    #[arg(long)]
+    pub combined: bool,
 }
 
 /// Runs the demonstration.
@@ -48,7 +55,20 @@ pub struct DemoArgs {
 pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
     executor::install_handlers().context("install signal handlers")?;
     let tmp = tempfile::Builder::new().prefix("baton-demo-").tempdir()?;
-    let root = tmp.path();
+    if args.combined {
+        combined(args, tmp.path())?;
+    } else {
+        machines::run(args, tmp.path())?;
+    }
+    if args.keep {
+        let kept = tmp.keep();
+        println!("\nworkspace kept at {}", kept.display());
+    }
+    Ok(())
+}
+
+/// Combined mode in one process.
+fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     println!("== Baton demo: a temporary workspace in {}", root.display());
     let repo = prepare(root)?;
     let loaded = config::load(&LoadOptions {
@@ -68,17 +88,14 @@ pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
         args.iterations
     );
     modes::run_combined(&runner, args.iterations)?;
-    summarize(&runner)?;
-    if args.keep {
-        let kept = tmp.keep();
-        println!("\nworkspace kept at {}", kept.display());
-    }
-    Ok(())
+    summarize(&runner)
 }
 
 /// Writes the workspace and makes the first commit.
 fn prepare(root: &Path) -> anyhow::Result<Repo> {
-    let git = git2::Repository::init(root).context("git init")?;
+    let mut init = git2::RepositoryInitOptions::new();
+    init.initial_head("main");
+    let git = git2::Repository::init_opts(root, &init).context("git init")?;
     let mut cfg = git.config()?;
     cfg.set_str("user.name", "Baton Demo")?;
     cfg.set_str("user.email", "demo@baton.invalid")?;
@@ -91,13 +108,24 @@ fn prepare(root: &Path) -> anyhow::Result<Repo> {
     Ok(repo)
 }
 
-/// Prints the journal, the history and the final state.
+/// Prints the combined run's journal, history and final state.
 fn summarize(runner: &Runner) -> anyhow::Result<()> {
+    let turns = Journal::new(runner.config.journal_file.clone()).tail(100)?;
+    let state = StateStore::new(runner.config.state_file.clone())
+        .load()?
+        .map(|l| l.state);
+    let bytes = crate::state::to_bytes(&state.unwrap_or_default());
+    let repo = runner.repo.as_ref().context("the demo runs with git")?;
+    print_summary(&turns, repo, &bytes)
+}
+
+/// Prints the turns, the commits of `repo` (newest first) and the state file's bytes.
+fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::Result<()> {
     println!("\n== Turns (sync/journal.jsonl)");
-    for t in Journal::new(runner.config.journal_file.clone()).tail(100)? {
+    for t in turns {
         let outcome = serde_json::to_value(t.outcome)?;
         println!(
-            "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}",
+            "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}  on {}",
             t.iteration,
             t.actor.as_str(),
             t.prompt,
@@ -105,22 +133,15 @@ fn summarize(runner: &Runner) -> anyhow::Result<()> {
             t.head_before.as_deref().unwrap_or("-"),
             t.head_after.as_deref().unwrap_or("-"),
             t.insertions,
-            t.deletions
+            t.deletions,
+            t.host
         );
     }
-    if let Some(repo) = &runner.repo {
-        println!("\n== Commits (newest first)");
-        for line in repo.log_oneline(40)? {
-            println!("  {line}");
-        }
+    println!("\n== Commits (newest first)");
+    for line in repo.log_oneline(60)? {
+        println!("  {line}");
     }
     println!("\n== Final state (sync/state.json)");
-    let state = StateStore::new(runner.config.state_file.clone())
-        .load()?
-        .map(|l| l.state);
-    print!(
-        "{}",
-        String::from_utf8_lossy(&crate::state::to_bytes(&state.unwrap_or_default()))
-    );
+    print!("{}", String::from_utf8_lossy(state));
     Ok(())
 }

@@ -1,0 +1,148 @@
+//! `baton stamp ACTOR ok|fail [--no-pull] [--no-push]`: stamps a turn by hand, with the same
+//! state transition, journal line, commit and push as a daemon's stamp (SPEC §7).
+
+use std::time::SystemTime;
+
+use crate::cli::run::lock_path;
+use crate::cli::{GlobalArgs, load_config};
+use crate::config::Overrides;
+use crate::fsutil::LockFile;
+use crate::git::Repo;
+use crate::journal::{JournalEntry, Outcome};
+use crate::modes::RoleSync;
+use crate::router;
+use crate::state::{self, Actor, Handoff, format_utc};
+use crate::turn::{RunOptions, Runner, stamp_subject};
+
+/// `ok` or `fail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StampResult {
+    /// The turn succeeded: hand over to the peer.
+    Ok,
+    /// The turn failed: the same actor runs it again.
+    Fail,
+}
+
+/// Flags of `baton stamp`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StampArgs {
+    /// The actor whose turn is stamped: galph|ralph (aliases supervisor|loop).
+    #[arg(value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    pub actor: Actor,
+    /// `ok` or `fail`.
+    #[arg(value_enum)]
+    pub result: StampResult,
+    /// Do not fetch and fast-forward first.
+    #[arg(long)]
+    pub no_pull: bool,
+    /// Commit, but do not push.
+    #[arg(long)]
+    pub no_push: bool,
+    /// `last_error` for a `fail` stamp.
+    #[arg(long, default_value = "stamped failed by hand")]
+    pub reason: String,
+}
+
+/// Stamps the turn.
+///
+/// # Errors
+/// Config, state, lock and git errors; a stale stamp as in role mode.
+pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> anyhow::Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    let repo = Repo::discover(&config.root)?;
+    let _lock = LockFile::try_acquire(&lock_path(&config, repo.as_ref()))?;
+    let sync = match &repo {
+        Some(repo) => {
+            let current = repo.branch()?.unwrap_or_else(|| "HEAD".into());
+            Some(RoleSync::new(
+                &config,
+                repo,
+                config.git.branch.clone().unwrap_or(current),
+            )?)
+        }
+        None => None,
+    };
+    if let (Some(repo), Some(sync), false) = (&repo, &sync, args.no_pull) {
+        let head = sync.remote.ls_remote(&sync.branch)?;
+        sync.pull(repo, head.as_deref())?;
+    }
+    let options = RunOptions {
+        handoff: Handoff::ToPeer,
+        autocommit: false,
+        commit_dry_run: false,
+        echo: false,
+        guard_dirty: false,
+    };
+    let runner = Runner::new(config, repo, options);
+    stamp_state(&runner, args)?;
+    let (Some(repo), Some(sync)) = (&runner.repo, &sync) else {
+        return Ok(());
+    };
+    let state = runner.load_state()?;
+    let subject = stamp_subject(&state, args.actor);
+    let sha = repo.commit_paths(
+        &[sync.state_rel.clone(), sync.journal_rel.clone()],
+        &subject,
+    )?;
+    println!("[sync] {sha} {subject}");
+    if !args.no_push {
+        sync.push_fenced(repo)?;
+        println!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
+    }
+    Ok(())
+}
+
+/// Applies the transition, saves the state and appends the journal line.
+fn stamp_state(runner: &Runner, args: &StampArgs) -> anyhow::Result<()> {
+    let mut state = runner.load_state()?;
+    let iteration = state.iteration;
+    let head = runner.head()?;
+    let now = SystemTime::now();
+    let decision = router::deterministic(&state, &runner.config, args.actor);
+    let outcome = match args.result {
+        StampResult::Ok => {
+            state.finish_ok(
+                args.actor,
+                &decision.prompt,
+                head.clone(),
+                Handoff::ToPeer,
+                now,
+            );
+            Outcome::Ok
+        }
+        StampResult::Fail => {
+            state.finish_failed(args.actor, &args.reason, head.clone(), now);
+            Outcome::Failed
+        }
+    };
+    runner.store.save(&mut state)?;
+    let at = format_utc(now);
+    let entry = JournalEntry {
+        iteration,
+        actor: args.actor,
+        prompt: decision.prompt,
+        source: "manual".into(),
+        reason: "stamped by hand (baton stamp)".into(),
+        agent: String::new(),
+        started_at: at.clone(),
+        ended_at: at,
+        duration_ms: 0,
+        outcome,
+        exit_code: None,
+        head_before: head.clone(),
+        head_after: head,
+        files_changed: 0,
+        insertions: 0,
+        deletions: 0,
+        log: String::new(),
+        host: state::hostname(),
+        generation: state.generation,
+        dirty_left: Vec::new(),
+    };
+    runner.journal.append(&entry)?;
+    println!(
+        "[stamp] {} {:?}: state {} at iteration {}, next {}",
+        args.actor, args.result, state.status, state.iteration, state.expected_actor
+    );
+    Ok(())
+}

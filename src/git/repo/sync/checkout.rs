@@ -1,0 +1,126 @@
+//! Moving HEAD forward with a safe checkout: the work tree goes first (refusing to overwrite
+//! local files), then the branch ref, so a refused update changes nothing.
+
+use git2::build::CheckoutBuilder;
+use git2::{CheckoutNotificationType, ErrorCode, Oid};
+
+use super::{FastForward, WouldOverwrite, tracking_ref};
+use crate::git::repo::git_err;
+use crate::git::{GitError, Repo};
+
+/// Why HEAD could not be moved.
+pub(super) enum MoveError {
+    /// Local files are in the way; nothing was changed.
+    Overwrite(WouldOverwrite),
+    /// libgit2 failed.
+    Git(GitError),
+}
+
+impl From<GitError> for MoveError {
+    fn from(e: GitError) -> MoveError {
+        MoveError::Git(e)
+    }
+}
+
+impl Repo {
+    /// Moves the current branch (and work tree, with a safe checkout) forward to
+    /// `refs/remotes/<remote>/<branch>` when that is a fast-forward. A missing tracking ref is
+    /// [`FastForward::UpToDate`]; an unborn branch is advanced.
+    ///
+    /// # Errors
+    /// `WouldOverwrite` (inside [`anyhow::Error`]) when local files are in the way (untracked,
+    /// ignored, or modified tracked files the update would change; nothing is changed then);
+    /// [`GitError`].
+    pub fn fast_forward(&self, remote: &str, branch: &str) -> anyhow::Result<FastForward> {
+        let Some(target) = self.ref_id(&tracking_ref(remote, branch))? else {
+            return Ok(FastForward::UpToDate);
+        };
+        let head = self.head_commit()?.map(|c| c.id());
+        if let Some(head) = head {
+            if head == target {
+                return Ok(FastForward::UpToDate);
+            }
+            let (ahead, behind) = self
+                .inner
+                .graph_ahead_behind(head, target)
+                .map_err(git_err(format!("compare HEAD with {remote}/{branch}")))?;
+            if behind == 0 {
+                return Ok(FastForward::Ahead(ahead));
+            }
+            if ahead > 0 {
+                return Ok(FastForward::Diverged { ahead, behind });
+            }
+        }
+        let label = format!("{remote}/{branch}");
+        match self.move_head(head, target, &label, "baton: fast-forward") {
+            Ok(()) => Ok(FastForward::Advanced),
+            Err(MoveError::Overwrite(e)) => Err(e.into()),
+            Err(MoveError::Git(e)) => Err(e.into()),
+        }
+    }
+
+    /// Checks out `target`'s tree over HEAD's with a safe checkout, then points the current
+    /// branch (or a detached HEAD) at `target`, provided it still points at `head`. `label`
+    /// names the target in errors, `reflog` is the reflog message.
+    pub(super) fn move_head(
+        &self,
+        head: Option<Oid>,
+        target: Oid,
+        label: &str,
+        reflog: &str,
+    ) -> Result<(), MoveError> {
+        self.checkout_safely(target, label)?;
+        let what = || format!("move HEAD to {label}");
+        let result = match (self.branch()?, head) {
+            (Some(name), Some(old)) => self
+                .inner
+                .reference_matching(&format!("refs/heads/{name}"), target, true, old, reflog)
+                .map(drop),
+            (Some(name), None) => self
+                .inner
+                .reference(&format!("refs/heads/{name}"), target, false, reflog)
+                .map(drop),
+            (None, _) => self.inner.set_head_detached(target),
+        };
+        result.map_err(|e| MoveError::Git(git_err(what())(e)))
+    }
+
+    /// Updates the work tree and index from HEAD's tree to `target`'s. libgit2's safe mode
+    /// refuses (before writing anything) when an untracked or modified file is in the way;
+    /// ignored files are protected too (`overwrite_ignored(false)`), unlike `git merge`, since
+    /// ignored reports are force-added by auto-commit and may hold unpushed work.
+    fn checkout_safely(&self, target: Oid, label: &str) -> Result<(), MoveError> {
+        let what = || format!("check out {label}");
+        let commit = self
+            .inner
+            .find_commit(target)
+            .map_err(|e| MoveError::Git(git_err(what())(e)))?;
+        let mut paths = Vec::new();
+        let result = {
+            let mut opts = CheckoutBuilder::new();
+            opts.safe()
+                .overwrite_ignored(false)
+                .notify_on(CheckoutNotificationType::CONFLICT)
+                .notify(|_, path, _, _, _| {
+                    if let Some(path) = path {
+                        paths.push(path.to_string_lossy().replace('\\', "/"));
+                    }
+                    true
+                });
+            self.inner
+                .checkout_tree(commit.as_object(), Some(&mut opts))
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.code() == ErrorCode::Conflict => {
+                paths.sort();
+                paths.dedup();
+                Err(MoveError::Overwrite(WouldOverwrite {
+                    target: label.to_owned(),
+                    paths,
+                }))
+            }
+            Err(e) => Err(MoveError::Git(git_err(what())(e))),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Role mode's git work around a turn: the running marker (committed, pushed in the background
+//! while the agent starts) and the stamp (committed with the journal line, one fenced push).
+
+use std::thread::JoinHandle;
+
+use crate::git::SyncError;
+use crate::journal::JournalEntry;
+use crate::modes::role::sync::RoleSync;
+use crate::state::State;
+use crate::turn::{Runner, TurnHooks, stamp_subject};
+
+/// Hooks of one role-mode turn.
+pub(crate) struct RoleHooks<'a> {
+    sync: &'a RoleSync,
+    claim_push: Option<JoinHandle<Result<(), SyncError>>>,
+}
+
+impl<'a> RoleHooks<'a> {
+    pub(crate) fn new(sync: &'a RoleSync) -> Self {
+        RoleHooks {
+            sync,
+            claim_push: None,
+        }
+    }
+}
+
+impl TurnHooks for RoleHooks<'_> {
+    fn claimed(&mut self, runner: &Runner, state: &State) -> anyhow::Result<()> {
+        let repo = runner
+            .repo
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("role mode needs git"))?;
+        let actor = state.expected_actor;
+        let subject = format!("[SYNC i={}] actor={actor} status=running", state.iteration);
+        let sha = repo.commit_paths(std::slice::from_ref(&self.sync.state_rel), &subject)?;
+        println!("[sync] {sha} {subject}");
+        // The agent need not wait for this push (SPEC §7); the stamp push joins it.
+        let remote = self.sync.remote.clone();
+        let branch = self.sync.branch.clone();
+        self.claim_push = Some(std::thread::spawn(move || remote.push(&branch)));
+        Ok(())
+    }
+
+    fn stamped(
+        &mut self,
+        runner: &Runner,
+        state: &State,
+        entry: &JournalEntry,
+    ) -> anyhow::Result<()> {
+        let repo = runner
+            .repo
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("role mode needs git"))?;
+        if let Some(push) = self.claim_push.take() {
+            match push.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    eprintln!("[sync] running marker not pushed ({e}); the stamp follows")
+                }
+                Err(_) => eprintln!("[sync] the running-marker push panicked; the stamp follows"),
+            }
+        }
+        let paths = [self.sync.state_rel.clone(), self.sync.journal_rel.clone()];
+        let subject = stamp_subject(state, entry.actor);
+        let sha = repo.commit_paths(&paths, &subject)?;
+        println!("[sync] {sha} {subject}");
+        self.sync.push_fenced(repo)?;
+        println!(
+            "[sync] pushed to {}/{}",
+            self.sync.remote.name(),
+            self.sync.branch
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! Role mode (SPEC §7): one actor per machine, handing turns over through a git remote.
+//!
+//! Start: pull, push any local stamps the remote lacks (a restart after a crash or a refused
+//! push; the agent does not run again for a stamped turn), create the state if galph finds none.
+//! Then, per turn: wait for the turn, claim it (running marker committed, pushed while the agent
+//! starts), run it with the shared runner, stamp it, push once. The state file is never merged.
+
+mod hooks;
+mod sync;
+mod wait;
+
+use std::sync::mpsc;
+
+use crate::error::Exit;
+use crate::executor::wake_on_signal;
+use crate::git::{FastForward, RemoteProbe, Repo};
+use crate::modes::{announce_stop, check_signal};
+use crate::state::{Actor, State};
+use crate::turn::Runner;
+
+pub use sync::RoleSync;
+
+use hooks::RoleHooks;
+use wait::{Waited, Waiter};
+
+/// Runs `turns` turns of `actor` in role mode, syncing through `sync`.
+///
+/// # Errors
+/// A failed turn's exit (after its `failed` stamp is pushed), `max_wait`, a stale stamp, guard
+/// and git errors.
+pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> anyhow::Result<()> {
+    let repo = runner
+        .repo
+        .as_ref()
+        .ok_or_else(|| Exit::Usage("role mode needs a git repository".into()))?;
+    let (tx, wake) = mpsc::channel();
+    wake_on_signal(tx.clone());
+    let probe = RemoteProbe::new(sync.remote.clone(), &sync.branch, tx);
+    start(runner, repo, sync, &probe, actor)?;
+    let waiter = Waiter {
+        runner,
+        repo,
+        sync,
+        probe: &probe,
+        wake: &wake,
+    };
+    for done in 1..=turns {
+        match waiter.wait(actor)? {
+            Waited::Ready => {}
+            Waited::Stop(stop) => {
+                announce_stop(&stop);
+                return Ok(());
+            }
+        }
+        let report = runner.run_turn(actor, &mut RoleHooks::new(sync))?;
+        if done == turns {
+            let state = &report.state;
+            println!(
+                "[baton] {turns} {actor} turn(s) done; state {} at iteration {}, next {}",
+                state.status, state.iteration, state.expected_actor
+            );
+        }
+    }
+    Ok(check_signal()?)
+}
+
+/// Brings the clone level with the remote before the first wait.
+fn start(
+    runner: &Runner,
+    repo: &Repo,
+    sync: &RoleSync,
+    probe: &RemoteProbe,
+    actor: Actor,
+) -> anyhow::Result<()> {
+    let head = probe.head()?;
+    match sync.pull(repo, head.as_deref())? {
+        FastForward::UpToDate | FastForward::Advanced => {}
+        FastForward::Ahead(n) | FastForward::Diverged { ahead: n, .. } => {
+            eprintln!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
+            sync.push_fenced(repo)?;
+        }
+    }
+    if head.is_none() {
+        eprintln!(
+            "[baton] the remote has no branch `{}` yet; publishing it",
+            sync.branch
+        );
+        sync.push_fenced(repo)?;
+    }
+    if actor == Actor::Galph && runner.store.load()?.is_none() {
+        let mut state = State::default();
+        runner.store.save(&mut state)?;
+        let subject = "[SYNC init] actor=galph status=idle";
+        let sha = repo.commit_paths(std::slice::from_ref(&sync.state_rel), subject)?;
+        println!("[sync] {sha} {subject}");
+        sync.push_fenced(repo)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! The handoff's git work: pulling the peer's turn, and pushing stamps without ever merging the
+//! state file or force-pushing (SPEC §7).
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::config::Config;
+use crate::error::Exit;
+use crate::git::{FastForward, Remote, Repo, SyncError, WouldOverwrite};
+use crate::state::parse_state;
+
+/// Push attempts after a rejection whose cause can be replayed away (someone pushed unrelated
+/// commits). Backoff doubles from [`FIRST_BACKOFF`].
+const PUSH_ATTEMPTS: u32 = 5;
+/// The first wait before a retried push.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Where and what role mode syncs.
+#[derive(Clone, Debug)]
+pub struct RoleSync {
+    /// The remote (system git).
+    pub remote: Remote,
+    /// The branch both actors share.
+    pub branch: String,
+    /// The state file, relative to the work tree root.
+    pub state_rel: String,
+    /// The journal, relative to the work tree root.
+    pub journal_rel: String,
+}
+
+impl RoleSync {
+    /// The sync settings for `config` in `repo` on `branch`.
+    ///
+    /// # Errors
+    /// [`Exit::Usage`] when the state or journal file lies outside the repository.
+    pub fn new(config: &Config, repo: &Repo, branch: String) -> Result<RoleSync, Exit> {
+        let rel = |p: &std::path::Path| {
+            repo.relative(p).ok_or_else(|| {
+                Exit::Usage(format!("`{}` is outside the git repository", p.display()))
+            })
+        };
+        Ok(RoleSync {
+            remote: Remote::new(repo.workdir(), &config.git.remote),
+            branch,
+            state_rel: rel(&config.state_file)?,
+            journal_rel: rel(&config.journal_file)?,
+        })
+    }
+
+    /// `refs/remotes/<remote>/<branch>`.
+    #[must_use]
+    pub fn tracking_ref(&self) -> String {
+        format!("refs/remotes/{}/{}", self.remote.name(), self.branch)
+    }
+
+    /// Fetches when the remote branch moved, then fast-forwards the clone to it.
+    ///
+    /// # Errors
+    /// A fetch failure, or [`Exit::TurnFailed`] when local files are in the way.
+    pub fn pull(&self, repo: &Repo, remote_head: Option<&str>) -> anyhow::Result<FastForward> {
+        let Some(head) = remote_head else {
+            return Ok(FastForward::UpToDate);
+        };
+        if repo
+            .tracking_id(self.remote.name(), &self.branch)?
+            .as_deref()
+            != Some(head)
+        {
+            self.remote.fetch(&self.branch)?;
+        }
+        repo.fast_forward(self.remote.name(), &self.branch)
+            .map_err(|e| match e.downcast_ref::<WouldOverwrite>() {
+                Some(w) => Exit::TurnFailed(format!(
+                    "{w}; move or remove them (or commit them), then restart baton"
+                ))
+                .into(),
+                None => e.context("fast-forward to the remote"),
+            })
+    }
+
+    /// Pushes HEAD. A rejected push is fetched and fenced: when the remote state file is the one
+    /// our local commits were based on, the local commits are replayed on top of the remote and
+    /// the push retried (bounded, with backoff); when someone else wrote the state, the local
+    /// commits are kept on a backup ref and the run stops. Never force-pushes.
+    ///
+    /// # Errors
+    /// [`Exit::TurnFailed`] for a stale stamp or a push the remote keeps refusing (its message
+    /// included); [`SyncError`] for other git failures.
+    pub fn push_fenced(&self, repo: &Repo) -> anyhow::Result<()> {
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            let rejection = match self.remote.push(&self.branch) {
+                Ok(()) => return Ok(()),
+                Err(e @ SyncError::PushRejected { .. }) => e,
+                Err(e) => return Err(e.into()),
+            };
+            self.remote
+                .fetch(&self.branch)
+                .context("fetch after a rejected push")?;
+            let tracking = self.tracking_ref();
+            let hint = "the local stamp is kept; restart baton to push it";
+            if repo.is_ancestor(&tracking, "HEAD")? {
+                // Nothing to replay: the remote refuses the push itself (a hook, permissions).
+                return Err(
+                    Exit::TurnFailed(format!("{rejection}; {hint} once that is fixed")).into(),
+                );
+            }
+            if attempt >= PUSH_ATTEMPTS {
+                let text = format!("{rejection} ({PUSH_ATTEMPTS} attempts); {hint}");
+                return Err(Exit::TurnFailed(text).into());
+            }
+            self.fence(repo, &tracking)?;
+            let replayed = repo.replay_onto_tracking(self.remote.name(), &self.branch)?;
+            eprintln!(
+                "[baton] remote moved on with commits of its own; replayed {replayed} local \
+                 commit(s) on top (attempt {attempt}/{PUSH_ATTEMPTS})"
+            );
+            std::thread::sleep(backoff);
+            backoff *= 2;
+            attempt += 1;
+        }
+    }
+
+    /// Refuses (keeping a backup ref) when the remote's state file is not the one the local
+    /// commits started from.
+    fn fence(&self, repo: &Repo, tracking: &str) -> anyhow::Result<()> {
+        let base = repo.merge_base("HEAD", tracking)?;
+        let ours = match &base {
+            Some(b) => self.generation_at(repo, b)?,
+            None => None,
+        };
+        let theirs = self.generation_at(repo, tracking)?;
+        if ours == theirs {
+            return Ok(());
+        }
+        let backup = repo.backup_head()?;
+        let show = |g: Option<u64>| g.map_or_else(|| "none".to_owned(), |g| g.to_string());
+        Err(Exit::TurnFailed(format!(
+            "stale stamp refused: the remote state moved on to generation {} while this turn \
+             started from generation {}; someone else stamped it. Local commits are kept on \
+             {backup}; to continue from the remote: git reset --hard {tracking}",
+            show(theirs),
+            show(ours)
+        ))
+        .into())
+    }
+
+    /// The state's generation in commit `rev`, `None` when the file is absent there.
+    fn generation_at(&self, repo: &Repo, rev: &str) -> anyhow::Result<Option<u64>> {
+        let Some(bytes) = repo.read_at(rev, &self.state_rel)? else {
+            return Ok(None);
+        };
+        let path = std::path::Path::new(&self.state_rel);
+        Ok(Some(parse_state(path, &bytes)?.state.generation))
+    }
+}

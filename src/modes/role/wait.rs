@@ -1,0 +1,156 @@
+//! Waiting for this actor's turn: read the state, sleep until the remote moves (a notify wake-up
+//! for a local remote, else the poll interval), pull, repeat. A heartbeat line says whom we wait
+//! for; `git.max_wait` gives up with exit 1.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::config::format_duration;
+use crate::error::Exit;
+use crate::git::{RemoteProbe, Repo};
+use crate::modes::role::sync::RoleSync;
+use crate::modes::{Stop, check_signal};
+use crate::state::{Actor, State, Status, hostname};
+use crate::turn::Runner;
+
+/// What ended the wait.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Waited {
+    /// It is this actor's turn.
+    Ready,
+    /// The stop flag is set.
+    Stop(Stop),
+}
+
+/// Whether `state` gives `actor` the turn. A `running-<actor>` marker left by a process of this
+/// machine that no longer exists (a crash) is this actor's turn again; one held by a live process
+/// or another machine is not.
+#[must_use]
+pub(crate) fn is_turn_of(state: &State, actor: Actor) -> bool {
+    if state.expected_actor != actor {
+        return false;
+    }
+    if state.status != Status::running(actor) {
+        return true;
+    }
+    let owner = state
+        .lease_owner
+        .as_deref()
+        .and_then(|o| o.rsplit_once(':'));
+    match owner {
+        Some((host, pid)) if host == hostname() => !pid_alive(pid),
+        Some(_) => false,
+        None => true,
+    }
+}
+
+fn pid_alive(pid: &str) -> bool {
+    let Ok(pid) = pid.parse::<i32>() else {
+        return false;
+    };
+    let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+        == Err(nix::errno::Errno::ESRCH);
+    !gone
+}
+
+/// The peer's lease, as the heartbeat shows it.
+fn lease_text(state: &State) -> String {
+    let Some(expires) = state.lease_expires_at.as_deref() else {
+        return String::new();
+    };
+    let Ok(at) = humantime::parse_rfc3339(expires) else {
+        return String::new();
+    };
+    match at.duration_since(SystemTime::now()) {
+        Ok(left) => format!("; peer lease expires in {}", format_duration(round(left))),
+        Err(past) => format!(
+            "; peer lease expired {} ago",
+            format_duration(round(past.duration()))
+        ),
+    }
+}
+
+fn round(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs())
+}
+
+/// Waits until it is `actor`'s turn, pulling the remote as it moves.
+pub(crate) struct Waiter<'a> {
+    pub(crate) runner: &'a Runner,
+    pub(crate) repo: &'a Repo,
+    pub(crate) sync: &'a RoleSync,
+    pub(crate) probe: &'a RemoteProbe,
+    pub(crate) wake: &'a Receiver<()>,
+}
+
+impl Waiter<'_> {
+    /// Blocks until the turn comes, the stop flag is set, a signal arrives or `git.max_wait`
+    /// passes.
+    ///
+    /// # Errors
+    /// [`Exit::Interrupted`], [`Exit::TurnFailed`] after `max_wait`, git and state errors.
+    pub(crate) fn wait(&self, actor: Actor) -> anyhow::Result<Waited> {
+        let config = &self.runner.config;
+        let start = Instant::now();
+        let mut last_beat = start;
+        loop {
+            check_signal()?;
+            if let Some(state) = self.read_state()? {
+                if let Some(reason) = state.stop_requested() {
+                    return Ok(Waited::Stop(Stop::Flag(reason)));
+                }
+                if is_turn_of(&state, actor) {
+                    return Ok(Waited::Ready);
+                }
+                let waited = start.elapsed();
+                if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
+                    let text = format!(
+                        "gave up waiting for {} after {}",
+                        actor.peer(),
+                        format_duration(max)
+                    );
+                    return Err(Exit::TurnFailed(text).into());
+                }
+                if config
+                    .agent
+                    .heartbeat
+                    .is_some_and(|every| last_beat.elapsed() >= every)
+                {
+                    let secs = waited.as_secs();
+                    eprintln!(
+                        "[baton] waiting for {}… {secs}s{}",
+                        actor.peer(),
+                        lease_text(&state)
+                    );
+                    last_beat = Instant::now();
+                }
+            }
+            self.sleep(start)?;
+            let head = self.probe.head()?;
+            self.sync.pull(self.repo, head.as_deref())?;
+        }
+    }
+
+    /// The local state; `None` while the state file does not exist yet (galph creates it).
+    fn read_state(&self) -> anyhow::Result<Option<State>> {
+        Ok(self.runner.store.load()?.map(|l| l.state))
+    }
+
+    /// Sleeps one poll interval, or less when woken (remote change, signal) or when `max_wait`
+    /// ends sooner.
+    fn sleep(&self, start: Instant) -> anyhow::Result<()> {
+        let config = &self.runner.config;
+        let mut nap = config.git.poll_interval;
+        if let Some(max) = config.git.max_wait {
+            nap = nap.min(max.saturating_sub(start.elapsed()) + Duration::from_millis(1));
+        }
+        match self.wake.recv_timeout(nap) {
+            Ok(()) => {
+                // Coalesce a burst of events (a push touches several files).
+                while self.wake.try_recv().is_ok() {}
+                Ok(())
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => Ok(()),
+        }
+    }
+}
