@@ -76,10 +76,10 @@ fn remote_view(config: &Config, fetch: bool) -> anyhow::Result<Option<RemoteView
             view.fetch_error = remote.fetch(&branch).err().map(|e| e.to_string());
         }
         let tracking = format!("refs/remotes/{}/{branch}", remote.name());
-        if let Some(rel) = repo.relative(&config.state_file) {
-            if let Some(bytes) = repo.read_at(&tracking, &rel)? {
-                view.state = Some(parse_state(std::path::Path::new(&rel), &bytes)?.state);
-            }
+        if let Some(rel) = repo.relative(&config.state_file)
+            && let Some(bytes) = repo.read_at(&tracking, &rel)?
+        {
+            view.state = Some(parse_state(std::path::Path::new(&rel), &bytes)?.state);
         }
     }
     view.divergence = repo.upstream_divergence()?;

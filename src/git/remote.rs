@@ -14,7 +14,10 @@ pub(crate) mod fixture;
 mod tests;
 
 /// The ssh command used when the user configured none: never prompt for a password or a host key.
-const BATCH_SSH: &str = "ssh -o BatchMode=yes";
+/// ssh without prompts, and with a bounded connect and a dead-peer check, so a hung network
+/// fails a sync instead of blocking a daemon forever.
+const BATCH_SSH: &str =
+    "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4";
 
 /// A failure talking to the remote.
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +215,15 @@ impl Remote {
             .unchecked();
         if self.pin_ssh {
             expr = expr.env("GIT_SSH_COMMAND", BATCH_SSH);
+        }
+        // An https transfer slower than 1 KB/s for 60 s is abandoned (unless the user chose).
+        for (key, value) in [
+            ("GIT_HTTP_LOW_SPEED_LIMIT", "1000"),
+            ("GIT_HTTP_LOW_SPEED_TIME", "60"),
+        ] {
+            if std::env::var_os(key).is_none() {
+                expr = expr.env(key, value);
+            }
         }
         tracing::debug!(%command, workdir = %self.workdir.display(), "git");
         let out = expr

@@ -155,7 +155,6 @@ impl Runner {
     pub fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> anyhow::Result<TurnReport> {
         let mut state = self.load_state()?;
         let started = SystemTime::now();
-        let head_before = self.head()?;
         let claim = Claim {
             now: started,
             lease: self.config.git.lease,
@@ -166,6 +165,8 @@ impl Runner {
             .save(&mut state)
             .context("save the running marker")?;
         hooks.claimed(self, &state)?;
+        // After the claim, so that a role-mode running marker does not count as the turn's work.
+        let head_before = self.head()?;
         let turn = finish::Turn {
             actor,
             iteration: state.iteration,

@@ -31,15 +31,35 @@ impl Repo {
         Ok(lines)
     }
 
-    /// `path` relative to the work tree root with `/` separators, when it lies inside it.
+    /// `path` relative to the work tree root with `/` separators, when it lies inside it. The
+    /// path need not exist (its deepest existing ancestor is resolved through symlinks).
     #[must_use]
     pub fn relative(&self, path: &Path) -> Option<String> {
-        let root = self.workdir().canonicalize().ok()?;
-        let parent = path.parent()?.canonicalize().ok()?;
-        let rel = parent.join(path.file_name()?);
-        let rel = rel.strip_prefix(&root).ok()?;
+        let root = self.workdir();
+        let rel = match path.strip_prefix(root) {
+            Ok(rel) => rel.to_path_buf(),
+            Err(_) => {
+                let full = resolve_existing_prefix(path)?;
+                full.strip_prefix(root.canonicalize().ok()?)
+                    .ok()?
+                    .to_path_buf()
+            }
+        };
         Some(rel.to_string_lossy().replace('\\', "/"))
     }
+}
+
+/// `path` with its deepest existing ancestor canonicalized and the rest appended.
+fn resolve_existing_prefix(path: &Path) -> Option<std::path::PathBuf> {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
+    let mut full = existing.canonicalize().ok()?;
+    full.extend(rest.iter().rev());
+    Some(full)
 }
 
 /// How the current branch stands against its upstream, from the refs already fetched.

@@ -95,35 +95,33 @@ impl Waiter<'_> {
         let mut last_beat = start;
         loop {
             check_signal()?;
-            if let Some(state) = self.read_state()? {
+            let state = self.read_state()?;
+            if let Some(state) = &state {
                 if let Some(reason) = state.stop_requested() {
                     return Ok(Waited::Stop(Stop::Flag(reason)));
                 }
-                if is_turn_of(&state, actor) {
+                if is_turn_of(state, actor) {
                     return Ok(Waited::Ready);
                 }
-                let waited = start.elapsed();
-                if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
-                    let text = format!(
-                        "gave up waiting for {} after {}",
-                        actor.peer(),
-                        format_duration(max)
-                    );
-                    return Err(Exit::TurnFailed(text).into());
-                }
-                if config
-                    .agent
-                    .heartbeat
-                    .is_some_and(|every| last_beat.elapsed() >= every)
-                {
-                    let secs = waited.as_secs();
-                    eprintln!(
-                        "[baton] waiting for {}… {secs}s{}",
-                        actor.peer(),
-                        lease_text(&state)
-                    );
-                    last_beat = Instant::now();
-                }
+            }
+            let waited = start.elapsed();
+            if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
+                let peer = actor.peer();
+                let text = format!("gave up waiting for {peer} after {}", format_duration(max));
+                return Err(Exit::TurnFailed(text).into());
+            }
+            if config
+                .agent
+                .heartbeat
+                .is_some_and(|every| last_beat.elapsed() >= every)
+            {
+                let lease = state.as_ref().map(lease_text).unwrap_or_default();
+                eprintln!(
+                    "[baton] waiting for {}… {}s{lease}",
+                    actor.peer(),
+                    waited.as_secs()
+                );
+                last_beat = Instant::now();
             }
             self.sleep(start)?;
             let head = self.probe.head()?;
