@@ -91,6 +91,26 @@ impl Daemon {
         }
     }
 
+    /// Sends SIGTERM and waits for the exit (deadline `secs`).
+    pub(crate) fn sigterm(self, secs: u64) -> Run {
+        kill(Pid::from_raw(self.pid()), Signal::SIGTERM).expect("signal baton");
+        self.wait(secs)
+    }
+
+    /// CPU time used so far (user + system, its own threads), in seconds (USER_HZ = 100).
+    pub(crate) fn cpu_secs(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        let fields: Vec<u64> = stat
+            .rsplit_once(')')
+            .map_or("", |x| x.1)
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+        ticks as f64 / 100.0
+    }
+
     /// SIGKILLs the daemon (not its agent's group) and reaps it.
     pub(crate) fn kill9(mut self) -> Run {
         let _ = kill(Pid::from_raw(self.pid()), Signal::SIGKILL);
