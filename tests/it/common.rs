@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -18,7 +19,7 @@ exit 0
 
 /// A temporary workspace (a git repository) plus a control directory outside it.
 pub(crate) struct TestEnv {
-    _dir: tempfile::TempDir,
+    _dir: Arc<tempfile::TempDir>,
     /// The workspace root (holds orchestration.yaml).
     pub(crate) root: PathBuf,
     /// Outside the workspace: calls log, hooks, stub agent.
@@ -47,7 +48,7 @@ impl TestEnv {
         std::fs::create_dir_all(&root).expect("mkdir ws");
         std::fs::create_dir_all(&ctl).expect("mkdir ctl");
         let env = TestEnv {
-            _dir: dir,
+            _dir: Arc::new(dir),
             root,
             ctl,
         };
@@ -58,6 +59,17 @@ impl TestEnv {
         env.write(".gitignore", "logs/\n");
         std::fs::write(env.ctl.join("agent.sh"), STUB_AGENT).expect("write stub");
         env
+    }
+
+    /// Another workspace `name` next to this one: same temp dir (kept alive while either lives),
+    /// same control directory (stub agent, hooks, calls log). The directory is not created.
+    pub(crate) fn sibling(&self, name: &str) -> TestEnv {
+        let root = self.root.parent().expect("temp dir").join(name);
+        TestEnv {
+            _dir: Arc::clone(&self._dir),
+            root,
+            ctl: self.ctl.clone(),
+        }
     }
 
     /// The stub-agent config: agents `stub`, `other`, `third` all run the stub script.

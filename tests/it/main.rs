@@ -1,9 +1,15 @@
 //! Baton's integration tests: the real binary on temporary git workspaces with stub agents.
 
 mod common;
+mod role_env;
 mod test_combined;
 mod test_commands;
 mod test_errors;
+mod test_role;
+mod test_role_commands;
+mod test_role_failures;
+mod test_role_guards;
+mod test_role_wait;
 mod test_router;
 mod test_signals;
 mod test_solo;
