@@ -129,16 +129,6 @@ impl Repo {
         Ok(target.map(|t| t.strip_prefix("refs/heads/").unwrap_or(t).to_owned()))
     }
 
-    /// Whether `path` (relative to the work tree) is ignored by `.gitignore` rules.
-    ///
-    /// # Errors
-    /// [`GitError`].
-    pub fn is_ignored(&self, path: &str) -> Result<bool, GitError> {
-        self.inner
-            .status_should_ignore(Path::new(path))
-            .map_err(git_err(format!("check ignore rules for `{path}`")))
-    }
-
     /// Dirty paths: new (untracked, and ignored files not inside ignored directories),
     /// modified, deleted. Sorted by path. Ignored directories are never walked, so a large
     /// ignored `target/` costs nothing; submodules are left out.

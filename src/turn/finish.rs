@@ -20,6 +20,8 @@ pub(crate) struct Turn {
     pub(crate) iteration: u64,
     pub(crate) started: SystemTime,
     pub(crate) head_before: Option<String>,
+    /// The state as claimed (written with the running marker).
+    pub(crate) claimed: State,
 }
 
 /// A turn whose agent succeeded and whose auto-commit ran.
@@ -105,9 +107,13 @@ pub(crate) fn stamp(
     decision: &Decision,
     result: Result<Finished, Box<Failure>>,
 ) -> anyhow::Result<(JournalEntry, State, Option<Exit>)> {
-    let mut state = runner
-        .load_state()
+    // Reloaded so that a stop flag a person or the agent set during the turn is kept; if the
+    // agent deleted the file, the claimed state is stamped rather than a fresh default.
+    let reloaded = runner
+        .store
+        .load()
         .context("reload the state before the stamp")?;
+    let mut state = reloaded.map_or_else(|| turn.claimed.clone(), |l| l.state);
     let head_after = runner.head()?;
     let now = SystemTime::now();
     let (outcome, exit_code, agent, log, dirty_left, exit) = match result {

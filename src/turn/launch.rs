@@ -29,6 +29,18 @@ pub(crate) fn route_and_run(
     turn: &Turn,
     state: &State,
 ) -> Result<Launched, Box<Failure>> {
+    launch(runner, turn, state).map_err(|mut failure| {
+        // Ctrl-C during the router prompt (or any step) ends the run as interrupted, 130/143.
+        if let Some(signal) = crate::executor::received_signal() {
+            failure.exit = Exit::Interrupted(signal);
+            failure.outcome = Outcome::Interrupted;
+            failure.text = "interrupted".to_owned();
+        }
+        failure
+    })
+}
+
+fn launch(runner: &Runner, turn: &Turn, state: &State) -> Result<Launched, Box<Failure>> {
     let decision = route(runner, turn, state)?;
     println!("{}", decision.log_line(turn.iteration, turn.actor));
     let agent = agent::resolve(&runner.config, turn.actor, &decision.prompt)

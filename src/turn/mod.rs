@@ -52,20 +52,6 @@ pub trait TurnHooks {
     ) -> anyhow::Result<()>;
 }
 
-/// Hooks that do nothing (`--no-git`).
-#[derive(Debug, Default)]
-pub struct NoHooks;
-
-impl TurnHooks for NoHooks {
-    fn claimed(&mut self, _: &Runner, _: &State) -> anyhow::Result<()> {
-        Ok(())
-    }
-
-    fn stamped(&mut self, _: &Runner, _: &State, _: &JournalEntry) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
-
 /// What one finished turn did.
 #[derive(Clone, Debug)]
 pub struct TurnReport {
@@ -172,6 +158,7 @@ impl Runner {
             iteration: state.iteration,
             started,
             head_before,
+            claimed: state.clone(),
         };
         let launched = launch::route_and_run(self, &turn, &state);
         let (result, decision) = match launched {

@@ -175,3 +175,20 @@ fn no_git_runs_without_commits() {
     assert_eq!(env.state()["iteration"], 2);
     assert_eq!(env.journal().len(), 2);
 }
+
+#[test]
+fn an_agent_deleting_the_state_file_does_not_reset_the_workflow() {
+    let env = TestEnv::new();
+    env.write("sync/state.json", "{\"iteration\": 5}\n");
+    env.hook("galph", "rm -f \"$BATON_STATE_FILE\"\n");
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let state = env.state();
+    assert_eq!(
+        state["iteration"], 6,
+        "stamped from the claimed state, not a fresh default"
+    );
+    assert_eq!(
+        env.prompts_called(),
+        ["galph supervisor.md", "ralph main.md"]
+    );
+}

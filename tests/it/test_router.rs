@@ -116,3 +116,29 @@ fn route_prints_the_next_decisions() {
     assert!(lines[3].starts_with("[router] iteration=2 actor=ralph prompt=main.md"));
     assert!(env.calls().is_empty());
 }
+
+#[test]
+fn sigint_during_the_router_prompt_is_an_interruption_not_a_router_error() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let env = router_env("only", "[supervisor.md, reviewer.md]");
+    env.hook(
+        "other-galph",
+        "echo $$ > \"$TEST_CTL/router.pid\"\nsleep 300\n",
+    );
+    let mut baton = env
+        .baton_cmd(&["run", "--iterations", "1"])
+        .spawn()
+        .expect("spawn");
+    let pid_file = env.ctl.join("router.pid");
+    crate::common::wait_for(30, "the router agent", || {
+        crate::common::read_pid(&pid_file) > 0
+    });
+    let pid = Pid::from_raw(i32::try_from(baton.id()).expect("pid"));
+    kill(pid, Signal::SIGINT).expect("signal");
+    assert_eq!(baton.wait().expect("wait").code(), Some(130));
+    let state = env.state();
+    assert_eq!(state["status"], "failed");
+    assert_eq!(state["last_error"], "interrupted");
+    assert_eq!(env.journal()[0]["outcome"], "interrupted");
+}
