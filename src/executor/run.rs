@@ -85,7 +85,7 @@ impl RunResult {
             Outcome::Ok => return None,
             Outcome::Interrupted => "interrupted".to_owned(),
             Outcome::Timeout => match timeout {
-                Some(limit) => format!("timeout after {}", text::limit(limit)),
+                Some(limit) => format!("timeout after {}", crate::config::format_duration(limit)),
                 None => "timeout".to_owned(),
             },
             Outcome::Failed => match (self.exit_code, self.signal) {

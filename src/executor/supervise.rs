@@ -175,7 +175,10 @@ impl LoopState {
             self.timed_out = true;
             self.kill_at = Some(now + watch.grace);
             signal_group(watch.group, Signal::SIGTERM);
-            let limit = watch.timeout.map(text::limit).unwrap_or_default();
+            let limit = watch
+                .timeout
+                .map(crate::config::format_duration)
+                .unwrap_or_default();
             let _ = writeln!(
                 watch.notices,
                 "[baton] {} timed out after {limit}: stopping it",

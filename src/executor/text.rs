@@ -19,24 +19,6 @@ pub(super) fn header(argv: &[String]) -> String {
     format!("$ {}\n", words.join(" "))
 }
 
-/// A limit the way the config writes it: `2h`, `90m`, `30s`, `1500ms`.
-///
-/// Private stand-in for `config::format_duration` (being written elsewhere) so that the
-/// executor does not depend on it; both print the largest whole unit.
-pub(super) fn limit(d: Duration) -> String {
-    let ms = d.as_millis();
-    if !ms.is_multiple_of(1000) {
-        return format!("{ms}ms");
-    }
-    let secs = d.as_secs();
-    match secs {
-        0 => "0s".to_owned(),
-        s if s.is_multiple_of(3600) => format!("{}h", s / 3600),
-        s if s.is_multiple_of(60) => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
 /// An elapsed time in whole seconds, human style: `0s`, `42s`, `2m 5s`, `1h 3m`.
 pub(super) fn elapsed(d: Duration) -> String {
     humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
@@ -63,15 +45,6 @@ mod tests {
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         let argv = ["sh".to_owned(), "-c".to_owned(), "echo $HOME".to_owned()];
         assert_eq!(header(&argv), "$ sh -c 'echo $HOME'\n");
-    }
-
-    #[test]
-    fn limits_use_the_largest_whole_unit() {
-        assert_eq!(limit(Duration::from_secs(2)), "2s");
-        assert_eq!(limit(Duration::from_secs(90 * 60)), "90m");
-        assert_eq!(limit(Duration::from_secs(7200)), "2h");
-        assert_eq!(limit(Duration::from_millis(1500)), "1500ms");
-        assert_eq!(limit(Duration::ZERO), "0s");
     }
 
     #[test]
