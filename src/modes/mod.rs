@@ -70,11 +70,7 @@ impl TurnHooks for LocalStamp {
         let Some(repo) = runner.repo.as_ref().filter(|_| runner.options.autocommit) else {
             return Ok(());
         };
-        let config = &runner.config;
-        let paths: Vec<String> = [&config.state_file, &config.journal_file]
-            .iter()
-            .filter_map(|p| repo.relative(p))
-            .collect();
+        let paths = runner.stamp_paths(repo);
         let subject = stamp_subject(state, entry.actor);
         if runner.options.commit_dry_run {
             println!("[stamp] would commit: {subject}");

@@ -82,10 +82,7 @@ fn autocommit(
     prompt: &str,
 ) -> anyhow::Result<Vec<String>> {
     let config = &runner.config;
-    let exclude: Vec<String> = [&config.state_file, &config.journal_file]
-        .iter()
-        .filter_map(|p| repo.relative(p))
-        .collect();
+    let exclude = runner.stamp_paths(repo);
     let plan = git::plan_autocommit(&repo.dirty_paths()?, &config.autocommit, &exclude);
     for warning in &plan.warnings {
         eprintln!("[autocommit] warning: {warning}");

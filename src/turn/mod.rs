@@ -121,6 +121,16 @@ impl Runner {
         branch.map_or_else(|| "local".to_owned(), |b| b.replace('/', "-"))
     }
 
+    /// The state file and the journal relative to `repo`'s work tree: what a stamp commits and
+    /// what auto-commit never takes.
+    #[must_use]
+    pub fn stamp_paths(&self, repo: &Repo) -> Vec<String> {
+        [&self.config.state_file, &self.config.journal_file]
+            .iter()
+            .filter_map(|p| repo.relative(p))
+            .collect()
+    }
+
     /// Short SHA of HEAD, when git is in use and HEAD is born.
     ///
     /// # Errors
