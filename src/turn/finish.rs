@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 
+use crate::config::AutocommitConfig;
 use crate::error::Exit;
 use crate::git::{self, DiffStats};
 use crate::journal::{JournalEntry, Outcome};
@@ -83,7 +84,8 @@ fn autocommit(
 ) -> anyhow::Result<Vec<String>> {
     let config = &runner.config;
     let exclude = runner.stamp_paths(repo);
-    let plan = git::plan_autocommit(&repo.dirty_paths()?, &config.autocommit, &exclude);
+    let rules = rules_in_repo(&config.autocommit, repo.relative(&config.root).as_deref());
+    let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude);
     for warning in &plan.warnings {
         eprintln!("[autocommit] warning: {warning}");
     }
@@ -94,6 +96,27 @@ fn autocommit(
         }
     }
     Ok(plan.dirty_left)
+}
+
+/// The auto-commit rules with their paths made relative to the repository: the rules are
+/// written relative to the workspace root, which may be a subdirectory (`prefix`) of the work
+/// tree.
+fn rules_in_repo(rules: &AutocommitConfig, prefix: Option<&str>) -> AutocommitConfig {
+    let mut rules = rules.clone();
+    let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
+        return rules;
+    };
+    for list in [
+        &mut rules.never,
+        &mut rules.doc_whitelist,
+        &mut rules.report_globs,
+        &mut rules.tracked_output_globs,
+    ] {
+        for item in list.iter_mut() {
+            *item = format!("{prefix}/{item}");
+        }
+    }
+    rules
 }
 
 /// Stamps the turn into the state (reloaded, so a stop flag an agent set is kept), writes the

@@ -192,3 +192,22 @@ fn an_agent_deleting_the_state_file_does_not_reset_the_workflow() {
         ["galph supervisor.md", "ralph main.md"]
     );
 }
+
+#[test]
+fn a_workspace_in_a_subdirectory_keeps_its_rules_relative_to_itself() {
+    let env = TestEnv::bare();
+    let sub = env.root.join("tools/agents");
+    std::fs::create_dir_all(sub.join("prompts")).expect("mkdir");
+    for p in ["supervisor", "main", "reviewer"] {
+        std::fs::write(sub.join(format!("prompts/{p}.md")), "PROMPT\n").expect("prompt");
+    }
+    std::fs::write(sub.join("orchestration.yaml"), env.stub_config("")).expect("config");
+    env.commit_all("init");
+    env.hook("galph", "echo plan > input.md\necho noise > logs/noise.log\n");
+    let mut cmd = env.baton_cmd(&["run", "--iterations", "1"]);
+    crate::common::Run::from(cmd.current_dir(&sub).output().expect("run")).expect_code(0);
+    let files = env.git(&["log", "--name-only", "--format="]);
+    assert!(files.contains("tools/agents/input.md"), "{files}");
+    assert!(files.contains("tools/agents/sync/state.json"), "{files}");
+    assert!(!files.contains("noise.log"), "logs/ is never committed: {files}");
+}
