@@ -5,7 +5,7 @@
 //! The value parsers here are shared by the YAML and environment layers so a value means the
 //! same wherever it is written.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::{
@@ -151,18 +151,27 @@ fn default_autocommit() -> AutocommitConfig {
 
 /// `dir` (as written) as a root-relative prefix ending in `/`, or `None` when it lies outside
 /// the root.
+///
+/// Built from path components, not text, so `.//logs`, `logs/./` and `/<root>/./logs` all give
+/// `logs/` (a string trim once turned `.//logs` into `/logs/`, which matches no path).
 fn never_prefix(root: &Path, dir: &Path) -> Option<String> {
     let rel = if dir.is_absolute() {
         dir.strip_prefix(root).ok()?
     } else {
         dir
     };
-    let text = rel.to_string_lossy().replace('\\', "/");
-    let text = text.trim_start_matches("./").trim_end_matches('/');
-    if text.is_empty() || text == "." || text.starts_with("../") {
+    let parts: Vec<_> = rel
+        .components()
+        .filter(|part| !matches!(part, Component::CurDir))
+        .collect();
+    if matches!(parts.first(), None | Some(Component::ParentDir)) {
         return None;
     }
-    Some(format!("{text}/"))
+    let text: Vec<_> = parts
+        .iter()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect();
+    Some(format!("{}/", text.join("/")))
 }
 
 /// Extensions written with or without the dot, normalised to `.ext` lower-case; blanks dropped.
@@ -229,4 +238,32 @@ pub(super) fn non_empty(text: &str) -> Result<String, String> {
 pub(super) fn blank_to_none(text: &str) -> Option<String> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (fuzz_config, restating paths through `BATON_*`): `logs_dir: .//x` gave the
+    /// prefix `/x/` and `tmp_dir: x/./` gave `x/./` once written as an absolute path.
+    #[test]
+    fn never_prefix_is_the_same_for_every_spelling_of_a_directory() {
+        let root = Path::new("/ws");
+        for dir in [
+            ".//x", "x/./", "./x", "x", "x/", "/ws/.//x", "/ws/x/./", "/ws/x",
+        ] {
+            assert_eq!(
+                never_prefix(root, Path::new(dir)).as_deref(),
+                Some("x/"),
+                "{dir}"
+            );
+        }
+        assert_eq!(
+            never_prefix(root, Path::new("a/./b//")).as_deref(),
+            Some("a/b/")
+        );
+        for outside in [".", "./", "..", "../x", "/ws", "/ws/..", "/elsewhere/x"] {
+            assert_eq!(never_prefix(root, Path::new(outside)), None, "{outside}");
+        }
+    }
 }
