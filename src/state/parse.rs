@@ -158,7 +158,6 @@ mod tests {
     /// Regression (fuzz_state, minimized): a float in an unknown key must survive a save.
     /// serde_json's default float parser is off by one ulp here, so each save drifts it.
     #[test]
-    #[ignore = "needs serde_json's `float_roundtrip` feature in Cargo.toml"]
     fn unknown_float_survives_a_save() {
         let path = Path::new("/ws/sync/state.json");
         for text in [
