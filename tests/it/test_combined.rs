@@ -203,11 +203,17 @@ fn a_workspace_in_a_subdirectory_keeps_its_rules_relative_to_itself() {
     }
     std::fs::write(sub.join("orchestration.yaml"), env.stub_config("")).expect("config");
     env.commit_all("init");
-    env.hook("galph", "echo plan > input.md\nmkdir -p tmp\necho scratch > tmp/scratch.md\n");
+    env.hook(
+        "galph",
+        "echo plan > input.md\nmkdir -p tmp\necho scratch > tmp/scratch.md\n",
+    );
     let mut cmd = env.baton_cmd(&["run", "--iterations", "1"]);
     crate::common::Run::from(cmd.current_dir(&sub).output().expect("run")).expect_code(0);
     let files = env.git(&["log", "--name-only", "--format="]);
     assert!(files.contains("tools/agents/input.md"), "{files}");
     assert!(files.contains("tools/agents/sync/state.json"), "{files}");
-    assert!(!files.contains("scratch.md"), "tmp/ is never committed: {files}");
+    assert!(
+        !files.contains("scratch.md"),
+        "tmp/ is never committed: {files}"
+    );
 }
