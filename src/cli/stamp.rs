@@ -11,8 +11,8 @@ use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
 use crate::modes::RoleSync;
 use crate::router;
-use crate::state::{self, Actor, Handoff, format_utc};
-use crate::turn::{RunOptions, Runner, stamp_subject};
+use crate::state::{self, Actor, Handoff, State, format_utc};
+use crate::turn::{RunOptions, Runner};
 
 /// `ok` or `fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,17 +74,11 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> anyhow::Result
         guard_dirty: false,
     };
     let runner = Runner::new(config, repo, options);
-    stamp_state(&runner, args)?;
+    let state = stamp_state(&runner, args)?;
     let (Some(repo), Some(sync)) = (&runner.repo, &sync) else {
         return Ok(());
     };
-    let state = runner.load_state()?;
-    let subject = stamp_subject(&state, args.actor);
-    let sha = repo.commit_paths(
-        &[sync.state_rel.clone(), sync.journal_rel.clone()],
-        &subject,
-    )?;
-    println!("[sync] {sha} {subject}");
+    runner.commit_stamp(repo, &state, args.actor)?;
     if !args.no_push {
         sync.push_fenced(repo)?;
         println!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
@@ -92,8 +86,8 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> anyhow::Result
     Ok(())
 }
 
-/// Applies the transition, saves the state and appends the journal line.
-fn stamp_state(runner: &Runner, args: &StampArgs) -> anyhow::Result<()> {
+/// Applies the transition, saves the state and appends the journal line; returns the state.
+fn stamp_state(runner: &Runner, args: &StampArgs) -> anyhow::Result<State> {
     let mut state = runner.load_state()?;
     let iteration = state.iteration;
     let head = runner.head()?;
@@ -144,5 +138,5 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> anyhow::Result<()> {
         "[stamp] {} {:?}: state {} at iteration {}, next {}",
         args.actor, args.result, state.status, state.iteration, state.expected_actor
     );
-    Ok(())
+    Ok(state)
 }

@@ -70,17 +70,17 @@ impl TurnHooks for LocalStamp {
         let Some(repo) = runner.repo.as_ref().filter(|_| runner.options.autocommit) else {
             return Ok(());
         };
-        let paths = runner.stamp_paths(repo);
-        let subject = stamp_subject(state, entry.actor);
         if runner.options.commit_dry_run {
-            println!("[stamp] would commit: {subject}");
-            for path in &paths {
+            println!(
+                "[stamp] would commit: {}",
+                stamp_subject(state, entry.actor)
+            );
+            for path in runner.stamp_paths(repo) {
                 println!(" - {path}");
             }
             return Ok(());
         }
-        let sha = repo.commit_paths(&paths, &subject)?;
-        println!("[stamp] {sha} {subject}");
+        runner.commit_stamp(repo, state, entry.actor)?;
         Ok(())
     }
 }

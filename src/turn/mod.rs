@@ -131,6 +131,18 @@ impl Runner {
             .collect()
     }
 
+    /// Commits the state file and the journal as the stamp of `actor`'s turn, with the
+    /// `[SYNC …]` subject of `state` (SPEC §7), and prints it. Returns the new short SHA.
+    ///
+    /// # Errors
+    /// [`crate::git::GitError`].
+    pub fn commit_stamp(&self, repo: &Repo, state: &State, actor: Actor) -> anyhow::Result<String> {
+        let subject = stamp_subject(state, actor);
+        let sha = repo.commit_paths(&self.stamp_paths(repo), &subject)?;
+        println!("[stamp] {sha} {subject}");
+        Ok(sha)
+    }
+
     /// Short SHA of HEAD, when git is in use and HEAD is born.
     ///
     /// # Errors

@@ -7,7 +7,7 @@ use crate::git::SyncError;
 use crate::journal::JournalEntry;
 use crate::modes::role::sync::RoleSync;
 use crate::state::State;
-use crate::turn::{Runner, TurnHooks, stamp_subject};
+use crate::turn::{Runner, TurnHooks};
 
 /// Hooks of one role-mode turn.
 pub(crate) struct RoleHooks<'a> {
@@ -60,10 +60,7 @@ impl TurnHooks for RoleHooks<'_> {
                 Err(_) => eprintln!("[sync] the running-marker push panicked; the stamp follows"),
             }
         }
-        let paths = [self.sync.state_rel.clone(), self.sync.journal_rel.clone()];
-        let subject = stamp_subject(state, entry.actor);
-        let sha = repo.commit_paths(&paths, &subject)?;
-        println!("[sync] {sha} {subject}");
+        runner.commit_stamp(repo, state, entry.actor)?;
         self.sync.push_fenced(repo)?;
         println!(
             "[sync] pushed to {}/{}",

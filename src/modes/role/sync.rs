@@ -25,8 +25,6 @@ pub struct RoleSync {
     pub branch: String,
     /// The state file, relative to the work tree root.
     pub state_rel: String,
-    /// The journal, relative to the work tree root.
-    pub journal_rel: String,
 }
 
 impl RoleSync {
@@ -40,11 +38,11 @@ impl RoleSync {
                 Exit::Usage(format!("`{}` is outside the git repository", p.display()))
             })
         };
+        rel(&config.journal_file)?; // committed with every stamp, so it must be inside too
         Ok(RoleSync {
             remote: Remote::new(repo.workdir(), &config.git.remote),
             branch,
             state_rel: rel(&config.state_file)?,
-            journal_rel: rel(&config.journal_file)?,
         })
     }
 
