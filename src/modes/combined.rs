@@ -13,11 +13,12 @@ pub fn run_combined(runner: &Runner, iterations: u64) -> anyhow::Result<()> {
     let mut hooks = LocalStamp;
     let mut done = 0;
     while done < iterations {
-        if let Some(stop) = at_boundary(runner)? {
+        let (state, stop) = at_boundary(runner)?;
+        if let Some(stop) = stop {
             announce_stop(&stop);
             return Ok(());
         }
-        let actor = runner.load_state()?.expected_actor;
+        let actor = state.expected_actor;
         let report = runner.run_turn(actor, &mut hooks)?;
         if actor == Actor::Ralph {
             done += 1;

@@ -23,14 +23,15 @@ pub enum Stop {
 }
 
 /// Checks the turn boundary: a received signal ends the run (exit 128 + N); the state's stop
-/// flag ends it cleanly.
+/// flag ends it cleanly. Returns the state read, so the caller need not read it again.
 ///
 /// # Errors
 /// [`Exit::Interrupted`], or a state error.
-pub fn at_boundary(runner: &Runner) -> anyhow::Result<Option<Stop>> {
+pub fn at_boundary(runner: &Runner) -> anyhow::Result<(State, Option<Stop>)> {
     check_signal()?;
     let state = runner.load_state()?;
-    Ok(state.stop_requested().map(Stop::Flag))
+    let stop = state.stop_requested().map(Stop::Flag);
+    Ok((state, stop))
 }
 
 /// Ends the run with exit 128 + N when SIGINT or SIGTERM arrived (also after the last turn).

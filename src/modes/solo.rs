@@ -12,7 +12,7 @@ use crate::turn::Runner;
 pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> anyhow::Result<()> {
     let mut hooks = LocalStamp;
     for n in 1..=turns {
-        if let Some(stop) = at_boundary(runner)? {
+        if let (_, Some(stop)) = at_boundary(runner)? {
             announce_stop(&stop);
             return Ok(());
         }
