@@ -190,3 +190,48 @@ fn demo_shows_two_machines_handing_over_through_the_remote() {
         run.stdout
     );
 }
+
+#[test]
+fn quiet_keeps_agent_output_out_of_the_console_but_in_the_log() {
+    let env = TestEnv::new();
+    env.hook("ralph", "echo hello-quiet\n");
+    let run = env.baton(&["loop", "--iterations", "1", "-q"]);
+    run.expect_code(0);
+    assert!(!run.stdout.contains("hello-quiet"), "{}", run.stdout);
+    let logs = env.baton(&["logs", "--actor", "ralph"]);
+    assert!(logs.stdout.contains("hello-quiet"), "{}", logs.stdout);
+}
+
+#[test]
+fn logs_follow_prints_the_newest_log_as_it_grows() {
+    use std::io::Read as _;
+    let env = TestEnv::new();
+    env.hook("ralph", "echo first-turn\n");
+    env.baton(&["loop", "--iterations", "1"]).expect_code(0);
+    let mut follow = env
+        .baton_cmd(&["logs", "--follow"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = follow.stdout.take().expect("stdout");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .expect("lock")
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let has = |s: &str| seen.lock().expect("lock").contains(s);
+    crate::common::wait_for(20, "the existing log", || has("first-turn"));
+    env.hook("ralph", "echo second-turn\n");
+    env.baton(&["loop", "--iterations", "1"]).expect_code(0);
+    crate::common::wait_for(20, "the new log", || has("second-turn"));
+    follow.kill().expect("kill");
+    follow.wait().expect("wait");
+}
