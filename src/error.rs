@@ -1,67 +1,310 @@
-//! Exit codes (SPEC §10) and the one place errors are printed.
+//! The errors users see, and the one place they are printed.
 //!
-//! 0 done (or stop flag); 1 a turn failed (agent error, timeout, guard, git); 2 usage, config,
-//! state or router-contract error; 130 / 143 interrupted by SIGINT / SIGTERM; 255 internal bug.
+//! Every command returns [`Result`]; its [`Error`] carries an [`ErrorKind`] that decides the exit
+//! code (SPEC §10), a message with its context chain, and hints printed apart from the message
+//! (jj's `CommandError`). Each module keeps its own typed errors (`ConfigError`, `StateError`,
+//! `GitError`, …); the `From` impls below are the only place that decides which kind each one
+//! is, so no exit code is ever decided by downcasting or by string.
+//!
+//! Exit codes: 0 done (or stop flag, or a closed stdout pipe); 1 an operation failed (a turn,
+//! git, io); 2 usage, config or state error — and nothing was written; 128 + N interrupted by
+//! signal N (130 SIGINT, 143 SIGTERM); 255 an internal bug.
 
+use std::fmt;
+use std::io;
 use std::process::ExitCode;
 
-/// How a command ended, when it did not simply succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum Exit {
-    /// A turn failed (agent error, timeout, guard, git): exit 1. The message is already printed.
-    #[error("{0}")]
-    TurnFailed(String),
-    /// Usage, config, state or router-contract error: exit 2.
-    #[error("{0}")]
-    Usage(String),
-    /// Interrupted by signal N (2 or 15): exit 128 + N.
-    #[error("interrupted by signal {0}")]
+/// What kind of failure an [`Error`] is; decides the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Usage, configuration or state error, found before anything was written: exit 2.
+    Usage,
+    /// An operation failed (a turn, git, io): exit 1.
+    Failed,
+    /// Interrupted by signal N (2 or 15): exit 128 + N, nothing more printed.
     Interrupted(i32),
+    /// Standard output was closed early (`baton route --next 2000 | head -1`): a quiet exit 0.
+    BrokenPipe,
+    /// A bug in Baton: exit 255.
+    Internal,
 }
 
-impl Exit {
+impl ErrorKind {
+    /// The process exit code of this kind.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            ErrorKind::Usage => 2,
+            ErrorKind::Failed => 1,
+            ErrorKind::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(255),
+            ErrorKind::BrokenPipe => 0,
+            ErrorKind::Internal => 255,
+        }
+    }
+}
+
+/// A failure with its kind, message chain and hints.
+pub struct Error {
+    kind: ErrorKind,
+    error: anyhow::Error,
+    hints: Vec<String>,
+}
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error of `kind` around `error` (a typed error or a message).
+    pub fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Error {
+        Error {
+            kind,
+            error: error.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// A usage, configuration or state error (exit 2) with `message`.
+    pub fn usage(message: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::Usage, anyhow::anyhow!("{message}"))
+    }
+
+    /// An operation failure (exit 1) with `message`.
+    pub fn failed(message: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::Failed, anyhow::anyhow!("{message}"))
+    }
+
+    /// Interrupted by `signal` (exit 128 + signal).
+    #[must_use]
+    pub fn interrupted(signal: i32) -> Error {
+        Error::new(
+            ErrorKind::Interrupted(signal),
+            anyhow::anyhow!("interrupted by signal {signal}"),
+        )
+    }
+
+    /// Adds a hint: what to do next, printed after the message.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl fmt::Display) -> Error {
+        self.hints.push(hint.to_string());
+        self
+    }
+
+    /// Wraps the message in `context` ("what we were doing"); the kind and hints stay.
+    #[must_use]
+    pub fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> Error {
+        Error {
+            error: self.error.context(context),
+            ..self
+        }
+    }
+
+    /// The kind.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The hints, in the order added.
+    #[must_use]
+    pub fn hints(&self) -> &[String] {
+        &self.hints
+    }
+
     /// The process exit code.
     #[must_use]
     pub fn code(&self) -> u8 {
-        match self {
-            Exit::TurnFailed(_) => 1,
-            Exit::Usage(_) => 2,
-            Exit::Interrupted(sig) => u8::try_from(128 + sig).unwrap_or(255),
+        self.kind.code()
+    }
+
+    /// The typed error at the root of the chain, if it is an `E`.
+    #[must_use]
+    pub fn root<E: std::error::Error + Send + Sync + 'static>(&self) -> Option<&E> {
+        self.error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<E>())
+    }
+}
+
+impl fmt::Display for Error {
+    /// The message with its causes, `outer: inner: root`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &format_args!("{:#}", self.error))
+            .field("hints", &self.hints)
+            .finish()
+    }
+}
+
+/// The message already holds the whole chain, so no `source` is exposed (it would print twice).
+impl std::error::Error for Error {}
+
+/// Adds context to a fallible call whose error converts into [`Error`], keeping its kind.
+pub trait Context<T> {
+    /// Wraps the error in `context`.
+    ///
+    /// # Errors
+    /// The original error, converted and wrapped.
+    fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> Result<T>;
+
+    /// Wraps the error in the context `f` builds (only on error).
+    ///
+    /// # Errors
+    /// The original error, converted and wrapped.
+    fn with_context<C: fmt::Display + Send + Sync + 'static>(
+        self,
+        f: impl FnOnce() -> C,
+    ) -> Result<T>;
+}
+
+impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
+    fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> Result<T> {
+        self.map_err(|e| e.into().context(context))
+    }
+
+    fn with_context<C: fmt::Display + Send + Sync + 'static>(
+        self,
+        f: impl FnOnce() -> C,
+    ) -> Result<T> {
+        self.map_err(|e| e.into().context(f()))
+    }
+}
+
+/// The kind each module's typed error is.
+macro_rules! kind_of {
+    ($($ty:ty => $kind:expr;)*) => {$(
+        impl From<$ty> for Error {
+            fn from(error: $ty) -> Error {
+                let kind: fn(&$ty) -> ErrorKind = $kind;
+                Error::new(kind(&error), error)
+            }
+        }
+    )*};
+}
+
+kind_of! {
+    crate::config::ConfigError => |_| ErrorKind::Usage;
+    crate::agent::AgentError => |_| ErrorKind::Usage;
+    crate::router::RouterError => |_| ErrorKind::Usage;
+    crate::state::StateError => |e| if e.is_invalid_input() { ErrorKind::Usage } else { ErrorKind::Failed };
+    crate::journal::JournalError => |_| ErrorKind::Failed;
+    crate::executor::ExecError => |_| ErrorKind::Failed;
+    crate::git::SyncError => |_| ErrorKind::Failed;
+    serde_json::Error => |_| ErrorKind::Internal;
+}
+
+impl From<crate::git::GitError> for Error {
+    fn from(error: crate::git::GitError) -> Error {
+        let hint = match &error {
+            crate::git::GitError::WouldOverwrite(_) => {
+                Some("move or remove those files (or commit them), then restart baton".to_owned())
+            }
+            _ => None,
+        };
+        let err = Error::new(ErrorKind::Failed, error);
+        match hint {
+            Some(hint) => err.with_hint(hint),
+            None => err,
         }
     }
 }
 
-/// The exit code for `err`: the first [`Exit`], config, state, agent or lock error in its chain
-/// decides; anything else is an operation failure (1).
-#[must_use]
-pub fn exit_code(err: &anyhow::Error) -> u8 {
-    for cause in err.chain() {
-        if let Some(exit) = cause.downcast_ref::<Exit>() {
-            return exit.code();
-        }
-        if cause.is::<crate::config::ConfigError>()
-            || cause.is::<crate::state::StateError>()
-            || cause.is::<crate::agent::AgentError>()
-            || cause.is::<clap::Error>()
-        {
-            return 2;
+impl From<crate::fsutil::LockError> for Error {
+    fn from(error: crate::fsutil::LockError) -> Error {
+        let busy = matches!(error, crate::fsutil::LockError::Busy { .. });
+        let err = Error::new(ErrorKind::Failed, error);
+        if busy {
+            err.with_hint("only one baton runs per clone; stop the other one or wait for it")
+        } else {
+            err
         }
     }
-    1
 }
 
-/// Prints `result`'s error once (`baton: error: …` with its causes) and turns it into an exit
-/// code.
+impl From<io::Error> for Error {
+    fn from(error: io::Error) -> Error {
+        let kind = if error.kind() == io::ErrorKind::BrokenPipe {
+            ErrorKind::BrokenPipe
+        } else {
+            ErrorKind::Failed
+        };
+        Error::new(kind, error)
+    }
+}
+
+/// Prints `result`'s error once (`baton: error: …` with its causes, then `hint: …` lines) and
+/// turns it into the exit code. Interruptions and broken pipes print nothing.
 #[must_use]
-pub fn report(result: anyhow::Result<()>) -> ExitCode {
+pub fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let code = exit_code(&err);
-            if !matches!(err.downcast_ref::<Exit>(), Some(Exit::Interrupted(_))) {
-                eprintln!("baton: error: {err:#}");
+            if !matches!(err.kind, ErrorKind::Interrupted(_) | ErrorKind::BrokenPipe) {
+                note!("baton: error: {err}");
+                for hint in &err.hints {
+                    note!("baton: hint: {hint}");
+                }
             }
-            ExitCode::from(code)
+            ExitCode::from(err.code())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_map_to_the_documented_exit_codes() {
+        assert_eq!(ErrorKind::Usage.code(), 2);
+        assert_eq!(ErrorKind::Failed.code(), 1);
+        assert_eq!(ErrorKind::Interrupted(2).code(), 130);
+        assert_eq!(ErrorKind::Interrupted(15).code(), 143);
+        assert_eq!(ErrorKind::BrokenPipe.code(), 0);
+        assert_eq!(ErrorKind::Internal.code(), 255);
+    }
+
+    #[test]
+    fn context_keeps_the_kind_and_hints_and_chains_the_message() {
+        let err = Error::usage("bad value")
+            .with_hint("fix it")
+            .context("load config");
+        assert_eq!(err.kind(), ErrorKind::Usage);
+        assert_eq!(err.hints(), ["fix it"]);
+        assert_eq!(err.to_string(), "load config: bad value");
+        let io: std::result::Result<(), io::Error> =
+            Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
+        let err = io.context("print").expect_err("an error");
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+        assert_eq!(err.to_string(), "print: closed");
+    }
+
+    #[test]
+    fn typed_errors_get_their_kind_from_one_place() {
+        let state = crate::state::StateError::Invalid {
+            path: "s.json".into(),
+            line: 1,
+            column: 2,
+            message: "bad".into(),
+        };
+        assert_eq!(Error::from(state).kind(), ErrorKind::Usage);
+        let write = crate::state::StateError::Write {
+            path: "s.json".into(),
+            source: io::Error::from_raw_os_error(28),
+        };
+        assert_eq!(Error::from(write).kind(), ErrorKind::Failed);
+        let busy = crate::fsutil::LockError::Busy {
+            path: "l".into(),
+            holder: "pid 1".into(),
+        };
+        let err = Error::from(busy);
+        assert_eq!(err.kind(), ErrorKind::Failed);
+        assert_eq!(err.hints().len(), 1);
     }
 }

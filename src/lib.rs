@@ -5,6 +5,9 @@
 //! the agent ([`executor`]) and stamps the result into the state, the [`journal`] and the logs.
 //! The contract is `SPEC.md`; this crate is one library plus a thin binary.
 
+#[macro_use]
+mod console;
+
 pub mod agent;
 pub mod cli;
 pub mod config;
@@ -19,6 +22,8 @@ pub mod state;
 pub mod turn;
 
 use std::process::ExitCode;
+
+pub use error::{Error, ErrorKind, Result};
 
 /// Runs one command line to its end and returns the process exit code (SPEC §10).
 #[must_use]

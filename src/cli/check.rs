@@ -1,9 +1,11 @@
 //! `baton check`: validates config, prompts, state and agents like a compile step (exit 0 / 2).
 
+use std::io::Write as _;
+
 use crate::agent::{self, AgentChoice};
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::{Config, Overrides};
-use crate::error::Exit;
+use crate::error::{Error, Result};
 use crate::state::{Actor, StateStore};
 
 /// The prompts `actor` may run under `config`: its deterministic prompts, the reviewer when the
@@ -35,7 +37,7 @@ pub(crate) fn prompts_of(config: &Config, actor: Actor) -> Vec<String> {
 pub(crate) fn check_agents(
     config: &Config,
     actors: &[Actor],
-) -> anyhow::Result<Vec<(Actor, String, AgentChoice)>> {
+) -> Result<Vec<(Actor, String, AgentChoice)>> {
     let mut chosen = Vec::new();
     for &actor in actors {
         for prompt in prompts_of(config, actor) {
@@ -49,21 +51,22 @@ pub(crate) fn check_agents(
 /// Prints one line per check and fails with exit 2 when any check fails.
 ///
 /// # Errors
-/// [`Exit::Usage`] listing the problems; config errors as they come.
-pub(crate) fn cmd_check(global: &GlobalArgs) -> anyhow::Result<()> {
+/// A usage error counting the problems; config errors as they come.
+pub(crate) fn cmd_check(global: &GlobalArgs) -> Result<()> {
     let loaded = load_config(global, Overrides::default())?;
     let config = &loaded.config;
+    let out = &mut std::io::stdout().lock();
     let source = config
         .file
         .as_ref()
         .map_or_else(|| "defaults".to_owned(), |f| f.display().to_string());
-    println!("ok   config {source}");
+    writeln!(out, "ok   config {source}")?;
     let mut problems = Vec::new();
     for actor in Actor::ALL {
         for prompt in prompts_of(config, actor) {
             let path = config.prompt_path(&prompt);
             if path.is_file() {
-                println!("ok   prompt {actor} {prompt}");
+                writeln!(out, "ok   prompt {actor} {prompt}")?;
             } else {
                 problems.push(format!(
                     "prompt `{prompt}` of {actor}: `{}` not found",
@@ -71,35 +74,38 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> anyhow::Result<()> {
                 ));
             }
             match agent::resolve(config, actor, &prompt) {
-                Ok(c) => println!(
+                Ok(c) => writeln!(
+                    out,
                     "ok   agent  {actor} {prompt} -> {} ({}) `{}`",
                     c.name,
                     c.rule,
                     c.argv.join(" ")
-                ),
+                )?,
                 Err(e) => problems.push(format!("agent for {actor} {prompt}: {e}")),
             }
         }
     }
     match StateStore::new(config.state_file.clone()).load() {
-        Ok(Some(s)) => println!(
+        Ok(Some(s)) => writeln!(
+            out,
             "ok   state  {} (iteration {}, expected {}, {})",
             config.state_file.display(),
             s.state.iteration,
             s.state.expected_actor,
             s.state.status
-        ),
-        Ok(None) => println!(
+        )?,
+        Ok(None) => writeln!(
+            out,
             "ok   state  {} (missing; created on first run)",
             config.state_file.display()
-        ),
-        Err(e) => problems.push(format!("{:#}", anyhow::Error::new(e))),
+        )?,
+        Err(e) => problems.push(Error::from(e).to_string()),
     }
     if problems.is_empty() {
         return Ok(());
     }
     for p in &problems {
-        println!("FAIL {p}");
+        writeln!(out, "FAIL {p}")?;
     }
-    Err(Exit::Usage(format!("{} problem(s) found", problems.len())).into())
+    Err(Error::usage(format!("{} problem(s) found", problems.len())))
 }

@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-
-use crate::error::Exit;
+use crate::error::{Context as _, Error, Result};
 use crate::fsutil::write_atomic;
 use crate::state::{State, StateStore};
 
@@ -45,11 +43,11 @@ pub struct InitArgs {
 /// Writes the workspace files into `args.dir`.
 ///
 /// # Errors
-/// [`Exit::Usage`] naming the files that exist (without `--force`); io errors.
-pub(crate) fn cmd_init(args: &InitArgs) -> anyhow::Result<()> {
+/// A usage error naming the files that exist (without `--force`); io errors.
+pub(crate) fn cmd_init(args: &InitArgs) -> Result<()> {
     init_workspace(&args.dir, args.force)?;
-    println!("initialised a Baton workspace in {}", args.dir.display());
-    println!("next: edit orchestration.yaml (agent.default), then `baton check` and `baton run`");
+    say!("initialised a Baton workspace in {}", args.dir.display());
+    say!("next: edit orchestration.yaml (agent.default), then `baton check` and `baton run`");
     Ok(())
 }
 
@@ -57,26 +55,27 @@ pub(crate) fn cmd_init(args: &InitArgs) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// As [`cmd_init`].
-pub(crate) fn init_workspace(dir: &Path, force: bool) -> anyhow::Result<()> {
+pub(crate) fn init_workspace(dir: &Path, force: bool) -> Result<()> {
     let targets = TEMPLATES.iter().map(|(rel, _)| *rel).chain([STATE_FILE]);
     let existing: Vec<&str> = targets.filter(|rel| dir.join(rel).exists()).collect();
     if !existing.is_empty() && !force {
         let list = existing.join(", ");
-        return Err(Exit::Usage(format!("refusing to overwrite {list} (use --force)")).into());
+        return Err(Error::usage(format!("refusing to overwrite {list}"))
+            .with_hint("baton init --force overwrites them"));
     }
     for (rel, text) in TEMPLATES {
         let path = dir.join(rel);
         write_atomic(&path, text.as_bytes())
             .with_context(|| format!("write `{}`", path.display()))?;
-        println!("wrote {rel}");
+        say!("wrote {rel}");
     }
     StateStore::new(dir.join(STATE_FILE)).save(&mut State::default())?;
-    println!("wrote {STATE_FILE}");
+    say!("wrote {STATE_FILE}");
     ignore_logs(&dir.join(".gitignore"))
 }
 
 /// Adds `logs/` to `.gitignore` unless a line already ignores it.
-fn ignore_logs(path: &Path) -> anyhow::Result<()> {
+fn ignore_logs(path: &Path) -> Result<()> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -95,6 +94,6 @@ fn ignore_logs(path: &Path) -> anyhow::Result<()> {
     };
     write_atomic(path, format!("{text}{sep}logs/\n").as_bytes())
         .with_context(|| format!("write `{}`", path.display()))?;
-    println!("added logs/ to .gitignore");
+    say!("added logs/ to .gitignore");
     Ok(())
 }

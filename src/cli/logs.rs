@@ -5,7 +5,7 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context as _;
+use crate::error::{Context as _, Result};
 
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
@@ -68,11 +68,14 @@ fn find_logs(dir: &Path, args: &LogsArgs) -> Vec<PathBuf> {
 ///
 /// # Errors
 /// Config errors, or a log that cannot be read.
-pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<()> {
+pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let logs = find_logs(&config.logs_dir, args);
     if args.list {
-        logs.iter().for_each(|p| println!("{}", p.display()));
+        let out = &mut std::io::stdout().lock();
+        for path in &logs {
+            writeln!(out, "{}", path.display())?;
+        }
         return Ok(());
     }
     if args.follow {
@@ -85,7 +88,7 @@ pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<(
         logs.last().map(std::slice::from_ref).unwrap_or(&[])
     };
     if shown.is_empty() {
-        eprintln!("no turn logs under {}", config.logs_dir.display());
+        note!("no turn logs under {}", config.logs_dir.display());
     }
     let mut out = std::io::stdout().lock();
     for path in shown {
@@ -98,7 +101,7 @@ pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<(
 }
 
 /// Prints `current` from the start, then new bytes as they come; moves on to newer logs.
-fn follow(dir: &Path, args: &LogsArgs, mut current: Option<PathBuf>) -> anyhow::Result<()> {
+fn follow(dir: &Path, args: &LogsArgs, mut current: Option<PathBuf>) -> Result<()> {
     let mut offset = 0u64;
     let mut buf = Vec::new();
     let mut out = std::io::stdout();

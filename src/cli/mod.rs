@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 pub use args::RunArgs;
 
 use crate::config::{self, Loaded, Overrides};
+use crate::error::Result;
 
 /// Git-native handoff orchestrator for coding-agent CLIs: galph plans, ralph works, turn by turn.
 #[derive(Debug, Parser)]
@@ -73,8 +74,8 @@ pub enum Command {
 /// Runs the parsed command line.
 ///
 /// # Errors
-/// Any command's error; [`crate::error::exit_code`] maps it to the exit code.
-pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
+/// Any command's error; its kind decides the exit code.
+pub fn dispatch(cli: Cli) -> Result<()> {
     init_tracing(cli.global.verbose);
     let g = &cli.global;
     match &cli.command {
@@ -110,7 +111,7 @@ fn init_tracing(verbose: u8) {
 ///
 /// # Errors
 /// [`crate::config::ConfigError`] (exit 2), or the working directory cannot be read.
-pub fn load_config(global: &GlobalArgs, overrides: Overrides) -> anyhow::Result<Loaded> {
+pub fn load_config(global: &GlobalArgs, overrides: Overrides) -> Result<Loaded> {
     let env = std::env::vars()
         .filter(|(k, _)| k.starts_with("BATON_"))
         .collect();
@@ -122,7 +123,7 @@ pub fn load_config(global: &GlobalArgs, overrides: Overrides) -> anyhow::Result<
     };
     let loaded = config::load(&opts)?;
     for warning in &loaded.warnings {
-        eprintln!("baton: warning: {warning}");
+        note!("baton: warning: {warning}");
     }
     Ok(loaded)
 }

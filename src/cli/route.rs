@@ -1,9 +1,11 @@
 //! `baton route [--next N]`: the deterministic router's next decisions, nothing run.
 
+use std::io::Write as _;
 use std::time::SystemTime;
 
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
+use crate::error::Result;
 use crate::router;
 use crate::state::{Handoff, StateStore};
 
@@ -19,16 +21,17 @@ pub struct RouteArgs {
 ///
 /// # Errors
 /// Config or state errors (exit 2).
-pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> anyhow::Result<()> {
+pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let mut state = StateStore::new(config.state_file.clone())
         .load()?
         .map(|l| l.state)
         .unwrap_or_default();
+    let out = &mut std::io::stdout().lock();
     for _ in 0..args.next {
         let actor = state.expected_actor;
         let decision = router::deterministic(&state, &config, actor);
-        println!("{}", decision.log_line(state.iteration, actor));
+        writeln!(out, "{}", decision.log_line(state.iteration, actor))?;
         state.finish_ok(
             actor,
             &decision.prompt,

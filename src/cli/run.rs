@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-
 use crate::cli::args::{ModeArg, RunArgs};
 use crate::cli::{GlobalArgs, check, load_config};
 use crate::config::Config;
-use crate::error::Exit;
+use crate::error::{Context as _, Error, Result};
 use crate::executor;
 use crate::fsutil::LockFile;
 use crate::git::Repo;
@@ -26,7 +24,7 @@ enum Plan {
     RoleSync(Actor),
 }
 
-fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan, Exit> {
+fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan> {
     let mode = if forced_role.is_some() {
         Some(ModeArg::Role)
     } else {
@@ -34,15 +32,13 @@ fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan, Exit> {
     };
     let role = forced_role.or(args.role);
     match (mode, role) {
-        (Some(ModeArg::Role), None) => {
-            Err(Exit::Usage("--mode role needs --role galph|ralph".into()))
-        }
+        (Some(ModeArg::Role), None) => Err(Error::usage("--mode role needs --role galph|ralph")),
         (Some(ModeArg::Role), Some(actor)) if args.sync_via_git => Ok(Plan::RoleSync(actor)),
         (Some(ModeArg::Role), Some(actor)) => Ok(Plan::Solo(actor)),
-        (_, _) if args.sync_via_git => Err(Exit::Usage(
-            "--sync-via-git needs role mode (--mode role --role R)".into(),
+        (_, _) if args.sync_via_git => Err(Error::usage(
+            "--sync-via-git needs role mode (--mode role --role R)",
         )),
-        (_, Some(_)) => Err(Exit::Usage("--role needs --mode role".into())),
+        (_, Some(_)) => Err(Error::usage("--role needs --mode role")),
         (_, None) => Ok(Plan::Combined),
     }
 }
@@ -55,7 +51,7 @@ pub(crate) fn cmd_run(
     global: &GlobalArgs,
     args: &RunArgs,
     forced_role: Option<Actor>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
     let config = load_config(global, args.overrides())?.config;
@@ -69,14 +65,13 @@ pub(crate) fn cmd_run(
     let role_sync = match (plan, &discovered) {
         (Plan::RoleSync(_), Some(repo)) => Some(role_guards(&config, repo)?),
         (Plan::RoleSync(_), None) => {
-            return Err(
-                Exit::Usage("role mode (--sync-via-git) needs a git repository".into()).into(),
-            );
+            return Err(Error::usage(
+                "role mode (--sync-via-git) needs a git repository",
+            ));
         }
         _ => None,
     };
-    let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))
-        .map_err(|e| Exit::TurnFailed(format!("{e}")))?;
+    let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))?;
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
         handoff: if matches!(plan, Plan::Solo(_)) {
@@ -95,7 +90,7 @@ pub(crate) fn cmd_run(
         Plan::Combined => modes::run_combined(&runner, count),
         Plan::Solo(actor) => modes::run_solo(&runner, actor, count),
         Plan::RoleSync(actor) => {
-            let sync = role_sync.ok_or_else(|| Exit::Usage("role mode needs git".into()))?;
+            let sync = role_sync.ok_or_else(|| Error::usage("role mode needs git"))?;
             modes::run_role(&runner, actor, count, &sync)
         }
     }
@@ -103,39 +98,39 @@ pub(crate) fn cmd_run(
 
 /// Role mode's guards before anything runs: the right branch (exit 2), no rebase or merge in
 /// progress (exit 1, with the command that fixes it), a configured remote (exit 2).
-fn role_guards(config: &Config, repo: &Repo) -> anyhow::Result<RoleSync> {
+fn role_guards(config: &Config, repo: &Repo) -> Result<RoleSync> {
     // First: a stopped rebase also detaches HEAD, and its fix is what the user needs.
     if let Some(op) = repo.in_progress() {
         let text = format!(
-            "a git operation is in progress in {}; run `{}` (or finish it) first",
-            repo.workdir().display(),
-            op.fix()
+            "a git operation is in progress in {}",
+            repo.workdir().display()
         );
-        return Err(Exit::TurnFailed(text).into());
+        return Err(
+            Error::failed(text).with_hint(format!("run `{}` (or finish it) first", op.fix()))
+        );
     }
-    let current = repo.branch()?.ok_or_else(|| {
-        Exit::Usage("HEAD is detached; role mode needs a branch checked out".into())
-    })?;
+    let current = repo
+        .branch()?
+        .ok_or_else(|| Error::usage("HEAD is detached; role mode needs a branch checked out"))?;
     let branch = config.git.branch.clone().unwrap_or_else(|| current.clone());
     if branch != current {
         let text = format!(
-            "on branch `{current}`, but role mode syncs `{branch}` (git.branch / --branch); \
-             run `git switch {branch}` first"
+            "on branch `{current}`, but role mode syncs `{branch}` (git.branch / --branch)"
         );
-        return Err(Exit::Usage(text).into());
+        return Err(Error::usage(text).with_hint(format!("run `git switch {branch}` first")));
     }
     let sync = RoleSync::new(config, repo, branch)?;
     sync.remote
         .url()
-        .map_err(|e| Exit::Usage(format!("git.remote `{}`: {e}", config.git.remote)))?;
+        .map_err(|e| Error::usage(format!("git.remote `{}`: {e}", config.git.remote)))?;
     Ok(sync)
 }
 
 /// The repository holding the workspace, if any.
-fn discover_repo(config: &Config) -> anyhow::Result<Option<Repo>> {
+fn discover_repo(config: &Config) -> Result<Option<Repo>> {
     let repo = Repo::discover(&config.root)?;
     if repo.is_none() {
-        eprintln!(
+        note!(
             "[baton] notice: {} is not in a git repository; running without auto-commit",
             config.root.display()
         );

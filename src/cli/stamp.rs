@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use crate::cli::run::lock_path;
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
+use crate::error::Result;
 use crate::fsutil::LockFile;
 use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
@@ -47,7 +48,7 @@ pub struct StampArgs {
 ///
 /// # Errors
 /// Config, state, lock and git errors; a stale stamp as in role mode.
-pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> anyhow::Result<()> {
+pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let _lock = LockFile::try_acquire(&lock_path(&config, repo.as_ref()))?;
@@ -81,13 +82,13 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> anyhow::Result
     runner.commit_stamp(repo, &state, args.actor)?;
     if !args.no_push {
         sync.push_fenced(repo)?;
-        println!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
+        say!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
     }
     Ok(())
 }
 
 /// Applies the transition, saves the state and appends the journal line; returns the state.
-fn stamp_state(runner: &Runner, args: &StampArgs) -> anyhow::Result<State> {
+fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<State> {
     let mut state = runner.load_state()?;
     let iteration = state.iteration;
     let head = runner.head()?;
@@ -134,9 +135,13 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> anyhow::Result<State> {
         dirty_left: Vec::new(),
     };
     runner.journal.append(&entry)?;
-    println!(
+    say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",
-        args.actor, args.result, state.status, state.iteration, state.expected_actor
+        args.actor,
+        args.result,
+        state.status,
+        state.iteration,
+        state.expected_actor
     );
     Ok(state)
 }

@@ -1,12 +1,14 @@
 //! `baton status [--json] [--no-fetch]`: whose turn, status, iteration, lease, the last turns,
 //! and — after a fetch — the remote's view and how the clone stands against it.
 
+use std::io::Write;
 use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::{Config, Overrides};
+use crate::error::Result;
 use crate::git::{Divergence, Remote, Repo};
 use crate::journal::Journal;
 use crate::state::{State, StateStore, parse_state};
@@ -64,7 +66,7 @@ fn lease_text(state: &State) -> Option<String> {
 }
 
 /// Fetches (unless told not to) and reads the remote's state; `None` outside a repository.
-fn remote_view(config: &Config, fetch: bool) -> anyhow::Result<Option<RemoteView>> {
+fn remote_view(config: &Config, fetch: bool) -> Result<Option<RemoteView>> {
     let Some(repo) = Repo::discover(&config.root)? else {
         return Ok(None);
     };
@@ -90,7 +92,8 @@ fn remote_view(config: &Config, fetch: bool) -> anyhow::Result<Option<RemoteView
 ///
 /// # Errors
 /// Config, state or journal errors.
-pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Result<()> {
+pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
+    let out = &mut std::io::stdout().lock();
     let config = load_config(global, Overrides::default())?.config;
     let state = StateStore::new(config.state_file.clone())
         .load()?
@@ -113,62 +116,70 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> anyhow::Resu
                 "fetch_error": remote.fetch_error,
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let missing = if exists { "" } else { " (no state file yet)" };
-    println!("state:     {}{missing}", config.state_file.display());
-    println!(
+    writeln!(out, "state:     {}{missing}", config.state_file.display())?;
+    writeln!(
+        out,
         "turn:      {} ({}, iteration {})",
         state.expected_actor, state.status, state.iteration
-    );
+    )?;
     if let Some(lease) = lease_text(&state) {
-        println!("lease:     {lease}");
+        writeln!(out, "lease:     {lease}")?;
     }
     if let Some(err) = &state.last_error {
-        println!("last error: {err}");
+        writeln!(out, "last error: {err}")?;
     }
     if let Some(reason) = state.stop_requested() {
-        println!("stop flag: {reason}");
+        writeln!(out, "stop flag: {reason}")?;
     }
-    print_remote(&remote);
-    println!("last turns:");
+    print_remote(out, &remote)?;
+    writeln!(out, "last turns:")?;
     for t in &turns {
         let outcome = serde_json::to_value(t.outcome)?;
         let head = t.head_after.as_deref().unwrap_or("-");
         let outcome = outcome.as_str().unwrap_or("");
-        println!(
+        writeln!(
+            out,
             "  i={} {} {} {outcome} {}ms agent={} head={head} host={}",
             t.iteration, t.actor, t.prompt, t.duration_ms, t.agent, t.host
-        );
+        )?;
     }
     Ok(())
 }
 
-fn print_remote(remote: &RemoteView) {
+fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()> {
     let Some(d) = &remote.divergence else {
-        println!("remote:    no upstream branch");
-        return;
+        writeln!(out, "remote:    no upstream branch")?;
+        return Ok(());
     };
     if let Some(err) = &remote.fetch_error {
-        println!("remote:    fetch failed ({err}); showing the last fetched view");
+        writeln!(
+            out,
+            "remote:    fetch failed ({err}); showing the last fetched view"
+        )?;
     }
     if d.ahead == 0 && d.behind == 0 {
-        println!("remote:    up to date with {}", d.upstream);
+        writeln!(out, "remote:    up to date with {}", d.upstream)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "remote:    {} behind, {} ahead of {}",
             d.behind, d.ahead, d.upstream
-        );
+        )?;
     }
     if let Some(s) = &remote.state {
         let since = s.last_update.as_deref().unwrap_or("-");
-        println!(
+        writeln!(
+            out,
             "remote turn: {} ({}, iteration {}) since {since}",
             s.expected_actor, s.status, s.iteration
-        );
+        )?;
         if let Some(lease) = lease_text(s) {
-            println!("remote lease: {lease}");
+            writeln!(out, "remote lease: {lease}")?;
         }
     }
+    Ok(())
 }

@@ -281,9 +281,9 @@ pub fn apply_plan(
     for group in plan.groups.iter().filter(|g| !g.paths.is_empty()) {
         let subject = commit_subject(actor, prompt, iteration, group.kind);
         if dry_run {
-            println!("[autocommit] would commit: {subject}");
+            say!("[autocommit] would commit: {subject}");
             for path in &group.paths {
-                println!(" - {path}");
+                say!(" - {path}");
             }
         } else {
             repo.commit_paths(

@@ -102,7 +102,7 @@ fn watch(dir: &Path, wake: Sender<()>) -> Option<notify::RecommendedWatcher> {
                 }
                 _ => "",
             };
-            eprintln!(
+            note!(
                 "[baton] notice: cannot watch {} ({e}); polling only{advice}",
                 dir.display()
             );

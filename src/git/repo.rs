@@ -47,6 +47,9 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+    /// A fast-forward or replay would overwrite local files; nothing was changed.
+    #[error(transparent)]
+    WouldOverwrite(#[from] WouldOverwrite),
     /// Reading a work-tree file failed.
     #[error("git: read `{}`", path.display())]
     Io {

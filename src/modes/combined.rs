@@ -1,5 +1,6 @@
 //! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
 
+use crate::error::Result;
 use crate::modes::{LocalStamp, announce_stop, at_boundary, check_signal};
 use crate::state::Actor;
 use crate::turn::Runner;
@@ -8,8 +9,8 @@ use crate::turn::Runner;
 /// expects. The first failed turn stops the run.
 ///
 /// # Errors
-/// The failed turn's [`crate::error::Exit`], or a state, git or io error.
-pub fn run_combined(runner: &Runner, iterations: u64) -> anyhow::Result<()> {
+/// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
+pub fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
     let mut hooks = LocalStamp;
     let mut done = 0;
     while done < iterations {
@@ -25,11 +26,13 @@ pub fn run_combined(runner: &Runner, iterations: u64) -> anyhow::Result<()> {
         }
         if done == iterations {
             let state = &report.state;
-            println!(
+            say!(
                 "[baton] {done} iteration(s) done; state {} at iteration {}, next {}",
-                state.status, state.iteration, state.expected_actor
+                state.status,
+                state.iteration,
+                state.expected_actor
             );
         }
     }
-    Ok(check_signal()?)
+    check_signal()
 }

@@ -9,7 +9,7 @@ pub use combined::run_combined;
 pub use role::{RoleSync, run_role};
 pub use solo::run_solo;
 
-use crate::error::Exit;
+use crate::error::{Error, Result};
 use crate::executor::received_signal;
 use crate::journal::JournalEntry;
 use crate::state::State;
@@ -26,8 +26,8 @@ pub enum Stop {
 /// flag ends it cleanly. Returns the state read, so the caller need not read it again.
 ///
 /// # Errors
-/// [`Exit::Interrupted`], or a state error.
-pub fn at_boundary(runner: &Runner) -> anyhow::Result<(State, Option<Stop>)> {
+/// Interrupted (exit 128 + N), or a state error.
+pub fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
     check_signal()?;
     let state = runner.load_state()?;
     let stop = state.stop_requested().map(Stop::Flag);
@@ -37,10 +37,10 @@ pub fn at_boundary(runner: &Runner) -> anyhow::Result<(State, Option<Stop>)> {
 /// Ends the run with exit 128 + N when SIGINT or SIGTERM arrived (also after the last turn).
 ///
 /// # Errors
-/// [`Exit::Interrupted`].
-pub fn check_signal() -> Result<(), Exit> {
+/// Interrupted (exit 128 + N).
+pub fn check_signal() -> Result<()> {
     match received_signal() {
-        Some(sig) => Err(Exit::Interrupted(sig)),
+        Some(sig) => Err(Error::interrupted(sig)),
         None => Ok(()),
     }
 }
@@ -48,7 +48,7 @@ pub fn check_signal() -> Result<(), Exit> {
 /// Prints the stop reason (exit 0 follows).
 pub fn announce_stop(stop: &Stop) {
     match stop {
-        Stop::Flag(reason) => println!("[baton] stop flag set in the state: {reason}"),
+        Stop::Flag(reason) => say!("[baton] stop flag set in the state: {reason}"),
     }
 }
 
@@ -58,26 +58,21 @@ pub fn announce_stop(stop: &Stop) {
 pub struct LocalStamp;
 
 impl TurnHooks for LocalStamp {
-    fn claimed(&mut self, _: &Runner, _: &State) -> anyhow::Result<()> {
+    fn claimed(&mut self, _: &Runner, _: &State) -> Result<()> {
         Ok(())
     }
 
-    fn stamped(
-        &mut self,
-        runner: &Runner,
-        state: &State,
-        entry: &JournalEntry,
-    ) -> anyhow::Result<()> {
+    fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()> {
         let Some(repo) = runner.repo.as_ref().filter(|_| runner.options.autocommit) else {
             return Ok(());
         };
         if runner.options.commit_dry_run {
-            println!(
+            say!(
                 "[stamp] would commit: {}",
                 stamp_subject(state, entry.actor)
             );
             for path in runner.stamp_paths(repo) {
-                println!(" - {path}");
+                say!(" - {path}");
             }
             return Ok(());
         }

@@ -1,6 +1,7 @@
 //! Single-actor runs: `baton supervisor` / `baton loop` without `--sync-via-git`. That actor's
 //! turns back to back, N times; every turn advances the iteration.
 
+use crate::error::Result;
 use crate::modes::{LocalStamp, announce_stop, at_boundary, check_signal};
 use crate::state::Actor;
 use crate::turn::Runner;
@@ -8,8 +9,8 @@ use crate::turn::Runner;
 /// Runs `turns` turns of `actor`. The runner's options must use `Handoff::Stay`.
 ///
 /// # Errors
-/// The failed turn's [`crate::error::Exit`], or a state, git or io error.
-pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> anyhow::Result<()> {
+/// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
+pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
     let mut hooks = LocalStamp;
     for n in 1..=turns {
         if let (_, Some(stop)) = at_boundary(runner)? {
@@ -18,11 +19,12 @@ pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> anyhow::Result<()>
         }
         let report = runner.run_turn(actor, &mut hooks)?;
         if n == turns {
-            println!(
+            say!(
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}",
-                report.state.status, report.state.iteration
+                report.state.status,
+                report.state.iteration
             );
         }
     }
-    Ok(check_signal()?)
+    check_signal()
 }

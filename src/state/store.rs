@@ -58,6 +58,15 @@ pub enum StateError {
     },
 }
 
+impl StateError {
+    /// Whether the file itself is at fault (unreadable or invalid: exit 2, nothing written),
+    /// rather than a failed write (exit 1).
+    #[must_use]
+    pub fn is_invalid_input(&self) -> bool {
+        !matches!(self, StateError::Write { .. })
+    }
+}
+
 /// The state file at one path.
 #[derive(Clone, Debug)]
 pub struct StateStore {

@@ -3,14 +3,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context as _;
-
 use crate::config::AutocommitConfig;
-use crate::error::Exit;
+use crate::error::{Context as _, Result};
 use crate::git::{self, DiffStats};
 use crate::journal::{JournalEntry, Outcome};
 use crate::router::Decision;
 use crate::state::{self, Actor, State, Status, format_utc};
+use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, failed};
 use crate::turn::{Failure, Runner};
 
@@ -44,29 +43,27 @@ pub(crate) fn after_agent(
         agent,
         log,
     } = launched;
-    let fail = |text: String| {
+    let fail = |failure: TurnFailure| {
         Box::new(Failure {
             agent: agent.name.clone(),
             log: Some(log.clone()),
-            ..failed(decision.clone(), text)
+            exit_code: Some(0),
+            ..*failed(decision.clone(), failure)
         })
     };
     let dirty_left = match (&runner.repo, runner.options.autocommit) {
         (Some(repo), true) => autocommit(runner, repo, turn, &decision.prompt)
-            .map_err(|e| fail(format!("auto-commit: {e:#}")))?,
+            .map_err(|e| fail(TurnFailure::Autocommit(e.to_string())))?,
         _ => Vec::new(),
     };
     if !dirty_left.is_empty() {
-        eprintln!(
+        note!(
             "[autocommit] warning: left dirty: {}",
             dirty_left.join(", ")
         );
         let guard = runner.options.guard_dirty && turn.actor == Actor::Galph;
         if guard && !runner.config.autocommit.tolerate_dirty {
-            return Err(fail(format!(
-                "dirty paths outside the auto-commit rules after galph's turn: {}",
-                dirty_left.join(", ")
-            )));
+            return Err(fail(TurnFailure::DirtyGuard(dirty_left)));
         }
     }
     Ok(Finished {
@@ -76,23 +73,18 @@ pub(crate) fn after_agent(
     })
 }
 
-fn autocommit(
-    runner: &Runner,
-    repo: &git::Repo,
-    turn: &Turn,
-    prompt: &str,
-) -> anyhow::Result<Vec<String>> {
+fn autocommit(runner: &Runner, repo: &git::Repo, turn: &Turn, prompt: &str) -> Result<Vec<String>> {
     let config = &runner.config;
     let exclude = runner.stamp_paths(repo);
     let rules = rules_in_repo(&config.autocommit, repo.relative(&config.root).as_deref());
     let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude);
     for warning in &plan.warnings {
-        eprintln!("[autocommit] warning: {warning}");
+        note!("[autocommit] warning: {warning}");
     }
     let dry_run = runner.options.commit_dry_run;
     for subject in git::apply_plan(repo, &plan, turn.actor, prompt, turn.iteration, dry_run)? {
         if !dry_run {
-            println!("[autocommit] {subject}");
+            say!("[autocommit] {subject}");
         }
     }
     Ok(plan.dirty_left)
@@ -125,8 +117,8 @@ pub(crate) fn stamp(
     runner: &Runner,
     turn: &Turn,
     decision: &Decision,
-    result: Result<Finished, Box<Failure>>,
-) -> anyhow::Result<(JournalEntry, State, Option<Exit>)> {
+    result: std::result::Result<Finished, Box<Failure>>,
+) -> Result<(JournalEntry, State, Option<TurnFailure>)> {
     // Reloaded so that a stop flag a person or the agent set during the turn is kept; if the
     // agent deleted the file, the claimed state is stamped rather than a fresh default.
     let reloaded = runner
@@ -156,16 +148,16 @@ pub(crate) fn stamp(
             )
         }
         Err(failure) => {
-            state.finish_failed(turn.actor, &failure.text, head_after.clone(), now);
             let Failure {
-                outcome,
+                failure,
                 exit_code,
                 agent,
                 log,
-                exit,
                 ..
             } = *failure;
-            (outcome, exit_code, agent, log, Vec::new(), Some(exit))
+            state.finish_failed(turn.actor, &failure.to_string(), head_after.clone(), now);
+            let outcome = failure.outcome();
+            (outcome, exit_code, agent, log, Vec::new(), Some(failure))
         }
     };
     runner.store.save(&mut state).context("save the stamp")?;
@@ -229,9 +221,13 @@ fn print_summary(entry: &JournalEntry, state: &State) {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
-    println!(
+    say!(
         "[turn] {} {} {outcome} in {secs:.1}s; head {head}; state {} (iteration {}, next {})",
-        entry.actor, entry.prompt, state.status, state.iteration, state.expected_actor
+        entry.actor,
+        entry.prompt,
+        state.status,
+        state.iteration,
+        state.expected_actor
     );
 }
 

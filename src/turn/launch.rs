@@ -1,19 +1,38 @@
 //! Routing a turn and running its agent (the router prompt first, for galph, when enabled).
+//!
+//! [`prepare`] runs before the claim and finds what can be known without running anything (a
+//! missing prompt file, an unknown agent, `router_only` without a router prompt): those are
+//! usage errors and nothing is written. [`route_and_run`] runs after the claim; its failures are
+//! stamped.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
 
 use crate::agent::{self, AgentChoice};
-use crate::error::Exit;
+use crate::error::Error;
 use crate::executor::{self, RunResult, RunSpec};
-use crate::journal::Outcome;
 use crate::router::{self, Decision, RouterError, RouterStep};
 use crate::state::{Actor, State, format_utc};
+use crate::turn::failure::TurnFailure;
 use crate::turn::finish::Turn;
 use crate::turn::{Failure, Runner};
 
 /// Bytes of router stdout kept in memory; the contract is one short line.
 const ROUTER_CAPTURE_BYTES: usize = 64 * 1024;
+
+/// How the turn's prompt is chosen, checked before the claim.
+#[derive(Clone, Debug)]
+pub(crate) enum Route {
+    /// The prompt is known (its file exists, its agent resolves).
+    Decided(Decision),
+    /// The router prompt `prompt` chooses; `deterministic` names the turn until it has.
+    Router {
+        /// The deterministic decision (validated first in `router_default`).
+        deterministic: Decision,
+        /// The router prompt file (it exists, its agent resolves).
+        prompt: String,
+    },
+}
 
 /// A turn whose agent ran and exited 0.
 #[derive(Debug)]
@@ -23,106 +42,120 @@ pub(crate) struct Launched {
     pub(crate) log: PathBuf,
 }
 
+/// Checks, before anything is written, that `actor`'s turn can be routed and run.
+///
+/// # Errors
+/// A usage error (exit 2): a missing prompt file, an agent that cannot be resolved, or
+/// `router_only` without a router prompt.
+pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Route, Error> {
+    let config = &runner.config;
+    let det = router::deterministic(state, config, actor);
+    let usable = |prompt: &str, what: &str| -> Result<(), Error> {
+        let path = config.prompt_path(prompt);
+        if !path.is_file() {
+            return Err(
+                Error::usage(format!("{what} `{}` not found", path.display())).with_hint(
+                    "restore the file (git checkout -- <file>) or change prompts.* in the config",
+                ),
+            );
+        }
+        agent::resolve(config, actor, prompt)?;
+        Ok(())
+    };
+    match router::router_step(config, actor) {
+        RouterStep::Deterministic => {
+            usable(&det.prompt, "prompt file")?;
+            Ok(Route::Decided(det))
+        }
+        RouterStep::Fail => Err(Error::from(RouterError::NotConfigured)
+            .with_hint("set router.prompt, or another router.mode")),
+        RouterStep::RunRouter {
+            check_deterministic,
+        } => {
+            if check_deterministic {
+                usable(&det.prompt, "prompt file")?;
+            }
+            let prompt = config
+                .router
+                .prompt
+                .clone()
+                .ok_or(RouterError::NotConfigured)?;
+            usable(&prompt, "router prompt")?;
+            Ok(Route::Router {
+                deterministic: det,
+                prompt,
+            })
+        }
+    }
+}
+
 /// Routes the turn and runs its agent.
 pub(crate) fn route_and_run(
     runner: &Runner,
     turn: &Turn,
-    state: &State,
+    route: Route,
 ) -> Result<Launched, Box<Failure>> {
-    launch(runner, turn, state).map_err(|mut failure| {
+    launch(runner, turn, route).map_err(|mut failure| {
         // Ctrl-C during the router prompt (or any step) ends the run as interrupted, 130/143.
         if let Some(signal) = crate::executor::received_signal() {
-            failure.exit = Exit::Interrupted(signal);
-            failure.outcome = Outcome::Interrupted;
-            failure.text = "interrupted".to_owned();
+            failure.failure = TurnFailure::Interrupted(signal);
         }
         failure
     })
 }
 
-fn launch(runner: &Runner, turn: &Turn, state: &State) -> Result<Launched, Box<Failure>> {
-    let decision = route(runner, turn, state)?;
-    println!("{}", decision.log_line(turn.iteration, turn.actor));
-    let agent = agent::resolve(&runner.config, turn.actor, &decision.prompt)
-        .map_err(|e| usage_failure(&decision, e.to_string()))?;
-    let (result, log) = run_prompt(runner, turn, &decision.prompt, &agent, None).map_err(|f| {
-        Box::new(Failure {
-            decision: decision.clone(),
-            ..*f
-        })
-    })?;
-    match agent_failure(runner, &result) {
+fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Failure>> {
+    let decision = match route {
+        Route::Decided(decision) => decision,
+        Route::Router {
+            deterministic,
+            prompt,
+        } => decide_by_router(runner, turn, &prompt)
+            .map_err(|e| failed(deterministic, TurnFailure::Router(e)))?,
+    };
+    say!("{}", decision.log_line(turn.iteration, turn.actor));
+    let agent = match agent::resolve(&runner.config, turn.actor, &decision.prompt) {
+        Ok(agent) => agent,
+        Err(e) => return Err(failed(decision, e.into())),
+    };
+    let (result, log) = match run_prompt(runner, turn, &decision.prompt, &agent, None) {
+        Ok(done) => done,
+        Err(e) => {
+            return Err(Box::new(Failure {
+                agent: agent.name,
+                ..*failed(decision, e)
+            }));
+        }
+    };
+    match TurnFailure::of_run(&result, runner.config.agent.timeout) {
         None => Ok(Launched {
             decision,
             agent,
             log,
         }),
-        Some((text, outcome, exit)) => Err(Box::new(Failure {
-            decision,
-            text,
-            outcome,
-            exit,
+        Some(failure) => Err(Box::new(Failure {
             exit_code: result.exit_code,
             agent: agent.name,
             log: Some(log),
+            ..*self::failed(decision, failure)
         })),
     }
 }
 
-/// Decides the prompt, running the router prompt when the config asks for it.
-fn route(runner: &Runner, turn: &Turn, state: &State) -> Result<Decision, Box<Failure>> {
+/// Runs the router prompt through the agent galph would use for it and validates its answer.
+fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decision, RouterError> {
     let config = &runner.config;
-    let det = router::deterministic(state, config, turn.actor);
-    let exists = |name: &str| config.prompt_path(name).is_file();
-    let check = |d: &Decision| {
-        if exists(&d.prompt) {
-            Ok(())
-        } else {
-            let path = config.prompt_path(&d.prompt);
-            Err(usage_failure(
-                d,
-                format!("prompt file `{}` not found", path.display()),
-            ))
-        }
-    };
-    match router::router_step(config, turn.actor) {
-        RouterStep::Deterministic => check(&det).map(|()| det),
-        RouterStep::Fail => Err(router_failure(&det, &RouterError::NotConfigured)),
-        RouterStep::RunRouter {
-            check_deterministic,
-        } => {
-            if check_deterministic {
-                check(&det)?;
-            }
-            let answer = run_router(runner, turn).map_err(|e| router_failure(&det, &e))?;
-            println!("[router] answer: {}", answer.trim());
-            router::accept_output(&answer, config, exists).map_err(|e| router_failure(&det, &e))
-        }
-    }
-}
-
-/// Runs the router prompt through the agent galph would use for it; returns its stdout.
-fn run_router(runner: &Runner, turn: &Turn) -> Result<String, RouterError> {
-    let config = &runner.config;
-    let prompt = config
-        .router
-        .prompt
-        .clone()
-        .ok_or(RouterError::NotConfigured)?;
-    if !config.prompt_path(&prompt).is_file() {
-        return Err(RouterError::AgentFailed(format!(
-            "router prompt `{prompt}` not found"
-        )));
-    }
-    let agent = agent::resolve(config, Actor::Galph, &prompt)
+    let agent = agent::resolve(config, Actor::Galph, prompt)
         .map_err(|e| RouterError::AgentFailed(e.to_string()))?;
-    let (result, _log) = run_prompt(runner, turn, &prompt, &agent, Some(ROUTER_CAPTURE_BYTES))
-        .map_err(|f| RouterError::AgentFailed(f.text))?;
-    if let Some(text) = result.error_text(config.agent.timeout) {
-        return Err(RouterError::AgentFailed(text));
+    let (result, _log) = run_prompt(runner, turn, prompt, &agent, Some(ROUTER_CAPTURE_BYTES))
+        .map_err(|f| RouterError::AgentFailed(f.to_string()))?;
+    if let Some(failure) = TurnFailure::of_run(&result, config.agent.timeout) {
+        return Err(RouterError::AgentFailed(failure.to_string()));
     }
     let stdout = result.stdout.unwrap_or_default();
-    Ok(String::from_utf8_lossy(&stdout).into_owned())
+    let answer = String::from_utf8_lossy(&stdout);
+    say!("[router] answer: {}", answer.trim());
+    router::accept_output(&answer, config, |name| config.prompt_path(name).is_file())
 }
 
 /// Runs `prompt` through `agent`, streaming into a fresh turn log.
@@ -132,24 +165,12 @@ fn run_prompt(
     prompt: &str,
     agent: &AgentChoice,
     capture: Option<usize>,
-) -> Result<(RunResult, PathBuf), Box<Failure>> {
+) -> Result<(RunResult, PathBuf), TurnFailure> {
     let config = &runner.config;
     let prompt_file = config.prompt_path(prompt);
     let log = log_path(runner, turn, prompt);
-    let fail = |text: String| {
-        let placeholder = Decision {
-            prompt: prompt.to_owned(),
-            source: router::Source::Deterministic,
-            reason: String::new(),
-        };
-        Box::new(Failure {
-            agent: agent.name.clone(),
-            log: Some(log.clone()),
-            ..failed(placeholder, text)
-        })
-    };
     let stdin = std::fs::read(&prompt_file)
-        .map_err(|e| fail(format!("read prompt `{}`: {e}", prompt_file.display())))?;
+        .map_err(|e| TurnFailure::Start(format!("read prompt `{}`: {e}", prompt_file.display())))?;
     let path_text = |p: &std::path::Path| p.to_string_lossy().into_owned();
     let env = vec![
         ("BATON_ACTOR".to_owned(), turn.actor.as_str().to_owned()),
@@ -159,9 +180,11 @@ fn run_prompt(
         ("BATON_LOG".to_owned(), path_text(&log)),
         ("BATON_STATE_FILE".to_owned(), path_text(&config.state_file)),
     ];
-    println!(
+    say!(
         "[turn] {} runs {prompt} with agent {} ({})",
-        turn.actor, agent.name, agent.rule
+        turn.actor,
+        agent.name,
+        agent.rule
     );
     let spec = RunSpec {
         argv: agent.argv.clone(),
@@ -175,7 +198,8 @@ fn run_prompt(
         capture_stdout: capture,
         label: format!("{} {prompt} ({})", turn.actor, agent.name),
     };
-    let result = executor::run(&spec).map_err(|e| fail(format!("{:#}", anyhow::Error::new(e))))?;
+    let result = executor::run(&spec)
+        .map_err(|e| TurnFailure::Start(format!("{:#}", anyhow::Error::new(e))))?;
     Ok((result, log))
 }
 
@@ -205,36 +229,13 @@ fn log_path(runner: &Runner, turn: &Turn, prompt: &str) -> PathBuf {
     path
 }
 
-/// The failure fields for an agent that ran but did not succeed; `None` when it succeeded.
-fn agent_failure(runner: &Runner, result: &RunResult) -> Option<(String, Outcome, Exit)> {
-    let text = result.error_text(runner.config.agent.timeout)?;
-    let exit = match (result.outcome, result.interrupted_by) {
-        (Outcome::Interrupted, Some(sig)) => Exit::Interrupted(sig),
-        _ => Exit::TurnFailed(text.clone()),
-    };
-    Some((text, result.outcome, exit))
-}
-
-/// A failure with defaults: outcome failed, exit 1, no agent.
-pub(crate) fn failed(decision: Decision, text: String) -> Failure {
-    Failure {
+/// A failure of the turn named by `decision`, with no agent or log yet.
+pub(crate) fn failed(decision: Decision, failure: TurnFailure) -> Box<Failure> {
+    Box::new(Failure {
         decision,
-        exit: Exit::TurnFailed(text.clone()),
-        text,
-        outcome: Outcome::Failed,
+        failure,
         exit_code: None,
         agent: String::new(),
         log: None,
-    }
-}
-
-fn usage_failure(decision: &Decision, text: String) -> Box<Failure> {
-    Box::new(Failure {
-        exit: Exit::Usage(text.clone()),
-        ..failed(decision.clone(), text)
     })
-}
-
-fn router_failure(decision: &Decision, err: &RouterError) -> Box<Failure> {
-    usage_failure(decision, format!("router: {err}"))
 }

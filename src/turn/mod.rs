@@ -2,19 +2,20 @@
 //! journal. It does not care who calls it: the combined loop, a single-actor run or a role
 //! daemon all drive [`Runner::run_turn`] and plug their git work in through [`TurnHooks`].
 
+mod failure;
 mod finish;
 mod launch;
 
 use std::time::SystemTime;
 
-use anyhow::Context as _;
-
 use crate::config::Config;
+use crate::error::{Context as _, Result};
 use crate::git::Repo;
-use crate::journal::{Journal, JournalEntry, Outcome};
+use crate::journal::{Journal, JournalEntry};
 use crate::router::Decision;
 use crate::state::{self, Actor, Claim, Handoff, State, StateStore};
 
+pub(crate) use failure::TurnFailure;
 pub use finish::stamp_subject;
 
 /// How the runner behaves for the mode that drives it.
@@ -38,18 +39,13 @@ pub trait TurnHooks {
     ///
     /// # Errors
     /// Any error stops the run (the state keeps `running-<actor>`).
-    fn claimed(&mut self, runner: &Runner, state: &State) -> anyhow::Result<()>;
+    fn claimed(&mut self, runner: &Runner, state: &State) -> Result<()>;
 
     /// Called after the stamp has been saved and journalled.
     ///
     /// # Errors
     /// Any error stops the run.
-    fn stamped(
-        &mut self,
-        runner: &Runner,
-        state: &State,
-        entry: &JournalEntry,
-    ) -> anyhow::Result<()>;
+    fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()>;
 }
 
 /// What one finished turn did.
@@ -98,11 +94,11 @@ impl Runner {
     ///
     /// # Errors
     /// [`crate::state::StateError`] for an unreadable or invalid file (exit 2).
-    pub fn load_state(&self) -> anyhow::Result<State> {
+    pub fn load_state(&self) -> Result<State> {
         match self.store.load()? {
             Some(loaded) => {
                 if loaded.legacy.is_some() {
-                    eprintln!(
+                    note!(
                         "[baton] notice: {} is in the Python tool's step_index format; it is \
                          converted on the next write",
                         self.store.path().display()
@@ -136,10 +132,10 @@ impl Runner {
     ///
     /// # Errors
     /// [`crate::git::GitError`].
-    pub fn commit_stamp(&self, repo: &Repo, state: &State, actor: Actor) -> anyhow::Result<String> {
+    pub fn commit_stamp(&self, repo: &Repo, state: &State, actor: Actor) -> Result<String> {
         let subject = stamp_subject(state, actor);
         let sha = repo.commit_paths(&self.stamp_paths(repo), &subject)?;
-        println!("[stamp] {sha} {subject}");
+        say!("[stamp] {sha} {subject}");
         Ok(sha)
     }
 
@@ -147,7 +143,7 @@ impl Runner {
     ///
     /// # Errors
     /// [`crate::git::GitError`].
-    pub fn head(&self) -> anyhow::Result<Option<String>> {
+    pub fn head(&self) -> Result<Option<String>> {
         match &self.repo {
             Some(repo) => Ok(repo.head_short()?),
             None => Ok(None),
@@ -157,11 +153,12 @@ impl Runner {
     /// Runs one turn of `actor` to its stamp.
     ///
     /// # Errors
-    /// After a failed turn (already stamped `failed` and journalled): [`crate::error::Exit`]
-    /// `TurnFailed` (exit 1), `Usage` for a router-contract or agent-choice error (exit 2), or
-    /// `Interrupted`. Before the claim: state or io errors.
-    pub fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> anyhow::Result<TurnReport> {
+    /// Before the claim, with nothing written: a usage error (exit 2) for a missing prompt or
+    /// agent, or a state error. After a failed turn (already stamped `failed` and journalled):
+    /// exit 1, or 128 + N when interrupted.
+    pub fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnReport> {
         let mut state = self.load_state()?;
+        let route = launch::prepare(self, &state, actor)?;
         let started = SystemTime::now();
         let claim = Claim {
             now: started,
@@ -182,7 +179,7 @@ impl Runner {
             head_before,
             claimed: state.clone(),
         };
-        let launched = launch::route_and_run(self, &turn, &state);
+        let launched = launch::route_and_run(self, &turn, route);
         let (result, decision) = match launched {
             Ok(done) => {
                 let decision = done.decision.clone();
@@ -196,7 +193,7 @@ impl Runner {
         let (entry, state, failure) = finish::stamp(self, &turn, &decision, result)?;
         hooks.stamped(self, &state, &entry)?;
         match failure {
-            Some(exit) => Err(exit.into()),
+            Some(failure) => Err(failure.to_error()),
             None => Ok(TurnReport {
                 decision,
                 entry,
@@ -209,14 +206,10 @@ impl Runner {
 /// How a failed turn ended, before it is stamped.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    /// The decision, if routing got that far (else a placeholder naming the actor's prompt).
+    /// The decision, if routing got that far (else the deterministic one).
     pub(crate) decision: Decision,
-    /// `last_error` text.
-    pub(crate) text: String,
-    /// Journal outcome.
-    pub(crate) outcome: Outcome,
-    /// The exit it maps to.
-    pub(crate) exit: crate::error::Exit,
+    /// Why it failed (`last_error`, journal outcome, the run's error).
+    pub(crate) failure: TurnFailure,
     /// The agent's exit code, if it ran and exited.
     pub(crate) exit_code: Option<i32>,
     /// The agent name, if one was chosen.

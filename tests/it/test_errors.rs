@@ -112,3 +112,60 @@ fn agent_binary_missing_from_path_is_an_error_before_anything_runs() {
     );
     assert!(env.calls().is_empty());
 }
+
+/// Issue 6 §3b: a missing prompt is a usage error and exit 2 means nothing was written (it used
+/// to write and commit a failed stamp).
+#[test]
+fn missing_prompt_exits_2_and_writes_nothing() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let state = env.read("sync/state.json");
+    let journal = env.read("sync/journal.jsonl");
+    let subjects = env.subjects();
+    std::fs::remove_file(env.path("prompts/supervisor.md")).expect("rm prompt");
+    env.commit_all("drop the supervisor prompt");
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("supervisor.md` not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+    assert_eq!(env.read("sync/state.json"), state, "state untouched");
+    assert_eq!(env.read("sync/journal.jsonl"), journal, "journal untouched");
+    let mut expected = subjects;
+    expected.push("drop the supervisor prompt".to_owned());
+    assert_eq!(env.subjects(), expected, "no stamp commit");
+}
+
+/// Issue 6 §6: a pipe closed early ends output commands quietly with exit 0 (it was a panic,
+/// exit 101).
+#[test]
+fn a_closed_stdout_pipe_exits_0_quietly() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let exe = env!("CARGO_BIN_EXE_baton");
+    for args in [
+        "route --next 20000",
+        "logs --list",
+        "logs",
+        "status --no-fetch",
+        "check",
+    ] {
+        let script = format!("'{exe}' {args} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"");
+        let out = env
+            .command("bash")
+            .args(["-c", &script])
+            .output()
+            .expect("bash");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stdout.trim(),
+            "0",
+            "`baton {args}` exit status; stderr: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "`baton {args}`: {stderr}");
+    }
+}

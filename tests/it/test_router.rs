@@ -53,7 +53,7 @@ fn router_disabled_by_flag_is_deterministic() {
 }
 
 #[test]
-fn every_router_violation_fails_the_turn_with_exit_2() {
+fn every_router_violation_fails_the_turn_with_exit_1() {
     let cases: &[(&str, &str)] = &[
         ("supervisor.md\nreviewer.md\n", "2 lines"),
         ("../x\n", "`..`"),
@@ -72,7 +72,8 @@ fn every_router_violation_fails_the_turn_with_exit_2() {
             std::fs::write(env.ctl.join("answer"), answer).expect("answer");
         }
         let run = env.baton(&["run", "--iterations", "1"]);
-        run.expect_code(2);
+        // The router ran, so the turn is stamped: exit 2 is kept for "nothing was written".
+        run.expect_code(1);
         let state = env.state();
         assert_eq!(state["status"], "failed", "{answer:?}");
         assert_eq!(state["expected_actor"], "galph");
@@ -90,16 +91,17 @@ fn every_router_violation_fails_the_turn_with_exit_2() {
 }
 
 #[test]
-fn router_only_without_a_router_prompt_fails() {
+fn router_only_without_a_router_prompt_is_a_usage_error_and_writes_nothing() {
     let env = TestEnv::with_config("router:\n  enabled: true\n  mode: only\n  prompt: null\n");
     let run = env.baton(&["run", "--iterations", "1"]);
     run.expect_code(2);
+    assert!(run.stderr.contains("no router prompt"), "{}", run.stderr);
+    assert!(!env.path("sync/state.json").exists(), "no state written");
     assert!(
-        env.state()["last_error"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("no router prompt")
+        !env.path("sync/journal.jsonl").exists(),
+        "no journal written"
     );
+    assert_eq!(env.subjects(), ["init"], "no commit");
     assert!(env.calls().is_empty());
 }
 

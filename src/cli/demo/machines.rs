@@ -13,7 +13,7 @@ use crate::journal::JournalEntry;
 
 /// Runs the demo under `root`: `remote.git`, `machine-a` (galph), `machine-b` (ralph).
 pub(super) fn run(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
-    println!(
+    say!(
         "== Baton demo: two machines sharing a git remote, in {}",
         root.display()
     );
@@ -38,9 +38,9 @@ pub(super) fn run(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     let mut config = git2::Repository::open(&b)?.config()?;
     config.set_str("user.name", "Baton Demo (machine B)")?;
     config.set_str("user.email", "demo-b@baton.invalid")?;
-    println!("   remote.git   the shared remote (a bare repository)");
-    println!("   machine-a    galph: baton supervisor --sync-via-git");
-    println!("   machine-b    ralph: baton loop --sync-via-git\n");
+    say!("   remote.git   the shared remote (a bare repository)");
+    say!("   machine-a    galph: baton supervisor --sync-via-git");
+    say!("   machine-b    ralph: baton loop --sync-via-git\n");
     let n = args.iterations.to_string();
     let galph = spawn(
         &a,
@@ -65,7 +65,7 @@ pub(super) fn run(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     let state = remote
         .read_at("main", "sync/state.json")?
         .unwrap_or_default();
-    println!("\n(everything below is read from the shared remote)");
+    say!("\n(everything below is read from the shared remote)");
     print_summary(&turns, &remote, &state)
 }
 
@@ -100,7 +100,7 @@ fn spawn(dir: &Path, args: &[&str], label: &str) -> anyhow::Result<Daemon> {
 fn print_lines(stream: impl Read + Send + 'static, label: String) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            println!("[{label}] {line}");
+            say!("[{label}] {line}");
         }
     })
 }

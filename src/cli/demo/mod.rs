@@ -12,6 +12,7 @@ use anyhow::Context as _;
 
 use crate::cli::init::init_workspace;
 use crate::config::{self, LoadOptions};
+use crate::error::{Error, ErrorKind};
 use crate::executor;
 use crate::fsutil::write_atomic;
 use crate::git::Repo;
@@ -51,8 +52,12 @@ pub struct DemoArgs {
 /// Runs the demonstration.
 ///
 /// # Errors
-/// Any failure of the demo's own turns or files.
-pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
+/// Any failure of the demo's own turns or files (exit 1).
+pub(crate) fn cmd_demo(args: &DemoArgs) -> crate::error::Result<()> {
+    demo(args).map_err(|e| Error::new(ErrorKind::Failed, e))
+}
+
+fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     executor::install_handlers().context("install signal handlers")?;
     let tmp = tempfile::Builder::new().prefix("baton-demo-").tempdir()?;
     if args.combined {
@@ -62,14 +67,14 @@ pub(crate) fn cmd_demo(args: &DemoArgs) -> anyhow::Result<()> {
     }
     if args.keep {
         let kept = tmp.keep();
-        println!("\nworkspace kept at {}", kept.display());
+        say!("\nworkspace kept at {}", kept.display());
     }
     Ok(())
 }
 
 /// Combined mode in one process.
 fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
-    println!("== Baton demo: a temporary workspace in {}", root.display());
+    say!("== Baton demo: a temporary workspace in {}", root.display());
     let repo = prepare(root)?;
     let loaded = config::load(&LoadOptions {
         cwd: root.to_path_buf(),
@@ -83,7 +88,7 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         guard_dirty: false,
     };
     let runner = Runner::new(loaded.config, Some(repo), options);
-    println!(
+    say!(
         "== {} combined iterations (galph then ralph), review every 2\n",
         args.iterations
     );
@@ -121,10 +126,10 @@ fn summarize(runner: &Runner) -> anyhow::Result<()> {
 
 /// Prints the turns, the commits of `repo` (newest first) and the state file's bytes.
 fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::Result<()> {
-    println!("\n== Turns (sync/journal.jsonl)");
+    say!("\n== Turns (sync/journal.jsonl)");
     for t in turns {
         let outcome = serde_json::to_value(t.outcome)?;
-        println!(
+        say!(
             "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}  on {}",
             t.iteration,
             t.actor.as_str(),
@@ -137,11 +142,11 @@ fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::R
             t.host
         );
     }
-    println!("\n== Commits (newest first)");
+    say!("\n== Commits (newest first)");
     for line in repo.log_oneline(60)? {
-        println!("  {line}");
+        say!("  {line}");
     }
-    println!("\n== Final state (sync/state.json)");
+    say!("\n== Final state (sync/state.json)");
     print!("{}", String::from_utf8_lossy(state));
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use std::thread::JoinHandle;
 
+use crate::error::{Error, Result};
 use crate::git::SyncError;
 use crate::journal::JournalEntry;
 use crate::modes::role::sync::RoleSync;
@@ -25,15 +26,15 @@ impl<'a> RoleHooks<'a> {
 }
 
 impl TurnHooks for RoleHooks<'_> {
-    fn claimed(&mut self, runner: &Runner, state: &State) -> anyhow::Result<()> {
+    fn claimed(&mut self, runner: &Runner, state: &State) -> Result<()> {
         let repo = runner
             .repo
             .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("role mode needs git"))?;
+            .ok_or_else(|| Error::usage("role mode needs a git repository"))?;
         let actor = state.expected_actor;
         let subject = format!("[SYNC i={}] actor={actor} status=running", state.iteration);
         let sha = repo.commit_paths(std::slice::from_ref(&self.sync.state_rel), &subject)?;
-        println!("[sync] {sha} {subject}");
+        say!("[sync] {sha} {subject}");
         // The agent need not wait for this push (SPEC §7); the stamp push joins it.
         let remote = self.sync.remote.clone();
         let branch = self.sync.branch.clone();
@@ -41,28 +42,23 @@ impl TurnHooks for RoleHooks<'_> {
         Ok(())
     }
 
-    fn stamped(
-        &mut self,
-        runner: &Runner,
-        state: &State,
-        entry: &JournalEntry,
-    ) -> anyhow::Result<()> {
+    fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()> {
         let repo = runner
             .repo
             .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("role mode needs git"))?;
+            .ok_or_else(|| Error::usage("role mode needs a git repository"))?;
         if let Some(push) = self.claim_push.take() {
             match push.join() {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    eprintln!("[sync] running marker not pushed ({e}); the stamp follows")
+                    note!("[sync] running marker not pushed ({e}); the stamp follows")
                 }
-                Err(_) => eprintln!("[sync] the running-marker push panicked; the stamp follows"),
+                Err(_) => note!("[sync] the running-marker push panicked; the stamp follows"),
             }
         }
         runner.commit_stamp(repo, state, entry.actor)?;
         self.sync.push_fenced(repo)?;
-        println!(
+        say!(
             "[sync] pushed to {}/{}",
             self.sync.remote.name(),
             self.sync.branch

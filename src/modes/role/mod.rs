@@ -11,7 +11,7 @@ mod wait;
 
 use std::sync::mpsc;
 
-use crate::error::Exit;
+use crate::error::{Error, Result};
 use crate::executor::wake_on_signal;
 use crate::git::{FastForward, RemoteProbe, Repo};
 use crate::modes::{announce_stop, check_signal};
@@ -28,11 +28,11 @@ use wait::{Waited, Waiter};
 /// # Errors
 /// A failed turn's exit (after its `failed` stamp is pushed), `max_wait`, a stale stamp, guard
 /// and git errors.
-pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> anyhow::Result<()> {
+pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> Result<()> {
     let repo = runner
         .repo
         .as_ref()
-        .ok_or_else(|| Exit::Usage("role mode needs a git repository".into()))?;
+        .ok_or_else(|| Error::usage("role mode needs a git repository"))?;
     let (tx, wake) = mpsc::channel();
     wake_on_signal(tx.clone());
     let probe = RemoteProbe::new(sync.remote.clone(), &sync.branch, tx);
@@ -55,13 +55,15 @@ pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> a
         let report = runner.run_turn(actor, &mut RoleHooks::new(sync))?;
         if done == turns {
             let state = &report.state;
-            println!(
+            say!(
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}, next {}",
-                state.status, state.iteration, state.expected_actor
+                state.status,
+                state.iteration,
+                state.expected_actor
             );
         }
     }
-    Ok(check_signal()?)
+    check_signal()
 }
 
 /// Brings the clone level with the remote before the first wait.
@@ -71,17 +73,17 @@ fn start(
     sync: &RoleSync,
     probe: &RemoteProbe,
     actor: Actor,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let head = probe.head()?;
     match sync.pull(repo, head.as_deref())? {
         FastForward::UpToDate | FastForward::Advanced => {}
         FastForward::Ahead(n) | FastForward::Diverged { ahead: n, .. } => {
-            eprintln!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
+            note!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
             sync.push_fenced(repo)?;
         }
     }
     if head.is_none() {
-        eprintln!(
+        note!(
             "[baton] the remote has no branch `{}` yet; publishing it",
             sync.branch
         );
@@ -92,7 +94,7 @@ fn start(
         runner.store.save(&mut state)?;
         let subject = "[SYNC init] actor=galph status=idle";
         let sha = repo.commit_paths(std::slice::from_ref(&sync.state_rel), subject)?;
-        println!("[sync] {sha} {subject}");
+        say!("[sync] {sha} {subject}");
         sync.push_fenced(repo)?;
     }
     Ok(())

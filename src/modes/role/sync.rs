@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use anyhow::Context as _;
-
 use crate::config::Config;
-use crate::error::Exit;
-use crate::git::{FastForward, Remote, Repo, SyncError, WouldOverwrite};
+use crate::error::{Context as _, Error, Result};
+use crate::git::{FastForward, Remote, Repo, SyncError};
 use crate::state::parse_state;
 
 /// Push attempts after a rejection whose cause can be replayed away (someone pushed unrelated
@@ -31,11 +29,11 @@ impl RoleSync {
     /// The sync settings for `config` in `repo` on `branch`.
     ///
     /// # Errors
-    /// [`Exit::Usage`] when the state or journal file lies outside the repository.
-    pub fn new(config: &Config, repo: &Repo, branch: String) -> Result<RoleSync, Exit> {
+    /// A usage error when the state or journal file lies outside the repository.
+    pub fn new(config: &Config, repo: &Repo, branch: String) -> Result<RoleSync> {
         let rel = |p: &std::path::Path| {
             repo.relative(p).ok_or_else(|| {
-                Exit::Usage(format!("`{}` is outside the git repository", p.display()))
+                Error::usage(format!("`{}` is outside the git repository", p.display()))
             })
         };
         rel(&config.journal_file)?; // committed with every stamp, so it must be inside too
@@ -55,8 +53,9 @@ impl RoleSync {
     /// Fetches when the remote branch moved, then fast-forwards the clone to it.
     ///
     /// # Errors
-    /// A fetch failure, or [`Exit::TurnFailed`] when local files are in the way.
-    pub fn pull(&self, repo: &Repo, remote_head: Option<&str>) -> anyhow::Result<FastForward> {
+    /// A fetch failure, or [`crate::git::GitError::WouldOverwrite`] (with a hint) when local
+    /// files are in the way.
+    pub fn pull(&self, repo: &Repo, remote_head: Option<&str>) -> Result<FastForward> {
         let Some(head) = remote_head else {
             return Ok(FastForward::UpToDate);
         };
@@ -67,14 +66,7 @@ impl RoleSync {
         {
             self.remote.fetch(&self.branch)?;
         }
-        repo.fast_forward(self.remote.name(), &self.branch)
-            .map_err(|e| match e.downcast_ref::<WouldOverwrite>() {
-                Some(w) => Exit::TurnFailed(format!(
-                    "{w}; move or remove them (or commit them), then restart baton"
-                ))
-                .into(),
-                None => e.context("fast-forward to the remote"),
-            })
+        Ok(repo.fast_forward(self.remote.name(), &self.branch)?)
     }
 
     /// Pushes HEAD. A rejected push is fetched and fenced: when the remote state file is the one
@@ -83,9 +75,9 @@ impl RoleSync {
     /// commits are kept on a backup ref and the run stops. Never force-pushes.
     ///
     /// # Errors
-    /// [`Exit::TurnFailed`] for a stale stamp or a push the remote keeps refusing (its message
-    /// included); [`SyncError`] for other git failures.
-    pub fn push_fenced(&self, repo: &Repo) -> anyhow::Result<()> {
+    /// A failure (exit 1) for a stale stamp or a push the remote keeps refusing (its message
+    /// included, with a hint); [`SyncError`] for other git failures.
+    pub fn push_fenced(&self, repo: &Repo) -> Result<()> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
@@ -98,20 +90,20 @@ impl RoleSync {
                 .fetch(&self.branch)
                 .context("fetch after a rejected push")?;
             let tracking = self.tracking_ref();
-            let hint = "the local stamp is kept; restart baton to push it";
+            let hint = "the stamp is kept in the local commits; restart baton to push it";
             if repo.is_ancestor(&tracking, "HEAD")? {
                 // Nothing to replay: the remote refuses the push itself (a hook, permissions).
                 return Err(
-                    Exit::TurnFailed(format!("{rejection}; {hint} once that is fixed")).into(),
+                    Error::failed(rejection).with_hint(format!("{hint} once that is fixed"))
                 );
             }
             if attempt >= PUSH_ATTEMPTS {
-                let text = format!("{rejection} ({PUSH_ATTEMPTS} attempts); {hint}");
-                return Err(Exit::TurnFailed(text).into());
+                let text = format!("{rejection} ({PUSH_ATTEMPTS} attempts)");
+                return Err(Error::failed(text).with_hint(hint));
             }
             self.fence(repo, &tracking)?;
             let replayed = repo.replay_onto_tracking(self.remote.name(), &self.branch)?;
-            eprintln!(
+            note!(
                 "[baton] remote moved on with commits of its own; replayed {replayed} local \
                  commit(s) on top (attempt {attempt}/{PUSH_ATTEMPTS})"
             );
@@ -123,7 +115,7 @@ impl RoleSync {
 
     /// Refuses (keeping a backup ref) when the remote's state file is not the one the local
     /// commits started from.
-    fn fence(&self, repo: &Repo, tracking: &str) -> anyhow::Result<()> {
+    fn fence(&self, repo: &Repo, tracking: &str) -> Result<()> {
         let base = repo.merge_base("HEAD", tracking)?;
         let ours = match &base {
             Some(b) => self.generation_at(repo, b)?,
@@ -135,18 +127,20 @@ impl RoleSync {
         }
         let backup = repo.backup_head()?;
         let show = |g: Option<u64>| g.map_or_else(|| "none".to_owned(), |g| g.to_string());
-        Err(Exit::TurnFailed(format!(
+        Err(Error::failed(format!(
             "stale stamp refused: the remote state moved on to generation {} while this turn \
              started from generation {}; someone else stamped it. Local commits are kept on \
-             {backup}; to continue from the remote: git reset --hard {tracking}",
+             {backup}",
             show(theirs),
             show(ours)
         ))
-        .into())
+        .with_hint(format!(
+            "to continue from the remote: git reset --hard {tracking}"
+        )))
     }
 
     /// The state's generation in commit `rev`, `None` when the file is absent there.
-    fn generation_at(&self, repo: &Repo, rev: &str) -> anyhow::Result<Option<u64>> {
+    fn generation_at(&self, repo: &Repo, rev: &str) -> Result<Option<u64>> {
         let Some(bytes) = repo.read_at(rev, &self.state_rel)? else {
             return Ok(None);
         };

@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::format_duration;
-use crate::error::Exit;
+use crate::error::{Error, Result};
 use crate::git::{RemoteProbe, Repo};
 use crate::modes::role::sync::RoleSync;
 use crate::modes::{Stop, check_signal};
@@ -88,8 +88,8 @@ impl Waiter<'_> {
     /// passes.
     ///
     /// # Errors
-    /// [`Exit::Interrupted`], [`Exit::TurnFailed`] after `max_wait`, git and state errors.
-    pub(crate) fn wait(&self, actor: Actor) -> anyhow::Result<Waited> {
+    /// Interrupted (128 + N), a failure (exit 1) after `max_wait`, git and state errors.
+    pub(crate) fn wait(&self, actor: Actor) -> Result<Waited> {
         let config = &self.runner.config;
         let start = Instant::now();
         let mut last_beat = start;
@@ -108,7 +108,8 @@ impl Waiter<'_> {
             if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
                 let peer = actor.peer();
                 let text = format!("gave up waiting for {peer} after {}", format_duration(max));
-                return Err(Exit::TurnFailed(text).into());
+                return Err(Error::failed(text)
+                    .with_hint("start the other actor's daemon, or raise git.max_wait"));
             }
             if config
                 .agent
@@ -116,7 +117,7 @@ impl Waiter<'_> {
                 .is_some_and(|every| last_beat.elapsed() >= every)
             {
                 let lease = state.as_ref().map(lease_text).unwrap_or_default();
-                eprintln!(
+                note!(
                     "[baton] waiting for {}… {}s{lease}",
                     actor.peer(),
                     waited.as_secs()
@@ -130,13 +131,13 @@ impl Waiter<'_> {
     }
 
     /// The local state; `None` while the state file does not exist yet (galph creates it).
-    fn read_state(&self) -> anyhow::Result<Option<State>> {
+    fn read_state(&self) -> Result<Option<State>> {
         Ok(self.runner.store.load()?.map(|l| l.state))
     }
 
     /// Sleeps one poll interval, or less when woken (remote change, signal) or when `max_wait`
     /// ends sooner.
-    fn sleep(&self, start: Instant) -> anyhow::Result<()> {
+    fn sleep(&self, start: Instant) -> Result<()> {
         let config = &self.runner.config;
         let mut nap = config.git.poll_interval;
         if let Some(max) = config.git.max_wait {

@@ -28,10 +28,10 @@ impl Repo {
     /// [`FastForward::UpToDate`]; an unborn branch is advanced.
     ///
     /// # Errors
-    /// `WouldOverwrite` (inside [`anyhow::Error`]) when local files are in the way (untracked,
+    /// [`GitError::WouldOverwrite`] when local files are in the way (untracked,
     /// ignored, or modified tracked files the update would change; nothing is changed then);
     /// [`GitError`].
-    pub fn fast_forward(&self, remote: &str, branch: &str) -> anyhow::Result<FastForward> {
+    pub fn fast_forward(&self, remote: &str, branch: &str) -> Result<FastForward, GitError> {
         let Some(target) = self.ref_id(&tracking_ref(remote, branch))? else {
             return Ok(FastForward::UpToDate);
         };
@@ -55,7 +55,7 @@ impl Repo {
         match self.move_head(head, target, &label, "baton: fast-forward") {
             Ok(()) => Ok(FastForward::Advanced),
             Err(MoveError::Overwrite(e)) => Err(e.into()),
-            Err(MoveError::Git(e)) => Err(e.into()),
+            Err(MoveError::Git(e)) => Err(e),
         }
     }
 

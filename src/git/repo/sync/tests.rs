@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::git::remote::fixture::{Fixture, Peer};
-use crate::git::{FastForward, InProgress, WouldOverwrite};
+use crate::git::{FastForward, GitError, InProgress};
 
 /// A fixture with clones `a` and `b`; `a` pushed one commit adding `file` (the SHA is returned)
 /// and `b` has fetched it but not merged it.
@@ -112,9 +112,9 @@ fn assert_blocked(b: &Peer, path: &str) {
         .repo()
         .fast_forward("origin", "main")
         .expect_err("blocked");
-    let blocked = err
-        .downcast_ref::<WouldOverwrite>()
-        .expect("WouldOverwrite");
+    let GitError::WouldOverwrite(blocked) = err else {
+        panic!("expected WouldOverwrite, got {err:?}");
+    };
     assert_eq!(blocked.target, "origin/main");
     assert_eq!(blocked.paths, [path]);
     assert_eq!(b.head(), head);
