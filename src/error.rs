@@ -196,6 +196,10 @@ kind_of! {
     crate::journal::JournalError => |_| ErrorKind::Failed;
     crate::executor::ExecError => |_| ErrorKind::Failed;
     crate::git::SyncError => |_| ErrorKind::Failed;
+    crate::turn::RecordError => |e| match e {
+        crate::turn::RecordError::Io { .. } => ErrorKind::Failed,
+        crate::turn::RecordError::Invalid { .. } => ErrorKind::Usage,
+    };
     serde_json::Error => |_| ErrorKind::Internal;
 }
 

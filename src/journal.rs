@@ -66,6 +66,11 @@ pub struct JournalEntry {
     /// Paths still dirty after auto-commit (omitted when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dirty_left: Vec<String>,
+    /// Changes an agent made to the state file during the turn that Baton ignored (Baton owns
+    /// the state; agents may set only `exit`/`exit_reason`): the names of the fields changed,
+    /// or `invalid JSON` / `deleted` for the whole file. Omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_ignored: Vec<String>,
 }
 
 /// Why the journal could not be read or written.
@@ -216,6 +221,7 @@ mod tests {
             host: "box".to_owned(),
             generation: iteration * 2,
             dirty_left: Vec::new(),
+            state_ignored: Vec::new(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod executor;
+mod fault;
 pub mod fsutil;
 pub mod git;
 pub mod journal;

@@ -10,6 +10,7 @@ mod route;
 mod run;
 mod stamp;
 mod status;
+mod stop;
 
 use std::path::PathBuf;
 
@@ -63,6 +64,8 @@ pub enum Command {
     Check,
     /// Stamp a turn by hand: `baton stamp ralph ok` (same commits and pushes as a daemon).
     Stamp(stamp::StampArgs),
+    /// Stop the run at the next turn boundary (sets `exit` in the state), from any clone.
+    Stop(stop::StopArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
     /// Write a commented orchestration.yaml, prompts and an initial state.
@@ -86,6 +89,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Route(a) => route::cmd_route(g, a),
         Command::Check => check::cmd_check(g),
         Command::Stamp(a) => stamp::cmd_stamp(g, a),
+        Command::Stop(a) => stop::cmd_stop(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),

@@ -72,6 +72,7 @@ pub(crate) fn cmd_run(
         _ => None,
     };
     let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))?;
+    let run_dir = run_dir(&config, discovered.as_ref());
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
         handoff: if matches!(plan, Plan::Solo(_)) {
@@ -84,7 +85,8 @@ pub(crate) fn cmd_run(
         echo: !global.quiet,
         guard_dirty: matches!(plan, Plan::RoleSync(_)),
     };
-    let runner = Runner::new(config, repo, options);
+    let runner = Runner::new(config, repo, &run_dir, options);
+    runner.recover()?;
     let count = args.iterations.unwrap_or(DEFAULT_ITERATIONS);
     match plan {
         Plan::Combined => modes::run_combined(&runner, count),
@@ -136,6 +138,15 @@ fn discover_repo(config: &Config) -> Result<Option<Repo>> {
         );
     }
     Ok(repo)
+}
+
+/// Baton's runtime files (the turn record, agent process records): `.git/baton/` in a
+/// repository (never committed), else `<logs_dir>/.baton/`.
+pub(crate) fn run_dir(config: &Config, repo: Option<&Repo>) -> PathBuf {
+    match repo {
+        Some(repo) => repo.git_dir().join("baton"),
+        None => config.logs_dir.join(".baton"),
+    }
 }
 
 /// One runner per workspace: the lock lives in `.git/` (never committed), else in `logs_dir`.

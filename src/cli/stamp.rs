@@ -3,17 +3,17 @@
 
 use std::time::SystemTime;
 
-use crate::cli::run::lock_path;
+use crate::cli::run::{lock_path, run_dir};
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fsutil::LockFile;
 use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
 use crate::modes::RoleSync;
 use crate::router;
-use crate::state::{self, Actor, Handoff, State, format_utc};
-use crate::turn::{RunOptions, Runner};
+use crate::state::{self, Actor, Handoff, format_utc};
+use crate::turn::{PendingStamp, RunOptions, Runner, stamp_subject};
 
 /// `ok` or `fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -74,12 +74,13 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         echo: false,
         guard_dirty: false,
     };
-    let runner = Runner::new(config, repo, options);
-    let state = stamp_state(&runner, args)?;
+    let run_dir = run_dir(&config, repo.as_ref());
+    let runner = Runner::new(config, repo, &run_dir, options);
+    runner.recover()?;
+    stamp_state(&runner, args)?;
     let (Some(repo), Some(sync)) = (&runner.repo, &sync) else {
         return Ok(());
     };
-    runner.commit_stamp(repo, &state, args.actor)?;
     if !args.no_push {
         sync.push_fenced(repo)?;
         say!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
@@ -87,9 +88,11 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     Ok(())
 }
 
-/// Applies the transition, saves the state and appends the journal line; returns the state.
-fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<State> {
-    let mut state = runner.load_state()?;
+/// Applies the transition and writes the stamp (state, journal line, stamp commit) through the
+/// turn record, as a turn's stamp is written.
+fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
+    let claimed = runner.load_state()?;
+    let mut state = claimed.clone();
     let iteration = state.iteration;
     let head = runner.head()?;
     let now = SystemTime::now();
@@ -110,7 +113,10 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<State> {
             Outcome::Failed
         }
     };
-    runner.store.save(&mut state)?;
+    state.generation = claimed
+        .generation
+        .checked_add(1)
+        .ok_or_else(|| Error::usage("the state's generation cannot grow past u64::MAX"))?;
     let at = format_utc(now);
     let entry = JournalEntry {
         iteration,
@@ -133,8 +139,8 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<State> {
         host: state::hostname(),
         generation: state.generation,
         dirty_left: Vec::new(),
+        state_ignored: Vec::new(),
     };
-    runner.journal.append(&entry)?;
     say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",
         args.actor,
@@ -143,5 +149,16 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<State> {
         state.iteration,
         state.expected_actor
     );
-    Ok(state)
+    let commit = runner
+        .repo
+        .is_some()
+        .then(|| stamp_subject(&state, args.actor));
+    runner.apply_hand_stamp(
+        &claimed,
+        PendingStamp {
+            state,
+            entry,
+            commit,
+        },
+    )
 }

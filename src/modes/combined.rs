@@ -1,7 +1,7 @@
 //! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
 
 use crate::error::Result;
-use crate::modes::{LocalStamp, announce_stop, at_boundary, check_signal};
+use crate::modes::{announce_stop, at_boundary, check_signal, run_local_turn};
 use crate::state::Actor;
 use crate::turn::Runner;
 
@@ -11,7 +11,6 @@ use crate::turn::Runner;
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
 pub fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
-    let mut hooks = LocalStamp;
     let mut done = 0;
     while done < iterations {
         let (state, stop) = at_boundary(runner)?;
@@ -20,7 +19,7 @@ pub fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
             return Ok(());
         }
         let actor = state.expected_actor;
-        let report = runner.run_turn(actor, &mut hooks)?;
+        let report = run_local_turn(runner, actor)?;
         if actor == Actor::Ralph {
             done += 1;
         }

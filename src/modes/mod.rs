@@ -12,8 +12,8 @@ pub use solo::run_solo;
 use crate::error::{Error, Result};
 use crate::executor::received_signal;
 use crate::journal::JournalEntry;
-use crate::state::State;
-use crate::turn::{Runner, TurnHooks, stamp_subject};
+use crate::state::{Actor, State};
+use crate::turn::{Claimed, Runner, TurnEnd, TurnHooks, TurnReport};
 
 /// What stopped a run early at a turn boundary.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,14 +22,18 @@ pub enum Stop {
     Flag(String),
 }
 
-/// Checks the turn boundary: a received signal ends the run (exit 128 + N); the state's stop
-/// flag ends it cleanly. Returns the state read, so the caller need not read it again.
+/// Checks the turn boundary: a received signal ends the run (exit 128 + N); a pending
+/// `baton stop` request is written into the state; the state's stop flag ends the run cleanly.
+/// Returns the state read, so the caller need not read it again.
 ///
 /// # Errors
-/// Interrupted (exit 128 + N), or a state error.
+/// Interrupted (exit 128 + N), or a state or git error.
 pub fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
     check_signal()?;
-    let state = runner.load_state()?;
+    let state = match runner.take_stop_request()? {
+        Some(state) => state,
+        None => runner.load_state()?,
+    };
     let stop = state.stop_requested().map(Stop::Flag);
     Ok((state, stop))
 }
@@ -52,31 +56,30 @@ pub fn announce_stop(stop: &Stop) {
     }
 }
 
-/// Combined and single-actor hooks: after each stamp, commit the state file and the journal
-/// locally with the `[SYNC …]` subject (SPEC §7), when git is in use.
+/// Combined and single-actor hooks: nothing around the turn (the runner makes the local stamp
+/// commit itself; there is no remote to claim on or push to).
 #[derive(Debug, Default)]
-pub struct LocalStamp;
+pub struct Local;
 
-impl TurnHooks for LocalStamp {
-    fn claimed(&mut self, _: &Runner, _: &State) -> Result<()> {
-        Ok(())
+impl TurnHooks for Local {
+    fn claimed(&mut self, _: &Runner, _: &State) -> Result<Claimed> {
+        Ok(Claimed::Won)
     }
 
-    fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()> {
-        let Some(repo) = runner.repo.as_ref().filter(|_| runner.options.autocommit) else {
-            return Ok(());
-        };
-        if runner.options.commit_dry_run {
-            say!(
-                "[stamp] would commit: {}",
-                stamp_subject(state, entry.actor)
-            );
-            for path in runner.stamp_paths(repo) {
-                say!(" - {path}");
-            }
-            return Ok(());
-        }
-        runner.commit_stamp(repo, state, entry.actor)?;
+    fn stamped(&mut self, _: &Runner, _: &State, _: &JournalEntry) -> Result<()> {
         Ok(())
+    }
+}
+
+/// Runs one local turn of `actor` (no claim can be lost without a remote).
+///
+/// # Errors
+/// As [`Runner::run_turn`].
+pub(crate) fn run_local_turn(runner: &Runner, actor: Actor) -> Result<TurnReport> {
+    match runner.run_turn(actor, &mut Local)? {
+        TurnEnd::Done(report) => Ok(*report),
+        TurnEnd::Lost(holder) => Err(Error::failed(format!(
+            "{actor}'s turn was claimed by {holder}"
+        ))),
     }
 }

@@ -2,7 +2,7 @@
 //! turns back to back, N times; every turn advances the iteration.
 
 use crate::error::Result;
-use crate::modes::{LocalStamp, announce_stop, at_boundary, check_signal};
+use crate::modes::{announce_stop, at_boundary, check_signal, run_local_turn};
 use crate::state::Actor;
 use crate::turn::Runner;
 
@@ -11,13 +11,12 @@ use crate::turn::Runner;
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
 pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
-    let mut hooks = LocalStamp;
     for n in 1..=turns {
         if let (_, Some(stop)) = at_boundary(runner)? {
             announce_stop(&stop);
             return Ok(());
         }
-        let report = runner.run_turn(actor, &mut hooks)?;
+        let report = run_local_turn(runner, actor)?;
         if n == turns {
             say!(
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}",

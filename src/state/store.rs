@@ -110,12 +110,20 @@ impl StateStore {
     /// [`StateError::Write`].
     pub fn save(&self, state: &mut State) -> Result<(), StateError> {
         state.generation = state.generation.wrapping_add(1);
-        fsutil::write_atomic(&self.path, &to_bytes(state)).map_err(|source| {
+        self.write(state).inspect_err(|_| {
             state.generation = state.generation.wrapping_sub(1);
-            StateError::Write {
-                path: self.path.clone(),
-                source,
-            }
+        })
+    }
+
+    /// Writes `state` exactly as it is (its generation included) atomically, as [`Self::save`]
+    /// does; for a stamp whose generation was decided beforehand.
+    ///
+    /// # Errors
+    /// [`StateError::Write`].
+    pub fn write(&self, state: &State) -> Result<(), StateError> {
+        fsutil::write_atomic(&self.path, &to_bytes(state)).map_err(|source| StateError::Write {
+            path: self.path.clone(),
+            source,
         })
     }
 }

@@ -95,6 +95,12 @@ impl State {
         self.last_update = Some(format_utc(now));
     }
 
+    /// Sets the stop flag: `exit: true` with `reason` as `exit_reason`.
+    pub fn request_stop(&mut self, reason: &str) {
+        self.exit = Some(Value::Bool(true));
+        self.exit_reason = Some(reason.to_owned());
+    }
+
     /// `Some(reason)` when the `exit` stop flag is truthy (true, non-zero number, non-empty
     /// string other than "0"/"false", non-empty array or object); the reason is `exit_reason`
     /// or `"exit flag set in the state"`.

@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::config::AutocommitConfig;
-use crate::error::{Context as _, Result};
+use crate::error::{Error, Result};
 use crate::git::{self, DiffStats};
 use crate::journal::{JournalEntry, Outcome};
 use crate::router::Decision;
 use crate::state::{self, Actor, State, Status, format_utc};
 use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, failed};
+use crate::turn::record::PendingStamp;
 use crate::turn::{Failure, Runner};
 
 /// The facts of a running turn fixed at its claim.
@@ -111,24 +112,38 @@ fn rules_in_repo(rules: &AutocommitConfig, prefix: Option<&str>) -> AutocommitCo
     rules
 }
 
-/// Stamps the turn into the state (reloaded, so a stop flag an agent set is kept), writes the
-/// journal line, and returns the failure's exit for a failed turn.
+/// A decided stamp and the failure the run ends with, if the turn failed.
+#[derive(Debug)]
+pub(crate) struct Stamped {
+    /// What to write.
+    pub(crate) stamp: PendingStamp,
+    /// Why the turn failed, if it did.
+    pub(crate) failure: Option<TurnFailure>,
+}
+
+/// Decides the stamp of a finished turn, writing nothing: the state as claimed (Baton owns it;
+/// see [`owned_state`]) moved on by the turn's outcome, and the journal line.
+///
+/// # Errors
+/// Git errors reading HEAD; a generation that cannot grow.
 pub(crate) fn stamp(
     runner: &Runner,
     turn: &Turn,
     decision: &Decision,
     result: std::result::Result<Finished, Box<Failure>>,
-) -> Result<(JournalEntry, State, Option<TurnFailure>)> {
-    // Reloaded so that a stop flag a person or the agent set during the turn is kept; if the
-    // agent deleted the file, the claimed state is stamped rather than a fresh default.
-    let reloaded = runner
-        .store
-        .load()
-        .context("reload the state before the stamp")?;
-    let mut state = reloaded.map_or_else(|| turn.claimed.clone(), |l| l.state);
+) -> Result<Stamped> {
+    let (mut state, state_ignored) = owned_state(runner, &turn.claimed);
+    if !state_ignored.is_empty() {
+        note!(
+            "[stamp] ignored what the turn changed in {} ({}): Baton owns the state file; \
+             agents may set only exit and exit_reason",
+            runner.store.path().display(),
+            state_ignored.join(", ")
+        );
+    }
     let head_after = runner.head()?;
     let now = SystemTime::now();
-    let (outcome, exit_code, agent, log, dirty_left, exit) = match result {
+    let (outcome, exit_code, agent, log, dirty_left, failure) = match result {
         Ok(done) => {
             let handoff = runner.options.handoff;
             state.finish_ok(
@@ -160,7 +175,11 @@ pub(crate) fn stamp(
             (outcome, exit_code, agent, log, Vec::new(), Some(failure))
         }
     };
-    runner.store.save(&mut state).context("save the stamp")?;
+    state.generation = turn
+        .claimed
+        .generation
+        .checked_add(1)
+        .ok_or_else(|| Error::usage("the state's generation cannot grow past u64::MAX"))?;
     let stats = diff_stats(runner, turn.head_before.as_deref(), head_after.as_deref());
     let entry = JournalEntry {
         iteration: turn.iteration,
@@ -183,10 +202,75 @@ pub(crate) fn stamp(
         host: state::hostname(),
         generation: state.generation,
         dirty_left,
+        state_ignored,
     };
-    runner.journal.append(&entry)?;
-    print_summary(&entry, &state);
-    Ok((entry, state, exit))
+    let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
+        .then(|| stamp_subject(&state, turn.actor));
+    Ok(Stamped {
+        stamp: PendingStamp {
+            state,
+            entry,
+            commit,
+        },
+        failure,
+    })
+}
+
+/// The state a stamp starts from: `claimed` (what Baton wrote at the claim, held in memory),
+/// with the stop flag (`exit`, `exit_reason`) taken from the state file when the file offers
+/// one — the only fields an agent or a person may set during a turn — or from a pending
+/// `baton stop` request. Also returns what was
+/// ignored: the other top-level fields that differ in the file, or `invalid JSON` / `deleted`.
+pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
+    let (mut state, ignored) = state_from_file(runner, claimed);
+    if let Some(reason) = runner.stop.pending() {
+        state.request_stop(&reason);
+    }
+    (state, ignored)
+}
+
+fn state_from_file(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
+    let mut state = claimed.clone();
+    let bytes = match std::fs::read(runner.store.path()) {
+        Ok(bytes) => bytes,
+        Err(_) => return (state, vec!["deleted".to_owned()]),
+    };
+    let ignored = match crate::state::parse_state(runner.store.path(), &bytes) {
+        Ok(loaded) => {
+            state.exit.clone_from(&loaded.state.exit);
+            state.exit_reason.clone_from(&loaded.state.exit_reason);
+            changed_fields(claimed, &loaded.state)
+        }
+        Err(_) => {
+            // Take a well-formed stop flag even from a file that is otherwise broken.
+            if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) {
+                state.exit = map.get("exit").filter(|v| !v.is_null()).cloned();
+                state.exit_reason = map
+                    .get("exit_reason")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+            }
+            vec!["invalid JSON".to_owned()]
+        }
+    };
+    (state, ignored)
+}
+
+/// Top-level fields, other than the stop flag, whose values differ between `a` and `b`.
+fn changed_fields(a: &State, b: &State) -> Vec<String> {
+    let as_map = |s: &State| match serde_json::to_value(s) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (a, b) = (as_map(a), as_map(b));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| !matches!(k.as_str(), "exit" | "exit_reason"))
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
 }
 
 fn diff_stats(runner: &Runner, before: Option<&str>, after: Option<&str>) -> DiffStats {
@@ -214,7 +298,8 @@ fn relative(runner: &Runner, path: &Path) -> String {
         .unwrap_or_else(|| path.to_string_lossy().into_owned())
 }
 
-fn print_summary(entry: &JournalEntry, state: &State) {
+/// Prints the one-line summary of a stamped turn.
+pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
     let secs = Duration::from_millis(entry.duration_ms).as_secs_f64();
     let head = entry.head_after.as_deref().unwrap_or("-");
     let outcome = serde_json::to_value(entry.outcome)

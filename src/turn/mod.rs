@@ -5,18 +5,27 @@
 mod failure;
 mod finish;
 mod launch;
+mod record;
+mod stop;
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use crate::config::Config;
 use crate::error::{Context as _, Result};
+use crate::fault;
 use crate::git::Repo;
 use crate::journal::{Journal, JournalEntry};
 use crate::router::Decision;
 use crate::state::{self, Actor, Claim, Handoff, State, StateStore};
 
 pub(crate) use failure::TurnFailure;
+pub(crate) use record::RecordError;
+
 pub use finish::stamp_subject;
+pub(crate) use record::PendingStamp;
+use record::{RecordFile, TurnRecord};
+pub(crate) use stop::StopFile;
 
 /// How the runner behaves for the mode that drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,19 +42,40 @@ pub struct RunOptions {
     pub guard_dirty: bool,
 }
 
-/// Git work a mode does around a turn (combined: a local stamp commit; role: commits + push).
+/// Git work a mode does around a turn (combined: nothing; role: the claim push and the stamp
+/// push).
 pub trait TurnHooks {
-    /// Called after the running marker has been saved.
+    /// Called after the running marker has been saved (and recorded), before the agent runs.
+    /// Role mode commits the marker and wins the claim with a compare-and-swap push.
     ///
     /// # Errors
     /// Any error stops the run (the state keeps `running-<actor>`).
-    fn claimed(&mut self, runner: &Runner, state: &State) -> Result<()>;
+    fn claimed(&mut self, runner: &Runner, state: &State) -> Result<Claimed>;
 
-    /// Called after the stamp has been saved and journalled.
+    /// Called after the stamp has been applied (state, journal line, stamp commit).
     ///
     /// # Errors
-    /// Any error stops the run.
+    /// Any error stops the run; the stamp stays committed locally.
     fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()>;
+}
+
+/// Whether this process holds the turn after [`TurnHooks::claimed`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// The claim is ours: run the agent.
+    Won,
+    /// Someone else claimed the turn first (their claim reached the remote before ours); the
+    /// clone is back at the remote's state. The text says who holds it.
+    Lost(String),
+}
+
+/// How [`Runner::run_turn`] ended when it did not fail.
+#[derive(Clone, Debug)]
+pub enum TurnEnd {
+    /// The turn ran and was stamped `ok`.
+    Done(Box<TurnReport>),
+    /// Another daemon claimed the turn first; nothing ran.
+    Lost(String),
 }
 
 /// What one finished turn did.
@@ -72,12 +102,17 @@ pub struct Runner {
     pub repo: Option<Repo>,
     /// Mode options.
     pub options: RunOptions,
+    /// The turn record in the run directory (see [`record`]).
+    record: RecordFile,
+    /// Stop requests left by `baton stop` (see [`stop`]).
+    pub(crate) stop: StopFile,
 }
 
 impl Runner {
-    /// A runner for `config`; `repo` is `None` with `--no-git` or outside a repository.
+    /// A runner for `config`; `repo` is `None` with `--no-git` or outside a repository;
+    /// `run_dir` holds Baton's runtime files (the turn record).
     #[must_use]
-    pub fn new(config: Config, repo: Option<Repo>, options: RunOptions) -> Runner {
+    pub fn new(config: Config, repo: Option<Repo>, run_dir: &Path, options: RunOptions) -> Runner {
         let store = StateStore::new(config.state_file.clone());
         let journal = Journal::new(config.journal_file.clone());
         Runner {
@@ -86,6 +121,8 @@ impl Runner {
             journal,
             repo,
             options,
+            record: RecordFile::new(run_dir),
+            stop: StopFile::new(run_dir),
         }
     }
 
@@ -127,18 +164,6 @@ impl Runner {
             .collect()
     }
 
-    /// Commits the state file and the journal as the stamp of `actor`'s turn, with the
-    /// `[SYNC …]` subject of `state` (SPEC §7), and prints it. Returns the new short SHA.
-    ///
-    /// # Errors
-    /// [`crate::git::GitError`].
-    pub fn commit_stamp(&self, repo: &Repo, state: &State, actor: Actor) -> Result<String> {
-        let subject = stamp_subject(state, actor);
-        let sha = repo.commit_paths(&self.stamp_paths(repo), &subject)?;
-        say!("[stamp] {sha} {subject}");
-        Ok(sha)
-    }
-
     /// Short SHA of HEAD, when git is in use and HEAD is born.
     ///
     /// # Errors
@@ -150,13 +175,15 @@ impl Runner {
         }
     }
 
-    /// Runs one turn of `actor` to its stamp.
+    /// Runs one turn of `actor` to its stamp: prepare (nothing written on error), claim (the
+    /// running marker saved and recorded; `hooks.claimed`), route and run the agent, auto-commit,
+    /// stamp (recorded, then applied), `hooks.stamped`, record cleared.
     ///
     /// # Errors
     /// Before the claim, with nothing written: a usage error (exit 2) for a missing prompt or
     /// agent, or a state error. After a failed turn (already stamped `failed` and journalled):
     /// exit 1, or 128 + N when interrupted.
-    pub fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnReport> {
+    pub fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnEnd> {
         let mut state = self.load_state()?;
         let route = launch::prepare(self, &state, actor)?;
         let started = SystemTime::now();
@@ -169,7 +196,17 @@ impl Runner {
         self.store
             .save(&mut state)
             .context("save the running marker")?;
-        hooks.claimed(self, &state)?;
+        fault::point("claim-saved");
+        self.record.save(&TurnRecord {
+            actor,
+            claimed: state.clone(),
+            stamp: None,
+        })?;
+        fault::point("claim-recorded");
+        if let Claimed::Lost(holder) = hooks.claimed(self, &state)? {
+            self.record.clear()?;
+            return Ok(TurnEnd::Lost(holder));
+        }
         // After the claim, so that a role-mode running marker does not count as the turn's work.
         let head_before = self.head()?;
         let turn = finish::Turn {
@@ -190,16 +227,164 @@ impl Runner {
                 (Err(failure), decision)
             }
         };
-        let (entry, state, failure) = finish::stamp(self, &turn, &decision, result)?;
-        hooks.stamped(self, &state, &entry)?;
+        let pending = finish::stamp(self, &turn, &decision, result)?;
+        self.record.save(&TurnRecord {
+            actor,
+            claimed: turn.claimed.clone(),
+            stamp: Some(pending.stamp.clone()),
+        })?;
+        fault::point("stamp-recorded");
+        self.apply_stamp(&pending.stamp)?;
+        hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
+        fault::point("stamp-pushed");
+        self.record.clear()?;
+        if pending.stamp.state.stop_requested().is_some() {
+            self.stop.clear()?;
+        }
+        let finish::Stamped { stamp, failure } = pending;
         match failure {
             Some(failure) => Err(failure.to_error()),
-            None => Ok(TurnReport {
+            None => Ok(TurnEnd::Done(Box::new(TurnReport {
                 decision,
-                entry,
-                state,
-            }),
+                entry: stamp.entry,
+                state: stamp.state,
+            }))),
         }
+    }
+
+    /// Writes a decided stamp; every step is idempotent, so a start that finds the stamp in
+    /// the turn record can apply it again: the state as recorded, the journal line unless it
+    /// is already the last one, the stamp commit when the state or journal differ from HEAD.
+    ///
+    /// # Errors
+    /// State, journal and git errors.
+    fn apply_stamp(&self, stamp: &PendingStamp) -> Result<()> {
+        self.store.write(&stamp.state).context("save the stamp")?;
+        fault::point("stamp-state");
+        if self.journal.tail(1)?.last() != Some(&stamp.entry) {
+            self.journal.append(&stamp.entry)?;
+        }
+        fault::point("stamp-journal");
+        finish::print_summary(&stamp.entry, &stamp.state);
+        match (&self.repo, &stamp.commit) {
+            (Some(repo), Some(subject)) => {
+                let paths = self.stamp_paths(repo);
+                if repo.differs_from_head(&paths)? {
+                    let sha = repo.commit_paths(&paths, subject)?;
+                    say!("[stamp] {sha} {subject}");
+                    fault::point("stamp-committed");
+                }
+            }
+            (Some(repo), None) if self.options.commit_dry_run => {
+                let subject = stamp_subject(&stamp.state, stamp.entry.actor);
+                say!("[stamp] would commit: {subject}");
+                for path in self.stamp_paths(repo) {
+                    say!(" - {path}");
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Writes a stamp made outside a turn (`baton stamp`) through the turn record, as a turn's
+    /// stamp is written: recorded, applied, record cleared.
+    ///
+    /// # Errors
+    /// Record, state, journal and git errors.
+    pub(crate) fn apply_hand_stamp(&self, claimed: &State, stamp: PendingStamp) -> Result<()> {
+        self.record.save(&TurnRecord {
+            actor: stamp.entry.actor,
+            claimed: claimed.clone(),
+            stamp: Some(stamp.clone()),
+        })?;
+        self.apply_stamp(&stamp)?;
+        self.record.clear()?;
+        Ok(())
+    }
+
+    /// Takes a pending `baton stop` request at a turn boundary (no turn running): writes it
+    /// into the state's stop flag and, with git, commits the state as
+    /// `[SYNC i=<it>] stop: <reason>`. Returns the stopped state, or `None` without a request.
+    ///
+    /// # Errors
+    /// State and git errors.
+    pub fn take_stop_request(&self) -> Result<Option<State>> {
+        let Some(reason) = self.stop.pending() else {
+            return Ok(None);
+        };
+        let mut state = self.load_state()?;
+        state.request_stop(&reason);
+        self.store.save(&mut state).context("save the stop flag")?;
+        self.commit_stop(&state)?;
+        self.stop.clear()?;
+        Ok(Some(state))
+    }
+
+    /// Commits the state file alone as `[SYNC i=<it>] stop: <reason>` (when git is in use and
+    /// the file changed).
+    ///
+    /// # Errors
+    /// Git errors.
+    pub fn commit_stop(&self, state: &State) -> Result<()> {
+        let Some(repo) = self.repo.as_ref().filter(|_| !self.options.commit_dry_run) else {
+            return Ok(());
+        };
+        let Some(rel) = repo.relative(&self.config.state_file) else {
+            return Ok(());
+        };
+        let paths = [rel];
+        if repo.differs_from_head(&paths)? {
+            let reason = state.stop_requested().unwrap_or_default();
+            let subject = format!("[SYNC i={}] stop: {reason}", state.iteration);
+            let sha = repo.commit_paths(&paths, &subject)?;
+            say!("[stamp] {sha} {subject}");
+        }
+        Ok(())
+    }
+
+    /// Finishes what a run that died left in the turn record (see [`record`]): applies a
+    /// decided stamp, or, for a turn that never got one, restores the running marker when the
+    /// state file is unreadable or gone, so that the turn runs again. Says what it did. Call it
+    /// once at start, holding the runner lock and before the state is read.
+    ///
+    /// # Errors
+    /// Record, state, journal and git errors.
+    pub fn recover(&self) -> Result<()> {
+        let Some(record) = self.record.load()? else {
+            return Ok(());
+        };
+        let actor = record.actor;
+        let iteration = record.claimed.iteration;
+        match &record.stamp {
+            Some(stamp) => {
+                note!(
+                    "[baton] a previous run stopped while stamping {actor}'s turn (iteration \
+                     {iteration}); finishing its stamp"
+                );
+                self.apply_stamp(stamp)?;
+            }
+            None => {
+                let (state, ignored) = finish::owned_state(self, &record.claimed);
+                let replaced = !ignored.is_empty();
+                if replaced {
+                    self.store
+                        .write(&state)
+                        .context("restore the running marker")?;
+                }
+                note!(
+                    "[baton] a previous run stopped during {actor}'s turn (iteration \
+                     {iteration}) before its stamp; the turn runs again{}",
+                    if replaced {
+                        "; the state file it left unreadable was restored"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        self.record.clear()?;
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@ mod common;
 mod role_env;
 mod test_combined;
 mod test_commands;
+mod test_crash;
 mod test_errors;
 mod test_role;
 mod test_role_commands;

@@ -87,7 +87,8 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         echo: true,
         guard_dirty: false,
     };
-    let runner = Runner::new(loaded.config, Some(repo), options);
+    let run_dir = repo.git_dir().join("baton");
+    let runner = Runner::new(loaded.config, Some(repo), &run_dir, options);
     say!(
         "== {} combined iterations (galph then ralph), review every 2\n",
         args.iterations

@@ -49,6 +49,71 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Whether any of `paths` (relative to the work tree root) differs between the work tree
+    /// and HEAD's tree: content changed, or present on one side only. An unborn HEAD differs
+    /// when any path exists. Reads file contents only (no index, no filters).
+    ///
+    /// # Errors
+    /// [`GitError`] when HEAD or a file cannot be read.
+    pub fn differs_from_head(&self, paths: &[String]) -> Result<bool, GitError> {
+        let tree = match self.head_commit()? {
+            Some(commit) => Some(commit.tree().map_err(|source| GitError::Git2 {
+                what: "read HEAD's tree".into(),
+                source,
+            })?),
+            None => None,
+        };
+        for path in paths {
+            let full = self.workdir().join(path);
+            let on_disk = match full.symlink_metadata() {
+                Ok(_) => Some(git2::Oid::hash_file(git2::ObjectType::Blob, &full).map_err(
+                    |source| GitError::Git2 {
+                        what: format!("hash `{path}`"),
+                        source,
+                    },
+                )?),
+                Err(_) => None,
+            };
+            let in_head = tree
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(path)).ok())
+                .map(|entry| entry.id());
+            if on_disk != in_head {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl Repo {
+    /// Whether the changes from `from` to `to` (revisions) touch no path outside `paths`.
+    ///
+    /// # Errors
+    /// [`GitError`] when a revision names no commit or the trees cannot be compared.
+    pub fn only_touches(&self, from: &str, to: &str, paths: &[String]) -> Result<bool, GitError> {
+        let git = |what: String| move |source| GitError::Git2 { what, source };
+        let tree = |rev: &str| {
+            self.inner
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_tree())
+                .map_err(git(format!("read the tree of `{rev}`")))
+        };
+        let (old, new) = (tree(from)?, tree(to)?);
+        let diff = self
+            .inner
+            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .map_err(git("compare trees".to_owned()))?;
+        let touched = diff
+            .deltas()
+            .flat_map(|d| [d.old_file().path(), d.new_file().path()]);
+        Ok(touched
+            .flatten()
+            .all(|p| paths.iter().any(|allowed| Path::new(allowed) == p)))
+    }
+}
+
 /// `path` with its deepest existing ancestor canonicalized and the rest appended.
 fn resolve_existing_prefix(path: &Path) -> Option<std::path::PathBuf> {
     let mut existing = path;

@@ -16,7 +16,7 @@ use crate::executor::wake_on_signal;
 use crate::git::{FastForward, RemoteProbe, Repo};
 use crate::modes::{announce_stop, check_signal};
 use crate::state::{Actor, State};
-use crate::turn::Runner;
+use crate::turn::{Runner, TurnEnd};
 
 pub use sync::RoleSync;
 
@@ -44,7 +44,8 @@ pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> R
         probe: &probe,
         wake: &wake,
     };
-    for done in 1..=turns {
+    let mut done = 0;
+    while done < turns {
         match waiter.wait(actor)? {
             Waited::Ready => {}
             Waited::Stop(stop) => {
@@ -52,7 +53,12 @@ pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> R
                 return Ok(());
             }
         }
-        let report = runner.run_turn(actor, &mut RoleHooks::new(sync))?;
+        let report = match runner.run_turn(actor, &mut RoleHooks::new(sync))? {
+            // Another daemon of this actor won the claim: wait for the next turn.
+            TurnEnd::Lost(_) => continue,
+            TurnEnd::Done(report) => report,
+        };
+        done += 1;
         if done == turns {
             let state = &report.state;
             say!(

@@ -6,13 +6,29 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::git::{FastForward, Remote, Repo, SyncError};
-use crate::state::parse_state;
+use crate::state::{State, parse_state};
+use crate::turn::{Claimed, Runner};
 
 /// Push attempts after a rejection whose cause can be replayed away (someone pushed unrelated
 /// commits). Backoff doubles from [`FIRST_BACKOFF`].
 const PUSH_ATTEMPTS: u32 = 5;
 /// The first wait before a retried push.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The remote's state moved on since the local commits' base (someone else wrote it).
+struct Moved {
+    /// The merge base of HEAD and the remote, if any.
+    base: Option<String>,
+    /// The state generation at the base.
+    ours: Option<u64>,
+    /// The state generation on the remote.
+    theirs: Option<u64>,
+}
+
+/// A generation for messages (`none` when the file is absent).
+fn show(generation: Option<u64>) -> String {
+    generation.map_or_else(|| "none".to_owned(), |g| g.to_string())
+}
 
 /// Where and what role mode syncs.
 #[derive(Clone, Debug)]
@@ -78,11 +94,111 @@ impl RoleSync {
     /// A failure (exit 1) for a stale stamp or a push the remote keeps refusing (its message
     /// included, with a hint); [`SyncError`] for other git failures.
     pub fn push_fenced(&self, repo: &Repo) -> Result<()> {
+        let Some(moved) = self.push_or_replay(repo)? else {
+            return Ok(());
+        };
+        let backup = repo.backup_head()?;
+        let tracking = self.tracking_ref();
+        Err(Error::failed(format!(
+            "stale stamp refused: the remote state moved on to generation {} while this turn \
+             started from generation {}; someone else stamped it. Local commits are kept on \
+             {backup}",
+            show(moved.theirs),
+            show(moved.ours)
+        ))
+        .with_hint(format!(
+            "to continue from the remote: git reset --hard {tracking}"
+        )))
+    }
+
+    /// Pushes a running marker as a compare-and-swap: the claim is won only when it reaches the
+    /// remote on top of the state it was made from. Unrelated commits on the remote are
+    /// replayed under it (as [`Self::push_fenced`] does); when the remote state moved on
+    /// (another daemon claimed or stamped the turn first), the claim commit is dropped, the
+    /// clone is reset to the remote, and the claim is [`Claimed::Lost`], naming the holder.
+    ///
+    /// # Errors
+    /// As [`Self::push_fenced`]; also when local commits other than the claim would be lost
+    /// by the reset (they are kept on a backup ref then).
+    pub fn push_claim(&self, repo: &Repo) -> Result<Claimed> {
+        let Some(moved) = self.push_or_replay(repo)? else {
+            return Ok(Claimed::Won);
+        };
+        let tracking = self.tracking_ref();
+        self.drop_state_commits(repo, &moved)?;
+        let holder = match repo.read_at(&tracking, &self.state_rel)? {
+            Some(bytes) => {
+                let path = std::path::Path::new(&self.state_rel);
+                let state = parse_state(path, &bytes)?.state;
+                let owner = state.lease_owner.as_deref().unwrap_or("nobody");
+                format!(
+                    "{} (state {}, lease {owner})",
+                    state.expected_actor, state.status
+                )
+            }
+            None => "unknown".to_owned(),
+        };
+        Ok(Claimed::Lost(holder))
+    }
+
+    /// Publishes the stop flag through the remote (`baton stop` from any clone, or a daemon
+    /// that took a local stop request while waiting): fast-forward, set `exit`/`exit_reason`,
+    /// commit the state as `[SYNC i=<it>] stop: <reason>`, push; when someone else wrote the
+    /// state meanwhile, the stop commit is dropped and made again on top (bounded).
+    ///
+    /// # Errors
+    /// Git and state errors; a remote that keeps moving.
+    pub fn publish_stop(&self, runner: &Runner, repo: &Repo, reason: &str) -> Result<State> {
+        for _ in 0..PUSH_ATTEMPTS {
+            let head = self.remote.ls_remote(&self.branch)?;
+            self.pull(repo, head.as_deref())?;
+            let mut state = runner.load_state()?;
+            state.request_stop(reason);
+            runner
+                .store
+                .save(&mut state)
+                .context("save the stop flag")?;
+            runner.commit_stop(&state)?;
+            match self.push_or_replay(repo)? {
+                None => return Ok(state),
+                Some(moved) => self.drop_state_commits(repo, &moved)?,
+            }
+        }
+        Err(Error::failed(format!(
+            "the remote kept moving; the stop flag was not published after {PUSH_ATTEMPTS} \
+             attempts"
+        ))
+        .with_hint("run baton stop again"))
+    }
+
+    /// Resets the clone to the remote after someone else wrote the state, dropping local
+    /// commits that touched only the state file (a claim or a stop); anything else is kept on a
+    /// backup ref and stops the run.
+    fn drop_state_commits(&self, repo: &Repo, moved: &Moved) -> Result<()> {
+        let tracking = self.tracking_ref();
+        let base = moved.base.as_deref().unwrap_or(tracking.as_str());
+        if !repo.only_touches(base, "HEAD", std::slice::from_ref(&self.state_rel))? {
+            let backup = repo.backup_head()?;
+            return Err(Error::failed(format!(
+                "someone else wrote the state while this clone had local commits besides its \
+                 own state changes; they are kept on {backup}"
+            ))
+            .with_hint(format!(
+                "to continue from the remote: git reset --hard {tracking}"
+            )));
+        }
+        Ok(repo.reset_hard(&tracking)?)
+    }
+
+    /// Pushes HEAD; after a rejection, fetches and replays the local commits onto the remote
+    /// while the remote's state file is still the one they were based on. Returns `None` once
+    /// pushed, or what moved when someone else wrote the state.
+    fn push_or_replay(&self, repo: &Repo) -> Result<Option<Moved>> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
             let rejection = match self.remote.push(&self.branch) {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(None),
                 Err(e @ SyncError::PushRejected { .. }) => e,
                 Err(e) => return Err(e.into()),
             };
@@ -90,7 +206,7 @@ impl RoleSync {
                 .fetch(&self.branch)
                 .context("fetch after a rejected push")?;
             let tracking = self.tracking_ref();
-            let hint = "the stamp is kept in the local commits; restart baton to push it";
+            let hint = "the local commits are kept; restart baton to push them";
             if repo.is_ancestor(&tracking, "HEAD")? {
                 // Nothing to replay: the remote refuses the push itself (a hook, permissions).
                 return Err(
@@ -101,7 +217,15 @@ impl RoleSync {
                 let text = format!("{rejection} ({PUSH_ATTEMPTS} attempts)");
                 return Err(Error::failed(text).with_hint(hint));
             }
-            self.fence(repo, &tracking)?;
+            let base = repo.merge_base("HEAD", &tracking)?;
+            let ours = match &base {
+                Some(b) => self.generation_at(repo, b)?,
+                None => None,
+            };
+            let theirs = self.generation_at(repo, &tracking)?;
+            if ours != theirs {
+                return Ok(Some(Moved { base, ours, theirs }));
+            }
             let replayed = repo.replay_onto_tracking(self.remote.name(), &self.branch)?;
             note!(
                 "[baton] remote moved on with commits of its own; replayed {replayed} local \
@@ -111,32 +235,6 @@ impl RoleSync {
             backoff *= 2;
             attempt += 1;
         }
-    }
-
-    /// Refuses (keeping a backup ref) when the remote's state file is not the one the local
-    /// commits started from.
-    fn fence(&self, repo: &Repo, tracking: &str) -> Result<()> {
-        let base = repo.merge_base("HEAD", tracking)?;
-        let ours = match &base {
-            Some(b) => self.generation_at(repo, b)?,
-            None => None,
-        };
-        let theirs = self.generation_at(repo, tracking)?;
-        if ours == theirs {
-            return Ok(());
-        }
-        let backup = repo.backup_head()?;
-        let show = |g: Option<u64>| g.map_or_else(|| "none".to_owned(), |g| g.to_string());
-        Err(Error::failed(format!(
-            "stale stamp refused: the remote state moved on to generation {} while this turn \
-             started from generation {}; someone else stamped it. Local commits are kept on \
-             {backup}",
-            show(theirs),
-            show(ours)
-        ))
-        .with_hint(format!(
-            "to continue from the remote: git reset --hard {tracking}"
-        )))
     }
 
     /// The state's generation in commit `rev`, `None` when the file is absent there.

@@ -95,6 +95,12 @@ impl Waiter<'_> {
         let mut last_beat = start;
         loop {
             check_signal()?;
+            if let Some(reason) = self.runner.stop.pending() {
+                let state = self.sync.publish_stop(self.runner, self.repo, &reason)?;
+                self.runner.stop.clear()?;
+                let reason = state.stop_requested().unwrap_or(reason);
+                return Ok(Waited::Stop(Stop::Flag(reason)));
+            }
             let state = self.read_state()?;
             if let Some(state) = &state {
                 if let Some(reason) = state.stop_requested() {

@@ -1,0 +1,104 @@
+//! `baton stop [--reason TEXT] [--no-push]`: sets the documented stop flag (`exit: true`,
+//! `exit_reason`) from any clone, so nobody edits the state's JSON by hand.
+//!
+//! Where it goes: while a Baton runs in this workspace (it holds the runner lock, and owns the
+//! state file), the request is left in the run directory and that Baton writes it into the
+//! state at the next turn boundary, or into the stamp of the turn in progress. Otherwise the
+//! state is written here; when the workspace shares its state through the remote (role mode:
+//! the remote branch carries the state file), the stop is committed and pushed, so that the
+//! daemons on other machines stop at their next turn boundary — a daemon whose agent is
+//! running merges it into its stamp (the stop flag is a person's to set at any moment).
+
+use crate::cli::run::{lock_path, run_dir};
+use crate::cli::{GlobalArgs, load_config};
+use crate::config::{Config, Overrides};
+use crate::error::Result;
+use crate::fsutil::{LockError, LockFile};
+use crate::git::Repo;
+use crate::modes::RoleSync;
+use crate::state::{Handoff, hostname};
+use crate::turn::{RunOptions, Runner, StopFile};
+
+/// Flags of `baton stop`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StopArgs {
+    /// Why the run stops (becomes `exit_reason`). Default: who stopped it, and where.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Commit, but do not push (role mode).
+    #[arg(long)]
+    pub no_push: bool,
+}
+
+/// Sets the stop flag (or leaves a request for the Baton that runs here).
+///
+/// # Errors
+/// Config, state, lock and git errors.
+pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    let repo = Repo::discover(&config.root)?;
+    let run_dir = run_dir(&config, repo.as_ref());
+    let reason = args.reason.clone().unwrap_or_else(default_reason);
+    let _lock = match LockFile::try_acquire(&lock_path(&config, repo.as_ref())) {
+        Ok(lock) => lock,
+        Err(LockError::Busy { holder, .. }) => {
+            StopFile::new(&run_dir).request(&reason)?;
+            say!(
+                "[baton] a run holds this workspace ({holder}); it stops at the next turn \
+                 boundary: {reason}"
+            );
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let sync = match (&repo, args.no_push) {
+        (Some(repo), false) => shared_sync(&config, repo)?,
+        _ => None,
+    };
+    let options = RunOptions {
+        handoff: Handoff::ToPeer,
+        autocommit: false,
+        commit_dry_run: false,
+        echo: false,
+        guard_dirty: false,
+    };
+    let runner = Runner::new(config, repo, &run_dir, options);
+    runner.recover()?;
+    match (&runner.repo, &sync) {
+        (Some(repo), Some(sync)) => {
+            sync.publish_stop(&runner, repo, &reason)?;
+            say!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
+        }
+        _ => {
+            let mut state = runner.load_state()?;
+            state.request_stop(&reason);
+            runner.store.save(&mut state)?;
+            runner.commit_stop(&state)?;
+        }
+    }
+    say!("[baton] stop flag set: {reason}");
+    Ok(())
+}
+
+/// The role-mode sync when the remote branch carries the state file (the workspace shares its
+/// state through the remote); `None` for a local workspace.
+fn shared_sync(config: &Config, repo: &Repo) -> Result<Option<RoleSync>> {
+    let Some(branch) = config.git.branch.clone().or(repo.branch()?) else {
+        return Ok(None);
+    };
+    let sync = RoleSync::new(config, repo, branch)?;
+    if sync.remote.url().is_err() || sync.remote.ls_remote(&sync.branch)?.is_none() {
+        return Ok(None);
+    }
+    sync.remote.fetch(&sync.branch)?;
+    let shared = repo
+        .read_at(&sync.tracking_ref(), &sync.state_rel)?
+        .is_some();
+    Ok(shared.then_some(sync))
+}
+
+/// `stopped with baton stop by <user> on <host>`.
+fn default_reason() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".to_owned());
+    format!("stopped with baton stop by {user} on {}", hostname())
+}

@@ -1,0 +1,95 @@
+//! Stop requests left by `baton stop` while a run holds the workspace.
+//!
+//! The runner owns the state file while it runs (issue 6 §3), so `baton stop` does not write the
+//! state under it: it leaves a request in the run directory (`stop.json`), which the runner
+//! takes at the next turn boundary (or into the stamp of the turn in progress) and writes into
+//! the state's `exit` / `exit_reason` itself. Without a running Baton, `baton stop` writes the
+//! state directly.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil::write_atomic;
+use crate::turn::RecordError;
+
+/// File name of the request inside the run directory.
+const STOP_FILE: &str = "stop.json";
+
+/// One request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct StopRequest {
+    /// Becomes the state's `exit_reason`.
+    reason: String,
+}
+
+/// The stop-request file of one run directory.
+#[derive(Clone, Debug)]
+pub(crate) struct StopFile {
+    path: PathBuf,
+}
+
+impl StopFile {
+    /// The request file in `run_dir`.
+    pub(crate) fn new(run_dir: &Path) -> StopFile {
+        StopFile {
+            path: run_dir.join(STOP_FILE),
+        }
+    }
+
+    /// The pending request's reason, if any. An unreadable request still asks to stop.
+    pub(crate) fn pending(&self) -> Option<String> {
+        let bytes = std::fs::read(&self.path).ok()?;
+        let reason = serde_json::from_slice::<StopRequest>(&bytes)
+            .map(|r| r.reason)
+            .unwrap_or_else(|_| "stop requested (unreadable request file)".to_owned());
+        Some(reason)
+    }
+
+    /// Leaves a request with `reason`.
+    pub(crate) fn request(&self, reason: &str) -> Result<(), RecordError> {
+        let bytes = serde_json::to_vec(&StopRequest {
+            reason: reason.to_owned(),
+        })
+        .expect("invariant: a StopRequest (one string) always serializes");
+        write_atomic(&self.path, &bytes).map_err(|source| self.io(source))
+    }
+
+    /// Removes the request once the state carries it; a missing one is fine.
+    pub(crate) fn clear(&self) -> Result<(), RecordError> {
+        match std::fs::remove_file(&self.path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(self.io(source)),
+        }
+    }
+
+    fn io(&self, source: io::Error) -> RecordError {
+        RecordError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_pending_until_cleared() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = StopFile::new(&dir.path().join("run"));
+        assert_eq!(file.pending(), None);
+        file.request("enough for today").expect("request");
+        assert_eq!(file.pending().as_deref(), Some("enough for today"));
+        file.clear().expect("clear");
+        assert_eq!(file.pending(), None);
+        std::fs::write(dir.path().join("run").join(STOP_FILE), b"{").expect("garbage");
+        assert!(
+            file.pending().is_some(),
+            "an unreadable request still stops"
+        );
+    }
+}
