@@ -15,6 +15,7 @@ mod test_router;
 mod test_signals;
 mod test_solo;
 mod test_status;
+mod test_stop;
 
 /// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten
 /// test files).

@@ -77,6 +77,12 @@ impl RoleEnv {
         }
     }
 
+    /// Another clone of the remote, `name` (a second machine of one actor, or a person's
+    /// laptop).
+    pub(crate) fn another_clone(&self, name: &str) -> TestEnv {
+        clone(&self.seed, &self.remote, name)
+    }
+
     /// Runs git on the bare remote; panics on failure.
     pub(crate) fn remote_git(&self, args: &[&str]) -> String {
         let mut cmd = self.seed.command("git");

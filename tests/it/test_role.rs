@@ -267,3 +267,47 @@ fn role_galph_first_start_without_state_commits_sync_init() {
     assert_eq!(state["expected_actor"], "ralph", "{state:#}");
     assert_eq!(state["status"], "waiting-ralph");
 }
+
+/// Issue 6 §2b: two daemons of one actor on two clones (a person restarting on a new machine
+/// while the old one still runs) never both run their agent for one turn: the claim is a
+/// compare-and-swap push made before the agent starts.
+#[test]
+fn two_galph_daemons_never_run_the_same_turn() {
+    for round in 0..3 {
+        let env = RoleEnv::new();
+        // Both galphs wait for ralph, and wake on ralph's stamp at the same moment.
+        env.seed.write(
+            "sync/state.json",
+            "{\n  \"iteration\": 1,\n  \"expected_actor\": \"ralph\",\n  \"status\": \"waiting-ralph\",\n  \"generation\": 1\n}\n",
+        );
+        env.seed.commit_all("ralph first");
+        env.seed.git(&["push", "-q", "origin", "main"]);
+        let second = env.another_clone("galph-2");
+        let a = env.galph_daemon(&["--iterations", "1"]);
+        let b = Daemon::spawn(
+            second.baton_cmd(&daemon_args("supervisor", &["--iterations", "1"])),
+            &env.seed.ctl,
+        );
+        env.run_ralph(&["--iterations", "2"]).expect_code(0);
+        a.wait(DEADLINE).expect_code(0);
+        b.wait(DEADLINE).expect_code(0);
+        let galph_runs = env
+            .prompts_called()
+            .iter()
+            .filter(|c| c.starts_with("galph"))
+            .count();
+        let journal = env.remote_journal();
+        let galph_turns = journal.iter().filter(|e| e["actor"] == "galph").count();
+        assert_eq!(
+            galph_runs, 2,
+            "round {round}: two galph turns, one agent run each"
+        );
+        assert_eq!(galph_turns, 2, "round {round}");
+        let backups = env.remote_git(&["for-each-ref", "refs/baton"]);
+        assert_eq!(backups, "", "round {round}: no work ended on a backup ref");
+        for clone in [&env.galph, &second] {
+            let refs = clone.git(&["for-each-ref", "refs/baton"]);
+            assert_eq!(refs, "", "round {round}: no backup ref in a clone");
+        }
+    }
+}

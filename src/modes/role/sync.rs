@@ -223,10 +223,22 @@ impl RoleSync {
                 None => None,
             };
             let theirs = self.generation_at(repo, &tracking)?;
+            let mut pinned = None;
             if ours != theirs {
-                return Ok(Some(Moved { base, ours, theirs }));
+                match self.stop_merged(repo, base.as_deref(), &tracking)? {
+                    Some(state) => {
+                        note!(
+                            "[baton] the stop flag was set on the remote during the turn; \
+                             merged into this stamp: {}",
+                            state.stop_requested().unwrap_or_default()
+                        );
+                        pinned = Some(crate::state::to_bytes(&state));
+                    }
+                    None => return Ok(Some(Moved { base, ours, theirs })),
+                }
             }
-            let replayed = repo.replay_onto_tracking(self.remote.name(), &self.branch)?;
+            let pin = pinned.as_deref().map(|b| (self.state_rel.as_str(), b));
+            let replayed = repo.replay_onto_tracking_with(self.remote.name(), &self.branch, pin)?;
             note!(
                 "[baton] remote moved on with commits of its own; replayed {replayed} local \
                  commit(s) on top (attempt {attempt}/{PUSH_ATTEMPTS})"
@@ -237,12 +249,56 @@ impl RoleSync {
         }
     }
 
-    /// The state's generation in commit `rev`, `None` when the file is absent there.
-    fn generation_at(&self, repo: &Repo, rev: &str) -> Result<Option<u64>> {
+    /// When the remote's state differs from the base in the stop flag (`exit`, `exit_reason`)
+    /// and in nothing else but `generation` and `last_update` (a person's `baton stop` or hand
+    /// edit), the local HEAD's state with that flag taken in and a generation above
+    /// both; `None` for any other change (someone else stamped: a stale stamp).
+    fn stop_merged(
+        &self,
+        repo: &Repo,
+        base: Option<&str>,
+        tracking: &str,
+    ) -> Result<Option<State>> {
+        let (Some(base), Some(theirs), Some(ours)) = (
+            base.map(|b| self.state_at(repo, b)).transpose()?.flatten(),
+            self.state_at(repo, tracking)?,
+            self.state_at(repo, "HEAD")?,
+        ) else {
+            return Ok(None);
+        };
+        let without_stop = |s: &State| State {
+            exit: None,
+            exit_reason: None,
+            generation: 0,
+            last_update: None,
+            ..s.clone()
+        };
+        let stop_changed = (&base.exit, &base.exit_reason) != (&theirs.exit, &theirs.exit_reason);
+        if !stop_changed || without_stop(&base) != without_stop(&theirs) {
+            return Ok(None);
+        }
+        let mut merged = ours.clone();
+        merged.exit.clone_from(&theirs.exit);
+        merged.exit_reason.clone_from(&theirs.exit_reason);
+        merged.generation = ours
+            .generation
+            .max(theirs.generation)
+            .checked_add(1)
+            .ok_or_else(|| Error::usage("the state's generation cannot grow past u64::MAX"))?;
+        Ok(Some(merged))
+    }
+
+    /// The state in commit `rev`, `None` when the file is absent there.
+    fn state_at(&self, repo: &Repo, rev: &str) -> Result<Option<State>> {
         let Some(bytes) = repo.read_at(rev, &self.state_rel)? else {
             return Ok(None);
         };
         let path = std::path::Path::new(&self.state_rel);
-        Ok(Some(parse_state(path, &bytes)?.state.generation))
+        Ok(Some(parse_state(path, &bytes)?.state))
+    }
+
+    /// The state's generation in commit `rev`, `None` when the file is absent there.
+    fn generation_at(&self, repo: &Repo, rev: &str) -> Result<Option<u64>> {
+        Ok(self.state_at(repo, rev)?.map(|s| s.generation))
     }
 }

@@ -21,6 +21,23 @@ impl Repo {
     /// nothing is changed then), when local files are in the way of the new work tree (nothing
     /// changed either), when HEAD and the tracking ref share no history, or any libgit2 failure.
     pub fn replay_onto_tracking(&self, remote: &str, branch: &str) -> Result<usize, GitError> {
+        self.replay_onto_tracking_with(remote, branch, None)
+    }
+
+    /// [`Repo::replay_onto_tracking`], with one file pinned: every replayed commit that changes
+    /// `pinned.0` (a path relative to the work tree) gets `pinned.1` as its content there, and
+    /// a conflict on that path is resolved the same way. Role mode uses it to merge a stop flag
+    /// a person pushed during a turn into the turn's stamp: the state file is never merged line
+    /// by line, it is written whole.
+    ///
+    /// # Errors
+    /// As [`Repo::replay_onto_tracking`].
+    pub fn replay_onto_tracking_with(
+        &self,
+        remote: &str,
+        branch: &str,
+        pinned: Option<(&str, &[u8])>,
+    ) -> Result<usize, GitError> {
         let label = format!("{remote}/{branch}");
         let onto_id = self
             .ref_id(&tracking_ref(remote, branch))?
@@ -32,7 +49,7 @@ impl Repo {
         let mut written = 0;
         for id in self.local_commits(head.id(), onto_id, &label)? {
             let commit = self.find_commit(id)?;
-            if let Some(new) = self.replay_one(&commit, &tip, &label)? {
+            if let Some(new) = self.replay_one(&commit, &tip, &label, pinned)? {
                 tip = new;
                 written += 1;
             }
@@ -71,6 +88,7 @@ impl Repo {
         commit: &Commit<'_>,
         onto: &Commit<'r>,
         label: &str,
+        pinned: Option<(&str, &[u8])>,
     ) -> Result<Option<Commit<'r>>, GitError> {
         let short = short_sha(&commit.id().to_string()).to_owned();
         let what = || format!("replay {short} onto {label}");
@@ -79,6 +97,12 @@ impl Repo {
             .inner
             .cherrypick_commit(commit, onto, mainline, None)
             .map_err(git_err(what()))?;
+        if let Some((path, content)) = pinned
+            && self.changes_path(commit, path)?
+        {
+            self.pin(&mut index, path, content)
+                .map_err(git_err(what()))?;
+        }
         if index.has_conflicts() {
             let summary = commit.summary().ok().flatten().unwrap_or("");
             let message = format!("conflict in {}", conflict_paths(&index).join(", "));
@@ -106,6 +130,41 @@ impl Repo {
             .commit(None, &commit.author(), &committer, &message, &tree, &[onto])
             .map_err(git_err(what()))?;
         self.find_commit(id).map(Some)
+    }
+
+    /// Whether `commit` changes `path` against its first parent.
+    fn changes_path(&self, commit: &Commit<'_>, path: &str) -> Result<bool, GitError> {
+        let entry_at = |c: &Commit<'_>| {
+            c.tree()
+                .ok()
+                .and_then(|t| t.get_path(std::path::Path::new(path)).ok())
+                .map(|e| e.id())
+        };
+        let parent = commit.parent(0).ok();
+        Ok(entry_at(commit) != parent.as_ref().and_then(entry_at))
+    }
+
+    /// Sets `path` in `index` to a blob of `content` (mode 100644), resolving any conflict on it.
+    fn pin(&self, index: &mut Index, path: &str, content: &[u8]) -> Result<(), git2::Error> {
+        if index.has_conflicts() {
+            let _ = index.conflict_remove(std::path::Path::new(path));
+        }
+        let id = self.inner.blob(content)?;
+        let entry = git2::IndexEntry {
+            ctime: git2::IndexTime::new(0, 0),
+            mtime: git2::IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode: 0o100_644,
+            uid: 0,
+            gid: 0,
+            file_size: u32::try_from(content.len()).unwrap_or(u32::MAX),
+            id,
+            flags: 0,
+            flags_extended: 0,
+            path: path.as_bytes().to_vec(),
+        };
+        index.add(&entry)
     }
 
     fn find_commit(&self, id: Oid) -> Result<Commit<'_>, GitError> {
