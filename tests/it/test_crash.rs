@@ -220,3 +220,29 @@ fn a_kill_at_any_step_of_a_role_turn_is_finished_by_a_restart() {
         assert_eq!(env.remote_state()["iteration"], 3, "{point}");
     }
 }
+
+/// A daemon killed between writing its running marker and committing it leaves the state file
+/// modified; a stop pushed meanwhile from another clone must not block its restart.
+#[test]
+fn an_uncommitted_running_marker_never_blocks_a_role_restart() {
+    let env = RoleEnv::new();
+    let mut galph_cmd = env
+        .galph
+        .baton_cmd(&daemon_args("supervisor", &["--iterations", "1"]));
+    galph_cmd.env("BATON_FAULT", "claim-saved");
+    let killed = galph_cmd.output().expect("run galph");
+    assert_eq!(killed.status.signal(), Some(9));
+    assert_ne!(env.galph.git(&["status", "--porcelain"]), "", "marker left");
+    let laptop = env.another_clone("laptop");
+    env.run_in(&laptop, &["stop", "--reason", "pause"])
+        .expect_code(0);
+    let galph = env.run_galph(&["--iterations", "1"]);
+    galph.expect_code(0);
+    assert!(
+        galph.stderr.contains("restored it from HEAD"),
+        "{}",
+        galph.stderr
+    );
+    assert!(galph.stdout.contains("pause"), "{}", galph.stdout);
+    assert!(env.calls_empty(), "no agent ran after the stop");
+}

@@ -114,6 +114,24 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Restores `path` (relative to the work tree) in the work tree and the index from HEAD
+    /// (or removes it when HEAD has no such file), like `git checkout HEAD -- <path>`.
+    ///
+    /// # Errors
+    /// [`GitError`].
+    pub fn restore_from_head(&self, path: &str) -> Result<(), GitError> {
+        let mut opts = git2::build::CheckoutBuilder::new();
+        opts.force().remove_untracked(true).path(path);
+        self.inner
+            .checkout_head(Some(&mut opts))
+            .map_err(|source| GitError::Git2 {
+                what: format!("restore `{path}` from HEAD"),
+                source,
+            })
+    }
+}
+
 /// `path` with its deepest existing ancestor canonicalized and the rest appended.
 fn resolve_existing_prefix(path: &Path) -> Option<std::path::PathBuf> {
     let mut existing = path;

@@ -80,6 +80,7 @@ fn start(
     probe: &RemoteProbe,
     actor: Actor,
 ) -> Result<()> {
+    settle_state_file(runner, repo, sync)?;
     let head = probe.head()?;
     match sync.pull(repo, head.as_deref())? {
         FastForward::UpToDate | FastForward::Advanced => {}
@@ -103,6 +104,41 @@ fn start(
         say!("[sync] {sha} {subject}");
         sync.push_fenced(repo)?;
     }
+    Ok(())
+}
+
+/// In role mode every state write of Baton is committed, and agents' writes are ignored, so a
+/// state file that differs from HEAD at start (after [`Runner::recover`]) is the running marker
+/// of a run killed before its claim commit. It would block the fast-forward to the remote, so
+/// it is restored from HEAD (the turn runs again); a stop flag found in it is kept as a stop
+/// request, so it is published rather than lost.
+fn settle_state_file(runner: &Runner, repo: &Repo, sync: &RoleSync) -> Result<()> {
+    let paths = std::slice::from_ref(&sync.state_rel);
+    if !repo.differs_from_head(paths)? {
+        return Ok(());
+    }
+    let flag = runner
+        .store
+        .load()
+        .ok()
+        .flatten()
+        .and_then(|l| l.state.stop_requested());
+    let committed = repo.read_at("HEAD", &sync.state_rel)?;
+    let committed_flag = committed.as_deref().and_then(|bytes| {
+        let path = std::path::Path::new(&sync.state_rel);
+        crate::state::parse_state(path, bytes)
+            .ok()?
+            .state
+            .stop_requested()
+    });
+    if let Some(reason) = flag.filter(|_| committed_flag.is_none()) {
+        runner.stop.request(&reason)?;
+    }
+    repo.restore_from_head(&sync.state_rel)?;
+    note!(
+        "[baton] {} held uncommitted changes left by an interrupted run; restored it from HEAD",
+        sync.state_rel
+    );
     Ok(())
 }
 
