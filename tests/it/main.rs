@@ -13,6 +13,7 @@ mod test_role_wait;
 mod test_router;
 mod test_signals;
 mod test_solo;
+mod test_state_input;
 mod test_status;
 
 /// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten
