@@ -16,6 +16,7 @@ pub mod executor;
 pub mod fsutil;
 pub mod git;
 pub mod journal;
+mod leftovers;
 pub mod modes;
 pub mod router;
 pub mod state;

@@ -9,6 +9,7 @@ use crate::error::{Context as _, Error, Result};
 use crate::executor;
 use crate::fsutil::LockFile;
 use crate::git::Repo;
+use crate::leftovers;
 use crate::modes::{self, RoleSync};
 use crate::state::{Actor, Handoff};
 use crate::turn::{RunOptions, Runner};
@@ -73,6 +74,7 @@ pub(crate) fn cmd_run(
     };
     let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))?;
     let repo = discovered.filter(|_| !args.no_git);
+    leftovers::clear(&leftover_places(&config, repo.as_ref()))?;
     let options = RunOptions {
         handoff: if matches!(plan, Plan::Solo(_)) {
             Handoff::Stay
@@ -136,6 +138,20 @@ fn discover_repo(config: &Config) -> Result<Option<Repo>> {
         );
     }
     Ok(repo)
+}
+
+/// Where a crash of this workspace's runner can leave files behind: the clone's git directory
+/// (when git is in use) and the directories of the state file and the journal.
+pub(crate) fn leftover_places(config: &Config, repo: Option<&Repo>) -> leftovers::Places {
+    let dirs = [&config.state_file, &config.journal_file];
+    leftovers::Places {
+        git_dir: repo.map(|r| r.git_dir().to_path_buf()),
+        write_dirs: dirs
+            .iter()
+            .filter_map(|p| p.parent())
+            .map(Into::into)
+            .collect(),
+    }
 }
 
 /// One runner per workspace: the lock lives in `.git/` (never committed), else in `logs_dir`.

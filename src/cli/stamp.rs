@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use crate::cli::run::lock_path;
+use crate::cli::run::{leftover_places, lock_path};
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
 use crate::error::Result;
@@ -52,6 +52,7 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let _lock = LockFile::try_acquire(&lock_path(&config, repo.as_ref()))?;
+    crate::leftovers::clear(&leftover_places(&config, repo.as_ref()))?;
     let sync = match &repo {
         Some(repo) => {
             let current = repo.branch()?.unwrap_or_else(|| "HEAD".into());

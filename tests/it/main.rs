@@ -5,6 +5,7 @@ mod role_env;
 mod test_combined;
 mod test_commands;
 mod test_errors;
+mod test_leftovers;
 mod test_role;
 mod test_role_commands;
 mod test_role_failures;
