@@ -10,6 +10,7 @@ mod test_role;
 mod test_role_commands;
 mod test_role_failures;
 mod test_role_guards;
+mod test_role_rewrite;
 mod test_role_wait;
 mod test_router;
 mod test_signals;
