@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cli::args::{ModeArg, RunArgs};
-use crate::cli::{GlobalArgs, check, load_config};
+use crate::cli::{GlobalArgs, check, load_config, require_workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::executor;
@@ -56,6 +56,7 @@ pub(crate) fn cmd_run(
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
     let config = load_config(global, args.overrides())?.config;
+    require_workspace(&config)?;
     let actors: &[Actor] = match plan {
         Plan::Combined => &Actor::ALL,
         Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use crate::cli::run::{leftover_places, lock_path};
-use crate::cli::{GlobalArgs, load_config};
+use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::fsutil::LockFile;
@@ -50,6 +50,7 @@ pub struct StampArgs {
 /// Config, state, lock and git errors; a stale stamp as in role mode.
 pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
+    require_workspace(&config)?;
     let repo = Repo::discover(&config.root)?;
     let _lock = LockFile::try_acquire(&lock_path(&config, repo.as_ref()))?;
     crate::leftovers::clear(&leftover_places(&config, repo.as_ref()))?;

@@ -5,6 +5,7 @@
 mod failure;
 mod finish;
 mod launch;
+mod logtail;
 
 use std::time::SystemTime;
 
@@ -191,9 +192,10 @@ impl Runner {
             }
         };
         let (entry, state, failure) = finish::stamp(self, &turn, &decision, result)?;
+        logtail::append_footer(&self.config, &entry);
         hooks.stamped(self, &state, &entry)?;
         match failure {
-            Some(failure) => Err(failure.to_error()),
+            Some(failure) => Err(logtail::with_hint(failure.to_error(), &self.config, &entry)),
             None => Ok(TurnReport {
                 decision,
                 entry,

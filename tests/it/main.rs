@@ -6,6 +6,7 @@ mod test_combined;
 mod test_commands;
 mod test_errors;
 mod test_leftovers;
+mod test_newcomer;
 mod test_role;
 mod test_role_commands;
 mod test_role_failures;
