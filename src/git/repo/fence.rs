@@ -3,6 +3,9 @@
 
 use crate::git::{GitError, Repo};
 
+/// How many of the newest reflog entries [`Repo::rewritten_tip`] reads.
+const REWRITE_SCAN: usize = 256;
+
 impl Repo {
     /// The merge base of two revisions (refs or SHAs), as a full SHA; `None` when they share no
     /// history or one does not exist.
@@ -42,14 +45,15 @@ impl Repo {
             })
     }
 
-    /// An earlier value of the remote-tracking ref `tracking` (from its reflog, newest first)
-    /// that HEAD contains but the ref's current value does not, as a full SHA: the remote branch
-    /// lost commits this clone had from it, so it was rewritten (force-pushed). `None` when
-    /// there is none, or the ref or its reflog does not exist.
+    /// A commit that the remote-tracking ref `tracking` had before a forced (non-fast-forward)
+    /// update, that HEAD contains and that the ref's current value does not, as a full SHA: the
+    /// remote branch was rewritten (force-pushed) and lost commits this clone had from it.
+    /// `None` when there is none, or the ref or its reflog does not exist.
     ///
-    /// A remote branch only ever moves forward in normal use, so every earlier value is an
-    /// ancestor of the current one. Once HEAD no longer holds the lost commits (`git reset
-    /// --hard <remote>/<branch>`), the answer is `None` again.
+    /// Only the newest [`REWRITE_SCAN`] reflog entries are read, and only a forced update costs
+    /// more than one short ancestry walk, so the answer stays cheap on a clone with years of
+    /// fetches. Once HEAD no longer holds the lost commits (`git reset --hard
+    /// <remote>/<branch>`), or the remote has them again, the answer is `None`.
     ///
     /// # Errors
     /// [`GitError`] when the reflog or the history cannot be read.
@@ -63,31 +67,21 @@ impl Repo {
         let (Some(current), Some(head)) = (self.resolve(tracking), self.resolve("HEAD")) else {
             return Ok(None);
         };
+        let contains = |tip: git2::Oid, id: git2::Oid| -> Result<bool, GitError> {
+            let descends = self.inner.graph_descendant_of(tip, id);
+            Ok(tip == id || descends.map_err(git("compare history of"))?)
+        };
         let reflog = self
             .inner
             .reflog(tracking)
             .map_err(git("read the reflog of"))?;
-        let mut seen = std::collections::HashSet::new();
-        for entry in reflog.iter() {
-            for id in [entry.id_new(), entry.id_old()] {
-                if id.is_zero() || id == current || !seen.insert(id) {
-                    continue;
-                }
-                let kept = self
-                    .inner
-                    .graph_descendant_of(current, id)
-                    .map_err(git("compare"))?;
-                if kept {
-                    continue;
-                }
-                let ours = id == head
-                    || self
-                        .inner
-                        .graph_descendant_of(head, id)
-                        .map_err(git("compare"))?;
-                if ours {
-                    return Ok(Some(id.to_string()));
-                }
+        for entry in reflog.iter().take(REWRITE_SCAN) {
+            let (old, new) = (entry.id_old(), entry.id_new());
+            if old.is_zero() || new.is_zero() || contains(new, old)? {
+                continue; // created, deleted, or moved forward
+            }
+            if contains(head, old)? && !contains(current, old)? {
+                return Ok(Some(old.to_string()));
             }
         }
         Ok(None)

@@ -320,11 +320,15 @@ fn rewritten_tip_finds_commits_the_remote_lost_after_a_force_push() {
         }
     ));
     b.git(&["reset", "-q", "--hard", "origin/main"]);
-    assert_eq!(
-        b.repo().rewritten_tip(tracking).expect("reflog"),
-        None,
-        "after the reset"
-    );
+    let tip = |peer: &Peer| peer.repo().rewritten_tip(tracking).expect("reflog");
+    assert_eq!(tip(&b), None, "after the reset");
+    b.git(&["merge", "-q", "--no-edit", &shared]);
+    assert_eq!(tip(&b), Some(shared.clone()), "merged back locally only");
+    // The remote gets the lost commit back too: nothing is lost any more.
+    a.git(&["merge", "-q", "--no-edit", &shared]);
+    a.origin().push("main").expect("push");
+    b.origin().fetch("main").expect("fetch");
+    assert_eq!(tip(&b), None, "merged back on the remote");
     assert_eq!(
         a.repo()
             .rewritten_tip("refs/remotes/origin/dev")
