@@ -1,22 +1,30 @@
 //! File-system helpers: atomic writes and the runner lock.
+//!
+//! An atomic write's temp file is named `.baton-tmp-<pid>-XXXXXX` ([`TEMP_PREFIX`]), in the
+//! target's directory, so that one left by a killed Baton is recognisably Baton's and is removed
+//! at the next start (`crate::leftovers`).
 
 use std::fs::{self, File, OpenOptions, Permissions, TryLockError};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
+/// The name prefix of an atomic write's temp file; the writer's pid and six random characters
+/// follow (`.baton-tmp-4242-a1B2c3`).
+pub const TEMP_PREFIX: &str = ".baton-tmp-";
 
-/// Writes `bytes` to `path` atomically: temp file in the same directory, `sync_data`, rename,
-/// mode 0o644 (not tempfile's 0o600). Creates the parent directory when missing. The directory
-/// is fsynced afterwards, best effort.
+/// Writes `bytes` to `path` atomically: temp file `.baton-tmp-<pid>-XXXXXX` in the same
+/// directory, `sync_data`, rename, mode 0o644 (not tempfile's 0o600). Creates the parent
+/// directory when missing. The directory is fsynced afterwards, best effort.
 ///
 /// # Errors
 /// The io error; callers add the path as context.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let parent = parent_dir(path);
     fs::create_dir_all(parent)?;
-    let mut tmp = NamedTempFile::new_in(parent)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .tempfile_in(parent)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_data()?;
     tmp.as_file()
@@ -167,6 +175,39 @@ mod tests {
             .map(|entry| entry.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["state.json"], "no temp file is left behind");
+    }
+
+    /// The temp file is seen through inotify, which queues its creation even though the file
+    /// is renamed away before the write returns.
+    #[test]
+    fn write_atomic_names_its_temp_file_as_batons() {
+        use notify::{EventKind, RecursiveMode, Watcher as _};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx).expect("watcher");
+        watcher
+            .watch(dir.path(), RecursiveMode::NonRecursive)
+            .expect("watch");
+        write_atomic(&dir.path().join("state.json"), b"{}\n").expect("write");
+        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let created = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let event = rx
+                .recv_timeout(left)
+                .expect("an event")
+                .expect("no watch error");
+            if matches!(event.kind, EventKind::Create(_)) {
+                break event.paths;
+            }
+        };
+        let name = created[0]
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        assert!(name.starts_with(&prefix), "{name}");
+        assert_eq!(name.len(), prefix.len() + 6, "{name}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod fault;
 pub mod fsutil;
 pub mod git;
 pub mod journal;
+mod leftovers;
 pub mod modes;
 pub mod router;
 pub mod state;

@@ -1,4 +1,6 @@
 //! `baton check`: validates config, prompts, state and agents like a compile step (exit 0 / 2).
+//! Warnings (`warn …` lines) point at what will fail later without being an error now, such as
+//! `claude` as root outside a sandbox.
 
 use std::io::Write as _;
 
@@ -48,6 +50,52 @@ pub(crate) fn check_agents(
     Ok(chosen)
 }
 
+/// The flag `claude` refuses as root unless `IS_SANDBOX=1` (or `CLAUDE_CODE_BUBBLEWRAP=1`):
+/// it exits 1 before doing anything.
+const CLAUDE_BYPASS_FLAG: &str = "--dangerously-skip-permissions";
+
+/// Whether Baton runs as root (real user id, as `claude` checks).
+fn is_root() -> bool {
+    nix::unistd::getuid().is_root()
+}
+
+/// The warning for agents that pass [`CLAUDE_BYPASS_FLAG`] when running as root without the
+/// sandbox variables `claude` accepts (`env` reads a variable); `None` when nothing would fail.
+fn root_bypass_warning(
+    config: &Config,
+    root: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let sandboxed = ["IS_SANDBOX", "CLAUDE_CODE_BUBBLEWRAP"]
+        .iter()
+        .any(|k| env(k).as_deref() == Some("1"));
+    if !root || sandboxed {
+        return None;
+    }
+    let mut agents: Vec<String> = Actor::ALL
+        .iter()
+        .flat_map(|&actor| {
+            prompts_of(config, actor)
+                .into_iter()
+                .map(move |p| (actor, p))
+        })
+        .filter_map(|(actor, prompt)| agent::resolve(config, actor, &prompt).ok())
+        .filter(|choice| choice.argv.iter().any(|a| a == CLAUDE_BYPASS_FLAG))
+        .map(|choice| choice.name)
+        .collect();
+    agents.sort();
+    agents.dedup();
+    if agents.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "agent {}: running as root, `claude {CLAUDE_BYPASS_FLAG}` refuses to start unless \
+         IS_SANDBOX=1; set IS_SANDBOX=1 when baton runs in a sandbox or container, or run \
+         baton as a non-root user",
+        agents.join(", ")
+    ))
+}
+
 /// Prints one line per check and fails with exit 2 when any check fails.
 ///
 /// # Errors
@@ -85,6 +133,9 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> Result<()> {
             }
         }
     }
+    if let Some(warning) = root_bypass_warning(config, is_root(), |k| std::env::var(k).ok()) {
+        writeln!(out, "warn {warning}")?;
+    }
     match StateStore::new(config.state_file.clone()).load() {
         Ok(Some(s)) => writeln!(
             out,
@@ -108,4 +159,35 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> Result<()> {
         writeln!(out, "FAIL {p}")?;
     }
     Err(Error::usage(format!("{} problem(s) found", problems.len())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(default: &str) -> Config {
+        let text = format!(
+            "agent:\n  default: {default}\n  commands:\n    stub: [sh]\n    \
+             yolo: [sh, -c, 'true', --dangerously-skip-permissions]\n"
+        );
+        let opts = crate::config::LoadOptions::default();
+        crate::config::load_from_str(&text, std::path::Path::new("/ws/orchestration.yaml"), &opts)
+            .expect("config")
+            .config
+    }
+
+    #[test]
+    fn root_with_claude_outside_a_sandbox_warns() {
+        let none = |_: &str| None;
+        let warning = root_bypass_warning(&config("yolo"), true, none).expect("a warning");
+        assert!(
+            warning.starts_with("agent yolo: running as root"),
+            "{warning}"
+        );
+        assert!(warning.contains("IS_SANDBOX=1"), "{warning}");
+        assert_eq!(root_bypass_warning(&config("yolo"), false, none), None);
+        assert_eq!(root_bypass_warning(&config("stub"), true, none), None);
+        let sandbox = |k: &str| (k == "IS_SANDBOX").then(|| "1".to_owned());
+        assert_eq!(root_bypass_warning(&config("yolo"), true, sandbox), None);
+    }
 }

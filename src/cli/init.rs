@@ -1,5 +1,7 @@
 //! `baton init [--force] [DIR]`: a commented `orchestration.yaml`, the four prompts, an initial
-//! `sync/state.json`, and `logs/` in `.gitignore`. Refuses to overwrite without `--force`.
+//! `sync/state.json`, `logs/` in `.gitignore`, and a `docs/fix_plan.md` to fill in (the
+//! supervisor prompt reads it first) unless one exists. Refuses to overwrite without `--force`;
+//! an existing fix plan is never overwritten.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,10 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("prompts/router.md", include_str!("../../prompts/router.md")),
 ];
 
+/// The fix plan `init` writes when the workspace has none (never overwritten, even with
+/// `--force`: it is the project's own plan). The template is this repository's own.
+const FIX_PLAN: (&str, &str) = ("docs/fix_plan.md", include_str!("../../docs/fix_plan.md"));
+
 /// The state file `init` creates.
 const STATE_FILE: &str = "sync/state.json";
 
@@ -47,7 +53,10 @@ pub struct InitArgs {
 pub(crate) fn cmd_init(args: &InitArgs) -> Result<()> {
     init_workspace(&args.dir, args.force)?;
     say!("initialised a Baton workspace in {}", args.dir.display());
-    say!("next: edit orchestration.yaml (agent.default), then `baton check` and `baton run`");
+    say!("next: edit orchestration.yaml (agent.default) and docs/fix_plan.md (the goal);");
+    say!("      commit the workspace before the first run (turns commit on top of it):");
+    say!("      git add -A && git commit -m \"Baton workspace\"");
+    say!("      then `baton check` and `baton run`");
     Ok(())
 }
 
@@ -71,6 +80,15 @@ pub(crate) fn init_workspace(dir: &Path, force: bool) -> Result<()> {
     }
     StateStore::new(dir.join(STATE_FILE)).save(&mut State::default())?;
     say!("wrote {STATE_FILE}");
+    let (rel, text) = FIX_PLAN;
+    let plan = dir.join(rel);
+    if plan.exists() {
+        say!("kept {rel} (it exists)");
+    } else {
+        write_atomic(&plan, text.as_bytes())
+            .with_context(|| format!("write `{}`", plan.display()))?;
+        say!("wrote {rel}");
+    }
     ignore_logs(&dir.join(".gitignore"))
 }
 

@@ -110,6 +110,25 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
+/// Refuses to go on outside a workspace: no `orchestration.yaml` was found from the working
+/// directory upward and none was given with `--config`. `run`, `status`, `route` and `stamp`
+/// would otherwise create a state or show a made-up one; `init`, `check` and `demo` work
+/// anywhere.
+///
+/// # Errors
+/// A usage error (exit 2) naming the directory searched, with a hint to `baton init`.
+pub(crate) fn require_workspace(config: &config::Config) -> Result<()> {
+    if config.file.is_some() {
+        return Ok(());
+    }
+    Err(crate::error::Error::usage(format!(
+        "not a Baton workspace: no {} in {} or any directory above it",
+        config::CONFIG_FILE_NAME,
+        config.root.display()
+    ))
+    .with_hint("run `baton init` to make this directory a workspace, or pass --config FILE"))
+}
+
 /// Loads the configuration from the working directory, the `BATON_*` environment and
 /// `overrides`, printing its warnings to stderr.
 ///

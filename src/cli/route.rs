@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::time::SystemTime;
 
-use crate::cli::{GlobalArgs, load_config};
+use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::router;
@@ -23,6 +23,7 @@ pub struct RouteArgs {
 /// Config or state errors (exit 2).
 pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
+    require_workspace(&config)?;
     let mut state = StateStore::new(config.state_file.clone())
         .load()?
         .map(|l| l.state)

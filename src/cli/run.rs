@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 
 use crate::cli::args::{ModeArg, RunArgs};
-use crate::cli::{GlobalArgs, check, load_config};
+use crate::cli::{GlobalArgs, check, load_config, require_workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::executor;
 use crate::fsutil::LockFile;
 use crate::git::Repo;
+use crate::leftovers;
 use crate::modes::{self, RoleSync};
 use crate::state::{Actor, Handoff};
 use crate::turn::{RunOptions, Runner};
@@ -55,6 +56,7 @@ pub(crate) fn cmd_run(
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
     let config = load_config(global, args.overrides())?.config;
+    require_workspace(&config)?;
     let actors: &[Actor] = match plan {
         Plan::Combined => &Actor::ALL,
         Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],
@@ -73,6 +75,7 @@ pub(crate) fn cmd_run(
     };
     let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))?;
     let run_dir = run_dir(&config, discovered.as_ref());
+    leftovers::clear(&leftover_places(&config, discovered.as_ref()))?;
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
         handoff: if matches!(plan, Plan::Solo(_)) {
@@ -146,6 +149,20 @@ pub(crate) fn run_dir(config: &Config, repo: Option<&Repo>) -> PathBuf {
     match repo {
         Some(repo) => repo.git_dir().join("baton"),
         None => config.logs_dir.join(".baton"),
+    }
+}
+
+/// Where a crash of this workspace's runner can leave files behind: the clone's git directory
+/// (when git is in use) and the directories of the state file and the journal.
+pub(crate) fn leftover_places(config: &Config, repo: Option<&Repo>) -> leftovers::Places {
+    let dirs = [&config.state_file, &config.journal_file];
+    leftovers::Places {
+        git_dir: repo.map(|r| r.git_dir().to_path_buf()),
+        write_dirs: dirs
+            .iter()
+            .filter_map(|p| p.parent())
+            .map(Into::into)
+            .collect(),
     }
 }
 

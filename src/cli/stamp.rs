@@ -3,10 +3,10 @@
 
 use std::time::SystemTime;
 
-use crate::cli::run::{lock_path, run_dir};
-use crate::cli::{GlobalArgs, load_config};
+use crate::cli::run::{leftover_places, lock_path, run_dir};
+use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::Overrides;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fsutil::LockFile;
 use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
@@ -50,8 +50,10 @@ pub struct StampArgs {
 /// Config, state, lock and git errors; a stale stamp as in role mode.
 pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
+    require_workspace(&config)?;
     let repo = Repo::discover(&config.root)?;
     let _lock = LockFile::try_acquire(&lock_path(&config, repo.as_ref()))?;
+    crate::leftovers::clear(&leftover_places(&config, repo.as_ref()))?;
     let sync = match &repo {
         Some(repo) => {
             let current = repo.branch()?.unwrap_or_else(|| "HEAD".into());
@@ -63,10 +65,6 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         }
         None => None,
     };
-    if let (Some(repo), Some(sync), false) = (&repo, &sync, args.no_pull) {
-        let head = sync.remote.ls_remote(&sync.branch)?;
-        sync.pull(repo, head.as_deref())?;
-    }
     let options = RunOptions {
         handoff: Handoff::ToPeer,
         autocommit: false,
@@ -77,6 +75,10 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let run_dir = run_dir(&config, repo.as_ref());
     let runner = Runner::new(config, repo, &run_dir, options);
     runner.recover()?;
+    if let (Some(repo), Some(sync), false) = (&runner.repo, &sync, args.no_pull) {
+        let head = sync.remote.ls_remote(&sync.branch)?;
+        sync.pull(repo, head.as_deref())?;
+    }
     stamp_state(&runner, args)?;
     let (Some(repo), Some(sync)) = (&runner.repo, &sync) else {
         return Ok(());
@@ -113,10 +115,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
             Outcome::Failed
         }
     };
-    state.generation = claimed
-        .generation
-        .checked_add(1)
-        .ok_or_else(|| Error::usage("the state's generation cannot grow past u64::MAX"))?;
+    state.generation = runner.store.next_generation(claimed.generation)?;
     let at = format_utc(now);
     let entry = JournalEntry {
         iteration,

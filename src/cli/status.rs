@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
-use crate::cli::{GlobalArgs, load_config};
+use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::{Divergence, Remote, Repo};
@@ -95,6 +95,7 @@ fn remote_view(config: &Config, fetch: bool) -> Result<Option<RemoteView>> {
 pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     let out = &mut std::io::stdout().lock();
     let config = load_config(global, Overrides::default())?.config;
+    require_workspace(&config)?;
     let state = StateStore::new(config.state_file.clone())
         .load()?
         .map(|l| l.state);

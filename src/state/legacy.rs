@@ -23,7 +23,7 @@ pub(super) struct LegacyError {
 
 /// Converts a state object in the `step_index` format to the current keys.
 ///
-/// `expected_step` becomes `expected_actor` (via [`Actor::parse_alias`]); without it, and
+/// `expected_step` becomes `expected_actor` (via [`step_actor`]); without it, and
 /// without `expected_actor`, the actor follows from the parity of `step_index` (even: galph).
 /// A missing `iteration` becomes `step_index / 2 + 1`. Both legacy keys are removed. A value
 /// without either key (or not an object) is returned unchanged with `None`. `null` legacy keys
@@ -65,22 +65,40 @@ fn take_step_index(map: &mut Map<String, Value>) -> Result<Option<u64>, LegacyEr
     }
 }
 
-/// Removes `expected_step`; it must be an actor name or alias, or null.
+/// Removes `expected_step`; it must be an actor name or alias, the prompt file of the step
+/// (see [`step_actor`]), or null.
 fn take_expected_step(map: &mut Map<String, Value>) -> Result<Option<Actor>, LegacyError> {
     match map.remove(EXPECTED_STEP) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => value
             .as_str()
-            .and_then(Actor::parse_alias)
+            .and_then(step_actor)
             .map(Some)
             .ok_or_else(|| LegacyError {
                 field: EXPECTED_STEP,
                 message: format!(
-                    "field `{EXPECTED_STEP}`: expected galph, supervisor, ralph, loop or main, \
-                     got {value}"
+                    "field `{EXPECTED_STEP}`: expected galph, supervisor, ralph, loop or main \
+                     (or their prompt file, e.g. main.md), got {value}"
                 ),
             }),
     }
+}
+
+/// The actor of a Python `expected_step`: an actor name or alias ([`Actor::parse_alias`]), or
+/// the prompt file the tool names the step by (`main.md` → ralph; `supervisor.md`,
+/// `reviewer.md`, `router.md` → galph), also with a directory (`prompts/main.md`).
+fn step_actor(step: &str) -> Option<Actor> {
+    let step = step.trim();
+    let file = step.rsplit('/').next().unwrap_or(step);
+    let stem = file
+        .len()
+        .checked_sub(3)
+        .filter(|&cut| file.is_char_boundary(cut) && file[cut..].eq_ignore_ascii_case(".md"))
+        .map_or(file, |cut| &file[..cut]);
+    if stem.eq_ignore_ascii_case("reviewer") || stem.eq_ignore_ascii_case("router") {
+        return Some(Actor::Galph);
+    }
+    Actor::parse_alias(stem)
 }
 
 #[cfg(test)]
@@ -129,6 +147,26 @@ mod tests {
             converted,
             json!({"expected_actor": "galph", "iteration": 3})
         );
+    }
+
+    #[test]
+    fn expected_step_may_name_the_prompt_file() {
+        let cases = [
+            ("main.md", Actor::Ralph),
+            ("prompts/main.md", Actor::Ralph),
+            ("supervisor.md", Actor::Galph),
+            ("Reviewer.MD", Actor::Galph),
+            ("router.md", Actor::Galph),
+            ("loop", Actor::Ralph),
+        ];
+        for (step, actor) in cases {
+            let (converted, _) =
+                convert(json!({"step_index": 8, "expected_step": step})).expect(step);
+            assert_eq!(converted["expected_actor"], json!(actor.as_str()), "{step}");
+        }
+        for bad in ["notes.md", ".md", "md", "é.md"] {
+            assert!(convert(json!({"expected_step": bad})).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod model;
 mod parse;
 mod store;
 mod transitions;
+mod validate;
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,9 @@
 //! Strict parsing of the state file's bytes, with errors that carry a line and column.
 //!
-//! Pipeline: bytes → JSON value (syntax errors keep serde_json's position) → legacy conversion
-//! → [`State`]. A type or value error is traced back to the offending top-level field, whose
-//! value is then located in the original text.
+//! Pipeline: bytes → duplicate-key check and JSON value (syntax errors keep serde_json's
+//! position) → legacy conversion → [`State`] → schema checks ([`validate`](super::validate)). A
+//! type or value error is traced back to the offending top-level field, whose value is then
+//! located in the original text.
 
 use std::path::Path;
 
@@ -10,21 +11,28 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::state::legacy::{self, LegacyError};
+use crate::state::validate::{FieldError, check_fields, check_unique_keys};
 use crate::state::{LoadedState, State, StateError};
 
 /// Parses the state file `path` whose contents are `bytes`.
+///
+/// # Errors
+/// [`StateError::Invalid`] naming the position: bad JSON, a key twice in one object, a wrong
+/// type or value, a legacy field that cannot be converted, a value outside the schema.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<LoadedState, StateError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|err| invalid(path, (err.line(), err.column()), message_of(&err)))?;
+    let syntax =
+        |err: serde_json::Error| invalid(path, (err.line(), err.column()), message_of(&err));
+    check_unique_keys(bytes).map_err(syntax)?;
+    let value: Value = serde_json::from_slice(bytes).map_err(syntax)?;
     if !value.is_object() {
         return Err(invalid(path, (1, 1), "expected a JSON object".to_owned()));
     }
     let (value, legacy) = legacy::convert(value)
         .map_err(|LegacyError { field, message }| at_field(path, bytes, field, message))?;
-    match State::deserialize(&value) {
-        Ok(state) => Ok(LoadedState { state, legacy }),
-        Err(err) => Err(culprit(path, bytes, &value, &err)),
-    }
+    let state = State::deserialize(&value).map_err(|err| culprit(path, bytes, &value, &err))?;
+    check_fields(&state)
+        .map_err(|FieldError { field, message }| at_field(path, bytes, field, message))?;
+    Ok(LoadedState { state, legacy })
 }
 
 /// Finds the top-level field that makes `value` fail to deserialize and reports it.

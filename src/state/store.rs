@@ -1,11 +1,14 @@
 //! Strict loading and atomic saving of `sync/state.json`.
 
-use std::io;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read as _};
+use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::fsutil;
 use crate::state::State;
 use crate::state::parse::parse;
+use crate::state::validate::MAX_COUNTER;
 
 /// The Python tool's older formats, converted on the next write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +49,28 @@ pub enum StateError {
         column: usize,
         /// What is wrong (names the field where serde does).
         message: String,
+    },
+    /// The path is a FIFO, a directory, a device or a socket (exit 2). Never opened for
+    /// reading: a FIFO would block the reader until someone writes to it.
+    #[error("state file `{}` is not a regular file (it is a {kind})", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is: `FIFO`, `directory`, `socket`, `character device`, `block device`.
+        kind: &'static str,
+    },
+    /// `generation` is at its largest value; one more write would leave the documented range
+    /// (exit 2, nothing written).
+    #[error(
+        "state file `{}`: `generation` is {generation}, the largest a write may reach is \
+         {MAX_COUNTER}",
+        path.display()
+    )]
+    GenerationExhausted {
+        /// The file.
+        path: PathBuf,
+        /// The generation in memory.
+        generation: u64,
     },
     /// Writing failed.
     #[error("write state file `{}`", path.display())]
@@ -88,17 +113,56 @@ impl StateStore {
 
     /// Reads the state strictly; `Ok(None)` when the file does not exist.
     ///
+    /// Only a regular file is read: the type is checked before opening (a FIFO would block the
+    /// reader, a device may act on open), and again on the open file, which is opened
+    /// non-blocking in case the path was replaced in between.
+    ///
     /// # Errors
-    /// [`StateError::Read`] for io errors, [`StateError::Invalid`] for bad content.
+    /// [`StateError::Read`] for io errors, [`StateError::NotAFile`] for anything but a regular
+    /// file, [`StateError::Invalid`] for bad content.
     pub fn load(&self) -> Result<Option<LoadedState>, StateError> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => parse(&self.path, &bytes).map(Some),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StateError::Read {
-                path: self.path.clone(),
-                source,
-            }),
+        let read_err = |source| StateError::Read {
+            path: self.path.clone(),
+            source,
+        };
+        match std::fs::metadata(&self.path) {
+            Ok(meta) => self.require_regular(&meta)?,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(read_err(source)),
         }
+        let mut file = match open_nonblocking(&self.path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(read_err(source)),
+        };
+        self.require_regular(&file.metadata().map_err(read_err)?)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(read_err)?;
+        parse(&self.path, &bytes).map(Some)
+    }
+
+    /// [`StateError::NotAFile`] unless `meta` is a regular file's.
+    fn require_regular(&self, meta: &std::fs::Metadata) -> Result<(), StateError> {
+        let kind = meta.file_type();
+        let what = if kind.is_file() {
+            return Ok(());
+        } else if kind.is_fifo() {
+            "FIFO"
+        } else if kind.is_dir() {
+            "directory"
+        } else if kind.is_socket() {
+            "socket"
+        } else if kind.is_char_device() {
+            "character device"
+        } else if kind.is_block_device() {
+            "block device"
+        } else {
+            "special file"
+        };
+        Err(StateError::NotAFile {
+            path: self.path.clone(),
+            kind: what,
+        })
     }
 
     /// Increments `state.generation`, sets nothing else, and writes the file atomically
@@ -106,13 +170,31 @@ impl StateStore {
     /// Creates the parent directory when missing. On failure the increment is undone, so
     /// `state.generation` always matches the last successful write.
     ///
+    /// A generation never wraps: at the documented maximum (2^53 − 1) nothing is written.
+    ///
     /// # Errors
-    /// [`StateError::Write`].
+    /// [`StateError::GenerationExhausted`] (exit 2, nothing written), [`StateError::Write`].
     pub fn save(&self, state: &mut State) -> Result<(), StateError> {
-        state.generation = state.generation.wrapping_add(1);
+        let generation = state.generation;
+        state.generation = self.next_generation(generation)?;
         self.write(state).inspect_err(|_| {
-            state.generation = state.generation.wrapping_sub(1);
+            state.generation = generation;
         })
+    }
+
+    /// The generation that follows `generation`.
+    ///
+    /// # Errors
+    /// [`StateError::GenerationExhausted`] at the documented maximum (2^53 − 1): a generation
+    /// never wraps.
+    pub fn next_generation(&self, generation: u64) -> Result<u64, StateError> {
+        generation
+            .checked_add(1)
+            .filter(|next| *next <= MAX_COUNTER)
+            .ok_or_else(|| StateError::GenerationExhausted {
+                path: self.path.clone(),
+                generation,
+            })
     }
 
     /// Writes `state` exactly as it is (its generation included) atomically, as [`Self::save`]
@@ -126,6 +208,14 @@ impl StateStore {
             source,
         })
     }
+}
+
+/// Opens `path` for reading without blocking on a FIFO (`O_NONBLOCK`).
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)
 }
 
 /// Serializes `state` as written to disk (2-space indent, field order of SPEC §3, newline).

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use crate::config::AutocommitConfig;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::git::{self, DiffStats};
 use crate::journal::{JournalEntry, Outcome};
 use crate::router::Decision;
@@ -175,11 +175,7 @@ pub(crate) fn stamp(
             (outcome, exit_code, agent, log, Vec::new(), Some(failure))
         }
     };
-    state.generation = turn
-        .claimed
-        .generation
-        .checked_add(1)
-        .ok_or_else(|| Error::usage("the state's generation cannot grow past u64::MAX"))?;
+    state.generation = runner.store.next_generation(turn.claimed.generation)?;
     let stats = diff_stats(runner, turn.head_before.as_deref(), head_after.as_deref());
     let entry = JournalEntry {
         iteration: turn.iteration,

@@ -5,6 +5,7 @@
 mod failure;
 mod finish;
 mod launch;
+mod logtail;
 mod record;
 mod stop;
 
@@ -235,6 +236,7 @@ impl Runner {
         })?;
         fault::point("stamp-recorded");
         self.apply_stamp(&pending.stamp)?;
+        logtail::append_footer(&self.config, &pending.stamp.entry);
         hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
         fault::point("stamp-pushed");
         self.record.clear()?;
@@ -243,7 +245,11 @@ impl Runner {
         }
         let finish::Stamped { stamp, failure } = pending;
         match failure {
-            Some(failure) => Err(failure.to_error()),
+            Some(failure) => Err(logtail::with_hint(
+                failure.to_error(),
+                &self.config,
+                &stamp.entry,
+            )),
             None => Ok(TurnEnd::Done(Box::new(TurnReport {
                 decision,
                 entry: stamp.entry,

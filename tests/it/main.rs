@@ -6,14 +6,18 @@ mod test_combined;
 mod test_commands;
 mod test_crash;
 mod test_errors;
+mod test_leftovers;
+mod test_newcomer;
 mod test_role;
 mod test_role_commands;
 mod test_role_failures;
 mod test_role_guards;
+mod test_role_rewrite;
 mod test_role_wait;
 mod test_router;
 mod test_signals;
 mod test_solo;
+mod test_state_input;
 mod test_status;
 mod test_stop;
 

@@ -4,6 +4,9 @@
 //! push; the agent does not run again for a stamped turn), create the state if galph finds none.
 //! Then, per turn: wait for the turn, claim it (running marker committed, pushed while the agent
 //! starts), run it with the shared runner, stamp it, push once. The state file is never merged.
+//! A remote branch rewritten under the clone (a force-push that dropped commits the clone had),
+//! or a clone that diverges while waiting, stops the daemon with exit 1 and a backup ref
+//! instead of pushing the dropped commits back or waiting blind (`sync.rs`, `wait.rs`).
 
 mod hooks;
 mod sync;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::format_duration;
 use crate::error::{Error, Result};
-use crate::git::{RemoteProbe, Repo};
+use crate::git::{FastForward, RemoteProbe, Repo};
 use crate::modes::role::sync::RoleSync;
 use crate::modes::{Stop, check_signal};
 use crate::state::{Actor, State, Status, hostname};
@@ -132,7 +132,13 @@ impl Waiter<'_> {
             }
             self.sleep(start)?;
             let head = self.probe.head()?;
-            self.sync.pull(self.repo, head.as_deref())?;
+            // Nothing local is unpushed while waiting, so a divergence (the pull has already
+            // refused a force-push) would leave the clone blind to every later turn.
+            if let FastForward::Diverged { ahead, behind } =
+                self.sync.pull(self.repo, head.as_deref())?
+            {
+                return Err(self.sync.diverged(self.repo, ahead, behind)?);
+            }
         }
     }
 

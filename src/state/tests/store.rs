@@ -219,8 +219,83 @@ fn unconvertible_expected_step_is_invalid_at_its_position() {
 }
 
 #[test]
-fn unreadable_path_is_a_read_error() {
+fn a_directory_is_not_a_state_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = StateStore::new(PathBuf::from(dir.path()));
-    assert!(matches!(store.load(), Err(StateError::Read { .. })));
+    let err = store.load().expect_err("a directory");
+    assert!(
+        matches!(
+            err,
+            StateError::NotAFile {
+                kind: "directory",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_invalid_input());
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("state.json");
+    nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o644)).expect("mkfifo");
+    let err = StateStore::new(path).load().expect_err("a FIFO");
+    assert!(
+        matches!(err, StateError::NotAFile { kind: "FIFO", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
+
+#[test]
+fn duplicate_keys_are_invalid_at_the_second_one() {
+    let (line, column, message) =
+        invalid("{\n  \"iteration\": 2,\n  \"status\": \"idle\",\n  \"iteration\": 3\n}\n");
+    assert_eq!((line, column), (4, 13));
+    assert_eq!(message, "duplicate key `iteration`");
+    let (line, _, message) = invalid("{\"extra\": {\"a\": 1,\n\"a\": 1}}");
+    assert_eq!(line, 2);
+    assert_eq!(message, "duplicate key `a`");
+}
+
+#[test]
+fn values_outside_the_schema_name_the_field_and_its_position() {
+    let (line, column, message) = invalid("{\n  \"iteration\": 0\n}\n");
+    assert_eq!((line, column), (2, 16));
+    assert!(
+        message.starts_with("field `iteration`: expected an integer from 1"),
+        "{message}"
+    );
+    let (line, column, message) = invalid("{\"iteration\": 2,\n \"last_update\": \"yesterday\"}");
+    assert_eq!((line, column), (2, 17));
+    assert!(
+        message.contains("`YYYY-MM-DDTHH:MM:SSZ`") && message.contains("\"yesterday\""),
+        "{message}"
+    );
+    let (_, _, message) = invalid(r#"{"lease_expires_at": "2026-11-21T10:04:05+01:00"}"#);
+    assert!(message.starts_with("field `lease_expires_at`"), "{message}");
+    let (_, _, message) = invalid(r#"{"generation": 18446744073709551615}"#);
+    assert!(message.starts_with("field `generation`"), "{message}");
+}
+
+#[test]
+fn save_at_the_largest_generation_writes_nothing() {
+    let (_dir, store) = store_with("{}");
+    let mut state = State {
+        generation: (1 << 53) - 1,
+        ..State::default()
+    };
+    let err = store.save(&mut state).expect_err("would leave the range");
+    assert!(
+        matches!(err, StateError::GenerationExhausted { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_invalid_input(), "exit 2");
+    assert_eq!(state.generation, (1 << 53) - 1);
+    assert_eq!(fs::read_to_string(store.path()).expect("read"), "{}");
+    state.generation = u64::MAX;
+    assert!(store.save(&mut state).is_err(), "never wraps");
+    assert_eq!(state.generation, u64::MAX);
 }

@@ -283,3 +283,56 @@ fn reset_hard_moves_branch_index_and_work_tree() {
     assert_eq!(a.status(), "");
     assert!(a.repo().reset_hard("refs/heads/nope").is_err());
 }
+
+#[test]
+fn rewritten_tip_finds_commits_the_remote_lost_after_a_force_push() {
+    let fx = Fixture::new();
+    let a = fx.clone_as("a");
+    let b = fx.clone_as("b");
+    let tracking = "refs/remotes/origin/main";
+    let shared = a.commit_file("f.txt", "1\n", "shared");
+    a.origin().push("main").expect("push");
+    b.origin().fetch("main").expect("fetch");
+    assert_eq!(
+        b.repo().fast_forward("origin", "main").expect("ff"),
+        FastForward::Advanced
+    );
+    assert_eq!(
+        b.repo().rewritten_tip(tracking).expect("reflog"),
+        None,
+        "moved forward only"
+    );
+    // a rewrites the branch without `shared`; b fetches the forced update.
+    a.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    a.commit_file("g.txt", "2\n", "rewritten");
+    a.git(&["push", "-q", "--force", "origin", "main"]);
+    b.origin().fetch("main").expect("fetch");
+    let repo = b.repo();
+    assert_eq!(
+        repo.rewritten_tip(tracking).expect("reflog"),
+        Some(shared.clone())
+    );
+    assert!(matches!(
+        repo.fast_forward("origin", "main").expect("ff"),
+        FastForward::Diverged {
+            ahead: 1,
+            behind: 1
+        }
+    ));
+    b.git(&["reset", "-q", "--hard", "origin/main"]);
+    let tip = |peer: &Peer| peer.repo().rewritten_tip(tracking).expect("reflog");
+    assert_eq!(tip(&b), None, "after the reset");
+    b.git(&["merge", "-q", "--no-edit", &shared]);
+    assert_eq!(tip(&b), Some(shared.clone()), "merged back locally only");
+    // The remote gets the lost commit back too: nothing is lost any more.
+    a.git(&["merge", "-q", "--no-edit", &shared]);
+    a.origin().push("main").expect("push");
+    b.origin().fetch("main").expect("fetch");
+    assert_eq!(tip(&b), None, "merged back on the remote");
+    assert_eq!(
+        a.repo()
+            .rewritten_tip("refs/remotes/origin/dev")
+            .expect("no ref"),
+        None
+    );
+}
