@@ -86,7 +86,6 @@ pub(crate) fn cmd_run(
         autocommit: repo.is_some(),
         commit_dry_run: args.commit_dry_run,
         echo: !global.quiet,
-        guard_dirty: matches!(plan, Plan::RoleSync(_)),
     };
     let runner = Runner::new(config, repo, &run_dir, options);
     runner.recover()?;

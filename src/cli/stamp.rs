@@ -70,7 +70,6 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         autocommit: false,
         commit_dry_run: false,
         echo: false,
-        guard_dirty: false,
     };
     let run_dir = run_dir(&config, repo.as_ref());
     let runner = Runner::new(config, repo, &run_dir, options);

@@ -60,7 +60,6 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
         autocommit: false,
         commit_dry_run: false,
         echo: false,
-        guard_dirty: false,
     };
     let runner = Runner::new(config, repo, &run_dir, options);
     runner.recover()?;

@@ -31,10 +31,11 @@ pub(super) fn fold(raw: &mut RawConfig) -> Vec<&'static str> {
         &mut autocommit.tracked_output_extensions,
         raw.tracked_output_extensions.take(),
     );
-    fill(
-        &mut autocommit.report_extensions,
-        raw.report_extensions.take(),
-    );
+    if let Some(extensions) = raw.report_extensions.take() {
+        // The Python tool's reports were files with these extensions anywhere in the tree.
+        fill(&mut autocommit.report_globs, Some(Vec::new()));
+        fill(&mut autocommit.report_extensions, Some(extensions));
+    }
 
     let mut meaningless = Vec::new();
     if raw.spec_bootstrap.is_some() {

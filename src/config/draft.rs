@@ -120,10 +120,8 @@ fn default_autocommit() -> AutocommitConfig {
     let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     AutocommitConfig {
         reports: true,
-        report_extensions: strings(&[
-            ".md", ".txt", ".json", ".log", ".png", ".jpeg", ".npy", ".py", ".c", ".h", ".sh",
-        ]),
-        report_globs: Vec::new(),
+        report_extensions: Vec::new(),
+        report_globs: strings(&["reports/**"]),
         report_max_file_bytes: 5 * MIB,
         report_max_total_bytes: 20 * MIB,
         tracked_outputs: true,
@@ -144,6 +142,8 @@ fn default_autocommit() -> AutocommitConfig {
         ]),
         doc_max_file_bytes: MIB,
         never: Vec::new(),
+        include_ignored: Vec::new(),
+        work: true,
         everything: false,
         tolerate_dirty: false,
     }

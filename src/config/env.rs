@@ -93,6 +93,9 @@ pub(super) const ENV_KEYS: &[(&str, Setter)] = &[
     ("autocommit.doc_meta", |d, v| {
         put(&mut d.config.autocommit.doc_meta, parse_bool(v)?)
     }),
+    ("autocommit.work", |d, v| {
+        put(&mut d.config.autocommit.work, parse_bool(v)?)
+    }),
     ("autocommit.everything", |d, v| {
         put(&mut d.config.autocommit.everything, parse_bool(v)?)
     }),

@@ -143,9 +143,9 @@ pub struct GitConfig {
 pub struct AutocommitConfig {
     /// Commit reports at all. Default: true.
     pub reports: bool,
-    /// Report extensions, with the dot (`.md`, `.txt`, …).
+    /// Report extensions, with the dot (`.md`, `.txt`, …); empty = any extension (default).
     pub report_extensions: Vec<String>,
-    /// Optional globs a report path must also match; empty = any path.
+    /// Globs a report path must match; empty = any path. Default: `reports/**`.
     pub report_globs: Vec<String>,
     /// Per-file cap for reports. Default: 5 MiB.
     pub report_max_file_bytes: u64,
@@ -169,9 +169,17 @@ pub struct AutocommitConfig {
     pub doc_max_file_bytes: u64,
     /// Path prefixes never committed (`logs/`, `tmp/`).
     pub never: Vec<String>,
-    /// Commit whatever is still dirty after the three steps. Default: false.
+    /// Ignored files (`.gitignore`) matching these globs may be committed (force-added) as
+    /// reports; every other ignored file is never added. Default: none.
+    pub include_ignored: Vec<String>,
+    /// Commit what the engineer (ralph) changed during its turn and no step took, as
+    /// `RALPH AUTO (prompt=…) (iter=…): work`. Default: true.
+    pub work: bool,
+    /// Commit whatever is still dirty after the steps, for both actors (`remaining changes`).
+    /// Default: false.
     pub everything: bool,
-    /// Role mode: let galph's turn pass with dirty paths outside the rules. Default: false.
+    /// Let galph's turn pass when it leaves changes outside the rules (otherwise the turn
+    /// fails, in every mode). Default: false.
     pub tolerate_dirty: bool,
 }
 

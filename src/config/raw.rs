@@ -112,6 +112,8 @@ pub(super) struct RawAutocommit {
     pub doc_whitelist: Option<Vec<String>>,
     pub doc_max_file_bytes: Option<u64>,
     pub never: Option<Vec<String>>,
+    pub include_ignored: Option<Vec<String>>,
+    pub work: Option<bool>,
     pub everything: Option<bool>,
     pub tolerate_dirty: Option<bool>,
 }
@@ -192,6 +194,8 @@ pub(super) const SECTIONS: &[(&str, &[&str])] = &[
             "doc_whitelist",
             "doc_max_file_bytes",
             "never",
+            "include_ignored",
+            "work",
             "everything",
             "tolerate_dirty",
         ],

@@ -195,6 +195,8 @@ fn apply_autocommit(draft: &mut Draft, raw: RawAutocommit) {
     set(&mut a.doc_meta, raw.doc_meta);
     set(&mut a.doc_whitelist, raw.doc_whitelist);
     set(&mut a.doc_max_file_bytes, raw.doc_max_file_bytes);
+    set(&mut a.include_ignored, raw.include_ignored);
+    set(&mut a.work, raw.work);
     set(&mut a.everything, raw.everything);
     set(&mut a.tolerate_dirty, raw.tolerate_dirty);
     if raw.never.is_some() {

@@ -1,11 +1,18 @@
-//! Auto-commit after a turn (SPEC §8): reports, tracked outputs, doc/meta, then the rest.
+//! Auto-commit after a turn: reports, tracked outputs, doc/meta, then the engineer's work.
 //!
 //! [`plan_autocommit`] is pure: it sorts the dirty paths into commit groups under the
 //! configured rules, and [`apply_plan`] makes one commit per group. Paths and rules are both
 //! relative to the work tree root. Invariants: a path is in at most one group; paths under a
-//! `never` prefix or in the exclude list are never taken; ignored files are only taken by the
-//! reports step (they are force-added) and are otherwise not mentioned; a file skipped for a
-//! size cap gets a warning and is never swept into the `remaining changes` group.
+//! `never` prefix or in the exclude list are never taken; an ignored file is never taken or
+//! mentioned, except by the reports step when `autocommit.include_ignored` names it (it is
+//! force-added then); a file skipped for a size cap gets
+//! a warning and is never swept into the `work` or `remaining changes` group.
+//!
+//! Defaults (issue 6 §4, safe on a real project): reports are files under `reports/` (any
+//! extension); what ralph changed during its turn and no step took is committed as its `work`;
+//! what galph changed outside the rules is reported in [`AutocommitPlan::turn_left`] so the
+//! runner can fail its turn. Only changes made during the turn (modified at or after its start)
+//! count as the turn's: dirt that was there before is left alone and reported.
 
 #[cfg(test)]
 mod apply_tests;
@@ -15,6 +22,8 @@ mod tests;
 
 use self::rules::{Extensions, Globs, is_excluded, under_prefix};
 use crate::config::AutocommitConfig;
+use std::time::SystemTime;
+
 use crate::git::{DirtyPath, GitError, Repo};
 use crate::state::Actor;
 
@@ -27,6 +36,8 @@ pub enum GroupKind {
     TrackedOutputs,
     /// `doc/meta hygiene`.
     DocMeta,
+    /// `work`: what ralph changed during its turn (`autocommit.work`).
+    Work,
     /// `remaining changes` (`autocommit.everything`).
     Remaining,
 }
@@ -40,6 +51,7 @@ impl GroupKind {
             GroupKind::Reports => "reports evidence",
             GroupKind::TrackedOutputs => "tracked outputs",
             GroupKind::DocMeta => "doc/meta hygiene",
+            GroupKind::Work => "work",
             GroupKind::Remaining => "remaining changes",
         }
     }
@@ -61,6 +73,8 @@ pub struct AutocommitPlan {
     pub groups: Vec<CommitGroup>,
     /// Dirty paths no step took (reported as a warning and `dirty_left`).
     pub dirty_left: Vec<String>,
+    /// The part of `dirty_left` the turn changed (galph's dirty guard).
+    pub turn_left: Vec<String>,
     /// Why some paths were skipped (over a cap, …), one line each.
     pub warnings: Vec<String>,
 }
@@ -81,8 +95,28 @@ struct Step<'a> {
     max_total: Option<(u64, &'static str)>,
 }
 
-/// Sorts `dirty` into the steps of SPEC §8 under `rules`. `exclude` lists paths never taken
-/// (the state file and journal, committed by the stamp; an entry ending in `/` covers a
+/// Whose turn the dirty paths come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TurnOf {
+    /// The actor that ran.
+    pub actor: Actor,
+    /// When the turn started: paths modified earlier (or with no time) were dirty before it.
+    /// `None` counts every path as the turn's.
+    pub since: Option<SystemTime>,
+}
+
+impl TurnOf {
+    /// Whether `d` changed during the turn (a deletion counts: it has no time to compare).
+    fn changed(&self, d: &DirtyPath) -> bool {
+        match (self.since, d.modified) {
+            (Some(since), Some(modified)) => modified >= since,
+            _ => true,
+        }
+    }
+}
+
+/// Sorts `dirty` into the steps under `rules` for the turn `turn`. `exclude` lists paths never
+/// taken (the state file and journal, committed by the stamp; an entry ending in `/` covers a
 /// directory); they are not reported either. Paths under a `never` prefix are not taken: the
 /// tracked ones are reported in `dirty_left`, untracked and ignored ones (scratch) are not.
 /// Pure.
@@ -91,11 +125,17 @@ pub fn plan_autocommit(
     dirty: &[DirtyPath],
     rules: &AutocommitConfig,
     exclude: &[String],
+    turn: TurnOf,
 ) -> AutocommitPlan {
     let mut plan = AutocommitPlan::default();
     let mut pool = Vec::new();
+    let named = Globs::new(
+        &rules.include_ignored,
+        "autocommit.include_ignored",
+        &mut plan.warnings,
+    );
     for d in dirty {
-        if is_excluded(&d.path, exclude) {
+        if is_excluded(&d.path, exclude) || (d.ignored && !named.is_match(&d.path)) {
             continue;
         }
         if under_prefix(&d.path, &rules.never) {
@@ -119,7 +159,7 @@ pub fn plan_autocommit(
             });
         }
     }
-    finish(plan, pool, rules.everything)
+    finish(plan, pool, rules, turn)
 }
 
 /// The enabled steps, in order.
@@ -132,7 +172,7 @@ fn steps<'a>(rules: &'a AutocommitConfig, warnings: &mut Vec<String>) -> Vec<Ste
             kind: GroupKind::Reports,
             qualifies: Box::new(move |d| {
                 !d.deleted
-                    && exts.contains(&d.path)
+                    && (exts.is_empty() || exts.contains(&d.path))
                     && (globs.is_empty() || globs.is_match(&d.path))
             }),
             max_file: (
@@ -211,25 +251,45 @@ fn take(pool: &mut Vec<Pending<'_>>, step: &Step<'_>, warnings: &mut Vec<String>
     taken
 }
 
-/// Sends what no step took to `remaining changes` (with `everything`) or `dirty_left`.
-/// Ignored files are dropped; capped files always go to `dirty_left`.
-fn finish(mut plan: AutocommitPlan, pool: Vec<Pending<'_>>, everything: bool) -> AutocommitPlan {
-    let mut remaining = Vec::new();
+/// Sends what no step took to `work` (ralph's changes, with `work`), `remaining changes`
+/// (with `everything`) or `dirty_left`. Capped files always go to `dirty_left`.
+fn finish(
+    mut plan: AutocommitPlan,
+    pool: Vec<Pending<'_>>,
+    rules: &AutocommitConfig,
+    turn: TurnOf,
+) -> AutocommitPlan {
+    let work = rules.work && turn.actor == Actor::Ralph;
+    let (mut committed, kind) = (
+        Vec::new(),
+        if work {
+            GroupKind::Work
+        } else {
+            GroupKind::Remaining
+        },
+    );
+    // An ignored file a rule named but no step took stays out of sight, as ignored files do.
     for p in pool.into_iter().filter(|p| !p.dirty.ignored) {
-        if everything && !p.capped {
-            remaining.push(p.dirty.path.clone());
+        let changed = turn.changed(p.dirty);
+        let take = !p.capped && ((work && changed) || rules.everything);
+        if take {
+            committed.push(p.dirty.path.clone());
         } else {
             plan.dirty_left.push(p.dirty.path.clone());
+            if changed {
+                plan.turn_left.push(p.dirty.path.clone());
+            }
         }
     }
-    if !remaining.is_empty() {
-        remaining.sort();
+    if !committed.is_empty() {
+        committed.sort();
         plan.groups.push(CommitGroup {
-            kind: GroupKind::Remaining,
-            paths: remaining,
+            kind,
+            paths: committed,
         });
     }
     plan.dirty_left.sort();
+    plan.turn_left.sort();
     plan
 }
 

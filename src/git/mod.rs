@@ -9,7 +9,7 @@ mod repo;
 mod testutil;
 
 pub use autocommit::{
-    AutocommitPlan, CommitGroup, GroupKind, apply_plan, commit_message, commit_subject,
+    AutocommitPlan, CommitGroup, GroupKind, TurnOf, apply_plan, commit_message, commit_subject,
     plan_autocommit,
 };
 pub use probe::RemoteProbe;

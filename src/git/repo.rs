@@ -22,6 +22,8 @@ pub struct DirtyPath {
     pub deleted: bool,
     /// Size in bytes on disk (0 when deleted).
     pub size: u64,
+    /// Last modification time on disk (`None` when deleted or unknown).
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Change counts between two commits.
@@ -166,9 +168,9 @@ impl Repo {
 
     fn dirty_path(&self, path: String, status: Status) -> Result<DirtyPath, GitError> {
         let full = self.workdir().join(&path);
-        let (deleted, size) = match std::fs::symlink_metadata(&full) {
-            Ok(meta) => (false, meta.len()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (true, 0),
+        let (deleted, size, modified) = match std::fs::symlink_metadata(&full) {
+            Ok(meta) => (false, meta.len(), meta.modified().ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (true, 0, None),
             Err(source) => return Err(GitError::Io { path: full, source }),
         };
         let ignored = status.contains(Status::IGNORED);
@@ -179,6 +181,7 @@ impl Repo {
             ignored,
             deleted,
             size,
+            modified,
         })
     }
 

@@ -14,8 +14,21 @@ pub(crate) fn strings(items: &[&str]) -> Vec<String> {
 
 /// The auto-commit defaults of SPEC §8 (the configuration's own defaults).
 pub(crate) fn spec_defaults() -> AutocommitConfig {
-    crate::config::Config::defaults(Path::new("/workspace")).autocommit
+    let mut rules = crate::config::Config::defaults(Path::new("/workspace")).autocommit;
+    rules.report_extensions = strings(&[
+        ".md", ".txt", ".json", ".log", ".png", ".jpeg", ".npy", ".py", ".c", ".h", ".sh",
+    ]);
+    rules.report_globs = Vec::new();
+    rules.include_ignored = strings(&["**"]);
+    rules.work = false;
+    rules
 }
+
+/// Any actor's turn, every dirty path counted as the turn's.
+pub(crate) const ANY_TURN: crate::git::TurnOf = crate::git::TurnOf {
+    actor: crate::state::Actor::Galph,
+    since: None,
+};
 
 /// A fresh repository on branch `main` with a configured user, plus a raw git2 handle.
 pub(crate) struct TestRepo {

@@ -52,21 +52,24 @@ pub(crate) fn after_agent(
             ..*failed(decision.clone(), failure)
         })
     };
-    let dirty_left = match (&runner.repo, runner.options.autocommit) {
+    let plan = match (&runner.repo, runner.options.autocommit) {
         (Some(repo), true) => autocommit(runner, repo, turn, &decision.prompt)
             .map_err(|e| fail(TurnFailure::Autocommit(e.to_string())))?,
-        _ => Vec::new(),
+        _ => git::AutocommitPlan::default(),
     };
-    if !dirty_left.is_empty() {
+    if !plan.dirty_left.is_empty() {
         note!(
             "[autocommit] warning: left dirty: {}",
-            dirty_left.join(", ")
+            plan.dirty_left.join(", ")
         );
-        let guard = runner.options.guard_dirty && turn.actor == Actor::Galph;
-        if guard && !runner.config.autocommit.tolerate_dirty {
-            return Err(fail(TurnFailure::DirtyGuard(dirty_left)));
-        }
     }
+    // The supervisor plans and reviews; what it changed outside the rules fails its turn, in
+    // every mode (issue 6 §4), unless tolerated. Dirt that was there before is not its doing.
+    let guard = turn.actor == Actor::Galph && !runner.config.autocommit.tolerate_dirty;
+    if guard && !plan.turn_left.is_empty() {
+        return Err(fail(TurnFailure::DirtyGuard(plan.turn_left)));
+    }
+    let dirty_left = plan.dirty_left;
     Ok(Finished {
         agent: agent.name,
         log,
@@ -74,11 +77,20 @@ pub(crate) fn after_agent(
     })
 }
 
-fn autocommit(runner: &Runner, repo: &git::Repo, turn: &Turn, prompt: &str) -> Result<Vec<String>> {
+fn autocommit(
+    runner: &Runner,
+    repo: &git::Repo,
+    turn: &Turn,
+    prompt: &str,
+) -> Result<git::AutocommitPlan> {
     let config = &runner.config;
     let exclude = runner.stamp_paths(repo);
     let rules = rules_in_repo(&config.autocommit, repo.relative(&config.root).as_deref());
-    let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude);
+    let of = git::TurnOf {
+        actor: turn.actor,
+        since: Some(turn.started),
+    };
+    let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude, of);
     for warning in &plan.warnings {
         note!("[autocommit] warning: {warning}");
     }
@@ -88,7 +100,7 @@ fn autocommit(runner: &Runner, repo: &git::Repo, turn: &Turn, prompt: &str) -> R
             say!("[autocommit] {subject}");
         }
     }
-    Ok(plan.dirty_left)
+    Ok(plan)
 }
 
 /// The auto-commit rules with their paths made relative to the repository: the rules are
@@ -104,6 +116,7 @@ fn rules_in_repo(rules: &AutocommitConfig, prefix: Option<&str>) -> AutocommitCo
         &mut rules.doc_whitelist,
         &mut rules.report_globs,
         &mut rules.tracked_output_globs,
+        &mut rules.include_ignored,
     ] {
         for item in list.iter_mut() {
             *item = format!("{prefix}/{item}");

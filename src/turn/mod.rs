@@ -39,8 +39,6 @@ pub struct RunOptions {
     pub commit_dry_run: bool,
     /// Echo agent output to the console.
     pub echo: bool,
-    /// Fail galph's turn when dirty paths are left (role mode, unless `tolerate_dirty`).
-    pub guard_dirty: bool,
 }
 
 /// Git work a mode does around a turn (combined: nothing; role: the claim push and the stamp

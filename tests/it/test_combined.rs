@@ -7,7 +7,7 @@ fn combined_two_iterations_standard() {
     let env = TestEnv::new();
     env.hook(
         "ralph",
-        "echo \"report $BATON_ITERATION\" > \"report-$BATON_ITERATION.md\"\n",
+        "mkdir -p reports; echo \"report $BATON_ITERATION\" > \"reports/report-$BATON_ITERATION.md\"\n",
     );
     env.baton(&["run", "--iterations", "2"]).expect_code(0);
     assert_eq!(
@@ -35,7 +35,7 @@ fn combined_two_iterations_standard() {
     assert_eq!(journal[1]["source"], "deterministic");
     assert_eq!(
         journal[1]["files_changed"], 1,
-        "report-1.md: {}",
+        "reports/report-1.md: {}",
         journal[1]
     );
     assert_eq!(journal[1]["insertions"], 1);
@@ -45,7 +45,7 @@ fn combined_two_iterations_standard() {
         "{subjects:#?}"
     );
     let body = env.git(&["log", "-1", "--format=%B", "--grep", "iter=00002): reports"]);
-    assert!(body.contains("Files:\n - report-2.md"), "{body}");
+    assert!(body.contains("Files:\n - reports/report-2.md"), "{body}");
     assert!(
         subjects
             .iter()

@@ -45,20 +45,23 @@ fn role_rebase_in_progress_exits_1_with_the_fix() {
 #[test]
 fn role_pull_that_would_overwrite_an_untracked_file_exits_1_naming_it() {
     let env = RoleEnv::new();
-    env.seed.hook("galph", "echo \"from galph\" > notes.txt\n");
+    env.seed.hook(
+        "galph",
+        "mkdir -p reports; echo \"from galph\" > reports/notes.txt\n",
+    );
     env.run_galph(&["--iterations", "1"]).expect_code(0);
     assert_eq!(
-        env.remote_file("notes.txt").as_deref(),
+        env.remote_file("reports/notes.txt").as_deref(),
         Some("from galph\n")
     );
-    env.ralph.write("notes.txt", "ralph's own notes\n");
+    env.ralph.write("reports/notes.txt", "ralph's own notes\n");
 
     let run = env.run_ralph(&["--iterations", "1", "--max-wait", "10s"]);
     run.expect_code(1);
-    assert!(run.stderr.contains("notes.txt"), "{}", run.stderr);
+    assert!(run.stderr.contains("reports/notes.txt"), "{}", run.stderr);
     assert!(!run.stderr.contains("gave up waiting"), "{}", run.stderr);
     assert_eq!(
-        env.ralph.read("notes.txt"),
+        env.ralph.read("reports/notes.txt"),
         "ralph's own notes\n",
         "untouched"
     );

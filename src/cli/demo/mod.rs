@@ -85,7 +85,6 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         autocommit: true,
         commit_dry_run: false,
         echo: true,
-        guard_dirty: false,
     };
     let run_dir = repo.git_dir().join("baton");
     let runner = Runner::new(loaded.config, Some(repo), &run_dir, options);

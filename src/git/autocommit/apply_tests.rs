@@ -3,7 +3,7 @@
 use pretty_assertions::assert_eq;
 
 use super::*;
-use crate::git::testutil::{TestRepo, spec_defaults, strings};
+use crate::git::testutil::{ANY_TURN, TestRepo, spec_defaults, strings};
 
 #[test]
 fn subjects_and_bodies_have_the_exact_text() {
@@ -42,7 +42,7 @@ fn apply_plan_commits_each_group_in_order() {
     t.write(".gitignore", b"*.log\ntarget/\n");
     t.write("src/wip.rs", b"fn main() {}\n");
     let dirty = t.repo.dirty_paths().expect("status");
-    let plan = plan_autocommit(&dirty, &spec_defaults(), &[]);
+    let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     assert_eq!(plan.dirty_left, strings(&["src/wip.rs"]));
     let subjects = apply_plan(&t.repo, &plan, Actor::Ralph, "main.md", 3, false).expect("apply");
     assert_eq!(
@@ -80,7 +80,7 @@ fn apply_plan_dry_run_commits_nothing() {
     let t = TestRepo::new();
     t.write("a.md", b"x\n");
     let dirty = t.repo.dirty_paths().expect("status");
-    let plan = plan_autocommit(&dirty, &spec_defaults(), &[]);
+    let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     let subjects =
         apply_plan(&t.repo, &plan, Actor::Galph, "supervisor.md", 0, true).expect("dry run");
     assert_eq!(

@@ -56,6 +56,11 @@ impl Extensions {
         Extensions(list.iter().map(norm).collect())
     }
 
+    /// True when the set is empty (any extension qualifies then).
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// True when `path`'s extension (case-insensitive) is in the set. Dotfiles such as
     /// `.gitignore` have no extension.
     pub(super) fn contains(&self, path: &str) -> bool {

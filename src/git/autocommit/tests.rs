@@ -3,7 +3,7 @@
 use pretty_assertions::assert_eq;
 
 use super::*;
-use crate::git::testutil::{spec_defaults, strings};
+use crate::git::testutil::{ANY_TURN, spec_defaults, strings};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -14,6 +14,7 @@ fn new_file(path: &str, size: u64) -> DirtyPath {
         ignored: false,
         deleted: false,
         size,
+        modified: None,
     }
 }
 
@@ -55,7 +56,7 @@ fn reports_take_new_and_modified_files_with_report_extensions() {
         deleted("old.txt"),
         ignored("build.o", 10),
     ];
-    let plan = plan_autocommit(&dirty, &spec_defaults(), &[]);
+    let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     let want = group(
         GroupKind::Reports,
         &["notes.md", "out/Plot.PNG", "reports/run.log"],
@@ -70,7 +71,7 @@ fn report_globs_restrict_reports_when_given() {
     let mut rules = spec_defaults();
     rules.report_globs = strings(&["reports/**"]);
     let dirty = [new_file("reports/a/b.txt", 1), new_file("scratch.txt", 1)];
-    let plan = plan_autocommit(&dirty, &rules, &[]);
+    let plan = plan_autocommit(&dirty, &rules, &[], ANY_TURN);
     assert_eq!(
         plan.groups,
         vec![group(GroupKind::Reports, &["reports/a/b.txt"])]
@@ -89,7 +90,7 @@ fn report_caps_skip_files_with_warnings() {
         new_file("f.txt", 1),
         new_file("g.npy", 2 * MIB),
     ];
-    let plan = plan_autocommit(&dirty, &spec_defaults(), &[]);
+    let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     let want = group(
         GroupKind::Reports,
         &["a.npy", "c.npy", "d.npy", "e.npy", "f.txt"],
@@ -111,7 +112,7 @@ fn report_caps_skip_files_with_warnings() {
 fn capped_files_stay_dirty_even_with_everything() {
     let mut rules = spec_defaults();
     rules.everything = true;
-    let plan = plan_autocommit(&[new_file("huge.log", 6 * MIB)], &rules, &[]);
+    let plan = plan_autocommit(&[new_file("huge.log", 6 * MIB)], &rules, &[], ANY_TURN);
     assert!(plan.groups.is_empty());
     assert_eq!(plan.dirty_left, strings(&["huge.log"]));
     assert_eq!(plan.warnings.len(), 1);
@@ -129,7 +130,7 @@ fn tracked_outputs_need_tracked_modified_fixtures() {
             ..modified("tests/fixtures/gone.npz", 0)
         },
     ];
-    let plan = plan_autocommit(&dirty, &spec_defaults(), &[]);
+    let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     let want = group(GroupKind::TrackedOutputs, &["tests/fixtures/a/b.npz"]);
     assert_eq!(plan.groups, vec![want]);
     let left = [
@@ -149,6 +150,7 @@ fn tracked_json_fixture_goes_to_reports_first() {
         &[modified("tests/fixtures/x.json", 1)],
         &spec_defaults(),
         &[],
+        ANY_TURN,
     );
     assert_eq!(
         plan.groups,
@@ -160,6 +162,7 @@ fn tracked_json_fixture_goes_to_reports_first() {
 fn doc_meta_takes_whitelisted_paths_and_deletions() {
     let mut rules = spec_defaults();
     rules.reports = false;
+    rules.include_ignored = Vec::new();
     let dirty = [
         new_file("plans/a.md", 10),
         new_file("plans/x/y.md", 10),
@@ -170,7 +173,7 @@ fn doc_meta_takes_whitelisted_paths_and_deletions() {
         new_file("sub/input.md", 10),
         ignored("galph_memory.md", 10),
     ];
-    let plan = plan_autocommit(&dirty, &rules, &[]);
+    let plan = plan_autocommit(&dirty, &rules, &[], ANY_TURN);
     let want = group(
         GroupKind::DocMeta,
         &[".gitignore", "plans/a.md", "plans/x/y.md", "prompts/old.md"],
@@ -198,7 +201,7 @@ fn steps_run_in_order_and_everything_takes_the_rest() {
         new_file("report.md", 10),
         ignored("target.o", 10),
     ];
-    let plan = plan_autocommit(&dirty, &rules, &[]);
+    let plan = plan_autocommit(&dirty, &rules, &[], ANY_TURN);
     let want = vec![
         group(GroupKind::Reports, &["report.md"]),
         group(GroupKind::TrackedOutputs, &["tests/fixtures/f.npz"]),
@@ -222,7 +225,7 @@ fn never_prefixes_and_excludes_are_never_taken() {
         modified("sync/journal.jsonl", 10),
     ];
     let exclude = strings(&["sync/state.json", "sync/journal.jsonl"]);
-    let plan = plan_autocommit(&dirty, &rules, &exclude);
+    let plan = plan_autocommit(&dirty, &rules, &exclude, ANY_TURN);
     assert_eq!(
         plan.groups,
         vec![group(GroupKind::Reports, &["logsbook.md"])]
@@ -241,7 +244,7 @@ fn disabled_steps_take_nothing() {
         modified("tests/fixtures/b.npz", 1),
         new_file("input.md", 1),
     ];
-    let plan = plan_autocommit(&dirty, &rules, &[]);
+    let plan = plan_autocommit(&dirty, &rules, &[], ANY_TURN);
     assert!(plan.groups.is_empty());
     assert_eq!(
         plan.dirty_left,
@@ -254,11 +257,80 @@ fn an_invalid_glob_is_reported_and_dropped() {
     let mut rules = spec_defaults();
     rules.reports = false;
     rules.doc_whitelist = strings(&["input.md", "plans/[a.md"]);
-    let plan = plan_autocommit(&[new_file("input.md", 1)], &rules, &[]);
+    let plan = plan_autocommit(&[new_file("input.md", 1)], &rules, &[], ANY_TURN);
     assert_eq!(plan.groups, vec![group(GroupKind::DocMeta, &["input.md"])]);
     assert_eq!(plan.warnings.len(), 1);
     assert!(
         plan.warnings[0]
             .starts_with("ignored invalid glob `plans/[a.md` in `autocommit.doc_whitelist`")
+    );
+}
+
+/// Issue 6 §4: the defaults are safe on a real project. Reports are files under `reports/`
+/// (any extension); source edits are never "reports"; ignored files are never added unless
+/// named; what ralph changed during its turn is its `work`; what galph changed outside the
+/// rules is reported for its guard; dirt older than the turn is left alone.
+#[test]
+fn defaults_commit_reports_work_and_guard_the_supervisor() {
+    let rules = crate::config::Config::defaults(std::path::Path::new("/ws")).autocommit;
+    let start = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1000);
+    let at = |secs| Some(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs));
+    let during = |d: DirtyPath| DirtyPath {
+        modified: at(1001),
+        ..d
+    };
+    let dirty = [
+        during(new_file("reports/bench.csv", 10)),
+        during(modified("src/lib.py", 10)),
+        during(new_file("tools/run.sh", 10)),
+        during(ignored(".chat_history.md", 10)),
+        during(ignored("reports/raw.log", 10)),
+        during(modified("docs/fix_plan.md", 10)),
+        DirtyPath {
+            modified: at(999),
+            ..new_file("notes-from-before.txt", 10)
+        },
+    ];
+    let ralph = TurnOf {
+        actor: Actor::Ralph,
+        since: Some(start),
+    };
+    let plan = plan_autocommit(&dirty, &rules, &[], ralph);
+    assert_eq!(
+        plan.groups,
+        vec![
+            group(GroupKind::Reports, &["reports/bench.csv"]),
+            group(GroupKind::DocMeta, &["docs/fix_plan.md"]),
+            group(GroupKind::Work, &["src/lib.py", "tools/run.sh"]),
+        ]
+    );
+    assert_eq!(plan.dirty_left, strings(&["notes-from-before.txt"]));
+    assert!(plan.turn_left.is_empty());
+    let galph = TurnOf {
+        actor: Actor::Galph,
+        since: Some(start),
+    };
+    let plan = plan_autocommit(&dirty, &rules, &[], galph);
+    assert_eq!(
+        plan.groups,
+        vec![
+            group(GroupKind::Reports, &["reports/bench.csv"]),
+            group(GroupKind::DocMeta, &["docs/fix_plan.md"]),
+        ]
+    );
+    assert_eq!(plan.turn_left, strings(&["src/lib.py", "tools/run.sh"]));
+    assert_eq!(
+        plan.dirty_left,
+        strings(&["notes-from-before.txt", "src/lib.py", "tools/run.sh"])
+    );
+    let mut named = rules.clone();
+    named.include_ignored = strings(&["reports/*.log"]);
+    let plan = plan_autocommit(&dirty, &named, &[], galph);
+    assert_eq!(
+        plan.groups[0],
+        group(
+            GroupKind::Reports,
+            &["reports/bench.csv", "reports/raw.log"]
+        )
     );
 }
