@@ -185,37 +185,61 @@ impl Repo {
         })
     }
 
-    /// Stages exactly `paths` (adding, force-adding ignored files, or removing deleted ones) and
-    /// commits them on HEAD with `message` (author/committer from git config, else
-    /// `baton <baton@localhost>`). Returns the new short SHA.
+    /// Commits exactly `paths` on HEAD with `message` (author/committer from git config, else
+    /// `baton <baton@localhost>`): the new tree is HEAD's tree with those paths updated from the
+    /// work tree (added, force-added when ignored, or removed when deleted), and nothing else.
+    /// The index, read from disk first, gets the same entries; other staged changes stay staged
+    /// and uncommitted. Returns the new short SHA. An empty `paths` makes a commit with HEAD's
+    /// tree.
     ///
-    /// The commit records the whole index as updated, so changes the user had already staged
-    /// are committed too. An empty `paths` makes a commit with HEAD's tree.
+    /// Why this shape (issue 6 §0): libgit2 keeps the index it loaded, and an agent's own
+    /// `git commit` changes the one on disk; a commit built from the cached copy undid the
+    /// agent's commits. Building from HEAD's tree and touching only `paths` cannot lose them.
     ///
     /// # Errors
     /// [`GitError`].
     pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, GitError> {
         let mut index = self.inner.index().map_err(git_err("open index"))?;
+        index.read(true).map_err(git_err("read the index"))?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
         for path in paths {
             let rel = Path::new(path);
             if self.workdir().join(rel).symlink_metadata().is_ok() {
                 index
                     .add_path(rel)
                     .map_err(git_err(format!("stage `{path}`")))?;
+                let entry = index.get_path(rel, 0).ok_or_else(|| missing_entry(path))?;
+                update.upsert(path, entry.id, file_mode(entry.mode));
             } else {
                 index
                     .remove_path(rel)
                     .map_err(git_err(format!("stage removal of `{path}`")))?;
+                update.remove(path);
             }
         }
         index.write().map_err(git_err("write index"))?;
-        let tree_id = index.write_tree().map_err(git_err("write tree"))?;
+        let parent = self.head_commit()?;
+        let base = match &parent {
+            Some(commit) => commit.tree().map_err(git_err("read HEAD's tree"))?,
+            None => {
+                let empty = self
+                    .inner
+                    .treebuilder(None)
+                    .and_then(|b| b.write())
+                    .map_err(git_err("write the empty tree"))?;
+                self.inner
+                    .find_tree(empty)
+                    .map_err(git_err("read the empty tree"))?
+            }
+        };
+        let tree_id = update
+            .create_updated(&self.inner, &base)
+            .map_err(git_err("write the commit's tree"))?;
         let tree = self
             .inner
             .find_tree(tree_id)
             .map_err(git_err("read new tree"))?;
         let sig = self.signature()?;
-        let parent = self.head_commit()?;
         let parents: Vec<&Commit<'_>> = parent.iter().collect();
         let id = self
             .inner
@@ -278,6 +302,25 @@ impl Repo {
 #[must_use]
 pub fn short_sha(full: &str) -> &str {
     full.get(..7).unwrap_or(full)
+}
+
+/// The tree entry mode of an index entry mode (`0o100755` executable, `0o120000` symlink,
+/// `0o160000` submodule, else a regular file).
+fn file_mode(mode: u32) -> git2::FileMode {
+    match mode {
+        0o100_755 => git2::FileMode::BlobExecutable,
+        0o120_000 => git2::FileMode::Link,
+        0o160_000 => git2::FileMode::Commit,
+        _ => git2::FileMode::Blob,
+    }
+}
+
+/// A path that `add_path` staged but the index does not list.
+fn missing_entry(path: &str) -> GitError {
+    GitError::Git2 {
+        what: format!("stage `{path}`"),
+        source: git2::Error::from_str("the index has no entry for it after staging"),
+    }
 }
 
 /// Maps a libgit2 error to [`GitError::Git2`] naming the operation `what`.

@@ -8,6 +8,7 @@ mod test_commands;
 mod test_crash;
 mod test_errors;
 mod test_leftovers;
+mod test_lost_work;
 mod test_newcomer;
 mod test_role;
 mod test_role_commands;

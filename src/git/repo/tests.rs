@@ -193,3 +193,57 @@ fn short_sha_takes_seven_characters() {
     assert_eq!(short_sha("0123456789abcdef"), "0123456");
     assert_eq!(short_sha("abc"), "abc");
 }
+
+/// Issue 6 §0: a commit made by another process since the handle loaded its index (an agent's
+/// `git commit`) is kept, and changes staged but not named stay staged and uncommitted.
+#[test]
+fn commit_paths_keeps_foreign_commits_and_commits_only_its_paths() {
+    let t = TestRepo::new();
+    t.write("base.txt", b"base\n");
+    t.commit_all("base");
+    t.write("state.json", b"{}\n");
+    t.repo
+        .commit_paths(&["state.json".to_owned()], "first stamp")
+        .expect("first commit loads the index");
+    // Another process commits (a second handle, like the agent's system git).
+    let other = git2::Repository::open(t.dir.path()).expect("open");
+    t.write("agent.txt", b"agent work\n");
+    let mut index = other.index().expect("index");
+    index
+        .add_path(std::path::Path::new("agent.txt"))
+        .expect("add");
+    index.write().expect("write");
+    let tree = other
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find");
+    let sig = other.signature().expect("sig");
+    let head = other
+        .head()
+        .expect("head")
+        .peel_to_commit()
+        .expect("commit");
+    other
+        .commit(Some("HEAD"), &sig, &sig, "agent", &tree, &[&head])
+        .expect("agent commit");
+    // Something staged but not meant for Baton's commit.
+    t.write("staged.txt", b"staged\n");
+    index
+        .add_path(std::path::Path::new("staged.txt"))
+        .expect("add");
+    index.write().expect("write");
+    t.write("state.json", b"{\"n\": 2}\n");
+    t.repo
+        .commit_paths(&["state.json".to_owned()], "second stamp")
+        .expect("second commit");
+    assert_eq!(
+        t.head_files(),
+        ["agent.txt", "base.txt", "state.json"],
+        "the agent's commit survives; the staged file is not committed"
+    );
+    let status = t.repo.dirty_paths().expect("status");
+    assert_eq!(
+        status.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(),
+        ["staged.txt"],
+        "still staged"
+    );
+}
