@@ -19,6 +19,7 @@ pub mod git;
 pub mod journal;
 mod leftovers;
 pub mod modes;
+mod process;
 pub mod router;
 pub mod state;
 pub mod turn;

@@ -11,6 +11,7 @@ mod run;
 mod stamp;
 mod status;
 mod stop;
+mod workspace;
 
 use std::path::PathBuf;
 

@@ -1,15 +1,11 @@
 //! `baton run`, `baton supervisor`, `baton loop`.
 
-use std::path::PathBuf;
-
 use crate::cli::args::{ModeArg, RunArgs};
-use crate::cli::{GlobalArgs, check, load_config, require_workspace};
+use crate::cli::{GlobalArgs, check, load_config, require_workspace, workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::executor;
-use crate::fsutil::LockFile;
 use crate::git::Repo;
-use crate::leftovers;
 use crate::modes::{self, RoleSync};
 use crate::state::{Actor, Handoff};
 use crate::turn::{RunOptions, Runner};
@@ -73,9 +69,7 @@ pub(crate) fn cmd_run(
         }
         _ => None,
     };
-    let _lock = LockFile::try_acquire(&lock_path(&config, discovered.as_ref()))?;
-    let run_dir = run_dir(&config, discovered.as_ref());
-    leftovers::clear(&leftover_places(&config, discovered.as_ref()))?;
+    let held = workspace::hold(&config, discovered.as_ref())?.or_refuse()?;
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
         handoff: if matches!(plan, Plan::Solo(_)) {
@@ -87,7 +81,7 @@ pub(crate) fn cmd_run(
         commit_dry_run: args.commit_dry_run,
         echo: !global.quiet,
     };
-    let runner = Runner::new(config, repo, &run_dir, options);
+    let runner = Runner::new(config, repo, held.run_dir(), options);
     runner.recover()?;
     let count = args.iterations.unwrap_or(DEFAULT_ITERATIONS);
     match plan {
@@ -140,35 +134,4 @@ fn discover_repo(config: &Config) -> Result<Option<Repo>> {
         );
     }
     Ok(repo)
-}
-
-/// Baton's runtime files (the turn record, agent process records): `.git/baton/` in a
-/// repository (never committed), else `<logs_dir>/.baton/`.
-pub(crate) fn run_dir(config: &Config, repo: Option<&Repo>) -> PathBuf {
-    match repo {
-        Some(repo) => repo.git_dir().join("baton"),
-        None => config.logs_dir.join(".baton"),
-    }
-}
-
-/// Where a crash of this workspace's runner can leave files behind: the clone's git directory
-/// (when git is in use) and the directories of the state file and the journal.
-pub(crate) fn leftover_places(config: &Config, repo: Option<&Repo>) -> leftovers::Places {
-    let dirs = [&config.state_file, &config.journal_file];
-    leftovers::Places {
-        git_dir: repo.map(|r| r.git_dir().to_path_buf()),
-        write_dirs: dirs
-            .iter()
-            .filter_map(|p| p.parent())
-            .map(Into::into)
-            .collect(),
-    }
-}
-
-/// One runner per workspace: the lock lives in `.git/` (never committed), else in `logs_dir`.
-pub(crate) fn lock_path(config: &Config, repo: Option<&Repo>) -> PathBuf {
-    match repo {
-        Some(repo) => repo.git_dir().join("baton.lock"),
-        None => config.logs_dir.join(".baton.lock"),
-    }
 }

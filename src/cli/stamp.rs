@@ -3,11 +3,10 @@
 
 use std::time::SystemTime;
 
-use crate::cli::run::{leftover_places, lock_path, run_dir};
+use crate::cli::workspace;
 use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
-use crate::fsutil::LockFile;
 use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
 use crate::modes::RoleSync;
@@ -52,8 +51,7 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     require_workspace(&config)?;
     let repo = Repo::discover(&config.root)?;
-    let _lock = LockFile::try_acquire(&lock_path(&config, repo.as_ref()))?;
-    crate::leftovers::clear(&leftover_places(&config, repo.as_ref()))?;
+    let held = workspace::hold(&config, repo.as_ref())?.or_refuse()?;
     let sync = match &repo {
         Some(repo) => {
             let current = repo.branch()?.unwrap_or_else(|| "HEAD".into());
@@ -71,8 +69,7 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         commit_dry_run: false,
         echo: false,
     };
-    let run_dir = run_dir(&config, repo.as_ref());
-    let runner = Runner::new(config, repo, &run_dir, options);
+    let runner = Runner::new(config, repo, held.run_dir(), options);
     runner.recover()?;
     if let (Some(repo), Some(sync), false) = (&runner.repo, &sync, args.no_pull) {
         let head = sync.remote.ls_remote(&sync.branch)?;

@@ -9,11 +9,10 @@
 //! daemons on other machines stop at their next turn boundary — a daemon whose agent is
 //! running merges it into its stamp (the stop flag is a person's to set at any moment).
 
-use crate::cli::run::{lock_path, run_dir};
+use crate::cli::workspace::{self, Hold};
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
-use crate::fsutil::{LockError, LockFile};
 use crate::git::Repo;
 use crate::modes::RoleSync;
 use crate::state::{Handoff, hostname};
@@ -37,19 +36,18 @@ pub struct StopArgs {
 pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
-    let run_dir = run_dir(&config, repo.as_ref());
     let reason = args.reason.clone().unwrap_or_else(default_reason);
-    let _lock = match LockFile::try_acquire(&lock_path(&config, repo.as_ref())) {
-        Ok(lock) => lock,
-        Err(LockError::Busy { holder, .. }) => {
+    let held = match workspace::hold(&config, repo.as_ref())? {
+        Hold::Held(held) => held,
+        Hold::Busy(busy) => {
+            let run_dir = workspace::run_dir(&config, repo.as_ref());
             StopFile::new(&run_dir).request(&reason)?;
             say!(
-                "[baton] a run holds this workspace ({holder}); it stops at the next turn \
+                "[baton] {busy}; it stops at the next turn \
                  boundary: {reason}"
             );
             return Ok(());
         }
-        Err(e) => return Err(e.into()),
     };
     let sync = match (&repo, args.no_push) {
         (Some(repo), false) => shared_sync(&config, repo)?,
@@ -61,7 +59,7 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
         commit_dry_run: false,
         echo: false,
     };
-    let runner = Runner::new(config, repo, &run_dir, options);
+    let runner = Runner::new(config, repo, held.run_dir(), options);
     runner.recover()?;
     match (&runner.repo, &sync) {
         (Some(repo), Some(sync)) => {

@@ -7,6 +7,7 @@ mod signals;
 mod spawn;
 mod supervise;
 mod text;
+mod turn_processes;
 
 pub use run::{ExecError, GRACE, KILL_GRACE_ENV, RunResult, RunSpec, kill_grace, run};
 pub use signals::{install_handlers, received_signal, wake_on_signal};

@@ -11,8 +11,9 @@ use nix::unistd::Pid;
 use super::output::{Activity, Log, Sinks, Stream, pump};
 use super::signals::register;
 use super::spawn::{feed_stdin, spawn};
-use super::supervise::{Ending, Event, Watch, supervise, wait_in_background};
+use super::supervise::{Ending, Event, Watch, supervise, wait_for_pipes, wait_in_background};
 use super::text;
+use super::turn_processes::Processes;
 use crate::journal::Outcome;
 
 /// Time between SIGTERM and SIGKILL when a turn times out or is interrupted. Default: 5 s.
@@ -57,6 +58,9 @@ pub struct RunSpec {
     pub capture_stdout: Option<usize>,
     /// Short label for console lines, e.g. `galph supervisor.md (claude)`.
     pub label: String,
+    /// Where to record the running agent's processes for the next start after a crash (the
+    /// run directory); `None` records nothing.
+    pub run_dir: Option<PathBuf>,
 }
 
 /// How the agent ended.
@@ -132,6 +136,7 @@ pub fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
         grace: kill_grace(),
         notices: &mut std::io::stderr(),
         signal: None,
+        sweep_descendants: true,
     };
     run_with(spec, &mut options)
 }
@@ -144,14 +149,19 @@ pub(super) struct Options<'a> {
     pub(super) notices: &'a mut dyn Write,
     /// Act as if this signal had reached baton just before the start.
     pub(super) signal: Option<i32>,
+    /// End every descendant of this process after the run (Baton runs one agent at a time;
+    /// the in-process tests run many at once and leave it off).
+    pub(super) sweep_descendants: bool,
 }
 
 /// [`run`] with explicit [`Options`].
 pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunResult, ExecError> {
     let log = Arc::new(Log::create(&spec.log_path, &text::header(&spec.argv))?);
     let activity = Arc::new(Activity::new());
-    let mut child = spawn(spec)?;
+    let processes = Processes::prepare();
+    let mut child = spawn(spec, &processes.marker, processes.cgroup.as_ref())?;
     let group = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    processes.record(spec.run_dir.as_deref(), group.as_raw());
     let (events, rx) = mpsc::channel();
     let notify = events.clone();
     let registration = register(group, move |signal| {
@@ -185,8 +195,28 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
         activity: &activity,
         notices: &mut *options.notices,
     };
-    let ending = supervise(&mut watch, &rx, registration.prior.or(options.signal));
+    let (ending, drained) = supervise(&mut watch, &rx, registration.prior.or(options.signal));
     drop(registration);
+    let ended = processes.end(
+        spec.run_dir.as_deref(),
+        group.as_raw(),
+        options.grace,
+        options.sweep_descendants,
+    );
+    if !ended.is_empty() {
+        let _ = writeln!(
+            watch.notices,
+            "[baton] {}: ended {} process(es) it left running (pids {})",
+            spec.label,
+            ended.len(),
+            ended
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    wait_for_pipes(&mut watch, &rx, drained);
     let duration = activity.start().elapsed();
     log.finish()?;
     let stdout = capture

@@ -1,14 +1,24 @@
 //! Starting the agent: no shell, its own process group, pipes on all three streams, the
-//! inherited environment plus the turn's variables, and (Linux) SIGTERM when baton dies.
+//! inherited environment plus the turn's variables and the run's marker, its run's cgroup where
+//! one exists (joined before exec, so nothing it forks escapes), and (Linux) SIGTERM when baton
+//! dies.
 
 use std::io::{self, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
-use super::run::{ExecError, RunSpec};
+use std::os::fd::AsRawFd as _;
 
-/// Spawns `spec.argv` in `spec.cwd`, leader of a new process group.
-pub(super) fn spawn(spec: &RunSpec) -> Result<Child, ExecError> {
+use super::run::{ExecError, RunSpec};
+use crate::process::RunCgroup;
+
+/// Spawns `spec.argv` in `spec.cwd`, leader of a new process group, with `marker`
+/// (`NAME=value`) in its environment and, when given, as a member of `cgroup`.
+pub(super) fn spawn(
+    spec: &RunSpec,
+    marker: &str,
+    cgroup: Option<&RunCgroup>,
+) -> Result<Child, ExecError> {
     let Some((program, args)) = spec.argv.split_first() else {
         return Err(ExecError::Spawn {
             program: String::new(),
@@ -16,19 +26,51 @@ pub(super) fn spawn(spec: &RunSpec) -> Result<Child, ExecError> {
         });
     };
     let mut cmd = Command::new(program);
+    let (marker_name, marker_value) = marker.split_once('=').unwrap_or((marker, ""));
     cmd.args(args)
         .current_dir(&spec.cwd)
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .env(marker_name, marker_value)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
     #[cfg(target_os = "linux")]
     die_with_parent(&mut cmd);
-    cmd.spawn().map_err(|source| ExecError::Spawn {
+    // Opened here, written in the child: the child moves itself before it can fork.
+    let procs = cgroup.and_then(|c| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(c.procs_file())
+            .ok()
+    });
+    if let Some(file) = &procs {
+        join_cgroup(&mut cmd, file.as_raw_fd());
+    }
+    let child = cmd.spawn().map_err(|source| ExecError::Spawn {
         program: program.clone(),
         source,
-    })
+    });
+    drop(procs);
+    child
+}
+
+/// Makes the child write `0` (itself) into the cgroup's `cgroup.procs` (`fd`, open in the
+/// parent until the spawn returns) before exec. A refused write is ignored: the run then has
+/// no cgroup, and the subreaper sweep still finds its processes.
+fn join_cgroup(cmd: &mut Command, fd: std::os::fd::RawFd) {
+    let hook = move || -> io::Result<()> {
+        // SAFETY: `fd` stays open in the parent until `spawn` returns, so it is valid in the
+        // forked child; borrowing it allocates nothing.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        let _ = nix::unistd::write(fd, b"0");
+        Ok(())
+    };
+    // SAFETY: the hook runs in the forked child before exec and only calls write(2), which is
+    // async-signal-safe; it does not allocate.
+    unsafe {
+        cmd.pre_exec(hook);
+    }
 }
 
 /// Asks the kernel to send SIGTERM to the agent when the thread that spawned it dies (which

@@ -66,14 +66,14 @@ pub(super) fn signal_group(group: Pid, signal: Signal) {
     let _ = killpg(group, signal);
 }
 
-/// Runs the loop until the leader exits, then kills the rest of the group and waits (bounded)
-/// for both output streams to end. `already` is a signal received before the group was
-/// registered: it is forwarded here.
+/// Runs the loop until the leader exits, then kills the rest of the group. `already` is a
+/// signal received before the group was registered: it is forwarded here. Returns how the
+/// group ended and how many output streams already reached their end (for [`wait_for_pipes`]).
 pub(super) fn supervise(
     watch: &mut Watch<'_>,
     events: &Receiver<Event>,
     already: Option<i32>,
-) -> Ending {
+) -> (Ending, usize) {
     let mut state = LoopState::new(watch);
     if let Some(signal) = already {
         state.interrupt(watch, signal, true);
@@ -95,17 +95,17 @@ pub(super) fn supervise(
         }
     };
     signal_group(watch.group, Signal::SIGKILL);
-    wait_for_pipes(watch, events, drained);
-    Ending {
+    let ending = Ending {
         status,
         timed_out: state.timed_out,
         interrupted_by: state.interrupted_by,
-    }
+    };
+    (ending, drained)
 }
 
 /// Waits for the two `Drained` events. A process that left the group (setsid) may still hold
 /// the pipes: after a grace period the readers are left to finish on their own.
-fn wait_for_pipes(watch: &mut Watch<'_>, events: &Receiver<Event>, mut drained: usize) {
+pub(super) fn wait_for_pipes(watch: &mut Watch<'_>, events: &Receiver<Event>, mut drained: usize) {
     let deadline = Instant::now() + watch.grace;
     while drained < 2 {
         let left = deadline.saturating_duration_since(Instant::now());

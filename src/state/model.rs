@@ -125,6 +125,8 @@ pub struct Claim {
     pub lease: Duration,
     /// `host:pid` of the claiming process.
     pub owner: String,
+    /// `<boot id>/<start ticks>` of the claiming process, when it can be read.
+    pub owner_start: Option<String>,
 }
 
 /// The contents of `sync/state.json` (SPEC §3). Field order is the wire order.
@@ -155,6 +157,10 @@ pub struct State {
     pub generation: u64,
     /// `host:pid` of the process running the current turn.
     pub lease_owner: Option<String>,
+    /// `<boot id>/<start ticks>` of that process: tells it from a later process that reuses
+    /// its pid. Absent when no turn runs (and in files of older versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_owner_start: Option<String>,
     /// Why the last turn failed (`agent exited 7`, `timeout after 90m`, `router: …`).
     pub last_error: Option<String>,
     /// Optional stop flag set by a person or an agent; any truthy JSON value stops the run.
@@ -182,6 +188,7 @@ impl Default for State {
             last_prompt_actor: None,
             generation: 0,
             lease_owner: None,
+            lease_owner_start: None,
             last_error: None,
             exit: None,
             exit_reason: None,

@@ -31,6 +31,7 @@ impl State {
         self.status = Status::running(actor);
         self.expected_actor = actor;
         self.lease_owner = Some(claim.owner.clone());
+        self.lease_owner_start.clone_from(&claim.owner_start);
         self.lease_expires_at = Some(format_utc(expires));
         self.last_error = None;
         self.last_update = Some(format_utc(claim.now));
@@ -91,6 +92,7 @@ impl State {
             }
         }
         self.lease_owner = None;
+        self.lease_owner_start = None;
         self.lease_expires_at = None;
         self.last_update = Some(format_utc(now));
     }

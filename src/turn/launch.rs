@@ -197,6 +197,7 @@ fn run_prompt(
         echo: runner.options.echo,
         capture_stdout: capture,
         label: format!("{} {prompt} ({})", turn.actor, agent.name),
+        run_dir: Some(runner.run_dir().to_path_buf()),
     };
     let result = executor::run(&spec)
         .map_err(|e| TurnFailure::Start(format!("{:#}", anyhow::Error::new(e))))?;

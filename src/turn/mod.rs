@@ -105,6 +105,8 @@ pub struct Runner {
     record: RecordFile,
     /// Stop requests left by `baton stop` (see [`stop`]).
     pub(crate) stop: StopFile,
+    /// Baton's runtime files (turn record, stop requests, agent process records).
+    run_dir: std::path::PathBuf,
 }
 
 impl Runner {
@@ -122,7 +124,14 @@ impl Runner {
             options,
             record: RecordFile::new(run_dir),
             stop: StopFile::new(run_dir),
+            run_dir: run_dir.to_path_buf(),
         }
+    }
+
+    /// The run directory (Baton's runtime files).
+    #[must_use]
+    pub(crate) fn run_dir(&self) -> &Path {
+        &self.run_dir
     }
 
     /// Loads the state, or a fresh one when the file is missing. Prints a notice for a legacy
@@ -190,6 +199,7 @@ impl Runner {
             now: started,
             lease: self.config.git.lease,
             owner: state::host_pid(),
+            owner_start: crate::process::Identity::current().map(|id| id.start_token()),
         };
         state.start_turn(actor, &claim);
         self.store

@@ -10,6 +10,7 @@ mod test_errors;
 mod test_leftovers;
 mod test_lost_work;
 mod test_newcomer;
+mod test_processes;
 mod test_role;
 mod test_role_commands;
 mod test_role_failures;

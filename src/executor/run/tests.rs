@@ -55,6 +55,7 @@ fn try_run(spec: &RunSpec, signal: Option<i32>) -> (Result<RunResult, ExecError>
         grace: Duration::from_millis(300),
         notices: &mut notices,
         signal,
+        sweep_descendants: false,
     };
     let result = run_with(spec, &mut options);
     (result, String::from_utf8(notices).expect("utf-8 notices"))

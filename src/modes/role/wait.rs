@@ -38,19 +38,28 @@ pub(crate) fn is_turn_of(state: &State, actor: Actor) -> bool {
         .as_deref()
         .and_then(|o| o.rsplit_once(':'));
     match owner {
-        Some((host, pid)) if host == hostname() => !pid_alive(pid),
+        Some((host, pid)) if host == hostname() => {
+            !owner_alive(pid, state.lease_owner_start.as_deref())
+        }
         Some(_) => false,
         None => true,
     }
 }
 
-fn pid_alive(pid: &str) -> bool {
+/// Whether the lease owner `pid` of this machine still runs. With its start token (pid + start
+/// time + boot id) a process that merely reuses the pid does not count (issue 6 §3b); markers
+/// of older versions carry only the pid.
+fn owner_alive(pid: &str, start: Option<&str>) -> bool {
     let Ok(pid) = pid.parse::<i32>() else {
         return false;
     };
-    let gone = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-        == Err(nix::errno::Errno::ESRCH);
-    !gone
+    match start {
+        Some(token) => crate::process::Identity::matches_token(pid, token),
+        None => {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                != Err(nix::errno::Errno::ESRCH)
+        }
+    }
 }
 
 /// The peer's lease, as the heartbeat shows it.

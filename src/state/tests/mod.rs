@@ -19,5 +19,6 @@ fn claim(now: SystemTime) -> Claim {
         now,
         lease: Duration::from_secs(600),
         owner: "box:42".to_owned(),
+        owner_start: Some("boot/1234".to_owned()),
     }
 }

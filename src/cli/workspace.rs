@@ -1,0 +1,110 @@
+//! Holding a workspace: what every command that writes the state does first, in this order —
+//! take the runner lock (one Baton per clone), end the agent processes a dead run left
+//! running, and remove the lock and temp files a crash left behind. The runner then finishes
+//! a stamp the dead run left half-written (`Runner::recover`).
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::executor::kill_grace;
+use crate::fsutil::{LockError, LockFile};
+use crate::git::Repo;
+use crate::leftovers;
+use crate::process;
+
+/// The workspace, held by this process until dropped.
+#[derive(Debug)]
+pub(crate) struct Held {
+    _lock: LockFile,
+    run_dir: PathBuf,
+}
+
+impl Held {
+    /// Baton's runtime files (see [`run_dir`]).
+    pub(crate) fn run_dir(&self) -> &std::path::Path {
+        &self.run_dir
+    }
+}
+
+/// Whether the workspace could be held.
+#[derive(Debug)]
+pub(crate) enum Hold {
+    /// Held, and cleaned of what a dead run left.
+    Held(Held),
+    /// Another Baton holds it ([`LockError::Busy`], naming the lock file and its holder).
+    Busy(LockError),
+}
+
+impl Hold {
+    /// The held workspace, or an error naming the Baton that holds it.
+    ///
+    /// # Errors
+    /// A failure (exit 1) with a hint when another Baton holds the workspace.
+    pub(crate) fn or_refuse(self) -> Result<Held> {
+        match self {
+            Hold::Held(held) => Ok(held),
+            Hold::Busy(busy) => Err(busy.into()),
+        }
+    }
+}
+
+/// Takes the runner lock of `config`'s workspace and cleans up after a dead run: its agent
+/// processes still alive are ended (said on the console), then git lock files and temp files
+/// no live process holds are removed.
+///
+/// # Errors
+/// Lock io errors; a git lock file a live process holds (exit 1, naming it).
+pub(crate) fn hold(config: &Config, repo: Option<&Repo>) -> Result<Hold> {
+    let lock = match LockFile::try_acquire(&lock_path(config, repo)) {
+        Ok(lock) => lock,
+        Err(busy @ LockError::Busy { .. }) => return Ok(Hold::Busy(busy)),
+        Err(e) => return Err(e.into()),
+    };
+    let run_dir = run_dir(config, repo);
+    let ended = process::end_leftovers(&run_dir, kill_grace())?;
+    if !ended.is_empty() {
+        let pids: Vec<String> = ended.iter().map(ToString::to_string).collect();
+        note!(
+            "[baton] ended {} agent process(es) a previous run left running (pids {})",
+            ended.len(),
+            pids.join(" ")
+        );
+    }
+    leftovers::clear(&leftover_places(config, repo))?;
+    Ok(Hold::Held(Held {
+        _lock: lock,
+        run_dir,
+    }))
+}
+
+/// Baton's runtime files (the turn record, stop requests, agent process records):
+/// `.git/baton/` in a repository (never committed), else `<logs_dir>/.baton/`.
+pub(crate) fn run_dir(config: &Config, repo: Option<&Repo>) -> PathBuf {
+    match repo {
+        Some(repo) => repo.git_dir().join("baton"),
+        None => config.logs_dir.join(".baton"),
+    }
+}
+
+/// One runner per workspace: the lock lives in `.git/` (never committed), else in `logs_dir`.
+pub(crate) fn lock_path(config: &Config, repo: Option<&Repo>) -> PathBuf {
+    match repo {
+        Some(repo) => repo.git_dir().join("baton.lock"),
+        None => config.logs_dir.join(".baton.lock"),
+    }
+}
+
+/// Where a crash of this workspace's runner can leave files behind: the clone's git directory
+/// (when git is in use) and the directories of the state file and the journal.
+fn leftover_places(config: &Config, repo: Option<&Repo>) -> leftovers::Places {
+    let dirs = [&config.state_file, &config.journal_file];
+    leftovers::Places {
+        git_dir: repo.map(|r| r.git_dir().to_path_buf()),
+        write_dirs: dirs
+            .iter()
+            .filter_map(|p| p.parent())
+            .map(Into::into)
+            .collect(),
+    }
+}

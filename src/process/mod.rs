@@ -1,0 +1,18 @@
+//! Processes: the one owner of `/proc`, process identities that survive pid reuse, per-run
+//! cgroups, and the sweep that ends every process an agent run left behind.
+
+mod cgroup;
+mod identity;
+mod procfs;
+mod record;
+mod sweep;
+
+pub(crate) use cgroup::RunCgroup;
+pub(crate) use identity::Identity;
+pub(crate) use record::{AgentRecord, end_leftovers};
+pub(crate) use sweep::{MARKER_VAR, RunProcesses, become_subreaper, end_run};
+
+/// Saves or clears a running agent's record (see [`record`]).
+pub(crate) mod records {
+    pub(crate) use super::record::{clear, save};
+}
