@@ -47,9 +47,9 @@ pub struct JournalEntry {
     pub outcome: Outcome,
     /// The agent's exit code (`None` when killed by a signal or never started).
     pub exit_code: Option<i32>,
-    /// Short HEAD before the turn.
+    /// HEAD before the turn: a full SHA (journals of earlier versions hold 7-digit ones).
     pub head_before: Option<String>,
-    /// Short HEAD after the turn (after auto-commit).
+    /// HEAD after the turn (after auto-commit), a full SHA.
     pub head_after: Option<String>,
     /// Files changed between the two heads.
     pub files_changed: u64,

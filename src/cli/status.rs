@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
+use crate::git::short_sha;
 use crate::git::{Divergence, Remote, Repo};
 use crate::journal::Journal;
 use crate::state::{State, StateStore, parse_state};
@@ -140,7 +141,7 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     writeln!(out, "last turns:")?;
     for t in &turns {
         let outcome = serde_json::to_value(t.outcome)?;
-        let head = t.head_after.as_deref().unwrap_or("-");
+        let head = t.head_after.as_deref().map_or("-", short_sha);
         let outcome = outcome.as_str().unwrap_or("");
         writeln!(
             out,

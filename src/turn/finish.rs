@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::AutocommitConfig;
 use crate::error::Result;
+use crate::git::short_sha;
 use crate::git::{self, DiffStats};
 use crate::journal::{JournalEntry, Outcome};
 use crate::router::Decision;
@@ -310,7 +311,7 @@ fn relative(runner: &Runner, path: &Path) -> String {
 /// Prints the one-line summary of a stamped turn.
 pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
     let secs = Duration::from_millis(entry.duration_ms).as_secs_f64();
-    let head = entry.head_after.as_deref().unwrap_or("-");
+    let head = entry.head_after.as_deref().map_or("-", short_sha);
     let outcome = serde_json::to_value(entry.outcome)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -334,7 +335,7 @@ pub fn stamp_subject(state: &State, actor: Actor) -> String {
         Actor::Galph => state.galph_commit.as_deref(),
         Actor::Ralph => state.ralph_commit.as_deref(),
     }
-    .unwrap_or("none");
+    .map_or("none", short_sha);
     let it = state.iteration;
     if state.status == Status::Failed {
         format!("[SYNC i={it}] actor={actor} status=fail {actor}_commit={commit}")

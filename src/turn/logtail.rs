@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::git::short_sha;
 use crate::journal::JournalEntry;
 
 /// How much of the end of a log is searched for a known failure.
@@ -71,7 +72,7 @@ fn footer_line(
 ) -> String {
     let exit = exit_code.map_or_else(|| "-".to_owned(), |c| c.to_string());
     let secs = duration.as_secs_f64();
-    let (before, after) = (before.unwrap_or("-"), after.unwrap_or("-"));
+    let (before, after) = (before.map_or("-", short_sha), after.map_or("-", short_sha));
     format!("== baton: outcome {outcome}, exit {exit}, {secs:.1}s, head {before} -> {after}\n")
 }
 

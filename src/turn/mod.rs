@@ -172,13 +172,14 @@ impl Runner {
             .collect()
     }
 
-    /// Short SHA of HEAD, when git is in use and HEAD is born.
+    /// Full SHA of HEAD (40 hex digits; full ids never become ambiguous as history grows),
+    /// when git is in use and HEAD is born.
     ///
     /// # Errors
     /// [`crate::git::GitError`].
     pub fn head(&self) -> Result<Option<String>> {
         match &self.repo {
-            Some(repo) => Ok(repo.head_short()?),
+            Some(repo) => Ok(repo.head_id()?),
             None => Ok(None),
         }
     }

@@ -111,7 +111,11 @@ fn each_turn_log_ends_with_a_footer() {
             .iter()
             .find(|j| j["actor"] == actor)
             .expect("journalled");
-        let head = |k: &str| entry[k].as_str().unwrap_or("-").to_owned();
+        let head = |k: &str| {
+            let full = entry[k].as_str().expect("a full SHA in the journal");
+            assert_eq!(full.len(), 40, "{k}: {full}");
+            full[..7].to_owned()
+        };
         let log = turn_log(&env, actor);
         let last = log.lines().last().unwrap_or_default();
         let expected_start = format!("== baton: outcome {outcome}, exit {exit}, ");

@@ -54,6 +54,8 @@ fn role_three_iterations_review_every_two_across_two_clones() {
         assert!(subject.starts_with(prefix), "{subject} vs {prefix}");
     }
     let sha = state["ralph_commit"].as_str().expect("ralph_commit");
+    assert_eq!(sha.len(), 40, "full SHAs in the state: {sha}");
+    let sha = &sha[..7];
     assert!(
         syncs[11].starts_with("[SYNC i=4] actor=ralph → next=galph status=ok ralph_commit=")
             && syncs[11].ends_with(sha),

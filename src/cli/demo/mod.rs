@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorKind};
 use crate::executor;
 use crate::fsutil::write_atomic;
 use crate::git::Repo;
+use crate::git::short_sha;
 use crate::journal::{Journal, JournalEntry};
 use crate::modes;
 use crate::state::{Handoff, StateStore};
@@ -135,8 +136,8 @@ fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::R
             t.actor.as_str(),
             t.prompt,
             outcome.as_str().unwrap_or(""),
-            t.head_before.as_deref().unwrap_or("-"),
-            t.head_after.as_deref().unwrap_or("-"),
+            t.head_before.as_deref().map_or("-", short_sha),
+            t.head_after.as_deref().map_or("-", short_sha),
             t.insertions,
             t.deletions,
             t.host
