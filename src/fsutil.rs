@@ -13,6 +13,29 @@ use std::path::{Path, PathBuf};
 /// follow (`.baton-tmp-4242-a1B2c3`).
 pub const TEMP_PREFIX: &str = ".baton-tmp-";
 
+/// What `meta` describes when it is not a regular file (`"FIFO"`, `"directory"`, `"socket"`,
+/// `"character device"`, `"block device"`, `"special file"`); `None` for a regular file.
+/// Opening a FIFO would block a reader or writer forever, so files Baton owns are checked.
+pub(crate) fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let kind = meta.file_type();
+    Some(if kind.is_file() {
+        return None;
+    } else if kind.is_fifo() {
+        "FIFO"
+    } else if kind.is_dir() {
+        "directory"
+    } else if kind.is_socket() {
+        "socket"
+    } else if kind.is_char_device() {
+        "character device"
+    } else if kind.is_block_device() {
+        "block device"
+    } else {
+        "special file"
+    })
+}
+
 /// Writes `bytes` to `path` atomically: temp file `.baton-tmp-<pid>-XXXXXX` in the same
 /// directory, `sync_data`, rename, mode 0o644 (not tempfile's 0o600). Creates the parent
 /// directory when missing. The directory is fsynced afterwards, best effort.

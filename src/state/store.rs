@@ -2,7 +2,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read as _};
-use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::fsutil;
@@ -143,26 +143,13 @@ impl StateStore {
 
     /// [`StateError::NotAFile`] unless `meta` is a regular file's.
     fn require_regular(&self, meta: &std::fs::Metadata) -> Result<(), StateError> {
-        let kind = meta.file_type();
-        let what = if kind.is_file() {
-            return Ok(());
-        } else if kind.is_fifo() {
-            "FIFO"
-        } else if kind.is_dir() {
-            "directory"
-        } else if kind.is_socket() {
-            "socket"
-        } else if kind.is_char_device() {
-            "character device"
-        } else if kind.is_block_device() {
-            "block device"
-        } else {
-            "special file"
-        };
-        Err(StateError::NotAFile {
-            path: self.path.clone(),
-            kind: what,
-        })
+        match fsutil::special_kind(meta) {
+            None => Ok(()),
+            Some(kind) => Err(StateError::NotAFile {
+                path: self.path.clone(),
+                kind,
+            }),
+        }
     }
 
     /// Increments `state.generation`, sets nothing else, and writes the file atomically

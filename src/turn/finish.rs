@@ -85,7 +85,7 @@ fn autocommit(
     prompt: &str,
 ) -> Result<git::AutocommitPlan> {
     let config = &runner.config;
-    let exclude = runner.stamp_paths(repo);
+    let exclude = runner.baton_paths(repo);
     let rules = rules_in_repo(&config.autocommit, repo.relative(&config.root).as_deref());
     let of = git::TurnOf {
         actor: turn.actor,

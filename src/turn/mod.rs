@@ -162,13 +162,32 @@ impl Runner {
         branch.map_or_else(|| "local".to_owned(), |b| b.replace('/', "-"))
     }
 
-    /// The state file and the journal relative to `repo`'s work tree: what a stamp commits and
-    /// what auto-commit never takes.
+    /// What a stamp commits, relative to `repo`'s work tree: the state file, the journal's
+    /// current segment and its newest archived segment (the only one a stamp can have just
+    /// made; see [`crate::journal`]).
+    ///
+    /// # Errors
+    /// [`crate::journal::JournalError`] when the archive directory cannot be read.
+    pub fn stamp_paths(&self, repo: &Repo) -> Result<Vec<String>> {
+        let newest = self.journal.newest_archive()?;
+        Ok([&self.config.state_file, &self.config.journal_file]
+            .into_iter()
+            .chain(newest.as_ref())
+            .filter_map(|p| repo.relative(p))
+            .collect())
+    }
+
+    /// What auto-commit never takes: the state file, the journal and its whole archive
+    /// directory (`dir/`).
     #[must_use]
-    pub fn stamp_paths(&self, repo: &Repo) -> Vec<String> {
+    pub fn baton_paths(&self, repo: &Repo) -> Vec<String> {
+        let archive = repo
+            .relative(&self.journal.archive_dir())
+            .map(|dir| format!("{dir}/"));
         [&self.config.state_file, &self.config.journal_file]
             .iter()
             .filter_map(|p| repo.relative(p))
+            .chain(archive)
             .collect()
     }
 
@@ -283,7 +302,7 @@ impl Runner {
         finish::print_summary(&stamp.entry, &stamp.state);
         match (&self.repo, &stamp.commit) {
             (Some(repo), Some(subject)) => {
-                let paths = self.stamp_paths(repo);
+                let paths = self.stamp_paths(repo)?;
                 if repo.differs_from_head(&paths)? {
                     let sha = repo.commit_paths(&paths, subject)?;
                     say!("[stamp] {sha} {subject}");
@@ -293,7 +312,7 @@ impl Runner {
             (Some(repo), None) if self.options.commit_dry_run => {
                 let subject = stamp_subject(&stamp.state, stamp.entry.actor);
                 say!("[stamp] would commit: {subject}");
-                for path in self.stamp_paths(repo) {
+                for path in self.stamp_paths(repo)? {
                     say!(" - {path}");
                 }
             }

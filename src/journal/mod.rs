@@ -1,0 +1,178 @@
+//! The turn journal: one JSON line per finished turn, in segments.
+//!
+//! The current segment is the configured file (`sync/journal.jsonl`); when it would grow past
+//! [`SEGMENT_BYTES`], it is first renamed into the archive directory next to it
+//! (`sync/journal/000001.jsonl`, `000002.jsonl`, …) and a new current segment begins. Each
+//! stamp commit therefore hashes and stores at most one segment, whatever the history's
+//! length, and a single-file journal of an earlier version becomes the first archive at its
+//! next append (a rename: git stores no new blob). Readers go backwards from the current
+//! segment through the archives.
+
+mod append;
+mod tail;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::Actor;
+
+/// How a turn ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The agent exited 0 (and the guards passed).
+    Ok,
+    /// The agent exited non-zero, was killed, or a guard or router check failed.
+    Failed,
+    /// `agent.timeout` ended it.
+    Timeout,
+    /// SIGINT or SIGTERM to baton ended it.
+    Interrupted,
+}
+
+/// One finished turn. Times are UTC `YYYY-MM-DDTHH:MM:SSZ`; `duration_ms` is milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The iteration the turn ran in.
+    pub iteration: u64,
+    /// Who ran.
+    pub actor: Actor,
+    /// The prompt file that ran (e.g. `main.md`).
+    pub prompt: String,
+    /// `deterministic` or `router`.
+    pub source: String,
+    /// The router's reason.
+    pub reason: String,
+    /// The agent name.
+    pub agent: String,
+    /// Start of the turn.
+    pub started_at: String,
+    /// End of the turn.
+    pub ended_at: String,
+    /// Wall-clock length in milliseconds.
+    pub duration_ms: u64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The agent's exit code (`None` when killed by a signal or never started).
+    pub exit_code: Option<i32>,
+    /// HEAD before the turn: a full SHA (journals of earlier versions hold 7-digit ones).
+    pub head_before: Option<String>,
+    /// HEAD after the turn (after auto-commit), a full SHA.
+    pub head_after: Option<String>,
+    /// Files changed between the two heads.
+    pub files_changed: u64,
+    /// Lines inserted between the two heads.
+    pub insertions: u64,
+    /// Lines deleted between the two heads.
+    pub deletions: u64,
+    /// The turn log, relative to the workspace root.
+    pub log: String,
+    /// Host name of the machine that ran the turn.
+    pub host: String,
+    /// State generation after the stamp.
+    pub generation: u64,
+    /// Paths still dirty after auto-commit (omitted when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dirty_left: Vec<String>,
+    /// Changes an agent made to the state file during the turn that Baton ignored (Baton owns
+    /// the state; agents may set only `exit`/`exit_reason`): the names of the fields changed,
+    /// or `invalid JSON` / `deleted` for the whole file. Omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub state_ignored: Vec<String>,
+}
+
+/// Why the journal could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// An io error on a journal segment (a full disk included: nothing of the line stays).
+    #[error("journal `{}`", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The io error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A journal path that is not a regular file (a FIFO would block Baton forever).
+    #[error("journal `{}` is not a regular file (it is a {kind})", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is (`FIFO`, `directory`, …).
+        kind: &'static str,
+    },
+}
+
+/// Size in bytes past which the current segment is archived before the next append
+/// (about a hundred turns).
+pub const SEGMENT_BYTES: u64 = 64 * 1024;
+
+/// The journal: its current segment's path and the archive directory beside it.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    path: PathBuf,
+}
+
+impl Journal {
+    /// The journal whose current segment is `path` (absolute).
+    #[must_use]
+    pub fn new(path: PathBuf) -> Self {
+        Journal { path }
+    }
+
+    /// The current segment's path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The archive directory: the current segment's path without its extension
+    /// (`sync/journal.jsonl` → `sync/journal/`).
+    #[must_use]
+    pub fn archive_dir(&self) -> PathBuf {
+        self.path.with_extension("")
+    }
+
+    /// The archived segments, oldest first (`NNNNNN.jsonl` in [`Journal::archive_dir`]).
+    ///
+    /// # Errors
+    /// [`JournalError::Io`] when the directory exists but cannot be read.
+    pub fn archives(&self) -> Result<Vec<PathBuf>, JournalError> {
+        let dir = self.archive_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(JournalError::Io { path: dir, source }),
+        };
+        let mut numbered: Vec<(u64, PathBuf)> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let number = name.to_str()?.strip_suffix(".jsonl")?.parse().ok()?;
+                Some((number, entry.path()))
+            })
+            .collect();
+        numbered.sort();
+        Ok(numbered.into_iter().map(|(_, path)| path).collect())
+    }
+
+    /// The newest archived segment, if any: the only one a stamp may have just created.
+    ///
+    /// # Errors
+    /// As [`Journal::archives`].
+    pub fn newest_archive(&self) -> Result<Option<PathBuf>, JournalError> {
+        Ok(self.archives()?.pop())
+    }
+
+    fn io_error(&self, source: io::Error) -> JournalError {
+        JournalError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
