@@ -2,6 +2,7 @@
 //! the remote through the system `git` (ls-remote, fetch, push), and auto-commit (SPEC §8).
 
 mod autocommit;
+pub(crate) mod maintenance;
 mod probe;
 mod remote;
 mod repo;

@@ -10,7 +10,7 @@ mod sweep;
 pub(crate) use cgroup::RunCgroup;
 pub(crate) use identity::Identity;
 pub(crate) use record::{AgentRecord, end_leftovers};
-pub(crate) use sweep::{MARKER_VAR, RunProcesses, become_subreaper, end_run};
+pub(crate) use sweep::{MARKER_VAR, RunProcesses, become_subreaper, end_run, spare, unspare};
 
 /// Saves or clears a running agent's record (see [`record`]).
 pub(crate) mod records {

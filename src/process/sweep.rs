@@ -16,6 +16,7 @@
 //! those that became Baton's children are reaped. Zombies count as dead.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -33,6 +34,31 @@ const KILL_WAIT: Duration = Duration::from_secs(5);
 
 /// How often the sweep looks again while it waits.
 const POLL: Duration = Duration::from_millis(20);
+
+/// Baton's own background children (git housekeeping) that the descendant sweep spares, with
+/// everything they start.
+static SPARED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// Spares the child `pid` (and its descendants) from the end-of-turn sweep until
+/// [`unspare`]: for Baton's own background work, never for an agent.
+pub(crate) fn spare(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        SPARED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(pid);
+    }
+}
+
+/// Ends [`spare`] for `pid` (once it was waited for).
+pub(crate) fn unspare(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        SPARED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&pid);
+    }
+}
 
 /// What identifies one agent run's processes.
 #[derive(Debug)]
@@ -53,7 +79,11 @@ impl RunProcesses {
         let all = procfs::all();
         let mut set: BTreeSet<i32> = BTreeSet::new();
         if self.descendants {
-            set.extend(descendants(&all, me));
+            let spared = SPARED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            set.extend(descendants(&all, me, &spared));
         }
         for stat in &all {
             let grouped = self.group.is_some_and(|g| stat.pgid == g);
@@ -69,8 +99,9 @@ impl RunProcesses {
     }
 }
 
-/// Every descendant of `root` in `all` (by parent pid), zombies included.
-fn descendants(all: &[Stat], root: i32) -> Vec<i32> {
+/// Every descendant of `root` in `all` (by parent pid), zombies included, except the subtrees
+/// rooted at `spared` pids.
+fn descendants(all: &[Stat], root: i32, spared: &BTreeSet<i32>) -> Vec<i32> {
     let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
     for stat in all {
         children.entry(stat.ppid).or_default().push(stat.pid);
@@ -79,7 +110,7 @@ fn descendants(all: &[Stat], root: i32) -> Vec<i32> {
     let mut stack = vec![root];
     while let Some(pid) = stack.pop() {
         for &child in children.get(&pid).into_iter().flatten() {
-            if child != root && !out.contains(&child) {
+            if child != root && !spared.contains(&child) && !out.contains(&child) {
                 out.push(child);
                 stack.push(child);
             }
@@ -182,9 +213,16 @@ mod tests {
             stat(13, 1),
             stat(14, 12),
         ];
-        let mut found = descendants(&all, 10);
+        let none = BTreeSet::new();
+        let mut found = descendants(&all, 10, &none);
         found.sort_unstable();
         assert_eq!(found, [11, 12, 14]);
-        assert!(descendants(&all, 13).is_empty());
+        assert!(descendants(&all, 13, &none).is_empty());
+        let spared = BTreeSet::from([12]);
+        assert_eq!(
+            descendants(&all, 10, &spared),
+            [11],
+            "12 and its child 14 are spared"
+        );
     }
 }

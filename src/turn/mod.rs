@@ -109,6 +109,14 @@ pub struct Runner {
     run_dir: std::path::PathBuf,
 }
 
+impl Drop for Runner {
+    /// Waits for the background `git gc --auto` a stamp started (see
+    /// [`crate::git::maintenance`]), so that no git process outlives the run.
+    fn drop(&mut self) {
+        crate::git::maintenance::settle();
+    }
+}
+
 impl Runner {
     /// A runner for `config`; `repo` is `None` with `--no-git` or outside a repository;
     /// `run_dir` holds Baton's runtime files (the turn record).
@@ -267,6 +275,9 @@ impl Runner {
         logtail::append_footer(&self.config, &pending.stamp.entry);
         hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
         fault::point("stamp-pushed");
+        if let Some(repo) = &self.repo {
+            crate::git::maintenance::start(repo.workdir());
+        }
         self.record.clear()?;
         if pending.stamp.state.stop_requested().is_some() {
             self.stop.clear()?;

@@ -7,6 +7,7 @@ mod test_combined;
 mod test_commands;
 mod test_crash;
 mod test_errors;
+mod test_housekeeping;
 mod test_journal;
 mod test_leftovers;
 mod test_lost_work;
