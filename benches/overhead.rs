@@ -7,59 +7,19 @@
 //!
 //! Environment: `BATON_BENCH_TURNS` (iterations, default 20), `BATON_BENCH_BYTES` (default 1 GiB).
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod support;
+
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::resource::{UsageWho, getrusage};
+use support::{BATON, env_u64, git, init_workspace, per_turn, run};
 
-const BATON: &str = env!("CARGO_BIN_EXE_baton");
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn run(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let status = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("spawn");
-    assert!(status.success(), "{cmd:?} failed: {status}");
-    start.elapsed()
-}
-
-fn git(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .args(["-c", "user.name=bench", "-c", "user.email=bench@localhost"])
-        .args(args);
-    cmd
-}
-
-/// A workspace whose only agent is `argv`.
+/// A temporary workspace whose only agent is `argv`.
 fn workspace(argv: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    run(&mut git(root, &["init", "-q"]));
-    std::fs::create_dir_all(root.join("prompts")).expect("mkdir");
-    for p in ["supervisor", "main", "reviewer", "router"] {
-        std::fs::write(root.join(format!("prompts/{p}.md")), "noop\n").expect("prompt");
-    }
-    let yaml = format!("agent:\n  default: noop\n  heartbeat: 0\n  commands:\n    noop: {argv}\n");
-    std::fs::write(root.join("orchestration.yaml"), yaml).expect("config");
-    std::fs::write(root.join(".gitignore"), "logs/\n").expect("gitignore");
-    run(&mut git(root, &["add", "-A"]));
-    run(&mut git(root, &["commit", "-q", "-m", "init"]));
+    init_workspace(dir.path(), argv);
     dir
-}
-
-fn per_turn(total: Duration, turns: u64) -> f64 {
-    total.as_secs_f64() * 1000.0 / turns as f64
 }
 
 fn bench_turns() {

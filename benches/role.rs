@@ -11,11 +11,15 @@
 //!
 //! Environment: `BATON_BENCH_HOPS` (default 10), `BATON_BENCH_WAIT_SECS` (default 60).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BATON: &str = env!("CARGO_BIN_EXE_baton");
+use support::{env_u64, median_worst, vm_hwm_kib};
+
+use support::BATON;
 
 const AGENT: &str = r#"#!/bin/sh
 echo "$BATON_ACTOR $BATON_ITERATION start $(date +%s%N)" >> "$BENCH_TIMES"
@@ -24,13 +28,6 @@ echo "$BATON_ACTOR $BATON_ITERATION end $(date +%s%N)" >> "$BENCH_TIMES"
 "#;
 
 const STATE: &str = "{\n  \"iteration\": 1,\n  \"expected_actor\": \"galph\",\n  \"status\": \"idle\",\n  \"generation\": 0\n}\n";
-
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The bench's directories: ctl (agent, timestamps, daemon logs), a bare remote, clones.
 struct Bench {
@@ -43,16 +40,8 @@ impl Bench {
     }
 
     fn command(&self, program: &str, cwd: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        cmd.current_dir(cwd)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "bench")
-            .env("GIT_AUTHOR_EMAIL", "bench@localhost")
-            .env("GIT_COMMITTER_NAME", "bench")
-            .env("GIT_COMMITTER_EMAIL", "bench@localhost")
-            .env("BENCH_TIMES", self.path("ctl/times.txt"))
-            .stdin(Stdio::null());
+        let mut cmd = support::command(program, cwd);
+        cmd.env("BENCH_TIMES", self.path("ctl/times.txt"));
         cmd
     }
 
@@ -168,12 +157,6 @@ fn hops(times: &str) -> Vec<f64> {
         .collect()
 }
 
-fn median_worst(mut xs: Vec<f64>) -> (f64, f64) {
-    xs.sort_by(f64::total_cmp);
-    let worst = xs.last().copied().unwrap_or(f64::NAN);
-    (xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN), worst)
-}
-
 fn bench_hops(bench: &Bench) {
     let n = env_u64("BATON_BENCH_HOPS", 10);
     let (a, b) = (bench.clone("a"), bench.clone("b"));
@@ -232,14 +215,6 @@ fn cpu_ticks(pid: u32) -> (u64, u64) {
     (at(11) + at(12), at(13) + at(14))
 }
 
-fn vm_hwm_kib(pid: u32) -> String {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .map_or_else(|| "?".to_owned(), |v| v.trim().to_owned())
-}
-
 fn clock_ticks() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
@@ -264,7 +239,7 @@ fn bench_waiting(bench: &Bench) {
     std::thread::sleep(Duration::from_secs(secs));
     let (self1, kids1) = cpu_ticks(pid);
     let wall = start.elapsed().as_secs_f64();
-    let hwm = vm_hwm_kib(pid);
+    let hwm = vm_hwm_kib(pid).map_or_else(|| "?".to_owned(), |k| format!("{k} kB"));
     let alive = galph.try_wait().expect("try_wait").is_none();
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(i32::try_from(pid).expect("pid")),

@@ -171,18 +171,27 @@ impl Runner {
     }
 
     /// What a stamp commits, relative to `repo`'s work tree: the state file, the journal's
-    /// current segment and its newest archived segment (the only one a stamp can have just
-    /// made; see [`crate::journal`]).
+    /// current segment and, when HEAD does not have it yet, its newest archived segment (the
+    /// only one a stamp can have just made; archives never change once made, so a committed
+    /// one is never read again; see [`crate::journal`]).
     ///
     /// # Errors
-    /// [`crate::journal::JournalError`] when the archive directory cannot be read.
+    /// [`crate::journal::JournalError`] when the archive directory cannot be read;
+    /// [`crate::git::GitError`] when HEAD cannot be read.
     pub fn stamp_paths(&self, repo: &Repo) -> Result<Vec<String>> {
-        let newest = self.journal.newest_archive()?;
-        Ok([&self.config.state_file, &self.config.journal_file]
-            .into_iter()
-            .chain(newest.as_ref())
+        let mut paths: Vec<String> = [&self.config.state_file, &self.config.journal_file]
+            .iter()
             .filter_map(|p| repo.relative(p))
-            .collect())
+            .collect();
+        if let Some(newest) = self
+            .journal
+            .newest_archive()?
+            .and_then(|p| repo.relative(&p))
+            && !repo.in_head(&newest)?
+        {
+            paths.push(newest);
+        }
+        Ok(paths)
     }
 
     /// What auto-commit never takes: the state file, the journal and its whole archive

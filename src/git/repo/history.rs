@@ -50,6 +50,22 @@ impl Repo {
 }
 
 impl Repo {
+    /// Whether HEAD's tree has an entry at `path` (relative to the work tree root); a tree
+    /// lookup, no file is read. `false` on an unborn branch.
+    ///
+    /// # Errors
+    /// [`GitError`] when HEAD cannot be read.
+    pub fn in_head(&self, path: &str) -> Result<bool, GitError> {
+        let Some(commit) = self.head_commit()? else {
+            return Ok(false);
+        };
+        let tree = commit.tree().map_err(|source| GitError::Git2 {
+            what: "read HEAD's tree".into(),
+            source,
+        })?;
+        Ok(tree.get_path(Path::new(path)).is_ok())
+    }
+
     /// Whether any of `paths` (relative to the work tree root) differs between the work tree
     /// and HEAD's tree: content changed, or present on one side only. An unborn HEAD differs
     /// when any path exists. Reads file contents only (no index, no filters).

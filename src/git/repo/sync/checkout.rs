@@ -8,6 +8,9 @@ use super::{FastForward, WouldOverwrite, tracking_ref};
 use crate::git::repo::git_err;
 use crate::git::{GitError, Repo};
 
+/// Past this many changed paths, a checkout looks at the whole tree rather than a path list.
+const FILTER_LIMIT: usize = 10_000;
+
 /// Why HEAD could not be moved.
 pub(super) enum MoveError {
     /// Local files are in the way; nothing was changed.
@@ -69,7 +72,7 @@ impl Repo {
         label: &str,
         reflog: &str,
     ) -> Result<(), MoveError> {
-        self.checkout_safely(target, label)?;
+        self.checkout_safely(head, target, label)?;
         let what = || format!("move HEAD to {label}");
         let result = match (self.branch()?, head) {
             (Some(name), Some(old)) => self
@@ -89,15 +92,37 @@ impl Repo {
     /// refuses (before writing anything) when an untracked or modified file is in the way;
     /// ignored files are protected too (`overwrite_ignored(false)`), unlike `git merge`, since
     /// ignored reports are force-added by auto-commit and may hold unpushed work.
-    fn checkout_safely(&self, target: Oid, label: &str) -> Result<(), MoveError> {
+    ///
+    /// Only the paths that differ between the two trees are looked at (a tree diff skips
+    /// unchanged subtrees by id), so a handoff in a repository of 50,000 files does not walk
+    /// them all; past [`FILTER_LIMIT`] changed paths, the whole tree is checked out.
+    fn checkout_safely(
+        &self,
+        head: Option<Oid>,
+        target: Oid,
+        label: &str,
+    ) -> Result<(), MoveError> {
         let what = || format!("check out {label}");
         let commit = self
             .inner
             .find_commit(target)
             .map_err(|e| MoveError::Git(git_err(what())(e)))?;
+        let changed = match head {
+            Some(head) => self.changed_paths(head, target)?,
+            None => None,
+        };
+        if changed.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(()); // same tree: nothing to write (an empty path list would mean all)
+        }
         let mut paths = Vec::new();
         let result = {
             let mut opts = CheckoutBuilder::new();
+            if let Some(changed) = &changed {
+                opts.disable_pathspec_match(true);
+                for path in changed {
+                    opts.path(path.as_str());
+                }
+            }
             opts.safe()
                 .overwrite_ignored(false)
                 .notify_on(CheckoutNotificationType::CONFLICT)
@@ -122,5 +147,33 @@ impl Repo {
             }
             Err(e) => Err(MoveError::Git(git_err(what())(e))),
         }
+    }
+
+    /// The paths (both sides of every change) that differ between the trees of commits `from`
+    /// and `to`; `None` past [`FILTER_LIMIT`].
+    fn changed_paths(&self, from: Oid, to: Oid) -> Result<Option<Vec<String>>, GitError> {
+        let tree = |id: Oid| {
+            self.inner
+                .find_commit(id)
+                .and_then(|c| c.tree())
+                .map_err(git_err("read a commit's tree"))
+        };
+        let (old, new) = (tree(from)?, tree(to)?);
+        let diff = self
+            .inner
+            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .map_err(git_err("diff the trees of a checkout"))?;
+        if diff.deltas().len() > FILTER_LIMIT {
+            return Ok(None);
+        }
+        let mut paths: Vec<String> = diff
+            .deltas()
+            .flat_map(|d| [d.old_file().path(), d.new_file().path()])
+            .flatten()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(Some(paths))
     }
 }

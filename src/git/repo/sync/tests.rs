@@ -336,3 +336,30 @@ fn rewritten_tip_finds_commits_the_remote_lost_after_a_force_push() {
         None
     );
 }
+
+#[test]
+fn fast_forward_writes_renames_deletions_and_same_tree_commits() {
+    let fx = Fixture::new();
+    let a = fx.clone_as("a");
+    let b = fx.clone_as("b");
+    a.commit_file("dir/old.txt", "x\n", "add");
+    a.origin().push("main").expect("push");
+    b.origin().fetch("main").expect("fetch");
+    b.repo().fast_forward("origin", "main").expect("ff");
+    a.git(&["mv", "dir/old.txt", "dir/new.txt"]);
+    a.git(&["commit", "-q", "-m", "rename"]);
+    a.git(&["commit", "-q", "--allow-empty", "-m", "same tree"]);
+    a.origin().push("main").expect("push");
+    b.origin().fetch("main").expect("fetch");
+    assert_eq!(
+        b.repo().fast_forward("origin", "main").expect("ff"),
+        FastForward::Advanced
+    );
+    assert_eq!(b.head(), a.head());
+    assert_eq!(b.read("dir/new.txt"), "x\n");
+    assert!(
+        !b.path.join("dir/old.txt").exists(),
+        "the old side is removed"
+    );
+    assert_eq!(b.status(), "", "index and work tree match the new HEAD");
+}

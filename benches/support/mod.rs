@@ -1,0 +1,124 @@
+//! Helpers shared by the benchmarks: hermetic commands, timing, workspaces, `/proc` figures.
+
+#![allow(dead_code)] // each bench uses a different subset
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under measurement.
+pub(crate) const BATON: &str = env!("CARGO_BIN_EXE_baton");
+
+/// `key` from the environment as a number, else `default`.
+pub(crate) fn env_u64(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A command in `cwd` with git's identity and configuration pinned (no user config read).
+pub(crate) fn command(program: &str, cwd: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(cwd)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@localhost")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@localhost")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// `git <args>` in `cwd`, pinned as [`command`].
+pub(crate) fn git(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = command("git", cwd);
+    cmd.args(args);
+    cmd
+}
+
+/// Runs `cmd` to its end (output discarded), panicking on failure; returns its wall time.
+pub(crate) fn run(cmd: &mut Command) -> Duration {
+    let start = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
+    assert!(status.success(), "{cmd:?} failed: {status}");
+    start.elapsed()
+}
+
+/// A committed workspace whose only agent is `argv` (YAML flow sequence), in `root`.
+pub(crate) fn init_workspace(root: &Path, argv: &str) {
+    std::fs::create_dir_all(root.join("prompts")).expect("mkdir");
+    run(&mut git(root, &["init", "-q", "-b", "main"]));
+    for p in ["supervisor", "main", "reviewer", "router"] {
+        std::fs::write(root.join(format!("prompts/{p}.md")), "noop\n").expect("prompt");
+    }
+    let yaml = format!("agent:\n  default: noop\n  heartbeat: 0\n  commands:\n    noop: {argv}\n");
+    std::fs::write(root.join("orchestration.yaml"), yaml).expect("config");
+    std::fs::write(root.join(".gitignore"), "logs/\n").expect("gitignore");
+    run(&mut git(root, &["add", "-A"]));
+    run(&mut git(root, &["commit", "-q", "-m", "init"]));
+}
+
+/// Milliseconds per turn.
+pub(crate) fn per_turn(total: Duration, turns: u64) -> f64 {
+    total.as_secs_f64() * 1000.0 / turns as f64
+}
+
+/// `VmHWM` (peak resident set, KiB) of the live process `pid`, `None` once it is gone.
+pub(crate) fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Runs `cmd` to its end while sampling its peak RSS every 10 ms; returns the wall time and
+/// the last peak seen (KiB; the process's own, not its children's).
+pub(crate) fn run_sampling_rss(cmd: &mut Command) -> (Duration, u64) {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut peak = 0;
+    loop {
+        if let Some(hwm) = vm_hwm_kib(child.id()) {
+            peak = peak.max(hwm);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{cmd:?} failed: {status}");
+            return (start.elapsed(), peak);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Bytes under `dir`, recursively (apparent file sizes).
+pub(crate) fn dir_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(entry.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// The median and the worst of `xs` (milliseconds).
+pub(crate) fn median_worst(mut xs: Vec<f64>) -> (f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    let median = xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN);
+    (median, xs.last().copied().unwrap_or(f64::NAN))
+}
