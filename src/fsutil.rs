@@ -159,7 +159,7 @@ fn write_holder(file: &mut File) -> io::Result<()> {
     let holder = format!(
         "pid {} on {}\n",
         std::process::id(),
-        crate::state::hostname()
+        crate::process::hostname()
     );
     file.write_all(holder.as_bytes())?;
     file.sync_data()
@@ -239,7 +239,11 @@ mod tests {
         let path = dir.path().join("sync/.baton.lock");
         let first = LockFile::try_acquire(&path).expect("first acquire");
         assert_eq!(first.path(), path);
-        let expected = format!("pid {} on {}", std::process::id(), crate::state::hostname());
+        let expected = format!(
+            "pid {} on {}",
+            std::process::id(),
+            crate::process::hostname()
+        );
         match LockFile::try_acquire(&path) {
             Err(LockError::Busy { holder, .. }) => assert_eq!(holder, expected),
             other => panic!("expected Busy, got {other:?}"),

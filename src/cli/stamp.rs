@@ -11,7 +11,7 @@ use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
 use crate::modes::RoleSync;
 use crate::router;
-use crate::state::{self, Actor, Handoff, format_utc};
+use crate::state::{Actor, Handoff, format_utc};
 use crate::turn::{PendingStamp, RunOptions, Runner, stamp_subject};
 
 /// `ok` or `fail`.
@@ -131,7 +131,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
         insertions: 0,
         deletions: 0,
         log: String::new(),
-        host: state::hostname(),
+        host: crate::process::hostname(),
         generation: state.generation,
         dirty_left: Vec::new(),
         state_ignored: Vec::new(),

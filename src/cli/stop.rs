@@ -15,7 +15,8 @@ use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::Repo;
 use crate::modes::RoleSync;
-use crate::state::{Handoff, hostname};
+use crate::process::hostname;
+use crate::state::Handoff;
 use crate::turn::{RunOptions, Runner, StopFile};
 
 /// Flags of `baton stop`.

@@ -2,12 +2,14 @@
 //! cgroups, and the sweep that ends every process an agent run left behind.
 
 mod cgroup;
+mod host;
 mod identity;
 mod procfs;
 mod record;
 mod sweep;
 
 pub(crate) use cgroup::RunCgroup;
+pub(crate) use host::{host_pid, hostname};
 pub(crate) use identity::Identity;
 pub(crate) use record::{AgentRecord, end_leftovers};
 pub(crate) use sweep::{MARKER_VAR, RunProcesses, become_subreaper, end_run, spare, unspare};

@@ -1,6 +1,5 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
-mod host;
 mod legacy;
 mod model;
 mod parse;
@@ -11,7 +10,6 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use host::{host_pid, hostname};
 pub use model::{Actor, Claim, Handoff, State, Status};
 pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};

@@ -9,7 +9,7 @@ use crate::git::short_sha;
 use crate::git::{self, DiffStats};
 use crate::journal::{JournalEntry, Outcome};
 use crate::router::Decision;
-use crate::state::{self, Actor, State, Status, format_utc};
+use crate::state::{Actor, State, Status, format_utc};
 use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, failed};
 use crate::turn::record::PendingStamp;
@@ -209,7 +209,7 @@ pub(crate) fn stamp(
         insertions: stats.insertions,
         deletions: stats.deletions,
         log: log.map(|l| relative(runner, &l)).unwrap_or_default(),
-        host: state::hostname(),
+        host: crate::process::hostname(),
         generation: state.generation,
         dirty_left,
         state_ignored,

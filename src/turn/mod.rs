@@ -18,7 +18,7 @@ use crate::fault;
 use crate::git::Repo;
 use crate::journal::{Journal, JournalEntry};
 use crate::router::Decision;
-use crate::state::{self, Actor, Claim, Handoff, State, StateStore};
+use crate::state::{Actor, Claim, Handoff, State, StateStore};
 
 pub(crate) use failure::TurnFailure;
 pub(crate) use record::RecordError;
@@ -235,7 +235,7 @@ impl Runner {
         let claim = Claim {
             now: started,
             lease: self.config.git.lease,
-            owner: state::host_pid(),
+            owner: crate::process::host_pid(),
             owner_start: crate::process::Identity::current().map(|id| id.start_token()),
         };
         state.start_turn(actor, &claim);

@@ -1,7 +1,8 @@
 //! Unit tests of role mode's pure parts.
 
 use crate::modes::role::wait::is_turn_of;
-use crate::state::{Actor, State, Status, hostname};
+use crate::process::hostname;
+use crate::state::{Actor, State, Status};
 
 fn running(actor: Actor, owner: Option<String>) -> State {
     State {

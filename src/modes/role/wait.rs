@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::git::{FastForward, RemoteProbe, Repo};
 use crate::modes::role::sync::RoleSync;
 use crate::modes::{Stop, check_signal};
-use crate::state::{Actor, State, Status, hostname};
+use crate::process::hostname;
+use crate::state::{Actor, State, Status};
 use crate::turn::Runner;
 
 /// What ended the wait.

@@ -2,7 +2,7 @@
 
 /// The machine's host name, or `localhost` when it cannot be read or is empty.
 #[must_use]
-pub fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     nix::unistd::gethostname()
         .ok()
         .map(|name| name.to_string_lossy().trim().to_owned())
@@ -12,7 +12,7 @@ pub fn hostname() -> String {
 
 /// This process as a lease owner: `<host>:<pid>`.
 #[must_use]
-pub fn host_pid() -> String {
+pub(crate) fn host_pid() -> String {
     format!("{}:{}", hostname(), std::process::id())
 }
 
