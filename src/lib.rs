@@ -31,5 +31,6 @@ pub use error::{Error, ErrorKind, Result};
 /// Runs one command line to its end and returns the process exit code (SPEC §10).
 #[must_use]
 pub fn run(cli: cli::Cli) -> ExitCode {
+    git::bound_caches();
     error::report(cli::dispatch(cli))
 }
