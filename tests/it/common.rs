@@ -117,6 +117,13 @@ impl TestEnv {
             .env("TEST_CTL", &self.ctl)
             .env("BATON_KILL_GRACE_MS", "2000")
             .current_dir(&self.root);
+        // Coverage runs (`cargo llvm-cov`) need the instrumented binary to find its profile
+        // file name; nothing else of the outer environment reaches the command.
+        for key in ["LLVM_PROFILE_FILE", "CARGO_LLVM_COV_TARGET_DIR"] {
+            if let Some(value) = std::env::var_os(key) {
+                cmd.env(key, value);
+            }
+        }
         cmd
     }
 
