@@ -3,7 +3,8 @@
 //! Two actors — galph (supervisor) and ralph (engineer) — take turns on one repository. A shared
 //! runner ([`turn`]) loads `sync/state.json`, asks the [`router`] which prompt runs next, runs
 //! the agent ([`executor`]) and stamps the result into the state, the [`journal`] and the logs.
-//! The contract is `SPEC.md`; this crate is one library plus a thin binary.
+//! The files, formats and commands are described in `docs/`; this crate is one library plus a
+//! thin binary.
 
 #[macro_use]
 mod console;
