@@ -1,7 +1,7 @@
 //! The errors users see, and the one place they are printed.
 //!
 //! Every command returns [`Result`]; its [`Error`] carries an [`ErrorKind`] that decides the exit
-//! code (SPEC §10), a message with its context chain, and hints printed apart from the message
+//! code (README), a message with its context chain, and hints printed apart from the message
 //! (jj's `CommandError`). Each module keeps its own typed errors (`ConfigError`, `StateError`,
 //! `GitError`, …); the `From` impls below are the only place that decides which kind each one
 //! is, so no exit code is ever decided by downcasting or by string.

@@ -29,7 +29,7 @@ use std::process::ExitCode;
 
 pub use error::{Error, ErrorKind, Result};
 
-/// Runs one command line to its end and returns the process exit code (SPEC §10).
+/// Runs one command line to its end and returns the process exit code (README).
 #[must_use]
 pub fn run(cli: cli::Cli) -> ExitCode {
     git::bound_caches();

@@ -1,5 +1,5 @@
-//! Pure routing: which prompt runs next (SPEC §4). No I/O here; the turn runner runs the router
-//! prompt and hands its output in.
+//! Pure routing: which prompt runs next (`docs/configuration.md`, router). No I/O here; the
+//! turn runner runs the router prompt and hands its output in.
 //!
 //! Deterministic rule: galph runs `prompts.supervisor`, ralph runs `prompts.main`. When
 //! `review_every_n > 0` and `iteration % review_every_n == 0` the review runs once in that
@@ -119,7 +119,7 @@ fn cadence(config: &Config, iteration: u64) -> (bool, String) {
     (due, format!("review cadence {iteration}%{n}{op}0"))
 }
 
-/// The deterministic decision for `actor` in `state` (SPEC §4).
+/// The deterministic decision for `actor` in `state` (`docs/configuration.md`, router).
 #[must_use]
 pub fn deterministic(state: &State, config: &Config, actor: Actor) -> Decision {
     let (due, why) = cadence(config, state.iteration);

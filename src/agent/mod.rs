@@ -1,4 +1,4 @@
-//! Agents: the presets of the known CLIs and the choice of agent for a turn (SPEC §5).
+//! Agents: the presets of the known CLIs and the choice of agent for a turn (`docs/agents.md`).
 
 mod dispatch;
 mod presets;

@@ -1,4 +1,4 @@
-//! The command line (SPEC §10): one file per subcommand, each with its `XxxArgs` and `cmd_xxx`,
+//! The command line (README): one file per subcommand, each with its `XxxArgs` and `cmd_xxx`,
 //! and this module's single dispatch.
 
 mod args;

@@ -1,5 +1,5 @@
 //! `baton stamp ACTOR ok|fail [--no-pull] [--no-push]`: stamps a turn by hand, with the same
-//! state transition, journal line, commit and push as a daemon's stamp (SPEC §7).
+//! state transition, journal line, commit and push as a daemon's stamp (README, "Two machines").
 
 use std::time::SystemTime;
 

@@ -85,7 +85,8 @@ struct Pending<'a> {
     capped: bool,
 }
 
-/// One step of SPEC §8: which paths qualify and the caps that apply to them.
+/// One step of auto-commit (`docs/configuration.md`): which paths qualify and the caps that
+/// apply to them.
 struct Step<'a> {
     kind: GroupKind,
     qualifies: Box<dyn Fn(&DirtyPath) -> bool + 'a>,

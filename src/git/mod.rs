@@ -1,5 +1,6 @@
 //! Git: local repository work with git2 (status, diff, commit, refs, fast-forward, replay),
-//! the remote through the system `git` (ls-remote, fetch, push), and auto-commit (SPEC §8).
+//! the remote through the system `git` (ls-remote, fetch, push), auto-commit
+//! (`docs/configuration.md`) and housekeeping.
 
 mod autocommit;
 pub(crate) mod maintenance;

@@ -1,4 +1,4 @@
-//! Cheap checks of the remote branch while a daemon waits for its turn (SPEC §7).
+//! Cheap checks of the remote branch while a daemon waits for its turn (README, "Two machines").
 //!
 //! For a remote that is a local path the branch ref is read straight from the remote's refs with
 //! git2 (no child process), and the remote's `refs/heads` and `packed-refs` are watched with

@@ -1,4 +1,4 @@
-//! Test helpers for the git module: real repositories in temp dirs and SPEC §8's rules.
+//! Test helpers for the git module: real repositories in temp dirs and the auto-commit rules.
 
 use std::path::Path;
 
@@ -12,7 +12,7 @@ pub(crate) fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// The auto-commit defaults of SPEC §8 (the configuration's own defaults).
+/// The auto-commit defaults (the configuration's own defaults).
 pub(crate) fn spec_defaults() -> AutocommitConfig {
     let mut rules = crate::config::Config::defaults(Path::new("/workspace")).autocommit;
     rules.report_extensions = strings(&[

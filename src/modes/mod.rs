@@ -1,5 +1,6 @@
-//! Run modes (SPEC §6): combined (both actors in one process), single-actor runs
-//! (supervisor-only, loop-only), and role mode through a git remote; all drive the same runner.
+//! Run modes (README, "Using it on your project"): combined (both actors in one process),
+//! single-actor runs (supervisor-only, loop-only), and role mode through a git remote; all
+//! drive the same runner.
 
 mod combined;
 pub mod role;

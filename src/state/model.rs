@@ -1,4 +1,5 @@
-//! The shared state of a Baton workspace (`sync/state.json`, SPEC §3) and its pure transitions.
+//! The shared state of a Baton workspace (`sync/state.json`, `docs/state.md`) and its pure
+//! transitions.
 //!
 //! Every function here is pure: time, lease length and the lease owner come in as arguments, so
 //! the transitions can be unit-tested and property-tested without a clock or a file system.
@@ -107,7 +108,7 @@ impl fmt::Display for Status {
 }
 
 /// What a successful turn hands over to: the peer (combined and role mode) or the same actor
-/// again (supervisor-only and loop-only runs, SPEC §6).
+/// again (supervisor-only and loop-only runs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Handoff {
     /// Alternate galph → ralph → galph; ralph's success advances the iteration.
@@ -129,7 +130,7 @@ pub struct Claim {
     pub owner_start: Option<String>,
 }
 
-/// The contents of `sync/state.json` (SPEC §3). Field order is the wire order.
+/// The contents of `sync/state.json` (`docs/state.md`). Field order is the wire order.
 ///
 /// Missing fields take their defaults; unknown keys are kept in `extra` and written back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

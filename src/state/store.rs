@@ -205,7 +205,7 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
-/// Serializes `state` as written to disk (2-space indent, field order of SPEC §3, newline).
+/// Serializes `state` as written to disk (2-space indent, field order of `docs/state.md`, newline).
 ///
 /// The known fields come first in struct order (`exit`/`exit_reason` only when set), then the
 /// unknown keys of `extra` in their original order.

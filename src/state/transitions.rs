@@ -1,4 +1,4 @@
-//! Pure state transitions of one turn (SPEC §3 table).
+//! Pure state transitions of one turn (the table in `docs/state.md`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -1,4 +1,4 @@
-//! The checks a state file must pass beyond its JSON types (SPEC §3, `docs/state.md`): no key
+//! The checks a state file must pass beyond its JSON types (`docs/state.md`): no key
 //! twice in any object, a 1-based `iteration`, counters every JSON reader holds exactly, and
 //! times in the one documented format.
 //!

@@ -326,7 +326,7 @@ pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
     );
 }
 
-/// The stamp commit subject for the state after a stamp (SPEC §7):
+/// The stamp commit subject for the state after a stamp (README, "Two machines"):
 /// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>` or
 /// `[SYNC i=<it>] actor=<a> status=fail <a>_commit=<sha>`.
 #[must_use]

@@ -1,4 +1,5 @@
-//! Role mode (SPEC §7): one actor per machine, handing turns over through a git remote.
+//! Role mode (README, "Two machines"): one actor per machine, handing turns over through a
+//! git remote.
 //!
 //! Start: pull, push any local stamps the remote lacks (a restart after a crash or a refused
 //! push; the agent does not run again for a stamped turn), create the state if galph finds none.

@@ -1,5 +1,5 @@
 //! The handoff's git work: pulling the peer's turn, and pushing stamps without ever merging the
-//! state file or force-pushing (SPEC §7).
+//! state file or force-pushing (README, "Two machines").
 
 use std::time::Duration;
 

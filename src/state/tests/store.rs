@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::state::{Actor, LegacyFormat, State, StateError, StateStore, Status, to_bytes};
 
-/// SPEC §3's example, byte for byte as Baton writes it.
+/// The example in `docs/state.md`, byte for byte as Baton writes it.
 const GOLDEN: &str = r#"{
   "iteration": 3,
   "expected_actor": "ralph",

@@ -1,4 +1,4 @@
-//! One test per row of the SPEC §3 transition table, plus the stop flag.
+//! One test per row of the transition table in `docs/state.md`, plus the stop flag.
 
 use std::time::{Duration, UNIX_EPOCH};
 
