@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 /// What kind of failure an [`Error`] is; decides the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// Usage, configuration or state error, found before anything was written: exit 2.
     Usage,
     /// An operation failed (a turn, git, io): exit 1.
@@ -32,7 +32,7 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// The process exit code of this kind.
     #[must_use]
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         match self {
             ErrorKind::Usage => 2,
             ErrorKind::Failed => 1,
@@ -44,18 +44,18 @@ impl ErrorKind {
 }
 
 /// A failure with its kind, message chain and hints.
-pub struct Error {
+pub(crate) struct Error {
     kind: ErrorKind,
     error: anyhow::Error,
     hints: Vec<String>,
 }
 
 /// `Result` with [`Error`] as the default error.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An error of `kind` around `error` (a typed error or a message).
-    pub fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Error {
+    pub(crate) fn new(kind: ErrorKind, error: impl Into<anyhow::Error>) -> Error {
         Error {
             kind,
             error: error.into(),
@@ -64,18 +64,18 @@ impl Error {
     }
 
     /// A usage, configuration or state error (exit 2) with `message`.
-    pub fn usage(message: impl fmt::Display) -> Error {
+    pub(crate) fn usage(message: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Usage, anyhow::anyhow!("{message}"))
     }
 
     /// An operation failure (exit 1) with `message`.
-    pub fn failed(message: impl fmt::Display) -> Error {
+    pub(crate) fn failed(message: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Failed, anyhow::anyhow!("{message}"))
     }
 
     /// Interrupted by `signal` (exit 128 + signal).
     #[must_use]
-    pub fn interrupted(signal: i32) -> Error {
+    pub(crate) fn interrupted(signal: i32) -> Error {
         Error::new(
             ErrorKind::Interrupted(signal),
             anyhow::anyhow!("interrupted by signal {signal}"),
@@ -84,14 +84,14 @@ impl Error {
 
     /// Adds a hint: what to do next, printed after the message.
     #[must_use]
-    pub fn with_hint(mut self, hint: impl fmt::Display) -> Error {
+    pub(crate) fn with_hint(mut self, hint: impl fmt::Display) -> Error {
         self.hints.push(hint.to_string());
         self
     }
 
     /// Wraps the message in `context` ("what we were doing"); the kind and hints stay.
     #[must_use]
-    pub fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> Error {
+    pub(crate) fn context(self, context: impl fmt::Display + Send + Sync + 'static) -> Error {
         Error {
             error: self.error.context(context),
             ..self
@@ -99,29 +99,23 @@ impl Error {
     }
 
     /// The kind.
+    #[cfg(test)]
     #[must_use]
-    pub fn kind(&self) -> ErrorKind {
+    pub(crate) fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The hints, in the order added.
+    #[cfg(test)]
     #[must_use]
-    pub fn hints(&self) -> &[String] {
+    pub(crate) fn hints(&self) -> &[String] {
         &self.hints
     }
 
     /// The process exit code.
     #[must_use]
-    pub fn code(&self) -> u8 {
+    pub(crate) fn code(&self) -> u8 {
         self.kind.code()
-    }
-
-    /// The typed error at the root of the chain, if it is an `E`.
-    #[must_use]
-    pub fn root<E: std::error::Error + Send + Sync + 'static>(&self) -> Option<&E> {
-        self.error
-            .chain()
-            .find_map(|cause| cause.downcast_ref::<E>())
     }
 }
 
@@ -146,7 +140,7 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {}
 
 /// Adds context to a fallible call whose error converts into [`Error`], keeping its kind.
-pub trait Context<T> {
+pub(crate) trait Context<T> {
     /// Wraps the error in `context`.
     ///
     /// # Errors
@@ -245,7 +239,7 @@ impl From<io::Error> for Error {
 /// Prints `result`'s error once (`baton: error: …` with its causes, then `hint: …` lines) and
 /// turns it into the exit code. Interruptions and broken pipes print nothing.
 #[must_use]
-pub fn report(result: Result<()>) -> ExitCode {
+pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The name prefix of an atomic write's temp file; the writer's pid and six random characters
 /// follow (`.baton-tmp-4242-a1B2c3`).
-pub const TEMP_PREFIX: &str = ".baton-tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".baton-tmp-";
 
 /// What `meta` describes when it is not a regular file (`"FIFO"`, `"directory"`, `"socket"`,
 /// `"character device"`, `"block device"`, `"special file"`); `None` for a regular file.
@@ -42,7 +42,7 @@ pub(crate) fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
 ///
 /// # Errors
 /// The io error; callers add the path as context.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let parent = parent_dir(path);
     fs::create_dir_all(parent)?;
     let mut tmp = tempfile::Builder::new()
@@ -69,7 +69,7 @@ fn parent_dir(path: &Path) -> &Path {
 
 /// Why a lock could not be taken.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     /// Another process holds it.
     #[error("another baton holds the lock `{}` ({holder})", path.display())]
     Busy {
@@ -96,9 +96,8 @@ pub enum LockError {
 /// [`LockFile::try_acquire`] of the same path is refused even within the same process.
 #[must_use = "the lock is released when dropped"]
 #[derive(Debug)]
-pub struct LockFile {
+pub(crate) struct LockFile {
     _file: File,
-    path: PathBuf,
 }
 
 impl LockFile {
@@ -106,7 +105,7 @@ impl LockFile {
     ///
     /// # Errors
     /// [`LockError::Busy`] naming the holder, or [`LockError::Io`].
-    pub fn try_acquire(path: &Path) -> Result<LockFile, LockError> {
+    pub(crate) fn try_acquire(path: &Path) -> Result<LockFile, LockError> {
         let io_err = |source| LockError::Io {
             path: path.to_path_buf(),
             source,
@@ -130,16 +129,7 @@ impl LockFile {
             Err(TryLockError::Error(source)) => return Err(io_err(source)),
         }
         write_holder(&mut file).map_err(io_err)?;
-        Ok(LockFile {
-            _file: file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// The lock file's path.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(LockFile { _file: file })
     }
 }
 
@@ -238,7 +228,6 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("sync/.baton.lock");
         let first = LockFile::try_acquire(&path).expect("first acquire");
-        assert_eq!(first.path(), path);
         let expected = format!(
             "pid {} on {}",
             std::process::id(),

@@ -6,28 +6,30 @@
 //! The files, formats and commands are described in `docs/`; this crate is one library plus a
 //! thin binary.
 
+#![warn(unreachable_pub)]
+
 #[macro_use]
 mod console;
 
-pub mod agent;
-pub mod cli;
+pub(crate) mod agent;
+mod cli;
 pub mod config;
-pub mod error;
-pub mod executor;
+pub(crate) mod error;
+pub(crate) mod executor;
 mod fault;
-pub mod fsutil;
-pub mod git;
-pub mod journal;
+pub(crate) mod fsutil;
+pub(crate) mod git;
+pub(crate) mod journal;
 mod leftovers;
-pub mod modes;
+pub(crate) mod modes;
 mod process;
-pub mod router;
+pub(crate) mod router;
 pub mod state;
-pub mod turn;
+pub(crate) mod turn;
 
 use std::process::ExitCode;
 
-pub use error::{Error, ErrorKind, Result};
+pub use cli::Cli;
 
 /// Runs one command line to its end and returns the process exit code (README).
 #[must_use]

@@ -5,6 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = baton::cli::Cli::parse();
+    let cli = baton::Cli::parse();
     baton::run(cli)
 }

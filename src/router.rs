@@ -13,7 +13,7 @@ use crate::state::{Actor, State};
 
 /// Where a decision came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// The deterministic rule.
     Deterministic,
     /// The router prompt's answer.
@@ -23,7 +23,7 @@ pub enum Source {
 impl Source {
     /// `deterministic` or `router`.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Source::Deterministic => "deterministic",
             Source::Router => "router",
@@ -33,7 +33,7 @@ impl Source {
 
 /// The prompt a turn runs, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// Prompt file name relative to `prompts_dir`, e.g. `reviewer.md`.
     pub prompt: String,
     /// Deterministic rule or router prompt.
@@ -46,7 +46,7 @@ impl Decision {
     /// The one-line log form:
     /// `[router] iteration=4 actor=galph prompt=reviewer.md source=deterministic reason=…`.
     #[must_use]
-    pub fn log_line(&self, iteration: u64, actor: Actor) -> String {
+    pub(crate) fn log_line(&self, iteration: u64, actor: Actor) -> String {
         format!(
             "[router] iteration={iteration} actor={actor} prompt={} source={} reason={}",
             self.prompt,
@@ -58,7 +58,7 @@ impl Decision {
 
 /// A router-contract violation or a routing failure (exit 2; the turn is stamped `failed`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RouterError {
+pub(crate) enum RouterError {
     /// The router agent exited non-zero, timed out or was killed.
     #[error("router agent failed: {0}")]
     AgentFailed(String),
@@ -95,7 +95,7 @@ pub enum RouterError {
 
 /// What the runner must do before it knows the prompt of a turn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouterStep {
+pub(crate) enum RouterStep {
     /// Use the deterministic decision.
     Deterministic,
     /// Run the router prompt; `check_deterministic` says whether the deterministic choice must
@@ -121,7 +121,7 @@ fn cadence(config: &Config, iteration: u64) -> (bool, String) {
 
 /// The deterministic decision for `actor` in `state` (`docs/configuration.md`, router).
 #[must_use]
-pub fn deterministic(state: &State, config: &Config, actor: Actor) -> Decision {
+pub(crate) fn deterministic(state: &State, config: &Config, actor: Actor) -> Decision {
     let (due, why) = cadence(config, state.iteration);
     let prompts = &config.prompts;
     let (prompt, reason) = match actor {
@@ -153,7 +153,7 @@ pub fn deterministic(state: &State, config: &Config, actor: Actor) -> Decision {
 
 /// Whether (and how) the router prompt takes part in `actor`'s turn.
 #[must_use]
-pub fn router_step(config: &Config, actor: Actor) -> RouterStep {
+pub(crate) fn router_step(config: &Config, actor: Actor) -> RouterStep {
     if actor != Actor::Galph || !config.router.enabled {
         return RouterStep::Deterministic;
     }
@@ -176,7 +176,7 @@ pub fn router_step(config: &Config, actor: Actor) -> RouterStep {
 /// # Errors
 /// A [`RouterError`] for each violation: empty, several lines, absolute, `..`, control
 /// characters, not allowlisted, missing file.
-pub fn accept_output(
+pub(crate) fn accept_output(
     raw: &str,
     config: &Config,
     exists: impl Fn(&str) -> bool,

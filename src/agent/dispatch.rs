@@ -9,7 +9,7 @@ use crate::state::Actor;
 
 /// The agent chosen for one turn.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AgentChoice {
+pub(crate) struct AgentChoice {
     /// The agent's name.
     pub name: String,
     /// Its argv, program first (from `agent.commands` or a preset).
@@ -20,7 +20,7 @@ pub struct AgentChoice {
 
 /// Why no agent could be chosen (a usage error, exit 2, before anything runs).
 #[derive(Debug, thiserror::Error)]
-pub enum AgentError {
+pub(crate) enum AgentError {
     /// The name is neither a preset nor in `agent.commands`.
     #[error("unknown agent `{name}` (chosen by {rule}){}", suggestion_text(.suggestion))]
     Unknown {
@@ -59,7 +59,11 @@ fn suggestion_text(s: &Option<String>) -> String {
 ///
 /// # Errors
 /// [`AgentError`] for an unknown name, an empty command or a program not on PATH.
-pub fn resolve(config: &Config, actor: Actor, prompt: &str) -> Result<AgentChoice, AgentError> {
+pub(crate) fn resolve(
+    config: &Config,
+    actor: Actor,
+    prompt: &str,
+) -> Result<AgentChoice, AgentError> {
     let (name, rule) = choose(config, actor, prompt);
     let argv = argv_for(config, &name, &rule)?;
     let program = &argv[0];
@@ -136,7 +140,7 @@ fn suggest(config: &Config, name: &str) -> Option<String> {
 /// A relative path containing `/` is taken relative to the current directory. Only regular
 /// files with an execute bit count.
 #[must_use]
-pub fn find_on_path(program: &str) -> Option<PathBuf> {
+pub(crate) fn find_on_path(program: &str) -> Option<PathBuf> {
     if program.is_empty() {
         return None;
     }

@@ -3,5 +3,4 @@
 mod dispatch;
 mod presets;
 
-pub use dispatch::{AgentChoice, AgentError, find_on_path, resolve};
-pub use presets::{PRESETS, Preset, preset};
+pub(crate) use dispatch::{AgentChoice, AgentError, resolve};

@@ -7,7 +7,7 @@
 
 /// A known agent CLI. The prompt goes to its stdin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Preset {
+pub(crate) struct Preset {
     /// The preset's name (`claude`, `codex`, …).
     pub name: &'static str,
     /// The argv (program first).
@@ -17,7 +17,7 @@ pub struct Preset {
 }
 
 /// All presets: `claude`, `codex`, `gemini`, `opencode`, `aider`.
-pub const PRESETS: &[Preset] = &[
+pub(crate) const PRESETS: &[Preset] = &[
     // `-p` with no prompt argument reads the prompt from stdin.
     Preset {
         name: "claude",
@@ -67,6 +67,6 @@ pub const PRESETS: &[Preset] = &[
 
 /// The preset called `name`.
 #[must_use]
-pub fn preset(name: &str) -> Option<&'static Preset> {
+pub(crate) fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
 }

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-pub use args::RunArgs;
+pub(crate) use args::RunArgs;
 
 use crate::config::{self, Loaded, Overrides};
 use crate::error::Result;
@@ -79,7 +79,7 @@ pub enum Command {
 ///
 /// # Errors
 /// Any command's error; its kind decides the exit code.
-pub fn dispatch(cli: Cli) -> Result<()> {
+pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     init_tracing(cli.global.verbose);
     let g = &cli.global;
     match &cli.command {
@@ -135,7 +135,7 @@ pub(crate) fn require_workspace(config: &config::Config) -> Result<()> {
 ///
 /// # Errors
 /// [`crate::config::ConfigError`] (exit 2), or the working directory cannot be read.
-pub fn load_config(global: &GlobalArgs, overrides: Overrides) -> Result<Loaded> {
+pub(crate) fn load_config(global: &GlobalArgs, overrides: Overrides) -> Result<Loaded> {
     let env = std::env::vars()
         .filter(|(k, _)| k.starts_with("BATON_"))
         .collect();

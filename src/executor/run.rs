@@ -17,14 +17,14 @@ use super::turn_processes::Processes;
 use crate::journal::Outcome;
 
 /// Time between SIGTERM and SIGKILL when a turn times out or is interrupted. Default: 5 s.
-pub const GRACE: Duration = Duration::from_secs(5);
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
 
 /// Overrides [`GRACE`] in milliseconds (read once per process; for tests).
-pub const KILL_GRACE_ENV: &str = "BATON_KILL_GRACE_MS";
+pub(crate) const KILL_GRACE_ENV: &str = "BATON_KILL_GRACE_MS";
 
 /// The grace period in force: `BATON_KILL_GRACE_MS` when set to a number, else [`GRACE`].
 #[must_use]
-pub fn kill_grace() -> Duration {
+pub(crate) fn kill_grace() -> Duration {
     static GRACE_IN_FORCE: OnceLock<Duration> = OnceLock::new();
     *GRACE_IN_FORCE.get_or_init(|| {
         std::env::var(KILL_GRACE_ENV)
@@ -36,7 +36,7 @@ pub fn kill_grace() -> Duration {
 
 /// What to run and how.
 #[derive(Clone, Debug, Default)]
-pub struct RunSpec {
+pub(crate) struct RunSpec {
     /// Program and arguments (no shell).
     pub argv: Vec<String>,
     /// Written to the agent's stdin, which is then closed.
@@ -65,7 +65,7 @@ pub struct RunSpec {
 
 /// How the agent ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunResult {
+pub(crate) struct RunResult {
     /// `Ok`, `Failed` (non-zero exit or killed), `Timeout` or `Interrupted`.
     pub outcome: Outcome,
     /// The exit code when it exited normally.
@@ -80,31 +80,9 @@ pub struct RunResult {
     pub stdout: Option<Vec<u8>>,
 }
 
-impl RunResult {
-    /// `None` when ok, else the `last_error` text: `agent exited 7`, `agent killed by signal 9`,
-    /// `timeout after 90m`, `interrupted`.
-    #[must_use]
-    pub fn error_text(&self, timeout: Option<Duration>) -> Option<String> {
-        let text = match self.outcome {
-            Outcome::Ok => return None,
-            Outcome::Interrupted => "interrupted".to_owned(),
-            Outcome::Timeout => match timeout {
-                Some(limit) => format!("timeout after {}", crate::config::format_duration(limit)),
-                None => "timeout".to_owned(),
-            },
-            Outcome::Failed => match (self.exit_code, self.signal) {
-                (Some(code), _) => format!("agent exited {code}"),
-                (None, Some(signal)) => format!("agent killed by signal {signal}"),
-                (None, None) => "agent failed".to_owned(),
-            },
-        };
-        Some(text)
-    }
-}
-
 /// Why an agent could not be run at all.
 #[derive(Debug, thiserror::Error)]
-pub enum ExecError {
+pub(crate) enum ExecError {
     /// The program could not be started.
     #[error("start agent `{program}`")]
     Spawn {
@@ -131,7 +109,7 @@ pub enum ExecError {
 ///
 /// # Errors
 /// [`ExecError`] when it cannot start or the log cannot be written.
-pub fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
+pub(crate) fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
     let mut options = Options {
         grace: kill_grace(),
         notices: &mut std::io::stderr(),

@@ -36,7 +36,7 @@ static WAKERS: Mutex<Vec<Sender<()>>> = Mutex::new(Vec::new());
 /// Sends `()` on `waker` whenever SIGINT or SIGTERM arrives, so that a loop sleeping on the
 /// other end (a daemon waiting for its turn) wakes at once. Senders whose receiver is gone are
 /// skipped.
-pub fn wake_on_signal(waker: Sender<()>) {
+pub(crate) fn wake_on_signal(waker: Sender<()>) {
     WAKERS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -50,7 +50,7 @@ pub fn wake_on_signal(waker: Sender<()>) {
 ///
 /// # Errors
 /// When signal-hook cannot register.
-pub fn install_handlers() -> std::io::Result<()> {
+pub(crate) fn install_handlers() -> std::io::Result<()> {
     let mut installed = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
     if *installed {
         return Ok(());
@@ -69,7 +69,7 @@ pub fn install_handlers() -> std::io::Result<()> {
 
 /// The first SIGINT (2) or SIGTERM (15) received since start, if any.
 #[must_use]
-pub fn received_signal() -> Option<i32> {
+pub(crate) fn received_signal() -> Option<i32> {
     match FIRST.load(Ordering::SeqCst) {
         0 => None,
         signal => Some(signal),

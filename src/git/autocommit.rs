@@ -29,7 +29,7 @@ use crate::state::Actor;
 
 /// The step a commit belongs to; decides its subject suffix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GroupKind {
+pub(crate) enum GroupKind {
     /// `reports evidence`.
     Reports,
     /// `tracked outputs`.
@@ -46,7 +46,7 @@ impl GroupKind {
     /// The subject suffix: `reports evidence`, `tracked outputs`, `doc/meta hygiene` or
     /// `remaining changes`.
     #[must_use]
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             GroupKind::Reports => "reports evidence",
             GroupKind::TrackedOutputs => "tracked outputs",
@@ -59,7 +59,7 @@ impl GroupKind {
 
 /// One commit to make.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitGroup {
+pub(crate) struct CommitGroup {
     /// Which step.
     pub kind: GroupKind,
     /// Paths, sorted.
@@ -68,7 +68,7 @@ pub struct CommitGroup {
 
 /// What auto-commit will do for one turn. Pure data; see [`plan_autocommit`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AutocommitPlan {
+pub(crate) struct AutocommitPlan {
     /// Commits in order (empty groups are left out).
     pub groups: Vec<CommitGroup>,
     /// Dirty paths no step took (reported as a warning and `dirty_left`).
@@ -98,7 +98,7 @@ struct Step<'a> {
 
 /// Whose turn the dirty paths come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TurnOf {
+pub(crate) struct TurnOf {
     /// The actor that ran.
     pub actor: Actor,
     /// When the turn started: paths modified earlier (or with no time) were dirty before it.
@@ -122,7 +122,7 @@ impl TurnOf {
 /// tracked ones are reported in `dirty_left`, untracked and ignored ones (scratch) are not.
 /// Pure.
 #[must_use]
-pub fn plan_autocommit(
+pub(crate) fn plan_autocommit(
     dirty: &[DirtyPath],
     rules: &AutocommitConfig,
     exclude: &[String],
@@ -297,7 +297,12 @@ fn finish(
 /// The subject of an auto-commit: `SUPERVISOR AUTO (prompt=<p>) (iter=<NNNNN>): <what>` for
 /// galph, `RALPH AUTO …` for ralph; the iteration is zero-padded to 5 digits.
 #[must_use]
-pub fn commit_subject(actor: Actor, prompt: &str, iteration: u64, kind: GroupKind) -> String {
+pub(crate) fn commit_subject(
+    actor: Actor,
+    prompt: &str,
+    iteration: u64,
+    kind: GroupKind,
+) -> String {
     let who = match actor {
         Actor::Galph => "SUPERVISOR",
         Actor::Ralph => "RALPH",
@@ -311,7 +316,12 @@ pub fn commit_subject(actor: Actor, prompt: &str, iteration: u64, kind: GroupKin
 /// The full message of an auto-commit: the subject, a blank line, `Files:`, then one
 /// ` - path` line per file, ending in a newline.
 #[must_use]
-pub fn commit_message(actor: Actor, prompt: &str, iteration: u64, group: &CommitGroup) -> String {
+pub(crate) fn commit_message(
+    actor: Actor,
+    prompt: &str,
+    iteration: u64,
+    group: &CommitGroup,
+) -> String {
     let mut msg = commit_subject(actor, prompt, iteration, group.kind);
     msg.push_str("\n\nFiles:\n");
     for path in &group.paths {
@@ -330,7 +340,7 @@ pub fn commit_message(actor: Actor, prompt: &str, iteration: u64, group: &Commit
 ///
 /// # Errors
 /// [`GitError`] from staging or committing; earlier groups stay committed.
-pub fn apply_plan(
+pub(crate) fn apply_plan(
     repo: &Repo,
     plan: &AutocommitPlan,
     actor: Actor,

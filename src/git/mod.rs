@@ -10,21 +10,15 @@ mod repo;
 #[cfg(test)]
 mod testutil;
 
-pub use autocommit::{
-    AutocommitPlan, CommitGroup, GroupKind, TurnOf, apply_plan, commit_message, commit_subject,
-    plan_autocommit,
-};
-pub use probe::RemoteProbe;
-pub use remote::{Remote, SyncError};
-pub use repo::{
-    DiffStats, DirtyPath, Divergence, FastForward, GitError, InProgress, Repo, WouldOverwrite,
-    short_sha,
-};
+pub(crate) use autocommit::{AutocommitPlan, TurnOf, apply_plan, plan_autocommit};
+pub(crate) use probe::RemoteProbe;
+pub(crate) use remote::{Remote, SyncError};
+pub(crate) use repo::{DiffStats, DirtyPath, Divergence, FastForward, GitError, Repo, short_sha};
 
 /// Turns libgit2's object cache off, so that a run's memory stays flat over thousands of
 /// turns. On by default with a 256 MiB limit, it keeps every commit and tree a long run writes
-/// (peak RSS +55 % over 2000 turns); Baton looks each object up a few times a turn, so the
+/// (peak RSS +84 % over 2000 turns); Baton looks each object up a few times a turn, so the
 /// cache buys nothing measurable (8.6 ms a turn either way, `benches/history.rs`).
-pub fn bound_caches() {
+pub(crate) fn bound_caches() {
     git2::opts::enable_caching(false);
 }

@@ -14,7 +14,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use crate::git::{Remote, SyncError};
 
 /// Reads the remote branch's commit id cheaply, and wakes a sender when a local remote changes.
-pub struct RemoteProbe {
+pub(crate) struct RemoteProbe {
     remote: Remote,
     branch: String,
     local: Option<git2::Repository>,
@@ -36,7 +36,7 @@ impl RemoteProbe {
     /// `()` on every change under its refs. A watcher that cannot start (e.g. the inotify watch
     /// limit) is reported once and polling carries on alone.
     #[must_use]
-    pub fn new(remote: Remote, branch: &str, wake: Sender<()>) -> RemoteProbe {
+    pub(crate) fn new(remote: Remote, branch: &str, wake: Sender<()>) -> RemoteProbe {
         let dir = remote.local_path();
         let local = dir
             .as_deref()
@@ -57,7 +57,7 @@ impl RemoteProbe {
     ///
     /// # Errors
     /// [`SyncError`] from `git ls-remote` (non-local remotes only).
-    pub fn head(&self) -> Result<Option<String>, SyncError> {
+    pub(crate) fn head(&self) -> Result<Option<String>, SyncError> {
         match &self.local {
             Some(repo) => {
                 let name = format!("refs/heads/{}", self.branch);
@@ -65,12 +65,6 @@ impl RemoteProbe {
             }
             None => self.remote.ls_remote(&self.branch),
         }
-    }
-
-    /// Whether changes to the remote wake the waiter (a local remote with a live watcher).
-    #[must_use]
-    pub fn is_watched(&self) -> bool {
-        self._watcher.is_some()
     }
 }
 

@@ -21,7 +21,7 @@ const BATCH_SSH: &str =
 
 /// A failure talking to the remote.
 #[derive(Debug, thiserror::Error)]
-pub enum SyncError {
+pub(crate) enum SyncError {
     /// `git` is not on PATH.
     #[error("the `git` program was not found on PATH")]
     GitNotFound,
@@ -66,7 +66,7 @@ fn hook_text(lines: &[String]) -> String {
 
 /// One remote of the clone at `workdir`, driven through the system `git`.
 #[derive(Clone, Debug)]
-pub struct Remote {
+pub(crate) struct Remote {
     workdir: PathBuf,
     name: String,
     /// The program to run (`git`; tests point it elsewhere).
@@ -105,7 +105,7 @@ impl Output {
 impl Remote {
     /// The remote `name` (e.g. `origin`) of the clone whose work tree is `workdir`.
     #[must_use]
-    pub fn new(workdir: &Path, name: &str) -> Remote {
+    pub(crate) fn new(workdir: &Path, name: &str) -> Remote {
         Remote {
             workdir: workdir.to_path_buf(),
             name: name.to_owned(),
@@ -116,7 +116,7 @@ impl Remote {
 
     /// The remote's name.
     #[must_use]
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
@@ -124,7 +124,7 @@ impl Remote {
     ///
     /// # Errors
     /// [`SyncError`] when the remote does not exist.
-    pub fn url(&self) -> Result<String, SyncError> {
+    pub(crate) fn url(&self) -> Result<String, SyncError> {
         let out = self.git(&["remote", "get-url", &self.name])?.ok()?;
         Ok(out.stdout.trim().to_owned())
     }
@@ -133,7 +133,7 @@ impl Remote {
     /// tree) or a `file://` URL naming an existing directory, canonicalised (for watching);
     /// `None` for ssh/https URLs or when the URL cannot be read.
     #[must_use]
-    pub fn local_path(&self) -> Option<PathBuf> {
+    pub(crate) fn local_path(&self) -> Option<PathBuf> {
         parse::local_dir(&self.url().ok()?, &self.workdir)
     }
 
@@ -142,7 +142,7 @@ impl Remote {
     ///
     /// # Errors
     /// [`SyncError`].
-    pub fn ls_remote(&self, branch: &str) -> Result<Option<String>, SyncError> {
+    pub(crate) fn ls_remote(&self, branch: &str) -> Result<Option<String>, SyncError> {
         let refname = format!("refs/heads/{branch}");
         let out = self
             .git(&["ls-remote", "--heads", &self.name, &refname])?
@@ -154,7 +154,7 @@ impl Remote {
     ///
     /// # Errors
     /// [`SyncError`], e.g. [`SyncError::Failed`] when the branch does not exist on the remote.
-    pub fn fetch(&self, branch: &str) -> Result<(), SyncError> {
+    pub(crate) fn fetch(&self, branch: &str) -> Result<(), SyncError> {
         let spec = format!("+refs/heads/{branch}:{}", self.tracking_ref(branch));
         self.git(&["fetch", "--quiet", "--no-tags", &self.name, &spec])?
             .ok()?;
@@ -167,7 +167,7 @@ impl Remote {
     ///
     /// # Errors
     /// [`SyncError::PushRejected`] with git's reason and the hook's message; others as they come.
-    pub fn push(&self, branch: &str) -> Result<(), SyncError> {
+    pub(crate) fn push(&self, branch: &str) -> Result<(), SyncError> {
         super::maintenance::settle();
         let head = self.rev_parse("HEAD^{commit}")?;
         let spec = format!("HEAD:refs/heads/{branch}");

@@ -11,7 +11,7 @@ const FALLBACK_EMAIL: &str = "baton@localhost";
 
 /// One dirty path in the work tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirtyPath {
+pub(crate) struct DirtyPath {
     /// Path relative to the work tree root, `/`-separated.
     pub path: String,
     /// Tracked in HEAD or the index (false for new files).
@@ -28,7 +28,7 @@ pub struct DirtyPath {
 
 /// Change counts between two commits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DiffStats {
+pub(crate) struct DiffStats {
     /// Files changed.
     pub files_changed: u64,
     /// Lines inserted.
@@ -39,7 +39,7 @@ pub struct DiffStats {
 
 /// A git operation failed.
 #[derive(Debug, thiserror::Error)]
-pub enum GitError {
+pub(crate) enum GitError {
     /// libgit2 reported an error.
     #[error("git: {what}")]
     Git2 {
@@ -64,7 +64,7 @@ pub enum GitError {
 }
 
 /// The repository holding the workspace.
-pub struct Repo {
+pub(crate) struct Repo {
     inner: git2::Repository,
 }
 
@@ -81,7 +81,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when a repository exists but cannot be opened.
-    pub fn discover(path: &Path) -> Result<Option<Repo>, GitError> {
+    pub(crate) fn discover(path: &Path) -> Result<Option<Repo>, GitError> {
         match git2::Repository::discover(path) {
             Ok(inner) => Ok(Some(Repo { inner })),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
@@ -93,29 +93,21 @@ impl Repo {
 
     /// The work tree root.
     #[must_use]
-    pub fn workdir(&self) -> &Path {
+    pub(crate) fn workdir(&self) -> &Path {
         self.inner.workdir().unwrap_or_else(|| self.inner.path())
     }
 
     /// The `.git` directory.
     #[must_use]
-    pub fn git_dir(&self) -> &Path {
+    pub(crate) fn git_dir(&self) -> &Path {
         self.inner.path()
-    }
-
-    /// Short (7 hex) SHA of HEAD; `None` on an unborn branch.
-    ///
-    /// # Errors
-    /// [`GitError`].
-    pub fn head_short(&self) -> Result<Option<String>, GitError> {
-        Ok(self.head_id()?.map(|id| short_sha(&id).to_owned()))
     }
 
     /// Full SHA of HEAD; `None` on an unborn branch.
     ///
     /// # Errors
     /// [`GitError`].
-    pub fn head_id(&self) -> Result<Option<String>, GitError> {
+    pub(crate) fn head_id(&self) -> Result<Option<String>, GitError> {
         Ok(self.head_commit()?.map(|c| c.id().to_string()))
     }
 
@@ -123,7 +115,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`].
-    pub fn branch(&self) -> Result<Option<String>, GitError> {
+    pub(crate) fn branch(&self) -> Result<Option<String>, GitError> {
         let head = self
             .inner
             .find_reference("HEAD")
@@ -141,7 +133,7 @@ impl Repo {
     /// # Errors
     /// [`GitError`] when the status cannot be read; [`GitError::Io`] when a listed file's
     /// metadata cannot be read.
-    pub fn dirty_paths(&self) -> Result<Vec<DirtyPath>, GitError> {
+    pub(crate) fn dirty_paths(&self) -> Result<Vec<DirtyPath>, GitError> {
         let mut opts = StatusOptions::new();
         opts.include_untracked(true)
             .recurse_untracked_dirs(true)
@@ -198,7 +190,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`].
-    pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, GitError> {
+    pub(crate) fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, GitError> {
         let mut index = self.inner.index().map_err(git_err("open index"))?;
         index.read(true).map_err(git_err("read the index"))?;
         let mut update = git2::build::TreeUpdateBuilder::new();
@@ -253,7 +245,11 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when a SHA does not name a commit.
-    pub fn diff_stats(&self, from: Option<&str>, to: Option<&str>) -> Result<DiffStats, GitError> {
+    pub(crate) fn diff_stats(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<DiffStats, GitError> {
         let old = from.map(|sha| self.tree_of(sha)).transpose()?;
         let new = to.map(|sha| self.tree_of(sha)).transpose()?;
         let diff = self
@@ -300,7 +296,7 @@ impl Repo {
 
 /// The first 7 hex digits of a full SHA (the whole string when shorter).
 #[must_use]
-pub fn short_sha(full: &str) -> &str {
+pub(crate) fn short_sha(full: &str) -> &str {
     full.get(..7).unwrap_or(full)
 }
 
@@ -332,8 +328,8 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 mod fence;
 mod history;
 mod sync;
-pub use history::Divergence;
-pub use sync::{FastForward, InProgress, WouldOverwrite};
+pub(crate) use history::Divergence;
+pub(crate) use sync::{FastForward, WouldOverwrite};
 
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@ impl Journal {
     ///
     /// # Errors
     /// [`JournalError::NotAFile`] when the segment is a FIFO, directory, …; [`JournalError::Io`].
-    pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
+    pub(crate) fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
         let mut line = serde_json::to_vec(entry)
             .expect("invariant: a JournalEntry (plain fields) always serializes");
         line.push(b'\n');

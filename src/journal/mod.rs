@@ -12,7 +12,7 @@ mod append;
 mod tail;
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ use crate::state::Actor;
 /// How a turn ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The agent exited 0 (and the guards passed).
     Ok,
     /// The agent exited non-zero, was killed, or a guard or router check failed.
@@ -34,7 +34,7 @@ pub enum Outcome {
 
 /// One finished turn. Times are UTC `YYYY-MM-DDTHH:MM:SSZ`; `duration_ms` is milliseconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JournalEntry {
+pub(crate) struct JournalEntry {
     /// The iteration the turn ran in.
     pub iteration: u64,
     /// Who ran.
@@ -85,7 +85,7 @@ pub struct JournalEntry {
 
 /// Why the journal could not be read or written.
 #[derive(Debug, thiserror::Error)]
-pub enum JournalError {
+pub(crate) enum JournalError {
     /// An io error on a journal segment (a full disk included: nothing of the line stays).
     #[error("journal `{}`", path.display())]
     Io {
@@ -107,31 +107,32 @@ pub enum JournalError {
 
 /// Size in bytes past which the current segment is archived before the next append
 /// (about a hundred turns).
-pub const SEGMENT_BYTES: u64 = 64 * 1024;
+pub(crate) const SEGMENT_BYTES: u64 = 64 * 1024;
 
 /// The journal: its current segment's path and the archive directory beside it.
 #[derive(Clone, Debug)]
-pub struct Journal {
+pub(crate) struct Journal {
     path: PathBuf,
 }
 
 impl Journal {
     /// The journal whose current segment is `path` (absolute).
     #[must_use]
-    pub fn new(path: PathBuf) -> Self {
+    pub(crate) fn new(path: PathBuf) -> Self {
         Journal { path }
     }
 
     /// The current segment's path.
+    #[cfg(test)]
     #[must_use]
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &std::path::Path {
         &self.path
     }
 
     /// The archive directory: the current segment's path without its extension
     /// (`sync/journal.jsonl` → `sync/journal/`).
     #[must_use]
-    pub fn archive_dir(&self) -> PathBuf {
+    pub(crate) fn archive_dir(&self) -> PathBuf {
         self.path.with_extension("")
     }
 
@@ -139,7 +140,7 @@ impl Journal {
     ///
     /// # Errors
     /// [`JournalError::Io`] when the directory exists but cannot be read.
-    pub fn archives(&self) -> Result<Vec<PathBuf>, JournalError> {
+    pub(crate) fn archives(&self) -> Result<Vec<PathBuf>, JournalError> {
         let dir = self.archive_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -162,7 +163,7 @@ impl Journal {
     ///
     /// # Errors
     /// As [`Journal::archives`].
-    pub fn newest_archive(&self) -> Result<Option<PathBuf>, JournalError> {
+    pub(crate) fn newest_archive(&self) -> Result<Option<PathBuf>, JournalError> {
         Ok(self.archives()?.pop())
     }
 

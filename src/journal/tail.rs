@@ -18,7 +18,7 @@ impl Journal {
     ///
     /// # Errors
     /// [`JournalError::Io`].
-    pub fn tail(&self, n: usize) -> Result<Vec<JournalEntry>, JournalError> {
+    pub(crate) fn tail(&self, n: usize) -> Result<Vec<JournalEntry>, JournalError> {
         let mut found: Vec<JournalEntry> = Vec::new();
         if n == 0 {
             return Ok(found);

@@ -2,6 +2,8 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 
+use std::path::Path;
+
 use super::*;
 
 fn entry(iteration: u64) -> JournalEntry {

@@ -10,7 +10,7 @@ use crate::turn::Runner;
 ///
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
-pub fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
+pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
     let mut done = 0;
     while done < iterations {
         let (state, stop) = at_boundary(runner)?;

@@ -3,12 +3,12 @@
 //! drive the same runner.
 
 mod combined;
-pub mod role;
+pub(crate) mod role;
 mod solo;
 
-pub use combined::run_combined;
-pub use role::{RoleSync, run_role};
-pub use solo::run_solo;
+pub(crate) use combined::run_combined;
+pub(crate) use role::{RoleSync, run_role};
+pub(crate) use solo::run_solo;
 
 use crate::error::{Error, Result};
 use crate::executor::received_signal;
@@ -18,7 +18,7 @@ use crate::turn::{Claimed, Runner, TurnEnd, TurnHooks, TurnReport};
 
 /// What stopped a run early at a turn boundary.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Stop {
+pub(crate) enum Stop {
     /// The `exit` flag in the state, with its reason.
     Flag(String),
 }
@@ -29,7 +29,7 @@ pub enum Stop {
 ///
 /// # Errors
 /// Interrupted (exit 128 + N), or a state or git error.
-pub fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
+pub(crate) fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
     check_signal()?;
     let state = match runner.take_stop_request()? {
         Some(state) => state,
@@ -43,7 +43,7 @@ pub fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
 ///
 /// # Errors
 /// Interrupted (exit 128 + N).
-pub fn check_signal() -> Result<()> {
+pub(crate) fn check_signal() -> Result<()> {
     match received_signal() {
         Some(sig) => Err(Error::interrupted(sig)),
         None => Ok(()),
@@ -51,7 +51,7 @@ pub fn check_signal() -> Result<()> {
 }
 
 /// Prints the stop reason (exit 0 follows).
-pub fn announce_stop(stop: &Stop) {
+pub(crate) fn announce_stop(stop: &Stop) {
     match stop {
         Stop::Flag(reason) => say!("[baton] stop flag set in the state: {reason}"),
     }
@@ -60,7 +60,7 @@ pub fn announce_stop(stop: &Stop) {
 /// Combined and single-actor hooks: nothing around the turn (the runner makes the local stamp
 /// commit itself; there is no remote to claim on or push to).
 #[derive(Debug, Default)]
-pub struct Local;
+pub(crate) struct Local;
 
 impl TurnHooks for Local {
     fn claimed(&mut self, _: &Runner, _: &State) -> Result<Claimed> {

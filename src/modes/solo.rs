@@ -10,7 +10,7 @@ use crate::turn::Runner;
 ///
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
-pub fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
+pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
     for n in 1..=turns {
         if let (_, Some(stop)) = at_boundary(runner)? {
             announce_stop(&stop);

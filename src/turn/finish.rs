@@ -330,7 +330,7 @@ pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
 /// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>` or
 /// `[SYNC i=<it>] actor=<a> status=fail <a>_commit=<sha>`.
 #[must_use]
-pub fn stamp_subject(state: &State, actor: Actor) -> String {
+pub(crate) fn stamp_subject(state: &State, actor: Actor) -> String {
     let commit = match actor {
         Actor::Galph => state.galph_commit.as_deref(),
         Actor::Ralph => state.ralph_commit.as_deref(),

@@ -23,14 +23,14 @@ use crate::state::{Actor, Claim, Handoff, State, StateStore};
 pub(crate) use failure::TurnFailure;
 pub(crate) use record::RecordError;
 
-pub use finish::stamp_subject;
+pub(crate) use finish::stamp_subject;
 pub(crate) use record::PendingStamp;
 use record::{RecordFile, TurnRecord};
 pub(crate) use stop::StopFile;
 
 /// How the runner behaves for the mode that drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// Hand the turn to the peer (combined, role) or keep it (single-actor runs).
     pub handoff: Handoff,
     /// Auto-commit after a successful turn (off with `--no-git` or outside a repository).
@@ -43,7 +43,7 @@ pub struct RunOptions {
 
 /// Git work a mode does around a turn (combined: nothing; role: the claim push and the stamp
 /// push).
-pub trait TurnHooks {
+pub(crate) trait TurnHooks {
     /// Called after the running marker has been saved (and recorded), before the agent runs.
     /// Role mode commits the marker and wins the claim with a compare-and-swap push.
     ///
@@ -60,7 +60,7 @@ pub trait TurnHooks {
 
 /// Whether this process holds the turn after [`TurnHooks::claimed`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Claimed {
+pub(crate) enum Claimed {
     /// The claim is ours: run the agent.
     Won,
     /// Someone else claimed the turn first (their claim reached the remote before ours); the
@@ -70,7 +70,7 @@ pub enum Claimed {
 
 /// How [`Runner::run_turn`] ended when it did not fail.
 #[derive(Clone, Debug)]
-pub enum TurnEnd {
+pub(crate) enum TurnEnd {
     /// The turn ran and was stamped `ok`.
     Done(Box<TurnReport>),
     /// Another daemon claimed the turn first; nothing ran.
@@ -79,18 +79,14 @@ pub enum TurnEnd {
 
 /// What one finished turn did.
 #[derive(Clone, Debug)]
-pub struct TurnReport {
-    /// The routing decision.
-    pub decision: Decision,
-    /// The journal line written for it.
-    pub entry: JournalEntry,
+pub(crate) struct TurnReport {
     /// The state after the stamp.
     pub state: State,
 }
 
 /// Runs turns for one workspace.
 #[derive(Debug)]
-pub struct Runner {
+pub(crate) struct Runner {
     /// The configuration.
     pub config: Config,
     /// The state file.
@@ -121,7 +117,12 @@ impl Runner {
     /// A runner for `config`; `repo` is `None` with `--no-git` or outside a repository;
     /// `run_dir` holds Baton's runtime files (the turn record).
     #[must_use]
-    pub fn new(config: Config, repo: Option<Repo>, run_dir: &Path, options: RunOptions) -> Runner {
+    pub(crate) fn new(
+        config: Config,
+        repo: Option<Repo>,
+        run_dir: &Path,
+        options: RunOptions,
+    ) -> Runner {
         let store = StateStore::new(config.state_file.clone());
         let journal = Journal::new(config.journal_file.clone());
         Runner {
@@ -147,7 +148,7 @@ impl Runner {
     ///
     /// # Errors
     /// [`crate::state::StateError`] for an unreadable or invalid file (exit 2).
-    pub fn load_state(&self) -> Result<State> {
+    pub(crate) fn load_state(&self) -> Result<State> {
         match self.store.load()? {
             Some(loaded) => {
                 if loaded.legacy.is_some() {
@@ -165,7 +166,7 @@ impl Runner {
 
     /// The branch name used in log paths (`/` → `-`), `local` without git.
     #[must_use]
-    pub fn branch_label(&self) -> String {
+    pub(crate) fn branch_label(&self) -> String {
         let branch = self.repo.as_ref().and_then(|r| r.branch().ok().flatten());
         branch.map_or_else(|| "local".to_owned(), |b| b.replace('/', "-"))
     }
@@ -178,7 +179,7 @@ impl Runner {
     /// # Errors
     /// [`crate::journal::JournalError`] when the archive directory cannot be read;
     /// [`crate::git::GitError`] when HEAD cannot be read.
-    pub fn stamp_paths(&self, repo: &Repo) -> Result<Vec<String>> {
+    pub(crate) fn stamp_paths(&self, repo: &Repo) -> Result<Vec<String>> {
         let mut paths: Vec<String> = [&self.config.state_file, &self.config.journal_file]
             .iter()
             .filter_map(|p| repo.relative(p))
@@ -197,7 +198,7 @@ impl Runner {
     /// What auto-commit never takes: the state file, the journal and its whole archive
     /// directory (`dir/`).
     #[must_use]
-    pub fn baton_paths(&self, repo: &Repo) -> Vec<String> {
+    pub(crate) fn baton_paths(&self, repo: &Repo) -> Vec<String> {
         let archive = repo
             .relative(&self.journal.archive_dir())
             .map(|dir| format!("{dir}/"));
@@ -213,7 +214,7 @@ impl Runner {
     ///
     /// # Errors
     /// [`crate::git::GitError`].
-    pub fn head(&self) -> Result<Option<String>> {
+    pub(crate) fn head(&self) -> Result<Option<String>> {
         match &self.repo {
             Some(repo) => Ok(repo.head_id()?),
             None => Ok(None),
@@ -228,7 +229,7 @@ impl Runner {
     /// Before the claim, with nothing written: a usage error (exit 2) for a missing prompt or
     /// agent, or a state error. After a failed turn (already stamped `failed` and journalled):
     /// exit 1, or 128 + N when interrupted.
-    pub fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnEnd> {
+    pub(crate) fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnEnd> {
         let mut state = self.load_state()?;
         let route = launch::prepare(self, &state, actor)?;
         let started = SystemTime::now();
@@ -298,11 +299,7 @@ impl Runner {
                 &self.config,
                 &stamp.entry,
             )),
-            None => Ok(TurnEnd::Done(Box::new(TurnReport {
-                decision,
-                entry: stamp.entry,
-                state: stamp.state,
-            }))),
+            None => Ok(TurnEnd::Done(Box::new(TurnReport { state: stamp.state }))),
         }
     }
 
@@ -363,7 +360,7 @@ impl Runner {
     ///
     /// # Errors
     /// State and git errors.
-    pub fn take_stop_request(&self) -> Result<Option<State>> {
+    pub(crate) fn take_stop_request(&self) -> Result<Option<State>> {
         let Some(reason) = self.stop.pending() else {
             return Ok(None);
         };
@@ -380,7 +377,7 @@ impl Runner {
     ///
     /// # Errors
     /// Git errors.
-    pub fn commit_stop(&self, state: &State) -> Result<()> {
+    pub(crate) fn commit_stop(&self, state: &State) -> Result<()> {
         let Some(repo) = self.repo.as_ref().filter(|_| !self.options.commit_dry_run) else {
             return Ok(());
         };
@@ -404,7 +401,7 @@ impl Runner {
     ///
     /// # Errors
     /// Record, state, journal and git errors.
-    pub fn recover(&self) -> Result<()> {
+    pub(crate) fn recover(&self) -> Result<()> {
         let Some(record) = self.record.load()? else {
             return Ok(());
         };

@@ -90,7 +90,7 @@ fn exit_code_propagates() {
     assert_eq!(result.outcome, Outcome::Failed);
     assert_eq!(result.exit_code, Some(7));
     assert_eq!(result.signal, None);
-    assert_eq!(result.error_text(None).as_deref(), Some("agent exited 7"));
+    assert_eq!(error_text(&result, None).as_deref(), Some("agent exited 7"));
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn success_is_ok_without_error_text() {
     let (result, _) = run_quiet(&agent.spec(), None);
     assert_eq!(result.outcome, Outcome::Ok);
     assert_eq!(result.exit_code, Some(0));
-    assert_eq!(result.error_text(None), None);
+    assert_eq!(error_text(&result, None), None);
     assert_eq!(result.stdout, None);
 }
 
@@ -180,7 +180,7 @@ fn timeout_ends_the_whole_group() {
     assert_eq!(result.outcome, Outcome::Timeout);
     assert_eq!(result.signal, Some(15));
     assert_eq!(
-        result.error_text(spec.timeout).as_deref(),
+        error_text(&result, spec.timeout).as_deref(),
         Some("timeout after 1s")
     );
     assert!(notices.contains("timed out after 1s"), "notices: {notices}");
@@ -233,7 +233,7 @@ fn a_signal_is_forwarded_and_the_turn_is_interrupted() {
     let (result, notices) = run_quiet(&agent.spec(), Some(15));
     assert_eq!(result.outcome, Outcome::Interrupted);
     assert_eq!(result.interrupted_by, Some(15));
-    assert_eq!(result.error_text(None).as_deref(), Some("interrupted"));
+    assert_eq!(error_text(&result, None).as_deref(), Some("interrupted"));
     assert!(notices.contains("SIGTERM received"), "notices: {notices}");
 }
 
@@ -259,7 +259,7 @@ fn error_text_names_each_failure() {
         stdout: None,
     };
     assert_eq!(
-        base.error_text(None).as_deref(),
+        error_text(&base, None).as_deref(),
         Some("agent killed by signal 9")
     );
     let timeout = RunResult {
@@ -268,7 +268,7 @@ fn error_text_names_each_failure() {
     };
     let limit = Some(Duration::from_secs(90 * 60));
     assert_eq!(
-        timeout.error_text(limit).as_deref(),
+        error_text(&timeout, limit).as_deref(),
         Some("timeout after 90m")
     );
 }
@@ -294,4 +294,9 @@ fn bench_one_gib() {
     let (result, _) = run_quiet(&spec, None);
     eprintln!("bench: {:?}", start.elapsed());
     assert_eq!(result.outcome, Outcome::Ok);
+}
+
+/// The `last_error` text the turn would record for `result`.
+fn error_text(result: &RunResult, timeout: Option<Duration>) -> Option<String> {
+    crate::turn::TurnFailure::of_run(result, timeout).map(|f| f.to_string())
 }

@@ -12,7 +12,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] for a libgit2 failure other than "not found".
-    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
+    pub(crate) fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>, GitError> {
         let (Some(a), Some(b)) = (self.resolve(a), self.resolve(b)) else {
             return Ok(None);
         };
@@ -30,7 +30,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`].
-    pub fn is_ancestor(&self, ancestor: &str, rev: &str) -> Result<bool, GitError> {
+    pub(crate) fn is_ancestor(&self, ancestor: &str, rev: &str) -> Result<bool, GitError> {
         let (Some(a), Some(r)) = (self.resolve(ancestor), self.resolve(rev)) else {
             return Ok(false);
         };
@@ -57,7 +57,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when the reflog or the history cannot be read.
-    pub fn rewritten_tip(&self, tracking: &str) -> Result<Option<String>, GitError> {
+    pub(crate) fn rewritten_tip(&self, tracking: &str) -> Result<Option<String>, GitError> {
         let git = |what: &'static str| {
             move |source| GitError::Git2 {
                 what: format!("{what} `{tracking}`"),

@@ -10,7 +10,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when the history cannot be walked.
-    pub fn log_oneline(&self, n: usize) -> Result<Vec<String>, GitError> {
+    pub(crate) fn log_oneline(&self, n: usize) -> Result<Vec<String>, GitError> {
         let git = |what: &str| {
             let what = what.to_owned();
             move |source| GitError::Git2 { what, source }
@@ -34,7 +34,7 @@ impl Repo {
     /// `path` relative to the work tree root with `/` separators, when it lies inside it. The
     /// path need not exist (its deepest existing ancestor is resolved through symlinks).
     #[must_use]
-    pub fn relative(&self, path: &Path) -> Option<String> {
+    pub(crate) fn relative(&self, path: &Path) -> Option<String> {
         let root = self.workdir();
         let rel = match path.strip_prefix(root) {
             Ok(rel) => rel.to_path_buf(),
@@ -55,7 +55,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when HEAD cannot be read.
-    pub fn in_head(&self, path: &str) -> Result<bool, GitError> {
+    pub(crate) fn in_head(&self, path: &str) -> Result<bool, GitError> {
         let Some(commit) = self.head_commit()? else {
             return Ok(false);
         };
@@ -72,7 +72,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when HEAD or a file cannot be read.
-    pub fn differs_from_head(&self, paths: &[String]) -> Result<bool, GitError> {
+    pub(crate) fn differs_from_head(&self, paths: &[String]) -> Result<bool, GitError> {
         let tree = match self.head_commit()? {
             Some(commit) => Some(commit.tree().map_err(|source| GitError::Git2 {
                 what: "read HEAD's tree".into(),
@@ -108,7 +108,12 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when a revision names no commit or the trees cannot be compared.
-    pub fn only_touches(&self, from: &str, to: &str, paths: &[String]) -> Result<bool, GitError> {
+    pub(crate) fn only_touches(
+        &self,
+        from: &str,
+        to: &str,
+        paths: &[String],
+    ) -> Result<bool, GitError> {
         let git = |what: String| move |source| GitError::Git2 { what, source };
         let tree = |rev: &str| {
             self.inner
@@ -136,7 +141,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`].
-    pub fn restore_from_head(&self, path: &str) -> Result<(), GitError> {
+    pub(crate) fn restore_from_head(&self, path: &str) -> Result<(), GitError> {
         let mut opts = git2::build::CheckoutBuilder::new();
         opts.force().remove_untracked(true).path(path);
         self.inner
@@ -163,7 +168,7 @@ fn resolve_existing_prefix(path: &Path) -> Option<std::path::PathBuf> {
 
 /// How the current branch stands against its upstream, from the refs already fetched.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Divergence {
+pub(crate) struct Divergence {
     /// The upstream's short name, e.g. `origin/main`.
     pub upstream: String,
     /// Local commits the upstream does not have.
@@ -178,7 +183,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when the refs cannot be read.
-    pub fn upstream_divergence(&self) -> Result<Option<Divergence>, GitError> {
+    pub(crate) fn upstream_divergence(&self) -> Result<Option<Divergence>, GitError> {
         let git = |what: &'static str| {
             move |source| GitError::Git2 {
                 what: what.into(),

@@ -16,7 +16,7 @@ mod tests;
 
 /// What [`Repo::fast_forward`] found or did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FastForward {
+pub(crate) enum FastForward {
     /// HEAD already equals the remote-tracking ref (or the ref does not exist).
     UpToDate,
     /// HEAD moved forward to the remote-tracking ref; the work tree was updated.
@@ -35,7 +35,7 @@ pub enum FastForward {
 /// A fast-forward that would overwrite local files (untracked or modified).
 #[derive(Debug, thiserror::Error)]
 #[error("updating to {target} would overwrite local files: {}", paths.join(", "))]
-pub struct WouldOverwrite {
+pub(crate) struct WouldOverwrite {
     /// The ref we tried to move to.
     pub target: String,
     /// The paths in the way (may be empty when libgit2 does not name them).
@@ -44,7 +44,7 @@ pub struct WouldOverwrite {
 
 /// An operation in progress in the clone (a guard fails on it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InProgress {
+pub(crate) enum InProgress {
     /// `git rebase` (fix: `git rebase --continue` or `git rebase --abort`).
     Rebase,
     /// `git merge` (fix: `git merge --abort`).
@@ -60,7 +60,7 @@ pub enum InProgress {
 impl InProgress {
     /// The command that gets the clone out of it, e.g. `git rebase --abort`.
     #[must_use]
-    pub fn fix(self) -> &'static str {
+    pub(crate) fn fix(self) -> &'static str {
         match self {
             InProgress::Rebase => "git rebase --abort",
             InProgress::Merge => "git merge --abort",
@@ -75,7 +75,7 @@ impl Repo {
     /// The operation in progress (rebase, merge, …), if any, from libgit2's repository state.
     /// `git am` and `git bisect` count as [`InProgress::Other`].
     #[must_use]
-    pub fn in_progress(&self) -> Option<InProgress> {
+    pub(crate) fn in_progress(&self) -> Option<InProgress> {
         match self.inner.state() {
             RepositoryState::Clean => None,
             RepositoryState::Merge => Some(InProgress::Merge),
@@ -95,7 +95,11 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`].
-    pub fn tracking_id(&self, remote: &str, branch: &str) -> Result<Option<String>, GitError> {
+    pub(crate) fn tracking_id(
+        &self,
+        remote: &str,
+        branch: &str,
+    ) -> Result<Option<String>, GitError> {
         Ok(self
             .ref_id(&tracking_ref(remote, branch))?
             .map(|id| id.to_string()))
@@ -106,7 +110,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when `rev` is malformed or does not name a commit, or objects cannot be read.
-    pub fn read_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+    pub(crate) fn read_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
         let what = || format!("read `{path}` at `{rev}`");
         let object = match self.inner.revparse_single(rev) {
             Ok(object) => object,
@@ -131,7 +135,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`], also when HEAD has no commit.
-    pub fn backup_head(&self) -> Result<String, GitError> {
+    pub(crate) fn backup_head(&self) -> Result<String, GitError> {
         self.backup_head_at(SystemTime::now())
     }
 
@@ -173,7 +177,7 @@ impl Repo {
     ///
     /// # Errors
     /// [`GitError`] when `rev` names no commit or the reset fails.
-    pub fn reset_hard(&self, rev: &str) -> Result<(), GitError> {
+    pub(crate) fn reset_hard(&self, rev: &str) -> Result<(), GitError> {
         let what = || format!("reset --hard to `{rev}`");
         let commit = self
             .inner

@@ -22,7 +22,7 @@ use crate::modes::{announce_stop, check_signal};
 use crate::state::{Actor, State};
 use crate::turn::{Runner, TurnEnd};
 
-pub use sync::RoleSync;
+pub(crate) use sync::RoleSync;
 
 use hooks::RoleHooks;
 use wait::{Waited, Waiter};
@@ -32,7 +32,7 @@ use wait::{Waited, Waiter};
 /// # Errors
 /// A failed turn's exit (after its `failed` stamp is pushed), `max_wait`, a stale stamp, guard
 /// and git errors.
-pub fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> Result<()> {
+pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> Result<()> {
     let repo = runner
         .repo
         .as_ref()

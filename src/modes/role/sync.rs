@@ -32,7 +32,7 @@ fn show(generation: Option<u64>) -> String {
 
 /// Where and what role mode syncs.
 #[derive(Clone, Debug)]
-pub struct RoleSync {
+pub(crate) struct RoleSync {
     /// The remote (system git).
     pub remote: Remote,
     /// The branch both actors share.
@@ -46,7 +46,7 @@ impl RoleSync {
     ///
     /// # Errors
     /// A usage error when the state or journal file lies outside the repository.
-    pub fn new(config: &Config, repo: &Repo, branch: String) -> Result<RoleSync> {
+    pub(crate) fn new(config: &Config, repo: &Repo, branch: String) -> Result<RoleSync> {
         let rel = |p: &std::path::Path| {
             repo.relative(p).ok_or_else(|| {
                 Error::usage(format!("`{}` is outside the git repository", p.display()))
@@ -62,7 +62,7 @@ impl RoleSync {
 
     /// `refs/remotes/<remote>/<branch>`.
     #[must_use]
-    pub fn tracking_ref(&self) -> String {
+    pub(crate) fn tracking_ref(&self) -> String {
         format!("refs/remotes/{}/{}", self.remote.name(), self.branch)
     }
 
@@ -73,7 +73,7 @@ impl RoleSync {
     /// # Errors
     /// A fetch failure; [`crate::git::GitError::WouldOverwrite`] (with a hint) when local files
     /// are in the way; a failure (exit 1) when the remote branch was rewritten.
-    pub fn pull(&self, repo: &Repo, remote_head: Option<&str>) -> Result<FastForward> {
+    pub(crate) fn pull(&self, repo: &Repo, remote_head: Option<&str>) -> Result<FastForward> {
         let Some(head) = remote_head else {
             return Ok(FastForward::UpToDate);
         };
@@ -146,7 +146,7 @@ impl RoleSync {
     /// # Errors
     /// A failure (exit 1) for a stale stamp or a push the remote keeps refusing (its message
     /// included, with a hint); [`SyncError`] for other git failures.
-    pub fn push_fenced(&self, repo: &Repo) -> Result<()> {
+    pub(crate) fn push_fenced(&self, repo: &Repo) -> Result<()> {
         let Some(moved) = self.push_or_replay(repo)? else {
             return Ok(());
         };
@@ -173,7 +173,7 @@ impl RoleSync {
     /// # Errors
     /// As [`Self::push_fenced`]; also when local commits other than the claim would be lost
     /// by the reset (they are kept on a backup ref then).
-    pub fn push_claim(&self, repo: &Repo) -> Result<Claimed> {
+    pub(crate) fn push_claim(&self, repo: &Repo) -> Result<Claimed> {
         let Some(moved) = self.push_or_replay(repo)? else {
             return Ok(Claimed::Won);
         };
@@ -201,7 +201,7 @@ impl RoleSync {
     ///
     /// # Errors
     /// Git and state errors; a remote that keeps moving.
-    pub fn publish_stop(&self, runner: &Runner, repo: &Repo, reason: &str) -> Result<State> {
+    pub(crate) fn publish_stop(&self, runner: &Runner, repo: &Repo, reason: &str) -> Result<State> {
         for _ in 0..PUSH_ATTEMPTS {
             let head = self.remote.ls_remote(&self.branch)?;
             self.pull(repo, head.as_deref())?;

@@ -34,7 +34,7 @@ impl Repo {
     /// [`GitError::WouldOverwrite`] when local files are in the way (untracked,
     /// ignored, or modified tracked files the update would change; nothing is changed then);
     /// [`GitError`].
-    pub fn fast_forward(&self, remote: &str, branch: &str) -> Result<FastForward, GitError> {
+    pub(crate) fn fast_forward(&self, remote: &str, branch: &str) -> Result<FastForward, GitError> {
         let Some(target) = self.ref_id(&tracking_ref(remote, branch))? else {
             return Ok(FastForward::UpToDate);
         };

@@ -20,19 +20,14 @@ impl Repo {
     /// [`GitError`] on a conflict (code [`ErrorCode::Conflict`], naming the commit and paths;
     /// nothing is changed then), when local files are in the way of the new work tree (nothing
     /// changed either), when HEAD and the tracking ref share no history, or any libgit2 failure.
-    pub fn replay_onto_tracking(&self, remote: &str, branch: &str) -> Result<usize, GitError> {
-        self.replay_onto_tracking_with(remote, branch, None)
-    }
-
-    /// [`Repo::replay_onto_tracking`], with one file pinned: every replayed commit that changes
+    ///
+    /// With `pinned`, one file is pinned: every replayed commit that changes
     /// `pinned.0` (a path relative to the work tree) gets `pinned.1` as its content there, and
     /// a conflict on that path is resolved the same way. Role mode uses it to merge a stop flag
     /// a person pushed during a turn into the turn's stamp: the state file is never merged line
     /// by line, it is written whole.
     ///
-    /// # Errors
-    /// As [`Repo::replay_onto_tracking`].
-    pub fn replay_onto_tracking_with(
+    pub(crate) fn replay_onto_tracking_with(
         &self,
         remote: &str,
         branch: &str,

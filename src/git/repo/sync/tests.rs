@@ -3,7 +3,8 @@
 use std::time::{Duration, SystemTime};
 
 use crate::git::remote::fixture::{Fixture, Peer};
-use crate::git::{FastForward, GitError, InProgress};
+use crate::git::repo::sync::InProgress;
+use crate::git::{FastForward, GitError};
 
 /// A fixture with clones `a` and `b`; `a` pushed one commit adding `file` (the SHA is returned)
 /// and `b` has fetched it but not merged it.
@@ -215,7 +216,7 @@ fn replay_puts_local_commits_on_top_of_the_remote() {
     b.write("untracked.txt", "stays\n");
     let replayed = b
         .repo()
-        .replay_onto_tracking("origin", "main")
+        .replay_onto_tracking_with("origin", "main", None)
         .expect("replay");
     assert_eq!(replayed, 2);
     let log = b.git(&["log", "--first-parent", "--format=%s|%an|%cn"]);
@@ -244,7 +245,7 @@ fn replay_with_nothing_local_fast_forwards() {
     let (_fx, _a, b, c) = behind("c.txt", "c\n");
     assert_eq!(
         b.repo()
-            .replay_onto_tracking("origin", "main")
+            .replay_onto_tracking_with("origin", "main", None)
             .expect("replay"),
         0
     );
@@ -259,7 +260,7 @@ fn replay_conflict_changes_nothing() {
     let head = b.commit_file("README.md", "ours\n", "edit readme");
     let err = b
         .repo()
-        .replay_onto_tracking("origin", "main")
+        .replay_onto_tracking_with("origin", "main", None)
         .expect_err("conflict");
     let text = format!("{:#}", anyhow::Error::new(err));
     assert!(text.contains("edit readme"), "{text}");
