@@ -8,15 +8,13 @@
 //! waited for briefly, then the run stops (exit 1) naming the process and the command that
 //! fixes it; nothing is removed then.
 
-mod holders;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::fsutil::TEMP_PREFIX;
 
-use holders::{Holder, holders};
+use crate::process::{Holder, holders};
 
 /// How long a held leftover is waited for before the run stops: a person's `git status` holds
 /// `index.lock` for a moment.

@@ -1,7 +1,9 @@
-//! Processes: the one owner of `/proc`, process identities that survive pid reuse, per-run
+//! Processes: the one owner of `/proc` (stats, environments, open files, host identity),
+//! process identities that survive pid reuse, per-run
 //! cgroups, and the sweep that ends every process an agent run left behind.
 
 mod cgroup;
+mod holders;
 mod host;
 mod identity;
 mod procfs;
@@ -9,6 +11,7 @@ mod record;
 mod sweep;
 
 pub(crate) use cgroup::RunCgroup;
+pub(crate) use holders::{Holder, holders};
 pub(crate) use host::{host_pid, hostname};
 pub(crate) use identity::Identity;
 pub(crate) use record::{AgentRecord, end_leftovers};

@@ -9,6 +9,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
+use crate::process::procfs;
+
 /// A live process holding a file open.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Holder {
@@ -36,18 +38,8 @@ pub(crate) fn holders(files: &[PathBuf]) -> HashMap<PathBuf, Vec<Holder>> {
     if wanted.is_empty() {
         return held;
     }
-    let Ok(procs) = fs::read_dir("/proc") else {
-        return held;
-    };
-    for entry in procs.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let Ok(fds) = fs::read_dir(entry.path().join("fd")) else {
+    for pid in procfs::pids() {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
             continue; // gone, or not ours to inspect
         };
         for fd in fds.flatten() {
