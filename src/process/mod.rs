@@ -1,6 +1,6 @@
 //! Processes: the one owner of `/proc` (stats, environments, open files, host identity),
-//! process identities that survive pid reuse, per-run
-//! cgroups, and the sweep that ends every process an agent run left behind.
+//! process identities that survive pid reuse, per-run cgroups, and the sweep that ends every
+//! process an agent run left behind.
 
 mod cgroup;
 mod holders;
