@@ -9,6 +9,7 @@ mod logs;
 mod route;
 mod run;
 mod stamp;
+mod stats;
 mod status;
 mod stop;
 mod workspace;
@@ -59,6 +60,9 @@ pub enum Command {
     Loop(RunArgs),
     /// Show whose turn it is, the lease, and the last turns.
     Status(status::StatusArgs),
+    /// Sum the journal: turns, tokens, cost, time and outcomes, by actor, prompt, agent and
+    /// iteration.
+    Stats(stats::StatsArgs),
     /// Print the next decisions of the deterministic router, without running anything.
     Route(route::RouteArgs),
     /// Validate config, prompts, state and agents; exit 0 or 2.
@@ -87,6 +91,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Supervisor(a) => run::cmd_run(g, a, Some(crate::state::Actor::Galph)),
         Command::Loop(a) => run::cmd_run(g, a, Some(crate::state::Actor::Ralph)),
         Command::Status(a) => status::cmd_status(g, a),
+        Command::Stats(a) => stats::cmd_stats(g, a),
         Command::Route(a) => route::cmd_route(g, a),
         Command::Check => check::cmd_check(g),
         Command::Stamp(a) => stamp::cmd_stamp(g, a),

@@ -135,6 +135,9 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
         generation: state.generation,
         dirty_left: Vec::new(),
         state_ignored: Vec::new(),
+        usage: crate::journal::Usage::default(),
+        attempts: 1,
+        retry_at: None,
     };
     say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",

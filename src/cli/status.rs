@@ -6,12 +6,13 @@ use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
+use crate::cli::stats;
 use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::short_sha;
 use crate::git::{Divergence, Remote, Repo};
-use crate::journal::Journal;
+use crate::journal::{Journal, Totals};
 use crate::state::{State, StateStore, parse_state};
 
 /// Flags of `baton status`.
@@ -102,7 +103,11 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         .map(|l| l.state);
     let exists = state.is_some();
     let state = state.unwrap_or_default();
-    let turns = Journal::new(config.journal_file.clone()).tail(args.last)?;
+    let journal = Journal::new(config.journal_file.clone());
+    let turns = journal.tail(args.last)?;
+    let mut total = Totals::default();
+    journal.for_each(|entry| total.add(&entry))?;
+    let last_cost = turns.last().and_then(|t| t.usage.cost_usd);
     let remote = remote_view(&config, !args.no_fetch)?.unwrap_or_default();
     if args.json {
         let d = remote.divergence.as_ref();
@@ -112,6 +117,12 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
             "state": state,
             "lease": lease_json(&state),
             "last_turns": turns,
+            "cost": {
+                "total_usd": total.cost_usd,
+                "reported_turns": total.cost_reported_turns,
+                "turns": total.turns,
+                "last_turn_usd": last_cost,
+            },
             "remote": d.map(|d| json!({
                 "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
                 "state": remote.state, "lease": remote.state.as_ref().map(lease_json),
@@ -137,12 +148,21 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     if let Some(reason) = state.stop_requested() {
         writeln!(out, "stop flag: {reason}")?;
     }
+    if total.turns > 0 {
+        writeln!(
+            out,
+            "cost:      {} in total ({} of {} turns reported one); last turn {}",
+            stats::cost(total.cost_usd),
+            total.cost_reported_turns,
+            total.turns,
+            stats::cost(last_cost)
+        )?;
+    }
     print_remote(out, &remote)?;
     writeln!(out, "last turns:")?;
     for t in &turns {
-        let outcome = serde_json::to_value(t.outcome)?;
         let head = t.head_after.as_deref().map_or("-", short_sha);
-        let outcome = outcome.as_str().unwrap_or("");
+        let outcome = t.outcome.as_str();
         writeln!(
             out,
             "  i={} {} {} {outcome} {}ms agent={} head={head} host={}",

@@ -9,5 +9,5 @@ mod supervise;
 mod text;
 mod turn_processes;
 
-pub(crate) use run::{ExecError, RunResult, RunSpec, kill_grace, run};
+pub(crate) use run::{ExecError, RunOutcome, RunResult, RunSpec, kill_grace, run};
 pub(crate) use signals::{install_handlers, received_signal, wake_on_signal};

@@ -14,7 +14,6 @@ use super::spawn::{feed_stdin, spawn};
 use super::supervise::{Ending, Event, Watch, supervise, wait_for_pipes, wait_in_background};
 use super::text;
 use super::turn_processes::Processes;
-use crate::journal::Outcome;
 
 /// Time between SIGTERM and SIGKILL when a turn times out or is interrupted. Default: 5 s.
 pub(crate) const GRACE: Duration = Duration::from_secs(5);
@@ -32,6 +31,19 @@ pub(crate) fn kill_grace() -> Duration {
             .and_then(|ms| ms.trim().parse().ok())
             .map_or(GRACE, Duration::from_millis)
     })
+}
+
+/// How an agent run ended, as the executor saw it (the turn decides the journal outcome).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RunOutcome {
+    /// The agent exited 0.
+    Ok,
+    /// The agent exited non-zero or was killed by a signal.
+    Failed,
+    /// The run's timeout ended it.
+    Timeout,
+    /// SIGINT or SIGTERM to Baton ended it.
+    Interrupted,
 }
 
 /// What to run and how.
@@ -67,7 +79,7 @@ pub(crate) struct RunSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RunResult {
     /// `Ok`, `Failed` (non-zero exit or killed), `Timeout` or `Interrupted`.
-    pub outcome: Outcome,
+    pub outcome: RunOutcome,
     /// The exit code when it exited normally.
     pub exit_code: Option<i32>,
     /// The signal that killed it, if any.
@@ -208,13 +220,13 @@ fn result(ending: &Ending, duration: Duration, stdout: Option<Vec<u8>>) -> RunRe
     let exit_code = ending.status.and_then(|s| s.code());
     let signal = ending.status.and_then(|s| s.signal());
     let outcome = if ending.interrupted_by.is_some() {
-        Outcome::Interrupted
+        RunOutcome::Interrupted
     } else if ending.timed_out {
-        Outcome::Timeout
+        RunOutcome::Timeout
     } else if ending.status.is_some_and(|s| s.success()) {
-        Outcome::Ok
+        RunOutcome::Ok
     } else {
-        Outcome::Failed
+        RunOutcome::Failed
     };
     RunResult {
         outcome,

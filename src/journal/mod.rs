@@ -9,7 +9,11 @@
 //! segment through the archives.
 
 mod append;
+mod read;
+mod summary;
 mod tail;
+
+pub(crate) use summary::{Summary, Totals};
 
 use std::io;
 use std::path::PathBuf;
@@ -30,6 +34,51 @@ pub(crate) enum Outcome {
     Timeout,
     /// SIGINT or SIGTERM to baton ended it.
     Interrupted,
+    /// The agent hit a usage or rate limit; the same turn runs again after `retry_at`.
+    Limited,
+    /// The agent neither wrote output nor changed files for `agent.idle_timeout`.
+    Stalled,
+}
+
+impl Outcome {
+    /// The journal spelling (`ok`, `failed`, `timeout`, `interrupted`, `limited`, `stalled`).
+    #[must_use]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Timeout => "timeout",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Limited => "limited",
+            Outcome::Stalled => "stalled",
+        }
+    }
+}
+
+/// What the agent reported about its own use of the model: each field as the agent's
+/// structured output gave it, `null` where it reported nothing (never estimated). Text-mode
+/// agents report nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Usage {
+    /// Input (prompt) tokens, cached ones included.
+    pub(crate) input_tokens: Option<u64>,
+    /// Output (completion) tokens.
+    pub(crate) output_tokens: Option<u64>,
+    /// Input tokens served from the provider's prompt cache.
+    pub(crate) cached_input_tokens: Option<u64>,
+    /// Cost in US dollars, as the agent computed it.
+    pub(crate) cost_usd: Option<f64>,
+    /// The model that answered.
+    pub(crate) model: Option<String>,
+    /// The agent's session id (to resume or look it up).
+    pub(crate) session_id: Option<String>,
+    /// Tool calls the agent made.
+    pub(crate) tool_calls: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// One finished turn. Times are UTC `YYYY-MM-DDTHH:MM:SSZ`; `duration_ms` is milliseconds.
@@ -81,6 +130,18 @@ pub(crate) struct JournalEntry {
     /// or `invalid JSON` / `deleted` for the whole file. Omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub state_ignored: Vec<String>,
+    /// What the agent reported about its use of the model (journals of earlier versions:
+    /// all `null`).
+    #[serde(default)]
+    pub usage: Usage,
+    /// How many times the agent ran for this turn (transient errors are retried); 1 in
+    /// journals of earlier versions.
+    #[serde(default = "one")]
+    pub attempts: u32,
+    /// For a `limited` turn, when it runs again (UTC `YYYY-MM-DDTHH:MM:SSZ`); omitted
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<String>,
 }
 
 /// Why the journal could not be read or written.

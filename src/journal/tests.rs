@@ -29,6 +29,9 @@ fn entry(iteration: u64) -> JournalEntry {
         generation: iteration * 2,
         dirty_left: Vec::new(),
         state_ignored: Vec::new(),
+        usage: crate::journal::Usage::default(),
+        attempts: 1,
+        retry_at: None,
     }
 }
 
@@ -54,7 +57,12 @@ fn append_writes_one_compact_line_per_entry() {
         !lines[0].contains("dirty_left"),
         "empty dirty_left is omitted"
     );
-    assert!(lines[1].ends_with(r#""generation":4,"dirty_left":["notes.txt"]}"#));
+    assert!(lines[1].contains(r#""generation":4,"dirty_left":["notes.txt"],"usage":{"#));
+    assert!(
+        lines[1].ends_with(r#""tool_calls":null},"attempts":1}"#),
+        "{}",
+        lines[1]
+    );
     assert_eq!(journal.tail(5).expect("tail"), vec![entry(1), second]);
 }
 
@@ -208,4 +216,21 @@ fn a_fifo_journal_is_refused_without_blocking() {
         matches!(err, JournalError::NotAFile { kind: "FIFO", .. }),
         "{err}"
     );
+}
+
+#[test]
+fn outcome_names_are_the_journal_spelling() {
+    for outcome in [
+        Outcome::Ok,
+        Outcome::Failed,
+        Outcome::Timeout,
+        Outcome::Interrupted,
+        Outcome::Limited,
+        Outcome::Stalled,
+    ] {
+        assert_eq!(
+            serde_json::to_value(outcome).expect("json"),
+            outcome.as_str()
+        );
+    }
 }

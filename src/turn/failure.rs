@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::agent::AgentError;
 use crate::config::format_duration;
 use crate::error::Error;
-use crate::executor::RunResult;
+use crate::executor::{RunOutcome, RunResult};
 use crate::journal::Outcome;
 use crate::router::RouterError;
 
@@ -55,10 +55,12 @@ impl TurnFailure {
     /// limit in force, for the message.
     pub(crate) fn of_run(result: &RunResult, timeout: Option<Duration>) -> Option<TurnFailure> {
         let failure = match result.outcome {
-            Outcome::Ok => return None,
-            Outcome::Interrupted => TurnFailure::Interrupted(result.interrupted_by.unwrap_or(15)),
-            Outcome::Timeout => TurnFailure::Timeout(timeout),
-            Outcome::Failed => match (result.exit_code, result.signal) {
+            RunOutcome::Ok => return None,
+            RunOutcome::Interrupted => {
+                TurnFailure::Interrupted(result.interrupted_by.unwrap_or(15))
+            }
+            RunOutcome::Timeout => TurnFailure::Timeout(timeout),
+            RunOutcome::Failed => match (result.exit_code, result.signal) {
                 (Some(code), _) => TurnFailure::AgentExited(code),
                 (None, Some(signal)) => TurnFailure::AgentKilled(signal),
                 (None, None) => TurnFailure::AgentLost,
@@ -96,12 +98,12 @@ mod tests {
     use super::*;
     use crate::error::ErrorKind;
 
-    fn run(outcome: Outcome, exit_code: Option<i32>, signal: Option<i32>) -> RunResult {
+    fn run(outcome: RunOutcome, exit_code: Option<i32>, signal: Option<i32>) -> RunResult {
         RunResult {
             outcome,
             exit_code,
             signal,
-            interrupted_by: (outcome == Outcome::Interrupted).then_some(2),
+            interrupted_by: (outcome == RunOutcome::Interrupted).then_some(2),
             duration: Duration::ZERO,
             stdout: None,
         }
@@ -112,27 +114,27 @@ mod tests {
         let limit = Some(Duration::from_secs(5400));
         let cases = [
             (
-                run(Outcome::Failed, Some(7), None),
+                run(RunOutcome::Failed, Some(7), None),
                 "agent exited 7",
                 Outcome::Failed,
             ),
             (
-                run(Outcome::Failed, None, Some(9)),
+                run(RunOutcome::Failed, None, Some(9)),
                 "agent killed by signal 9",
                 Outcome::Failed,
             ),
             (
-                run(Outcome::Failed, None, None),
+                run(RunOutcome::Failed, None, None),
                 "agent failed",
                 Outcome::Failed,
             ),
             (
-                run(Outcome::Timeout, None, Some(15)),
+                run(RunOutcome::Timeout, None, Some(15)),
                 "timeout after 90m",
                 Outcome::Timeout,
             ),
             (
-                run(Outcome::Interrupted, None, Some(2)),
+                run(RunOutcome::Interrupted, None, Some(2)),
                 "interrupted",
                 Outcome::Interrupted,
             ),
@@ -143,7 +145,7 @@ mod tests {
             assert_eq!(failure.outcome(), outcome);
         }
         assert_eq!(
-            TurnFailure::of_run(&run(Outcome::Ok, Some(0), None), limit),
+            TurnFailure::of_run(&run(RunOutcome::Ok, Some(0), None), limit),
             None
         );
     }

@@ -213,6 +213,9 @@ pub(crate) fn stamp(
         generation: state.generation,
         dirty_left,
         state_ignored,
+        usage: crate::journal::Usage::default(),
+        attempts: 1,
+        retry_at: None,
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
         .then(|| stamp_subject(&state, turn.actor));
@@ -312,10 +315,7 @@ fn relative(runner: &Runner, path: &Path) -> String {
 pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
     let secs = Duration::from_millis(entry.duration_ms).as_secs_f64();
     let head = entry.head_after.as_deref().map_or("-", short_sha);
-    let outcome = serde_json::to_value(entry.outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let outcome = entry.outcome.as_str();
     say!(
         "[turn] {} {} {outcome} in {secs:.1}s; head {head}; state {} (iteration {}, next {})",
         entry.actor,

@@ -51,12 +51,8 @@ pub(crate) fn append_footer(config: &Config, entry: &JournalEntry) {
 
 /// The footer line for `entry`, with its newline.
 fn footer(entry: &JournalEntry) -> String {
-    let outcome = serde_json::to_value(entry.outcome)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
     footer_line(
-        &outcome,
+        entry.outcome.as_str(),
         entry.exit_code,
         Duration::from_millis(entry.duration_ms),
         [entry.head_before.as_deref(), entry.head_after.as_deref()],

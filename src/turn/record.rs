@@ -158,6 +158,9 @@ mod tests {
             generation: 8,
             dirty_left: Vec::new(),
             state_ignored: Vec::new(),
+            usage: crate::journal::Usage::default(),
+            attempts: 1,
+            retry_at: None,
         };
         TurnRecord {
             actor: Actor::Galph,

@@ -23,6 +23,7 @@ mod test_router;
 mod test_signals;
 mod test_solo;
 mod test_state_input;
+mod test_stats;
 mod test_status;
 mod test_stop;
 

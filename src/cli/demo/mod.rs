@@ -129,13 +129,12 @@ fn summarize(runner: &Runner) -> anyhow::Result<()> {
 fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::Result<()> {
     say!("\n== Turns (sync/journal.jsonl)");
     for t in turns {
-        let outcome = serde_json::to_value(t.outcome)?;
         say!(
             "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}  on {}",
             t.iteration,
             t.actor.as_str(),
             t.prompt,
-            outcome.as_str().unwrap_or(""),
+            t.outcome.as_str(),
             t.head_before.as_deref().map_or("-", short_sha),
             t.head_after.as_deref().map_or("-", short_sha),
             t.insertions,

@@ -87,7 +87,7 @@ fn still_alive(pid: Pid) -> bool {
 fn exit_code_propagates() {
     let agent = Agent::new("exit 7\n");
     let (result, _) = run_quiet(&agent.spec(), None);
-    assert_eq!(result.outcome, Outcome::Failed);
+    assert_eq!(result.outcome, RunOutcome::Failed);
     assert_eq!(result.exit_code, Some(7));
     assert_eq!(result.signal, None);
     assert_eq!(error_text(&result, None).as_deref(), Some("agent exited 7"));
@@ -97,7 +97,7 @@ fn exit_code_propagates() {
 fn success_is_ok_without_error_text() {
     let agent = Agent::new("true\n");
     let (result, _) = run_quiet(&agent.spec(), None);
-    assert_eq!(result.outcome, Outcome::Ok);
+    assert_eq!(result.outcome, RunOutcome::Ok);
     assert_eq!(result.exit_code, Some(0));
     assert_eq!(error_text(&result, None), None);
     assert_eq!(result.stdout, None);
@@ -113,7 +113,7 @@ fn stdin_is_received_and_closed() {
         ..agent.spec()
     };
     let (result, _) = run_quiet(&spec, None);
-    assert_eq!(result.outcome, Outcome::Ok);
+    assert_eq!(result.outcome, RunOutcome::Ok);
     assert_eq!(result.stdout.as_deref(), Some(&prompt[..]));
 }
 
@@ -122,7 +122,7 @@ fn log_has_header_then_both_streams() {
     let agent = Agent::new("echo to-out\necho to-err >&2\n");
     let spec = agent.spec();
     let (result, _) = run_quiet(&spec, None);
-    assert_eq!(result.outcome, Outcome::Ok);
+    assert_eq!(result.outcome, RunOutcome::Ok);
     let log = agent.log();
     let header = format!("$ sh {}\n", agent.path("agent.sh").display());
     assert!(log.starts_with(&header), "log: {log:?}");
@@ -177,7 +177,7 @@ fn timeout_ends_the_whole_group() {
         ..agent.spec()
     };
     let (result, notices) = run_quiet(&spec, None);
-    assert_eq!(result.outcome, Outcome::Timeout);
+    assert_eq!(result.outcome, RunOutcome::Timeout);
     assert_eq!(result.signal, Some(15));
     assert_eq!(
         error_text(&result, spec.timeout).as_deref(),
@@ -195,7 +195,7 @@ fn timeout_kills_an_agent_that_ignores_term() {
         ..agent.spec()
     };
     let (result, _) = run_quiet(&spec, None);
-    assert_eq!(result.outcome, Outcome::Timeout);
+    assert_eq!(result.outcome, RunOutcome::Timeout);
     assert_eq!(result.signal, Some(9));
 }
 
@@ -203,7 +203,7 @@ fn timeout_kills_an_agent_that_ignores_term() {
 fn background_child_does_not_outlive_a_successful_turn() {
     let agent = Agent::new("sleep 300 &\necho $! > pid\necho done\n");
     let (result, _) = run_quiet(&agent.spec(), None);
-    assert_eq!(result.outcome, Outcome::Ok);
+    assert_eq!(result.outcome, RunOutcome::Ok);
     assert!(agent.log().contains("done\n"));
     assert!(
         !still_alive(agent.pid()),
@@ -219,7 +219,7 @@ fn heartbeat_is_printed_after_silence() {
         ..agent.spec()
     };
     let (result, notices) = run_quiet(&spec, None);
-    assert_eq!(result.outcome, Outcome::Ok);
+    assert_eq!(result.outcome, RunOutcome::Ok);
     assert!(
         notices.contains("[baton] ralph main.md (sh) still running… "),
         "notices: {notices}"
@@ -231,7 +231,7 @@ fn heartbeat_is_printed_after_silence() {
 fn a_signal_is_forwarded_and_the_turn_is_interrupted() {
     let agent = Agent::new("sleep 300\n");
     let (result, notices) = run_quiet(&agent.spec(), Some(15));
-    assert_eq!(result.outcome, Outcome::Interrupted);
+    assert_eq!(result.outcome, RunOutcome::Interrupted);
     assert_eq!(result.interrupted_by, Some(15));
     assert_eq!(error_text(&result, None).as_deref(), Some("interrupted"));
     assert!(notices.contains("SIGTERM received"), "notices: {notices}");
@@ -251,7 +251,7 @@ fn a_missing_program_is_a_spawn_error() {
 #[test]
 fn error_text_names_each_failure() {
     let base = RunResult {
-        outcome: Outcome::Failed,
+        outcome: RunOutcome::Failed,
         exit_code: None,
         signal: Some(9),
         interrupted_by: None,
@@ -263,7 +263,7 @@ fn error_text_names_each_failure() {
         Some("agent killed by signal 9")
     );
     let timeout = RunResult {
-        outcome: Outcome::Timeout,
+        outcome: RunOutcome::Timeout,
         ..base.clone()
     };
     let limit = Some(Duration::from_secs(90 * 60));
@@ -293,7 +293,7 @@ fn bench_one_gib() {
     let start = Instant::now();
     let (result, _) = run_quiet(&spec, None);
     eprintln!("bench: {:?}", start.elapsed());
-    assert_eq!(result.outcome, Outcome::Ok);
+    assert_eq!(result.outcome, RunOutcome::Ok);
 }
 
 /// The `last_error` text the turn would record for `result`.

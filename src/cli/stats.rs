@@ -1,0 +1,147 @@
+//! `baton stats [--json]`: what the journal says the run cost — turns, tokens, cost, wall time
+//! and outcomes, in total and by actor, prompt, agent and iteration (see
+//! `crate::journal::Summary`). Only what agents reported is summed.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::config::Overrides;
+use crate::error::Result;
+use crate::journal::{Journal, Summary, Totals};
+
+/// Flags of `baton stats`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatsArgs {
+    /// Print one JSON object: `{"total", "by_actor", "by_prompt", "by_agent", "by_iteration"}`.
+    #[arg(long)]
+    pub json: bool,
+    /// Iterations shown by the text output (the newest; `--json` has all).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub iterations: usize,
+}
+
+/// Sums the journal and prints it.
+///
+/// # Errors
+/// Config and journal errors; a closed stdout is a quiet exit 0.
+pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    require_workspace(&config)?;
+    let mut summary = Summary::default();
+    Journal::new(config.journal_file.clone()).for_each(|entry| summary.add(&entry))?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    print_text(&mut out, &summary, args.iterations)
+}
+
+fn print_text(out: &mut impl Write, summary: &Summary, iterations: usize) -> Result<()> {
+    let t = &summary.total;
+    if t.turns == 0 {
+        writeln!(out, "no turns in the journal yet")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} turns ({}) in {}, {} agent runs",
+        t.turns,
+        outcomes(t),
+        wall(t.duration_ms),
+        t.attempts
+    )?;
+    writeln!(
+        out,
+        "tokens: {} in ({} cached), {} out; tool calls: {}",
+        number(t.input_tokens),
+        number(t.cached_input_tokens),
+        number(t.output_tokens),
+        number(t.tool_calls)
+    )?;
+    writeln!(
+        out,
+        "cost: {} ({} of {} turns reported one)",
+        cost(t.cost_usd),
+        t.cost_reported_turns,
+        t.turns
+    )?;
+    let skip = summary.by_iteration.len().saturating_sub(iterations);
+    let newest = summary
+        .by_iteration
+        .iter()
+        .skip(skip)
+        .map(|(i, totals)| (i.to_string(), totals));
+    table(
+        out,
+        "actor",
+        summary.by_actor.iter().map(|(k, v)| (k.clone(), v)),
+    )?;
+    table(
+        out,
+        "prompt",
+        summary.by_prompt.iter().map(|(k, v)| (k.clone(), v)),
+    )?;
+    table(
+        out,
+        "agent",
+        summary.by_agent.iter().map(|(k, v)| (k.clone(), v)),
+    )?;
+    table(out, "iteration", newest)?;
+    Ok(())
+}
+
+/// One group as a table: name, turns, tokens in/out, cost, wall time, outcomes.
+fn table<'a>(
+    out: &mut impl Write,
+    title: &str,
+    rows: impl Iterator<Item = (String, &'a Totals)>,
+) -> Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{title:<12} {:>6} {:>12} {:>10} {:>10} {:>9}  outcomes",
+        "turns", "tokens in", "out", "cost", "time"
+    )?;
+    for (name, t) in rows {
+        writeln!(
+            out,
+            "{name:<12} {:>6} {:>12} {:>10} {:>10} {:>9}  {}",
+            t.turns,
+            number(t.input_tokens),
+            number(t.output_tokens),
+            cost(t.cost_usd),
+            wall(t.duration_ms),
+            outcomes(t)
+        )?;
+    }
+    Ok(())
+}
+
+/// `ok 3, failed 1`.
+fn outcomes(t: &Totals) -> String {
+    let parts: Vec<String> = t.outcomes.iter().map(|(o, n)| format!("{o} {n}")).collect();
+    parts.join(", ")
+}
+
+/// A reported count, `-` when nothing was reported.
+fn number(n: Option<u64>) -> String {
+    n.map_or_else(|| "-".to_owned(), |n| n.to_string())
+}
+
+/// `$1.23`, `-` when nothing was reported.
+pub(crate) fn cost(usd: Option<f64>) -> String {
+    usd.map_or_else(|| "-".to_owned(), |c| format!("${c:.2}"))
+}
+
+/// `1h02m`, `3m05s`, `12s`.
+fn wall(ms: u64) -> String {
+    let secs = Duration::from_millis(ms).as_secs();
+    match (secs / 3600, secs / 60 % 60, secs % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}

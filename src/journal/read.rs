@@ -1,0 +1,44 @@
+//! Reading the whole journal, oldest first, across its segments, one line at a time.
+
+use std::fs::File;
+use std::io::{self, BufRead as _, BufReader};
+use std::path::Path;
+
+use super::{Journal, JournalEntry, JournalError};
+
+impl Journal {
+    /// Calls `each` with every entry, oldest first (archives in order, then the current
+    /// segment); lines that do not parse are skipped. Memory stays at one line.
+    ///
+    /// # Errors
+    /// [`JournalError::Io`].
+    pub(crate) fn for_each(&self, mut each: impl FnMut(JournalEntry)) -> Result<(), JournalError> {
+        for segment in self.archives()?.iter().chain([&self.path]) {
+            read_segment(segment, &mut each)?;
+        }
+        Ok(())
+    }
+}
+
+fn read_segment(path: &Path, each: &mut impl FnMut(JournalEntry)) -> Result<(), JournalError> {
+    let io_err = |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(io_err(source)),
+    };
+    let mut reader = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(io_err)? == 0 {
+            return Ok(());
+        }
+        if let Ok(entry) = serde_json::from_slice(&line) {
+            each(entry);
+        }
+    }
+}
