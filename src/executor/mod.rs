@@ -1,6 +1,7 @@
 //! Runs an agent: own process group, prompt on stdin, output streamed to the console and the
 //! turn log as it arrives, heartbeat, timeout (TERM → grace → KILL), signal forwarding.
 
+mod idle;
 mod output;
 mod run;
 mod signals;

@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 use super::output::{Activity, Log, Sinks, Stream, pump};
 use super::signals::register;
 use super::spawn::{feed_stdin, spawn};
-use super::supervise::{Ending, Event, Watch, supervise, wait_for_pipes, wait_in_background};
+use super::supervise::{Ending, Event, Idle, Watch, supervise, wait_for_pipes, wait_in_background};
 use super::text;
 use super::turn_processes::Processes;
 
@@ -44,6 +44,8 @@ pub(crate) enum RunOutcome {
     Timeout,
     /// SIGINT or SIGTERM to Baton ended it.
     Interrupted,
+    /// Neither output nor a file change for the idle timeout.
+    Stalled,
 }
 
 /// What to run and how.
@@ -64,6 +66,9 @@ pub(crate) struct RunSpec {
     pub timeout: Option<Duration>,
     /// Print a "still running" line after this much silence; `None` = off.
     pub heartbeat: Option<Duration>,
+    /// End the agent as stalled after this long with neither output nor a file changed under
+    /// `cwd` (the turn log excepted); `None` = never.
+    pub idle_timeout: Option<Duration>,
     /// Echo output to baton's stdout/stderr.
     pub echo: bool,
     /// Keep up to this many bytes of stdout in memory (the router's answer); `None` = keep none.
@@ -181,6 +186,11 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
         label: &spec.label,
         timeout: spec.timeout,
         heartbeat: spec.heartbeat,
+        idle: spec.idle_timeout.map(|limit| Idle {
+            limit,
+            root: spec.cwd.clone(),
+            skip: vec![spec.log_path.clone()],
+        }),
         grace: options.grace,
         activity: &activity,
         notices: &mut *options.notices,
@@ -223,6 +233,8 @@ fn result(ending: &Ending, duration: Duration, stdout: Option<Vec<u8>>) -> RunRe
         RunOutcome::Interrupted
     } else if ending.timed_out {
         RunOutcome::Timeout
+    } else if ending.stalled {
+        RunOutcome::Stalled
     } else if ending.status.is_some_and(|s| s.success()) {
         RunOutcome::Ok
     } else {

@@ -5,9 +5,10 @@
 //! turn.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::{Child, ExitStatus};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -32,8 +33,21 @@ pub(super) struct Ending {
     pub(super) status: Option<ExitStatus>,
     /// The timeout fired.
     pub(super) timed_out: bool,
+    /// The idle timeout fired.
+    pub(super) stalled: bool,
     /// The signal that interrupted the turn.
     pub(super) interrupted_by: Option<i32>,
+}
+
+/// Stall detection: the agent is ended once neither its output nor any file under `root`
+/// (`skip` excepted) changed for `limit`.
+pub(super) struct Idle {
+    /// How long the agent may be quiet on both channels.
+    pub(super) limit: Duration,
+    /// The workspace.
+    pub(super) root: PathBuf,
+    /// Baton's own files under `root` (the turn log).
+    pub(super) skip: Vec<PathBuf>,
 }
 
 /// The loop's inputs besides the channel.
@@ -46,6 +60,8 @@ pub(super) struct Watch<'a> {
     pub(super) timeout: Option<Duration>,
     /// Silence before a heartbeat line.
     pub(super) heartbeat: Option<Duration>,
+    /// Stall detection, when on.
+    pub(super) idle: Option<Idle>,
     /// TERM → KILL grace period.
     pub(super) grace: Duration,
     /// Output clock.
@@ -98,6 +114,7 @@ pub(super) fn supervise(
     let ending = Ending {
         status,
         timed_out: state.timed_out,
+        stalled: state.stalled,
         interrupted_by: state.interrupted_by,
     };
     (ending, drained)
@@ -129,7 +146,10 @@ struct LoopState {
     timeout_at: Option<Instant>,
     kill_at: Option<Instant>,
     last_beat: Instant,
+    /// The last file change seen under the workspace (the start until one is seen).
+    last_change: Instant,
     timed_out: bool,
+    stalled: bool,
     interrupted_by: Option<i32>,
 }
 
@@ -140,7 +160,9 @@ impl LoopState {
             timeout_at: watch.timeout.map(|t| start + t),
             kill_at: None,
             last_beat: start,
+            last_change: start,
             timed_out: false,
+            stalled: false,
             interrupted_by: None,
         }
     }
@@ -154,6 +176,7 @@ impl LoopState {
         }
         self.interrupted_by = Some(signal);
         self.timeout_at = None;
+        self.stop_idle_watch(watch);
         if forward {
             signal_group(
                 watch.group,
@@ -172,6 +195,7 @@ impl LoopState {
     fn fire_deadlines(&mut self, watch: &mut Watch<'_>, now: Instant) {
         if self.timeout_at.is_some_and(|t| now >= t) {
             self.timeout_at = None;
+            self.stop_idle_watch(watch);
             self.timed_out = true;
             self.kill_at = Some(now + watch.grace);
             signal_group(watch.group, Signal::SIGTERM);
@@ -185,6 +209,7 @@ impl LoopState {
                 watch.label
             );
         }
+        self.check_idle(watch, now);
         if self.kill_at.is_some_and(|t| now >= t) {
             self.kill_at = None;
             signal_group(watch.group, Signal::SIGKILL);
@@ -201,12 +226,54 @@ impl LoopState {
         }
     }
 
+    /// When the agent counts as stalled unless it shows activity before.
+    fn idle_at(&self, watch: &Watch<'_>) -> Option<Instant> {
+        let idle = watch.idle.as_ref()?;
+        Some(watch.activity.last_output().max(self.last_change) + idle.limit)
+    }
+
+    /// At the idle deadline, looks for a file the agent changed since its last sign of life:
+    /// one found moves the deadline on; none ends the agent as stalled.
+    fn check_idle(&mut self, watch: &mut Watch<'_>, now: Instant) {
+        let Some(at) = self.idle_at(watch).filter(|at| now >= *at) else {
+            return;
+        };
+        let Some(idle) = &watch.idle else {
+            return;
+        };
+        let quiet_for = now - watch.activity.last_output().max(self.last_change);
+        let since = SystemTime::now() - quiet_for;
+        if let Some(changed) = super::idle::newest_change(&idle.root, since, &idle.skip) {
+            let age = SystemTime::now()
+                .duration_since(changed)
+                .unwrap_or_default();
+            self.last_change = now.checked_sub(age).unwrap_or(now).max(at - idle.limit);
+            return;
+        }
+        let limit = crate::config::format_duration(idle.limit);
+        watch.idle = None;
+        self.stalled = true;
+        self.timeout_at = None;
+        self.kill_at = Some(now + watch.grace);
+        signal_group(watch.group, Signal::SIGTERM);
+        let _ = writeln!(
+            watch.notices,
+            "[baton] {} stalled: no output and no file changed for {limit}: stopping it",
+            watch.label
+        );
+    }
+
+    /// Once the agent is being stopped for another reason, it can no longer stall.
+    fn stop_idle_watch(&self, watch: &mut Watch<'_>) {
+        watch.idle = None;
+    }
+
     /// The earliest deadline still pending, if any.
     fn next_wake(&self, watch: &Watch<'_>) -> Option<Instant> {
         let beat = watch
             .heartbeat
             .map(|every| watch.activity.last_output().max(self.last_beat) + every);
-        [self.timeout_at, self.kill_at, beat]
+        [self.timeout_at, self.kill_at, beat, self.idle_at(watch)]
             .into_iter()
             .flatten()
             .min()

@@ -30,6 +30,9 @@ pub(crate) enum TurnFailure {
     /// `agent.timeout` ended it (the limit, when known).
     #[error("timeout{}", .0.map(|d| format!(" after {}", format_duration(d))).unwrap_or_default())]
     Timeout(Option<Duration>),
+    /// Neither output nor a file change for `agent.idle_timeout` (the limit, when known).
+    #[error("stalled{}", .0.map(|d| format!(": no output and no file changed for {}", format_duration(d))).unwrap_or_default())]
+    Stalled(Option<Duration>),
     /// SIGINT (2) or SIGTERM (15) to Baton ended it.
     #[error("interrupted")]
     Interrupted(i32),
@@ -51,15 +54,20 @@ pub(crate) enum TurnFailure {
 }
 
 impl TurnFailure {
-    /// The failure a finished agent run stands for; `None` when it succeeded. `timeout` is the
-    /// limit in force, for the message.
-    pub(crate) fn of_run(result: &RunResult, timeout: Option<Duration>) -> Option<TurnFailure> {
+    /// The failure a finished agent run stands for; `None` when it succeeded. `timeout` and
+    /// `idle` are the limits in force, for the message.
+    pub(crate) fn of_run(
+        result: &RunResult,
+        timeout: Option<Duration>,
+        idle: Option<Duration>,
+    ) -> Option<TurnFailure> {
         let failure = match result.outcome {
             RunOutcome::Ok => return None,
             RunOutcome::Interrupted => {
                 TurnFailure::Interrupted(result.interrupted_by.unwrap_or(15))
             }
             RunOutcome::Timeout => TurnFailure::Timeout(timeout),
+            RunOutcome::Stalled => TurnFailure::Stalled(idle),
             RunOutcome::Failed => match (result.exit_code, result.signal) {
                 (Some(code), _) => TurnFailure::AgentExited(code),
                 (None, Some(signal)) => TurnFailure::AgentKilled(signal),
@@ -73,6 +81,7 @@ impl TurnFailure {
     pub(crate) fn outcome(&self) -> Outcome {
         match self {
             TurnFailure::Timeout(_) => Outcome::Timeout,
+            TurnFailure::Stalled(_) => Outcome::Stalled,
             TurnFailure::Interrupted(_) => Outcome::Interrupted,
             _ => Outcome::Failed,
         }
@@ -140,12 +149,12 @@ mod tests {
             ),
         ];
         for (result, text, outcome) in cases {
-            let failure = TurnFailure::of_run(&result, limit).expect("a failure");
+            let failure = TurnFailure::of_run(&result, limit, None).expect("a failure");
             assert_eq!(failure.to_string(), text);
             assert_eq!(failure.outcome(), outcome);
         }
         assert_eq!(
-            TurnFailure::of_run(&run(RunOutcome::Ok, Some(0), None), limit),
+            TurnFailure::of_run(&run(RunOutcome::Ok, Some(0), None), limit, None),
             None
         );
     }

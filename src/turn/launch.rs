@@ -127,7 +127,7 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
             }));
         }
     };
-    match TurnFailure::of_run(&result, runner.config.agent.timeout) {
+    match TurnFailure::of_run(&result, runner.config.agent.timeout, None) {
         None => Ok(Launched {
             decision,
             agent,
@@ -149,7 +149,7 @@ fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decisi
         .map_err(|e| RouterError::AgentFailed(e.to_string()))?;
     let (result, _log) = run_prompt(runner, turn, prompt, &agent, Some(ROUTER_CAPTURE_BYTES))
         .map_err(|f| RouterError::AgentFailed(f.to_string()))?;
-    if let Some(failure) = TurnFailure::of_run(&result, config.agent.timeout) {
+    if let Some(failure) = TurnFailure::of_run(&result, config.agent.timeout, None) {
         return Err(RouterError::AgentFailed(failure.to_string()));
     }
     let stdout = result.stdout.unwrap_or_default();
@@ -194,6 +194,7 @@ fn run_prompt(
         log_path: log.clone(),
         timeout: config.agent.timeout,
         heartbeat: config.agent.heartbeat,
+        idle_timeout: None,
         echo: runner.options.echo,
         capture_stdout: capture,
         label: format!("{} {prompt} ({})", turn.actor, agent.name),

@@ -298,5 +298,42 @@ fn bench_one_gib() {
 
 /// The `last_error` text the turn would record for `result`.
 fn error_text(result: &RunResult, timeout: Option<Duration>) -> Option<String> {
-    crate::turn::TurnFailure::of_run(result, timeout).map(|f| f.to_string())
+    crate::turn::TurnFailure::of_run(result, timeout, None).map(|f| f.to_string())
+}
+
+#[test]
+fn a_silent_agent_that_changes_nothing_is_ended_as_stalled() {
+    let agent = Agent::new("echo $$ > pid\nsleep 300\n");
+    let spec = RunSpec {
+        idle_timeout: Some(Duration::from_millis(500)),
+        ..agent.spec()
+    };
+    let (result, notices) = run_quiet(&spec, None);
+    assert_eq!(result.outcome, RunOutcome::Stalled);
+    assert!(
+        notices.contains("stalled: no output and no file changed"),
+        "{notices}"
+    );
+    let failure = crate::turn::TurnFailure::of_run(&result, None, spec.idle_timeout);
+    assert_eq!(
+        failure.map(|f| f.to_string()).as_deref(),
+        Some("stalled: no output and no file changed for 500ms")
+    );
+}
+
+#[test]
+fn a_silent_agent_that_changes_files_or_a_talking_one_is_not_stalled() {
+    for body in [
+        "mkdir -p work\nfor i in 1 2 3 4 5 6 7 8; do sleep 0.2; echo $i > work/$i; done\n",
+        "for i in 1 2 3 4 5 6 7 8; do sleep 0.2; echo tick $i; done\n",
+    ] {
+        let agent = Agent::new(body);
+        let spec = RunSpec {
+            idle_timeout: Some(Duration::from_millis(700)),
+            ..agent.spec()
+        };
+        let (result, notices) = run_quiet(&spec, None);
+        assert_eq!(result.outcome, RunOutcome::Ok, "{body}: {notices}");
+        assert!(!notices.contains("stalled"), "{notices}");
+    }
 }
