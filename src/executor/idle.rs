@@ -23,7 +23,7 @@ pub(super) fn newest_change(
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if skip.iter().any(|s| *s == path) {
+            if skip.contains(&path) {
                 continue;
             }
             let Ok(meta) = entry.metadata() else {
