@@ -109,6 +109,15 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> Result<()> {
         .as_ref()
         .map_or_else(|| "defaults".to_owned(), |f| f.display().to_string());
     writeln!(out, "ok   config {source}")?;
+    let limit = |d: Option<std::time::Duration>| {
+        d.map_or_else(|| "none".to_owned(), crate::config::format_duration)
+    };
+    writeln!(
+        out,
+        "ok   limits agent.timeout {}, agent.heartbeat {}",
+        limit(config.agent.timeout),
+        limit(config.agent.heartbeat)
+    )?;
     let mut problems = Vec::new();
     for actor in Actor::ALL {
         for prompt in prompts_of(config, actor) {

@@ -8,12 +8,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
-use crate::config::{
-    AgentConfig, AutocommitConfig, CompatPaths, Config, GitConfig, Prompts, RouterConfig,
-    RouterMode, parse_duration,
-};
-
-const MIB: u64 = 1024 * 1024;
+use crate::config::{Config, RouterMode, parse_duration};
 
 /// A [`Config`] whose paths are still as written (relative to the root) and whose dependent
 /// defaults are still open.
@@ -28,13 +23,18 @@ pub(super) struct Draft {
 }
 
 impl Draft {
-    /// All defaults (SPEC §2, §8) for a workspace rooted at `root`.
+    /// Every key's default (declared in `keys.rs`) for a workspace rooted at `root`.
     pub(super) fn new(root: PathBuf) -> Self {
-        Draft {
-            config: default_config(root),
+        let mut draft = Draft {
+            config: Config {
+                root,
+                ..Config::default()
+            },
             allowlist: None,
             never: None,
-        }
+        };
+        crate::config::layer::defaults(&mut draft);
+        draft
     }
 
     /// Resolves paths against the root and fills the dependent defaults.
@@ -67,85 +67,6 @@ impl Draft {
             *path = root.join(&*path);
         }
         config
-    }
-}
-
-fn default_config(root: PathBuf) -> Config {
-    Config {
-        root,
-        file: None,
-        prompts_dir: "prompts".into(),
-        state_file: "sync/state.json".into(),
-        journal_file: "sync/journal.jsonl".into(),
-        logs_dir: "logs".into(),
-        tmp_dir: "tmp".into(),
-        prompts: Prompts {
-            supervisor: "supervisor.md".into(),
-            main: "main.md".into(),
-            reviewer: "reviewer.md".into(),
-        },
-        review_every_n: 0,
-        router: RouterConfig {
-            enabled: false,
-            prompt: Some("router.md".into()),
-            mode: RouterMode::Default,
-            allowlist: Vec::new(),
-        },
-        agent: AgentConfig {
-            default: "claude".into(),
-            roles: Default::default(),
-            prompts: Default::default(),
-            flag_roles: Default::default(),
-            flag_prompts: Default::default(),
-            commands: Default::default(),
-            timeout: None,
-            heartbeat: Some(Duration::from_secs(10)),
-        },
-        git: GitConfig {
-            remote: "origin".into(),
-            branch: None,
-            poll_interval: Duration::from_secs(1),
-            max_wait: None,
-            lease: Duration::from_secs(600),
-        },
-        autocommit: default_autocommit(),
-        compat: CompatPaths {
-            input_file: Some("input.md".into()),
-            findings_file: None,
-        },
-    }
-}
-
-fn default_autocommit() -> AutocommitConfig {
-    let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    AutocommitConfig {
-        reports: true,
-        report_extensions: Vec::new(),
-        report_globs: strings(&["reports/**"]),
-        report_max_file_bytes: 5 * MIB,
-        report_max_total_bytes: 20 * MIB,
-        tracked_outputs: true,
-        tracked_output_globs: strings(&["tests/fixtures/**"]),
-        tracked_output_extensions: strings(&[".npy", ".npz", ".json", ".pkl"]),
-        tracked_max_file_bytes: 32 * MIB,
-        tracked_max_total_bytes: 100 * MIB,
-        doc_meta: true,
-        doc_whitelist: strings(&[
-            "input.md",
-            "galph_memory.md",
-            "docs/fix_plan.md",
-            "plans/**/*.md",
-            "prompts/**/*.md",
-            ".gitignore",
-            ".gitmodules",
-            ".gitattributes",
-        ]),
-        doc_max_file_bytes: MIB,
-        never: Vec::new(),
-        include_ignored: Vec::new(),
-        work: true,
-        everything: false,
-        tolerate_dirty: false,
     }
 }
 

@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::draft::Draft;
-use crate::config::env::{apply_env, apply_overrides};
+use crate::config::flags::apply_flags;
+use crate::config::layer::apply_env;
 use crate::config::{CONFIG_FILE_NAME, Config, RouterMode, yaml};
 use crate::state::Actor;
 
-/// Command-line values that win over the environment and the file (SPEC §2, §10).
+/// Command-line values that win over the environment and the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
     /// `--agent A`: replaces `agent.default`.
@@ -90,6 +91,14 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// A bad value from a command-line flag.
+    #[error("flag {flag}: {message}")]
+    Flag {
+        /// The flag.
+        flag: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// Finds, reads and validates the configuration.
@@ -138,8 +147,8 @@ fn finish(
     warnings: Vec<String>,
     opts: &LoadOptions,
 ) -> Result<Loaded, ConfigError> {
-    apply_env(&mut draft, &opts.env)?;
-    apply_overrides(&mut draft, &opts.overrides);
+    apply_env(&mut draft, &opts.env).map_err(|(var, message)| ConfigError::Env { var, message })?;
+    apply_flags(&mut draft, &opts.overrides)?;
     Ok(Loaded {
         config: draft.finish(),
         warnings,

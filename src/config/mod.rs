@@ -1,21 +1,23 @@
-//! Validated configuration (`orchestration.yaml`, SPEC §2).
+//! Validated configuration (`orchestration.yaml`, `docs/configuration.md`).
 //!
-//! `raw.rs` mirrors the YAML file with serde; `load` turns it, the `BATON_*` environment and the
-//! command-line overrides into a [`Config`] whose paths are absolute and whose values are valid.
-//! Precedence everywhere: flag > environment > YAML > default.
+//! Every key is declared once, in `keys.rs` (name, where its value goes and how it is checked,
+//! default, description). `load` lays the layers over the defaults — the file, the `BATON_*`
+//! environment, the flags — each read through that table (`layer.rs`), into a [`Config`] whose
+//! paths are absolute and whose values are valid. Precedence everywhere: flag > environment >
+//! YAML > default.
 //!
-//! Inside: `raw.rs` (serde mirror, unknown keys denied), `compat.rs` (the Python tool's keys),
-//! `yaml.rs` (file layer), `env.rs` (`BATON_<KEY>` variables, e.g. `BATON_AGENT_DEFAULT`, and
-//! the flag layer), `draft.rs` (defaults and value parsers), `source.rs`, `keyindex.rs` and
-//! `suggest.rs` (error positions, key names and "did you mean").
+//! Inside: `keys.rs` (the declarations), `layer.rs` (values checked and stored), `node.rs` and
+//! `yaml.rs` (the file as a positioned tree, walked against the keys), `flags.rs` (the flag
+//! layer), `draft.rs` (dependent defaults and value parsers), `source.rs` and `suggest.rs`
+//! (error positions and "did you mean").
 
-mod compat;
 mod draft;
 mod duration;
-mod env;
-mod keyindex;
+mod flags;
+mod keys;
+mod layer;
 mod load;
-mod raw;
+mod node;
 mod source;
 mod suggest;
 #[cfg(test)]
@@ -78,7 +80,7 @@ impl FromStr for RouterMode {
 }
 
 /// The three prompts of the deterministic rule (file names relative to `prompts_dir`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Prompts {
     /// galph's prompt. Default: `supervisor.md`.
     pub supervisor: String,
@@ -89,7 +91,7 @@ pub struct Prompts {
 }
 
 /// Router override settings (`router.*`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RouterConfig {
     /// Run the router prompt on galph turns. Default: false.
     pub enabled: bool,
@@ -102,7 +104,7 @@ pub struct RouterConfig {
 }
 
 /// Agent selection and limits (`agent.*` plus the dispatch flags of SPEC §5).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AgentConfig {
     /// Agent for every turn unless mapped (`--agent` flag > `BATON_AGENT_DEFAULT` > YAML >
     /// `claude`).
@@ -124,7 +126,7 @@ pub struct AgentConfig {
 }
 
 /// Role-mode git settings (`git.*`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GitConfig {
     /// Remote name. Default: `origin`.
     pub remote: String,
@@ -139,7 +141,7 @@ pub struct GitConfig {
 }
 
 /// What is committed after a turn (`autocommit.*`, SPEC §8). Sizes are bytes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AutocommitConfig {
     /// Commit reports at all. Default: true.
     pub reports: bool,
@@ -193,7 +195,7 @@ pub struct CompatPaths {
 }
 
 /// The validated configuration. All paths are absolute.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Config {
     /// The workspace root: the directory holding `orchestration.yaml` (or the working directory
     /// when there is none). Agents run here.

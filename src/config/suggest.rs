@@ -3,7 +3,7 @@
 
 use strsim::jaro_winkler;
 
-use crate::config::raw::SECTIONS;
+use crate::config::keys;
 
 /// Similarity (Jaro-Winkler, 0..=1) a candidate needs to be suggested.
 const THRESHOLD: f64 = 0.8;
@@ -13,10 +13,11 @@ const THRESHOLD: f64 = 0.8;
 pub(super) fn suggest(section: &str, field: &str) -> Option<String> {
     // A literal dotted key (`router.mdoe:` at the top level) is compared with full names only.
     let dotted_field = field.contains('.');
-    let siblings = SECTIONS
-        .iter()
-        .find(|(name, _)| *name == section && !dotted_field)
-        .map_or(&[][..], |(_, keys)| *keys);
+    let siblings = if dotted_field {
+        Vec::new()
+    } else {
+        keys::children(section)
+    };
     if let Some(best) = best_match(field, siblings.iter().map(|k| (*k, *k))) {
         return Some(best.to_owned());
     }
@@ -34,15 +35,6 @@ pub(super) fn suggest(section: &str, field: &str) -> Option<String> {
     best_match(field, candidates).map(str::to_owned)
 }
 
-/// Which section a serde `expected` field list belongs to (used when the key's position is not
-/// indexed, e.g. in flow style).
-pub(super) fn section_of(expected: &[&str]) -> Option<&'static str> {
-    SECTIONS
-        .iter()
-        .find(|(_, keys)| *keys == expected)
-        .map(|(name, _)| *name)
-}
-
 /// `section.key`, or `key` at the top level.
 pub(super) fn join(section: &str, key: &str) -> String {
     if section.is_empty() {
@@ -53,9 +45,7 @@ pub(super) fn join(section: &str, key: &str) -> String {
 }
 
 fn all_dotted_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
-    SECTIONS
-        .iter()
-        .flat_map(|(sec, keys)| keys.iter().map(move |k| (*sec, *k)))
+    keys::KEYS.iter().map(|k| keys::split(k.name))
 }
 
 /// The candidate (compared text, reported text) whose compared text is most similar to `field`,
@@ -96,12 +86,5 @@ mod tests {
     #[test]
     fn stays_silent_for_unrelated_names() {
         assert_eq!(suggest("", "zzzzqqq"), None);
-    }
-
-    #[test]
-    fn finds_the_section_of_an_expected_list() {
-        let router = ["enabled", "prompt", "mode", "allowlist", "review_every_n"];
-        assert_eq!(section_of(&router), Some("router"));
-        assert_eq!(section_of(&["nope"]), None);
     }
 }

@@ -235,3 +235,32 @@ fn logs_follow_prints_the_newest_log_as_it_grows() {
     follow.kill().expect("kill");
     follow.wait().expect("wait");
 }
+
+/// `agent.timeout` defaults to 2h (an offline agent that never exits is ended); `0` turns it
+/// off, in the file or the environment, and a turn then runs without a limit.
+#[test]
+fn agent_timeout_defaults_to_two_hours_and_zero_turns_it_off() {
+    let env = TestEnv::new();
+    let check = env.baton(&["check"]);
+    assert!(
+        check
+            .stdout
+            .contains("ok   limits agent.timeout 2h, agent.heartbeat none"),
+        "{}",
+        check.stdout
+    );
+    let off = TestEnv::with_config("  timeout: 0\n");
+    let check = off.baton(&["check"]);
+    assert!(
+        check.stdout.contains("agent.timeout none"),
+        "{}",
+        check.stdout
+    );
+    off.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let by_env = env
+        .baton_cmd(&["check"])
+        .env("BATON_AGENT_TIMEOUT", "0")
+        .output()
+        .expect("check");
+    assert!(String::from_utf8_lossy(&by_env.stdout).contains("agent.timeout none"));
+}

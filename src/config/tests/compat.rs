@@ -134,10 +134,10 @@ fn spec_bootstrap_is_a_warning_with_its_position() {
 }
 
 #[test]
-fn a_warning_in_flow_style_points_at_the_parent_key() {
+fn a_warning_in_flow_style_points_at_the_key_itself() {
     let loaded = loaded("review_every_n: 1\nworkflow: {name: review_cadence}\n");
     assert_eq!(
         loaded.warnings,
-        ["/ws/orchestration.yaml:2:1: key `workflow.name` has no meaning in baton and is ignored"]
+        ["/ws/orchestration.yaml:2:12: key `workflow.name` has no meaning in baton and is ignored"]
     );
 }

@@ -41,7 +41,7 @@ fn missing_file_means_all_defaults_rooted_at_cwd() {
     assert_eq!(c.router.mode, RouterMode::Default);
     assert_eq!(c.router.allowlist, ["supervisor.md", "reviewer.md"]);
     assert_eq!(c.agent.default, "claude");
-    assert_eq!(c.agent.timeout, None);
+    assert_eq!(c.agent.timeout, Some(Duration::from_secs(2 * 3600)));
     assert_eq!(c.agent.heartbeat, Some(Duration::from_secs(10)));
     assert_eq!(c.git.remote, "origin");
     assert_eq!(c.git.branch, None);

@@ -63,3 +63,26 @@ fn invalid(text: &str) -> (u64, u64, String) {
 fn ws(rel: &str) -> PathBuf {
     Path::new("/ws").join(rel)
 }
+
+/// Every declared key parses its default, and is documented in `docs/configuration.md` by its
+/// full dotted name (in backquotes), so docs and code cannot drift apart.
+#[test]
+fn every_key_has_a_valid_default_and_is_documented() {
+    let docs = include_str!("../../../docs/configuration.md");
+    let mut undocumented = Vec::new();
+    for key in crate::config::keys::KEYS {
+        if !key.default.is_empty() {
+            let mut draft = crate::config::draft::Draft::new("/ws".into());
+            let items = key.default.iter().map(|s| (*s).to_owned()).collect();
+            crate::config::layer::set(&mut draft, key, &crate::config::layer::Input::Text(items))
+                .unwrap_or_else(|bad| panic!("default of {}: {}", key.name, bad.message));
+        }
+        if !docs.contains(&format!("`{}`", key.name)) {
+            undocumented.push(key.name);
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "not in docs/configuration.md: {undocumented:?}"
+    );
+}
