@@ -7,7 +7,8 @@
 //! is, so no exit code is ever decided by downcasting or by string.
 //!
 //! Exit codes: 0 done (or stop flag, or a closed stdout pipe); 1 an operation failed (a turn,
-//! git, io); 2 usage, config or state error — and nothing was written; 128 + N interrupted by
+//! git, io); 2 usage, config or state error — and nothing was written; 3 a budget stopped the
+//! run (cleanly, at a turn boundary); 128 + N interrupted by
 //! signal N (130 SIGINT, 143 SIGTERM); 255 an internal bug.
 
 use std::fmt;
@@ -23,6 +24,8 @@ pub(crate) enum ErrorKind {
     Failed,
     /// Interrupted by signal N (2 or 15): exit 128 + N, nothing more printed.
     Interrupted(i32),
+    /// A budget (`budget.*`) was reached and the run stopped cleanly at a turn boundary: exit 3.
+    Budget,
     /// Standard output was closed early (`baton route --next 2000 | head -1`): a quiet exit 0.
     BrokenPipe,
     /// A bug in Baton: exit 255.
@@ -38,6 +41,7 @@ impl ErrorKind {
             ErrorKind::Failed => 1,
             ErrorKind::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(255),
             ErrorKind::BrokenPipe => 0,
+            ErrorKind::Budget => 3,
             ErrorKind::Internal => 255,
         }
     }
@@ -71,6 +75,14 @@ impl Error {
     /// An operation failure (exit 1) with `message`.
     pub(crate) fn failed(message: impl fmt::Display) -> Error {
         Error::new(ErrorKind::Failed, anyhow::anyhow!("{message}"))
+    }
+
+    /// A clean stop because a budget was reached (exit 3); `reason` starts with `budget:`.
+    pub(crate) fn budget(reason: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::Budget, anyhow::anyhow!("{reason}")).with_hint(
+            "raise or remove that limit (budget.* in orchestration.yaml) and start again; the \
+             run resumes where it stopped",
+        )
     }
 
     /// Interrupted by `signal` (exit 128 + signal).
@@ -243,7 +255,12 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            if !matches!(err.kind, ErrorKind::Interrupted(_) | ErrorKind::BrokenPipe) {
+            if err.kind == ErrorKind::Budget {
+                note!("baton: stopped: {err}");
+                for hint in &err.hints {
+                    note!("baton: hint: {hint}");
+                }
+            } else if !matches!(err.kind, ErrorKind::Interrupted(_) | ErrorKind::BrokenPipe) {
                 note!("baton: error: {err}");
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
@@ -265,6 +282,7 @@ mod tests {
         assert_eq!(ErrorKind::Interrupted(2).code(), 130);
         assert_eq!(ErrorKind::Interrupted(15).code(), 143);
         assert_eq!(ErrorKind::BrokenPipe.code(), 0);
+        assert_eq!(ErrorKind::Budget.code(), 3);
         assert_eq!(ErrorKind::Internal.code(), 255);
     }
 

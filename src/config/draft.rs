@@ -140,6 +140,35 @@ pub(super) fn parse_optional_duration(text: &str) -> Result<Option<Duration>, St
     parse_duration(text).map(|d| (!d.is_zero()).then_some(d))
 }
 
+/// US dollars (`12`, `12.5`, `0.75`) in millionths; not negative.
+pub(super) fn parse_money(text: &str) -> Result<u64, String> {
+    let bad = || format!("invalid amount `{text}` (expected US dollars, e.g. 12.5)");
+    let value: f64 = text
+        .trim()
+        .trim_start_matches('$')
+        .parse()
+        .map_err(|_| bad())?;
+    if !value.is_finite() || !(0.0..=1e12).contains(&value) {
+        return Err(bad());
+    }
+    // In range by the check above; rounding to the micro-dollar is the intent.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok((value * 1e6).round() as u64)
+}
+
+/// An iteration number, or a UTC time `YYYY-MM-DDTHH:MM:SSZ` (normalised to that form).
+pub(super) fn parse_since(text: &str) -> Result<crate::config::Since, String> {
+    let text = text.trim();
+    if let Ok(iteration) = text.parse::<u64>() {
+        return Ok(crate::config::Since::Iteration(iteration));
+    }
+    humantime::parse_rfc3339_weak(text)
+        .map(|t| crate::config::Since::Time(crate::state::format_utc(t)))
+        .map_err(|_| {
+            format!("invalid `{text}` (expected an iteration number or a time like 2026-11-22T00:00:00Z)")
+        })
+}
+
 /// A router mode (see [`RouterMode`]'s `FromStr`).
 pub(super) fn parse_router_mode(text: &str) -> Result<RouterMode, String> {
     text.parse()

@@ -34,6 +34,12 @@ pub(super) enum Slot {
     Period(fn(&mut Draft) -> &mut Duration),
     /// A duration where `0`, `none` or `off` means none.
     Limit(fn(&mut Draft) -> &mut Option<Duration>),
+    /// A non-negative integer that may be left out (`null` = none).
+    MaybeCount(fn(&mut Draft) -> &mut Option<u64>),
+    /// An amount of US dollars (`12.5`), kept in millionths; `null` = none.
+    Money(fn(&mut Draft) -> &mut Option<u64>),
+    /// An iteration number or a UTC time (`2026-11-22T00:00:00Z`); `null` = none.
+    Since(fn(&mut Draft) -> &mut Option<crate::config::Since>),
     /// `router_default`, `router_first` or `router_only`.
     Mode(fn(&mut Draft) -> &mut RouterMode),
     /// A list of strings, as written.
@@ -125,5 +131,8 @@ pub(super) fn is_scalar(slot: Slot) -> bool {
             | Slot::Period(_)
             | Slot::Limit(_)
             | Slot::Mode(_)
+            | Slot::MaybeCount(_)
+            | Slot::Money(_)
+            | Slot::Since(_)
     )
 }

@@ -185,6 +185,45 @@ pub struct AutocommitConfig {
     pub tolerate_dirty: bool,
 }
 
+/// Where budgets start counting (`budget.since`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Since {
+    /// Turns of this iteration and later.
+    Iteration(u64),
+    /// Turns that ended at this UTC time or later (`YYYY-MM-DDTHH:MM:SSZ`).
+    Time(String),
+}
+
+/// Limits on what a run may spend, counted from the journal (`budget.*`); `None` = no limit.
+/// Reaching one stops the run cleanly at the next turn boundary (exit 3).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BudgetConfig {
+    /// Reported cost, in millionths of a US dollar (`budget.max_cost_usd: 12.5`).
+    pub max_cost_micros: Option<u64>,
+    /// Reported input + output tokens.
+    pub max_tokens: Option<u64>,
+    /// Turns.
+    pub max_turns: Option<u64>,
+    /// Sum of the turns' wall times.
+    pub max_duration: Option<Duration>,
+    /// Failed turns in a row (a circuit breaker): `failed`, `timeout` and `stalled` count.
+    pub max_consecutive_failures: Option<u64>,
+    /// Count from here; `None` = the whole journal.
+    pub since: Option<Since>,
+}
+
+impl BudgetConfig {
+    /// Whether any limit is set.
+    #[must_use]
+    pub fn is_set(&self) -> bool {
+        self.max_cost_micros.is_some()
+            || self.max_tokens.is_some()
+            || self.max_turns.is_some()
+            || self.max_duration.is_some()
+            || self.max_consecutive_failures.is_some()
+    }
+}
+
 /// Paths and names the Python tool configured that agents may read (`input_file`, …).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CompatPaths {
@@ -224,6 +263,8 @@ pub struct Config {
     pub git: GitConfig,
     /// Auto-commit rules.
     pub autocommit: AutocommitConfig,
+    /// Spending limits.
+    pub budget: BudgetConfig,
     /// Compatibility paths of the Python tool.
     pub compat: CompatPaths,
 }

@@ -18,6 +18,18 @@ impl Journal {
         }
         Ok(())
     }
+
+    /// Calls `each` with every entry of this journal's current segment only (for a journal
+    /// made on an archived segment's path: that segment).
+    ///
+    /// # Errors
+    /// [`JournalError::Io`].
+    pub(crate) fn for_each_in_segment(
+        &self,
+        mut each: impl FnMut(JournalEntry),
+    ) -> Result<(), JournalError> {
+        read_segment(&self.path, &mut each)
+    }
 }
 
 fn read_segment(path: &Path, each: &mut impl FnMut(JournalEntry)) -> Result<(), JournalError> {

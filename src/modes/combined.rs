@@ -1,7 +1,7 @@
 //! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
 
 use crate::error::Result;
-use crate::modes::{announce_stop, at_boundary, check_signal, run_local_turn};
+use crate::modes::{at_boundary, check_signal, run_local_turn};
 use crate::state::Actor;
 use crate::turn::Runner;
 
@@ -15,8 +15,7 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
     while done < iterations {
         let (state, stop) = at_boundary(runner)?;
         if let Some(stop) = stop {
-            announce_stop(&stop);
-            return Ok(());
+            return stop.finish();
         }
         let actor = state.expected_actor;
         let report = run_local_turn(runner, actor)?;

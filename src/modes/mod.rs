@@ -2,6 +2,7 @@
 //! single-actor runs (supervisor-only, loop-only), and role mode through a git remote; all
 //! drive the same runner.
 
+mod budget;
 mod combined;
 pub(crate) mod role;
 mod solo;
@@ -10,7 +11,7 @@ pub(crate) use combined::run_combined;
 pub(crate) use role::{RoleSync, run_role};
 pub(crate) use solo::run_solo;
 
-use crate::error::{Error, Result};
+use crate::error::{Context as _, Error, Result};
 use crate::executor::received_signal;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
@@ -21,22 +22,107 @@ use crate::turn::{Claimed, Runner, TurnEnd, TurnHooks, TurnReport};
 pub(crate) enum Stop {
     /// The `exit` flag in the state, with its reason.
     Flag(String),
+    /// A budget was reached (the reason starts with `budget:`; the flag is set too).
+    Budget(String),
+}
+
+impl Stop {
+    /// Ends the run: exit 0 for the stop flag, exit 3 for a budget.
+    ///
+    /// # Errors
+    /// [`Error::budget`] for a budget stop.
+    pub(crate) fn finish(self) -> Result<()> {
+        match self {
+            Stop::Flag(reason) => {
+                say!("[baton] stop flag set in the state: {reason}");
+                Ok(())
+            }
+            Stop::Budget(reason) => Err(Error::budget(reason)),
+        }
+    }
+}
+
+/// A change of the state's stop flag made at a turn boundary.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum FlagChange {
+    /// Set it with this reason.
+    Set(String),
+    /// Clear it (a budget that was raised).
+    Clear,
+}
+
+impl FlagChange {
+    /// Writes the change into `state`, saves it and commits the state file alone.
+    ///
+    /// # Errors
+    /// State and git errors.
+    pub(crate) fn write(&self, runner: &Runner, state: &mut State) -> Result<()> {
+        match self {
+            FlagChange::Set(reason) => state.request_stop(reason),
+            FlagChange::Clear => state.clear_stop(),
+        }
+        runner.store.save(state).context("save the stop flag")?;
+        match self {
+            FlagChange::Set(_) => runner.commit_stop(state),
+            FlagChange::Clear => runner.commit_state(&format!(
+                "[SYNC i={}] resume: the budget was raised",
+                state.iteration
+            )),
+        }
+    }
 }
 
 /// Checks the turn boundary: a received signal ends the run (exit 128 + N); a pending
-/// `baton stop` request is written into the state; the state's stop flag ends the run cleanly.
-/// Returns the state read, so the caller need not read it again.
+/// `baton stop` request is written into the state; the state's stop flag ends the run cleanly;
+/// then the budgets (see [`budget_gate`]). Returns the state read, so the caller need not read
+/// it again.
 ///
 /// # Errors
-/// Interrupted (exit 128 + N), or a state or git error.
+/// Interrupted (exit 128 + N), or a state, journal or git error.
 pub(crate) fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
     check_signal()?;
     let state = match runner.take_stop_request()? {
         Some(state) => state,
         None => runner.load_state()?,
     };
-    let stop = state.stop_requested().map(Stop::Flag);
-    Ok((state, stop))
+    let mut written = state.clone();
+    let stop = budget_gate(runner, &state, &mut |change| {
+        change.write(runner, &mut written)
+    })?;
+    Ok((written, stop))
+}
+
+/// The stop at a turn boundary given the `state` just read: the budgets are checked first, so
+/// that a limit reached sets the flag (through `write`) and stops with exit 3, and a budget
+/// stop whose limit was raised since is cleared (through `write`) and the run goes on; any
+/// other stop flag stops with exit 0.
+///
+/// # Errors
+/// Journal errors and `write`'s.
+pub(crate) fn budget_gate(
+    runner: &Runner,
+    state: &State,
+    write: &mut dyn FnMut(FlagChange) -> Result<()>,
+) -> Result<Option<Stop>> {
+    let flag = state.stop_requested();
+    let budget_flag = flag.as_ref().is_some_and(|r| r.starts_with(budget::PREFIX));
+    if let Some(reason) = flag.filter(|_| !budget_flag) {
+        return Ok(Some(Stop::Flag(reason)));
+    }
+    match budget::check(&runner.config.budget, &runner.journal)? {
+        Some(reason) => {
+            if !budget_flag {
+                write(FlagChange::Set(reason.clone()))?;
+            }
+            Ok(Some(Stop::Budget(reason)))
+        }
+        None if budget_flag => {
+            say!("[baton] the budget that stopped the run was raised: going on");
+            write(FlagChange::Clear)?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
 }
 
 /// Ends the run with exit 128 + N when SIGINT or SIGTERM arrived (also after the last turn).
@@ -47,13 +133,6 @@ pub(crate) fn check_signal() -> Result<()> {
     match received_signal() {
         Some(sig) => Err(Error::interrupted(sig)),
         None => Ok(()),
-    }
-}
-
-/// Prints the stop reason (exit 0 follows).
-pub(crate) fn announce_stop(stop: &Stop) {
-    match stop {
-        Stop::Flag(reason) => say!("[baton] stop flag set in the state: {reason}"),
     }
 }
 

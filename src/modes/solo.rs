@@ -2,7 +2,7 @@
 //! turns back to back, N times; every turn advances the iteration.
 
 use crate::error::Result;
-use crate::modes::{announce_stop, at_boundary, check_signal, run_local_turn};
+use crate::modes::{at_boundary, check_signal, run_local_turn};
 use crate::state::Actor;
 use crate::turn::Runner;
 
@@ -13,8 +13,7 @@ use crate::turn::Runner;
 pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
     for n in 1..=turns {
         if let (_, Some(stop)) = at_boundary(runner)? {
-            announce_stop(&stop);
-            return Ok(());
+            return stop.finish();
         }
         let report = run_local_turn(runner, actor)?;
         if n == turns {

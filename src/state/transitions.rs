@@ -103,6 +103,12 @@ impl State {
         self.exit_reason = Some(reason.to_owned());
     }
 
+    /// Clears the stop flag (`exit` and `exit_reason` removed).
+    pub fn clear_stop(&mut self) {
+        self.exit = None;
+        self.exit_reason = None;
+    }
+
     /// `Some(reason)` when the `exit` stop flag is truthy (true, non-zero number, non-empty
     /// string other than "0"/"false", non-empty array or object); the reason is `exit_reason`
     /// or `"exit flag set in the state"`.

@@ -378,6 +378,15 @@ impl Runner {
     /// # Errors
     /// Git errors.
     pub(crate) fn commit_stop(&self, state: &State) -> Result<()> {
+        let reason = state.stop_requested().unwrap_or_default();
+        self.commit_state(&format!("[SYNC i={}] stop: {reason}", state.iteration))
+    }
+
+    /// Commits the state file alone with `subject` (when git is in use and the file changed).
+    ///
+    /// # Errors
+    /// Git errors.
+    pub(crate) fn commit_state(&self, subject: &str) -> Result<()> {
         let Some(repo) = self.repo.as_ref().filter(|_| !self.options.commit_dry_run) else {
             return Ok(());
         };
@@ -386,9 +395,7 @@ impl Runner {
         };
         let paths = [rel];
         if repo.differs_from_head(&paths)? {
-            let reason = state.stop_requested().unwrap_or_default();
-            let subject = format!("[SYNC i={}] stop: {reason}", state.iteration);
-            let sha = repo.commit_paths(&paths, &subject)?;
+            let sha = repo.commit_paths(&paths, subject)?;
             say!("[stamp] {sha} {subject}");
         }
         Ok(())

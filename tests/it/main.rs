@@ -3,6 +3,7 @@
 mod common;
 mod role_env;
 mod test_autocommit;
+mod test_budget;
 mod test_combined;
 mod test_commands;
 mod test_crash;

@@ -226,6 +226,36 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &["false"],
     ),
     key(
+        "budget.max_cost_usd",
+        Slot::Money(|d| &mut d.config.budget.max_cost_micros),
+        &[],
+    ),
+    key(
+        "budget.max_tokens",
+        Slot::MaybeCount(|d| &mut d.config.budget.max_tokens),
+        &[],
+    ),
+    key(
+        "budget.max_turns",
+        Slot::MaybeCount(|d| &mut d.config.budget.max_turns),
+        &[],
+    ),
+    key(
+        "budget.max_duration",
+        Slot::Limit(|d| &mut d.config.budget.max_duration),
+        &[],
+    ),
+    key(
+        "budget.max_consecutive_failures",
+        Slot::MaybeCount(|d| &mut d.config.budget.max_consecutive_failures),
+        &[],
+    ),
+    key(
+        "budget.since",
+        Slot::Since(|d| &mut d.config.budget.since),
+        &[],
+    ),
+    key(
         "input_file",
         Slot::MaybeName(|d| &mut d.config.compat.input_file),
         &["input.md"],

@@ -18,14 +18,14 @@ use std::sync::mpsc;
 use crate::error::{Error, Result};
 use crate::executor::wake_on_signal;
 use crate::git::{FastForward, RemoteProbe, Repo};
-use crate::modes::{announce_stop, check_signal};
+use crate::modes::{budget_gate, check_signal};
 use crate::state::{Actor, State};
 use crate::turn::{Runner, TurnEnd};
 
 pub(crate) use sync::RoleSync;
 
 use hooks::RoleHooks;
-use wait::{Waited, Waiter};
+use wait::Waiter;
 
 /// Runs `turns` turns of `actor` in role mode, syncing through `sync`.
 ///
@@ -50,12 +50,12 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
     };
     let mut done = 0;
     while done < turns {
-        match waiter.wait(actor)? {
-            Waited::Ready => {}
-            Waited::Stop(stop) => {
-                announce_stop(&stop);
-                return Ok(());
-            }
+        let state = waiter.wait(actor)?;
+        let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
+        match budget_gate(runner, &state, &mut publish)? {
+            Some(stop) => return stop.finish(),
+            None if state.stop_requested().is_some() => continue, // a raised budget: wait again
+            None => {}
         }
         let report = match runner.run_turn(actor, &mut RoleHooks::new(sync))? {
             // Another daemon of this actor won the claim: wait for the next turn.

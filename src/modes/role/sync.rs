@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::git::{FastForward, Remote, Repo, SyncError, short_sha};
+use crate::modes::FlagChange;
 use crate::state::{State, parse_state};
 use crate::turn::{Claimed, Runner};
 
@@ -202,16 +203,25 @@ impl RoleSync {
     /// # Errors
     /// Git and state errors; a remote that keeps moving.
     pub(crate) fn publish_stop(&self, runner: &Runner, repo: &Repo, reason: &str) -> Result<State> {
+        self.publish_flag(runner, repo, &FlagChange::Set(reason.to_owned()))
+    }
+
+    /// Sets or clears the stop flag on the remote's latest state, as [`RoleSync::publish_stop`]
+    /// does for setting it; a cleared flag is committed as `[SYNC i=<it>] resume: <why>`.
+    ///
+    /// # Errors
+    /// As [`RoleSync::publish_stop`].
+    pub(crate) fn publish_flag(
+        &self,
+        runner: &Runner,
+        repo: &Repo,
+        change: &FlagChange,
+    ) -> Result<State> {
         for _ in 0..PUSH_ATTEMPTS {
             let head = self.remote.ls_remote(&self.branch)?;
             self.pull(repo, head.as_deref())?;
             let mut state = runner.load_state()?;
-            state.request_stop(reason);
-            runner
-                .store
-                .save(&mut state)
-                .context("save the stop flag")?;
-            runner.commit_stop(&state)?;
+            change.write(runner, &mut state)?;
             match self.push_or_replay(repo)? {
                 None => return Ok(state),
                 Some(moved) => self.drop_state_commits(repo, &moved)?,

@@ -8,20 +8,11 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::config::format_duration;
 use crate::error::{Error, Result};
 use crate::git::{FastForward, RemoteProbe, Repo};
+use crate::modes::check_signal;
 use crate::modes::role::sync::RoleSync;
-use crate::modes::{Stop, check_signal};
 use crate::process::hostname;
 use crate::state::{Actor, State, Status};
 use crate::turn::Runner;
-
-/// What ended the wait.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Waited {
-    /// It is this actor's turn.
-    Ready,
-    /// The stop flag is set.
-    Stop(Stop),
-}
 
 /// Whether `state` gives `actor` the turn. A `running-<actor>` marker left by a process of this
 /// machine that no longer exists (a crash) is this actor's turn again; one held by a live process
@@ -94,12 +85,13 @@ pub(crate) struct Waiter<'a> {
 }
 
 impl Waiter<'_> {
-    /// Blocks until the turn comes, the stop flag is set, a signal arrives or `git.max_wait`
-    /// passes.
+    /// Blocks until the turn comes or the stop flag is set (a pending `baton stop` is
+    /// published first), and returns the state read then; or until a signal arrives or
+    /// `git.max_wait` passes.
     ///
     /// # Errors
     /// Interrupted (128 + N), a failure (exit 1) after `max_wait`, git and state errors.
-    pub(crate) fn wait(&self, actor: Actor) -> Result<Waited> {
+    pub(crate) fn wait(&self, actor: Actor) -> Result<State> {
         let config = &self.runner.config;
         let start = Instant::now();
         let mut last_beat = start;
@@ -108,17 +100,13 @@ impl Waiter<'_> {
             if let Some(reason) = self.runner.stop.pending() {
                 let state = self.sync.publish_stop(self.runner, self.repo, &reason)?;
                 self.runner.stop.clear()?;
-                let reason = state.stop_requested().unwrap_or(reason);
-                return Ok(Waited::Stop(Stop::Flag(reason)));
+                return Ok(state);
             }
             let state = self.read_state()?;
-            if let Some(state) = &state {
-                if let Some(reason) = state.stop_requested() {
-                    return Ok(Waited::Stop(Stop::Flag(reason)));
-                }
-                if is_turn_of(state, actor) {
-                    return Ok(Waited::Ready);
-                }
+            if let Some(state) = &state
+                && (state.stop_requested().is_some() || is_turn_of(state, actor))
+            {
+                return Ok(state.clone());
             }
             let waited = start.elapsed();
             if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {

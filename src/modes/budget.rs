@@ -1,0 +1,267 @@
+//! Budgets (`budget.*`): what the journal says was spent since `budget.since`, against the
+//! limits. Counted from the journal, never from memory, so a restart, a crash or the other
+//! machine cannot reset them. Archived journal segments never change, so their sums are kept
+//! for the life of the process: a check reads only the current segment again.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use crate::config::{BudgetConfig, Since, format_duration};
+use crate::error::Result;
+use crate::journal::{Journal, JournalEntry, Outcome};
+
+/// The prefix of every budget stop reason (`exit_reason` in the state).
+pub(crate) const PREFIX: &str = "budget:";
+
+/// What was spent, and the failures in a row at the end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Spent {
+    /// Turns.
+    pub(crate) turns: u64,
+    /// Reported input + output tokens.
+    pub(crate) tokens: u64,
+    /// Reported cost, millionths of a dollar.
+    pub(crate) cost_micros: u64,
+    /// Wall time, milliseconds.
+    pub(crate) duration_ms: u64,
+    /// Failed turns in a row at the end (`failed`, `timeout`, `stalled`; an `ok` resets it,
+    /// `limited` and `interrupted` leave it).
+    pub(crate) failures_in_a_row: u64,
+    /// Whether a turn reset the failure count (within one segment).
+    reset: bool,
+}
+
+impl Spent {
+    fn add(&mut self, entry: &JournalEntry) {
+        let usage = &entry.usage;
+        self.turns += 1;
+        self.tokens += usage.input_tokens.unwrap_or(0) + usage.output_tokens.unwrap_or(0);
+        // Costs are reported in dollars; the sum is kept in whole micro-dollars.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let micros = (usage.cost_usd.unwrap_or(0.0).max(0.0) * 1e6).round() as u64;
+        self.cost_micros += micros;
+        self.duration_ms += entry.duration_ms;
+        match entry.outcome {
+            Outcome::Failed | Outcome::Timeout | Outcome::Stalled => self.failures_in_a_row += 1,
+            Outcome::Ok => {
+                self.failures_in_a_row = 0;
+                self.reset = true;
+            }
+            Outcome::Limited | Outcome::Interrupted => {}
+        }
+    }
+
+    /// `self` followed by `later`.
+    fn then(self, later: Spent) -> Spent {
+        Spent {
+            turns: self.turns + later.turns,
+            tokens: self.tokens + later.tokens,
+            cost_micros: self.cost_micros + later.cost_micros,
+            duration_ms: self.duration_ms + later.duration_ms,
+            failures_in_a_row: if later.reset {
+                later.failures_in_a_row
+            } else {
+                self.failures_in_a_row + later.failures_in_a_row
+            },
+            reset: self.reset || later.reset,
+        }
+    }
+}
+
+/// Whether `entry` counts from `since`.
+fn counts(entry: &JournalEntry, since: Option<&Since>) -> bool {
+    match since {
+        None => true,
+        Some(Since::Iteration(i)) => entry.iteration >= *i,
+        Some(Since::Time(t)) => entry.ended_at.as_str() >= t.as_str(),
+    }
+}
+
+/// Sums of archived segments, by (path, length, since).
+type Cache = HashMap<(PathBuf, u64, String), Spent>;
+static ARCHIVES: Mutex<Option<Cache>> = Mutex::new(None);
+
+/// What the journal says was spent since `since`.
+///
+/// # Errors
+/// Journal errors.
+pub(crate) fn spent(journal: &Journal, since: Option<&Since>) -> Result<Spent> {
+    let since_key = format!("{since:?}");
+    let mut total = Spent::default();
+    for archive in journal.archives()? {
+        let len = std::fs::metadata(&archive).map_or(0, |m| m.len());
+        let key = (archive.clone(), len, since_key.clone());
+        let cached = ARCHIVES
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(HashMap::new)
+            .get(&key)
+            .copied();
+        let part = match cached {
+            Some(part) => part,
+            None => {
+                let mut part = Spent::default();
+                Journal::new(archive).for_each_in_segment(|e| {
+                    if counts(&e, since) {
+                        part.add(&e);
+                    }
+                })?;
+                ARCHIVES
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_or_insert_with(HashMap::new)
+                    .insert(key, part);
+                part
+            }
+        };
+        total = total.then(part);
+    }
+    let mut current = Spent::default();
+    journal.for_each_in_segment(|e| {
+        if counts(&e, since) {
+            current.add(&e);
+        }
+    })?;
+    Ok(total.then(current))
+}
+
+/// One limit against its figure.
+struct Limit {
+    key: &'static str,
+    what: &'static str,
+    limit: Option<u64>,
+    value: u64,
+    show: fn(u64) -> String,
+}
+
+fn dollars(micros: u64) -> String {
+    format!("${:.2}", micros as f64 / 1e6)
+}
+
+fn count(n: u64) -> String {
+    n.to_string()
+}
+
+fn wall(ms: u64) -> String {
+    format_duration(Duration::from_millis(ms))
+}
+
+/// The first limit of `budget` that `spent` reached, as a stop reason
+/// (`budget: cost $12.01 reached budget.max_cost_usd $12.00`); `None` while all hold.
+pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
+    let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let limits = [
+        Limit {
+            key: "budget.max_cost_usd",
+            what: "cost",
+            limit: budget.max_cost_micros,
+            value: spent.cost_micros,
+            show: dollars,
+        },
+        Limit {
+            key: "budget.max_tokens",
+            what: "tokens",
+            limit: budget.max_tokens,
+            value: spent.tokens,
+            show: count,
+        },
+        Limit {
+            key: "budget.max_turns",
+            what: "turns",
+            limit: budget.max_turns,
+            value: spent.turns,
+            show: count,
+        },
+        Limit {
+            key: "budget.max_duration",
+            what: "time",
+            limit: budget.max_duration.map(millis),
+            value: spent.duration_ms,
+            show: wall,
+        },
+        Limit {
+            key: "budget.max_consecutive_failures",
+            what: "failures in a row",
+            limit: budget.max_consecutive_failures,
+            value: spent.failures_in_a_row,
+            show: count,
+        },
+    ];
+    limits.into_iter().find_map(|l| {
+        let limit = l.limit?;
+        (l.value >= limit).then(|| {
+            let show = l.show;
+            format!(
+                "{PREFIX} {} {} reached {} {}",
+                l.what,
+                show(l.value),
+                l.key,
+                show(limit)
+            )
+        })
+    })
+}
+
+/// The stop reason when a limit of `budget` is reached now; `None` when no budget is set or
+/// all hold.
+///
+/// # Errors
+/// Journal errors.
+pub(crate) fn check(budget: &BudgetConfig, journal: &Journal) -> Result<Option<String>> {
+    if !budget.is_set() {
+        return Ok(None);
+    }
+    Ok(reached(budget, &spent(journal, budget.since.as_ref())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_limit_reached_is_named_with_both_figures() {
+        let spent = Spent {
+            turns: 7,
+            tokens: 1000,
+            cost_micros: 12_010_000,
+            duration_ms: 3_600_000,
+            failures_in_a_row: 2,
+            reset: true,
+        };
+        let mut budget = BudgetConfig::default();
+        assert_eq!(reached(&budget, &spent), None);
+        budget.max_turns = Some(8);
+        assert_eq!(reached(&budget, &spent), None);
+        budget.max_cost_micros = Some(12_000_000);
+        assert_eq!(
+            reached(&budget, &spent).as_deref(),
+            Some("budget: cost $12.01 reached budget.max_cost_usd $12.00")
+        );
+        let budget = BudgetConfig {
+            max_consecutive_failures: Some(2),
+            ..BudgetConfig::default()
+        };
+        assert_eq!(
+            reached(&budget, &spent).as_deref(),
+            Some("budget: failures in a row 2 reached budget.max_consecutive_failures 2")
+        );
+    }
+
+    #[test]
+    fn failures_in_a_row_carry_across_segments_until_an_ok() {
+        let failing = Spent {
+            failures_in_a_row: 2,
+            ..Spent::default()
+        };
+        let ok_then_one = Spent {
+            failures_in_a_row: 1,
+            reset: true,
+            ..Spent::default()
+        };
+        assert_eq!(failing.then(failing).failures_in_a_row, 4);
+        assert_eq!(failing.then(ok_then_one).failures_in_a_row, 1);
+        assert_eq!(ok_then_one.then(failing).failures_in_a_row, 3);
+    }
+}
