@@ -22,6 +22,7 @@ pub(crate) mod git;
 pub(crate) mod journal;
 mod leftovers;
 pub(crate) mod modes;
+mod notify;
 mod process;
 pub(crate) mod router;
 pub mod state;

@@ -224,6 +224,15 @@ impl BudgetConfig {
     }
 }
 
+/// Notifications (`notify.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// The argv run on each event; empty = no notifications.
+    pub command: Vec<String>,
+    /// How long one notification may run before it is ended. Default: 30 s.
+    pub timeout: Duration,
+}
+
 /// Paths and names the Python tool configured that agents may read (`input_file`, …).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CompatPaths {
@@ -265,6 +274,8 @@ pub struct Config {
     pub autocommit: AutocommitConfig,
     /// Spending limits.
     pub budget: BudgetConfig,
+    /// Notifications.
+    pub notify: NotifyConfig,
     /// Compatibility paths of the Python tool.
     pub compat: CompatPaths,
 }

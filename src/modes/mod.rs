@@ -113,6 +113,8 @@ pub(crate) fn budget_gate(
         Some(reason) => {
             if !budget_flag {
                 write(FlagChange::Set(reason.clone()))?;
+                let event = crate::notify::Event::Budget;
+                crate::notify::send(&runner.config, event, &reason, None, state.iteration);
             }
             Ok(Some(Stop::Budget(reason)))
         }

@@ -16,7 +16,8 @@ use crate::config::Config;
 use crate::error::{Context as _, Result};
 use crate::fault;
 use crate::git::Repo;
-use crate::journal::{Journal, JournalEntry};
+use crate::journal::{Journal, JournalEntry, Outcome};
+use crate::notify;
 use crate::router::Decision;
 use crate::state::{Actor, Claim, Handoff, State, StateStore};
 
@@ -107,9 +108,11 @@ pub(crate) struct Runner {
 
 impl Drop for Runner {
     /// Waits for the background `git gc --auto` a stamp started (see
-    /// [`crate::git::maintenance`]), so that no git process outlives the run.
+    /// [`crate::git::maintenance`]) and for running notifications (see [`crate::notify`]), so
+    /// that no process of Baton's outlives the run.
     fn drop(&mut self) {
         crate::git::maintenance::settle();
+        crate::notify::settle();
     }
 }
 
@@ -293,6 +296,23 @@ impl Runner {
             self.stop.clear()?;
         }
         let finish::Stamped { stamp, failure } = pending;
+        if let Some(failure) = &failure {
+            let event = match failure.outcome() {
+                Outcome::Stalled => Some(notify::Event::Stalled),
+                Outcome::Interrupted => None, // a person did it
+                _ => Some(notify::Event::Failed),
+            };
+            if let Some(event) = event {
+                let message = format!("{actor}'s turn {}: {failure}", stamp.entry.prompt);
+                notify::send(
+                    &self.config,
+                    event,
+                    &message,
+                    Some(actor),
+                    stamp.entry.iteration,
+                );
+            }
+        }
         match failure {
             Some(failure) => Err(logtail::with_hint(
                 failure.to_error(),

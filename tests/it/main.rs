@@ -13,6 +13,7 @@ mod test_journal;
 mod test_leftovers;
 mod test_lost_work;
 mod test_newcomer;
+mod test_notify;
 mod test_processes;
 mod test_role;
 mod test_role_commands;

@@ -256,6 +256,16 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &[],
     ),
     key(
+        "notify.command",
+        Slot::List(|d| &mut d.config.notify.command),
+        &[],
+    ),
+    key(
+        "notify.timeout",
+        Slot::Period(|d| &mut d.config.notify.timeout),
+        &["30s"],
+    ),
+    key(
         "input_file",
         Slot::MaybeName(|d| &mut d.config.compat.input_file),
         &["input.md"],

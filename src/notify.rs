@@ -1,0 +1,120 @@
+//! Notifications (`notify.command`): an argv Baton runs when something a person may want to
+//! know happens — a turn `failed` or `stalled`, an agent hit a usage limit (`limited`), a
+//! `budget` stopped the run, the work is `complete`, or the loop is `stuck` — with
+//! `BATON_EVENT`, `BATON_MESSAGE`, `BATON_ACTOR` and `BATON_ITERATION` in its environment.
+//! Users wire ntfy, Slack or mail to it.
+//!
+//! The command runs in the background in its own process group, with its output discarded,
+//! and the group is ended when the command exits or after `notify.timeout`; the agent sweep spares it, and a run waits for its notifications before it
+//! exits (each at most `notify.timeout`), so none outlives Baton. A command that cannot start
+//! or fails is a warning: a notification is never worth a failed turn.
+
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::process;
+use crate::state::Actor;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A turn failed (including a timeout).
+    Failed,
+    /// A turn was ended for neither writing output nor changing files.
+    Stalled,
+    /// A budget stopped the run.
+    Budget,
+}
+
+impl Event {
+    /// The `BATON_EVENT` value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Event::Failed => "failed",
+            Event::Stalled => "stalled",
+            Event::Budget => "budget",
+        }
+    }
+}
+
+/// Notifications still running.
+static RUNNING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// How often a running notification is looked at.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Runs `notify.command` for `event` in the background (nothing when none is configured).
+pub(crate) fn send(
+    config: &Config,
+    event: Event,
+    message: &str,
+    actor: Option<Actor>,
+    iteration: u64,
+) {
+    let Some((program, args)) = config.notify.command.split_first() else {
+        return;
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(&config.root)
+        .env("BATON_EVENT", event.as_str())
+        .env("BATON_MESSAGE", message)
+        .env("BATON_ACTOR", actor.map_or("", Actor::as_str))
+        .env("BATON_ITERATION", iteration.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            note!("[baton] warning: notify.command `{program}` did not start: {e}");
+            return;
+        }
+    };
+    process::spare(child.id());
+    let limit = config.notify.timeout;
+    let handle = std::thread::spawn(move || {
+        let start = Instant::now();
+        loop {
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    if !status.success() {
+                        tracing::warn!(%status, "notify.command failed");
+                    }
+                    break;
+                }
+                Ok(None) if start.elapsed() >= limit => {
+                    tracing::warn!("notify.command ran past notify.timeout: ended");
+                    break;
+                }
+                Ok(None) => std::thread::sleep(POLL),
+                Err(_) => break,
+            }
+        }
+        // Its own process group: whatever it left running goes with it.
+        if let Ok(group) = i32::try_from(child.id()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(group),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let _ = child.wait();
+        process::unspare(child.id());
+    });
+    RUNNING
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(handle);
+}
+
+/// Waits for the notifications still running (each ends by `notify.timeout`).
+pub(crate) fn settle() {
+    let handles = std::mem::take(&mut *RUNNING.lock().unwrap_or_else(PoisonError::into_inner));
+    for handle in handles {
+        let _ = handle.join();
+    }
+}

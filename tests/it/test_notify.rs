@@ -1,0 +1,75 @@
+//! `notify.command` runs on the events people want to hear about, with the event in its
+//! environment; it never outlives Baton and never fails a turn.
+
+use crate::common::{TestEnv, alive, read_pid};
+
+/// A notify script that appends one line per call and records its pid.
+fn notifier(env: &TestEnv, body: &str) -> String {
+    let script = env.ctl.join("notify.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "echo $$ > \"$TEST_CTL/notify.pid\"\n\
+             echo \"$BATON_EVENT|$BATON_ACTOR|$BATON_ITERATION|$BATON_MESSAGE\" >> \"$TEST_CTL/notified.txt\"\n{body}"
+        ),
+    )
+    .expect("write notifier");
+    format!(
+        "notify:\n  command: [sh, \"{}\"]\n  timeout: 1s\nbudget:\n  max_turns: 3\n",
+        script.display()
+    )
+}
+
+fn notified(env: &TestEnv) -> Vec<String> {
+    std::fs::read_to_string(env.ctl.join("notified.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_failed_turn_and_a_budget_stop_are_notified() {
+    let env = TestEnv::bare();
+    let extra = notifier(&env, "");
+    env.write("orchestration.yaml", &env.stub_config(&extra));
+    env.commit_all("init");
+    env.hook("ralph", "exit 7\n");
+    env.baton(&["run", "--iterations", "1"]).expect_code(1);
+    assert_eq!(
+        notified(&env),
+        ["failed|ralph|1|ralph's turn main.md: agent exited 7"]
+    );
+
+    std::fs::remove_file(env.ctl.join("ralph.sh")).expect("remove hook");
+    env.baton(&["run", "--iterations", "3"]).expect_code(3);
+    let lines = notified(&env);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].starts_with("budget||2|budget: turns 3 reached budget.max_turns 3"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_hanging_notifier_is_ended_and_never_outlives_baton() {
+    let env = TestEnv::bare();
+    let extra = notifier(
+        &env,
+        "trap '' TERM\nsleep 300 &\necho $! > \"$TEST_CTL/notify-child.pid\"\nwait\n",
+    );
+    env.write("orchestration.yaml", &env.stub_config(&extra));
+    env.commit_all("init");
+    env.hook("ralph", "exit 7\n");
+    env.baton(&["run", "--iterations", "1"]).expect_code(1);
+    let pid = read_pid(&env.ctl.join("notify.pid"));
+    assert!(pid > 0, "the notifier ran");
+    assert!(
+        !alive(pid),
+        "ended after notify.timeout, before Baton exited"
+    );
+    // Under heavy load the group may be ended before it started its child: then nothing of it
+    // can be left either.
+    let child = read_pid(&env.ctl.join("notify-child.pid"));
+    assert!(child == 0 || !alive(child), "and what it started");
+}
