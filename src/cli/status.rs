@@ -145,6 +145,9 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     if let Some(err) = &state.last_error {
         writeln!(out, "last error: {err}")?;
     }
+    if let Some(limit) = crate::modes::describe_limit(&state) {
+        writeln!(out, "limit:     {limit}")?;
+    }
     if let Some(reason) = state.stop_requested() {
         writeln!(out, "stop flag: {reason}")?;
     }

@@ -1,8 +1,8 @@
 //! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
 
 use crate::error::Result;
-use crate::modes::{at_boundary, check_signal, run_local_turn};
-use crate::state::Actor;
+use crate::modes::{at_boundary, check_signal, limit, run_local_turn};
+use crate::state::{Actor, Status};
 use crate::turn::Runner;
 
 /// Runs `iterations` iterations (counted as ralph turns), starting with whichever actor the state
@@ -17,9 +17,11 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
         if let Some(stop) = stop {
             return stop.finish();
         }
+        limit::wait_out(runner, &state)?;
         let actor = state.expected_actor;
         let report = run_local_turn(runner, actor)?;
-        if actor == Actor::Ralph {
+        // A limited turn runs again: it does not consume the iteration.
+        if actor == Actor::Ralph && report.state.status != Status::Limited {
             done += 1;
         }
         if done == iterations {

@@ -4,10 +4,12 @@
 
 mod budget;
 mod combined;
+mod limit;
 pub(crate) mod role;
 mod solo;
 
 pub(crate) use combined::run_combined;
+pub(crate) use limit::describe as describe_limit;
 pub(crate) use role::{RoleSync, run_role};
 pub(crate) use solo::run_solo;
 

@@ -2,8 +2,8 @@
 //! turns back to back, N times; every turn advances the iteration.
 
 use crate::error::Result;
-use crate::modes::{at_boundary, check_signal, run_local_turn};
-use crate::state::Actor;
+use crate::modes::{at_boundary, check_signal, limit, run_local_turn};
+use crate::state::{Actor, Status};
 use crate::turn::Runner;
 
 /// Runs `turns` turns of `actor`. The runner's options must use `Handoff::Stay`.
@@ -11,11 +11,18 @@ use crate::turn::Runner;
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
 pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
-    for n in 1..=turns {
-        if let (_, Some(stop)) = at_boundary(runner)? {
+    let mut n = 0;
+    while n < turns {
+        let (state, stop) = at_boundary(runner)?;
+        if let Some(stop) = stop {
             return stop.finish();
         }
+        limit::wait_out(runner, &state)?;
         let report = run_local_turn(runner, actor)?;
+        // A limited turn runs again: it does not count.
+        if report.state.status != Status::Limited {
+            n += 1;
+        }
         if n == turns {
             say!(
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}",

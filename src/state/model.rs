@@ -75,6 +75,9 @@ pub enum Status {
     Complete,
     /// The last turn failed; `last_error` says why. Not sticky: the next start retries it.
     Failed,
+    /// The last turn's agent hit a usage or rate limit: the same turn runs again once
+    /// `limit_until` has passed (`limit_reason` says what the agent said).
+    Limited,
 }
 
 impl Status {
@@ -97,6 +100,7 @@ impl Status {
             Status::RunningRalph => "running-ralph",
             Status::Complete => "complete",
             Status::Failed => "failed",
+            Status::Limited => "limited",
         }
     }
 }
@@ -164,6 +168,12 @@ pub struct State {
     pub lease_owner_start: Option<String>,
     /// Why the last turn failed (`agent exited 7`, `timeout after 90m`, `router: …`).
     pub last_error: Option<String>,
+    /// While `limited`: when the turn runs again (UTC `YYYY-MM-DDTHH:MM:SSZ`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_until: Option<String>,
+    /// While `limited`: the agent's words about its limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_reason: Option<String>,
     /// Optional stop flag set by a person or an agent; any truthy JSON value stops the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit: Option<Value>,
@@ -191,6 +201,8 @@ impl Default for State {
             lease_owner: None,
             lease_owner_start: None,
             last_error: None,
+            limit_until: None,
+            limit_reason: None,
             exit: None,
             exit_reason: None,
             extra: Map::new(),

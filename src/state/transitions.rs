@@ -34,7 +34,29 @@ impl State {
         self.lease_owner_start.clone_from(&claim.owner_start);
         self.lease_expires_at = Some(format_utc(expires));
         self.last_error = None;
+        self.limit_until = None;
+        self.limit_reason = None;
         self.last_update = Some(format_utc(claim.now));
+    }
+
+    /// Stamps a turn whose agent hit a usage or rate limit: `limited`, expected stays `actor`
+    /// (the same turn runs again; the iteration is not consumed), `limit_until` and
+    /// `limit_reason` set, lease cleared. `last_prompt` is left alone so the rerun routes the
+    /// same way.
+    pub fn finish_limited(
+        &mut self,
+        actor: Actor,
+        until: SystemTime,
+        reason: &str,
+        commit: Option<String>,
+        now: SystemTime,
+    ) {
+        self.expected_actor = actor;
+        self.status = Status::Limited;
+        self.last_error = None;
+        self.end_turn(actor, commit, now);
+        self.limit_until = Some(format_utc(until));
+        self.limit_reason = Some(reason.to_owned());
     }
 
     /// Stamps a successful turn of `actor` that ran `prompt`, leaving HEAD at `commit`.
@@ -94,6 +116,8 @@ impl State {
         self.lease_owner = None;
         self.lease_owner_start = None;
         self.lease_expires_at = None;
+        self.limit_until = None;
+        self.limit_reason = None;
         self.last_update = Some(format_utc(now));
     }
 

@@ -32,7 +32,8 @@ pub(super) struct FieldError {
 }
 
 /// Checks the values serde cannot: `iteration` in 1..=[`MAX_COUNTER`], `generation` at most
-/// [`MAX_COUNTER`], `last_update` and `lease_expires_at` as UTC `YYYY-MM-DDTHH:MM:SSZ` (or null).
+/// [`MAX_COUNTER`], `last_update`, `lease_expires_at` and `limit_until` as UTC
+/// `YYYY-MM-DDTHH:MM:SSZ` (or null).
 pub(super) fn check_fields(state: &State) -> Result<(), FieldError> {
     let counter = |field: &'static str, value: u64, min: u64| {
         if (min..=MAX_COUNTER).contains(&value) {
@@ -50,6 +51,7 @@ pub(super) fn check_fields(state: &State) -> Result<(), FieldError> {
     let times = [
         ("last_update", &state.last_update),
         ("lease_expires_at", &state.lease_expires_at),
+        ("limit_until", &state.limit_until),
     ];
     for (field, value) in times {
         if let Some(text) = value.as_deref().filter(|t| !is_utc_seconds(t)) {

@@ -57,12 +57,16 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
             None if state.stop_requested().is_some() => continue, // a raised budget: wait again
             None => {}
         }
+        crate::modes::limit::wait_out(runner, &state)?;
         let report = match runner.run_turn(actor, &mut RoleHooks::new(sync))? {
             // Another daemon of this actor won the claim: wait for the next turn.
             TurnEnd::Lost(_) => continue,
             TurnEnd::Done(report) => report,
         };
-        done += 1;
+        // A limited turn runs again: it does not count.
+        if report.state.status != crate::state::Status::Limited {
+            done += 1;
+        }
         if done == turns {
             let state = &report.state;
             say!(

@@ -120,7 +120,13 @@ impl Waiter<'_> {
                 .heartbeat
                 .is_some_and(|every| last_beat.elapsed() >= every)
             {
-                let lease = state.as_ref().map(lease_text).unwrap_or_default();
+                let lease = state
+                    .as_ref()
+                    .map(|s| match crate::modes::describe_limit(s) {
+                        Some(limit) => format!("; {limit}"),
+                        None => lease_text(s),
+                    })
+                    .unwrap_or_default();
                 note!(
                     "[baton] waiting for {}… {}s{lease}",
                     actor.peer(),

@@ -32,8 +32,11 @@ fn assert_consistent(state: &State) {
         Status::RunningRalph | Status::WaitingRalph => {
             assert_eq!(state.expected_actor, Actor::Ralph);
         }
-        Status::Idle | Status::Complete | Status::Failed => {}
+        Status::Idle | Status::Complete | Status::Failed | Status::Limited => {}
     }
+    let limited = state.status == Status::Limited;
+    assert_eq!(state.limit_until.is_some(), limited, "{state:?}");
+    assert_eq!(state.limit_reason.is_some(), limited, "{state:?}");
     let running = matches!(state.status, Status::RunningGalph | Status::RunningRalph);
     assert_eq!(state.lease_owner.is_some(), running, "{state:?}");
     assert_eq!(state.lease_expires_at.is_some(), running, "{state:?}");
@@ -63,7 +66,8 @@ fn random_sequences_keep_the_invariants() {
                     state.finish_ok(actor, "p.md", Some("c0ffee0".into()), Handoff::ToPeer, now)
                 }
                 2 => state.finish_ok(actor, "solo.md", None, Handoff::Stay, now),
-                3 | 4 => state.finish_failed(actor, "agent exited 1", None, now),
+                3 => state.finish_failed(actor, "agent exited 1", None, now),
+                4 => state.finish_limited(actor, now + Duration::from_secs(60), "limit", None, now),
                 _ => {
                     store.save(&mut state).expect("save");
                     saves += 1;
