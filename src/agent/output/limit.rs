@@ -140,7 +140,11 @@ fn status_near(lower: &str, wanted: impl Fn(u16) -> bool) -> bool {
         if !three || !alone || !lower[i..i + 3].parse().is_ok_and(&wanted) {
             return false;
         }
-        let window = &lower[i.saturating_sub(16)..i];
+        let mut start = i.saturating_sub(16);
+        while !lower.is_char_boundary(start) {
+            start += 1;
+        }
+        let window = &lower[start..i];
         if before == Some(b':') {
             return window.contains("status") || window.contains("code");
         }

@@ -81,3 +81,30 @@ fn usage_serializes_with_nulls_for_what_was_not_reported() {
         })
     );
 }
+
+#[test]
+fn no_prefix_of_any_line_makes_a_reader_panic() {
+    const FIXTURES: &[&str] = &[
+        include_str!("../../../../tests/fixtures/agents/claude/success.jsonl"),
+        include_str!("../../../../tests/fixtures/agents/claude/limit.jsonl"),
+        include_str!("../../../../tests/fixtures/agents/codex/success.jsonl"),
+        include_str!("../../../../tests/fixtures/agents/gemini/success.jsonl"),
+        include_str!("../../../../tests/fixtures/agents/opencode/success.jsonl"),
+        include_str!("../../../../tests/fixtures/agents/opencode/limit.jsonl"),
+        "€€€€€€€429 error · resets 4:2ñ (Eu/ok) try again in 3é, status: €503",
+    ];
+    for format in Format::ALL {
+        let mut adapter = Adapter::with_clock(format, clock());
+        for fixture in FIXTURES {
+            for line in fixture.lines() {
+                // Every prefix: events cut short, numbers and times cut mid-way.
+                for (cut, _) in line.char_indices() {
+                    adapter.line(&line[..cut]);
+                    super::detect_limit(&line[..cut]);
+                    super::detect_transient(&line[..cut]);
+                }
+            }
+        }
+        adapter.finish();
+    }
+}
