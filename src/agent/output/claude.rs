@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::common::{ERROR_CHARS, cut, main_argument, one_line, str_at, u64_at};
+use super::common::{ERROR_CHARS, add, cut, main_argument, one_line, str_at, u64_at};
 use super::limit::{detect_limit_at, detect_transient, reset_hint};
 use super::reset::{self, Clock};
 use super::{Limit, Rendered, Report, Usage};
@@ -182,7 +182,7 @@ impl Claude {
             let cache_read = u64_at(usage, "cache_read_input_tokens");
             let cache_write = u64_at(usage, "cache_creation_input_tokens");
             self.usage.input_tokens = u64_at(usage, "input_tokens")
-                .map(|input| input + cache_read.unwrap_or(0) + cache_write.unwrap_or(0));
+                .and_then(|input| add(add(Some(input), cache_read), cache_write));
             self.usage.cached_input_tokens = cache_read;
             self.usage.output_tokens = u64_at(usage, "output_tokens");
         }

@@ -109,7 +109,7 @@ impl Opencode {
         };
         let cache = tokens.get("cache").unwrap_or(&Value::Null);
         let (read, write) = (u64_at(cache, "read"), u64_at(cache, "write"));
-        let input = u64_at(tokens, "input").map(|i| i + read.unwrap_or(0) + write.unwrap_or(0));
+        let input = u64_at(tokens, "input").and_then(|i| add(add(Some(i), read), write));
         u.input_tokens = add(u.input_tokens, input);
         u.cached_input_tokens = add(u.cached_input_tokens, read);
         let output = add(u64_at(tokens, "output"), u64_at(tokens, "reasoning"));

@@ -116,7 +116,10 @@ pub(super) fn duration(s: &str) -> Option<Duration> {
         parts += 1;
         rest = &after[unit_len..];
     }
-    (parts > 0 && total.is_finite()).then(|| Duration::from_secs_f64(total))
+    if parts == 0 {
+        return None;
+    }
+    Duration::try_from_secs_f64(total).ok()
 }
 
 /// A wall-clock reset time at the start of `s`, resolved with `clock`.

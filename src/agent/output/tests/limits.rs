@@ -99,6 +99,11 @@ fn gemini_and_generic_forms() {
         None
     );
     assert_eq!(reset_in(r#"API Error: 429 {"type":"error"}"#), None);
+    assert_eq!(reset_in("Too Many Requests: retry after 1e308 days"), None);
+    assert_eq!(
+        reset_in("Too Many Requests: retry after 99999999999999999999 days"),
+        None
+    );
 }
 
 #[test]
