@@ -46,6 +46,7 @@ pub(super) struct Claude {
     api_error_text: Option<String>,
     api_error_status: Option<u64>,
     rejected_reset: Option<u64>,
+    succeeded: bool,
 }
 
 impl Claude {
@@ -204,6 +205,7 @@ impl Claude {
                 .unwrap_or_else(|| format!("result {subtype}"));
             out.push(Rendered::Error(one_line(&message, 300)));
             self.reported_error = Some(cut(&message, ERROR_CHARS));
+            self.succeeded = false;
         } else {
             let turns =
                 u64_at(event, "num_turns").map_or(String::new(), |n| format!(", {n} turns"));
@@ -213,7 +215,13 @@ impl Claude {
                 .map_or(String::new(), |c| format!(", ${c:.4}"));
             out.push(Rendered::Notice(format!("done{turns}{cost}")));
             self.result_text = text;
+            self.succeeded = true;
         }
+    }
+
+    /// Whether the stream ended with a successful result (no error after it).
+    pub(super) fn succeeded(&self) -> bool {
+        self.succeeded
     }
 
     /// What the stream reported.

@@ -36,6 +36,7 @@ pub(super) struct Codex {
     turn_failed: Option<String>,
     /// The last fatal `error` event not followed by a completed turn.
     last_error: Option<String>,
+    succeeded: bool,
 }
 
 impl Codex {
@@ -62,6 +63,7 @@ impl Codex {
                     u64_at(usage, "cached_input_tokens").or(u.cached_input_tokens);
                 u.output_tokens = u64_at(usage, "output_tokens").or(u.output_tokens);
                 self.last_error = None;
+                self.succeeded = true;
                 out.push(Rendered::Notice("turn completed".to_owned()));
             }
             Some("turn.failed") => {
@@ -70,6 +72,7 @@ impl Codex {
                     .and_then(|e| str_at(e, "message"))
                     .unwrap_or("turn failed");
                 self.turn_failed = Some(cut(message, ERROR_CHARS));
+                self.succeeded = false;
                 out.push(Rendered::Error(format!(
                     "turn failed: {}",
                     one_line(message, 300)
@@ -81,6 +84,7 @@ impl Codex {
                     out.push(Rendered::Notice(one_line(message, 300)));
                 } else {
                     self.last_error = Some(cut(message, ERROR_CHARS));
+                    self.succeeded = false;
                     out.push(Rendered::Error(one_line(message, 300)));
                 }
             }
@@ -179,6 +183,11 @@ impl Codex {
             _ => "failed".to_owned(),
         };
         out.push(Rendered::Error(format!("{name} {detail}")));
+    }
+
+    /// Whether the stream ended with a successful result (no error after it).
+    pub(super) fn succeeded(&self) -> bool {
+        self.succeeded
     }
 
     /// What the stream reported.

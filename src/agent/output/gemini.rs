@@ -39,6 +39,7 @@ pub(super) struct Gemini {
     /// The assistant's text since the last tool call.
     message: String,
     error_type: Option<String>,
+    succeeded: bool,
 }
 
 impl Gemini {
@@ -138,9 +139,16 @@ impl Gemini {
                 .map_or_else(|| "gemini reported an error".to_owned(), str::to_owned);
             out.push(Rendered::Error(one_line(&message, 300)));
             self.report.reported_error = Some(cut(&message, ERROR_CHARS));
+            self.succeeded = false;
         } else {
             out.push(Rendered::Notice("done".to_owned()));
+            self.succeeded = true;
         }
+    }
+
+    /// Whether the stream ended with a successful result (no error after it).
+    pub(super) fn succeeded(&self) -> bool {
+        self.succeeded
     }
 
     /// What the stream reported.

@@ -184,8 +184,17 @@ impl Adapter {
 
     /// Ends the stream and returns what the agent reported. Text output yields no usage, a
     /// limit or transient error only from its last lines, and those lines as its final message.
+    /// The last non-JSON lines of a structured stream are searched the same way, unless the
+    /// stream ended with a successful result.
     pub(crate) fn finish(self) -> Report {
         let clock = &self.clock;
+        let succeeded = match &self.inner {
+            Inner::Text => false,
+            Inner::Claude(a) => a.succeeded(),
+            Inner::Codex(a) => a.succeeded(),
+            Inner::Gemini(a) => a.succeeded(),
+            Inner::Opencode(a) => a.succeeded(),
+        };
         let mut report = match self.inner {
             Inner::Text => Report {
                 final_message: self.tail.text(),
@@ -196,7 +205,7 @@ impl Adapter {
             Inner::Gemini(a) => a.finish(clock),
             Inner::Opencode(a) => a.finish(clock),
         };
-        if report.limit.is_none() && report.transient.is_none() {
+        if !succeeded && report.limit.is_none() && report.transient.is_none() {
             let last = self.tail.last_lines();
             report.limit = limit::detect_limit_at(&last, clock);
             if report.limit.is_none() {

@@ -41,6 +41,7 @@ pub(super) struct Opencode {
     status: Option<u64>,
     retryable: bool,
     retry_after: Option<u64>,
+    succeeded: bool,
 }
 
 impl Opencode {
@@ -71,7 +72,11 @@ impl Opencode {
                 out.push(Rendered::Text(text.to_owned()));
             }
             Some("tool_use") => self.tool(part, out),
-            Some("step_finish") => self.step(part),
+            Some("step_finish") => {
+                self.succeeded |= str_at(part, "reason") == Some("stop");
+                self.step(part);
+            }
+            Some("done") => self.succeeded = true,
             Some("error") => self.error(event.get("error").unwrap_or(&Value::Null), out),
             _ => {}
         }
@@ -125,6 +130,7 @@ impl Opencode {
             one_line(message, 300)
         )));
         self.errors.push(format!("{name}: {message}"));
+        self.succeeded = false;
         if let Some(body) = str_at(data, "responseBody") {
             self.errors.push(body.to_owned());
         }
@@ -132,6 +138,11 @@ impl Opencode {
         self.retryable = data.get("isRetryable").and_then(Value::as_bool) == Some(true);
         let headers = data.get("responseHeaders").unwrap_or(&Value::Null);
         self.retry_after = str_at(headers, "retry-after").and_then(|s| s.trim().parse().ok());
+    }
+
+    /// Whether the stream ended with a successful result (no error after it).
+    pub(super) fn succeeded(&self) -> bool {
+        self.succeeded
     }
 
     /// What the stream reported.

@@ -70,6 +70,17 @@ fn non_json_lines_of_a_structured_stream_pass_through_and_count_at_the_end() {
 }
 
 #[test]
+fn stray_lines_after_a_successful_result_change_nothing() {
+    let fixture = "{\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\
+                   \"cached_input_tokens\":0,\"output_tokens\":1}}\n\
+                   note: the upstream API was overloaded earlier today";
+    let (transcript, report) = run(Format::CodexJson, fixture);
+    assert_eq!(transcript.len(), 2);
+    assert_eq!(report.transient, None);
+    assert_eq!(report.limit, None);
+}
+
+#[test]
 fn usage_serializes_with_nulls_for_what_was_not_reported() {
     let (_, report) = run(Format::Text, "hello");
     let json = serde_json::to_value(&report.usage).expect("usage serializes");
