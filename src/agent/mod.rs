@@ -1,6 +1,7 @@
 //! Agents: the presets of the known CLIs and the choice of agent for a turn (`docs/agents.md`).
 
 mod dispatch;
+pub(crate) mod output;
 mod presets;
 
 pub(crate) use dispatch::{AgentChoice, AgentError, resolve};
