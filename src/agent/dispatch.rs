@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::presets::{PRESETS, preset};
+use crate::agent::output::Format;
 use crate::config::Config;
 use crate::state::Actor;
 
@@ -16,6 +17,9 @@ pub(crate) struct AgentChoice {
     pub argv: Vec<String>,
     /// The rule that chose it, e.g. `--agent-prompt main.md=codex` or `agent.default`.
     pub rule: String,
+    /// What its stdout speaks: `agent.formats.<name>`, else the preset's when its argv is the
+    /// preset's, else text.
+    pub format: Format,
 }
 
 /// Why no agent could be chosen (a usage error, exit 2, before anything runs).
@@ -78,7 +82,19 @@ pub(crate) fn resolve(
             program: program.clone(),
         });
     }
-    Ok(AgentChoice { name, argv, rule })
+    let format = match config.agent.formats.get(&name) {
+        Some(format) => *format,
+        None if !config.agent.commands.contains_key(&name) => {
+            preset(&name).map_or(Format::Text, |p| p.format)
+        }
+        None => Format::Text,
+    };
+    Ok(AgentChoice {
+        name,
+        argv,
+        rule,
+        format,
+    })
 }
 
 /// The agent name and the rule that named it (first match wins).

@@ -5,6 +5,8 @@
 //! CLI consumes stdin and the caveats (e.g. claude refuses its bypass flag as root unless
 //! `IS_SANDBOX=1`).
 
+use crate::agent::output::Format;
+
 /// A known agent CLI. The prompt goes to its stdin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Preset {
@@ -14,6 +16,8 @@ pub(crate) struct Preset {
     pub argv: &'static [&'static str],
     /// The CLI version whose `--help` this argv was checked against.
     pub checked_version: &'static str,
+    /// What its stdout speaks with this argv.
+    pub format: Format,
 }
 
 /// All presets: `claude`, `codex`, `gemini`, `opencode`, `aider`.
@@ -21,8 +25,16 @@ pub(crate) const PRESETS: &[Preset] = &[
     // `-p` with no prompt argument reads the prompt from stdin.
     Preset {
         name: "claude",
-        argv: &["claude", "-p", "--dangerously-skip-permissions"],
+        argv: &[
+            "claude",
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--dangerously-skip-permissions",
+        ],
         checked_version: "2.1.197",
+        format: Format::ClaudeStreamJson,
     },
     // `exec -` reads the instructions from stdin.
     Preset {
@@ -30,23 +42,33 @@ pub(crate) const PRESETS: &[Preset] = &[
         argv: &[
             "codex",
             "exec",
+            "--json",
             "--dangerously-bypass-approvals-and-sandbox",
             "--skip-git-repo-check",
             "-",
         ],
         checked_version: "0.169.0",
+        format: Format::CodexJson,
     },
     // Non-TTY stdin selects headless mode and is read as the prompt.
     Preset {
         name: "gemini",
-        argv: &["gemini", "--yolo", "--skip-trust"],
+        argv: &[
+            "gemini",
+            "--output-format",
+            "stream-json",
+            "--yolo",
+            "--skip-trust",
+        ],
         checked_version: "0.61.0",
+        format: Format::GeminiStreamJson,
     },
     // `run` appends non-TTY stdin to the (empty) message.
     Preset {
         name: "opencode",
-        argv: &["opencode", "run", "--auto"],
+        argv: &["opencode", "run", "--format", "json", "--auto"],
         checked_version: "1.18.33",
+        format: Format::OpencodeJson,
     },
     // `--message-file` is opened and read; `/dev/stdin` is the pipe.
     Preset {
@@ -62,6 +84,7 @@ pub(crate) const PRESETS: &[Preset] = &[
             "/dev/stdin",
         ],
         checked_version: "0.86.2",
+        format: Format::Text,
     },
 ];
 

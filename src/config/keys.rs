@@ -52,6 +52,8 @@ pub(super) enum Slot {
     Actors(fn(&mut Draft) -> &mut BTreeMap<Actor, String>),
     /// A mapping of name to name.
     Names(fn(&mut Draft) -> &mut BTreeMap<String, String>),
+    /// A mapping of agent name to output format (`claude-stream-json`, …).
+    Formats(fn(&mut Draft) -> &mut BTreeMap<String, crate::agent::output::Format>),
     /// A mapping of agent name to argv list (first item: the program).
     Argvs(fn(&mut Draft) -> &mut BTreeMap<String, Vec<String>>),
     /// The Python tool's `report_extensions`: reports are files with these extensions

@@ -192,6 +192,19 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                 slot(draft).insert(name.0, agent);
             }
         }
+        Slot::Formats(slot) => {
+            for (name, format) in mapping(key, input)? {
+                let text = node_text(key, &name.0, format)?;
+                let parsed = text
+                    .parse()
+                    .map_err(|e: crate::agent::output::UnknownFormat| Bad {
+                        at: format.at,
+                        key: format!("{}.{}", key.name, name.0),
+                        message: e.to_string(),
+                    })?;
+                slot(draft).insert(name.0, parsed);
+            }
+        }
         Slot::Argvs(slot) => {
             for (name, argv) in mapping(key, input)? {
                 let items = list(&Input::Node(argv)).unwrap_or_default();

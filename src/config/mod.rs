@@ -119,6 +119,9 @@ pub struct AgentConfig {
     pub flag_prompts: BTreeMap<String, String>,
     /// `agent.commands`: agent name → argv; defines a custom agent or overrides a preset.
     pub commands: BTreeMap<String, Vec<String>>,
+    /// `agent.formats`: agent name → what its stdout speaks (a custom agent or wrapper that
+    /// prints Claude's stream-json, …).
+    pub(crate) formats: BTreeMap<String, crate::agent::output::Format>,
     /// Wall-clock limit per turn; `None` = no limit.
     pub timeout: Option<Duration>,
     /// Silence after which a "still running" line is printed; `None` = off. Default: 10 s.

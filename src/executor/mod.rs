@@ -8,6 +8,7 @@ mod signals;
 mod spawn;
 mod supervise;
 mod text;
+mod transcript;
 mod turn_processes;
 
 pub(crate) use run::{ExecError, RunOutcome, RunResult, RunSpec, kill_grace, run};

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use super::run::ExecError;
 use super::supervise::Event;
+use super::transcript::{ErrTail, Transcript};
+use crate::agent::output::Report;
 
 /// Read buffer size of each pump.
 const CHUNK: usize = 64 * 1024;
@@ -126,22 +128,59 @@ pub(super) struct Sinks {
     pub(super) echo: bool,
 }
 
+/// How a pump reads what it drains, and where it leaves what it read.
+pub(super) enum Reading {
+    /// stdout, through the agent's format; the report lands in the slot at the end.
+    Stdout(Box<Transcript>, Arc<Mutex<Option<Report>>>),
+    /// stderr: its last lines are kept in the slot at the end.
+    Stderr(ErrTail, Arc<Mutex<Option<ErrTail>>>),
+}
+
 /// Starts a thread that drains `reader` to its end; `capture` keeps up to `limit` bytes.
 pub(super) fn pump(
     reader: impl Read + Send + 'static,
     stream: Stream,
     sinks: Sinks,
     capture: Option<(Capture, usize)>,
+    reading: Reading,
 ) {
     std::thread::spawn(move || {
-        drain(reader, stream, &sinks, capture.as_ref());
+        let mut echo = sinks.echo;
+        let mut show = |bytes: &[u8]| {
+            // A closed console (EPIPE) stops the echo, never the agent.
+            if echo && !bytes.is_empty() && console(stream, bytes).is_err() {
+                echo = false;
+            }
+            sinks.log.write(bytes);
+        };
+        match reading {
+            Reading::Stdout(mut transcript, slot) => {
+                drain(reader, &sinks, capture.as_ref(), &mut |chunk| {
+                    show(&transcript.feed(chunk));
+                });
+                let (rest, report) = transcript.finish();
+                show(&rest);
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(report);
+            }
+            Reading::Stderr(mut tail, slot) => {
+                drain(reader, &sinks, capture.as_ref(), &mut |chunk| {
+                    show(chunk);
+                    tail.feed(chunk);
+                });
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(tail);
+            }
+        }
         let _ = sinks.events.send(Event::Drained);
     });
 }
 
-fn drain(mut reader: impl Read, stream: Stream, sinks: &Sinks, capture: Option<&(Capture, usize)>) {
+fn drain(
+    mut reader: impl Read,
+    sinks: &Sinks,
+    capture: Option<&(Capture, usize)>,
+    each: &mut dyn FnMut(&[u8]),
+) {
     let mut buf = vec![0u8; CHUNK];
-    let mut echo = sinks.echo;
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => return,
@@ -151,11 +190,7 @@ fn drain(mut reader: impl Read, stream: Stream, sinks: &Sinks, capture: Option<&
         };
         let chunk = &buf[..n];
         sinks.activity.touch();
-        // A closed console (EPIPE) stops the echo, never the agent.
-        if echo && console(stream, chunk).is_err() {
-            echo = false;
-        }
-        sinks.log.write(chunk);
+        each(chunk);
         if let Some((kept, limit)) = capture {
             let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
             let room = limit.saturating_sub(kept.len());

@@ -2,18 +2,20 @@
 //! (`supervise.rs`), then the result.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, mpsc};
 use std::time::Duration;
 
 use nix::unistd::Pid;
 
-use super::output::{Activity, Log, Sinks, Stream, pump};
+use super::output::{Activity, Log, Reading, Sinks, Stream, pump};
 use super::signals::register;
 use super::spawn::{feed_stdin, spawn};
 use super::supervise::{Ending, Event, Idle, Watch, supervise, wait_for_pipes, wait_in_background};
 use super::text;
+use super::transcript::{ErrTail, Transcript};
 use super::turn_processes::Processes;
+use crate::agent::output::{Format, Report};
 
 /// Time between SIGTERM and SIGKILL when a turn times out or is interrupted. Default: 5 s.
 pub(crate) const GRACE: Duration = Duration::from_secs(5);
@@ -66,6 +68,8 @@ pub(crate) struct RunSpec {
     pub timeout: Option<Duration>,
     /// Print a "still running" line after this much silence; `None` = off.
     pub heartbeat: Option<Duration>,
+    /// What the agent's stdout speaks (how it is shown and read).
+    pub format: Format,
     /// End the agent as stalled after this long with neither output nor a file changed under
     /// `cwd` (the turn log excepted); `None` = never.
     pub idle_timeout: Option<Duration>,
@@ -81,7 +85,7 @@ pub(crate) struct RunSpec {
 }
 
 /// How the agent ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct RunResult {
     /// `Ok`, `Failed` (non-zero exit or killed), `Timeout` or `Interrupted`.
     pub outcome: RunOutcome,
@@ -93,8 +97,11 @@ pub(crate) struct RunResult {
     pub interrupted_by: Option<i32>,
     /// Wall-clock time from spawn to the end of the whole group.
     pub duration: Duration,
-    /// Captured stdout (at most `capture_stdout` bytes).
+    /// Captured stdout (at most `capture_stdout` bytes); for a structured format, the agent's
+    /// final message.
     pub stdout: Option<Vec<u8>>,
+    /// What the agent's output said (usage, a reported error, a limit, …).
+    pub report: Report,
 }
 
 /// Why an agent could not be run at all.
@@ -174,11 +181,17 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
     if let Some(stdin) = child.stdin.take() {
         feed_stdin(stdin, spec.stdin.clone());
     }
+    let report_slot = Arc::new(Mutex::new(None));
+    let tail_slot = Arc::new(Mutex::new(None));
     if let Some(out) = child.stdout.take() {
-        pump(out, Stream::Stdout, sinks(), capture.clone());
+        let raw = raw_stream_path(&spec.log_path);
+        let transcript = Transcript::new(spec.format, &raw);
+        let reading = Reading::Stdout(Box::new(transcript), Arc::clone(&report_slot));
+        pump(out, Stream::Stdout, sinks(), capture.clone(), reading);
     }
     if let Some(err) = child.stderr.take() {
-        pump(err, Stream::Stderr, sinks(), None);
+        let reading = Reading::Stderr(ErrTail::default(), Arc::clone(&tail_slot));
+        pump(err, Stream::Stderr, sinks(), None, reading);
     }
     wait_in_background(child, events);
     let mut watch = Watch {
@@ -219,9 +232,35 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
     wait_for_pipes(&mut watch, &rx, drained);
     let duration = activity.start().elapsed();
     log.finish()?;
-    let stdout = capture
-        .map(|(kept, _)| std::mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner)));
-    Ok(result(&ending, duration, stdout))
+    let mut report: Report = report_slot
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+        .unwrap_or_default();
+    if let Some(tail) = tail_slot
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+    {
+        tail.complete(&mut report);
+    }
+    let stdout = capture.map(|(kept, _)| match (spec.format, &report.final_message) {
+        // A structured stream's answer is its final message, not the raw events.
+        (Format::Text, _) | (_, None) => {
+            std::mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner))
+        }
+        (_, Some(message)) => message.clone().into_bytes(),
+    });
+    let mut result = result(&ending, duration, stdout);
+    result.report = report;
+    Ok(result)
+}
+
+/// Where a structured stream is kept raw: the turn log's path with `.jsonl` added.
+pub(crate) fn raw_stream_path(log: &Path) -> PathBuf {
+    let mut name = log.as_os_str().to_owned();
+    name.push(".jsonl");
+    PathBuf::from(name)
 }
 
 /// The result of a finished group.
@@ -247,6 +286,7 @@ fn result(ending: &Ending, duration: Duration, stdout: Option<Vec<u8>>) -> RunRe
         interrupted_by: ending.interrupted_by,
         duration,
         stdout,
+        report: Report::default(),
     }
 }
 

@@ -115,6 +115,7 @@ mod tests {
             interrupted_by: (outcome == RunOutcome::Interrupted).then_some(2),
             duration: Duration::ZERO,
             stdout: None,
+            report: crate::agent::output::Report::default(),
         }
     }
 

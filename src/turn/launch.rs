@@ -194,6 +194,7 @@ fn run_prompt(
         log_path: log.clone(),
         timeout: config.agent.timeout,
         heartbeat: config.agent.heartbeat,
+        format: agent.format,
         idle_timeout: None,
         echo: runner.options.echo,
         capture_stdout: capture,

@@ -4,6 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::agent::output::Format;
 
 /// A config rooted at `root` with default agent `default` and no maps.
 fn config(root: &Path, default: &str) -> Config {
@@ -143,20 +144,46 @@ fn every_preset_has_its_checked_argv() {
     let argv = |name: &str| preset(name).expect("preset").argv.to_vec();
     assert_eq!(
         argv("claude"),
-        ["claude", "-p", "--dangerously-skip-permissions"]
+        [
+            "claude",
+            "-p",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--dangerously-skip-permissions"
+        ]
     );
     assert_eq!(
         argv("codex"),
         [
             "codex",
             "exec",
+            "--json",
             "--dangerously-bypass-approvals-and-sandbox",
             "--skip-git-repo-check",
             "-"
         ]
     );
-    assert_eq!(argv("gemini"), ["gemini", "--yolo", "--skip-trust"]);
-    assert_eq!(argv("opencode"), ["opencode", "run", "--auto"]);
+    assert_eq!(
+        argv("gemini"),
+        [
+            "gemini",
+            "--output-format",
+            "stream-json",
+            "--yolo",
+            "--skip-trust"
+        ]
+    );
+    assert_eq!(
+        argv("opencode"),
+        ["opencode", "run", "--format", "json", "--auto"]
+    );
+    let format = |name: &str| preset(name).expect("preset").format;
+    assert_eq!(format("claude"), Format::ClaudeStreamJson);
+    assert_eq!(format("codex"), Format::CodexJson);
+    assert_eq!(format("gemini"), Format::GeminiStreamJson);
+    assert_eq!(format("opencode"), Format::OpencodeJson);
+    assert_eq!(format("aider"), Format::Text);
     assert_eq!(
         argv("aider"),
         [

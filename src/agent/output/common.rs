@@ -107,13 +107,13 @@ pub(super) fn main_argument(input: &Value) -> Option<String> {
 
 /// The last non-empty lines of a stream, bounded.
 #[derive(Debug, Default)]
-pub(super) struct Tail {
+pub(crate) struct Tail {
     lines: VecDeque<String>,
 }
 
 impl Tail {
     /// Remembers `line` if it is not blank, forgetting the oldest beyond [`TAIL_LINES`].
-    pub(super) fn push(&mut self, line: &str) {
+    pub(crate) fn push(&mut self, line: &str) {
         if line.trim().is_empty() {
             return;
         }
@@ -124,12 +124,12 @@ impl Tail {
     }
 
     /// All remembered lines joined with `\n`; `None` if there are none.
-    pub(super) fn text(&self) -> Option<String> {
+    pub(crate) fn text(&self) -> Option<String> {
         (!self.lines.is_empty()).then(|| Vec::from(self.lines.clone()).join("\n"))
     }
 
     /// The last [`TAIL_SCAN_LINES`] lines joined with `\n` (empty if none).
-    pub(super) fn last_lines(&self) -> String {
+    pub(crate) fn last_lines(&self) -> String {
         let skip = self.lines.len().saturating_sub(TAIL_SCAN_LINES);
         let last: Vec<&str> = self.lines.iter().skip(skip).map(String::as_str).collect();
         last.join("\n")

@@ -13,13 +13,6 @@
 //! `None`. The shapes of each format and where they come from are documented in each format's
 //! file and in `docs/agents.md`; the test fixtures under `tests/fixtures/agents/` cite them.
 
-// Wired into the executor by the next step of issue 7; until then only the tests use it.
-#![allow(
-    dead_code,
-    unused_imports,
-    reason = "foundation of issue 7; the executor wiring comes next"
-)]
-
 mod claude;
 mod codex;
 mod common;
@@ -37,6 +30,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use common::Tail;
 pub(crate) use limit::{detect_limit, detect_transient};
 pub(crate) use report::{Limit, Rendered, Report, Usage};
 pub(crate) use reset::Clock;

@@ -4,8 +4,6 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use serde::{Deserialize, Serialize};
-
 /// One readable transcript entry. `Display` gives the line as written to the console and the
 /// turn log; assistant text may span several lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,29 +41,12 @@ impl fmt::Display for Rendered {
     }
 }
 
-/// What the agent reported it used in one turn; `None` where it reported nothing (never
-/// estimated). Serialized with these names into the journal's `usage` object (`null` for
-/// `None`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Usage {
-    /// Input (prompt) tokens, cached ones included: the sum of the parts the agent reported
-    /// (Claude: `input_tokens + cache_read_input_tokens + cache_creation_input_tokens`).
-    pub(crate) input_tokens: Option<u64>,
-    /// Output tokens (reasoning tokens included where reported apart).
-    pub(crate) output_tokens: Option<u64>,
-    /// The part of `input_tokens` read from the provider's prompt cache.
-    pub(crate) cached_input_tokens: Option<u64>,
-    /// Cost in US dollars as the agent computed it (Claude Code, opencode); codex and gemini
-    /// report none.
-    pub(crate) cost_usd: Option<f64>,
-    /// The model the agent said it used.
-    pub(crate) model: Option<String>,
-    /// The agent's session (thread) id, for resuming or looking it up.
-    pub(crate) session_id: Option<String>,
-    /// Tool calls: the agent's own count if it reports one (gemini), else the tool-call events
-    /// seen; `None` for text output.
-    pub(crate) tool_calls: Option<u64>,
-}
+/// What the agent reported it used in one turn: the journal's `usage` object (see
+/// [`crate::journal::Usage`]); `None` where it reported nothing, never estimated. Input
+/// tokens include cached ones (Claude: `input_tokens + cache_read_input_tokens +
+/// cache_creation_input_tokens`); `tool_calls` is the agent's own count where it reports one
+/// (gemini), else the tool-call events seen.
+pub(crate) use crate::journal::Usage;
 
 /// A usage or rate limit the agent ran into: the turn should wait, not fail.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -105,6 +105,11 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &[],
     ),
     key(
+        "agent.formats",
+        Slot::Formats(|d| &mut d.config.agent.formats),
+        &[],
+    ),
+    key(
         "agent.timeout",
         Slot::Limit(|d| &mut d.config.agent.timeout),
         &["2h"],

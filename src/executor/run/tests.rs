@@ -257,6 +257,7 @@ fn error_text_names_each_failure() {
         interrupted_by: None,
         duration: Duration::ZERO,
         stdout: None,
+        report: crate::agent::output::Report::default(),
     };
     assert_eq!(
         error_text(&base, None).as_deref(),

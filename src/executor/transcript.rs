@@ -1,0 +1,250 @@
+//! What the agent's output says, while it streams: each complete line of stdout goes through
+//! the [`Adapter`] of the agent's [`Format`], which turns structured events into a readable
+//! transcript (shown on the console and written to the turn log; the raw stream is kept beside
+//! the log as `<log>.jsonl`) and at the end into a [`Report`] (usage, a reported error, a usage
+//! limit, a transient error, the final message). Text output is shown byte for byte as before;
+//! its lines are only read. The last lines of stderr are kept too: a text agent often reports
+//! its limit there.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::agent::output::{Adapter, Format, Report, Tail, detect_limit, detect_transient};
+
+/// The longest line of text output that is read (longer ones are shown, never read: no limit
+/// message is that long).
+const TEXT_LINE: usize = 4096;
+
+/// The longest line of a structured stream that is parsed (a tool result may carry a whole
+/// file); a longer one is shown as it is.
+const EVENT_LINE: usize = 16 * 1024 * 1024;
+
+/// A piece of a stream: a complete line (without its newline), or part of a line too long to
+/// read.
+enum Piece<'a> {
+    Line(&'a [u8]),
+    Overlong(&'a [u8]),
+}
+
+/// Reads one stream's lines.
+pub(super) struct Lines {
+    pending: Vec<u8>,
+    /// The line being read is too long to read: skip it to its end.
+    skipping: bool,
+    limit: usize,
+}
+
+impl Lines {
+    fn new(limit: usize) -> Lines {
+        Lines {
+            pending: Vec::new(),
+            skipping: false,
+            limit,
+        }
+    }
+
+    /// Calls `each` with every complete line of `chunk` that fits the limit, and with the
+    /// parts of a line that does not.
+    fn feed(&mut self, chunk: &[u8], each: &mut dyn FnMut(Piece<'_>)) {
+        let mut rest = chunk;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            let (line, after) = rest.split_at(end);
+            if self.skipping {
+                each(Piece::Overlong(line));
+            } else if self.pending.is_empty() {
+                each(Piece::Line(line));
+            } else {
+                self.pending.extend_from_slice(line);
+                each(Piece::Line(&std::mem::take(&mut self.pending)));
+            }
+            self.skipping = false;
+            rest = &after[1..];
+        }
+        if self.skipping {
+            each(Piece::Overlong(rest));
+        } else if self.pending.len() + rest.len() > self.limit {
+            each(Piece::Overlong(&std::mem::take(&mut self.pending)));
+            each(Piece::Overlong(rest));
+            self.skipping = true;
+        } else {
+            self.pending.extend_from_slice(rest);
+        }
+    }
+
+    /// The unterminated last line, if any.
+    fn finish(&mut self, each: &mut dyn FnMut(Piece<'_>)) {
+        if !self.pending.is_empty() && !self.skipping {
+            each(Piece::Line(&std::mem::take(&mut self.pending)));
+        }
+    }
+}
+
+/// The reader of the agent's stdout.
+pub(super) struct Transcript {
+    adapter: Adapter,
+    structured: bool,
+    lines: Lines,
+    raw: Option<File>,
+}
+
+impl Transcript {
+    /// A reader for `format`; a structured format keeps its raw stream at `raw_path`.
+    pub(super) fn new(format: Format, raw_path: &Path) -> Transcript {
+        let structured = format != Format::Text;
+        let raw = structured
+            .then(|| match File::create(raw_path) {
+                Ok(file) => Some(file),
+                Err(e) => {
+                    tracing::warn!(path = %raw_path.display(), error = %e, "raw agent stream");
+                    None
+                }
+            })
+            .flatten();
+        Transcript {
+            adapter: Adapter::new(format),
+            structured,
+            lines: Lines::new(if structured { EVENT_LINE } else { TEXT_LINE }),
+            raw,
+        }
+    }
+
+    /// Reads `chunk`; returns what to show (console and log): the chunk itself for text, the
+    /// rendered lines for a structured stream.
+    pub(super) fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
+        if !self.structured {
+            let adapter = &mut self.adapter;
+            self.lines.feed(chunk, &mut |piece| {
+                if let Piece::Line(line) = piece {
+                    adapter.line(&String::from_utf8_lossy(line));
+                }
+            });
+            return chunk.to_vec();
+        }
+        if let Some(raw) = &mut self.raw
+            && raw.write_all(chunk).is_err()
+        {
+            self.raw = None;
+        }
+        let mut shown = Vec::new();
+        let adapter = &mut self.adapter;
+        self.lines.feed(chunk, &mut |piece| match piece {
+            Piece::Line(line) => render(adapter, line, &mut shown),
+            Piece::Overlong(part) => shown.extend_from_slice(part),
+        });
+        shown
+    }
+
+    /// Ends the stream: what is left to show, and the agent's report.
+    pub(super) fn finish(mut self) -> (Vec<u8>, Report) {
+        let mut shown = Vec::new();
+        let structured = self.structured;
+        let adapter = &mut self.adapter;
+        self.lines.finish(&mut |piece| {
+            if let Piece::Line(line) = piece {
+                if structured {
+                    render(adapter, line, &mut shown);
+                } else {
+                    adapter.line(&String::from_utf8_lossy(line));
+                }
+            }
+        });
+        (shown, self.adapter.finish())
+    }
+}
+
+fn render(adapter: &mut Adapter, line: &[u8], shown: &mut Vec<u8>) {
+    for rendered in adapter.line(&String::from_utf8_lossy(line)) {
+        shown.extend_from_slice(rendered.to_string().as_bytes());
+        shown.push(b'\n');
+    }
+}
+
+/// The last lines of stderr, read for a limit or a transient error when stdout said nothing.
+#[derive(Default)]
+pub(super) struct ErrTail {
+    tail: Tail,
+    lines: Option<Lines>,
+}
+
+impl ErrTail {
+    /// Reads `chunk`.
+    pub(super) fn feed(&mut self, chunk: &[u8]) {
+        let tail = &mut self.tail;
+        let lines = self.lines.get_or_insert_with(|| Lines::new(TEXT_LINE));
+        lines.feed(chunk, &mut |piece| {
+            if let Piece::Line(line) = piece {
+                tail.push(&String::from_utf8_lossy(line));
+            }
+        });
+    }
+
+    /// Completes `report` with what the last lines of stderr say, when stdout said nothing of
+    /// a limit or a transient error.
+    pub(super) fn complete(mut self, report: &mut Report) {
+        let tail = &mut self.tail;
+        if let Some(lines) = &mut self.lines {
+            lines.finish(&mut |piece| {
+                if let Piece::Line(line) = piece {
+                    tail.push(&String::from_utf8_lossy(line));
+                }
+            });
+        }
+        if report.limit.is_some() || report.transient.is_some() {
+            return;
+        }
+        let last = self.tail.last_lines();
+        report.limit = detect_limit(&last);
+        if report.limit.is_none() {
+            report.transient = detect_transient(&last);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_cut_at_newlines_across_chunks_and_overlong_ones_skipped() {
+        let mut lines = Lines::new(8);
+        let mut seen: Vec<String> = Vec::new();
+        let mut over = 0;
+        let mut each = |piece: Piece<'_>| match piece {
+            Piece::Line(l) => seen.push(String::from_utf8_lossy(l).into_owned()),
+            Piece::Overlong(p) => over += p.len(),
+        };
+        for chunk in [&b"ab"[..], b"c\nde", b"f\n0123456789abc", b"def\nxy"] {
+            lines.feed(chunk, &mut each);
+        }
+        lines.finish(&mut each);
+        assert_eq!(seen, ["abc", "def", "xy"]);
+        assert_eq!(over, 16, "the overlong line went to `overlong`");
+    }
+
+    #[test]
+    fn a_structured_stream_is_shown_as_a_transcript_and_kept_raw() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let raw = dir.path().join("turn.log.jsonl");
+        let fixture = include_str!("../../tests/fixtures/agents/claude/success.jsonl");
+        let mut transcript = Transcript::new(Format::ClaudeStreamJson, &raw);
+        let mut shown = Vec::new();
+        for chunk in fixture.as_bytes().chunks(7) {
+            shown.extend(transcript.feed(chunk));
+        }
+        let (rest, report) = transcript.finish();
+        shown.extend(rest);
+        let shown = String::from_utf8(shown).expect("utf-8");
+        assert!(
+            !shown.contains("\"type\""),
+            "no raw JSON on the console: {shown}"
+        );
+        assert!(
+            shown.contains("→ "),
+            "tool calls are one line each: {shown}"
+        );
+        assert_eq!(std::fs::read_to_string(&raw).expect("raw"), fixture);
+        assert!(report.usage.cost_usd.is_some());
+        assert!(report.final_message.is_some());
+    }
+}
