@@ -25,6 +25,8 @@ pub(crate) enum Event {
     Failed,
     /// A turn was ended for neither writing output nor changing files.
     Stalled,
+    /// An agent hit a usage or rate limit; Baton waits for it.
+    Limited,
     /// A budget stopped the run.
     Budget,
 }
@@ -35,6 +37,7 @@ impl Event {
         match self {
             Event::Failed => "failed",
             Event::Stalled => "stalled",
+            Event::Limited => "limited",
             Event::Budget => "budget",
         }
     }

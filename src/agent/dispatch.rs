@@ -69,6 +69,19 @@ pub(crate) fn resolve(
     prompt: &str,
 ) -> Result<AgentChoice, AgentError> {
     let (name, rule) = choose(config, actor, prompt);
+    resolve_as(config, name, rule)
+}
+
+/// The agent named `name` (chosen by `rule`, e.g. `agent.fallbacks.claude`), checked as
+/// [`resolve`] checks its choice.
+///
+/// # Errors
+/// As [`resolve`].
+pub(crate) fn resolve_as(
+    config: &Config,
+    name: String,
+    rule: String,
+) -> Result<AgentChoice, AgentError> {
     let argv = argv_for(config, &name, &rule)?;
     let program = &argv[0];
     let candidate = if program.contains('/') && Path::new(program).is_relative() {

@@ -4,4 +4,4 @@ mod dispatch;
 pub(crate) mod output;
 mod presets;
 
-pub(crate) use dispatch::{AgentChoice, AgentError, resolve};
+pub(crate) use dispatch::{AgentChoice, AgentError, resolve, resolve_as};

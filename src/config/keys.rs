@@ -52,6 +52,10 @@ pub(super) enum Slot {
     Actors(fn(&mut Draft) -> &mut BTreeMap<Actor, String>),
     /// A mapping of name to name.
     Names(fn(&mut Draft) -> &mut BTreeMap<String, String>),
+    /// A mapping of agent name to a list of agent names.
+    Chains(fn(&mut Draft) -> &mut BTreeMap<String, Vec<String>>),
+    /// A list of regular expressions (each must compile).
+    Patterns(fn(&mut Draft) -> &mut Vec<String>),
     /// A mapping of agent name to output format (`claude-stream-json`, …).
     Formats(fn(&mut Draft) -> &mut BTreeMap<String, crate::agent::output::Format>),
     /// A mapping of agent name to argv list (first item: the program).

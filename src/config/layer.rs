@@ -192,6 +192,24 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                 slot(draft).insert(name.0, agent);
             }
         }
+        Slot::Chains(slot) => {
+            for (name, chain) in mapping(key, input)? {
+                let list = list(&Input::Node(chain)).map_err(|message| Bad {
+                    at: chain.at,
+                    key: format!("{}.{}", key.name, name.0),
+                    message,
+                })?;
+                slot(draft).insert(name.0, list);
+            }
+        }
+        Slot::Patterns(slot) => {
+            let patterns = list(input).map_err(bad)?;
+            for pattern in &patterns {
+                regex::Regex::new(pattern)
+                    .map_err(|e| bad(format!("invalid regular expression `{pattern}`: {e}")))?;
+            }
+            *slot(draft) = patterns;
+        }
         Slot::Formats(slot) => {
             for (name, format) in mapping(key, input)? {
                 let text = node_text(key, &name.0, format)?;

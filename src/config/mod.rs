@@ -126,6 +126,18 @@ pub struct AgentConfig {
     pub timeout: Option<Duration>,
     /// Silence after which a "still running" line is printed; `None` = off. Default: 10 s.
     pub heartbeat: Option<Duration>,
+    /// End an agent that neither prints nor changes a file for this long (journalled
+    /// `stalled`, retried once); `None` = never. Default: 30 min.
+    pub idle_timeout: Option<Duration>,
+    /// Reruns of a turn after a transient error (overloaded, 5xx, network). Default: 2.
+    pub retries: u64,
+    /// Wait before the first rerun, doubled for each next one. Default: 30 s.
+    pub retry_backoff: Duration,
+    /// Agent name → agents to run instead, in order, when it hits a usage limit.
+    pub fallbacks: BTreeMap<String, Vec<String>>,
+    /// Regular expressions over a text agent's last lines of output that make its turn fail
+    /// even when it exits 0. Default: aider's API and authentication errors.
+    pub fail_patterns: Vec<String>,
 }
 
 /// Role-mode git settings (`git.*`).
@@ -227,6 +239,14 @@ impl BudgetConfig {
     }
 }
 
+/// Usage limits (`limits.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LimitsConfig {
+    /// The longest a usage limit is waited for at once (an unknown reset backs off 5 min,
+    /// 15 min, 30 min, then hourly, up to this). Default: 24 h.
+    pub max_wait: Duration,
+}
+
 /// Notifications (`notify.*`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NotifyConfig {
@@ -277,6 +297,8 @@ pub struct Config {
     pub autocommit: AutocommitConfig,
     /// Spending limits.
     pub budget: BudgetConfig,
+    /// Usage limits.
+    pub limits: LimitsConfig,
     /// Notifications.
     pub notify: NotifyConfig,
     /// Compatibility paths of the Python tool.

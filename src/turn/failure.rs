@@ -36,6 +36,30 @@ pub(crate) enum TurnFailure {
     /// SIGINT (2) or SIGTERM (15) to Baton ended it.
     #[error("interrupted")]
     Interrupted(i32),
+    /// The agent exited 0 but its own structured result reported an error (Claude `is_error`,
+    /// codex `turn.failed`, gemini `status: error`, opencode `error`).
+    #[error("agent reported an error: {0}")]
+    Reported(String),
+    /// A text agent's last lines matched `agent.fail_patterns`.
+    #[error("agent output matched agent.fail_patterns: {0}")]
+    Pattern(String),
+    /// Transient errors (overloaded, 5xx, network) outlasted `agent.retries`.
+    #[error("transient error, {attempts} attempts: {message}")]
+    Transient {
+        /// The agent's words.
+        message: String,
+        /// Runs made.
+        attempts: u32,
+    },
+    /// A usage or rate limit: not a failure. The state becomes `limited` and the same turn
+    /// runs again at `until`.
+    #[error("usage limit until {}: {reason}", crate::state::format_utc(*.until))]
+    Limited {
+        /// The agent's words.
+        reason: String,
+        /// When the turn runs again.
+        until: std::time::SystemTime,
+    },
     /// The agent could not be started, or its log not written.
     #[error("{0}")]
     Start(String),
@@ -82,6 +106,7 @@ impl TurnFailure {
         match self {
             TurnFailure::Timeout(_) => Outcome::Timeout,
             TurnFailure::Stalled(_) => Outcome::Stalled,
+            TurnFailure::Limited { .. } => Outcome::Limited,
             TurnFailure::Interrupted(_) => Outcome::Interrupted,
             _ => Outcome::Failed,
         }

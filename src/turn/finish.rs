@@ -11,7 +11,7 @@ use crate::journal::{JournalEntry, Outcome};
 use crate::router::Decision;
 use crate::state::{Actor, State, Status, format_utc};
 use crate::turn::failure::TurnFailure;
-use crate::turn::launch::{Launched, failed};
+use crate::turn::launch::{Launched, Receipt, failed};
 use crate::turn::record::PendingStamp;
 use crate::turn::{Failure, Runner};
 
@@ -32,6 +32,7 @@ pub(crate) struct Finished {
     agent: String,
     log: PathBuf,
     dirty_left: Vec<String>,
+    receipt: Receipt,
 }
 
 /// Auto-commits after a successful agent run, and applies galph's dirty-tree guard.
@@ -44,12 +45,14 @@ pub(crate) fn after_agent(
         decision,
         agent,
         log,
+        receipt,
     } = launched;
     let fail = |failure: TurnFailure| {
         Box::new(Failure {
             agent: agent.name.clone(),
             log: Some(log.clone()),
             exit_code: Some(0),
+            receipt: receipt.clone(),
             ..*failed(decision.clone(), failure)
         })
     };
@@ -75,6 +78,7 @@ pub(crate) fn after_agent(
         agent: agent.name,
         log,
         dirty_left,
+        receipt,
     })
 }
 
@@ -157,7 +161,8 @@ pub(crate) fn stamp(
     }
     let head_after = runner.head()?;
     let now = SystemTime::now();
-    let (outcome, exit_code, agent, log, dirty_left, failure) = match result {
+    let mut retry_at = None;
+    let (outcome, exit_code, agent, log, dirty_left, failure, receipt) = match result {
         Ok(done) => {
             let handoff = runner.options.handoff;
             state.finish_ok(
@@ -174,6 +179,7 @@ pub(crate) fn stamp(
                 Some(done.log),
                 done.dirty_left,
                 None,
+                done.receipt,
             )
         }
         Err(failure) => {
@@ -182,11 +188,28 @@ pub(crate) fn stamp(
                 exit_code,
                 agent,
                 log,
+                receipt,
                 ..
             } = *failure;
-            state.finish_failed(turn.actor, &failure.to_string(), head_after.clone(), now);
+            match &failure {
+                TurnFailure::Limited { reason, until } => {
+                    state.finish_limited(turn.actor, *until, reason, head_after.clone(), now);
+                    retry_at = Some(format_utc(*until));
+                }
+                other => {
+                    state.finish_failed(turn.actor, &other.to_string(), head_after.clone(), now);
+                }
+            }
             let outcome = failure.outcome();
-            (outcome, exit_code, agent, log, Vec::new(), Some(failure))
+            (
+                outcome,
+                exit_code,
+                agent,
+                log,
+                Vec::new(),
+                Some(failure),
+                receipt,
+            )
         }
     };
     state.generation = runner.store.next_generation(turn.claimed.generation)?;
@@ -213,9 +236,9 @@ pub(crate) fn stamp(
         generation: state.generation,
         dirty_left,
         state_ignored,
-        usage: crate::journal::Usage::default(),
-        attempts: 1,
-        retry_at: None,
+        usage: receipt.usage,
+        attempts: receipt.attempts.max(1),
+        retry_at,
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
         .then(|| stamp_subject(&state, turn.actor));
@@ -337,6 +360,10 @@ pub(crate) fn stamp_subject(state: &State, actor: Actor) -> String {
     }
     .map_or("none", short_sha);
     let it = state.iteration;
+    if state.status == Status::Limited {
+        let until = state.limit_until.as_deref().unwrap_or("-");
+        return format!("[SYNC i={it}] actor={actor} status=limited until={until}");
+    }
     if state.status == Status::Failed {
         format!("[SYNC i={it}] actor={actor} status=fail {actor}_commit={commit}")
     } else {

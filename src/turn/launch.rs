@@ -6,15 +6,17 @@
 //! stamped.
 
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::agent::{self, AgentChoice};
 use crate::error::Error;
 use crate::executor::{self, RunResult, RunSpec};
+use crate::journal::Usage;
 use crate::router::{self, Decision, RouterError, RouterStep};
 use crate::state::{Actor, State, format_utc};
 use crate::turn::failure::TurnFailure;
 use crate::turn::finish::Turn;
+use crate::turn::verdict::{self, Verdict};
 use crate::turn::{Failure, Runner};
 
 /// Bytes of router stdout kept in memory; the contract is one short line.
@@ -34,12 +36,23 @@ pub(crate) enum Route {
     },
 }
 
-/// A turn whose agent ran and exited 0.
+/// A turn whose agent did its turn.
 #[derive(Debug)]
 pub(crate) struct Launched {
     pub(crate) decision: Decision,
     pub(crate) agent: AgentChoice,
     pub(crate) log: PathBuf,
+    pub(crate) receipt: Receipt,
+}
+
+/// What the agent runs of a turn reported and how many there were (the journal's `usage` and
+/// `attempts`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Receipt {
+    /// The usage the last run reported.
+    pub(crate) usage: Usage,
+    /// Agent runs made for the turn.
+    pub(crate) attempts: u32,
 }
 
 /// Checks, before anything is written, that `actor`'s turn can be routed and run.
@@ -114,31 +127,104 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
             .map_err(|e| failed(deterministic, TurnFailure::Router(e)))?,
     };
     say!("{}", decision.log_line(turn.iteration, turn.actor));
-    let agent = match agent::resolve(&runner.config, turn.actor, &decision.prompt) {
+    let mut agent = match agent::resolve(&runner.config, turn.actor, &decision.prompt) {
         Ok(agent) => agent,
         Err(e) => return Err(failed(decision, e.into())),
     };
-    let (result, log) = match run_prompt(runner, turn, &decision.prompt, &agent, None) {
-        Ok(done) => done,
-        Err(e) => {
-            return Err(Box::new(Failure {
+    let config = &runner.config;
+    let mut tried = vec![agent.name.clone()];
+    let mut receipt = Receipt::default();
+    loop {
+        receipt.attempts += 1;
+        let (result, log) = match run_prompt(runner, turn, &decision.prompt, &agent, None) {
+            Ok(done) => done,
+            Err(e) => {
+                return Err(Box::new(Failure {
+                    agent: agent.name,
+                    receipt,
+                    ..*failed(decision, e)
+                }));
+            }
+        };
+        receipt.usage = result.report.usage.clone();
+        let fail = |failure: TurnFailure, agent: AgentChoice, receipt: Receipt| {
+            Box::new(Failure {
+                exit_code: result.exit_code,
                 agent: agent.name,
-                ..*failed(decision, e)
-            }));
+                log: Some(log.clone()),
+                receipt,
+                ..*failed(decision.clone(), failure)
+            })
+        };
+        match verdict::judge(&result, config, agent.format) {
+            Verdict::Done => {
+                return Ok(Launched {
+                    decision,
+                    agent,
+                    log,
+                    receipt,
+                });
+            }
+            Verdict::Fail(failure) => return Err(fail(failure, agent, receipt)),
+            Verdict::Retry(failure) => {
+                if !verdict::may_retry(&failure, receipt.attempts, config) {
+                    let failure = match failure {
+                        TurnFailure::Transient { message, .. } => TurnFailure::Transient {
+                            message,
+                            attempts: receipt.attempts,
+                        },
+                        other => other,
+                    };
+                    return Err(fail(failure, agent, receipt));
+                }
+                let wait = verdict::retry_backoff(config, receipt.attempts);
+                say!(
+                    "[turn] {} {failure}; running it again in {}",
+                    turn.actor,
+                    crate::config::format_duration(wait)
+                );
+                if let Err(signal) = sleep_unless_signalled(wait) {
+                    return Err(fail(TurnFailure::Interrupted(signal), agent, receipt));
+                }
+            }
+            Verdict::Limit { reason, resets_at } => {
+                let next = verdict::fallback(config, &tried).map(str::to_owned);
+                let rule = format!("agent.fallbacks.{}", tried[0]);
+                match next.map(|name| agent::resolve_as(config, name, rule)) {
+                    Some(Ok(next)) => {
+                        say!(
+                            "[turn] {} hit a usage limit ({reason}); running {} instead",
+                            agent.name,
+                            next.name
+                        );
+                        tried.push(next.name.clone());
+                        agent = next;
+                    }
+                    Some(Err(e)) => return Err(fail(e.into(), agent, receipt)),
+                    None => {
+                        let until =
+                            verdict::limit_until(config, &runner.journal, turn.actor, resets_at);
+                        let limited = TurnFailure::Limited { reason, until };
+                        return Err(fail(limited, agent, receipt));
+                    }
+                }
+            }
         }
-    };
-    match TurnFailure::of_run(&result, runner.config.agent.timeout, None) {
-        None => Ok(Launched {
-            decision,
-            agent,
-            log,
-        }),
-        Some(failure) => Err(Box::new(Failure {
-            exit_code: result.exit_code,
-            agent: agent.name,
-            log: Some(log),
-            ..*self::failed(decision, failure)
-        })),
+    }
+}
+
+/// Sleeps `wait`, waking early with the signal number if SIGINT or SIGTERM arrives.
+fn sleep_unless_signalled(wait: Duration) -> Result<(), i32> {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        if let Some(signal) = crate::executor::received_signal() {
+            return Err(signal);
+        }
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(());
+        }
+        std::thread::sleep(left.min(Duration::from_millis(100)));
     }
 }
 
@@ -195,7 +281,7 @@ fn run_prompt(
         timeout: config.agent.timeout,
         heartbeat: config.agent.heartbeat,
         format: agent.format,
-        idle_timeout: None,
+        idle_timeout: config.agent.idle_timeout,
         echo: runner.options.echo,
         capture_stdout: capture,
         label: format!("{} {prompt} ({})", turn.actor, agent.name),
@@ -240,5 +326,6 @@ pub(crate) fn failed(decision: Decision, failure: TurnFailure) -> Box<Failure> {
         exit_code: None,
         agent: String::new(),
         log: None,
+        receipt: Receipt::default(),
     })
 }

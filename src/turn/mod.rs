@@ -8,6 +8,7 @@ mod launch;
 mod logtail;
 mod record;
 mod stop;
+mod verdict;
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -299,6 +300,7 @@ impl Runner {
         if let Some(failure) = &failure {
             let event = match failure.outcome() {
                 Outcome::Stalled => Some(notify::Event::Stalled),
+                Outcome::Limited => Some(notify::Event::Limited),
                 Outcome::Interrupted => None, // a person did it
                 _ => Some(notify::Event::Failed),
             };
@@ -314,12 +316,15 @@ impl Runner {
             }
         }
         match failure {
+            // A usage limit is not a failure: the state says when the same turn runs again.
+            Some(TurnFailure::Limited { .. }) | None => {
+                Ok(TurnEnd::Done(Box::new(TurnReport { state: stamp.state })))
+            }
             Some(failure) => Err(logtail::with_hint(
                 failure.to_error(),
                 &self.config,
                 &stamp.entry,
             )),
-            None => Ok(TurnEnd::Done(Box::new(TurnReport { state: stamp.state }))),
         }
     }
 
@@ -479,4 +484,6 @@ pub(crate) struct Failure {
     pub(crate) agent: String,
     /// The turn log, if one was written.
     pub(crate) log: Option<std::path::PathBuf>,
+    /// What the agent runs reported and how many there were.
+    pub(crate) receipt: launch::Receipt,
 }

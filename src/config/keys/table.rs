@@ -120,6 +120,36 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &["10s"],
     ),
     key(
+        "agent.idle_timeout",
+        Slot::Limit(|d| &mut d.config.agent.idle_timeout),
+        &["30m"],
+    ),
+    key(
+        "agent.retries",
+        Slot::Count(|d| &mut d.config.agent.retries),
+        &["2"],
+    ),
+    key(
+        "agent.retry_backoff",
+        Slot::Period(|d| &mut d.config.agent.retry_backoff),
+        &["30s"],
+    ),
+    key(
+        "agent.fallbacks",
+        Slot::Chains(|d| &mut d.config.agent.fallbacks),
+        &[],
+    ),
+    key(
+        "agent.fail_patterns",
+        Slot::Patterns(|d| &mut d.config.agent.fail_patterns),
+        AIDER_FAILURES,
+    ),
+    key(
+        "limits.max_wait",
+        Slot::Period(|d| &mut d.config.limits.max_wait),
+        &["24h"],
+    ),
+    key(
         "git.remote",
         Slot::Name(|d| &mut d.config.git.remote),
         &["origin"],
@@ -329,6 +359,14 @@ pub(in crate::config) const KEYS: &[Key] = &[
     ),
     compat("spec_bootstrap", Slot::Meaningless, ""),
     compat("workflow.name", Slot::Meaningless, ""),
+];
+
+/// aider's API and authentication errors: aider prints them and exits 0 (its explanations
+/// are in Aider-AI/aider `aider/exceptions.py`).
+const AIDER_FAILURES: &[&str] = &[
+    r"^litellm\.(AuthenticationError|PermissionDeniedError|NotFoundError|BadRequestError)\b",
+    r"The API provider is not able to authenticate you",
+    r"^Model .* not found",
 ];
 
 /// The default doc/meta whitelist.
