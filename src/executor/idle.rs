@@ -32,6 +32,7 @@ pub(super) fn newest_change(
             if let Ok(modified) = meta.modified()
                 && modified > since
             {
+                tracing::debug!(path = %path.display(), "file activity");
                 return Some(modified);
             }
             if meta.is_dir() {

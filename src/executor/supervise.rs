@@ -146,8 +146,10 @@ struct LoopState {
     timeout_at: Option<Instant>,
     kill_at: Option<Instant>,
     last_beat: Instant,
-    /// The last file change seen under the workspace (the start until one is seen).
+    /// When the agent last showed life through its files (the start until it has).
     last_change: Instant,
+    /// File changes after this moment count at the next look.
+    scan_since: SystemTime,
     timed_out: bool,
     stalled: bool,
     interrupted_by: Option<i32>,
@@ -161,6 +163,7 @@ impl LoopState {
             kill_at: None,
             last_beat: start,
             last_change: start,
+            scan_since: SystemTime::now(),
             timed_out: false,
             stalled: false,
             interrupted_by: None,
@@ -232,22 +235,22 @@ impl LoopState {
         Some(watch.activity.last_output().max(self.last_change) + idle.limit)
     }
 
-    /// At the idle deadline, looks for a file the agent changed since its last sign of life:
-    /// one found moves the deadline on; none ends the agent as stalled.
+    /// At the idle deadline, looks for a file changed since the last look (the start at
+    /// first): one found moves the deadline a whole idle timeout on; none ends the agent as
+    /// stalled.
     fn check_idle(&mut self, watch: &mut Watch<'_>, now: Instant) {
-        let Some(at) = self.idle_at(watch).filter(|at| now >= *at) else {
+        if self.idle_at(watch).is_none_or(|at| now < at) {
             return;
-        };
+        }
         let Some(idle) = &watch.idle else {
             return;
         };
-        let quiet_for = now - watch.activity.last_output().max(self.last_change);
-        let since = SystemTime::now() - quiet_for;
-        if let Some(changed) = super::idle::newest_change(&idle.root, since, &idle.skip) {
-            let age = SystemTime::now()
-                .duration_since(changed)
-                .unwrap_or_default();
-            self.last_change = now.checked_sub(age).unwrap_or(now).max(at - idle.limit);
+        let since = self.scan_since;
+        self.scan_since = SystemTime::now();
+        if super::idle::newest_change(&idle.root, since, &idle.skip).is_some() {
+            // A file changed since the last look: the agent is alive; look again a whole idle
+            // timeout from now.
+            self.last_change = now;
             return;
         }
         let limit = crate::config::format_duration(idle.limit);

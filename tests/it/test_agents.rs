@@ -1,0 +1,216 @@
+//! Agents Baton understands (issue 7): fake `claude` / `codex` CLIs on PATH replay output
+//! derived from the real CLIs' sources (`tests/fixtures/agents/*`, each citing its source).
+//! A transcript instead of raw JSON, receipts in the journal and in `baton stats`, an error
+//! reported on exit 0, a usage limit that waits and reruns the same turn, transient retries,
+//! stalls, text-agent fail patterns and the `limited` notification.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::common::{Run, TestEnv};
+
+const CLAUDE_OK: &str = include_str!("../fixtures/agents/claude/success.jsonl");
+const CLAUDE_ERROR: &str = include_str!("../fixtures/agents/claude/error.jsonl");
+const CLAUDE_LIMIT: &str = include_str!("../fixtures/agents/claude/limit_legacy.jsonl");
+const CODEX_OK: &str = include_str!("../fixtures/agents/codex/success.jsonl");
+const CODEX_LIMIT: &str = include_str!("../fixtures/agents/codex/limit.jsonl");
+const CODEX_TRANSIENT: &str = include_str!("../fixtures/agents/codex/transient.jsonl");
+
+/// A fake CLI `name` in `<ctl>/bin`: each call reads the prompt, then prints `first.out` on its
+/// first call and `rest.out` after, and exits with `first.code` / 0.
+fn fake_cli(env: &TestEnv, name: &str, first: &str, first_code: i32, rest: &str) {
+    let bin = env.ctl.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::write(env.ctl.join("first.out"), first).expect("write");
+    std::fs::write(env.ctl.join("rest.out"), rest).expect("write");
+    let script = format!(
+        "#!/bin/sh\ncat > /dev/null\nn=$(cat \"$TEST_CTL/n\" 2>/dev/null || echo 0)\nn=$((n+1))\n\
+         echo $n > \"$TEST_CTL/n\"\nif [ $n -eq 1 ]; then cat \"$TEST_CTL/first.out\"; exit {first_code}; fi\n\
+         cat \"$TEST_CTL/rest.out\"\n"
+    );
+    let path = bin.join(name);
+    std::fs::write(&path, script).expect("write cli");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&path)
+        .status()
+        .expect("chmod");
+}
+
+/// A workspace whose agent is the preset `agent` (found on PATH in `<ctl>/bin`).
+fn workspace(agent: &str, extra: &str) -> TestEnv {
+    let env = TestEnv::bare();
+    env.write(
+        "orchestration.yaml",
+        &format!("agent:\n  default: {agent}\n  heartbeat: 1s\n  retry_backoff: 100ms\n{extra}"),
+    );
+    env.commit_all("init");
+    env
+}
+
+fn baton(env: &TestEnv, args: &[&str]) -> Run {
+    let path = format!(
+        "{}:{}",
+        env.ctl.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Run::from(env.baton_cmd(args).env("PATH", path).output().expect("run"))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+#[test]
+fn a_claude_stream_is_a_readable_transcript_with_receipts() {
+    let env = workspace("claude", "");
+    fake_cli(&env, "claude", CLAUDE_OK, 0, CLAUDE_OK);
+    let run = baton(&env, &["run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("→ "),
+        "tool calls shown: {}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("\"type\":"),
+        "no raw JSON: {}",
+        run.stdout
+    );
+    let journal = env.journal();
+    assert_eq!(journal.len(), 2);
+    let first = &journal[0];
+    assert_eq!(first["usage"]["cost_usd"], 0.086_123_5);
+    assert!(first["usage"]["input_tokens"].as_u64().is_some());
+    assert!(first["usage"]["session_id"].is_string());
+    assert_eq!(first["attempts"], 1);
+    let log = env.path(first["log"].as_str().expect("log"));
+    let text = std::fs::read_to_string(&log).expect("turn log");
+    assert!(text.contains("→ ") && !text.contains("\"type\":"), "{text}");
+    let raw = std::fs::read_to_string(format!("{}.jsonl", log.display())).expect("raw stream");
+    assert_eq!(raw, CLAUDE_OK, "the raw stream is kept beside the log");
+
+    let stats = baton(&env, &["stats", "--json"]);
+    let stats: Value = serde_json::from_str(&stats.stdout).expect("json");
+    assert_eq!(stats["total"]["cost_usd"], 0.172_247);
+    assert_eq!(stats["by_agent"]["claude"]["turns"], 2);
+}
+
+#[test]
+fn an_agent_that_exits_0_but_reports_an_error_fails_its_turn() {
+    let env = workspace("claude", "");
+    fake_cli(&env, "claude", CLAUDE_ERROR, 0, CLAUDE_ERROR);
+    let run = baton(&env, &["run", "--iterations", "1"]);
+    run.expect_code(1);
+    let state = env.state();
+    assert_eq!(state["status"], "failed");
+    assert!(
+        state["last_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("agent reported an error")),
+        "{state:#}"
+    );
+    assert_eq!(env.journal()[0]["outcome"], "failed");
+}
+
+/// Waits out a limit a few seconds ahead, reruns the same turn, and does not consume the
+/// iteration.
+fn limit_then_ok(agent: &str, limited: &str, ok: &str) {
+    let notify = "notify:\n  command: [sh, -c, 'echo \"$BATON_EVENT $BATON_ACTOR\" >> \"$TEST_CTL/notified\"']\n";
+    let env = workspace(agent, notify);
+    fake_cli(&env, agent, limited, 1, ok);
+    let run = baton(&env, &["run", "--iterations", "1"]);
+    run.expect_code(0);
+    let journal = env.journal();
+    let outcomes: Vec<&str> = journal
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, ["limited", "ok", "ok"], "{journal:#?}");
+    assert_eq!(journal[0]["actor"], "galph");
+    assert_eq!(journal[1]["actor"], "galph", "the same turn ran again");
+    assert!(journal[0]["retry_at"].is_string());
+    assert_eq!(env.state()["iteration"], 2, "one iteration, not two");
+    assert!(
+        run.stderr.contains("galph waits for its usage limit until"),
+        "{}",
+        run.stderr
+    );
+    let notified = std::fs::read_to_string(env.ctl.join("notified")).unwrap_or_default();
+    assert_eq!(notified.trim(), "limited galph");
+}
+
+#[test]
+fn a_claude_usage_limit_waits_and_reruns_the_same_turn() {
+    let limited = CLAUDE_LIMIT.replace("1763778000", &(now_secs() + 3).to_string());
+    limit_then_ok("claude", &limited, CLAUDE_OK);
+}
+
+#[test]
+fn a_codex_usage_limit_waits_and_reruns_the_same_turn() {
+    let limited = CODEX_LIMIT.replace("try again at 4:20 PM.", "try again in 3 seconds.");
+    limit_then_ok("codex", &limited, CODEX_OK);
+}
+
+#[test]
+fn a_transient_error_is_retried_and_the_attempts_journalled() {
+    let env = workspace("codex", "");
+    fake_cli(&env, "codex", CODEX_TRANSIENT, 1, CODEX_OK);
+    baton(&env, &["run", "--iterations", "1"]).expect_code(0);
+    let journal = env.journal();
+    assert_eq!(journal[0]["outcome"], "ok");
+    assert_eq!(journal[0]["attempts"], 2);
+    assert_eq!(journal[1]["attempts"], 1);
+}
+
+#[test]
+fn a_silent_agent_stalls_but_one_that_writes_files_does_not() {
+    let agent = |name: &str, body: &str| format!("    {name}: [sh, -c, '{body}']\n");
+    let env = TestEnv::bare();
+    env.write(
+        "orchestration.yaml",
+        &format!(
+            "agent:\n  default: quiet\n  heartbeat: 0\n  idle_timeout: 1s\n  retry_backoff: 100ms\n  roles:\n    galph: busy\n  commands:\n{}{}",
+            agent("quiet", "cat > /dev/null; sleep 30"),
+            agent(
+                "busy",
+                "cat > /dev/null; for i in 1 2 3 4 5 6; do sleep 0.4; echo $i > reports/tick; done"
+            ),
+        ),
+    );
+    env.write("reports/.keep", "");
+    env.commit_all("init");
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(1);
+    let journal = env.journal();
+    assert_eq!(journal[0]["outcome"], "ok", "galph wrote files silently");
+    assert_eq!(journal[1]["outcome"], "stalled");
+    assert_eq!(journal[1]["attempts"], 2, "a stall is run once more");
+    assert!(
+        env.state()["last_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("stalled")),
+    );
+}
+
+#[test]
+fn a_text_agent_whose_output_matches_a_fail_pattern_fails_despite_exit_0() {
+    let env = TestEnv::bare();
+    env.write(
+        "orchestration.yaml",
+        "agent:\n  default: fake-aider\n  heartbeat: 0\n  commands:\n    fake-aider: [sh, -c, 'cat > /dev/null; echo \"litellm.AuthenticationError: AnthropicException - invalid x-api-key\"; exit 0']\n",
+    );
+    env.commit_all("init");
+    env.baton(&["run", "--iterations", "1"]).expect_code(1);
+    let state = env.state();
+    assert!(
+        state["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("agent.fail_patterns") && e.contains("AuthenticationError")),
+        "{state:#}"
+    );
+}
