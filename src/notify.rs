@@ -29,6 +29,8 @@ pub(crate) enum Event {
     Limited,
     /// A budget stopped the run.
     Budget,
+    /// The supervisor declared the work done and the verify commands passed.
+    Complete,
 }
 
 impl Event {
@@ -39,6 +41,7 @@ impl Event {
             Event::Stalled => "stalled",
             Event::Limited => "limited",
             Event::Budget => "budget",
+            Event::Complete => "complete",
         }
     }
 }

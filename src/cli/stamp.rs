@@ -138,6 +138,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
         usage: crate::journal::Usage::default(),
         attempts: 1,
         retry_at: None,
+        completion: None,
     };
     say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",

@@ -52,6 +52,8 @@ pub(super) enum Slot {
     Actors(fn(&mut Draft) -> &mut BTreeMap<Actor, String>),
     /// A mapping of name to name.
     Names(fn(&mut Draft) -> &mut BTreeMap<String, String>),
+    /// A list of argv lists (each non-empty).
+    Commands(fn(&mut Draft) -> &mut Vec<Vec<String>>),
     /// A mapping of agent name to a list of agent names.
     Chains(fn(&mut Draft) -> &mut BTreeMap<String, Vec<String>>),
     /// A list of regular expressions (each must compile).

@@ -192,6 +192,37 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                 slot(draft).insert(name.0, agent);
             }
         }
+        Slot::Commands(slot) => {
+            let items = match input {
+                Input::Node(Node {
+                    value: Yaml::Seq(items),
+                    ..
+                }) => items,
+                Input::Node(Node {
+                    value: Yaml::Null, ..
+                })
+                | Input::Text(_) => {
+                    *slot(draft) = Vec::new();
+                    return Ok(());
+                }
+                Input::Node(_) => return Err(bad("expected a list of argv lists".to_owned())),
+            };
+            let mut commands = Vec::new();
+            for item in items {
+                let argv = list(&Input::Node(item)).unwrap_or_default();
+                if argv.first().is_none_or(|p| p.trim().is_empty()) {
+                    return Err(Bad {
+                        at: item.at,
+                        key: key.name.to_owned(),
+                        message: "expected a non-empty argv list whose first item names the \
+                                  program"
+                            .to_owned(),
+                    });
+                }
+                commands.push(argv);
+            }
+            *slot(draft) = commands;
+        }
         Slot::Chains(slot) => {
             for (name, chain) in mapping(key, input)? {
                 let list = list(&Input::Node(chain)).map_err(|message| Bad {

@@ -239,6 +239,26 @@ impl BudgetConfig {
     }
 }
 
+/// The completion contract (`completion.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompletionConfig {
+    /// The text a supervisor's final message ends with to declare the work done. Default:
+    /// `<promise>COMPLETE</promise>`.
+    pub promise: String,
+    /// Commands (argv lists) that must all exit 0 for the claim to count; run in the
+    /// workspace root, in order.
+    pub verify: Vec<Vec<String>>,
+    /// How long one verify command may run. Default: 10 min.
+    pub verify_timeout: Duration,
+}
+
+/// Stuck detection (`stuck.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StuckConfig {
+    /// Stop after this many iterations in a row without progress; `None` = never.
+    pub iterations: Option<u64>,
+}
+
 /// Usage limits (`limits.*`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LimitsConfig {
@@ -299,6 +319,10 @@ pub struct Config {
     pub budget: BudgetConfig,
     /// Usage limits.
     pub limits: LimitsConfig,
+    /// The completion contract.
+    pub completion: CompletionConfig,
+    /// Stuck detection.
+    pub stuck: StuckConfig,
     /// Notifications.
     pub notify: NotifyConfig,
     /// Compatibility paths of the Python tool.

@@ -77,6 +77,23 @@ pub(crate) struct Usage {
     pub(crate) tool_calls: Option<u64>,
 }
 
+/// A turn's completion claim (its final message ended with `completion.promise`) and what
+/// `completion.verify` said of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Completion {
+    /// Every verify command exited 0 (vacuously, with none configured).
+    pub(crate) verified: bool,
+    /// The first verify command that failed (its argv joined by spaces), if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) failed: Option<String>,
+    /// Its exit code (`None` when it could not start, was killed or timed out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) exit_code: Option<i32>,
+    /// The verify log, relative to the workspace root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) log: Option<String>,
+}
+
 fn one() -> u32 {
     1
 }
@@ -142,6 +159,9 @@ pub(crate) struct JournalEntry {
     /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at: Option<String>,
+    /// A completion claim and its verdict; omitted when the turn claimed nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) completion: Option<Completion>,
 }
 
 /// Why the journal could not be read or written.

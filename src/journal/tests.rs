@@ -32,6 +32,7 @@ fn entry(iteration: u64) -> JournalEntry {
         usage: crate::journal::Usage::default(),
         attempts: 1,
         retry_at: None,
+        completion: None,
     }
 }
 

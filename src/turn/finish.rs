@@ -7,9 +7,10 @@ use crate::config::AutocommitConfig;
 use crate::error::Result;
 use crate::git::short_sha;
 use crate::git::{self, DiffStats};
-use crate::journal::{JournalEntry, Outcome};
+use crate::journal::{Completion, JournalEntry, Outcome};
 use crate::router::Decision;
-use crate::state::{Actor, State, Status, format_utc};
+use crate::state::{Actor, Handoff, State, Status, format_utc};
+use crate::turn::completion;
 use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, Receipt, failed};
 use crate::turn::record::PendingStamp;
@@ -33,6 +34,7 @@ pub(crate) struct Finished {
     log: PathBuf,
     dirty_left: Vec<String>,
     receipt: Receipt,
+    completion: Option<Completion>,
 }
 
 /// Auto-commits after a successful agent run, and applies galph's dirty-tree guard.
@@ -74,11 +76,22 @@ pub(crate) fn after_agent(
         return Err(fail(TurnFailure::DirtyGuard(plan.turn_left)));
     }
     let dirty_left = plan.dirty_left;
+    // The supervisor declares the work done (in a single-actor run, the one actor does).
+    let may_claim = turn.actor == Actor::Galph || runner.options.handoff == Handoff::Stay;
+    let promise = &runner.config.completion.promise;
+    let completion = (may_claim && completion::claimed(receipt.final_message.as_deref(), promise))
+        .then(|| {
+            say!("[complete] {} claims the work is done", turn.actor);
+            let verify_log = completion::log_path(&log);
+            let relative = runner.config.relative(&verify_log);
+            completion::verify(&runner.config, &verify_log, relative)
+        });
     Ok(Finished {
         agent: agent.name,
         log,
         dirty_left,
         receipt,
+        completion,
     })
 }
 
@@ -162,8 +175,10 @@ pub(crate) fn stamp(
     let head_after = runner.head()?;
     let now = SystemTime::now();
     let mut retry_at = None;
+    let mut completion = None;
     let (outcome, exit_code, agent, log, dirty_left, failure, receipt) = match result {
         Ok(done) => {
+            completion.clone_from(&done.completion);
             let handoff = runner.options.handoff;
             state.finish_ok(
                 turn.actor,
@@ -212,6 +227,13 @@ pub(crate) fn stamp(
             )
         }
     };
+    if completion.as_ref().is_some_and(|c| c.verified) {
+        let checks = runner.config.completion.verify.len();
+        state.request_stop(&format!(
+            "complete: {} declared the work done; {checks} verify command(s) passed",
+            turn.actor
+        ));
+    }
     state.generation = runner.store.next_generation(turn.claimed.generation)?;
     let stats = diff_stats(runner, turn.head_before.as_deref(), head_after.as_deref());
     let entry = JournalEntry {
@@ -239,6 +261,7 @@ pub(crate) fn stamp(
         usage: receipt.usage,
         attempts: receipt.attempts.max(1),
         retry_at,
+        completion,
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
         .then(|| stamp_subject(&state, turn.actor));

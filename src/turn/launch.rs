@@ -14,6 +14,7 @@ use crate::executor::{self, RunResult, RunSpec};
 use crate::journal::Usage;
 use crate::router::{self, Decision, RouterError, RouterStep};
 use crate::state::{Actor, State, format_utc};
+use crate::turn::completion;
 use crate::turn::failure::TurnFailure;
 use crate::turn::finish::Turn;
 use crate::turn::verdict::{self, Verdict};
@@ -53,6 +54,8 @@ pub(crate) struct Receipt {
     pub(crate) usage: Usage,
     /// Agent runs made for the turn.
     pub(crate) attempts: u32,
+    /// The agent's final message (the completion promise is looked for at its end).
+    pub(crate) final_message: Option<String>,
 }
 
 /// Checks, before anything is written, that `actor`'s turn can be routed and run.
@@ -147,6 +150,7 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
             }
         };
         receipt.usage = result.report.usage.clone();
+        receipt.final_message = result.report.final_message.clone();
         let fail = |failure: TurnFailure, agent: AgentChoice, receipt: Receipt| {
             Box::new(Failure {
                 exit_code: result.exit_code,
@@ -255,10 +259,14 @@ fn run_prompt(
     let config = &runner.config;
     let prompt_file = config.prompt_path(prompt);
     let log = log_path(runner, turn, prompt);
-    let stdin = std::fs::read(&prompt_file)
+    let mut stdin = std::fs::read(&prompt_file)
         .map_err(|e| TurnFailure::Start(format!("read prompt `{}`: {e}", prompt_file.display())))?;
     let path_text = |p: &std::path::Path| p.to_string_lossy().into_owned();
-    let env = vec![
+    let rejected = runner.journal.tail(1).ok().and_then(|last| {
+        last.last()
+            .and_then(|e| completion::rejection(e, &config.root))
+    });
+    let mut env = vec![
         ("BATON_ACTOR".to_owned(), turn.actor.as_str().to_owned()),
         ("BATON_ITERATION".to_owned(), turn.iteration.to_string()),
         ("BATON_PROMPT".to_owned(), prompt.to_owned()),
@@ -266,6 +274,10 @@ fn run_prompt(
         ("BATON_LOG".to_owned(), path_text(&log)),
         ("BATON_STATE_FILE".to_owned(), path_text(&config.state_file)),
     ];
+    if let Some((note, log)) = rejected {
+        stdin.extend_from_slice(note.as_bytes());
+        env.push(("BATON_VERIFY_LOG".to_owned(), path_text(&log)));
+    }
     say!(
         "[turn] {} runs {prompt} with agent {} ({})",
         turn.actor,

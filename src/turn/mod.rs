@@ -2,6 +2,7 @@
 //! journal. It does not care who calls it: the combined loop, a single-actor run or a role
 //! daemon all drive [`Runner::run_turn`] and plug their git work in through [`TurnHooks`].
 
+mod completion;
 mod failure;
 mod finish;
 mod launch;
@@ -297,6 +298,16 @@ impl Runner {
             self.stop.clear()?;
         }
         let finish::Stamped { stamp, failure } = pending;
+        if stamp.entry.completion.as_ref().is_some_and(|c| c.verified) {
+            let reason = stamp.state.stop_requested().unwrap_or_default();
+            notify::send(
+                &self.config,
+                notify::Event::Complete,
+                &reason,
+                Some(actor),
+                stamp.entry.iteration,
+            );
+        }
         if let Some(failure) = &failure {
             let event = match failure.outcome() {
                 Outcome::Stalled => Some(notify::Event::Stalled),

@@ -161,6 +161,7 @@ mod tests {
             usage: crate::journal::Usage::default(),
             attempts: 1,
             retry_at: None,
+            completion: None,
         };
         TurnRecord {
             actor: Actor::Galph,

@@ -7,6 +7,7 @@ mod test_autocommit;
 mod test_budget;
 mod test_combined;
 mod test_commands;
+mod test_completion;
 mod test_crash;
 mod test_errors;
 mod test_housekeeping;

@@ -150,6 +150,26 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &["24h"],
     ),
     key(
+        "completion.promise",
+        Slot::Name(|d| &mut d.config.completion.promise),
+        &["<promise>COMPLETE</promise>"],
+    ),
+    key(
+        "completion.verify",
+        Slot::Commands(|d| &mut d.config.completion.verify),
+        &[],
+    ),
+    key(
+        "completion.verify_timeout",
+        Slot::Period(|d| &mut d.config.completion.verify_timeout),
+        &["10m"],
+    ),
+    key(
+        "stuck.iterations",
+        Slot::MaybeCount(|d| &mut d.config.stuck.iterations),
+        &[],
+    ),
+    key(
         "git.remote",
         Slot::Name(|d| &mut d.config.git.remote),
         &["origin"],

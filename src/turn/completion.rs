@@ -1,0 +1,123 @@
+//! The completion contract: a supervisor declares the work done by ending its final message
+//! with `completion.promise`; the claim counts only if every `completion.verify` command exits
+//! 0. Then the stamp sets the stop flag with an `exit_reason` starting with `complete:` and the
+//! run ends with exit 0. A claim whose check fails is journalled with the failing command; the
+//! next turn is told (`BATON_VERIFY_LOG` and a note after its prompt) and the loop goes on.
+//!
+//! Verify commands run in the workspace root, one after the other, in their own process group,
+//! with output to a verify log; each is ended (its whole group) after
+//! `completion.verify_timeout`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::journal::{Completion, JournalEntry};
+
+/// How often a running verify command is looked at.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Whether `final_message` ends with the promise (blanks around it ignored).
+pub(crate) fn claimed(final_message: Option<&str>, promise: &str) -> bool {
+    let promise = promise.trim();
+    !promise.is_empty() && final_message.is_some_and(|m| m.trim_end().ends_with(promise))
+}
+
+/// Runs the verify commands, writing their output to `log`; stops at the first that fails.
+/// `relative` names the log in the record.
+pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> Completion {
+    let mut record = Completion {
+        verified: true,
+        failed: None,
+        exit_code: None,
+        log: relative,
+    };
+    if config.completion.verify.is_empty() {
+        record.log = None;
+        return record;
+    }
+    if let Some(parent) = log.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    for argv in &config.completion.verify {
+        let command = argv.join(" ");
+        say!("[complete] verify: {command}");
+        let code = run_one(config, argv, log);
+        if code != Some(0) {
+            note!(
+                "[complete] verify failed: `{command}` {}; the loop goes on",
+                code.map_or_else(|| "did not finish".to_owned(), |c| format!("exited {c}"))
+            );
+            record.verified = false;
+            record.failed = Some(command);
+            record.exit_code = code;
+            return record;
+        }
+    }
+    record
+}
+
+/// Runs one command with its output appended to `log`; its exit code, `None` when it could not
+/// start, was killed or ran past `completion.verify_timeout`.
+fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
+    let (program, args) = argv.split_first()?;
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .ok()?;
+    let err = out.try_clone().ok()?;
+    let mut header = out.try_clone().ok()?;
+    let _ = std::io::Write::write_all(&mut header, format!("$ {}\n", argv.join(" ")).as_bytes());
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(&config.root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().ok()?;
+    let start = Instant::now();
+    let code = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status.code(),
+            Ok(None) if start.elapsed() >= config.completion.verify_timeout => break None,
+            Ok(None) => std::thread::sleep(POLL),
+            Err(_) => break None,
+        }
+    };
+    if let Ok(group) = i32::try_from(child.id()) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(group),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let _ = child.wait();
+    code
+}
+
+/// The verify log of a turn: `<turn log>.verify.log`.
+pub(crate) fn log_path(turn_log: &Path) -> PathBuf {
+    let mut name = turn_log.as_os_str().to_owned();
+    name.push(".verify.log");
+    PathBuf::from(name)
+}
+
+/// The note after the next turn's prompt when the last claim failed its check, and the log.
+pub(crate) fn rejection(last: &JournalEntry, root: &Path) -> Option<(String, PathBuf)> {
+    let completion = last.completion.as_ref().filter(|c| !c.verified)?;
+    let log = root.join(completion.log.as_deref()?);
+    let failed = completion.failed.as_deref().unwrap_or("a verify command");
+    let how = completion
+        .exit_code
+        .map_or_else(|| "did not finish".to_owned(), |c| format!("exited {c}"));
+    let note = format!(
+        "\n\n---\nBaton: {}'s completion claim in iteration {} was rejected: `{failed}` {how}. \
+         Its output is in {} (also in BATON_VERIFY_LOG).\n",
+        last.actor,
+        last.iteration,
+        log.display()
+    );
+    Some((note, log))
+}

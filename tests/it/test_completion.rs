@@ -1,0 +1,71 @@
+//! The completion contract: the supervisor's final message ends with the promise; the claim
+//! counts only when every verify command passes (stop, exit 0, `complete:`), otherwise the
+//! loop goes on and the next turn is told why.
+
+use crate::common::TestEnv;
+
+fn workspace(verify: &str) -> TestEnv {
+    let env = TestEnv::bare();
+    let ctl = env.ctl.display().to_string();
+    env.write(
+        "orchestration.yaml",
+        &format!(
+            "agent:\n  default: worker\n  heartbeat: 0\n  roles:\n    galph: planner\n  commands:\n    \
+             planner: [sh, -c, 'cat > /dev/null; echo \"All tasks are done.\"; echo \"<promise>COMPLETE</promise>\"']\n    \
+             worker: [sh, -c, 'cat > \"{ctl}/ralph-prompt.txt\"; echo \"$BATON_VERIFY_LOG\" > \"{ctl}/verify-log\"']\n\
+             completion:\n  verify:\n{verify}\
+             notify:\n  command: [sh, -c, 'echo \"$BATON_EVENT\" >> \"{ctl}/notified\"']\n"
+        ),
+    );
+    env.commit_all("init");
+    env
+}
+
+#[test]
+fn a_promise_whose_checks_pass_stops_the_run_as_complete() {
+    let env = workspace("    - [sh, -c, 'echo checking; exit 0']\n");
+    let run = env.baton(&["run", "--iterations", "3"]);
+    run.expect_code(0);
+    let journal = env.journal();
+    assert_eq!(journal.len(), 1, "nothing runs after a verified claim");
+    assert_eq!(journal[0]["completion"]["verified"], true);
+    let state = env.state();
+    assert!(
+        state["exit_reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("complete:")),
+        "{state:#}"
+    );
+    assert!(
+        run.stdout.contains("stop flag set in the state: complete:"),
+        "{}",
+        run.stdout
+    );
+    let notified = std::fs::read_to_string(env.ctl.join("notified")).unwrap_or_default();
+    assert_eq!(notified.trim(), "complete");
+}
+
+#[test]
+fn a_promise_whose_check_fails_goes_on_and_tells_the_next_turn() {
+    let env = workspace("    - [sh, -c, 'echo the build is broken; exit 3']\n");
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let journal = env.journal();
+    assert_eq!(journal.len(), 2, "ralph's turn ran");
+    let completion = &journal[0]["completion"];
+    assert_eq!(completion["verified"], false);
+    assert_eq!(completion["exit_code"], 3);
+    assert!(
+        completion["failed"]
+            .as_str()
+            .is_some_and(|c| c.contains("exit 3"))
+    );
+    let prompt = std::fs::read_to_string(env.ctl.join("ralph-prompt.txt")).expect("prompt");
+    assert!(
+        prompt.contains("completion claim in iteration 1 was rejected"),
+        "{prompt}"
+    );
+    let log = std::fs::read_to_string(env.ctl.join("verify-log")).expect("env");
+    let text = std::fs::read_to_string(log.trim()).expect("verify log");
+    assert!(text.contains("the build is broken"), "{text}");
+    assert!(env.state()["exit"].is_null(), "no stop");
+}
