@@ -26,6 +26,8 @@ pub(crate) enum ErrorKind {
     Interrupted(i32),
     /// A budget (`budget.*`) was reached and the run stopped cleanly at a turn boundary: exit 3.
     Budget,
+    /// The loop was stuck (`stuck.iterations`) and stopped cleanly at a turn boundary: exit 4.
+    Stuck,
     /// Standard output was closed early (`baton route --next 2000 | head -1`): a quiet exit 0.
     BrokenPipe,
     /// A bug in Baton: exit 255.
@@ -42,6 +44,7 @@ impl ErrorKind {
             ErrorKind::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(255),
             ErrorKind::BrokenPipe => 0,
             ErrorKind::Budget => 3,
+            ErrorKind::Stuck => 4,
             ErrorKind::Internal => 255,
         }
     }
@@ -82,6 +85,14 @@ impl Error {
         Error::new(ErrorKind::Budget, anyhow::anyhow!("{reason}")).with_hint(
             "raise or remove that limit (budget.* in orchestration.yaml) and start again; the \
              run resumes where it stopped",
+        )
+    }
+
+    /// A clean stop because the loop made no progress (exit 4); `reason` starts with `stuck:`.
+    pub(crate) fn stuck(reason: impl fmt::Display) -> Error {
+        Error::new(ErrorKind::Stuck, anyhow::anyhow!("{reason}")).with_hint(
+            "look at the last turns (baton logs, baton stats); clear the stop flag with \
+             `baton resume` to go on",
         )
     }
 
@@ -255,7 +266,7 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            if err.kind == ErrorKind::Budget {
+            if matches!(err.kind, ErrorKind::Budget | ErrorKind::Stuck) {
                 note!("baton: stopped: {err}");
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
@@ -283,6 +294,7 @@ mod tests {
         assert_eq!(ErrorKind::Interrupted(15).code(), 143);
         assert_eq!(ErrorKind::BrokenPipe.code(), 0);
         assert_eq!(ErrorKind::Budget.code(), 3);
+        assert_eq!(ErrorKind::Stuck.code(), 4);
         assert_eq!(ErrorKind::Internal.code(), 255);
     }
 

@@ -31,6 +31,8 @@ pub(crate) enum Event {
     Budget,
     /// The supervisor declared the work done and the verify commands passed.
     Complete,
+    /// The loop made no progress for `stuck.iterations` iterations.
+    Stuck,
 }
 
 impl Event {
@@ -42,6 +44,7 @@ impl Event {
             Event::Limited => "limited",
             Event::Budget => "budget",
             Event::Complete => "complete",
+            Event::Stuck => "stuck",
         }
     }
 }

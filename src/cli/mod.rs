@@ -71,6 +71,8 @@ pub enum Command {
     Stamp(stamp::StampArgs),
     /// Stop the run at the next turn boundary (sets `exit` in the state), from any clone.
     Stop(stop::StopArgs),
+    /// Clear the stop flag so that the next start runs again (committed and pushed like stop).
+    Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
     /// Write a commented orchestration.yaml, prompts and an initial state.
@@ -96,6 +98,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Check => check::cmd_check(g),
         Command::Stamp(a) => stamp::cmd_stamp(g, a),
         Command::Stop(a) => stop::cmd_stop(g, a),
+        Command::Resume(a) => stop::cmd_resume(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),

@@ -14,7 +14,7 @@ use crate::cli::{GlobalArgs, load_config};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::Repo;
-use crate::modes::RoleSync;
+use crate::modes::{FlagChange, RoleSync};
 use crate::process::hostname;
 use crate::state::Handoff;
 use crate::turn::{RunOptions, Runner, StopFile};
@@ -50,7 +50,48 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
             return Ok(());
         }
     };
-    let sync = match (&repo, args.no_push) {
+    change_flag(
+        config,
+        repo,
+        &held,
+        args.no_push,
+        &FlagChange::Set(reason.clone()),
+    )?;
+    say!("[baton] stop flag set: {reason}");
+    Ok(())
+}
+
+/// Flags of `baton resume`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ResumeArgs {
+    /// Commit, but do not push (role mode).
+    #[arg(long)]
+    pub no_push: bool,
+}
+
+/// Clears the stop flag (set by `baton stop`, an agent, or a stuck loop), so that the next
+/// start runs again; committed, and pushed in role mode, like `baton stop`.
+///
+/// # Errors
+/// Config, state, lock and git errors; a failure when a Baton runs in this workspace.
+pub(crate) fn cmd_resume(global: &GlobalArgs, args: &ResumeArgs) -> Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    let repo = Repo::discover(&config.root)?;
+    let held = workspace::hold(&config, repo.as_ref())?.or_refuse()?;
+    change_flag(config, repo, &held, args.no_push, &FlagChange::Clear)?;
+    say!("[baton] stop flag cleared: the next start runs again");
+    Ok(())
+}
+
+/// Writes `change` into the state: committed, and pushed when the remote carries the state.
+fn change_flag(
+    config: Config,
+    repo: Option<Repo>,
+    held: &workspace::Held,
+    no_push: bool,
+    change: &FlagChange,
+) -> Result<()> {
+    let sync = match (&repo, no_push) {
         (Some(repo), false) => shared_sync(&config, repo)?,
         _ => None,
     };
@@ -64,17 +105,14 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
     runner.recover()?;
     match (&runner.repo, &sync) {
         (Some(repo), Some(sync)) => {
-            sync.publish_stop(&runner, repo, &reason)?;
+            sync.publish_flag(&runner, repo, change)?;
             say!("[sync] pushed to {}/{}", sync.remote.name(), sync.branch);
         }
         _ => {
             let mut state = runner.load_state()?;
-            state.request_stop(&reason);
-            runner.store.save(&mut state)?;
-            runner.commit_stop(&state)?;
+            change.write(&runner, &mut state)?;
         }
     }
-    say!("[baton] stop flag set: {reason}");
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod combined;
 mod limit;
 pub(crate) mod role;
 mod solo;
+mod stuck;
 
 pub(crate) use combined::run_combined;
 pub(crate) use limit::describe as describe_limit;
@@ -26,6 +27,8 @@ pub(crate) enum Stop {
     Flag(String),
     /// A budget was reached (the reason starts with `budget:`; the flag is set too).
     Budget(String),
+    /// The loop made no progress (the reason starts with `stuck:`; the flag is set too).
+    Stuck(String),
 }
 
 impl Stop {
@@ -40,6 +43,7 @@ impl Stop {
                 Ok(())
             }
             Stop::Budget(reason) => Err(Error::budget(reason)),
+            Stop::Stuck(reason) => Err(Error::stuck(reason)),
         }
     }
 }
@@ -66,10 +70,9 @@ impl FlagChange {
         runner.store.save(state).context("save the stop flag")?;
         match self {
             FlagChange::Set(_) => runner.commit_stop(state),
-            FlagChange::Clear => runner.commit_state(&format!(
-                "[SYNC i={}] resume: the budget was raised",
-                state.iteration
-            )),
+            FlagChange::Clear => {
+                runner.commit_state(&format!("[SYNC i={}] resume", state.iteration))
+            }
         }
     }
 }
@@ -125,7 +128,15 @@ pub(crate) fn budget_gate(
             write(FlagChange::Clear)?;
             Ok(None)
         }
-        None => Ok(None),
+        None => match stuck::check(&runner.config.stuck, &runner.journal, state.generation)? {
+            Some(reason) => {
+                write(FlagChange::Set(reason.clone()))?;
+                let event = crate::notify::Event::Stuck;
+                crate::notify::send(&runner.config, event, &reason, None, state.iteration);
+                Ok(Some(Stop::Stuck(reason)))
+            }
+            None => Ok(None),
+        },
     }
 }
 

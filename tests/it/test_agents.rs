@@ -43,7 +43,12 @@ fn workspace(agent: &str, extra: &str) -> TestEnv {
     let env = TestEnv::bare();
     env.write(
         "orchestration.yaml",
-        &format!("agent:\n  default: {agent}\n  heartbeat: 1s\n  retry_backoff: 100ms\n{extra}"),
+        // The claude fixture's final message makes the completion promise: these tests are
+        // about the turns, so the promise is one no agent makes.
+        &format!(
+            "agent:\n  default: {agent}\n  heartbeat: 1s\n  retry_backoff: 100ms\n\
+             completion:\n  promise: <not-made>\n{extra}"
+        ),
     );
     env.commit_all("init");
     env

@@ -69,3 +69,41 @@ fn a_promise_whose_check_fails_goes_on_and_tells_the_next_turn() {
     assert!(text.contains("the build is broken"), "{text}");
     assert!(env.state()["exit"].is_null(), "no stop");
 }
+
+/// Engineer turns that change nothing for `stuck.iterations` iterations stop the loop (exit
+/// 4, `stuck:`); `baton resume` clears the flag.
+#[test]
+fn a_loop_that_changes_nothing_stops_as_stuck_and_resume_clears_it() {
+    let env = TestEnv::with_config("stuck:\n  iterations: 2\n");
+    let run = env.baton(&["run", "--iterations", "5"]);
+    run.expect_code(4);
+    assert!(
+        run.stderr
+            .contains("baton: stopped: stuck: ralph changed no file in the last 2 iteration(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.journal().len(), 4, "two iterations ran");
+    assert!(
+        env.state()["exit_reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("stuck:"))
+    );
+    env.baton(&["resume"]).expect_code(0);
+    assert!(env.state()["exit"].is_null(), "the flag is cleared");
+    assert!(env.subjects().last().is_some_and(|s| s.ends_with("resume")));
+}
+
+#[test]
+fn after_resume_the_loop_gets_its_iterations_again() {
+    let env = TestEnv::with_config("stuck:\n  iterations: 1\n");
+    env.baton(&["run", "--iterations", "5"]).expect_code(4);
+    env.baton(&["run", "--iterations", "5"]).expect_code(0);
+    env.baton(&["resume"]).expect_code(0);
+    env.baton(&["run", "--iterations", "5"]).expect_code(4);
+    assert_eq!(
+        env.journal().len(),
+        4,
+        "one more iteration after the resume"
+    );
+}
