@@ -47,7 +47,7 @@ fn workspace(agent: &str, extra: &str) -> TestEnv {
         // about the turns, so the promise is one no agent makes.
         &format!(
             "agent:\n  default: {agent}\n  heartbeat: 1s\n  retry_backoff: 100ms\n\
-             completion:\n  promise: <not-made>\n{extra}"
+             {extra}completion:\n  promise: <not-made>\n"
         ),
     );
     env.commit_all("init");
@@ -218,4 +218,32 @@ fn a_text_agent_whose_output_matches_a_fail_pattern_fails_despite_exit_0() {
             .is_some_and(|e| e.contains("agent.fail_patterns") && e.contains("AuthenticationError")),
         "{state:#}"
     );
+}
+
+#[test]
+fn a_usage_limit_runs_the_next_agent_of_the_fallback_chain() {
+    let env = workspace("claude", "  fallbacks: { claude: [codex] }\n");
+    // Both fake CLIs in one directory: claude is always limited, codex always answers.
+    let limited = CLAUDE_LIMIT.replace("1763778000", &(now_secs() + 3600).to_string());
+    let bin = env.ctl.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    for (name, out) in [("claude", limited.as_str()), ("codex", CODEX_OK)] {
+        std::fs::write(env.ctl.join(format!("{name}.out")), out).expect("write");
+        let script = format!("#!/bin/sh\ncat > /dev/null\ncat \"$TEST_CTL/{name}.out\"\n");
+        let path = bin.join(name);
+        std::fs::write(&path, script).expect("write");
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&path)
+            .status()
+            .expect("chmod");
+    }
+    let run = baton(&env, &["run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("running codex instead"), "{}", run.stdout);
+    for entry in env.journal() {
+        assert_eq!(entry["outcome"], "ok");
+        assert_eq!(entry["agent"], "codex");
+        assert_eq!(entry["attempts"], 2);
+    }
 }
