@@ -240,10 +240,52 @@ fn a_usage_limit_runs_the_next_agent_of_the_fallback_chain() {
     }
     let run = baton(&env, &["run", "--iterations", "1"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("running codex instead"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("running codex instead"),
+        "{}",
+        run.stdout
+    );
     for entry in env.journal() {
         assert_eq!(entry["outcome"], "ok");
         assert_eq!(entry["agent"], "codex");
         assert_eq!(entry["attempts"], 2);
     }
+}
+
+/// Role mode: the limited state is pushed, so the peer and `baton status` on any clone show
+/// the countdown; then the same turn runs again and the run goes on.
+#[test]
+fn role_a_usage_limit_is_pushed_and_the_same_turn_runs_again() {
+    use crate::role_env::{DEADLINE, RoleEnv};
+    let env = RoleEnv::new();
+    env.seed.hook(
+        "galph",
+        "if [ ! -f \"$TEST_CTL/limited-once\" ]; then touch \"$TEST_CTL/limited-once\"; \
+         echo \"Claude AI usage limit reached|$(( $(date +%s) + 4 ))\"; exit 1; fi\n",
+    );
+    let mut galph = env.galph_daemon(&["--iterations", "1"]);
+    let ralph = env.ralph_daemon(&["--iterations", "1"]);
+    env.wait_remote_status(&mut galph, "limited");
+    let status = env.run_in(&env.ralph, &["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("galph waits for its usage limit until"),
+        "{}",
+        status.stdout
+    );
+    galph.wait(DEADLINE).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    let outcomes: Vec<String> = env
+        .remote_journal()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["actor"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(outcomes, ["galph limited", "galph ok", "ralph ok"]);
 }
