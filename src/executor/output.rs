@@ -156,7 +156,10 @@ pub(super) fn pump(
         match reading {
             Reading::Stdout(mut transcript, slot) => {
                 drain(reader, &sinks, capture.as_ref(), &mut |chunk| {
-                    show(&transcript.feed(chunk));
+                    match transcript.feed(chunk) {
+                        Some(rendered) => show(&rendered),
+                        None => show(chunk),
+                    }
                 });
                 let (rest, report) = transcript.finish();
                 show(&rest);

@@ -48,7 +48,7 @@ impl Lines {
     /// parts of a line that does not.
     fn feed(&mut self, chunk: &[u8], each: &mut dyn FnMut(Piece<'_>)) {
         let mut rest = chunk;
-        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        while let Some(end) = memchr::memchr(b'\n', rest) {
             let (line, after) = rest.split_at(end);
             if self.skipping {
                 each(Piece::Overlong(line));
@@ -109,9 +109,9 @@ impl Transcript {
         }
     }
 
-    /// Reads `chunk`; returns what to show (console and log): the chunk itself for text, the
-    /// rendered lines for a structured stream.
-    pub(super) fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
+    /// Reads `chunk`; returns what to show (console and log) instead of it: `None` for text
+    /// (the chunk itself is shown), the rendered lines for a structured stream.
+    pub(super) fn feed(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
         if !self.structured {
             let adapter = &mut self.adapter;
             self.lines.feed(chunk, &mut |piece| {
@@ -119,7 +119,7 @@ impl Transcript {
                     adapter.line(&String::from_utf8_lossy(line));
                 }
             });
-            return chunk.to_vec();
+            return None;
         }
         if let Some(raw) = &mut self.raw
             && raw.write_all(chunk).is_err()
@@ -132,7 +132,7 @@ impl Transcript {
             Piece::Line(line) => render(adapter, line, &mut shown),
             Piece::Overlong(part) => shown.extend_from_slice(part),
         });
-        shown
+        Some(shown)
     }
 
     /// Ends the stream: what is left to show, and the agent's report.
@@ -230,7 +230,7 @@ mod tests {
         let mut transcript = Transcript::new(Format::ClaudeStreamJson, &raw);
         let mut shown = Vec::new();
         for chunk in fixture.as_bytes().chunks(7) {
-            shown.extend(transcript.feed(chunk));
+            shown.extend(transcript.feed(chunk).unwrap_or_default());
         }
         let (rest, report) = transcript.finish();
         shown.extend(rest);
