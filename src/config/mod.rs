@@ -257,6 +257,8 @@ pub struct CompletionConfig {
 pub struct StuckConfig {
     /// Stop after this many iterations in a row without progress; `None` = never.
     pub iterations: Option<u64>,
+    /// A prompt galph runs once, on its next turn, before a stuck loop stops.
+    pub escalate: Option<String>,
 }
 
 /// Usage limits (`limits.*`).

@@ -13,7 +13,7 @@ use crate::turn::Runner;
 pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
     let mut done = 0;
     while done < iterations {
-        let (state, stop) = at_boundary(runner)?;
+        let (state, stop) = at_boundary(runner, true)?;
         if let Some(stop) = stop {
             return stop.finish();
         }

@@ -13,6 +13,7 @@ pub(crate) use combined::run_combined;
 pub(crate) use limit::describe as describe_limit;
 pub(crate) use role::{RoleSync, run_role};
 pub(crate) use solo::run_solo;
+pub(crate) use stuck::take_escalation;
 
 use crate::error::{Context as _, Error, Result};
 use crate::executor::received_signal;
@@ -84,16 +85,15 @@ impl FlagChange {
 ///
 /// # Errors
 /// Interrupted (exit 128 + N), or a state, journal or git error.
-pub(crate) fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
+pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, Option<Stop>)> {
     check_signal()?;
     let state = match runner.take_stop_request()? {
         Some(state) => state,
         None => runner.load_state()?,
     };
     let mut written = state.clone();
-    let stop = budget_gate(runner, &state, &mut |change| {
-        change.write(runner, &mut written)
-    })?;
+    let mut write = |change: FlagChange| change.write(runner, &mut written);
+    let stop = budget_gate(runner, &state, runs_galph, &mut write)?;
     Ok((written, stop))
 }
 
@@ -107,6 +107,7 @@ pub(crate) fn at_boundary(runner: &Runner) -> Result<(State, Option<Stop>)> {
 pub(crate) fn budget_gate(
     runner: &Runner,
     state: &State,
+    runs_galph: bool,
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
 ) -> Result<Option<Stop>> {
     let flag = state.stop_requested();
@@ -129,6 +130,17 @@ pub(crate) fn budget_gate(
             Ok(None)
         }
         None => match stuck::check(&runner.config.stuck, &runner.journal, state.generation)? {
+            // With `stuck.escalate`, galph runs that prompt once before the loop stops; only
+            // the process that runs galph's turns acts on it.
+            Some(reason) if runner.config.stuck.escalate.is_some() && !runs_galph => {
+                tracing::debug!(%reason, "stuck: left to the supervisor's escalation");
+                Ok(None)
+            }
+            Some(reason) if runner.config.stuck.escalate.is_some() && stuck::escalating() => {
+                let prompt = runner.config.stuck.escalate.as_deref().unwrap_or_default();
+                say!("[baton] {reason}: galph runs {prompt} once before the run stops");
+                Ok(None)
+            }
             Some(reason) => {
                 write(FlagChange::Set(reason.clone()))?;
                 let event = crate::notify::Event::Stuck;

@@ -5,7 +5,7 @@
 //! stops at once on the stop flag).
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::config::StuckConfig;
 use crate::error::Result;
@@ -76,4 +76,38 @@ pub(crate) fn judge(entries: &[JournalEntry], n: u64) -> Option<String> {
             first.failed.as_deref().unwrap_or("-")
         )
     })
+}
+
+/// Where `stuck.escalate` stands in this run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escalation {
+    /// Not needed yet.
+    Idle,
+    /// The loop is stuck: galph's next turn runs the escalation prompt.
+    Pending,
+    /// galph's turn took it: the next time the loop is stuck, it stops.
+    Taken,
+}
+
+static ESCALATION: Mutex<Escalation> = Mutex::new(Escalation::Idle);
+
+fn escalation() -> std::sync::MutexGuard<'static, Escalation> {
+    ESCALATION.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Whether a stuck loop goes on for an escalation turn: true until galph's turn has taken it.
+pub(crate) fn escalating() -> bool {
+    let mut state = escalation();
+    if *state == Escalation::Idle {
+        *state = Escalation::Pending;
+    }
+    *state == Escalation::Pending
+}
+
+/// The escalation prompt for galph's turn, once, when one is pending.
+pub(crate) fn take_escalation(prompt: Option<&str>) -> Option<String> {
+    let mut state = escalation();
+    let prompt = prompt.filter(|_| *state == Escalation::Pending)?;
+    *state = Escalation::Taken;
+    Some(prompt.to_owned())
 }

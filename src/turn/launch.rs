@@ -78,6 +78,17 @@ pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Ro
         agent::resolve(config, actor, prompt)?;
         Ok(())
     };
+    // A stuck loop with `stuck.escalate`: galph's next turn runs that prompt, once.
+    if actor == Actor::Galph
+        && let Some(prompt) = crate::modes::take_escalation(config.stuck.escalate.as_deref())
+    {
+        usable(&prompt, "stuck.escalate prompt")?;
+        return Ok(Route::Decided(Decision {
+            prompt,
+            source: router::Source::Deterministic,
+            reason: "stuck: escalation before the run stops".to_owned(),
+        }));
+    }
     match router::router_step(config, actor) {
         RouterStep::Deterministic => {
             usable(&det.prompt, "prompt file")?;

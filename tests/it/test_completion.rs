@@ -107,3 +107,33 @@ fn after_resume_the_loop_gets_its_iterations_again() {
         "one more iteration after the resume"
     );
 }
+
+/// With `stuck.escalate`, galph runs that prompt once on its next turn, then the run stops.
+#[test]
+fn a_stuck_loop_escalates_to_the_reviewer_once_before_it_stops() {
+    let env = TestEnv::with_config("stuck:\n  iterations: 1\n  escalate: reviewer.md\n");
+    let run = env.baton(&["run", "--iterations", "5"]);
+    run.expect_code(4);
+    let prompts: Vec<String> = env
+        .journal()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["actor"].as_str().unwrap_or(""),
+                e["prompt"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        prompts,
+        ["galph supervisor.md", "ralph main.md", "galph reviewer.md"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("galph runs reviewer.md once"),
+        "{}",
+        run.stdout
+    );
+}

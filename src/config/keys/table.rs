@@ -170,6 +170,11 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &[],
     ),
     key(
+        "stuck.escalate",
+        Slot::MaybeName(|d| &mut d.config.stuck.escalate),
+        &[],
+    ),
+    key(
         "git.remote",
         Slot::Name(|d| &mut d.config.git.remote),
         &["origin"],

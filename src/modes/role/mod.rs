@@ -52,7 +52,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
     while done < turns {
         let state = waiter.wait(actor)?;
         let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
-        match budget_gate(runner, &state, &mut publish)? {
+        match budget_gate(runner, &state, actor == Actor::Galph, &mut publish)? {
             Some(stop) => return stop.finish(),
             None if state.stop_requested().is_some() => continue, // a raised budget: wait again
             None => {}
