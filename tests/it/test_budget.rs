@@ -141,3 +141,36 @@ fn role_a_budget_stops_both_daemons_and_every_clone_sees_it() {
         "no agent ran after the restart"
     );
 }
+
+/// Token and wall-time budgets stop before any agent runs once the journal reached them,
+/// and stay stopped at the next start.
+#[test]
+fn token_and_time_budgets_stop_and_stay_stopped() {
+    for (limit, expected) in [
+        (
+            "  max_tokens: 1000\n",
+            "budget: tokens 1500 reached budget.max_tokens 1000",
+        ),
+        (
+            "  max_duration: 2m\n",
+            "budget: time 3m reached budget.max_duration 2m",
+        ),
+    ] {
+        let env = TestEnv::with_config(&budget(limit));
+        let line = json!({"iteration": 1, "actor": "ralph", "prompt": "main.md",
+            "source": "deterministic", "reason": "r", "agent": "claude",
+            "started_at": "2026-11-21T10:00:00Z", "ended_at": "2026-11-21T10:03:00Z",
+            "duration_ms": 180_000, "outcome": "ok", "exit_code": 0, "head_before": null,
+            "head_after": null, "files_changed": 0, "insertions": 0, "deletions": 0, "log": "l",
+            "host": "h", "generation": 1,
+            "usage": {"input_tokens": 1200, "output_tokens": 300}});
+        env.write("sync/journal.jsonl", &format!("{line}\n"));
+        env.commit_all("spent");
+        for _ in 0..2 {
+            let run = env.baton(&["run", "--iterations", "1"]);
+            run.expect_code(3);
+            assert!(run.stderr.contains(expected), "{}", run.stderr);
+        }
+        assert!(env.calls().is_empty(), "no agent ran");
+    }
+}
