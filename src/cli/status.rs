@@ -205,6 +205,9 @@ fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()>
         if let Some(lease) = lease_text(s) {
             writeln!(out, "remote lease: {lease}")?;
         }
+        if let Some(limit) = crate::modes::describe_limit(s) {
+            writeln!(out, "remote limit: {limit}")?;
+        }
     }
     Ok(())
 }
