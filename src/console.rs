@@ -27,3 +27,35 @@ macro_rules! note {
 pub(crate) fn line(out: &mut dyn std::io::Write, args: fmt::Arguments<'_>) {
     let _ = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
 }
+
+/// Whether the console uses colour (set once from `--color` and `NO_COLOR`; off by default).
+static COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns colour on or off for the rest of the process.
+pub(crate) fn set_color(on: bool) {
+    COLOR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A colour of the console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Paint {
+    /// Errors and failures.
+    Red,
+    /// Warnings and hints.
+    Yellow,
+    /// Success.
+    Green,
+}
+
+/// `text` in `paint` when colour is on, else as it is.
+pub(crate) fn paint(paint: Paint, text: &str) -> String {
+    if !COLOR.load(std::sync::atomic::Ordering::Relaxed) {
+        return text.to_owned();
+    }
+    let code = match paint {
+        Paint::Red => "31",
+        Paint::Yellow => "33",
+        Paint::Green => "32",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}

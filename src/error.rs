@@ -266,13 +266,14 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
+            use crate::console::{Paint, paint};
             if matches!(err.kind, ErrorKind::Budget | ErrorKind::Stuck) {
-                note!("baton: stopped: {err}");
+                note!("baton: {} {err}", paint(Paint::Yellow, "stopped:"));
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
                 }
             } else if !matches!(err.kind, ErrorKind::Interrupted(_) | ErrorKind::BrokenPipe) {
-                note!("baton: error: {err}");
+                note!("baton: {} {err}", paint(Paint::Red, "error:"));
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
                 }

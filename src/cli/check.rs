@@ -7,6 +7,7 @@ use std::io::Write as _;
 use crate::agent::{self, AgentChoice};
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::{Config, Overrides};
+use crate::console::{Paint, paint};
 use crate::error::{Error, Result};
 use crate::state::{Actor, StateStore};
 
@@ -96,34 +97,95 @@ fn root_bypass_warning(
     ))
 }
 
-/// Prints one line per check and fails with exit 2 when any check fails.
+/// Flags of `baton check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Print one JSON object: `{"ok": bool, "checks": [{"level", "what", "detail"}]}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How one check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One check: its level, what was checked (`config`, `prompt`, `agent`, …) and the detail.
+#[derive(Debug, serde::Serialize)]
+struct Finding {
+    level: Level,
+    what: &'static str,
+    detail: String,
+}
+
+/// Checks the configuration, prompts, agents and state; prints one line per check (or one
+/// JSON object) and fails with exit 2 when any check fails.
 ///
 /// # Errors
 /// A usage error counting the problems; config errors as they come.
-pub(crate) fn cmd_check(global: &GlobalArgs) -> Result<()> {
+pub(crate) fn cmd_check(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
     let loaded = load_config(global, Overrides::default())?;
-    let config = &loaded.config;
+    let findings = findings(&loaded.config);
     let out = &mut std::io::stdout().lock();
+    let failed = findings.iter().filter(|f| f.level == Level::Fail).count();
+    if args.json {
+        let value = serde_json::json!({"ok": failed == 0, "checks": findings});
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        for f in &findings {
+            let level = match f.level {
+                Level::Ok => paint(Paint::Green, "ok  "),
+                Level::Warn => paint(Paint::Yellow, "warn"),
+                Level::Fail => paint(Paint::Red, "FAIL"),
+            };
+            match f.what {
+                "" => writeln!(out, "{level} {}", f.detail)?,
+                what => writeln!(out, "{level} {what:<6} {}", f.detail)?,
+            }
+        }
+    }
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Error::usage(format!("{failed} problem(s) found")))
+}
+
+/// Every check of `config`, in order: oks and warnings first, then the failures.
+fn findings(config: &Config) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    let mut ok = |what, detail: String| {
+        found.push(Finding {
+            level: Level::Ok,
+            what,
+            detail,
+        });
+    };
     let source = config
         .file
         .as_ref()
         .map_or_else(|| "defaults".to_owned(), |f| f.display().to_string());
-    writeln!(out, "ok   config {source}")?;
+    ok("config", source);
     let limit = |d: Option<std::time::Duration>| {
         d.map_or_else(|| "none".to_owned(), crate::config::format_duration)
     };
-    writeln!(
-        out,
-        "ok   limits agent.timeout {}, agent.heartbeat {}",
-        limit(config.agent.timeout),
-        limit(config.agent.heartbeat)
-    )?;
-    let mut problems = Vec::new();
+    ok(
+        "limits",
+        format!(
+            "agent.timeout {}, agent.heartbeat {}",
+            limit(config.agent.timeout),
+            limit(config.agent.heartbeat)
+        ),
+    );
     for actor in Actor::ALL {
         for prompt in prompts_of(config, actor) {
             let path = config.prompt_path(&prompt);
             if path.is_file() {
-                writeln!(out, "ok   prompt {actor} {prompt}")?;
+                ok("prompt", format!("{actor} {prompt}"));
             } else {
                 problems.push(format!(
                     "prompt `{prompt}` of {actor}: `{}` not found",
@@ -131,43 +193,52 @@ pub(crate) fn cmd_check(global: &GlobalArgs) -> Result<()> {
                 ));
             }
             match agent::resolve(config, actor, &prompt) {
-                Ok(c) => writeln!(
-                    out,
-                    "ok   agent  {actor} {prompt} -> {} ({}) `{}`",
-                    c.name,
-                    c.rule,
-                    c.argv.join(" ")
-                )?,
+                Ok(c) => ok(
+                    "agent",
+                    format!(
+                        "{actor} {prompt} -> {} ({}) `{}`",
+                        c.name,
+                        c.rule,
+                        c.argv.join(" ")
+                    ),
+                ),
                 Err(e) => problems.push(format!("agent for {actor} {prompt}: {e}")),
             }
         }
     }
-    if let Some(warning) = root_bypass_warning(config, is_root(), |k| std::env::var(k).ok()) {
-        writeln!(out, "warn {warning}")?;
-    }
     match StateStore::new(config.state_file.clone()).load() {
-        Ok(Some(s)) => writeln!(
-            out,
-            "ok   state  {} (iteration {}, expected {}, {})",
-            config.state_file.display(),
-            s.state.iteration,
-            s.state.expected_actor,
-            s.state.status
-        )?,
-        Ok(None) => writeln!(
-            out,
-            "ok   state  {} (missing; created on first run)",
-            config.state_file.display()
-        )?,
+        Ok(Some(s)) => ok(
+            "state",
+            format!(
+                "{} (iteration {}, expected {}, {})",
+                config.state_file.display(),
+                s.state.iteration,
+                s.state.expected_actor,
+                s.state.status
+            ),
+        ),
+        Ok(None) => ok(
+            "state",
+            format!(
+                "{} (missing; created on first run)",
+                config.state_file.display()
+            ),
+        ),
         Err(e) => problems.push(Error::from(e).to_string()),
     }
-    if problems.is_empty() {
-        return Ok(());
+    if let Some(warning) = root_bypass_warning(config, is_root(), |k| std::env::var(k).ok()) {
+        found.push(Finding {
+            level: Level::Warn,
+            what: "",
+            detail: warning,
+        });
     }
-    for p in &problems {
-        writeln!(out, "FAIL {p}")?;
-    }
-    Err(Error::usage(format!("{} problem(s) found", problems.len())))
+    found.extend(problems.into_iter().map(|detail| Finding {
+        level: Level::Fail,
+        what: "",
+        detail,
+    }));
+    found
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ pub struct LogsArgs {
     /// Print the matching paths instead of their contents.
     #[arg(long)]
     pub list: bool,
+    /// Print the matching logs as a JSON array of `{"path", "actor", "iteration", "bytes"}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Turn logs under `dir`, oldest first, filtered by actor directory and iteration prefix.
@@ -64,6 +67,22 @@ fn find_logs(dir: &Path, args: &LogsArgs) -> Vec<PathBuf> {
     found.into_iter().map(|(_, p)| p).collect()
 }
 
+/// One log as JSON: its path, actor (its directory), iteration (from its name) and size.
+fn describe(path: &Path) -> serde_json::Value {
+    let actor = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned());
+    let iteration = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("iter-"))
+        .and_then(|n| n.get(..5))
+        .and_then(|n| n.parse::<u64>().ok());
+    let bytes = std::fs::metadata(path).map(|m| m.len()).ok();
+    serde_json::json!({"path": path, "actor": actor, "iteration": iteration, "bytes": bytes})
+}
+
 /// Shows or follows turn logs.
 ///
 /// # Errors
@@ -71,6 +90,15 @@ fn find_logs(dir: &Path, args: &LogsArgs) -> Vec<PathBuf> {
 pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let logs = find_logs(&config.logs_dir, args);
+    if args.json {
+        let items: Vec<serde_json::Value> = logs.iter().map(|p| describe(p)).collect();
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&items)?
+        )?;
+        return Ok(());
+    }
     if args.list {
         let out = &mut std::io::stdout().lock();
         for path in &logs {

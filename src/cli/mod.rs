@@ -8,6 +8,7 @@ mod init;
 mod logs;
 mod route;
 mod run;
+mod shell;
 mod stamp;
 mod stats;
 mod status;
@@ -47,6 +48,20 @@ pub struct GlobalArgs {
     /// Do not echo agent output to the console (it still goes to the turn log).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Colour on the console: `auto` (a terminal, and no `NO_COLOR`), `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When the console uses colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The subcommands.
@@ -66,7 +81,7 @@ pub enum Command {
     /// Print the next decisions of the deterministic router, without running anything.
     Route(route::RouteArgs),
     /// Validate config, prompts, state and agents; exit 0 or 2.
-    Check,
+    Check(check::CheckArgs),
     /// Stamp a turn by hand: `baton stamp ralph ok` (same commits and pushes as a daemon).
     Stamp(stamp::StampArgs),
     /// Stop the run at the next turn boundary (sets `exit` in the state), from any clone.
@@ -75,6 +90,10 @@ pub enum Command {
     Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff): `baton man > baton.1`.
+    Man,
     /// Write a commented orchestration.yaml, prompts and an initial state.
     Init(init::InitArgs),
     /// Run a self-contained offline demonstration in a temporary workspace.
@@ -87,6 +106,14 @@ pub enum Command {
 /// Any command's error; its kind decides the exit code.
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     init_tracing(cli.global.verbose);
+    crate::console::set_color(match cli.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        }
+    });
     let g = &cli.global;
     match &cli.command {
         Command::Run(a) => run::cmd_run(g, a, None),
@@ -95,11 +122,13 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Status(a) => status::cmd_status(g, a),
         Command::Stats(a) => stats::cmd_stats(g, a),
         Command::Route(a) => route::cmd_route(g, a),
-        Command::Check => check::cmd_check(g),
+        Command::Check(a) => check::cmd_check(g, a),
         Command::Stamp(a) => stamp::cmd_stamp(g, a),
         Command::Stop(a) => stop::cmd_stop(g, a),
         Command::Resume(a) => stop::cmd_resume(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
+        Command::Completions(a) => shell::cmd_completions(a),
+        Command::Man => shell::cmd_man(),
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),
     }

@@ -15,6 +15,9 @@ pub struct RouteArgs {
     /// How many decisions to print.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub next: u64,
+    /// Print a JSON array of `{"iteration", "actor", "prompt", "source", "reason"}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Prints the next `--next` decisions from the current state, assuming every turn succeeds.
@@ -29,10 +32,21 @@ pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
         .map(|l| l.state)
         .unwrap_or_default();
     let out = &mut std::io::stdout().lock();
+    let mut decisions = Vec::new();
     for _ in 0..args.next {
         let actor = state.expected_actor;
         let decision = router::deterministic(&state, &config, actor);
-        writeln!(out, "{}", decision.log_line(state.iteration, actor))?;
+        if args.json {
+            decisions.push(serde_json::json!({
+                "iteration": state.iteration,
+                "actor": actor,
+                "prompt": decision.prompt,
+                "source": decision.source.as_str(),
+                "reason": decision.reason,
+            }));
+        } else {
+            writeln!(out, "{}", decision.log_line(state.iteration, actor))?;
+        }
         state.finish_ok(
             actor,
             &decision.prompt,
@@ -40,6 +54,9 @@ pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
             Handoff::ToPeer,
             SystemTime::now(),
         );
+    }
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&decisions)?)?;
     }
     Ok(())
 }

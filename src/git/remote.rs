@@ -226,7 +226,7 @@ impl Remote {
                 expr = expr.env(key, value);
             }
         }
-        tracing::debug!(%command, workdir = %self.workdir.display(), "git");
+        tracing::info!(%command, workdir = %self.workdir.display(), "git");
         let out = expr
             .run()
             .map_err(|source| self.spawn_error(&command, source))?;

@@ -5,6 +5,7 @@ mod role_env;
 mod test_agents;
 mod test_autocommit;
 mod test_budget;
+mod test_cli;
 mod test_combined;
 mod test_commands;
 mod test_completion;
