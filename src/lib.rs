@@ -15,6 +15,7 @@ pub(crate) mod agent;
 mod cli;
 pub mod config;
 pub(crate) mod error;
+mod events;
 pub(crate) mod executor;
 mod fault;
 pub(crate) mod fsutil;

@@ -4,6 +4,7 @@ use crate::cli::args::{ModeArg, RunArgs};
 use crate::cli::{GlobalArgs, check, load_config, require_workspace, workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
+use crate::events::{self, Event};
 use crate::executor;
 use crate::git::Repo;
 use crate::modes::{self, RoleSync};
@@ -82,14 +83,39 @@ pub(crate) fn cmd_run(
         echo: !global.quiet,
     };
     let runner = Runner::new(config, repo, held.run_dir(), options);
+    events::open(&runner.config.logs_dir);
+    let (mode, actor) = match plan {
+        Plan::Combined => ("combined", None),
+        Plan::Solo(Actor::Galph) => ("supervisor", Some(Actor::Galph)),
+        Plan::Solo(Actor::Ralph) => ("loop", Some(Actor::Ralph)),
+        Plan::RoleSync(actor) => ("role", Some(actor)),
+    };
+    let host = crate::process::hostname();
+    events::emit(&Event::RunStarted {
+        mode,
+        actor,
+        host: &host,
+    });
+    let result = run_plan(&runner, plan, role_sync, args);
+    let code = result.as_ref().map_or_else(Error::code, |()| 0);
+    events::emit(&Event::RunEnded { code });
+    result
+}
+
+fn run_plan(
+    runner: &Runner,
+    plan: Plan,
+    role_sync: Option<RoleSync>,
+    args: &RunArgs,
+) -> Result<()> {
     runner.recover()?;
     let count = args.iterations.unwrap_or(DEFAULT_ITERATIONS);
     match plan {
-        Plan::Combined => modes::run_combined(&runner, count),
-        Plan::Solo(actor) => modes::run_solo(&runner, actor, count),
+        Plan::Combined => modes::run_combined(runner, count),
+        Plan::Solo(actor) => modes::run_solo(runner, actor, count),
         Plan::RoleSync(actor) => {
             let sync = role_sync.ok_or_else(|| Error::usage("role mode needs git"))?;
-            modes::run_role(&runner, actor, count, &sync)
+            modes::run_role(runner, actor, count, &sync)
         }
     }
 }

@@ -38,6 +38,13 @@ impl Stop {
     /// # Errors
     /// [`Error::budget`] for a budget stop.
     pub(crate) fn finish(self) -> Result<()> {
+        let (why, reason) = match &self {
+            Stop::Flag(r) if r.starts_with("complete:") => ("complete", r),
+            Stop::Flag(r) => ("flag", r),
+            Stop::Budget(r) => ("budget", r),
+            Stop::Stuck(r) => ("stuck", r),
+        };
+        crate::events::emit(&crate::events::Event::Stopped { why, reason });
         match self {
             Stop::Flag(reason) => {
                 say!("[baton] stop flag set in the state: {reason}");

@@ -141,6 +141,13 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
             .map_err(|e| failed(deterministic, TurnFailure::Router(e)))?,
     };
     say!("{}", decision.log_line(turn.iteration, turn.actor));
+    crate::events::emit(&crate::events::Event::Routed {
+        actor: turn.actor,
+        iteration: turn.iteration,
+        prompt: &decision.prompt,
+        source: decision.source.as_str(),
+        reason: &decision.reason,
+    });
     let mut agent = match agent::resolve(&runner.config, turn.actor, &decision.prompt) {
         Ok(agent) => agent,
         Err(e) => return Err(failed(decision, e.into())),
@@ -310,6 +317,12 @@ fn run_prompt(
         label: format!("{} {prompt} ({})", turn.actor, agent.name),
         run_dir: Some(runner.run_dir().to_path_buf()),
     };
+    crate::events::emit(&crate::events::Event::AgentStarted {
+        actor: turn.actor,
+        iteration: turn.iteration,
+        agent: &agent.name,
+        log: &log,
+    });
     let result = executor::run(&spec)
         .map_err(|e| TurnFailure::Start(format!("{:#}", anyhow::Error::new(e))))?;
     Ok((result, log))

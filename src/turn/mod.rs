@@ -260,6 +260,10 @@ impl Runner {
             self.record.clear()?;
             return Ok(TurnEnd::Lost(holder));
         }
+        crate::events::emit(&crate::events::Event::TurnClaimed {
+            actor,
+            iteration: state.iteration,
+        });
         // After the claim, so that a role-mode running marker does not count as the turn's work.
         let head_before = self.head()?;
         let turn = finish::Turn {
@@ -288,6 +292,18 @@ impl Runner {
         })?;
         fault::point("stamp-recorded");
         self.apply_stamp(&pending.stamp)?;
+        let entry = &pending.stamp.entry;
+        crate::events::emit(&crate::events::Event::Stamped {
+            actor,
+            iteration: entry.iteration,
+            prompt: &entry.prompt,
+            outcome: entry.outcome,
+            duration_ms: entry.duration_ms,
+            attempts: entry.attempts,
+            usage: &entry.usage,
+            head_after: entry.head_after.as_deref(),
+            retry_at: entry.retry_at.as_deref(),
+        });
         logtail::append_footer(&self.config, &pending.stamp.entry);
         hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
         fault::point("stamp-pushed");

@@ -1,0 +1,119 @@
+//! The event log (`logs/events.jsonl`): every phase of a combined and of a role run, in order,
+//! each line in the documented schema (version 1).
+
+use serde_json::Value;
+
+use crate::common::TestEnv;
+use crate::role_env::{DEADLINE, RoleEnv};
+
+/// The events of `env`'s log, each checked against the schema: `v`, `seq` from 1 up by one,
+/// `ts` as `YYYY-MM-DDTHH:MM:SSZ`, `pid`, a known `kind` with its fields.
+fn events(env: &TestEnv) -> Vec<Value> {
+    let text = env.read("logs/events.jsonl");
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["v"], 1, "{e}");
+        assert_eq!(e["seq"].as_u64(), Some(i as u64 + 1), "{e}");
+        let ts = e["ts"].as_str().expect("ts");
+        assert!(
+            ts.len() == 20 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
+            "{ts}"
+        );
+        assert!(e["pid"].as_u64().is_some(), "{e}");
+        let fields: &[&str] = match e["kind"].as_str().expect("kind") {
+            "run_started" => &["mode", "host"],
+            "waiting" => &["actor"],
+            "turn_claimed" => &["actor", "iteration"],
+            "routed" => &["actor", "iteration", "prompt", "source", "reason"],
+            "agent_started" => &["actor", "iteration", "agent", "log"],
+            "stamped" => &[
+                "actor",
+                "iteration",
+                "prompt",
+                "outcome",
+                "duration_ms",
+                "attempts",
+                "usage",
+            ],
+            "stopped" => &["why", "reason"],
+            "run_ended" => &["code"],
+            other => panic!("unknown kind {other}"),
+        };
+        for field in fields {
+            assert!(!e[field].is_null(), "{field} in {e}");
+        }
+    }
+    events
+}
+
+fn kinds(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            let kind = e["kind"].as_str().unwrap_or("");
+            match e["actor"].as_str() {
+                Some(actor) if kind != "run_started" => format!("{kind} {actor}"),
+                _ => kind.to_owned(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_combined_run_logs_every_phase_in_order() {
+    let env = TestEnv::with_config("budget:\n  max_turns: 3\n");
+    env.baton(&["run", "--iterations", "2"]).expect_code(3);
+    let events = events(&env);
+    let turn = |actor: &str| {
+        [
+            format!("turn_claimed {actor}"),
+            format!("routed {actor}"),
+            format!("agent_started {actor}"),
+            format!("stamped {actor}"),
+        ]
+    };
+    let mut expected = vec!["run_started".to_owned()];
+    expected.extend(turn("galph"));
+    expected.extend(turn("ralph"));
+    expected.extend(turn("galph"));
+    expected.extend(["stopped".to_owned(), "run_ended".to_owned()]);
+    assert_eq!(kinds(&events), expected);
+    assert_eq!(events[0]["mode"], "combined");
+    assert_eq!(events[4]["outcome"], "ok");
+    assert_eq!(events[13]["why"], "budget");
+    assert_eq!(events[14]["code"], 3);
+}
+
+#[test]
+fn a_role_run_logs_its_waits_and_turns() {
+    let env = RoleEnv::new();
+    let galph = env.galph_daemon(&["--iterations", "1"]);
+    let ralph = env.ralph_daemon(&["--iterations", "1"]);
+    galph.wait(DEADLINE).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    let ralph_events = events(&env.ralph);
+    let kinds = kinds(&ralph_events);
+    assert_eq!(kinds.first().map(String::as_str), Some("run_started"));
+    assert_eq!(ralph_events[0]["mode"], "role");
+    assert_eq!(ralph_events[0]["actor"], "ralph");
+    let turn: Vec<&str> = kinds
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !k.starts_with("waiting"))
+        .collect();
+    assert_eq!(
+        turn,
+        [
+            "run_started",
+            "turn_claimed ralph",
+            "routed ralph",
+            "agent_started ralph",
+            "stamped ralph",
+            "run_ended"
+        ]
+    );
+    assert!(kinds.iter().any(|k| k == "waiting ralph"));
+}
