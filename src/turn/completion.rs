@@ -59,7 +59,7 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
 }
 
 /// Runs one command with its output appended to `log`; its exit code, `None` when it could not
-/// start, was killed or ran past `completion.verify_timeout`.
+/// start, was killed, ran past `completion.verify_timeout` or Baton was interrupted.
 fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
     let (program, args) = argv.split_first()?;
     let out = std::fs::OpenOptions::new()
@@ -83,6 +83,8 @@ fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
         match child.try_wait() {
             Ok(Some(status)) => break status.code(),
             Ok(None) if start.elapsed() >= config.completion.verify_timeout => break None,
+            // Its own process group does not get the terminal's Ctrl-C: Baton ends it.
+            Ok(None) if crate::executor::received_signal().is_some() => break None,
             Ok(None) => std::thread::sleep(POLL),
             Err(_) => break None,
         }
