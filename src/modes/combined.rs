@@ -17,7 +17,9 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
         if let Some(stop) = stop {
             return stop.finish();
         }
-        limit::wait_out(runner, &state)?;
+        if limit::wait_out(runner, &state)? {
+            continue; // a stop request: the boundary takes it
+        }
         let actor = state.expected_actor;
         let report = run_local_turn(runner, actor)?;
         // A limited turn runs again: it does not consume the iteration.

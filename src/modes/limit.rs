@@ -42,21 +42,25 @@ pub(crate) fn describe(state: &State) -> Option<String> {
 }
 
 /// Blocks until `state`'s limit has passed (at once when it is not `limited`), printing a
-/// countdown every heartbeat.
+/// countdown every heartbeat. Returns `true` when a `baton stop` request arrived meanwhile (the
+/// caller goes back to its turn boundary, which takes it).
 ///
 /// # Errors
 /// Interrupted (exit 128 + N).
-pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<()> {
+pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
     let Some(until) = until(state) else {
-        return Ok(());
+        return Ok(false);
     };
     let beat = runner.config.agent.heartbeat.unwrap_or(DEFAULT_BEAT);
     let mut next_beat = SystemTime::now();
     loop {
         check_signal()?;
+        if runner.stop.pending().is_some() {
+            return Ok(true);
+        }
         let now = SystemTime::now();
         if now >= until {
-            return Ok(());
+            return Ok(false);
         }
         if now >= next_beat {
             if let Some(line) = describe(state) {

@@ -17,7 +17,9 @@ pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> 
         if let Some(stop) = stop {
             return stop.finish();
         }
-        limit::wait_out(runner, &state)?;
+        if limit::wait_out(runner, &state)? {
+            continue; // a stop request: the boundary takes it
+        }
         let report = run_local_turn(runner, actor)?;
         // A limited turn runs again: it does not count.
         if report.state.status != Status::Limited {

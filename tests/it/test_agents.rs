@@ -261,18 +261,21 @@ fn role_a_usage_limit_is_pushed_and_the_same_turn_runs_again() {
     env.seed.hook(
         "galph",
         "if [ ! -f \"$TEST_CTL/limited-once\" ]; then touch \"$TEST_CTL/limited-once\"; \
-         echo \"Claude AI usage limit reached|$(( $(date +%s) + 4 ))\"; exit 1; fi\n",
+         echo \"Claude AI usage limit reached|$(( $(date +%s) + 8 ))\"; exit 1; fi\n",
     );
     let mut galph = env.galph_daemon(&["--iterations", "1"]);
     let ralph = env.ralph_daemon(&["--iterations", "1"]);
     env.wait_remote_status(&mut galph, "limited");
-    let status = env.run_in(&env.ralph, &["status"]);
+    // A third clone, as a person's laptop: it only fetches.
+    let laptop = env.another_clone("laptop");
+    let status = env.run_in(&laptop, &["status"]);
     assert!(
         status
             .stdout
             .contains("galph waits for its usage limit until"),
-        "{}",
-        status.stdout
+        "{}\n{}",
+        status.stdout,
+        status.stderr
     );
     galph.wait(DEADLINE).expect_code(0);
     ralph.wait(DEADLINE).expect_code(0);
@@ -288,4 +291,28 @@ fn role_a_usage_limit_is_pushed_and_the_same_turn_runs_again() {
         })
         .collect();
     assert_eq!(outcomes, ["galph limited", "galph ok", "ralph ok"]);
+}
+
+/// `baton stop` during a usage-limit wait ends the wait at once (the stop is taken at the
+/// boundary).
+#[test]
+fn a_stop_request_ends_a_usage_limit_wait() {
+    let env = TestEnv::new();
+    env.hook(
+        "galph",
+        "echo \"Claude AI usage limit reached|$(( $(date +%s) + 600 ))\"\nexit 1\n",
+    );
+    let mut baton = env
+        .baton_cmd(&["run", "--iterations", "1"])
+        .spawn()
+        .expect("spawn");
+    crate::common::wait_for(30, "the limited state", || {
+        env.read("sync/state.json")
+            .contains("\"status\": \"limited\"")
+    });
+    env.baton(&["stop", "--reason", "not tonight"])
+        .expect_code(0);
+    let status = baton.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(env.state()["exit_reason"], "not tonight");
 }

@@ -58,7 +58,9 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
             None if state.stop_requested().is_some() => continue, // a raised budget: wait again
             None => {}
         }
-        crate::modes::limit::wait_out(runner, &state)?;
+        if crate::modes::limit::wait_out(runner, &state)? {
+            continue; // a stop request: the waiter publishes it
+        }
         let report = match runner.run_turn(actor, &mut RoleHooks::new(sync))? {
             // Another daemon of this actor won the claim: wait for the next turn.
             TurnEnd::Lost(_) => continue,
