@@ -1,19 +1,20 @@
 //! The end of a turn: auto-commit, the stamp in the state, the journal line.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::config::AutocommitConfig;
 use crate::error::Result;
-use crate::git::short_sha;
 use crate::git::{self, DiffStats};
 use crate::journal::{Completion, JournalEntry, Outcome};
 use crate::router::Decision;
-use crate::state::{Actor, Handoff, State, Status, format_utc};
+use crate::state::{Actor, Handoff, State, format_utc};
 use crate::turn::completion;
 use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, Receipt, failed};
+use crate::turn::owned::owned_state;
 use crate::turn::record::PendingStamp;
+use crate::turn::subject::stamp_subject;
 use crate::turn::{Failure, Runner};
 
 /// The facts of a running turn fixed at its claim.
@@ -275,63 +276,6 @@ pub(crate) fn stamp(
     })
 }
 
-/// The state a stamp starts from: `claimed` (what Baton wrote at the claim, held in memory),
-/// with the stop flag (`exit`, `exit_reason`) taken from the state file when the file offers
-/// one — the only fields an agent or a person may set during a turn — or from a pending
-/// `baton stop` request. Also returns what was
-/// ignored: the other top-level fields that differ in the file, or `invalid JSON` / `deleted`.
-pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
-    let (mut state, ignored) = state_from_file(runner, claimed);
-    if let Some(reason) = runner.stop.pending() {
-        state.request_stop(&reason);
-    }
-    (state, ignored)
-}
-
-fn state_from_file(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
-    let mut state = claimed.clone();
-    let bytes = match std::fs::read(runner.store.path()) {
-        Ok(bytes) => bytes,
-        Err(_) => return (state, vec!["deleted".to_owned()]),
-    };
-    let ignored = match crate::state::parse_state(runner.store.path(), &bytes) {
-        Ok(loaded) => {
-            state.exit.clone_from(&loaded.state.exit);
-            state.exit_reason.clone_from(&loaded.state.exit_reason);
-            changed_fields(claimed, &loaded.state)
-        }
-        Err(_) => {
-            // Take a well-formed stop flag even from a file that is otherwise broken.
-            if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) {
-                state.exit = map.get("exit").filter(|v| !v.is_null()).cloned();
-                state.exit_reason = map
-                    .get("exit_reason")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-            }
-            vec!["invalid JSON".to_owned()]
-        }
-    };
-    (state, ignored)
-}
-
-/// Top-level fields, other than the stop flag, whose values differ between `a` and `b`.
-fn changed_fields(a: &State, b: &State) -> Vec<String> {
-    let as_map = |s: &State| match serde_json::to_value(s) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    let (a, b) = (as_map(a), as_map(b));
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| !matches!(k.as_str(), "exit" | "exit_reason"))
-        .filter(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
-}
-
 fn diff_stats(runner: &Runner, before: Option<&str>, after: Option<&str>) -> DiffStats {
     let Some(repo) = &runner.repo else {
         return DiffStats::default();
@@ -355,42 +299,4 @@ fn relative(runner: &Runner, path: &Path) -> String {
         .config
         .relative(path)
         .unwrap_or_else(|| path.to_string_lossy().into_owned())
-}
-
-/// Prints the one-line summary of a stamped turn.
-pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
-    let secs = Duration::from_millis(entry.duration_ms).as_secs_f64();
-    let head = entry.head_after.as_deref().map_or("-", short_sha);
-    let outcome = entry.outcome.as_str();
-    say!(
-        "[turn] {} {} {outcome} in {secs:.1}s; head {head}; state {} (iteration {}, next {})",
-        entry.actor,
-        entry.prompt,
-        state.status,
-        state.iteration,
-        state.expected_actor
-    );
-}
-
-/// The stamp commit subject for the state after a stamp (README, "Two machines"):
-/// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>` or
-/// `[SYNC i=<it>] actor=<a> status=fail <a>_commit=<sha>`.
-#[must_use]
-pub(crate) fn stamp_subject(state: &State, actor: Actor) -> String {
-    let commit = match actor {
-        Actor::Galph => state.galph_commit.as_deref(),
-        Actor::Ralph => state.ralph_commit.as_deref(),
-    }
-    .map_or("none", short_sha);
-    let it = state.iteration;
-    if state.status == Status::Limited {
-        let until = state.limit_until.as_deref().unwrap_or("-");
-        return format!("[SYNC i={it}] actor={actor} status=limited until={until}");
-    }
-    if state.status == Status::Failed {
-        format!("[SYNC i={it}] actor={actor} status=fail {actor}_commit={commit}")
-    } else {
-        let next = state.expected_actor;
-        format!("[SYNC i={it}] actor={actor} → next={next} status=ok {actor}_commit={commit}")
-    }
 }

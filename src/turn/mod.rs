@@ -7,9 +7,11 @@ mod failure;
 mod finish;
 mod launch;
 mod logtail;
+mod owned;
 mod record;
 mod stamping;
 mod stop;
+mod subject;
 mod verdict;
 
 use std::path::Path;
@@ -27,10 +29,10 @@ use crate::state::{Actor, Claim, Handoff, State, StateStore};
 pub(crate) use failure::TurnFailure;
 pub(crate) use record::RecordError;
 
-pub(crate) use finish::stamp_subject;
 pub(crate) use record::PendingStamp;
 use record::{RecordFile, TurnRecord};
 pub(crate) use stop::StopFile;
+pub(crate) use subject::stamp_subject;
 
 /// How the runner behaves for the mode that drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

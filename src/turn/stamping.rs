@@ -6,8 +6,9 @@ use crate::error::{Context as _, Result};
 use crate::fault;
 use crate::state::State;
 use crate::turn::Runner;
-use crate::turn::finish::{self, stamp_subject};
+use crate::turn::owned::owned_state;
 use crate::turn::record::{PendingStamp, TurnRecord};
+use crate::turn::subject::{print_summary, stamp_subject};
 
 impl Runner {
     /// Writes a decided stamp; every step is idempotent, so a start that finds the stamp in
@@ -23,7 +24,7 @@ impl Runner {
             self.journal.append(&stamp.entry)?;
         }
         fault::point("stamp-journal");
-        finish::print_summary(&stamp.entry, &stamp.state);
+        print_summary(&stamp.entry, &stamp.state);
         match (&self.repo, &stamp.commit) {
             (Some(repo), Some(subject)) => {
                 let paths = self.stamp_paths(repo)?;
@@ -130,7 +131,7 @@ impl Runner {
                 self.apply_stamp(stamp)?;
             }
             None => {
-                let (state, ignored) = finish::owned_state(self, &record.claimed);
+                let (state, ignored) = owned_state(self, &record.claimed);
                 let replaced = !ignored.is_empty();
                 if replaced {
                     self.store
