@@ -2,6 +2,7 @@
 //! journal. It does not care who calls it: the combined loop, a single-actor run or a role
 //! daemon all drive [`Runner::run_turn`] and plug their git work in through [`TurnHooks`].
 
+mod attempts;
 mod completion;
 mod failure;
 mod finish;
