@@ -86,6 +86,8 @@ pub enum Command {
     Stamp(stamp::StampArgs),
     /// Stop the run at the next turn boundary (sets `exit` in the state), from any clone.
     Stop(stop::StopArgs),
+    /// Leave a note for the next turn's agent (`--to ralph`), from any clone.
+    Note(stop::NoteArgs),
     /// Clear the stop flag so that the next start runs again (committed and pushed like stop).
     Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
@@ -126,6 +128,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Stamp(a) => stamp::cmd_stamp(g, a),
         Command::Stop(a) => stop::cmd_stop(g, a),
         Command::Resume(a) => stop::cmd_resume(g, a),
+        Command::Note(a) => stop::cmd_note(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
         Command::Man => shell::cmd_man(),

@@ -139,6 +139,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
         attempts: 1,
         retry_at: None,
         completion: None,
+        notes_delivered: 0,
     };
     say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",

@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::git::Repo;
 use crate::modes::{FlagChange, RoleSync};
 use crate::process::hostname;
-use crate::state::Handoff;
+use crate::state::{Actor, Handoff, Note, format_utc};
 use crate::turn::{RunOptions, Runner, StopFile};
 
 /// Flags of `baton stop`.
@@ -80,6 +80,50 @@ pub(crate) fn cmd_resume(global: &GlobalArgs, args: &ResumeArgs) -> Result<()> {
     let held = workspace::hold(&config, repo.as_ref())?.or_refuse()?;
     change_flag(config, repo, &held, args.no_push, &FlagChange::Clear)?;
     say!("[baton] stop flag cleared: the next start runs again");
+    Ok(())
+}
+
+/// Flags of `baton note`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NoteArgs {
+    /// The message for the agent.
+    pub text: String,
+    /// Only for this actor's next turn (default: the next turn of either).
+    #[arg(long, value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    pub to: Option<Actor>,
+    /// Commit, but do not push (role mode).
+    #[arg(long)]
+    pub no_push: bool,
+}
+
+/// Queues a note for the next turn (of `--to`'s actor): appended to that agent's prompt and
+/// given in `BATON_NOTE`. Goes where `baton stop` goes: to the Baton running here, or into the
+/// state (committed, and pushed in role mode).
+///
+/// # Errors
+/// Config, state, lock and git errors.
+pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
+    let config = load_config(global, Overrides::default())?.config;
+    let repo = Repo::discover(&config.root)?;
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".to_owned());
+    let note = Note {
+        to: args.to,
+        text: args.text.clone(),
+        from: format!("{user}@{}", hostname()),
+        at: format_utc(std::time::SystemTime::now()),
+    };
+    let to = args.to.map_or("the next turn", Actor::as_str);
+    match workspace::hold(&config, repo.as_ref())? {
+        Hold::Busy(busy) => {
+            let run_dir = workspace::run_dir(&config, repo.as_ref());
+            crate::turn::request_note(&run_dir, &note)?;
+            say!("[baton] {busy}; it takes the note for {to} at the next turn boundary");
+        }
+        Hold::Held(held) => {
+            change_flag(config, repo, &held, args.no_push, &FlagChange::Note(note))?;
+            say!("[baton] note queued for {to}");
+        }
+    }
     Ok(())
 }
 

@@ -162,6 +162,13 @@ pub(crate) struct JournalEntry {
     /// A completion claim and its verdict; omitted when the turn claimed nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) completion: Option<Completion>,
+    /// People's notes (`baton note`) delivered with this turn's prompt; omitted when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) notes_delivered: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Why the journal could not be read or written.

@@ -33,6 +33,7 @@ fn entry(iteration: u64) -> JournalEntry {
         attempts: 1,
         retry_at: None,
         completion: None,
+        notes_delivered: 0,
     }
 }
 

@@ -63,6 +63,8 @@ pub(crate) enum FlagChange {
     Set(String),
     /// Clear it (a budget that was raised).
     Clear,
+    /// Queue a person's note for the next turn (not a flag, but written the same way).
+    Note(crate::state::Note),
 }
 
 impl FlagChange {
@@ -74,12 +76,21 @@ impl FlagChange {
         match self {
             FlagChange::Set(reason) => state.request_stop(reason),
             FlagChange::Clear => state.clear_stop(),
+            FlagChange::Note(note) => state.notes.push(note.clone()),
         }
-        runner.store.save(state).context("save the stop flag")?;
+        runner.store.save(state).context("save the state")?;
         match self {
             FlagChange::Set(_) => runner.commit_stop(state),
             FlagChange::Clear => {
                 runner.commit_state(&format!("[SYNC i={}] resume", state.iteration))
+            }
+            FlagChange::Note(note) => {
+                let to = note.to.map_or("next turn", crate::state::Actor::as_str);
+                let text: String = note.text.chars().take(60).collect();
+                runner.commit_state(&format!(
+                    "[SYNC i={}] note for {to}: {text}",
+                    state.iteration
+                ))
             }
         }
     }
@@ -94,10 +105,13 @@ impl FlagChange {
 /// Interrupted (exit 128 + N), or a state, journal or git error.
 pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, Option<Stop>)> {
     check_signal()?;
-    let state = match runner.take_stop_request()? {
+    let mut state = match runner.take_stop_request()? {
         Some(state) => state,
         None => runner.load_state()?,
     };
+    for note in crate::turn::take_notes(runner.run_dir()) {
+        FlagChange::Note(note).write(runner, &mut state)?;
+    }
     let mut written = state.clone();
     let mut write = |change: FlagChange| change.write(runner, &mut written);
     let stop = budget_gate(runner, &state, runs_galph, &mut write)?;

@@ -10,7 +10,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use model::{Actor, Claim, Handoff, State, Status};
+pub use model::{Actor, Claim, Handoff, Note, State, Status};
 pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;

@@ -59,6 +59,21 @@ impl fmt::Display for Actor {
     }
 }
 
+/// A note from a person (`baton note`), delivered with the next turn of `to` (either actor
+/// when absent): appended to the agent's prompt and given in `BATON_NOTE`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The actor it is for; absent = the next turn of either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Actor>,
+    /// The message.
+    pub text: String,
+    /// Who left it (`user@host`).
+    pub from: String,
+    /// When (UTC).
+    pub at: String,
+}
+
 /// Where the workflow stands (`status` in the state file, kebab-case on the wire).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -180,6 +195,14 @@ pub struct State {
     /// Why the stop flag was set; printed when the run stops.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_reason: Option<String>,
+    /// Notes from people (`baton note`) waiting for the next turn of their actor
+    /// (`pending_notes` on the wire: the Python tool's files may carry their own `notes`).
+    #[serde(
+        default,
+        rename = "pending_notes",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub notes: Vec<Note>,
     /// Keys this version does not know; preserved across writes.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -205,6 +228,7 @@ impl Default for State {
             limit_reason: None,
             exit: None,
             exit_reason: None,
+            notes: Vec::new(),
             extra: Map::new(),
         }
     }

@@ -127,6 +127,15 @@ impl State {
         self.exit_reason = Some(reason.to_owned());
     }
 
+    /// Removes and returns the notes for `actor`'s turn (addressed to it or to nobody).
+    pub fn take_notes(&mut self, actor: Actor) -> Vec<crate::state::Note> {
+        let (mine, others) = std::mem::take(&mut self.notes)
+            .into_iter()
+            .partition(|n| n.to.is_none_or(|to| to == actor));
+        self.notes = others;
+        mine
+    }
+
     /// Clears the stop flag (`exit` and `exit_reason` removed).
     pub fn clear_stop(&mut self) {
         self.exit = None;

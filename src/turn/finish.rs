@@ -26,6 +26,8 @@ pub(crate) struct Turn {
     pub(crate) head_before: Option<String>,
     /// The state as claimed (written with the running marker).
     pub(crate) claimed: State,
+    /// People's notes delivered with this turn's prompt.
+    pub(crate) notes: Vec<crate::state::Note>,
 }
 
 /// A turn whose agent succeeded and whose auto-commit ran.
@@ -263,6 +265,7 @@ pub(crate) fn stamp(
         attempts: receipt.attempts.max(1),
         retry_at,
         completion,
+        notes_delivered: u32::try_from(turn.notes.len()).unwrap_or(u32::MAX),
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
         .then(|| stamp_subject(&state, turn.actor));

@@ -200,6 +200,16 @@ pub(crate) fn run_prompt(
         stdin.extend_from_slice(note.as_bytes());
         env.push(("BATON_VERIFY_LOG".to_owned(), path_text(&log)));
     }
+    // People's notes go with the turn's own prompt (never with the router's).
+    if capture.is_none() && !turn.notes.is_empty() {
+        stdin.extend_from_slice(b"\n\n---\nNotes from people for this turn:\n");
+        for note in &turn.notes {
+            let line = format!("- {} ({}, {})\n", note.text, note.from, note.at);
+            stdin.extend_from_slice(line.as_bytes());
+        }
+        let texts: Vec<&str> = turn.notes.iter().map(|n| n.text.as_str()).collect();
+        env.push(("BATON_NOTE".to_owned(), texts.join("\n")));
+    }
     say!(
         "[turn] {} runs {prompt} with agent {} ({})",
         turn.actor,

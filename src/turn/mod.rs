@@ -32,7 +32,7 @@ pub(crate) use record::RecordError;
 
 pub(crate) use record::PendingStamp;
 use record::{RecordFile, TurnRecord};
-pub(crate) use stop::StopFile;
+pub(crate) use stop::{StopFile, request_note, take_notes};
 pub(crate) use subject::stamp_subject;
 
 /// How the runner behaves for the mode that drives it.
@@ -248,6 +248,8 @@ impl Runner {
             owner: crate::process::host_pid(),
             owner_start: crate::process::Identity::current().map(|id| id.start_token()),
         };
+        // People's notes for this turn leave the state with the claim: delivered once.
+        let notes = state.take_notes(actor);
         state.start_turn(actor, &claim);
         self.store
             .save(&mut state)
@@ -275,6 +277,7 @@ impl Runner {
             started,
             head_before,
             claimed: state.clone(),
+            notes,
         };
         let launched = launch::route_and_run(self, &turn, route);
         let (result, decision) = match launched {

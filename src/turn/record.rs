@@ -162,6 +162,7 @@ mod tests {
             attempts: 1,
             retry_at: None,
             completion: None,
+            notes_delivered: 0,
         };
         TurnRecord {
             actor: Actor::Galph,

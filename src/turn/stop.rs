@@ -73,6 +73,44 @@ impl StopFile {
     }
 }
 
+/// File name of pending notes inside the run directory (one JSON object per line).
+const NOTES_FILE: &str = "notes.jsonl";
+
+/// Leaves `note` for the Baton that runs in `run_dir` (it writes it into the state at the next
+/// turn boundary).
+///
+/// # Errors
+/// [`RecordError::Io`].
+pub(crate) fn request_note(run_dir: &Path, note: &crate::state::Note) -> Result<(), RecordError> {
+    use std::io::Write as _;
+    let path = run_dir.join(NOTES_FILE);
+    let io = |source| RecordError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut line = serde_json::to_vec(note).expect("invariant: a Note (plain fields) serializes");
+    line.push(b'\n');
+    std::fs::create_dir_all(run_dir).map_err(io)?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(io)?;
+    file.write_all(&line).map_err(io)
+}
+
+/// Takes the notes left in `run_dir` (the file is removed); unreadable lines are dropped.
+pub(crate) fn take_notes(run_dir: &Path) -> Vec<crate::state::Note> {
+    let path = run_dir.join(NOTES_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let _ = std::fs::remove_file(&path);
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@ mod test_journal;
 mod test_leftovers;
 mod test_lost_work;
 mod test_newcomer;
+mod test_notes;
 mod test_notify;
 mod test_processes;
 mod test_role;

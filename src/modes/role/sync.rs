@@ -312,9 +312,10 @@ impl RoleSync {
         }
     }
 
-    /// When the remote's state differs from the base in the stop flag (`exit`, `exit_reason`)
-    /// and in nothing else but `generation` and `last_update` (a person's `baton stop` or hand
-    /// edit), the local HEAD's state with that flag taken in and a generation above
+    /// When the remote's state differs from the base in what a person may write during a turn
+    /// — the stop flag (`exit`, `exit_reason`) and `pending_notes` — and in nothing else but
+    /// `generation` and `last_update` (a person's `baton stop` / `baton note` or hand edit), the
+    /// local HEAD's state with that flag and the new notes taken in and a generation above
     /// both; `None` for any other change (someone else stamped: a stale stamp).
     fn stop_merged(
         &self,
@@ -329,20 +330,30 @@ impl RoleSync {
         ) else {
             return Ok(None);
         };
-        let without_stop = |s: &State| State {
+        // What a person may write while a turn runs: the stop flag and notes.
+        let without_person = |s: &State| State {
             exit: None,
             exit_reason: None,
+            notes: Vec::new(),
             generation: 0,
             last_update: None,
             ..s.clone()
         };
         let stop_changed = (&base.exit, &base.exit_reason) != (&theirs.exit, &theirs.exit_reason);
-        if !stop_changed || without_stop(&base) != without_stop(&theirs) {
+        let notes_changed = base.notes != theirs.notes;
+        if !(stop_changed || notes_changed) || without_person(&base) != without_person(&theirs) {
             return Ok(None);
         }
         let mut merged = ours.clone();
-        merged.exit.clone_from(&theirs.exit);
-        merged.exit_reason.clone_from(&theirs.exit_reason);
+        if stop_changed {
+            merged.exit.clone_from(&theirs.exit);
+            merged.exit_reason.clone_from(&theirs.exit_reason);
+        }
+        for note in &theirs.notes {
+            if !base.notes.contains(note) && !merged.notes.contains(note) {
+                merged.notes.push(note.clone());
+            }
+        }
         let store = crate::state::StateStore::new(self.state_rel.clone().into());
         merged.generation = store.next_generation(ours.generation.max(theirs.generation))?;
         Ok(Some(merged))

@@ -1,0 +1,117 @@
+//! `baton note`: a person's message for the next turn, delivered once with the agent's prompt
+//! and in `BATON_NOTE` — left in a workspace at rest, handed to a running Baton, or pushed from
+//! another clone in role mode.
+
+use crate::common::TestEnv;
+use crate::role_env::{DEADLINE, RoleEnv};
+
+/// A workspace whose ralph records its prompt and `BATON_NOTE`.
+fn workspace() -> TestEnv {
+    let env = TestEnv::bare();
+    let ctl = env.ctl.display().to_string();
+    env.write(
+        "orchestration.yaml",
+        &env.stub_config(&format!(
+            "    recorder: [sh, -c, 'cat > \"{ctl}/ralph-prompt\"; printf %s \"$BATON_NOTE\" > \"{ctl}/ralph-note\"']\n  roles:\n    ralph: recorder\n"
+        )),
+    );
+    env.commit_all("init");
+    env
+}
+
+#[test]
+fn a_note_for_ralph_is_delivered_once_with_its_next_turn() {
+    let env = workspace();
+    env.baton(&["note", "--to", "ralph", "use the new parser"])
+        .expect_code(0);
+    assert_eq!(
+        env.state()["pending_notes"][0]["text"],
+        "use the new parser"
+    );
+    assert!(
+        env.subjects()
+            .last()
+            .is_some_and(|s| s.contains("note for ralph: use the new parser"))
+    );
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let prompt = std::fs::read_to_string(env.ctl.join("ralph-prompt")).expect("prompt");
+    assert!(
+        prompt.contains("Notes from people for this turn:\n- use the new parser"),
+        "{prompt}"
+    );
+    let note = std::fs::read_to_string(env.ctl.join("ralph-note")).expect("note");
+    assert_eq!(note, "use the new parser");
+    let journal = env.journal();
+    assert!(journal[0].get("notes_delivered").is_none(), "not galph's");
+    assert_eq!(journal[1]["notes_delivered"], 1);
+    assert!(env.state().get("pending_notes").is_none(), "delivered once");
+
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let note = std::fs::read_to_string(env.ctl.join("ralph-note")).expect("note");
+    assert_eq!(note, "", "not again");
+}
+
+#[test]
+fn a_note_left_while_a_run_works_goes_to_its_next_turn() {
+    let env = workspace();
+    env.hook(
+        "galph",
+        "touch \"$TEST_CTL/galph-started\"\nwhile [ ! -f \"$TEST_CTL/go\" ]; do sleep 0.05; done\n",
+    );
+    let mut baton = env
+        .baton_cmd(&["run", "--iterations", "1"])
+        .spawn()
+        .expect("spawn");
+    crate::common::wait_for(30, "galph's agent", || {
+        env.ctl.join("galph-started").exists()
+    });
+    env.baton(&["note", "mind the tests"]).expect_code(0);
+    std::fs::write(env.ctl.join("go"), "").expect("go");
+    assert_eq!(baton.wait().expect("wait").code(), Some(0));
+    let note = std::fs::read_to_string(env.ctl.join("ralph-note")).expect("note");
+    assert_eq!(note, "mind the tests");
+}
+
+#[test]
+fn role_a_note_from_a_third_clone_reaches_ralph() {
+    let env = RoleEnv::new();
+    env.seed.hook(
+        "ralph",
+        "printf %s \"$BATON_NOTE\" > \"$TEST_CTL/ralph-note\"\n",
+    );
+    let laptop = env.another_clone("laptop");
+    env.run_in(&laptop, &["note", "--to", "ralph", "from the laptop"])
+        .expect_code(0);
+    let galph = env.galph_daemon(&["--iterations", "1"]);
+    let ralph = env.ralph_daemon(&["--iterations", "1"]);
+    galph.wait(DEADLINE).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    let note = std::fs::read_to_string(env.seed.ctl.join("ralph-note")).expect("note");
+    assert_eq!(note, "from the laptop");
+    assert!(
+        env.remote_state().get("pending_notes").is_none(),
+        "delivered"
+    );
+}
+
+/// A note pushed while galph's agent works is merged into galph's stamp, not lost, and the
+/// turn is not refused as stale.
+#[test]
+fn role_a_note_pushed_during_a_turn_is_merged_into_its_stamp() {
+    let env = RoleEnv::new();
+    env.seed.hook("galph", crate::role_env::WAIT_FOR_GO);
+    env.seed.hook(
+        "ralph",
+        "printf %s \"$BATON_NOTE\" > \"$TEST_CTL/ralph-note\"\n",
+    );
+    let mut galph = env.galph_daemon(&["--iterations", "1"]);
+    env.wait_agent_started(&mut galph, "galph");
+    let laptop = env.another_clone("laptop");
+    env.run_in(&laptop, &["note", "--to", "ralph", "sent mid-turn"])
+        .expect_code(0);
+    env.touch("go");
+    galph.wait(DEADLINE).expect_code(0);
+    env.run_ralph(&["--iterations", "1"]).expect_code(0);
+    let note = std::fs::read_to_string(env.seed.ctl.join("ralph-note")).expect("note");
+    assert_eq!(note, "sent mid-turn");
+}
