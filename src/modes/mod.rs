@@ -76,6 +76,8 @@ impl FlagChange {
         match self {
             FlagChange::Set(reason) => state.request_stop(reason),
             FlagChange::Clear => state.clear_stop(),
+            // Idempotent: a note left twice by a crash between its write and its removal.
+            FlagChange::Note(note) if state.notes.contains(note) => return Ok(()),
             FlagChange::Note(note) => state.notes.push(note.clone()),
         }
         runner.store.save(state).context("save the state")?;
@@ -109,9 +111,10 @@ pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, O
         Some(state) => state,
         None => runner.load_state()?,
     };
-    for note in crate::turn::take_notes(runner.run_dir()) {
+    for note in crate::turn::pending_notes(runner.run_dir()) {
         FlagChange::Note(note).write(runner, &mut state)?;
     }
+    crate::turn::clear_notes(runner.run_dir());
     let mut written = state.clone();
     let mut write = |change: FlagChange| change.write(runner, &mut written);
     let stop = budget_gate(runner, &state, runs_galph, &mut write)?;

@@ -99,16 +99,21 @@ pub(crate) fn request_note(run_dir: &Path, note: &crate::state::Note) -> Result<
     file.write_all(&line).map_err(io)
 }
 
-/// Takes the notes left in `run_dir` (the file is removed); unreadable lines are dropped.
-pub(crate) fn take_notes(run_dir: &Path) -> Vec<crate::state::Note> {
-    let path = run_dir.join(NOTES_FILE);
-    let Ok(text) = std::fs::read_to_string(&path) else {
+/// The notes left in `run_dir`; unreadable lines are dropped. Remove them with
+/// [`clear_notes`] once the state carries them (a crash in between writes them again, and
+/// writing a note the state already has changes nothing).
+pub(crate) fn pending_notes(run_dir: &Path) -> Vec<crate::state::Note> {
+    let Ok(text) = std::fs::read_to_string(run_dir.join(NOTES_FILE)) else {
         return Vec::new();
     };
-    let _ = std::fs::remove_file(&path);
     text.lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
+}
+
+/// Removes the notes left in `run_dir`; a missing file is fine.
+pub(crate) fn clear_notes(run_dir: &Path) {
+    let _ = std::fs::remove_file(run_dir.join(NOTES_FILE));
 }
 
 #[cfg(test)]

@@ -102,10 +102,11 @@ impl Waiter<'_> {
                 self.runner.stop.clear()?;
                 return Ok(state);
             }
-            for note in crate::turn::take_notes(self.runner.run_dir()) {
+            for note in crate::turn::pending_notes(self.runner.run_dir()) {
                 let change = crate::modes::FlagChange::Note(note);
                 self.sync.publish_flag(self.runner, self.repo, &change)?;
             }
+            crate::turn::clear_notes(self.runner.run_dir());
             let state = self.read_state()?;
             if let Some(state) = &state
                 && (state.stop_requested().is_some() || is_turn_of(state, actor))
