@@ -26,6 +26,7 @@ pub(crate) mod modes;
 mod notify;
 mod process;
 pub(crate) mod router;
+mod serve;
 pub mod state;
 pub(crate) mod turn;
 

@@ -92,6 +92,8 @@ pub enum Command {
     Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
+    /// Serve a live dashboard of the run in the browser (loopback; a token for anything else).
+    Serve(crate::serve::ServeArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff): `baton man > baton.1`.
@@ -130,6 +132,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Resume(a) => stop::cmd_resume(g, a),
         Command::Note(a) => stop::cmd_note(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
+        Command::Serve(a) => crate::serve::cmd_serve(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
         Command::Man => shell::cmd_man(),
         Command::Init(a) => init::cmd_init(a),

@@ -148,11 +148,10 @@ fn wall(ms: u64) -> String {
     format_duration(Duration::from_millis(ms))
 }
 
-/// The first limit of `budget` that `spent` reached, as a stop reason
-/// (`budget: cost $12.01 reached budget.max_cost_usd $12.00`); `None` while all hold.
-pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
+/// Every limit of `budget` against what `spent` says (unset limits included, as `None`).
+fn limits(budget: &BudgetConfig, spent: &Spent) -> [Limit; 5] {
     let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    let limits = [
+    [
         Limit {
             key: "budget.max_cost_usd",
             what: "cost",
@@ -188,8 +187,13 @@ pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
             value: spent.failures_in_a_row,
             show: count,
         },
-    ];
-    limits.into_iter().find_map(|l| {
+    ]
+}
+
+/// The first limit of `budget` that `spent` reached, as a stop reason
+/// (`budget: cost $12.01 reached budget.max_cost_usd $12.00`); `None` while all hold.
+pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
+    limits(budget, spent).into_iter().find_map(|l| {
         let limit = l.limit?;
         (l.value >= limit).then(|| {
             let show = l.show;
@@ -202,6 +206,50 @@ pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
             )
         })
     })
+}
+
+/// One set limit for people (`baton serve`): its key, what it counts, the figures as text
+/// (`$1.20`, `7`, `1h 2m`) and how much of it is used (`spent / limit`, 1.0 or more once
+/// reached).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub(crate) struct Line {
+    /// The configuration key (`budget.max_turns`).
+    pub(crate) key: &'static str,
+    /// What it counts (`turns`).
+    pub(crate) what: &'static str,
+    /// What was spent, as text.
+    pub(crate) spent: String,
+    /// The limit, as text.
+    pub(crate) limit: String,
+    /// `spent / limit` (1.0 when the limit is 0).
+    pub(crate) used: f64,
+    /// Whether the limit is reached (the run stops at the next turn boundary).
+    pub(crate) reached: bool,
+}
+
+/// The limits `budget` sets, against `spent`, in the order `reached` checks them.
+pub(crate) fn lines(budget: &BudgetConfig, spent: &Spent) -> Vec<Line> {
+    limits(budget, spent)
+        .into_iter()
+        .filter_map(|l| {
+            let limit = l.limit?;
+            let show = l.show;
+            #[allow(clippy::cast_precision_loss)] // a ratio for a progress bar
+            let used = if limit == 0 {
+                1.0
+            } else {
+                l.value as f64 / limit as f64
+            };
+            Some(Line {
+                key: l.key,
+                what: l.what,
+                spent: show(l.value),
+                limit: show(limit),
+                used,
+                reached: l.value >= limit,
+            })
+        })
+        .collect()
 }
 
 /// The stop reason when a limit of `budget` is reached now; `None` when no budget is set or

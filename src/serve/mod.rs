@@ -1,0 +1,129 @@
+//! `baton serve`: a dashboard in the browser (README, `docs/serve.md`). One page embedded in
+//! the binary follows the workspace's run live through server-sent events — the timeline of
+//! turns, the running turn's transcript, whose turn it is, limits, budgets and totals — and
+//! steers it with Approve / Reject / Note.
+//!
+//! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`view`] and
+//! [`snapshot`] (pure: what the files say), [`transcript`] and [`follow`] (the thread that
+//! watches the files), [`routes`] (HTTP, the event stream and the steering endpoints).
+//!
+//! Invariants: the server never writes the state or the journal. Every steering action runs
+//! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
+//! exactly one owner, the CLI command, with its locks, commits and pushes. SIGINT or SIGTERM
+//! ends the server cleanly: the follower stops, open event streams end, and it exits 0.
+
+mod auth;
+mod follow;
+mod options;
+mod routes;
+mod snapshot;
+mod transcript;
+mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::config::Overrides;
+use crate::error::{Context as _, Error, Result};
+
+/// How long open connections get to finish once a signal asked the server to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Flags of `baton serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Where to listen (`host:port`; port 0 picks a free one). Anything but a loopback address
+    /// needs a token.
+    #[arg(long, default_value = options::DEFAULT_ADDR, value_name = "ADDR")]
+    pub addr: SocketAddr,
+    /// The token every request must carry (`Authorization: Bearer T`, or `?token=T` in the
+    /// page's URL); also read from `BATON_SERVE_TOKEN`.
+    #[arg(long, value_name = "T")]
+    pub token: Option<String>,
+}
+
+/// Serves the dashboard of the workspace until SIGINT or SIGTERM.
+///
+/// # Errors
+/// Usage (exit 2): outside a workspace, or a non-loopback address without a token. Failed
+/// (exit 1): the address cannot be bound.
+pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
+    let env_token = std::env::var(options::TOKEN_ENV).ok();
+    let options = options::Options::new(args.addr, args.token.clone(), env_token)
+        .map_err(|e| Error::usage(e).with_hint("bind 127.0.0.1, or set --token"))?;
+    let config = load_config(global, Overrides::default())?.config;
+    require_workspace(&config)?;
+    let steer = routes::Steer {
+        exe: std::env::current_exe().context("find the baton binary")?,
+        config_file: config.file.clone(),
+        root: config.root.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .context("start the server's runtime")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (live, follower) =
+        follow::start(config, Arc::clone(&stop)).context("start the file follower")?;
+    let served = runtime.block_on(serve(
+        &options,
+        routes::App::new(live, &options, steer),
+        &stop,
+    ));
+    stop.store(true, Ordering::SeqCst);
+    let _ = follower.join();
+    // Steering commands still running finish on their own; do not wait for a stuck one.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    served
+}
+
+async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(options.addr)
+        .await
+        .with_context(|| format!("bind {}", options.addr))?;
+    let addr = listener.local_addr()?;
+    let query = if options.token.is_some() {
+        "?token=…"
+    } else {
+        ""
+    };
+    say!("[serve] dashboard on http://{addr}/{query} (Ctrl-C stops)");
+    let (signalled_tx, mut signalled) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        wait_for_signal().await;
+        let _ = signalled_tx.send(true);
+    };
+    let server = axum::serve(listener, app.router()).with_graceful_shutdown(shutdown);
+    let grace = async {
+        let _ = signalled.wait_for(|s| *s).await;
+        // The streams end when the follower stops; it stops when told.
+        stop.store(true, Ordering::SeqCst);
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result.context("serve")?,
+        () = grace => tracing::warn!("connections still open after the grace period; closing"),
+    }
+    say!("[serve] stopped");
+    Ok(())
+}
+
+/// Resolves at SIGINT or SIGTERM.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        // Without handlers the default action (exit) still ends the process.
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+}

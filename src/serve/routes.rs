@@ -1,0 +1,287 @@
+//! The HTTP surface (`docs/serve.md`, "Endpoints"): the page, the snapshot, the event stream,
+//! and the steering endpoints, which run the Baton binary's own `note`, `approve` and `reject`
+//! commands and return their exit code and output. Every request passes [`auth::check`] first.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::watch;
+
+use super::auth;
+use super::follow::Live;
+use super::options::Options;
+
+/// The page, embedded in the binary.
+const PAGE: &str = include_str!("page.html");
+
+/// Response headers of the page: no caching, no framing by other sites (a framed Approve
+/// button could be clicked by a trick), scripts and connections only from this server.
+const PAGE_HEADERS: [(header::HeaderName, &str); 3] = [
+    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+    (header::CACHE_CONTROL, "no-store"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+         connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'none'",
+    ),
+];
+
+/// How the steering endpoints run Baton: this binary, the workspace's configuration file, in
+/// the workspace root.
+#[derive(Clone, Debug)]
+pub(crate) struct Steer {
+    /// The Baton binary (`std::env::current_exe`).
+    pub(crate) exe: PathBuf,
+    /// The configuration file the server loaded (`--config` for the command).
+    pub(crate) config_file: Option<PathBuf>,
+    /// The workspace root (the command's working directory).
+    pub(crate) root: PathBuf,
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct App {
+    live: watch::Receiver<Arc<Live>>,
+    token: Option<Arc<str>>,
+    steer: Arc<Steer>,
+}
+
+impl App {
+    /// The application over the follower's `live` picture.
+    pub(crate) fn new(live: watch::Receiver<Arc<Live>>, options: &Options, steer: Steer) -> App {
+        App {
+            live,
+            token: options.token.as_deref().map(Arc::from),
+            steer: Arc::new(steer),
+        }
+    }
+
+    /// The routes, behind the access check.
+    pub(crate) fn router(self) -> Router {
+        Router::new()
+            .route("/", get(page))
+            .route("/api/snapshot", get(snapshot))
+            .route("/api/transcript", get(transcript))
+            .route("/api/events", get(events))
+            .route("/api/note", post(note))
+            .route("/api/approve", post(approve))
+            .route("/api/reject", post(reject))
+            .layer(middleware::from_fn_with_state(self.clone(), guard))
+            .with_state(self)
+    }
+}
+
+async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    let checked = auth::check(
+        request.method(),
+        request.headers(),
+        request.uri().query(),
+        app.token.as_deref(),
+    );
+    match checked {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => {
+            let body = Json(json!({ "error": refusal.to_string() }));
+            let mut response = (refusal.status(), body).into_response();
+            if refusal == auth::Refusal::Unauthorized {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+            }
+            response
+        }
+    }
+}
+
+async fn page() -> impl IntoResponse {
+    (PAGE_HEADERS, PAGE)
+}
+
+async fn snapshot(State(app): State<App>) -> impl IntoResponse {
+    let json = Arc::clone(&app.live.borrow().snapshot);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+}
+
+async fn transcript(State(app): State<App>) -> impl IntoResponse {
+    let t = Arc::clone(&app.live.borrow().transcript);
+    Json(json!({ "log": t.log, "base": t.base, "text": t.text }))
+}
+
+/// One browser's event stream: what it was sent so far.
+struct Stream_ {
+    live: watch::Receiver<Arc<Live>>,
+    version: u64,
+    log: Option<String>,
+    sent: u64,
+    started: bool,
+    queue: VecDeque<Event>,
+}
+
+impl Stream_ {
+    /// Queues what changed since the last send: the snapshot, then the transcript's new text
+    /// (the whole kept text when the log changed or the browser fell behind it).
+    fn enqueue(&mut self, live: &Live) {
+        if live.version != self.version {
+            self.version = live.version;
+            self.queue
+                .push_back(Event::default().event("snapshot").data(&*live.snapshot));
+        }
+        let t = &live.transcript;
+        let delta = if t.log == self.log {
+            t.since(self.sent).map(str::to_owned)
+        } else {
+            None
+        };
+        let (reset, text) = match delta {
+            Some(text) if text.is_empty() => return,
+            Some(text) => (false, text),
+            None => (true, t.text.clone()),
+        };
+        self.log.clone_from(&t.log);
+        self.sent = t.end();
+        let data = json!({ "log": t.log, "reset": reset, "text": text }).to_string();
+        self.queue
+            .push_back(Event::default().event("transcript").data(data));
+    }
+}
+
+async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let first = Stream_ {
+        live: app.live.clone(),
+        version: 0,
+        log: None,
+        sent: 0,
+        started: false,
+        queue: VecDeque::new(),
+    };
+    let stream = futures_util::stream::unfold(first, |mut s| async move {
+        loop {
+            if let Some(event) = s.queue.pop_front() {
+                return Some((Ok(event), s));
+            }
+            // The follower dropped its sender: the server is stopping.
+            if s.started && s.live.changed().await.is_err() {
+                return None;
+            }
+            s.started = true;
+            let live = Arc::clone(&s.live.borrow_and_update());
+            s.enqueue(&live);
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteBody {
+    text: String,
+    #[serde(default)]
+    to: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApproveBody {
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RejectBody {
+    note: String,
+}
+
+async fn note(State(app): State<App>, Json(body): Json<NoteBody>) -> Response {
+    if body.text.trim().is_empty() {
+        return bad_request("a note needs text");
+    }
+    let mut args = vec!["note".to_owned()];
+    if let Some(to) = body.to.filter(|t| !t.is_empty()) {
+        args.push(format!("--to={to}"));
+    }
+    args.extend(["--".to_owned(), body.text]);
+    run(&app, args).await
+}
+
+async fn approve(State(app): State<App>, Json(body): Json<ApproveBody>) -> Response {
+    let mut args = vec!["approve".to_owned()];
+    if let Some(note) = body.note.filter(|n| !n.trim().is_empty()) {
+        args.push(format!("--note={note}"));
+    }
+    run(&app, args).await
+}
+
+async fn reject(State(app): State<App>, Json(body): Json<RejectBody>) -> Response {
+    if body.note.trim().is_empty() {
+        return bad_request("a rejection needs a note (what galph should do instead)");
+    }
+    run(
+        &app,
+        vec!["reject".to_owned(), format!("--note={}", body.note)],
+    )
+    .await
+}
+
+fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+/// Runs `baton <args>` for the workspace and answers with its exit code and output: 200 when it
+/// exited 0, 409 otherwise (the command refused: nothing to approve, a bad actor name, …).
+async fn run(app: &App, args: Vec<String>) -> Response {
+    let steer = Arc::clone(&app.steer);
+    let shown = format!("baton {}", args.join(" "));
+    let output = tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(&steer.exe);
+        command.arg("--color=never");
+        if let Some(file) = &steer.config_file {
+            command.arg("--config").arg(file);
+        }
+        command
+            .args(&args)
+            .current_dir(&steer.root)
+            .stdin(std::process::Stdio::null())
+            .output()
+    })
+    .await;
+    match output {
+        Ok(Ok(out)) => {
+            let code = out.status.code();
+            let status = if code == Some(0) {
+                StatusCode::OK
+            } else {
+                StatusCode::CONFLICT
+            };
+            let body = json!({
+                "command": shown,
+                "code": code,
+                "stdout": String::from_utf8_lossy(&out.stdout),
+                "stderr": String::from_utf8_lossy(&out.stderr),
+            });
+            (status, Json(body)).into_response()
+        }
+        Ok(Err(e)) => {
+            let body = json!({ "command": shown, "error": format!("cannot run baton: {e}") });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+        }
+        Err(e) => {
+            let body = json!({ "command": shown, "error": format!("{e}") });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! What the event log (`logs/events.jsonl`) says about the run right now, folded line by line:
+//! the run in progress, the turn whose agent is running (and its transcript file), a daemon
+//! waiting for its turn, the last stop, and the newest events for the activity list.
+//!
+//! Pure: [`EventView::apply`] takes one parsed line. Lines of kinds this version does not know
+//! (the log is versioned and grows) only show up in the activity list.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// How many of the newest events the activity list keeps.
+pub(crate) const RECENT: usize = 40;
+
+/// The run the newest `run_started` began.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct RunInfo {
+    /// The Baton process that writes the run's events.
+    pub(crate) pid: Option<u64>,
+    /// `combined`, `supervisor`, `loop` or `role`.
+    pub(crate) mode: Option<String>,
+    /// The actor of a single-actor or role run.
+    pub(crate) actor: Option<String>,
+    /// The machine.
+    pub(crate) host: Option<String>,
+    /// When it started (UTC).
+    pub(crate) started_at: Option<String>,
+    /// Its exit code, once `run_ended` came.
+    pub(crate) ended: Option<u64>,
+    /// When it ended (UTC).
+    pub(crate) ended_at: Option<String>,
+}
+
+/// A turn whose agent started (the newest `agent_started`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct AgentTurn {
+    /// `galph` or `ralph`.
+    pub(crate) actor: String,
+    /// The iteration.
+    pub(crate) iteration: u64,
+    /// The prompt file, from the turn's `routed` event.
+    pub(crate) prompt: Option<String>,
+    /// Why the router chose it.
+    pub(crate) reason: Option<String>,
+    /// The agent name.
+    pub(crate) agent: Option<String>,
+    /// The transcript file the agent's output goes to, as the event gave it.
+    pub(crate) log: Option<String>,
+    /// When the agent started (UTC).
+    pub(crate) started_at: Option<String>,
+    /// Whether the turn is still running (no `stamped` for it, and its run has not ended).
+    pub(crate) running: bool,
+}
+
+/// A role-mode daemon waiting for its turn.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct Waiting {
+    /// Who waits.
+    pub(crate) actor: String,
+    /// Since when (UTC).
+    pub(crate) since: Option<String>,
+}
+
+/// Why the run stopped at a turn boundary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct Stopped {
+    /// `flag`, `budget`, `stuck` or `complete`.
+    pub(crate) why: String,
+    /// The reason given.
+    pub(crate) reason: String,
+}
+
+/// The fold of the event log.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct EventView {
+    /// The newest run.
+    pub(crate) run: Option<RunInfo>,
+    /// The newest turn whose agent started (running or finished).
+    pub(crate) turn: Option<AgentTurn>,
+    /// A daemon waiting for its turn.
+    pub(crate) waiting: Option<Waiting>,
+    /// The newest run's stop, if it stopped at a boundary.
+    pub(crate) stopped: Option<Stopped>,
+    /// The newest events, oldest first, as written.
+    pub(crate) recent: VecDeque<Value>,
+    /// The prompt and reason of the newest `routed` (`actor`, `iteration`, `prompt`, `reason`).
+    #[serde(skip)]
+    routed: Option<(String, u64, String, String)>,
+}
+
+fn text(line: &Value, key: &str) -> Option<String> {
+    line.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn number(line: &Value, key: &str) -> Option<u64> {
+    line.get(key).and_then(Value::as_u64)
+}
+
+impl EventView {
+    /// Folds one event line in.
+    pub(crate) fn apply(&mut self, line: &Value) {
+        let Some(kind) = line.get("kind").and_then(Value::as_str) else {
+            return;
+        };
+        let actor = text(line, "actor").unwrap_or_default();
+        let iteration = number(line, "iteration").unwrap_or(0);
+        let ts = text(line, "ts");
+        match kind {
+            "run_started" => {
+                self.run = Some(RunInfo {
+                    pid: number(line, "pid"),
+                    mode: text(line, "mode"),
+                    actor: text(line, "actor"),
+                    host: text(line, "host"),
+                    started_at: ts,
+                    ended: None,
+                    ended_at: None,
+                });
+                self.end_turn();
+                self.waiting = None;
+                self.stopped = None;
+            }
+            "waiting" => self.waiting = Some(Waiting { actor, since: ts }),
+            "turn_claimed" => self.waiting = None,
+            "routed" => {
+                let prompt = text(line, "prompt").unwrap_or_default();
+                let reason = text(line, "reason").unwrap_or_default();
+                self.routed = Some((actor, iteration, prompt, reason));
+            }
+            "agent_started" => {
+                let routed = self
+                    .routed
+                    .as_ref()
+                    .filter(|(a, i, ..)| *a == actor && *i == iteration);
+                self.turn = Some(AgentTurn {
+                    prompt: routed.map(|r| r.2.clone()),
+                    reason: routed.map(|r| r.3.clone()),
+                    actor,
+                    iteration,
+                    agent: text(line, "agent"),
+                    log: text(line, "log"),
+                    started_at: ts,
+                    running: true,
+                });
+                self.waiting = None;
+            }
+            "stamped"
+                if self
+                    .turn
+                    .as_ref()
+                    .is_some_and(|t| t.actor == actor && t.iteration == iteration) =>
+            {
+                self.end_turn();
+            }
+            "stopped" => {
+                self.stopped = Some(Stopped {
+                    why: text(line, "why").unwrap_or_default(),
+                    reason: text(line, "reason").unwrap_or_default(),
+                });
+            }
+            "run_ended" => {
+                if let Some(run) = &mut self.run {
+                    run.ended = number(line, "code");
+                    run.ended_at = ts;
+                }
+                self.end_turn();
+                self.waiting = None;
+            }
+            _ => {}
+        }
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(line.clone());
+    }
+
+    fn end_turn(&mut self) {
+        if let Some(turn) = &mut self.turn {
+            turn.running = false;
+        }
+    }
+
+    /// Marks the run as gone without a `run_ended` (its process died, e.g. SIGKILL): nothing
+    /// of it runs any more.
+    pub(crate) fn mark_gone(&mut self) {
+        self.end_turn();
+        self.waiting = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fold(lines: &[Value]) -> EventView {
+        let mut view = EventView::default();
+        for line in lines {
+            view.apply(line);
+        }
+        view
+    }
+
+    #[test]
+    fn a_turn_runs_from_agent_started_to_its_stamp() {
+        let started = [
+            json!({"kind": "run_started", "pid": 7, "mode": "combined", "actor": null, "host": "h", "ts": "T0"}),
+            json!({"kind": "turn_claimed", "actor": "galph", "iteration": 1}),
+            json!({"kind": "routed", "actor": "galph", "iteration": 1, "prompt": "supervisor.md", "source": "deterministic", "reason": "first"}),
+            json!({"kind": "agent_started", "actor": "galph", "iteration": 1, "agent": "stub", "log": "/w/logs/x.log", "ts": "T1"}),
+        ];
+        let view = fold(&started);
+        let run = view.run.as_ref().expect("run");
+        assert_eq!(
+            (run.pid, run.mode.as_deref(), run.ended),
+            (Some(7), Some("combined"), None)
+        );
+        let turn = view.turn.as_ref().expect("turn");
+        assert!(turn.running);
+        assert_eq!(turn.prompt.as_deref(), Some("supervisor.md"));
+        assert_eq!(turn.log.as_deref(), Some("/w/logs/x.log"));
+        assert_eq!(turn.started_at.as_deref(), Some("T1"));
+
+        let mut view = view;
+        view.apply(&json!({"kind": "approval_requested", "actor": "ralph"}));
+        assert!(
+            view.turn.as_ref().is_some_and(|t| t.running),
+            "unknown kinds change nothing"
+        );
+        view.apply(&json!({"kind": "stamped", "actor": "ralph", "iteration": 1}));
+        assert!(
+            view.turn.as_ref().is_some_and(|t| t.running),
+            "another turn's stamp"
+        );
+        view.apply(&json!({"kind": "stamped", "actor": "galph", "iteration": 1, "outcome": "ok"}));
+        let turn = view.turn.as_ref().expect("the finished turn stays");
+        assert!(!turn.running);
+        view.apply(&json!({"kind": "stopped", "why": "budget", "reason": "budget: turns 2"}));
+        view.apply(&json!({"kind": "run_ended", "code": 3, "ts": "T9"}));
+        let run = view.run.as_ref().expect("run");
+        assert_eq!((run.ended, run.ended_at.as_deref()), (Some(3), Some("T9")));
+        assert_eq!(
+            view.stopped.as_ref().map(|s| s.why.as_str()),
+            Some("budget")
+        );
+        assert_eq!(view.recent.len(), 9);
+    }
+
+    #[test]
+    fn a_new_run_clears_the_old_one_and_the_activity_list_is_bounded() {
+        let mut view = fold(&[
+            json!({"kind": "run_started", "pid": 1}),
+            json!({"kind": "waiting", "actor": "ralph", "ts": "T"}),
+            json!({"kind": "stopped", "why": "flag", "reason": "r"}),
+        ]);
+        assert_eq!(
+            view.waiting.as_ref().map(|w| w.actor.as_str()),
+            Some("ralph")
+        );
+        view.apply(&json!({"kind": "run_started", "pid": 2}));
+        assert_eq!((view.waiting.as_ref(), view.stopped.as_ref()), (None, None));
+        for _ in 0..RECENT * 2 {
+            view.apply(&json!({"kind": "heartbeat"}));
+        }
+        assert_eq!(view.recent.len(), RECENT);
+        view.apply(&json!({"no kind": true}));
+        assert_eq!(
+            view.recent.len(),
+            RECENT,
+            "a line without a kind is skipped"
+        );
+        view.apply(&json!({"kind": "agent_started", "actor": "ralph", "iteration": 2}));
+        view.mark_gone();
+        assert!(view.turn.as_ref().is_some_and(|t| !t.running));
+    }
+}
