@@ -121,6 +121,15 @@ impl Error {
         }
     }
 
+    /// Whether the error (not its context) is an `E`.
+    #[must_use]
+    pub(crate) fn is<E>(&self) -> bool
+    where
+        E: std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    {
+        self.error.downcast_ref::<E>().is_some()
+    }
+
     /// The kind.
     #[cfg(test)]
     #[must_use]

@@ -64,6 +64,20 @@ pub(crate) enum Event<'a> {
         head_after: Option<&'a str>,
         retry_at: Option<&'a str>,
     },
+    /// A turn waits for a person's approval (`approval.before`).
+    ApprovalRequested {
+        actor: Actor,
+        iteration: u64,
+        prompt: &'a str,
+    },
+    /// A person approved (`approved: true`) or rejected the waiting turn.
+    ApprovalDecided {
+        actor: Actor,
+        iteration: u64,
+        approved: bool,
+        by: &'a str,
+        note: Option<&'a str>,
+    },
     /// The run stops at a turn boundary: `why` is `flag`, `budget`, `stuck` or `complete`.
     Stopped { why: &'a str, reason: &'a str },
     /// The run ended with this exit code.

@@ -33,6 +33,8 @@ pub(crate) enum Event {
     Complete,
     /// The loop made no progress for `stuck.iterations` iterations.
     Stuck,
+    /// A turn waits for a person's approval (`approval.before`).
+    Approval,
 }
 
 impl Event {
@@ -45,6 +47,7 @@ impl Event {
             Event::Budget => "budget",
             Event::Complete => "complete",
             Event::Stuck => "stuck",
+            Event::Approval => "approval",
         }
     }
 }

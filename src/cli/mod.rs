@@ -1,6 +1,7 @@
 //! The command line (README): one file per subcommand, each with its `XxxArgs` and `cmd_xxx`,
 //! and this module's single dispatch.
 
+mod approve;
 mod args;
 mod check;
 mod demo;
@@ -88,6 +89,10 @@ pub enum Command {
     Stop(stop::StopArgs),
     /// Leave a note for the next turn's agent (`--to ralph`), from any clone.
     Note(stop::NoteArgs),
+    /// Let a turn that waits at an approval checkpoint run, from any clone.
+    Approve(approve::ApproveArgs),
+    /// Send a turn that waits at an approval checkpoint back to galph with a note.
+    Reject(approve::RejectArgs),
     /// Clear the stop flag so that the next start runs again (committed and pushed like stop).
     Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
@@ -131,6 +136,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Stop(a) => stop::cmd_stop(g, a),
         Command::Resume(a) => stop::cmd_resume(g, a),
         Command::Note(a) => stop::cmd_note(g, a),
+        Command::Approve(a) => approve::cmd_approve(g, a),
+        Command::Reject(a) => approve::cmd_reject(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Serve(a) => crate::serve::cmd_serve(g, a),
         Command::Completions(a) => shell::cmd_completions(a),

@@ -148,6 +148,9 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     if let Some(limit) = crate::modes::describe_limit(&state) {
         writeln!(out, "limit:     {limit}")?;
     }
+    if let Some(approval) = crate::modes::describe_approval(&state) {
+        writeln!(out, "approval:  {approval}")?;
+    }
     if let Some(reason) = state.stop_requested() {
         writeln!(out, "stop flag: {reason}")?;
     }
@@ -207,6 +210,9 @@ fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()>
         }
         if let Some(limit) = crate::modes::describe_limit(s) {
             writeln!(out, "remote limit: {limit}")?;
+        }
+        if let Some(approval) = crate::modes::describe_approval(s) {
+            writeln!(out, "remote approval: {approval}")?;
         }
     }
     Ok(())

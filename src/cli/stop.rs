@@ -105,11 +105,10 @@ pub struct NoteArgs {
 pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
-    let user = std::env::var("USER").unwrap_or_else(|_| "someone".to_owned());
     let note = Note {
         to: args.to,
         text: args.text.clone(),
-        from: format!("{user}@{}", hostname()),
+        from: person(),
         at: format_utc(std::time::SystemTime::now()),
     };
     let to = args.to.map_or("the next turn", Actor::as_str);
@@ -127,8 +126,14 @@ pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
     Ok(())
 }
 
+/// Who runs this command: `user@host`.
+pub(super) fn person() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "someone".to_owned());
+    format!("{user}@{}", hostname())
+}
+
 /// Writes `change` into the state: committed, and pushed when the remote carries the state.
-fn change_flag(
+pub(super) fn change_flag(
     config: Config,
     repo: Option<Repo>,
     held: &workspace::Held,

@@ -252,6 +252,14 @@ pub struct CompletionConfig {
     pub verify_timeout: Duration,
 }
 
+/// Approval checkpoints (`approval.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApprovalConfig {
+    /// Turns that wait for a person before they run: actor names (`ralph`, aliases too) or
+    /// prompt names (`main.md`, matched against the deterministic router's choice).
+    pub before: Vec<String>,
+}
+
 /// Stuck detection (`stuck.*`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StuckConfig {
@@ -325,6 +333,8 @@ pub struct Config {
     pub completion: CompletionConfig,
     /// Stuck detection.
     pub stuck: StuckConfig,
+    /// Approval checkpoints.
+    pub approval: ApprovalConfig,
     /// Notifications.
     pub notify: NotifyConfig,
     /// Compatibility paths of the Python tool.

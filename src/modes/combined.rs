@@ -1,7 +1,7 @@
 //! Combined mode: galph and ralph in one process, N iterations, no pushing, no sleeping.
 
 use crate::error::Result;
-use crate::modes::{at_boundary, check_signal, limit, run_local_turn};
+use crate::modes::{at_boundary, awaits_approval, check_signal, limit, run_local_turn};
 use crate::state::{Actor, Status};
 use crate::turn::Runner;
 
@@ -21,6 +21,9 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
             continue; // a stop request: the boundary takes it
         }
         let actor = state.expected_actor;
+        if awaits_approval(runner, &state, actor)? {
+            continue; // the boundary takes the answer
+        }
         let report = run_local_turn(runner, actor)?;
         // A limited turn runs again: it does not consume the iteration.
         if actor == Actor::Ralph && report.state.status != Status::Limited {

@@ -2,20 +2,24 @@
 //! single-actor runs (supervisor-only, loop-only), and role mode through a git remote; all
 //! drive the same runner.
 
+pub(crate) mod approval;
 pub(crate) mod budget;
 mod combined;
+mod flag;
 mod limit;
 pub(crate) mod role;
 mod solo;
 mod stuck;
 
+pub(crate) use approval::describe as describe_approval;
 pub(crate) use combined::run_combined;
+pub(crate) use flag::FlagChange;
 pub(crate) use limit::describe as describe_limit;
 pub(crate) use role::{RoleSync, run_role};
 pub(crate) use solo::run_solo;
 pub(crate) use stuck::take_escalation;
 
-use crate::error::{Context as _, Error, Result};
+use crate::error::{Error, Result};
 use crate::executor::received_signal;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
@@ -56,48 +60,6 @@ impl Stop {
     }
 }
 
-/// A change of the state's stop flag made at a turn boundary.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum FlagChange {
-    /// Set it with this reason.
-    Set(String),
-    /// Clear it (a budget that was raised).
-    Clear,
-    /// Queue a person's note for the next turn (not a flag, but written the same way).
-    Note(crate::state::Note),
-}
-
-impl FlagChange {
-    /// Writes the change into `state`, saves it and commits the state file alone.
-    ///
-    /// # Errors
-    /// State and git errors.
-    pub(crate) fn write(&self, runner: &Runner, state: &mut State) -> Result<()> {
-        match self {
-            FlagChange::Set(reason) => state.request_stop(reason),
-            FlagChange::Clear => state.clear_stop(),
-            // Idempotent: a note left twice by a crash between its write and its removal.
-            FlagChange::Note(note) if state.notes.contains(note) => return Ok(()),
-            FlagChange::Note(note) => state.notes.push(note.clone()),
-        }
-        runner.store.save(state).context("save the state")?;
-        match self {
-            FlagChange::Set(_) => runner.commit_stop(state),
-            FlagChange::Clear => {
-                runner.commit_state(&format!("[SYNC i={}] resume", state.iteration))
-            }
-            FlagChange::Note(note) => {
-                let to = note.to.map_or("next turn", crate::state::Actor::as_str);
-                let text: String = note.text.chars().take(60).collect();
-                runner.commit_state(&format!(
-                    "[SYNC i={}] note for {to}: {text}",
-                    state.iteration
-                ))
-            }
-        }
-    }
-}
-
 /// Checks the turn boundary: a received signal ends the run (exit 128 + N); a pending
 /// `baton stop` request is written into the state; the state's stop flag ends the run cleanly;
 /// then the budgets (see [`budget_gate`]). Returns the state read, so the caller need not read
@@ -115,6 +77,7 @@ pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, O
         FlagChange::Note(note).write(runner, &mut state)?;
     }
     crate::turn::clear_notes(runner.run_dir());
+    approval::take_decision(runner, &mut |change| change.write(runner, &mut state))?;
     let mut written = state.clone();
     let mut write = |change: FlagChange| change.write(runner, &mut written);
     let stop = budget_gate(runner, &state, runs_galph, &mut write)?;
@@ -199,6 +162,23 @@ impl TurnHooks for Local {
 
     fn stamped(&mut self, _: &Runner, _: &State, _: &JournalEntry) -> Result<()> {
         Ok(())
+    }
+}
+
+/// The approval checkpoint of a local (combined or single-actor) run before `actor`'s turn:
+/// `true` when the turn waits (the wait has ended with an answer, a note or a stop request
+/// for the caller's turn boundary to take), `false` when it may run.
+///
+/// # Errors
+/// State and git errors; interrupted (exit 128 + N).
+pub(crate) fn awaits_approval(runner: &Runner, state: &State, actor: Actor) -> Result<bool> {
+    let mut write = |change: FlagChange| change.write(runner, &mut runner.load_state()?);
+    match approval::gate(runner, state, actor, &mut write)? {
+        approval::Gate::Open => Ok(false),
+        approval::Gate::Closed => {
+            approval::wait_local(runner, &runner.load_state()?)?;
+            Ok(true)
+        }
     }
 }
 

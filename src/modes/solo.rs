@@ -2,7 +2,7 @@
 //! turns back to back, N times; every turn advances the iteration.
 
 use crate::error::Result;
-use crate::modes::{at_boundary, check_signal, limit, run_local_turn};
+use crate::modes::{at_boundary, awaits_approval, check_signal, limit, run_local_turn};
 use crate::state::{Actor, Status};
 use crate::turn::Runner;
 
@@ -19,6 +19,9 @@ pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> 
         }
         if limit::wait_out(runner, &state)? {
             continue; // a stop request: the boundary takes it
+        }
+        if awaits_approval(runner, &state, actor)? {
+            continue; // the boundary takes the answer
         }
         let report = run_local_turn(runner, actor)?;
         // A limited turn runs again: it does not count.

@@ -1,5 +1,6 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
+mod approval;
 mod legacy;
 mod model;
 mod parse;
@@ -10,6 +11,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use approval::{Approval, Decision, NothingAwaits};
 pub use model::{Actor, Claim, Handoff, Note, State, Status};
 pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};

@@ -93,6 +93,8 @@ pub enum Status {
     /// The last turn's agent hit a usage or rate limit: the same turn runs again once
     /// `limit_until` has passed (`limit_reason` says what the agent said).
     Limited,
+    /// The next turn (`approval.actor`'s) waits for a person: `baton approve` or `baton reject`.
+    AwaitingApproval,
 }
 
 impl Status {
@@ -116,6 +118,7 @@ impl Status {
             Status::Complete => "complete",
             Status::Failed => "failed",
             Status::Limited => "limited",
+            Status::AwaitingApproval => "awaiting-approval",
         }
     }
 }
@@ -203,6 +206,9 @@ pub struct State {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub notes: Vec<Note>,
+    /// The approval checkpoint of the next (or running) turn, when `approval.before` names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::state::Approval>,
     /// Keys this version does not know; preserved across writes.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -229,6 +235,7 @@ impl Default for State {
             exit: None,
             exit_reason: None,
             notes: Vec::new(),
+            approval: None,
             extra: Map::new(),
         }
     }

@@ -86,6 +86,7 @@ impl State {
         self.last_prompt = Some(prompt.to_owned());
         self.last_prompt_actor = Some(actor);
         self.last_error = None;
+        self.approval = None;
         self.end_turn(actor, commit, now);
     }
 
@@ -102,6 +103,7 @@ impl State {
         self.expected_actor = actor;
         self.status = Status::Failed;
         self.last_error = Some(error.to_owned());
+        self.approval = None;
         self.end_turn(actor, commit, now);
     }
 

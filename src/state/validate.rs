@@ -47,6 +47,14 @@ pub(super) fn check_fields(state: &State) -> Result<(), FieldError> {
         })
     };
     counter("iteration", state.iteration, 1)?;
+    if state.status == crate::state::Status::AwaitingApproval && state.approval.is_none() {
+        return Err(FieldError {
+            field: "approval",
+            message: "field `approval`: a state `awaiting-approval` needs the `approval` object \
+                      naming the waiting turn"
+                .to_owned(),
+        });
+    }
     counter("generation", state.generation, 0)?;
     let times = [
         ("last_update", &state.last_update),

@@ -32,7 +32,10 @@ pub(crate) use record::RecordError;
 
 pub(crate) use record::PendingStamp;
 use record::{RecordFile, TurnRecord};
-pub(crate) use stop::{StopFile, clear_notes, pending_notes, request_note};
+pub(crate) use stop::{
+    StopFile, clear_decision, clear_notes, pending_decision, pending_notes, request_decision,
+    request_note,
+};
 pub(crate) use subject::stamp_subject;
 
 /// How the runner behaves for the mode that drives it.

@@ -1,4 +1,5 @@
-//! Stop requests left by `baton stop` while a run holds the workspace.
+//! Requests left by `baton stop`, `baton note` and `baton approve` / `reject` while a run holds
+//! the workspace.
 //!
 //! The runner owns the state file while it runs (issue 6 §3), so `baton stop` does not write the
 //! state under it: it leaves a request in the run directory (`stop.json`), which the runner
@@ -114,6 +115,38 @@ pub(crate) fn pending_notes(run_dir: &Path) -> Vec<crate::state::Note> {
 /// Removes the notes left in `run_dir`; a missing file is fine.
 pub(crate) fn clear_notes(run_dir: &Path) {
     let _ = std::fs::remove_file(run_dir.join(NOTES_FILE));
+}
+
+/// File name of a pending approval decision inside the run directory.
+const DECISION_FILE: &str = "approval.json";
+
+/// Leaves `decision` (from `baton approve` / `baton reject`) for the Baton that runs in
+/// `run_dir`; it applies it to the waiting turn at once. A second decision replaces the first.
+///
+/// # Errors
+/// [`RecordError::Io`].
+pub(crate) fn request_decision(
+    run_dir: &Path,
+    decision: &crate::state::Decision,
+) -> Result<(), RecordError> {
+    let path = run_dir.join(DECISION_FILE);
+    let bytes =
+        serde_json::to_vec(decision).expect("invariant: a Decision (plain fields) serializes");
+    std::fs::create_dir_all(run_dir)
+        .and_then(|()| write_atomic(&path, &bytes))
+        .map_err(|source| RecordError::Io { path, source })
+}
+
+/// The decision left in `run_dir`, if any (an unreadable one is dropped). Remove it with
+/// [`clear_decision`] once the state carries it.
+pub(crate) fn pending_decision(run_dir: &Path) -> Option<crate::state::Decision> {
+    let bytes = std::fs::read(run_dir.join(DECISION_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Removes the decision left in `run_dir`; a missing file is fine.
+pub(crate) fn clear_decision(run_dir: &Path) {
+    let _ = std::fs::remove_file(run_dir.join(DECISION_FILE));
 }
 
 #[cfg(test)]

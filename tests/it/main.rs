@@ -3,6 +3,7 @@
 mod common;
 mod role_env;
 mod test_agents;
+mod test_approval;
 mod test_autocommit;
 mod test_budget;
 mod test_cli;

@@ -165,6 +165,11 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &["10m"],
     ),
     key(
+        "approval.before",
+        Slot::List(|d| &mut d.config.approval.before),
+        &[],
+    ),
+    key(
         "stuck.iterations",
         Slot::MaybeCount(|d| &mut d.config.stuck.iterations),
         &[],

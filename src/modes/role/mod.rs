@@ -61,6 +61,12 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
         if crate::modes::limit::wait_out(runner, &state)? {
             continue; // a stop request: the waiter publishes it
         }
+        let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
+        if crate::modes::approval::gate(runner, &state, actor, &mut publish)?
+            == crate::modes::approval::Gate::Closed
+        {
+            continue; // the waiter waits for the answer
+        }
         let report = match runner.run_turn(actor, &mut RoleHooks::new(sync))? {
             // Another daemon of this actor won the claim: wait for the next turn.
             TurnEnd::Lost(_) => continue,

@@ -19,7 +19,7 @@ use crate::turn::Runner;
 /// or another machine is not.
 #[must_use]
 pub(crate) fn is_turn_of(state: &State, actor: Actor) -> bool {
-    if state.expected_actor != actor {
+    if state.expected_actor != actor || state.awaiting_approval().is_some() {
         return false;
     }
     if state.status != Status::running(actor) {
@@ -107,6 +107,11 @@ impl Waiter<'_> {
                 self.sync.publish_flag(self.runner, self.repo, &change)?;
             }
             crate::turn::clear_notes(self.runner.run_dir());
+            let mut publish = |change| {
+                let published = self.sync.publish_flag(self.runner, self.repo, &change);
+                published.map(drop)
+            };
+            crate::modes::approval::take_decision(self.runner, &mut publish)?;
             let state = self.read_state()?;
             if let Some(state) = &state
                 && (state.stop_requested().is_some() || is_turn_of(state, actor))
@@ -127,9 +132,12 @@ impl Waiter<'_> {
             {
                 let lease = state
                     .as_ref()
-                    .map(|s| match crate::modes::describe_limit(s) {
-                        Some(limit) => format!("; {limit}"),
-                        None => lease_text(s),
+                    .map(|s| {
+                        let limit = crate::modes::describe_limit(s);
+                        match limit.or_else(|| crate::modes::describe_approval(s)) {
+                            Some(line) => format!("; {line}"),
+                            None => lease_text(s),
+                        }
                     })
                     .unwrap_or_default();
                 note!(

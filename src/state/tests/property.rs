@@ -33,6 +33,13 @@ fn assert_consistent(state: &State) {
             assert_eq!(state.expected_actor, Actor::Ralph);
         }
         Status::Idle | Status::Complete | Status::Failed | Status::Limited => {}
+        Status::AwaitingApproval => {
+            let approval = state
+                .approval
+                .as_ref()
+                .expect("a waiting turn has its checkpoint");
+            assert_eq!(state.expected_actor, approval.actor);
+        }
     }
     let limited = state.status == Status::Limited;
     assert_eq!(state.limit_until.is_some(), limited, "{state:?}");

@@ -1,0 +1,148 @@
+//! Approval checkpoints at a turn boundary (`approval.before`): before a turn it names, the
+//! Baton that would run it marks the state `awaiting-approval` (committed; published in role
+//! mode) and waits; `baton approve` / `baton reject` answer, from the workspace of the running
+//! Baton (a request in the run directory, taken here) or from any clone (through the state).
+
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::events::{self, Event};
+use crate::modes::{FlagChange, check_signal};
+use crate::state::{Actor, NothingAwaits, State};
+use crate::turn::Runner;
+
+/// How often the local wait looks for an answer, a stop request or a signal.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Heartbeat of the local wait when `agent.heartbeat` is off.
+const DEFAULT_BEAT: Duration = Duration::from_secs(60);
+
+/// Whether the turn may run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// No checkpoint, or it was approved: run the turn.
+    Open,
+    /// The turn waits for a person.
+    Closed,
+}
+
+/// The prompt of `actor`'s next turn when `approval.before` names the actor or that prompt
+/// (the deterministic router's choice, as `baton route` shows it).
+#[must_use]
+pub(crate) fn required(config: &Config, state: &State, actor: Actor) -> Option<String> {
+    let before = &config.approval.before;
+    if before.is_empty() {
+        return None;
+    }
+    let prompt = crate::router::deterministic(state, config, actor).prompt;
+    let named = |entry: &String| Actor::parse_alias(entry) == Some(actor) || *entry == prompt;
+    before.iter().any(named).then_some(prompt)
+}
+
+/// The checkpoint before `actor`'s turn given the `state` at the boundary: closed while a turn
+/// waits; otherwise open unless the turn needs an approval it does not have yet, in which case
+/// the request is written (through `write`), logged and notified, and the gate is closed.
+///
+/// # Errors
+/// `write`'s.
+pub(crate) fn gate(
+    runner: &Runner,
+    state: &State,
+    actor: Actor,
+    write: &mut dyn FnMut(FlagChange) -> Result<()>,
+) -> Result<Gate> {
+    if state.awaiting_approval().is_some() {
+        return Ok(Gate::Closed);
+    }
+    let Some(prompt) = required(&runner.config, state, actor) else {
+        return Ok(Gate::Open);
+    };
+    if state.is_approved(actor) {
+        return Ok(Gate::Open);
+    }
+    write(FlagChange::RequestApproval {
+        actor,
+        prompt: prompt.clone(),
+    })?;
+    let iteration = state.iteration;
+    events::emit(&Event::ApprovalRequested {
+        actor,
+        iteration,
+        prompt: &prompt,
+    });
+    let message = format!("{actor}'s turn ({prompt}, iteration {iteration}) awaits approval");
+    let event = crate::notify::Event::Approval;
+    crate::notify::send(&runner.config, event, &message, Some(actor), iteration);
+    Ok(Gate::Closed)
+}
+
+/// One line for people about a waiting turn: `ralph's turn (main.md, iteration 3) awaits
+/// approval since 2026-11-22T10:00:00Z: baton approve [--note TEXT] or baton reject --note
+/// TEXT`; `None` unless a turn waits.
+#[must_use]
+pub(crate) fn describe(state: &State) -> Option<String> {
+    let waiting = state.awaiting_approval()?;
+    let prompt = waiting
+        .prompt
+        .as_deref()
+        .map(|p| format!("{p}, "))
+        .unwrap_or_default();
+    Some(format!(
+        "{}'s turn ({prompt}iteration {}) awaits approval since {}: baton approve [--note TEXT] \
+         or baton reject --note TEXT",
+        waiting.actor, waiting.iteration, waiting.requested_at
+    ))
+}
+
+/// Applies a decision left in the run directory by `baton approve` / `baton reject` (through
+/// `write`) and removes it. One that finds no waiting turn (answered from another clone
+/// meanwhile) is dropped with a warning.
+///
+/// # Errors
+/// `write`'s other errors.
+pub(crate) fn take_decision(
+    runner: &Runner,
+    write: &mut dyn FnMut(FlagChange) -> Result<()>,
+) -> Result<()> {
+    let Some(decision) = crate::turn::pending_decision(runner.run_dir()) else {
+        return Ok(());
+    };
+    match write(FlagChange::Decide(decision)) {
+        Ok(()) => {}
+        Err(e) if e.is::<NothingAwaits>() => {
+            note!("[baton] warning: an approval decision was dropped: {e}");
+        }
+        Err(e) => return Err(e),
+    }
+    crate::turn::clear_decision(runner.run_dir());
+    Ok(())
+}
+
+/// Waits in the workspace of a combined or single-actor run until an answer, a note or a stop
+/// request is left in the run directory (the caller's turn boundary takes it), with a
+/// heartbeat line naming the waiting turn.
+///
+/// # Errors
+/// Interrupted (exit 128 + N).
+pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
+    let beat = runner.config.agent.heartbeat.unwrap_or(DEFAULT_BEAT);
+    let mut next_beat = Instant::now();
+    let run_dir = runner.run_dir();
+    loop {
+        check_signal()?;
+        if runner.stop.pending().is_some()
+            || crate::turn::pending_decision(run_dir).is_some()
+            || !crate::turn::pending_notes(run_dir).is_empty()
+        {
+            return Ok(());
+        }
+        if Instant::now() >= next_beat {
+            if let Some(line) = describe(state) {
+                say!("[baton] {line}");
+            }
+            next_beat = Instant::now() + beat;
+        }
+        std::thread::sleep(TICK);
+    }
+}
