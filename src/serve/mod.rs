@@ -82,6 +82,9 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
 }
 
 async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) -> Result<()> {
+    // Handlers first: a signal that comes as soon as the address is printed must stop the
+    // server cleanly, not kill it.
+    let signals = Signals::new().context("install the SIGINT/SIGTERM handlers")?;
     let listener = tokio::net::TcpListener::bind(options.addr)
         .await
         .with_context(|| format!("bind {}", options.addr))?;
@@ -94,7 +97,7 @@ async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) 
     say!("[serve] dashboard on http://{addr}/{query} (Ctrl-C stops)");
     let (signalled_tx, mut signalled) = tokio::sync::watch::channel(false);
     let shutdown = async move {
-        wait_for_signal().await;
+        signals.recv().await;
         let _ = signalled_tx.send(true);
     };
     let server = axum::serve(listener, app.router()).with_graceful_shutdown(shutdown);
@@ -112,18 +115,26 @@ async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) 
     Ok(())
 }
 
-/// Resolves at SIGINT or SIGTERM.
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        // Without handlers the default action (exit) still ends the process.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, caught.
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Resolves at the next SIGINT or SIGTERM.
+    async fn recv(mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
     }
 }

@@ -251,24 +251,31 @@ mod tests {
 
     #[test]
     fn an_awaiting_approval_state_carries_its_request() {
-        let mut state = State::default();
-        state
-            .extra
-            .insert("approval".into(), json!({"actor": "ralph", "iteration": 1}));
-        let mut value = serde_json::to_value(&state).expect("state");
-        value["status"] = json!(AWAITING_APPROVAL);
-        // Read the way the follower reads it: from the wire, whatever this build's `Status`.
-        let state: Option<State> = serde_json::from_value(value).ok();
+        let state = State {
+            status: Status::AwaitingApproval,
+            expected_actor: Actor::Ralph,
+            approval: Some(crate::state::Approval {
+                actor: Actor::Ralph,
+                iteration: 1,
+                prompt: Some("main.md".into()),
+                requested_at: "2026-11-21T10:02:00Z".into(),
+                resume_status: Status::WaitingRalph,
+                approved_by: None,
+                approved_at: None,
+            }),
+            ..State::default()
+        };
         let snapshot = build(&Sources {
-            state: Ok(state),
+            state: Ok(Some(state)),
             ..Sources::default()
         });
-        if snapshot.state.is_some() {
-            assert!(snapshot.awaiting_approval);
-            assert_eq!(
-                snapshot.approval.as_ref().map(|a| a["actor"].clone()),
-                Some(json!("ralph"))
-            );
-        }
+        assert!(snapshot.awaiting_approval);
+        let approval = snapshot.approval.expect("the request");
+        assert_eq!(
+            (approval["actor"].as_str(), approval["prompt"].as_str()),
+            (Some("ralph"), Some("main.md"))
+        );
+        let approved = build(&Sources::default());
+        assert!(!approved.awaiting_approval && approved.approval.is_none());
     }
 }

@@ -1,5 +1,6 @@
 //! Baton's integration tests: the real binary on temporary git workspaces with stub agents.
 
+mod browser;
 mod common;
 mod role_env;
 mod test_agents;
@@ -28,6 +29,7 @@ mod test_role_guards;
 mod test_role_rewrite;
 mod test_role_wait;
 mod test_router;
+mod test_serve;
 mod test_signals;
 mod test_solo;
 mod test_state_input;

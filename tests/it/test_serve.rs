@@ -1,0 +1,383 @@
+//! `baton serve`: the dashboard's access rules (loopback by default, a token for anything else,
+//! no cross-site writes), its snapshot, a clean stop on SIGINT/SIGTERM with a browser's event
+//! stream open, and — in a real headless Chromium — a page that shows a new turn without a
+//! reload and whose Approve button releases a run waiting for approval.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+use crate::browser::{self, Browser};
+use crate::common::{TestEnv, wait_for};
+
+/// A running `baton serve` and the address it printed.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    /// Starts `baton serve --addr 127.0.0.1:0 <args>` and reads the address it listens on.
+    fn start(env: &TestEnv, args: &[&str]) -> Server {
+        let mut argv = vec!["serve", "--addr", "127.0.0.1:0"];
+        argv.extend_from_slice(args);
+        let mut child = env
+            .baton_cmd(&argv)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn baton serve");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read serve's first line");
+        let Some(addr) = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+        else {
+            let mut err = String::new();
+            let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+            panic!("no address in {line:?}; stderr: {err}");
+        };
+        let addr = addr.to_owned();
+        Server { child, addr }
+    }
+
+    /// Sends `signal` and returns the exit code once the server is gone.
+    fn stop(&mut self, signal: Signal) -> Option<i32> {
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
+        kill(pid, signal).expect("signal baton serve");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait serve") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "baton serve did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One HTTP/1.1 exchange with `Connection: close`: the status and the body. `headers` may
+/// override `Host`.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect to baton serve");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        request.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_owned());
+    (status, body)
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// What a write could change: the state file and HEAD.
+fn written(env: &TestEnv) -> (String, String) {
+    (env.read("sync/state.json"), env.git(&["rev-parse", "HEAD"]))
+}
+
+#[test]
+fn serve_refuses_a_non_loopback_address_without_a_token() {
+    let env = TestEnv::new();
+    let run = env.baton(&["serve", "--addr", "0.0.0.0:0"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("needs a token") && run.stderr.contains("BATON_SERVE_TOKEN"),
+        "{}",
+        run.stderr
+    );
+    let mut child = env
+        .baton_cmd(&["serve", "--addr", "0.0.0.0:0"])
+        .env("BATON_SERVE_TOKEN", "s3cret")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    assert!(line.contains("dashboard on http://0.0.0.0:"), "{line}");
+    let mut server = Server {
+        child,
+        addr: String::new(),
+    };
+    assert_eq!(server.stop(Signal::SIGTERM), Some(0));
+}
+
+#[test]
+fn with_a_token_every_request_needs_it_and_a_write_without_it_changes_nothing() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let server = Server::start(&env, &["--token", "s3cret"]);
+    let addr = server.addr.as_str();
+    let before = written(&env);
+
+    assert_eq!(http(addr, "GET", "/api/snapshot", &[], "").0, 401);
+    assert_eq!(http(addr, "GET", "/", &[], "").0, 401);
+    assert_eq!(http(addr, "GET", "/?token=wrong", &[], "").0, 401);
+    let bearer = ("Authorization", "Bearer s3cret");
+    let (status, body) = http(addr, "GET", "/api/snapshot", &[bearer], "");
+    assert_eq!(status, 200, "{body}");
+    let (status, page) = http(addr, "GET", "/?token=s3cret", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"approve\""), "the page");
+
+    let note = r#"{"text": "sneaky"}"#;
+    assert_eq!(http(addr, "POST", "/api/note", &[JSON], note).0, 401);
+    let wrong = ("Authorization", "Bearer s3cre");
+    assert_eq!(http(addr, "POST", "/api/note", &[JSON, wrong], note).0, 401);
+    assert_eq!(
+        http(addr, "POST", "/api/note?token=s3cret", &[JSON], note).0,
+        401,
+        "a write needs the header, not the URL"
+    );
+    assert_eq!(http(addr, "POST", "/api/approve", &[JSON], "{}").0, 401);
+    assert_eq!(written(&env), before, "nothing written");
+    assert!(env.state().get("pending_notes").is_none());
+
+    let (status, body) = http(addr, "POST", "/api/note", &[JSON, bearer], note);
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).expect("json answer");
+    assert_eq!(answer["code"], 0);
+    assert_eq!(env.state()["pending_notes"][0]["text"], "sneaky");
+}
+
+#[test]
+fn a_cross_site_post_is_refused_even_on_loopback() {
+    let env = TestEnv::new();
+    let server = Server::start(&env, &[]);
+    let addr = server.addr.as_str();
+    let before = written(&env);
+    let note = r#"{"text": "from elsewhere"}"#;
+    let origin = ("Origin", "http://evil.example");
+    assert_eq!(
+        http(addr, "POST", "/api/note", &[JSON, origin], note).0,
+        403
+    );
+    let site = ("Sec-Fetch-Site", "cross-site");
+    assert_eq!(http(addr, "POST", "/api/note", &[JSON, site], note).0, 403);
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    assert_eq!(
+        http(addr, "POST", "/api/note", &[form], "text=from+elsewhere").0,
+        415
+    );
+    let rebound = ("Host", "evil.example:7878");
+    assert_eq!(http(addr, "GET", "/api/snapshot", &[rebound], "").0, 403);
+    assert_eq!(
+        http(addr, "POST", "/api/note", &[JSON, rebound], note).0,
+        403
+    );
+    assert_eq!(written(&env), before, "nothing written");
+
+    let own = format!("http://{addr}");
+    let same = [
+        JSON,
+        ("Origin", own.as_str()),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    let (status, body) = http(addr, "POST", "/api/note", &same, r#"{"text": "mine"}"#);
+    assert_eq!(
+        status, 200,
+        "the dashboard's own write goes through: {body}"
+    );
+    assert_eq!(env.state()["pending_notes"][0]["text"], "mine");
+    let (status, body) = http(addr, "POST", "/api/approve", &same, "{}");
+    assert_eq!(status, 409, "nothing awaits approval: {body}");
+    let answer: Value = serde_json::from_str(&body).expect("json answer");
+    assert_ne!(answer["code"], 0);
+}
+
+#[test]
+fn the_snapshot_shows_the_turns_of_a_run() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let server = Server::start(&env, &[]);
+    let (status, body) = http(&server.addr, "GET", "/api/snapshot", &[], "");
+    assert_eq!(status, 200);
+    let snapshot: Value = serde_json::from_str(&body).expect("snapshot json");
+    let turns: Vec<(String, String, String)> = snapshot["turns"]
+        .as_array()
+        .expect("turns")
+        .iter()
+        .map(|t| {
+            (
+                t["actor"].as_str().unwrap_or_default().to_owned(),
+                t["prompt"].as_str().unwrap_or_default().to_owned(),
+                t["outcome"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let turn = |a: &str, p: &str| (a.to_owned(), p.to_owned(), "ok".to_owned());
+    assert_eq!(
+        turns,
+        vec![turn("galph", "supervisor.md"), turn("ralph", "main.md")]
+    );
+    assert_eq!(
+        snapshot["turns"][1]["head_after"],
+        env.git(&["rev-parse", "HEAD~1"]).trim()
+    );
+    assert_eq!(snapshot["totals"]["by_actor"]["ralph"]["turns"], 1);
+    assert_eq!(snapshot["totals"]["total"]["turns"], 2);
+    assert_eq!(snapshot["whose"]["actor"], "galph");
+    assert_eq!(snapshot["events"]["run"]["ended"], 0);
+    assert_eq!(snapshot["events"]["turn"]["actor"], "ralph");
+    assert_eq!(snapshot["events"]["turn"]["running"], false);
+}
+
+/// Opens the event stream and reads until the first snapshot arrived.
+fn open_stream(addr: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let request = format!("GET /api/events HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("event: snapshot") {
+        let n = stream.read(&mut buf).expect("read the stream");
+        assert!(n > 0, "stream closed early");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    stream
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigint_and_sigterm_with_a_stream_open() {
+    let env = TestEnv::new();
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let mut server = Server::start(&env, &[]);
+        let mut stream = open_stream(&server.addr);
+        assert_eq!(server.stop(signal), Some(0), "{signal}");
+        let mut rest = Vec::new();
+        let _ = stream.read_to_end(&mut rest);
+        assert!(
+            TcpStream::connect(&server.addr).is_err(),
+            "nothing listens any more"
+        );
+    }
+}
+
+/// A hook that writes a line to the transcript, says it started, and waits for `go-<actor>`.
+fn paced(actor: &str) -> String {
+    format!(
+        "echo \"{actor} is at work on its turn\"\ntouch \"$TEST_CTL/{actor}-started\"\nwhile [ ! -f \"$TEST_CTL/go-{actor}\" ]; do sleep 0.05; done\n"
+    )
+}
+
+const ROWS: &str = "document.querySelectorAll('#turns tr.turn')";
+
+#[test]
+fn browser_shows_a_new_turn_without_a_reload_and_approve_releases_the_run() {
+    let Some(chromium) = browser::find() else {
+        eprintln!("SKIPPED: chromium is not installed (apt-get install chromium; .ci/run does)");
+        return;
+    };
+    let env = TestEnv::with_config("approval:\n  before: [ralph]\n");
+    env.hook("galph", &paced("galph"));
+    env.hook("ralph", &paced("ralph"));
+    let server = Server::start(&env, &[]);
+    let url = format!("http://{}/", server.addr);
+    let mut page = Browser::open(&chromium, &url, &env.ctl.join("chromium.log"));
+    page.wait_for(
+        30,
+        "its first snapshot",
+        &format!("document.body.dataset.ready === '1' && {ROWS}.length === 0"),
+    );
+    page.eval("window.sameDocument = true");
+
+    let mut run = env
+        .baton_cmd(&["run", "--iterations", "1"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn baton run");
+    wait_for(30, "galph's agent", || {
+        env.ctl.join("galph-started").exists()
+    });
+    page.wait_for(
+        30,
+        "galph running, its transcript live",
+        "document.getElementById('whose').textContent.includes('running-galph') && \
+         document.getElementById('transcript').textContent.includes('galph is at work')",
+    );
+    std::fs::write(env.ctl.join("go-galph"), "").expect("go galph");
+    page.wait_for(
+        30,
+        "galph's turn in the timeline",
+        &format!("{ROWS}.length === 1 && {ROWS}[0].dataset.actor === 'galph'"),
+    );
+
+    page.wait_for(
+        30,
+        "the approval request",
+        "!document.getElementById('approve').disabled && \
+         document.getElementById('approval').classList.contains('on')",
+    );
+    assert_eq!(env.state()["status"], "awaiting-approval");
+    assert!(!env.ctl.join("ralph-started").exists(), "ralph waits");
+    page.eval("document.getElementById('approve').click()");
+    wait_for(30, "ralph's agent after the approval", || {
+        env.ctl.join("ralph-started").exists()
+    });
+    page.wait_for(
+        30,
+        "the command's answer",
+        "document.getElementById('result').textContent.includes('exit 0')",
+    );
+    std::fs::write(env.ctl.join("go-ralph"), "").expect("go ralph");
+    page.wait_for(
+        30,
+        "ralph's turn in the timeline",
+        &format!("{ROWS}.length === 2 && {ROWS}[0].dataset.actor === 'ralph'"),
+    );
+    assert_eq!(
+        page.eval("window.sameDocument === true"),
+        Value::Bool(true),
+        "no reload"
+    );
+    assert_eq!(run.wait().expect("wait run").code(), Some(0));
+    let journal = env.journal();
+    assert_eq!(journal.len(), 2);
+    assert_eq!(journal[1]["actor"], "ralph");
+    assert!(env.state().get("approval").is_none());
+}
