@@ -298,6 +298,33 @@ mod tests {
     }
 
     #[test]
+    fn lines_show_the_limits_set_with_their_figures() {
+        let spent = Spent {
+            turns: 9,
+            cost_micros: 1_500_000,
+            ..Spent::default()
+        };
+        let budget = BudgetConfig {
+            max_cost_micros: Some(6_000_000),
+            max_turns: Some(9),
+            ..BudgetConfig::default()
+        };
+        let lines = lines(&budget, &spent);
+        let shown: Vec<_> = lines
+            .iter()
+            .map(|l| (l.key, l.spent.as_str(), l.limit.as_str(), l.used, l.reached))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("budget.max_cost_usd", "$1.50", "$6.00", 0.25, false),
+                ("budget.max_turns", "9", "9", 1.0, true),
+            ]
+        );
+        assert!(super::lines(&BudgetConfig::default(), &spent).is_empty());
+    }
+
+    #[test]
     fn failures_in_a_row_carry_across_segments_until_an_ok() {
         let failing = Spent {
             failures_in_a_row: 2,
