@@ -5,7 +5,8 @@
 //!
 //! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`view`] and
 //! [`snapshot`] (pure: what the files say), [`transcript`] and [`follow`] (the thread that
-//! watches the files), [`routes`] (HTTP, the event stream and the steering endpoints).
+//! watches the files), [`routes`] (HTTP, the event stream and the steering endpoints) and
+//! `page/` (the page, its style and script, embedded with `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -76,8 +77,9 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
     ));
     stop.store(true, Ordering::SeqCst);
     let _ = follower.join();
-    // Steering commands still running finish on their own; do not wait for a stuck one.
-    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    // A steering command already started (a `baton approve` committing and pushing) finishes
+    // first: dropping the runtime waits for it, so the server leaves no process behind.
+    drop(runtime);
     served
 }
 

@@ -4,11 +4,12 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -23,21 +24,30 @@ use super::auth;
 use super::follow::Live;
 use super::options::Options;
 
-/// The page, embedded in the binary.
-const PAGE: &str = include_str!("page.html");
-
-/// Response headers of the page: no caching, no framing by other sites (a framed Approve
-/// button could be clicked by a trick), scripts and connections only from this server.
-const PAGE_HEADERS: [(header::HeaderName, &str); 3] = [
-    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-    (header::CACHE_CONTROL, "no-store"),
+/// The page and its two assets, embedded in the binary: (path, content type, text).
+const ASSETS: [(&str, &str, &str); 3] = [
     (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-         connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; \
-         form-action 'none'",
+        "/",
+        "text/html; charset=utf-8",
+        include_str!("page/index.html"),
+    ),
+    (
+        "/app.css",
+        "text/css; charset=utf-8",
+        include_str!("page/app.css"),
+    ),
+    (
+        "/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/app.js"),
     ),
 ];
+
+/// The page's policy: scripts, styles and connections only from this server, no inline code
+/// (every value is inserted as text; this is the second fence), no framing by other sites (a
+/// framed Approve button could be clicked by a trick).
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                   img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// How the steering endpoints run Baton: this binary, the workspace's configuration file, in
 /// the workspace root.
@@ -71,8 +81,17 @@ impl App {
 
     /// The routes, behind the access check.
     pub(crate) fn router(self) -> Router {
-        Router::new()
-            .route("/", get(page))
+        let mut router = Router::new();
+        for (path, content_type, text) in ASSETS {
+            let headers = [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::CONTENT_SECURITY_POLICY, CSP),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ];
+            router = router.route(path, get(move || async move { (headers, text) }));
+        }
+        router
             .route("/api/snapshot", get(snapshot))
             .route("/api/transcript", get(transcript))
             .route("/api/events", get(events))
@@ -84,7 +103,15 @@ impl App {
     }
 }
 
+/// Runs [`auth::check`] before every handler. The page's style and script are the same for
+/// everyone and hold no data, so they are served without the token (a page opened with
+/// `?token=` loads them by plain URL).
 async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let read = request.method() == Method::GET || request.method() == Method::HEAD;
+    if read && path != "/" && ASSETS.iter().any(|(asset, ..)| *asset == path) {
+        return next.run(request).await;
+    }
     let checked = auth::check(
         request.method(),
         request.headers(),
@@ -105,10 +132,6 @@ async fn guard(State(app): State<App>, request: Request, next: Next) -> Response
             response
         }
     }
-}
-
-async fn page() -> impl IntoResponse {
-    (PAGE_HEADERS, PAGE)
 }
 
 async fn snapshot(State(app): State<App>) -> impl IntoResponse {
@@ -252,10 +275,13 @@ async fn run(app: &App, args: Vec<String>) -> Response {
         if let Some(file) = &steer.config_file {
             command.arg("--config").arg(file);
         }
+        // Its own process group: a Ctrl-C meant for the server does not cut the command short
+        // (the server waits for it before exiting).
         command
             .args(&args)
             .current_dir(&steer.root)
             .stdin(std::process::Stdio::null())
+            .process_group(0)
             .output()
     })
     .await;

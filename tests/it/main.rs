@@ -3,6 +3,7 @@
 mod browser;
 mod common;
 mod role_env;
+mod serve_env;
 mod test_agents;
 mod test_approval;
 mod test_autocommit;

@@ -1,148 +1,5 @@
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Baton</title>
-<style>
-  :root {
-    --bg: #f6f7f9; --card: #fff; --ink: #1d2330; --muted: #687084; --line: #e3e6ec;
-    --galph: #6a4fd8; --ralph: #0f8a6a; --ok: #1f8f4e; --bad: #c23b3b; --warn: #b7791f;
-    --info: #2f6fd6; --mono: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
-  }
-  * { box-sizing: border-box; }
-  body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
-    background: var(--bg); color: var(--ink); }
-  header { display: flex; align-items: center; gap: 14px; padding: 10px 20px;
-    background: #1d2330; color: #fff; }
-  header h1 { font-size: 17px; margin: 0; letter-spacing: .5px; }
-  header .ws { color: #aab2c5; font-family: var(--mono); font-size: 12px; overflow: hidden;
-    text-overflow: ellipsis; white-space: nowrap; flex: 1; }
-  #conn { font-size: 12px; padding: 2px 8px; border-radius: 10px; background: #4a5163; }
-  #conn.live { background: var(--ok); }
-  main { padding: 16px 20px; display: grid; gap: 14px;
-    grid-template-columns: repeat(12, minmax(0, 1fr)); }
-  .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
-    padding: 12px 14px; min-width: 0; }
-  .card h2 { margin: 0 0 8px; font-size: 12px; text-transform: uppercase; letter-spacing: .8px;
-    color: var(--muted); font-weight: 600; display: flex; gap: 8px; align-items: center; }
-  .span3 { grid-column: span 3; } .span4 { grid-column: span 4; } .span5 { grid-column: span 5; }
-  .span7 { grid-column: span 7; } .span12 { grid-column: span 12; }
-  @media (max-width: 1000px) { .span3, .span4, .span5, .span7 { grid-column: span 12; } }
-  .big { font-size: 22px; font-weight: 600; }
-  .muted { color: var(--muted); }
-  .mono { font-family: var(--mono); font-size: 12px; }
-  .actor { font-weight: 600; }
-  .actor.galph { color: var(--galph); } .actor.ralph { color: var(--ralph); }
-  .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
-    font-weight: 600; background: #eef0f4; color: var(--muted); white-space: nowrap; }
-  .badge.ok, .badge.complete { background: #e3f4ea; color: var(--ok); }
-  .badge.failed, .badge.timeout, .badge.stalled, .badge.interrupted
-    { background: #fbe6e6; color: var(--bad); }
-  .badge.limited, .badge.awaiting-approval { background: #fdf1dc; color: var(--warn); }
-  .badge.running-galph, .badge.running-ralph, .badge.running { background: #e4edfb; color: var(--info); }
-  .kv { display: grid; grid-template-columns: auto 1fr; gap: 2px 12px; margin-top: 6px; }
-  .kv dt { color: var(--muted); } .kv dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
-  table { width: 100%; border-collapse: collapse; }
-  th { text-align: left; font-size: 12px; color: var(--muted); font-weight: 600;
-    border-bottom: 1px solid var(--line); padding: 4px 6px; white-space: nowrap; }
-  td { padding: 5px 6px; border-bottom: 1px solid #f0f1f4; vertical-align: top; }
-  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  tr.fresh { animation: fresh 2s ease-out; }
-  @keyframes fresh { from { background: #fff6c9; } to { background: transparent; } }
-  .bar { height: 6px; background: #eef0f4; border-radius: 3px; overflow: hidden; margin: 3px 0 8px; }
-  .bar > i { display: block; height: 100%; background: var(--info); }
-  .bar.reached > i { background: var(--bad); }
-  #transcript-log { text-transform: none; letter-spacing: 0; font-weight: 400; overflow: hidden;
-    text-overflow: ellipsis; white-space: nowrap; }
-  #turns-wrap { max-height: 330px; overflow: auto; }
-  #transcript { margin: 0; background: #161a22; color: #d8dde8; font: 12px/1.5 var(--mono);
-    padding: 10px 12px; border-radius: 6px; height: 300px; overflow: auto;
-    white-space: pre-wrap; overflow-wrap: anywhere; }
-  #activity { font: 12px/1.6 var(--mono); max-height: 300px; overflow: auto; margin: 0;
-    padding: 0; list-style: none; }
-  #activity li { border-bottom: 1px dotted var(--line); white-space: nowrap; overflow: hidden;
-    text-overflow: ellipsis; }
-  .steer { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
-  .steer input[type=text] { flex: 1; min-width: 200px; padding: 6px 8px; border: 1px solid var(--line);
-    border-radius: 6px; font: inherit; }
-  button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--line);
-    background: #fff; cursor: pointer; }
-  button:disabled { opacity: .45; cursor: not-allowed; }
-  button.approve:not(:disabled) { background: var(--ok); color: #fff; border-color: var(--ok); }
-  button.reject:not(:disabled) { background: var(--bad); color: #fff; border-color: var(--bad); }
-  #approval { display: none; border-color: #f0c36d; background: #fffaf0; }
-  #approval.on { display: block; }
-  #result { margin: 8px 0 0; font: 12px/1.4 var(--mono); white-space: pre-wrap; color: var(--muted); }
-  #result.failed { color: var(--bad); }
-  .empty { color: var(--muted); font-style: italic; }
-</style>
-</head>
-<body>
-<header>
-  <h1>Baton</h1>
-  <span class="ws" id="workspace"></span>
-  <span id="conn">connecting…</span>
-</header>
-<main>
-  <section class="card span12" id="approval">
-    <h2>Approval requested</h2>
-    <div id="approval-text"></div>
-  </section>
-
-  <section class="card span3">
-    <h2>Whose turn</h2>
-    <div id="whose" class="big">—</div>
-    <dl class="kv" id="whose-details"></dl>
-  </section>
-  <section class="card span3">
-    <h2>Run</h2>
-    <dl class="kv" id="run"></dl>
-  </section>
-  <section class="card span3">
-    <h2>Budget &amp; limits</h2>
-    <div id="budget"></div>
-  </section>
-  <section class="card span3">
-    <h2>Totals</h2>
-    <table id="totals"><thead><tr><th></th><th class="num">turns</th><th class="num">tokens</th>
-      <th class="num">cost</th><th class="num">time</th></tr></thead><tbody></tbody></table>
-  </section>
-
-  <section class="card span12">
-    <h2>Steer</h2>
-    <div class="steer">
-      <input type="text" id="note-text" placeholder="A note for the next turn, or a reason for approve / reject">
-      <select id="note-to" aria-label="for"><option value="">either</option>
-        <option value="galph">galph</option><option value="ralph">ralph</option></select>
-      <button id="note">Note</button>
-      <button id="approve" class="approve" disabled>Approve</button>
-      <button id="reject" class="reject" disabled>Reject</button>
-    </div>
-    <pre id="result"></pre>
-  </section>
-
-  <section class="card span12">
-    <h2>Turns</h2>
-    <div id="turns-wrap"><table id="turns">
-      <thead><tr><th>iter</th><th>actor</th><th>prompt</th><th>outcome</th>
-        <th class="num">duration</th><th class="num">tokens in / out</th><th class="num">cost</th>
-        <th class="num">files</th><th>commits</th><th>ended</th></tr></thead>
-      <tbody></tbody>
-    </table></div>
-  </section>
-  <section class="card span7">
-    <h2>Transcript <span id="transcript-state" class="badge"></span>
-      <span id="transcript-log" class="mono muted"></span></h2>
-    <pre id="transcript"></pre>
-  </section>
-  <section class="card span5">
-    <h2>Activity</h2>
-    <ul id="activity"></ul>
-  </section>
-
-</main>
-<script>
+// The dashboard (baton serve): renders the server-sent snapshots and transcript, posts the
+// steering actions. Plain JavaScript, no build step; every value is inserted as text.
 "use strict";
 const token = new URLSearchParams(location.search).get("token");
 const $ = (id) => document.getElementById(id);
@@ -224,7 +81,9 @@ function renderBudget(s) {
     parts.push(el("div", {}, b.what + ": " + b.spent + " of " + b.limit, " ",
       el("span", { class: "muted mono" }, b.key)));
     const bar = el("div", { class: "bar" + (b.reached ? " reached" : "") });
-    bar.append(el("i", { style: "width:" + pct + "%" }));
+    const fillBar = el("i");
+    fillBar.style.width = pct + "%";
+    bar.append(fillBar);
     parts.push(bar);
   }
   if (s.limit) parts.push(el("div", {}, badge("limited"), " ", s.limit));
@@ -347,6 +206,3 @@ setInterval(() => {
   for (const n of document.querySelectorAll("[data-since]")) n.textContent = ago(n.dataset.since);
 }, 1000);
 connect();
-</script>
-</body>
-</html>
