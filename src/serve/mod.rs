@@ -5,8 +5,9 @@
 //!
 //! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`view`] and
 //! [`snapshot`] (pure: what the files say), [`transcript`] and [`follow`] (the thread that
-//! watches the files), [`routes`] (HTTP, the event stream and the steering endpoints) and
-//! `page/` (the page, its style and script, embedded with `include_str!`).
+//! watches the files), [`stream`] (one browser's event stream), [`routes`] (HTTP and the
+//! steering endpoints) and `page/` (the page, its style and script, embedded with
+//! `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -18,6 +19,7 @@ mod follow;
 mod options;
 mod routes;
 mod snapshot;
+mod stream;
 mod transcript;
 mod view;
 

@@ -2,7 +2,6 @@
 //! and the steering endpoints, which run the Baton binary's own `note`, `approve` and `reject`
 //! commands and return their exit code and output. Every request passes [`auth::check`] first.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
@@ -20,9 +19,9 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::watch;
 
-use super::auth;
 use super::follow::Live;
 use super::options::Options;
+use super::{auth, stream};
 
 /// The page and its two assets, embedded in the binary: (path, content type, text).
 const ASSETS: [(&str, &str, &str); 3] = [
@@ -147,68 +146,8 @@ async fn transcript(State(app): State<App>) -> impl IntoResponse {
     Json(json!({ "log": t.log, "base": t.base, "text": t.text }))
 }
 
-/// One browser's event stream: what it was sent so far.
-struct Stream_ {
-    live: watch::Receiver<Arc<Live>>,
-    version: u64,
-    log: Option<String>,
-    sent: u64,
-    started: bool,
-    queue: VecDeque<Event>,
-}
-
-impl Stream_ {
-    /// Queues what changed since the last send: the snapshot, then the transcript's new text
-    /// (the whole kept text when the log changed or the browser fell behind it).
-    fn enqueue(&mut self, live: &Live) {
-        if live.version != self.version {
-            self.version = live.version;
-            self.queue
-                .push_back(Event::default().event("snapshot").data(&*live.snapshot));
-        }
-        let t = &live.transcript;
-        let delta = if t.log == self.log {
-            t.since(self.sent).map(str::to_owned)
-        } else {
-            None
-        };
-        let (reset, text) = match delta {
-            Some(text) if text.is_empty() => return,
-            Some(text) => (false, text),
-            None => (true, t.text.clone()),
-        };
-        self.log.clone_from(&t.log);
-        self.sent = t.end();
-        let data = json!({ "log": t.log, "reset": reset, "text": text }).to_string();
-        self.queue
-            .push_back(Event::default().event("transcript").data(data));
-    }
-}
-
 async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let first = Stream_ {
-        live: app.live.clone(),
-        version: 0,
-        log: None,
-        sent: 0,
-        started: false,
-        queue: VecDeque::new(),
-    };
-    let stream = futures_util::stream::unfold(first, |mut s| async move {
-        loop {
-            if let Some(event) = s.queue.pop_front() {
-                return Some((Ok(event), s));
-            }
-            // The follower dropped its sender: the server is stopping.
-            if s.started && s.live.changed().await.is_err() {
-                return None;
-            }
-            s.started = true;
-            let live = Arc::clone(&s.live.borrow_and_update());
-            s.enqueue(&live);
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Sse::new(stream::events(app.live.clone())).keep_alive(KeepAlive::default())
 }
 
 #[derive(Debug, Deserialize)]
