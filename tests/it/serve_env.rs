@@ -108,3 +108,32 @@ pub(crate) fn http(
 }
 
 pub(crate) const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+/// A child process (a `baton run` beside the server) that is stopped if the test ends before it
+/// did — SIGTERM first, so Baton ends its agent too, then SIGKILL — so a failing test leaves no
+/// run behind.
+pub(crate) struct Running(pub(crate) Child);
+
+impl Running {
+    /// Waits for the exit code.
+    pub(crate) fn wait(&mut self) -> Option<i32> {
+        self.0.wait().expect("wait for the child").code()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.0.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::browser::{self, Browser};
 use crate::common::{TestEnv, wait_for};
-use crate::serve_env::{JSON, Server, http};
+use crate::serve_env::{JSON, Running, Server, http};
 
 /// What a write could change: the state file and HEAD.
 fn written(env: &TestEnv) -> (String, String) {
@@ -236,11 +236,12 @@ fn browser_shows_a_new_turn_without_a_reload_and_approve_releases_the_run() {
     );
     page.eval("window.sameDocument = true");
 
-    let mut run = env
-        .baton_cmd(&["run", "--iterations", "1"])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn baton run");
+    let mut run = Running(
+        env.baton_cmd(&["run", "--iterations", "1"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn baton run"),
+    );
     wait_for(30, "galph's agent", || {
         env.ctl.join("galph-started").exists()
     });
@@ -285,9 +286,47 @@ fn browser_shows_a_new_turn_without_a_reload_and_approve_releases_the_run() {
         Value::Bool(true),
         "no reload"
     );
-    assert_eq!(run.wait().expect("wait run").code(), Some(0));
+    assert_eq!(run.wait(), Some(0));
     let journal = env.journal();
     assert_eq!(journal.len(), 2);
     assert_eq!(journal[1]["actor"], "ralph");
     assert!(env.state().get("approval").is_none());
+}
+
+#[test]
+fn reject_from_the_dashboard_sends_the_turn_back_to_galph_with_the_note() {
+    let env = TestEnv::with_config("approval:\n  before: [ralph]\n");
+    env.hook(
+        "galph",
+        "if [ -f \"$TEST_CTL/galph-once\" ]; then printf %s \"$BATON_NOTE\" > \"$TEST_CTL/galph-note\"; else touch \"$TEST_CTL/galph-once\"; fi\n",
+    );
+    let server = Server::start(&env, &[]);
+    let addr = server.addr.as_str();
+    let mut run = Running(
+        env.baton_cmd(&["run", "--iterations", "1"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn baton run"),
+    );
+    let awaiting = || env.read("sync/state.json").contains("awaiting-approval");
+    wait_for(30, "the approval checkpoint", awaiting);
+    let (status, _) = http(addr, "POST", "/api/reject", &[JSON], r#"{"note": " "}"#);
+    assert_eq!(status, 400, "a rejection needs a note");
+    let note = r#"{"note": "split the parser change first"}"#;
+    let (status, body) = http(addr, "POST", "/api/reject", &[JSON], note);
+    assert_eq!(status, 200, "{body}");
+    wait_for(30, "galph's turn with the note", || {
+        env.ctl.join("galph-note").exists()
+    });
+    let got = std::fs::read_to_string(env.ctl.join("galph-note")).expect("note");
+    assert!(
+        got.contains("rejected") && got.ends_with(": split the parser change first"),
+        "{got}"
+    );
+    wait_for(30, "the checkpoint again", awaiting);
+    let (status, body) = http(addr, "POST", "/api/approve", &[JSON], "{}");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(run.wait(), Some(0));
+    let actors: Vec<_> = env.journal().iter().map(|t| t["actor"].clone()).collect();
+    assert_eq!(actors, ["galph", "galph", "ralph"]);
 }
