@@ -71,9 +71,6 @@ pub(crate) fn gate(
         iteration,
         prompt: &prompt,
     });
-    let message = format!("{actor}'s turn ({prompt}, iteration {iteration}) awaits approval");
-    let event = crate::notify::Event::Approval;
-    crate::notify::send(&runner.config, event, &message, Some(actor), iteration);
     Ok(Gate::Closed)
 }
 
@@ -111,7 +108,7 @@ pub(crate) fn take_decision(
     match write(FlagChange::Decide(decision)) {
         Ok(()) => {}
         Err(e) if e.is::<NothingAwaits>() => {
-            note!("[baton] warning: an approval decision was dropped: {e}");
+            warn_line!("[baton] warning: an approval decision was dropped: {e}");
         }
         Err(e) => return Err(e),
     }
@@ -139,7 +136,7 @@ pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
         }
         if Instant::now() >= next_beat {
             if let Some(line) = describe(state) {
-                say!("[baton] {line}");
+                info_line!("[baton] {line}");
             }
             next_beat = Instant::now() + beat;
         }

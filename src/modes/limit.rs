@@ -64,7 +64,7 @@ pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
         }
         if now >= next_beat {
             if let Some(line) = describe(state) {
-                note!("[baton] {line}");
+                warn_line!("[baton] {line}");
             }
             next_beat = now + beat;
         }

@@ -63,9 +63,9 @@ fn lease_text(state: &State) -> String {
         return String::new();
     };
     match at.duration_since(SystemTime::now()) {
-        Ok(left) => format!("; peer lease expires in {}", format_duration(round(left))),
+        Ok(left) => format!("peer lease expires in {}", format_duration(round(left))),
         Err(past) => format!(
-            "; peer lease expired {} ago",
+            "peer lease expired {} ago",
             format_duration(round(past.duration()))
         ),
     }
@@ -130,21 +130,19 @@ impl Waiter<'_> {
                 .heartbeat
                 .is_some_and(|every| last_beat.elapsed() >= every)
             {
-                let lease = state
+                let detail = state
                     .as_ref()
                     .map(|s| {
-                        let limit = crate::modes::describe_limit(s);
-                        match limit.or_else(|| crate::modes::describe_approval(s)) {
-                            Some(line) => format!("; {line}"),
-                            None => lease_text(s),
-                        }
+                        crate::modes::describe_limit(s)
+                            .or_else(|| crate::modes::describe_approval(s))
+                            .unwrap_or_else(|| lease_text(s))
                     })
                     .unwrap_or_default();
-                note!(
-                    "[baton] waiting for {}… {}s{lease}",
-                    actor.peer(),
-                    waited.as_secs()
-                );
+                crate::events::emit(&crate::events::Event::Heartbeat {
+                    actor,
+                    waited_secs: waited.as_secs(),
+                    detail: &detail,
+                });
                 last_beat = Instant::now();
             }
             self.sleep(start)?;
