@@ -6,8 +6,10 @@
 use std::time::Duration;
 
 use crate::config::format_duration;
+use crate::console::{Paint, paint as paint_text};
 use crate::events::{CommitKind, Event, Level};
 use crate::git::short_sha;
+use crate::journal::Outcome;
 
 /// Prints `event`'s line, if it has one.
 pub(super) fn print(event: &Event<'_>) {
@@ -89,7 +91,12 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
         } => {
             let secs = Duration::from_millis(duration_ms).as_secs_f64();
             let head = head_after.map_or("-", short_sha);
-            let outcome = outcome.as_str();
+            let paint = match outcome {
+                Outcome::Ok => Paint::Green,
+                Outcome::Limited | Outcome::Interrupted => Paint::Yellow,
+                Outcome::Failed | Outcome::Timeout | Outcome::Stalled => Paint::Red,
+            };
+            let outcome = paint_text(paint, outcome.as_str());
             info(format!(
                 "[turn] {actor} {prompt} {outcome} in {secs:.1}s; head {head}; state {status} \
                  (iteration {next_iteration}, next {next_actor})"

@@ -53,14 +53,17 @@ pub(crate) fn gate(
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
 ) -> Result<Gate> {
     if state.awaiting_approval().is_some() {
+        tracing::info!("approval: {actor}'s turn still waits");
         return Ok(Gate::Closed);
     }
     let Some(prompt) = required(&runner.config, state, actor) else {
         return Ok(Gate::Open);
     };
     if state.is_approved(actor) {
+        tracing::info!(%prompt, "approval: {actor}'s turn was approved");
         return Ok(Gate::Open);
     }
+    tracing::info!(%prompt, "approval: approval.before names {actor}'s turn");
     write(FlagChange::RequestApproval {
         actor,
         prompt: prompt.clone(),

@@ -187,3 +187,26 @@ fn the_transcript_in_the_event_log_is_capped_per_turn() {
             .is_some_and(|t| t.starts_with("line 0: "))
     );
 }
+
+/// `-v` shows Baton's own decisions: the git commands it runs and why a daemon waits.
+#[test]
+fn verbose_shows_git_commands_and_wait_decisions() {
+    let env = RoleEnv::new();
+    let ralph = env.ralph_daemon(&["--iterations", "1", "-v"]);
+    let galph = env.galph_daemon(&["--iterations", "1"]);
+    galph.wait(DEADLINE).expect_code(0);
+    let run = ralph.wait(DEADLINE);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("wait: not ralph's turn yet"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("wait: ralph's turn"), "{}", run.stderr);
+    assert!(run.stderr.contains("git push"), "{}", run.stderr);
+    let quiet = env.ralph_daemon(&["--iterations", "1"]);
+    let galph = env.galph_daemon(&["--iterations", "1"]);
+    galph.wait(DEADLINE).expect_code(0);
+    let run = quiet.wait(DEADLINE);
+    assert!(!run.stderr.contains("wait: "), "{}", run.stderr);
+}

@@ -95,6 +95,7 @@ impl Waiter<'_> {
         let config = &self.runner.config;
         let start = Instant::now();
         let mut last_beat = start;
+        let mut seen = None; // the generation last described at -v
         loop {
             check_signal()?;
             if let Some(reason) = self.runner.stop.pending() {
@@ -116,7 +117,18 @@ impl Waiter<'_> {
             if let Some(state) = &state
                 && (state.stop_requested().is_some() || is_turn_of(state, actor))
             {
+                tracing::info!(generation = state.generation, status = %state.status, "wait: {actor}'s turn");
                 return Ok(state.clone());
+            }
+            if let Some(state) = state.as_ref().filter(|s| seen != Some(s.generation)) {
+                seen = Some(state.generation);
+                tracing::info!(
+                    generation = state.generation,
+                    expected = %state.expected_actor,
+                    status = %state.status,
+                    owner = state.lease_owner.as_deref().unwrap_or("-"),
+                    "wait: not {actor}'s turn yet"
+                );
             }
             let waited = start.elapsed();
             if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
