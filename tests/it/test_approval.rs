@@ -196,6 +196,13 @@ fn role_a_turn_is_approved_from_a_third_clone() {
     ralph.wait(DEADLINE).expect_code(0);
     assert_eq!(notes(&env.seed.ctl), ["galph:", "ralph:from the laptop"]);
     assert_eq!(env.remote_state()["status"], "complete");
+    // A second answer (a person on another clone, a moment too late) finds nothing waiting.
+    let tip = env.remote_tip();
+    let late = env.run_in(&env.seed, &["reject", "--note", "too late"]);
+    late.expect_code(2);
+    assert!(late.stderr.contains("nothing awaits approval"), "{}", late.stderr);
+    assert_eq!(env.remote_tip(), tip, "nothing pushed");
+    assert_eq!(env.seed.git(&["status", "--porcelain"]), "", "nothing written");
 }
 
 #[test]
