@@ -1,5 +1,7 @@
 //! The console: Baton's own progress lines (`[turn] …`, `[sync] …`) on stdout and notices on
-//! stderr.
+//! stderr. Commands print their own output with [`say!`] / [`note!`]; the layers under them
+//! (turn, modes, git, executor) emit events instead ([`info_line!`], [`warn_line!`] for lines
+//! that are not a phase), which the console subscriber of [`crate::events`] prints.
 //!
 //! A console that cannot be written (a pipe closed by `| head`, a full disk behind a redirect)
 //! must never stop or crash a run that is half-way through a turn, so [`say!`] and [`note!`]
@@ -20,6 +22,22 @@ macro_rules! say {
 macro_rules! note {
     ($($arg:tt)*) => {
         $crate::console::line(&mut ::std::io::stderr().lock(), format_args!($($arg)*))
+    };
+}
+
+/// A progress line from a lower layer (turn, modes, git, executor): emitted as an `info`
+/// notice event, which the console prints on stdout (see [`crate::events`]).
+macro_rules! info_line {
+    ($($arg:tt)*) => {
+        $crate::events::notice($crate::events::Level::Info, &format!($($arg)*))
+    };
+}
+
+/// A warning from a lower layer: emitted as a `warning` notice event, which the console prints
+/// on stderr.
+macro_rules! warn_line {
+    ($($arg:tt)*) => {
+        $crate::events::notice($crate::events::Level::Warning, &format!($($arg)*))
     };
 }
 

@@ -52,6 +52,68 @@ impl Event {
     }
 }
 
+/// The notification for a run event, if it is one a person wants to hear about: failed,
+/// timed-out, stalled and limited turns (an interrupted one was a person's doing), a verified
+/// completion, a budget or stuck stop, and a turn that waits for approval.
+fn of_event(event: &crate::events::Event<'_>) -> Option<(Event, String, Option<Actor>, u64)> {
+    use crate::events::Event as E;
+    use crate::journal::Outcome;
+    match *event {
+        E::Stamped {
+            actor,
+            iteration,
+            prompt,
+            outcome,
+            error,
+            retry_at,
+            ..
+        } => {
+            let kind = match outcome {
+                Outcome::Failed | Outcome::Timeout => Event::Failed,
+                Outcome::Stalled => Event::Stalled,
+                Outcome::Limited => Event::Limited,
+                Outcome::Ok | Outcome::Interrupted => return None,
+            };
+            let error = error.unwrap_or("unknown error");
+            let error = match (kind, retry_at) {
+                (Event::Limited, Some(at)) => format!("usage limit until {at}: {error}"),
+                _ => error.to_owned(),
+            };
+            let message = format!("{actor}'s turn {prompt}: {error}");
+            Some((kind, message, Some(actor), iteration))
+        }
+        E::Completed {
+            actor,
+            iteration,
+            reason,
+        } => Some((Event::Complete, reason.to_owned(), Some(actor), iteration)),
+        E::BudgetReached { iteration, reason } => {
+            Some((Event::Budget, reason.to_owned(), None, iteration))
+        }
+        E::StuckDetected { iteration, reason } => {
+            Some((Event::Stuck, reason.to_owned(), None, iteration))
+        }
+        E::ApprovalRequested {
+            actor,
+            iteration,
+            prompt,
+        } => {
+            let message =
+                format!("{actor}'s turn ({prompt}, iteration {iteration}) awaits approval");
+            Some((Event::Approval, message, Some(actor), iteration))
+        }
+        _ => None,
+    }
+}
+
+/// The notification subscriber of the event stream: runs `notify.command` for the events
+/// [`of_event`] names.
+pub(crate) fn on_event(config: &Config, event: &crate::events::Event<'_>) {
+    if let Some((kind, message, actor, iteration)) = of_event(event) {
+        send(config, kind, &message, actor, iteration);
+    }
+}
+
 /// Notifications still running.
 static RUNNING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
 
@@ -59,13 +121,7 @@ static RUNNING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
 const POLL: Duration = Duration::from_millis(20);
 
 /// Runs `notify.command` for `event` in the background (nothing when none is configured).
-pub(crate) fn send(
-    config: &Config,
-    event: Event,
-    message: &str,
-    actor: Option<Actor>,
-    iteration: u64,
-) {
+fn send(config: &Config, event: Event, message: &str, actor: Option<Actor>, iteration: u64) {
     let Some((program, args)) = config.notify.command.split_first() else {
         return;
     };
@@ -83,7 +139,8 @@ pub(crate) fn send(
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
-            note!("[baton] warning: notify.command `{program}` did not start: {e}");
+            let text = format!("[baton] warning: notify.command `{program}` did not start: {e}");
+            crate::events::notice(crate::events::Level::Warning, &text);
             return;
         }
     };

@@ -83,7 +83,7 @@ pub(crate) fn cmd_run(
         echo: !global.quiet,
     };
     let runner = Runner::new(config, repo, held.run_dir(), options);
-    events::open(&runner.config.logs_dir);
+    events::open(&runner.config);
     let (mode, actor) = match plan {
         Plan::Combined => ("combined", None),
         Plan::Solo(Actor::Galph) => ("supervisor", Some(Actor::Galph)),

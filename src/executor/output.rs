@@ -104,6 +104,29 @@ impl Activity {
     }
 }
 
+/// What the pump shows, as whole lines for the event stream's `transcript` events (the event
+/// log keeps up to [`crate::events::TRANSCRIPT_CAP`] bytes a turn; past that, nothing is
+/// buffered here). A last line without a newline is dropped: the turn log has it.
+#[derive(Default)]
+struct Tap {
+    pending: Vec<u8>,
+    full: bool,
+}
+
+impl Tap {
+    fn feed(&mut self, bytes: &[u8]) {
+        if self.full {
+            return;
+        }
+        self.pending.extend_from_slice(bytes);
+        let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') else {
+            return;
+        };
+        let lines: Vec<u8> = self.pending.drain(..=end).collect();
+        self.full = !crate::events::transcript(&String::from_utf8_lossy(&lines));
+    }
+}
+
 /// Which of the agent's streams a pump drains.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Stream {
@@ -146,12 +169,14 @@ pub(super) fn pump(
 ) {
     std::thread::spawn(move || {
         let mut echo = sinks.echo;
+        let mut tap = Tap::default();
         let mut show = |bytes: &[u8]| {
             // A closed console (EPIPE) stops the echo, never the agent.
             if echo && !bytes.is_empty() && console(stream, bytes).is_err() {
                 echo = false;
             }
             sinks.log.write(bytes);
+            tap.feed(bytes);
         };
         match reading {
             Reading::Stdout(mut transcript, slot) => {

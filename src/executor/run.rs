@@ -129,18 +129,41 @@ pub(crate) enum ExecError {
 
 /// Runs the agent to its end (or timeout, or interruption), streaming its output.
 ///
-/// Console notices (heartbeat, timeout, forwarding) go to stderr.
+/// Notices (heartbeat, timeout, forwarding) become `notice` events (see [`crate::events`]).
 ///
 /// # Errors
 /// [`ExecError`] when it cannot start or the log cannot be written.
 pub(crate) fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
     let mut options = Options {
         grace: kill_grace(),
-        notices: &mut std::io::stderr(),
+        notices: &mut Notices::default(),
         signal: None,
         sweep_descendants: true,
     };
     run_with(spec, &mut options)
+}
+
+/// Lines written here become warning notices of the event stream (the console prints them on
+/// stderr).
+#[derive(Default)]
+struct Notices {
+    pending: Vec<u8>,
+}
+
+impl Write for Notices {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let text = String::from_utf8_lossy(&line[..end]);
+            crate::events::notice(crate::events::Level::Warning, &text);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What [`run`] takes from the process, made explicit for tests.

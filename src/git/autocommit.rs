@@ -334,9 +334,9 @@ pub(crate) fn commit_message(
 
 /// Makes the plan's commits, one per group, in order. Subjects
 /// `SUPERVISOR AUTO (prompt=<p>) (iter=<NNNNN>): <what>` for galph, `RALPH AUTO …` for ralph;
-/// body `Files:` then ` - path` lines (see [`commit_message`]). Returns the commit subjects.
-/// With `dry_run`, prints `[autocommit] would commit: <subject>` and the ` - path` lines to
-/// stdout and commits nothing.
+/// body `Files:` then ` - path` lines (see [`commit_message`]); each commit is an
+/// `autocommit` event. Returns the commit subjects. With `dry_run`, emits a notice
+/// `[autocommit] would commit: <subject>` with the ` - path` lines and commits nothing.
 ///
 /// # Errors
 /// [`GitError`] from staging or committing; earlier groups stay committed.
@@ -352,15 +352,15 @@ pub(crate) fn apply_plan(
     for group in plan.groups.iter().filter(|g| !g.paths.is_empty()) {
         let subject = commit_subject(actor, prompt, iteration, group.kind);
         if dry_run {
-            say!("[autocommit] would commit: {subject}");
+            let mut text = format!("[autocommit] would commit: {subject}");
             for path in &group.paths {
-                say!(" - {path}");
+                text.push_str(&format!("\n - {path}"));
             }
+            info_line!("{text}");
         } else {
-            repo.commit_paths(
-                &group.paths,
-                &commit_message(actor, prompt, iteration, group),
-            )?;
+            let message = commit_message(actor, prompt, iteration, group);
+            let sha = repo.commit_paths(&group.paths, &message)?;
+            crate::events::committed(crate::events::CommitKind::Autocommit, &sha, &subject);
         }
         subjects.push(subject);
     }

@@ -96,7 +96,7 @@ fn watch(dir: &Path, wake: Sender<()>) -> Option<notify::RecommendedWatcher> {
                 }
                 _ => "",
             };
-            note!(
+            warn_line!(
                 "[baton] notice: cannot watch {} ({e}); polling only{advice}",
                 dir.display()
             );

@@ -53,14 +53,17 @@ pub(crate) fn gate(
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
 ) -> Result<Gate> {
     if state.awaiting_approval().is_some() {
+        tracing::info!("approval: {actor}'s turn still waits");
         return Ok(Gate::Closed);
     }
     let Some(prompt) = required(&runner.config, state, actor) else {
         return Ok(Gate::Open);
     };
     if state.is_approved(actor) {
+        tracing::info!(%prompt, "approval: {actor}'s turn was approved");
         return Ok(Gate::Open);
     }
+    tracing::info!(%prompt, "approval: approval.before names {actor}'s turn");
     write(FlagChange::RequestApproval {
         actor,
         prompt: prompt.clone(),
@@ -71,9 +74,6 @@ pub(crate) fn gate(
         iteration,
         prompt: &prompt,
     });
-    let message = format!("{actor}'s turn ({prompt}, iteration {iteration}) awaits approval");
-    let event = crate::notify::Event::Approval;
-    crate::notify::send(&runner.config, event, &message, Some(actor), iteration);
     Ok(Gate::Closed)
 }
 
@@ -111,7 +111,7 @@ pub(crate) fn take_decision(
     match write(FlagChange::Decide(decision)) {
         Ok(()) => {}
         Err(e) if e.is::<NothingAwaits>() => {
-            note!("[baton] warning: an approval decision was dropped: {e}");
+            warn_line!("[baton] warning: an approval decision was dropped: {e}");
         }
         Err(e) => return Err(e),
     }
@@ -139,7 +139,7 @@ pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
         }
         if Instant::now() >= next_beat {
             if let Some(line) = describe(state) {
-                say!("[baton] {line}");
+                info_line!("[baton] {line}");
             }
             next_beat = Instant::now() + beat;
         }

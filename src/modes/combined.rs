@@ -31,7 +31,7 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
         }
         if done == iterations {
             let state = &report.state;
-            say!(
+            info_line!(
                 "[baton] {done} iteration(s) done; state {} at iteration {}, next {}",
                 state.status,
                 state.iteration,

@@ -51,6 +51,7 @@ pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
     let Some(until) = until(state) else {
         return Ok(false);
     };
+    tracing::info!(until = ?state.limit_until, "limit: waiting before the turn runs again");
     let beat = runner.config.agent.heartbeat.unwrap_or(DEFAULT_BEAT);
     let mut next_beat = SystemTime::now();
     loop {
@@ -64,7 +65,7 @@ pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
         }
         if now >= next_beat {
             if let Some(line) = describe(state) {
-                note!("[baton] {line}");
+                warn_line!("[baton] {line}");
             }
             next_beat = now + beat;
         }

@@ -20,6 +20,7 @@ pub(crate) use solo::run_solo;
 pub(crate) use stuck::take_escalation;
 
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::executor::received_signal;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
@@ -48,10 +49,10 @@ impl Stop {
             Stop::Budget(r) => ("budget", r),
             Stop::Stuck(r) => ("stuck", r),
         };
-        crate::events::emit(&crate::events::Event::Stopped { why, reason });
+        crate::events::emit(&Event::Stopped { why, reason });
         match self {
             Stop::Flag(reason) => {
-                say!("[baton] stop flag set in the state: {reason}");
+                info_line!("[baton] stop flag set in the state: {reason}");
                 Ok(())
             }
             Stop::Budget(reason) => Err(Error::budget(reason)),
@@ -106,13 +107,16 @@ pub(crate) fn budget_gate(
         Some(reason) => {
             if !budget_flag {
                 write(FlagChange::Set(reason.clone()))?;
-                let event = crate::notify::Event::Budget;
-                crate::notify::send(&runner.config, event, &reason, None, state.iteration);
+                let iteration = state.iteration;
+                crate::events::emit(&Event::BudgetReached {
+                    iteration,
+                    reason: &reason,
+                });
             }
             Ok(Some(Stop::Budget(reason)))
         }
         None if budget_flag => {
-            say!("[baton] the budget that stopped the run was raised: going on");
+            info_line!("[baton] the budget that stopped the run was raised: going on");
             write(FlagChange::Clear)?;
             Ok(None)
         }
@@ -125,13 +129,16 @@ pub(crate) fn budget_gate(
             }
             Some(reason) if runner.config.stuck.escalate.is_some() && stuck::escalating() => {
                 let prompt = runner.config.stuck.escalate.as_deref().unwrap_or_default();
-                say!("[baton] {reason}: galph runs {prompt} once before the run stops");
+                info_line!("[baton] {reason}: galph runs {prompt} once before the run stops");
                 Ok(None)
             }
             Some(reason) => {
                 write(FlagChange::Set(reason.clone()))?;
-                let event = crate::notify::Event::Stuck;
-                crate::notify::send(&runner.config, event, &reason, None, state.iteration);
+                let iteration = state.iteration;
+                crate::events::emit(&Event::StuckDetected {
+                    iteration,
+                    reason: &reason,
+                });
                 Ok(Some(Stop::Stuck(reason)))
             }
             None => Ok(None),

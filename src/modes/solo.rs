@@ -29,7 +29,7 @@ pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> 
             n += 1;
         }
         if n == turns {
-            say!(
+            info_line!(
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}",
                 report.state.status,
                 report.state.iteration

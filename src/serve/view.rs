@@ -3,7 +3,8 @@
 //! waiting for its turn, the last stop, and the newest events for the activity list.
 //!
 //! Pure: [`EventView::apply`] takes one parsed line. Lines of kinds this version does not know
-//! (the log is versioned and grows) only show up in the activity list.
+//! (the log is versioned and grows) only show up in the activity list; `transcript` lines do
+//! not (the transcript panel reads the turn log), and heartbeats in a row show as the newest.
 
 use std::collections::VecDeque;
 
@@ -134,7 +135,7 @@ impl EventView {
                     .as_ref()
                     .filter(|(a, i, ..)| *a == actor && *i == iteration);
                 self.turn = Some(AgentTurn {
-                    prompt: routed.map(|r| r.2.clone()),
+                    prompt: text(line, "prompt").or_else(|| routed.map(|r| r.2.clone())),
                     reason: routed.map(|r| r.3.clone()),
                     actor,
                     iteration,
@@ -166,6 +167,17 @@ impl EventView {
                 }
                 self.end_turn();
                 self.waiting = None;
+            }
+            // The transcript panel follows the turn log itself; its text is not activity.
+            "transcript" => return,
+            // One waiting line, not one per heartbeat.
+            "heartbeat"
+                if self
+                    .recent
+                    .back()
+                    .is_some_and(|last| last.get("kind") == line.get("kind")) =>
+            {
+                self.recent.pop_back();
             }
             _ => {}
         }
@@ -248,7 +260,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_run_clears_the_old_one_and_the_activity_list_is_bounded() {
+    fn a_new_run_clears_the_old_one_and_the_activity_list_is_bounded_and_quiet() {
         let mut view = fold(&[
             json!({"kind": "run_started", "pid": 1}),
             json!({"kind": "waiting", "actor": "ralph", "ts": "T"}),
@@ -260,8 +272,13 @@ mod tests {
         );
         view.apply(&json!({"kind": "run_started", "pid": 2}));
         assert_eq!((view.waiting.as_ref(), view.stopped.as_ref()), (None, None));
-        for _ in 0..RECENT * 2 {
-            view.apply(&json!({"kind": "heartbeat"}));
+        view.apply(&json!({"kind": "heartbeat", "waited_secs": 10}));
+        view.apply(&json!({"kind": "heartbeat", "waited_secs": 20}));
+        view.apply(&json!({"kind": "transcript", "text": "agent output\n"}));
+        assert_eq!(view.recent.len(), 5, "four events, then one heartbeat");
+        assert_eq!(view.recent[4]["waited_secs"], 20);
+        for i in 0..RECENT * 2 {
+            view.apply(&json!({"kind": "some_new_kind", "n": i}));
         }
         assert_eq!(view.recent.len(), RECENT);
         view.apply(&json!({"no kind": true}));

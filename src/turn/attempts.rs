@@ -67,11 +67,11 @@ pub(crate) fn run(
                     return Err(fail(failure, agent, receipt));
                 }
                 let wait = verdict::retry_backoff(config, receipt.attempts);
-                say!(
-                    "[turn] {} {failure}; running it again in {}",
-                    turn.actor,
-                    crate::config::format_duration(wait)
-                );
+                crate::events::emit(&crate::events::Event::Retry {
+                    actor: turn.actor,
+                    reason: &failure.to_string(),
+                    wait_secs: wait.as_secs(),
+                });
                 if let Err(signal) = sleep_unless_signalled(wait) {
                     return Err(fail(TurnFailure::Interrupted(signal), agent, receipt));
                 }
@@ -81,11 +81,12 @@ pub(crate) fn run(
                 let rule = format!("agent.fallbacks.{}", tried[0]);
                 match next.map(|name| agent::resolve_as(config, name, rule)) {
                     Some(Ok(next)) => {
-                        say!(
-                            "[turn] {} hit a usage limit ({reason}); running {} instead",
-                            agent.name,
-                            next.name
-                        );
+                        crate::events::emit(&crate::events::Event::Fallback {
+                            actor: turn.actor,
+                            from: &agent.name,
+                            to: &next.name,
+                            reason: &reason,
+                        });
                         tried.push(next.name.clone());
                         agent = next;
                     }

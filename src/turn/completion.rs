@@ -42,10 +42,10 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
     }
     for argv in &config.completion.verify {
         let command = argv.join(" ");
-        say!("[complete] verify: {command}");
+        info_line!("[complete] verify: {command}");
         let code = run_one(config, argv, log);
         if code != Some(0) {
-            note!(
+            warn_line!(
                 "[complete] verify failed: `{command}` {}; the loop goes on",
                 code.map_or_else(|| "did not finish".to_owned(), |c| format!("exited {c}"))
             );

@@ -67,7 +67,7 @@ pub(crate) fn after_agent(
         _ => git::AutocommitPlan::default(),
     };
     if !plan.dirty_left.is_empty() {
-        note!(
+        warn_line!(
             "[autocommit] warning: left dirty: {}",
             plan.dirty_left.join(", ")
         );
@@ -84,7 +84,7 @@ pub(crate) fn after_agent(
     let promise = &runner.config.completion.promise;
     let completion = (may_claim && completion::claimed(receipt.final_message.as_deref(), promise))
         .then(|| {
-            say!("[complete] {} claims the work is done", turn.actor);
+            info_line!("[complete] {} claims the work is done", turn.actor);
             let verify_log = completion::log_path(&log);
             let relative = runner.config.relative(&verify_log);
             completion::verify(&runner.config, &verify_log, relative)
@@ -113,14 +113,10 @@ fn autocommit(
     };
     let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude, of);
     for warning in &plan.warnings {
-        note!("[autocommit] warning: {warning}");
+        warn_line!("[autocommit] warning: {warning}");
     }
     let dry_run = runner.options.commit_dry_run;
-    for subject in git::apply_plan(repo, &plan, turn.actor, prompt, turn.iteration, dry_run)? {
-        if !dry_run {
-            say!("[autocommit] {subject}");
-        }
-    }
+    git::apply_plan(repo, &plan, turn.actor, prompt, turn.iteration, dry_run)?;
     Ok(plan)
 }
 
@@ -168,7 +164,7 @@ pub(crate) fn stamp(
 ) -> Result<Stamped> {
     let (mut state, state_ignored) = owned_state(runner, &turn.claimed);
     if !state_ignored.is_empty() {
-        note!(
+        warn_line!(
             "[stamp] ignored what the turn changed in {} ({}): Baton owns the state file; \
              agents may set only exit and exit_reason",
             runner.store.path().display(),

@@ -139,7 +139,6 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
         } => decide_by_router(runner, turn, &prompt)
             .map_err(|e| failed(deterministic, TurnFailure::Router(e)))?,
     };
-    say!("{}", decision.log_line(turn.iteration, turn.actor));
     crate::events::emit(&crate::events::Event::Routed {
         actor: turn.actor,
         iteration: turn.iteration,
@@ -166,7 +165,7 @@ fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decisi
     }
     let stdout = result.stdout.unwrap_or_default();
     let answer = String::from_utf8_lossy(&stdout);
-    say!("[router] answer: {}", answer.trim());
+    info_line!("[router] answer: {}", answer.trim());
     router::accept_output(&answer, config, |name| config.prompt_path(name).is_file())
 }
 
@@ -210,12 +209,6 @@ pub(crate) fn run_prompt(
         let texts: Vec<&str> = turn.notes.iter().map(|n| n.text.as_str()).collect();
         env.push(("BATON_NOTE".to_owned(), texts.join("\n")));
     }
-    say!(
-        "[turn] {} runs {prompt} with agent {} ({})",
-        turn.actor,
-        agent.name,
-        agent.rule
-    );
     let spec = RunSpec {
         argv: agent.argv.clone(),
         stdin,
@@ -234,7 +227,9 @@ pub(crate) fn run_prompt(
     crate::events::emit(&crate::events::Event::AgentStarted {
         actor: turn.actor,
         iteration: turn.iteration,
+        prompt,
         agent: &agent.name,
+        rule: &agent.rule,
         log: &log,
     });
     let result = executor::run(&spec)

@@ -22,8 +22,7 @@ use crate::config::Config;
 use crate::error::{Context as _, Result};
 use crate::fault;
 use crate::git::Repo;
-use crate::journal::{Journal, JournalEntry, Outcome};
-use crate::notify;
+use crate::journal::{Journal, JournalEntry};
 use crate::router::Decision;
 use crate::state::{Actor, Claim, Handoff, State, StateStore};
 
@@ -164,7 +163,7 @@ impl Runner {
         match self.store.load()? {
             Some(loaded) => {
                 if loaded.legacy.is_some() {
-                    note!(
+                    warn_line!(
                         "[baton] notice: {} is in the Python tool's step_index format; it is \
                          converted on the next write",
                         self.store.path().display()
@@ -301,18 +300,6 @@ impl Runner {
         })?;
         fault::point("stamp-recorded");
         self.apply_stamp(&pending.stamp)?;
-        let entry = &pending.stamp.entry;
-        crate::events::emit(&crate::events::Event::Stamped {
-            actor,
-            iteration: entry.iteration,
-            prompt: &entry.prompt,
-            outcome: entry.outcome,
-            duration_ms: entry.duration_ms,
-            attempts: entry.attempts,
-            usage: &entry.usage,
-            head_after: entry.head_after.as_deref(),
-            retry_at: entry.retry_at.as_deref(),
-        });
         logtail::append_footer(&self.config, &pending.stamp.entry);
         hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
         fault::point("stamp-pushed");
@@ -326,31 +313,11 @@ impl Runner {
         let finish::Stamped { stamp, failure } = pending;
         if stamp.entry.completion.as_ref().is_some_and(|c| c.verified) {
             let reason = stamp.state.stop_requested().unwrap_or_default();
-            notify::send(
-                &self.config,
-                notify::Event::Complete,
-                &reason,
-                Some(actor),
-                stamp.entry.iteration,
-            );
-        }
-        if let Some(failure) = &failure {
-            let event = match failure.outcome() {
-                Outcome::Stalled => Some(notify::Event::Stalled),
-                Outcome::Limited => Some(notify::Event::Limited),
-                Outcome::Interrupted => None, // a person did it
-                _ => Some(notify::Event::Failed),
-            };
-            if let Some(event) = event {
-                let message = format!("{actor}'s turn {}: {failure}", stamp.entry.prompt);
-                notify::send(
-                    &self.config,
-                    event,
-                    &message,
-                    Some(actor),
-                    stamp.entry.iteration,
-                );
-            }
+            crate::events::emit(&crate::events::Event::Completed {
+                actor,
+                iteration: stamp.entry.iteration,
+                reason: &reason,
+            });
         }
         match failure {
             // A usage limit is not a failure: the state says when the same turn runs again.

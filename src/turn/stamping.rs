@@ -3,12 +3,13 @@
 //! a turn record a dead run left.
 
 use crate::error::{Context as _, Result};
+use crate::events::{self, CommitKind, Level, committed};
 use crate::fault;
 use crate::state::State;
 use crate::turn::Runner;
 use crate::turn::owned::owned_state;
 use crate::turn::record::{PendingStamp, TurnRecord};
-use crate::turn::subject::{print_summary, stamp_subject};
+use crate::turn::subject::{announce, stamp_subject};
 
 impl Runner {
     /// Writes a decided stamp; every step is idempotent, so a start that finds the stamp in
@@ -24,22 +25,23 @@ impl Runner {
             self.journal.append(&stamp.entry)?;
         }
         fault::point("stamp-journal");
-        print_summary(&stamp.entry, &stamp.state);
+        announce(&stamp.entry, &stamp.state);
         match (&self.repo, &stamp.commit) {
             (Some(repo), Some(subject)) => {
                 let paths = self.stamp_paths(repo)?;
                 if repo.differs_from_head(&paths)? {
                     let sha = repo.commit_paths(&paths, subject)?;
-                    say!("[stamp] {sha} {subject}");
+                    committed(CommitKind::Stamp, &sha, subject);
                     fault::point("stamp-committed");
                 }
             }
             (Some(repo), None) if self.options.commit_dry_run => {
                 let subject = stamp_subject(&stamp.state, stamp.entry.actor);
-                say!("[stamp] would commit: {subject}");
+                let mut text = format!("[stamp] would commit: {subject}");
                 for path in self.stamp_paths(repo)? {
-                    say!(" - {path}");
+                    text.push_str(&format!("\n - {path}"));
                 }
+                events::notice(Level::Info, &text);
             }
             _ => {}
         }
@@ -104,7 +106,7 @@ impl Runner {
         let paths = [rel];
         if repo.differs_from_head(&paths)? {
             let sha = repo.commit_paths(&paths, subject)?;
-            say!("[stamp] {sha} {subject}");
+            committed(CommitKind::State, &sha, subject);
         }
         Ok(())
     }
@@ -124,7 +126,7 @@ impl Runner {
         let iteration = record.claimed.iteration;
         match &record.stamp {
             Some(stamp) => {
-                note!(
+                warn_line!(
                     "[baton] a previous run stopped while stamping {actor}'s turn (iteration \
                      {iteration}); finishing its stamp"
                 );
@@ -138,7 +140,7 @@ impl Runner {
                         .write(&state)
                         .context("restore the running marker")?;
                 }
-                note!(
+                warn_line!(
                     "[baton] a previous run stopped during {actor}'s turn (iteration \
                      {iteration}) before its stamp; the turn runs again{}",
                     if replaced {

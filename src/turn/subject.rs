@@ -1,24 +1,31 @@
 //! How a stamped turn is shown: the one-line console summary and the stamp commit's subject.
 
-use std::time::Duration;
-
 use crate::git::short_sha;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State, Status};
 
-/// Prints the one-line summary of a stamped turn.
-pub(crate) fn print_summary(entry: &JournalEntry, state: &State) {
-    let secs = Duration::from_millis(entry.duration_ms).as_secs_f64();
-    let head = entry.head_after.as_deref().map_or("-", short_sha);
-    let outcome = entry.outcome.as_str();
-    say!(
-        "[turn] {} {} {outcome} in {secs:.1}s; head {head}; state {} (iteration {}, next {})",
-        entry.actor,
-        entry.prompt,
-        state.status,
-        state.iteration,
-        state.expected_actor
-    );
+/// Emits the `stamped` event of a turn: the journal line's outcome and receipt, and the state
+/// after it (the console prints the one-line summary).
+pub(crate) fn announce(entry: &JournalEntry, state: &State) {
+    let error = match entry.outcome {
+        crate::journal::Outcome::Limited => state.limit_reason.as_deref(),
+        _ => state.last_error.as_deref(),
+    };
+    crate::events::emit(&crate::events::Event::Stamped {
+        actor: entry.actor,
+        iteration: entry.iteration,
+        prompt: &entry.prompt,
+        outcome: entry.outcome,
+        duration_ms: entry.duration_ms,
+        attempts: entry.attempts,
+        usage: &entry.usage,
+        head_after: entry.head_after.as_deref(),
+        retry_at: entry.retry_at.as_deref(),
+        error,
+        status: state.status,
+        next_actor: state.expected_actor,
+        next_iteration: state.iteration,
+    });
 }
 
 /// The stamp commit subject for the state after a stamp (README, "Two machines"):

@@ -3,10 +3,8 @@
 //! from the workspace of the running Baton, from a workspace at rest, and from a third clone in
 //! role mode.
 
-use std::process::Child;
-
-use crate::common::{TestEnv, wait_for};
-use crate::role_env::{DEADLINE, RoleEnv};
+use crate::common::TestEnv;
+use crate::role_env::{DEADLINE, Daemon, RoleEnv};
 
 /// Hooks that record each actor's `BATON_NOTE`, one line per turn.
 const RECORD_NOTES: [(&str, &str); 2] = [
@@ -33,22 +31,20 @@ fn notes(ctl: &std::path::Path) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
 }
 
-/// Starts `baton run --iterations 1` and waits until ralph's turn awaits approval.
-fn run_until_awaiting(env: &TestEnv) -> Child {
-    let child = env
-        .baton_cmd(&["run", "--iterations", "1"])
-        .spawn()
-        .expect("spawn");
-    wait_for(30, "the approval request", || {
+/// Starts `baton run --iterations 1` and waits until ralph's turn awaits approval (a failed
+/// test ends the run: it would wait for ever).
+fn run_until_awaiting(env: &TestEnv) -> Daemon {
+    let mut run = Daemon::spawn(env.baton_cmd(&["run", "--iterations", "1"]), &env.ctl);
+    run.wait_until(30, "the approval request", || {
         env.read("sync/state.json").contains("awaiting-approval")
     });
-    child
+    run
 }
 
 #[test]
 fn ralph_waits_until_approved_and_gets_the_note() {
     let env = workspace();
-    let mut baton = run_until_awaiting(&env);
+    let baton = run_until_awaiting(&env);
     let state = env.state();
     assert_eq!(state["expected_actor"], "ralph");
     assert_eq!(state["approval"]["actor"], "ralph");
@@ -68,7 +64,7 @@ fn ralph_waits_until_approved_and_gets_the_note() {
     );
 
     env.baton(&["approve", "--note", "go ahead"]).expect_code(0);
-    assert_eq!(baton.wait().expect("wait").code(), Some(0));
+    baton.wait(DEADLINE).expect_code(0);
     assert_eq!(
         env.prompts_called(),
         ["galph supervisor.md", "ralph main.md"]
@@ -99,11 +95,11 @@ fn a_rejection_sends_the_turn_back_to_galph_with_the_note() {
     env.baton(&["reject", "--note", "write the tests first"])
         .expect_code(0);
     // galph plans again with the note; ralph's turn then waits again.
-    wait_for(30, "the second request", || {
+    baton.wait_until(30, "the second request", || {
         env.prompts_called().len() == 2 && env.read("sync/state.json").contains("awaiting-approval")
     });
     env.baton(&["approve"]).expect_code(0);
-    assert_eq!(baton.wait().expect("wait").code(), Some(0));
+    baton.wait(DEADLINE).expect_code(0);
     assert_eq!(
         env.prompts_called(),
         [
@@ -129,13 +125,7 @@ fn a_rejection_sends_the_turn_back_to_galph_with_the_note() {
 fn an_approval_given_at_rest_holds_for_the_next_start() {
     let env = workspace();
     let baton = run_until_awaiting(&env);
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(i32::try_from(baton.id()).expect("pid")),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .expect("kill");
-    let out = baton.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(143));
+    baton.sigterm(DEADLINE).expect_code(143);
     assert_eq!(env.state()["status"], "awaiting-approval");
     assert_eq!(env.git(&["status", "--porcelain"]), "", "committed");
 
@@ -174,16 +164,24 @@ fn an_answer_when_nothing_waits_is_refused_and_writes_nothing() {
     out.expect_code(2); // --note is required
 }
 
-#[test]
-fn role_a_turn_is_approved_from_a_third_clone() {
+/// Role mode with `approval.before: [ralph]`: galph's daemon (`galph_turns` turns) and ralph's
+/// (one turn) run until ralph's turn waits; a third clone, `laptop`, answers.
+fn role_until_awaiting(galph_turns: u64) -> (RoleEnv, Daemon, Daemon, TestEnv) {
     let env = RoleEnv::with_config("approval:\n  before: [ralph]\n");
     for (actor, script) in RECORD_NOTES {
         env.seed.hook(actor, script);
     }
-    let galph = env.galph_daemon(&["--iterations", "1"]);
+    let turns = galph_turns.to_string();
+    let galph = env.galph_daemon(&["--iterations", &turns]);
     let mut ralph = env.ralph_daemon(&["--iterations", "1"]);
     env.wait_remote_status(&mut ralph, "awaiting-approval");
     let laptop = env.another_clone("laptop");
+    (env, galph, ralph, laptop)
+}
+
+#[test]
+fn role_a_turn_is_approved_from_a_third_clone() {
+    let (env, galph, ralph, laptop) = role_until_awaiting(1);
     let status = env.run_in(&laptop, &["status"]);
     assert!(
         status.stdout.contains("awaits approval"),
@@ -196,18 +194,26 @@ fn role_a_turn_is_approved_from_a_third_clone() {
     ralph.wait(DEADLINE).expect_code(0);
     assert_eq!(notes(&env.seed.ctl), ["galph:", "ralph:from the laptop"]);
     assert_eq!(env.remote_state()["status"], "complete");
+    // A second answer (a person on another clone, a moment too late) finds nothing waiting.
+    let tip = env.remote_tip();
+    let late = env.run_in(&env.seed, &["reject", "--note", "too late"]);
+    late.expect_code(2);
+    assert!(
+        late.stderr.contains("nothing awaits approval"),
+        "{}",
+        late.stderr
+    );
+    assert_eq!(env.remote_tip(), tip, "nothing pushed");
+    assert_eq!(
+        env.seed.git(&["status", "--porcelain"]),
+        "",
+        "nothing written"
+    );
 }
 
 #[test]
 fn role_a_rejection_from_a_third_clone_reaches_galph() {
-    let env = RoleEnv::with_config("approval:\n  before: [ralph]\n");
-    for (actor, script) in RECORD_NOTES {
-        env.seed.hook(actor, script);
-    }
-    let galph = env.galph_daemon(&["--iterations", "2"]);
-    let mut ralph = env.ralph_daemon(&["--iterations", "1"]);
-    env.wait_remote_status(&mut ralph, "awaiting-approval");
-    let laptop = env.another_clone("laptop");
+    let (env, galph, mut ralph, laptop) = role_until_awaiting(2);
     env.run_in(&laptop, &["reject", "--note", "smaller steps"])
         .expect_code(0);
     ralph.wait_until(DEADLINE, "the second request", || {

@@ -28,7 +28,18 @@ fn events(env: &TestEnv) -> Vec<Value> {
             "waiting" => &["actor"],
             "turn_claimed" => &["actor", "iteration"],
             "routed" => &["actor", "iteration", "prompt", "source", "reason"],
-            "agent_started" => &["actor", "iteration", "agent", "log"],
+            "agent_started" => &["actor", "iteration", "prompt", "agent", "rule", "log"],
+            "heartbeat" => &["actor", "waited_secs", "detail"],
+            "transcript" => &["text", "truncated"],
+            "retry" => &["actor", "reason", "wait_secs"],
+            "fallback" => &["actor", "from", "to", "reason"],
+            "committed" => &["what", "sha", "subject"],
+            "pushed" => &["remote", "branch"],
+            "completed" => &["actor", "iteration", "reason"],
+            "budget_reached" | "stuck_detected" => &["iteration", "reason"],
+            "approval_requested" => &["actor", "iteration", "prompt"],
+            "approval_decided" => &["actor", "iteration", "approved", "by"],
+            "notice" => &["level", "text"],
             "stamped" => &[
                 "actor",
                 "iteration",
@@ -37,6 +48,9 @@ fn events(env: &TestEnv) -> Vec<Value> {
                 "duration_ms",
                 "attempts",
                 "usage",
+                "status",
+                "next_actor",
+                "next_iteration",
             ],
             "stopped" => &["why", "reason"],
             "run_ended" => &["code"],
@@ -54,6 +68,9 @@ fn kinds(events: &[Value]) -> Vec<String> {
         .iter()
         .map(|e| {
             let kind = e["kind"].as_str().unwrap_or("");
+            if let Some(what) = e["what"].as_str() {
+                return format!("{kind} {what}");
+            }
             match e["actor"].as_str() {
                 Some(actor) if kind != "run_started" => format!("{kind} {actor}"),
                 _ => kind.to_owned(),
@@ -65,26 +82,39 @@ fn kinds(events: &[Value]) -> Vec<String> {
 #[test]
 fn a_combined_run_logs_every_phase_in_order() {
     let env = TestEnv::with_config("budget:\n  max_turns: 3\n");
+    env.hook("ralph", "echo 'hello from ralph'\necho work > work.txt\n");
     env.baton(&["run", "--iterations", "2"]).expect_code(3);
     let events = events(&env);
     let turn = |actor: &str| {
-        [
+        vec![
             format!("turn_claimed {actor}"),
             format!("routed {actor}"),
             format!("agent_started {actor}"),
-            format!("stamped {actor}"),
         ]
     };
+    let stamped = |actor: &str| [format!("stamped {actor}"), "committed stamp".to_owned()];
     let mut expected = vec!["run_started".to_owned()];
     expected.extend(turn("galph"));
+    expected.extend(stamped("galph"));
     expected.extend(turn("ralph"));
+    expected.extend(["transcript".to_owned(), "committed autocommit".to_owned()]);
+    expected.extend(stamped("ralph"));
     expected.extend(turn("galph"));
-    expected.extend(["stopped".to_owned(), "run_ended".to_owned()]);
+    expected.extend(stamped("galph"));
+    expected
+        .extend(["committed state", "budget_reached", "stopped", "run_ended"].map(String::from));
     assert_eq!(kinds(&events), expected);
     assert_eq!(events[0]["mode"], "combined");
     assert_eq!(events[4]["outcome"], "ok");
-    assert_eq!(events[13]["why"], "budget");
-    assert_eq!(events[14]["code"], 3);
+    assert_eq!(events[4]["next_actor"], "ralph");
+    let transcript = events
+        .iter()
+        .find(|e| e["kind"] == "transcript")
+        .expect("transcript");
+    assert_eq!(transcript["text"], "hello from ralph\n");
+    let stopped = &events[events.len() - 2];
+    assert_eq!(stopped["why"], "budget");
+    assert_eq!(events[events.len() - 1]["code"], 3);
 }
 
 #[test]
@@ -108,12 +138,75 @@ fn a_role_run_logs_its_waits_and_turns() {
         turn,
         [
             "run_started",
+            "committed claim",
             "turn_claimed ralph",
             "routed ralph",
             "agent_started ralph",
             "stamped ralph",
+            "committed stamp",
+            "pushed",
+            "notice",
             "run_ended"
         ]
     );
     assert!(kinds.iter().any(|k| k == "waiting ralph"));
+}
+
+/// An agent that writes a lot fills the event log with at most 256 KiB of transcript a turn,
+/// the last piece marked `truncated`; the turn log keeps everything.
+#[test]
+fn the_transcript_in_the_event_log_is_capped_per_turn() {
+    let env = TestEnv::new();
+    env.hook(
+        "ralph",
+        "i=0; while [ $i -lt 5000 ]; do echo \"line $i: $(printf '%060d' $i)\"; i=$((i+1)); done\n",
+    );
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let events = events(&env);
+    let pieces: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "transcript")
+        .collect();
+    let bytes: usize = pieces
+        .iter()
+        .map(|e| e["text"].as_str().map_or(0, str::len))
+        .sum();
+    assert_eq!(bytes, 256 * 1024);
+    assert_eq!(
+        pieces.last().map(|e| e["truncated"].clone()),
+        Some(Value::Bool(true))
+    );
+    assert!(
+        pieces[..pieces.len() - 1]
+            .iter()
+            .all(|e| e["truncated"] == false)
+    );
+    assert!(
+        pieces[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("line 0: "))
+    );
+}
+
+/// `-v` shows Baton's own decisions: the git commands it runs and why a daemon waits.
+#[test]
+fn verbose_shows_git_commands_and_wait_decisions() {
+    let env = RoleEnv::new();
+    let ralph = env.ralph_daemon(&["--iterations", "1", "-v"]);
+    let galph = env.galph_daemon(&["--iterations", "1"]);
+    galph.wait(DEADLINE).expect_code(0);
+    let run = ralph.wait(DEADLINE);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("wait: not ralph's turn yet"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("wait: ralph's turn"), "{}", run.stderr);
+    assert!(run.stderr.contains("git push"), "{}", run.stderr);
+    let quiet = env.ralph_daemon(&["--iterations", "1"]);
+    let galph = env.galph_daemon(&["--iterations", "1"]);
+    galph.wait(DEADLINE).expect_code(0);
+    let run = quiet.wait(DEADLINE);
+    assert!(!run.stderr.contains("wait: "), "{}", run.stderr);
 }

@@ -2,6 +2,7 @@
 //! environment; it never outlives Baton and never fails a turn.
 
 use crate::common::{TestEnv, alive, read_pid};
+use crate::role_env::Daemon;
 
 /// A notify script that appends one line per call and records its pid.
 fn notifier(env: &TestEnv, body: &str) -> String {
@@ -72,4 +73,22 @@ fn a_hanging_notifier_is_ended_and_never_outlives_baton() {
     // can be left either.
     let child = read_pid(&env.ctl.join("notify-child.pid"));
     assert!(child == 0 || !alive(child), "and what it started");
+}
+
+#[test]
+fn a_turn_waiting_for_approval_is_notified() {
+    let env = TestEnv::bare();
+    let extra = notifier(&env, "");
+    let extra = format!("{extra}approval:\n  before: [ralph]\n");
+    env.write("orchestration.yaml", &env.stub_config(&extra));
+    env.commit_all("init");
+    let mut baton = Daemon::spawn(env.baton_cmd(&["run", "--iterations", "1"]), &env.ctl);
+    baton.wait_until(30, "the notification", || !notified(&env).is_empty());
+    assert_eq!(
+        notified(&env),
+        ["approval|ralph|1|ralph's turn (main.md, iteration 1) awaits approval"]
+    );
+    env.baton(&["stop", "--reason", "enough"]).expect_code(0);
+    baton.wait(crate::role_env::DEADLINE).expect_code(0);
+    assert_eq!(env.state()["status"], "awaiting-approval", "still waits");
 }

@@ -31,11 +31,13 @@ impl TurnHooks for RoleHooks<'_> {
         let actor = state.expected_actor;
         let subject = format!("[SYNC i={}] actor={actor} status=running", state.iteration);
         let sha = repo.commit_paths(std::slice::from_ref(&self.sync.state_rel), &subject)?;
-        say!("[sync] {sha} {subject}");
+        crate::events::committed(crate::events::CommitKind::Claim, &sha, &subject);
         crate::fault::point("claim-committed");
         let claimed = self.sync.push_claim(repo)?;
         if let Claimed::Lost(holder) = &claimed {
-            note!("[sync] {actor}'s turn was claimed first by another daemon: {holder}; waiting");
+            warn_line!(
+                "[sync] {actor}'s turn was claimed first by another daemon: {holder}; waiting"
+            );
         }
         Ok(claimed)
     }
@@ -46,11 +48,10 @@ impl TurnHooks for RoleHooks<'_> {
             .as_ref()
             .ok_or_else(|| Error::usage("role mode needs a git repository"))?;
         self.sync.push_fenced(repo)?;
-        say!(
-            "[sync] pushed to {}/{}",
-            self.sync.remote.name(),
-            self.sync.branch
-        );
+        crate::events::emit(&crate::events::Event::Pushed {
+            remote: self.sync.remote.name(),
+            branch: &self.sync.branch,
+        });
         Ok(())
     }
 }

@@ -78,7 +78,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
         }
         if done == turns {
             let state = &report.state;
-            say!(
+            info_line!(
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}, next {}",
                 state.status,
                 state.iteration,
@@ -102,12 +102,12 @@ fn start(
     match sync.pull(repo, head.as_deref())? {
         FastForward::UpToDate | FastForward::Advanced => {}
         FastForward::Ahead(n) | FastForward::Diverged { ahead: n, .. } => {
-            note!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
+            warn_line!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
             sync.push_fenced(repo)?;
         }
     }
     if head.is_none() {
-        note!(
+        warn_line!(
             "[baton] the remote has no branch `{}` yet; publishing it",
             sync.branch
         );
@@ -118,7 +118,7 @@ fn start(
         runner.store.save(&mut state)?;
         let subject = "[SYNC init] actor=galph status=idle";
         let sha = repo.commit_paths(std::slice::from_ref(&sync.state_rel), subject)?;
-        say!("[sync] {sha} {subject}");
+        crate::events::committed(crate::events::CommitKind::State, &sha, subject);
         sync.push_fenced(repo)?;
     }
     Ok(())
@@ -152,7 +152,7 @@ fn settle_state_file(runner: &Runner, repo: &Repo, sync: &RoleSync) -> Result<()
         runner.stop.request(&reason)?;
     }
     repo.restore_from_head(&sync.state_rel)?;
-    note!(
+    warn_line!(
         "[baton] {} held uncommitted changes left by an interrupted run; restored it from HEAD",
         sync.state_rel
     );

@@ -290,7 +290,7 @@ impl RoleSync {
             if ours != theirs {
                 match self.stop_merged(repo, base.as_deref(), &tracking)? {
                     Some(state) => {
-                        note!(
+                        warn_line!(
                             "[baton] the stop flag was set on the remote during the turn; \
                              merged into this stamp: {}",
                             state.stop_requested().unwrap_or_default()
@@ -302,7 +302,7 @@ impl RoleSync {
             }
             let pin = pinned.as_deref().map(|b| (self.state_rel.as_str(), b));
             let replayed = repo.replay_onto_tracking_with(self.remote.name(), &self.branch, pin)?;
-            note!(
+            warn_line!(
                 "[baton] remote moved on with commits of its own; replayed {replayed} local \
                  commit(s) on top (attempt {attempt}/{PUSH_ATTEMPTS})"
             );

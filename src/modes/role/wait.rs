@@ -63,9 +63,9 @@ fn lease_text(state: &State) -> String {
         return String::new();
     };
     match at.duration_since(SystemTime::now()) {
-        Ok(left) => format!("; peer lease expires in {}", format_duration(round(left))),
+        Ok(left) => format!("peer lease expires in {}", format_duration(round(left))),
         Err(past) => format!(
-            "; peer lease expired {} ago",
+            "peer lease expired {} ago",
             format_duration(round(past.duration()))
         ),
     }
@@ -95,6 +95,7 @@ impl Waiter<'_> {
         let config = &self.runner.config;
         let start = Instant::now();
         let mut last_beat = start;
+        let mut seen = None; // the generation last described at -v
         loop {
             check_signal()?;
             if let Some(reason) = self.runner.stop.pending() {
@@ -116,7 +117,18 @@ impl Waiter<'_> {
             if let Some(state) = &state
                 && (state.stop_requested().is_some() || is_turn_of(state, actor))
             {
+                tracing::info!(generation = state.generation, status = %state.status, "wait: {actor}'s turn");
                 return Ok(state.clone());
+            }
+            if let Some(state) = state.as_ref().filter(|s| seen != Some(s.generation)) {
+                seen = Some(state.generation);
+                tracing::info!(
+                    generation = state.generation,
+                    expected = %state.expected_actor,
+                    status = %state.status,
+                    owner = state.lease_owner.as_deref().unwrap_or("-"),
+                    "wait: not {actor}'s turn yet"
+                );
             }
             let waited = start.elapsed();
             if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
@@ -130,21 +142,19 @@ impl Waiter<'_> {
                 .heartbeat
                 .is_some_and(|every| last_beat.elapsed() >= every)
             {
-                let lease = state
+                let detail = state
                     .as_ref()
                     .map(|s| {
-                        let limit = crate::modes::describe_limit(s);
-                        match limit.or_else(|| crate::modes::describe_approval(s)) {
-                            Some(line) => format!("; {line}"),
-                            None => lease_text(s),
-                        }
+                        crate::modes::describe_limit(s)
+                            .or_else(|| crate::modes::describe_approval(s))
+                            .unwrap_or_else(|| lease_text(s))
                     })
                     .unwrap_or_default();
-                note!(
-                    "[baton] waiting for {}… {}s{lease}",
-                    actor.peer(),
-                    waited.as_secs()
-                );
+                crate::events::emit(&crate::events::Event::Heartbeat {
+                    actor,
+                    waited_secs: waited.as_secs(),
+                    detail: &detail,
+                });
                 last_beat = Instant::now();
             }
             self.sleep(start)?;

@@ -1,0 +1,174 @@
+//! The console subscriber: each event as the line a person reads (`[turn] ralph runs main.md
+//! with agent claude (agent.default)`); progress on stdout, warnings and waits on stderr.
+//! Events that are only for machines (`turn_claimed`, `run_started`, transcript pieces: the
+//! executor echoes the agent itself) print nothing.
+
+use std::time::Duration;
+
+use crate::config::format_duration;
+use crate::console::{Paint, paint as paint_text};
+use crate::events::{CommitKind, Event, Level};
+use crate::git::short_sha;
+use crate::journal::Outcome;
+
+/// Prints `event`'s line, if it has one.
+pub(super) fn print(event: &Event<'_>) {
+    match line(event) {
+        Some((Level::Info, text)) => say!("{text}"),
+        Some((Level::Warning, text)) => note!("{text}"),
+        None => {}
+    }
+}
+
+/// The line for `event` and where it goes (`Info`: stdout, `Warning`: stderr).
+fn line(event: &Event<'_>) -> Option<(Level, String)> {
+    let info = |text: String| Some((Level::Info, text));
+    let warn = |text: String| Some((Level::Warning, text));
+    match *event {
+        Event::Routed {
+            actor,
+            iteration,
+            prompt,
+            source,
+            reason,
+        } => info(format!(
+            "[router] iteration={iteration} actor={actor} prompt={prompt} source={source} \
+             reason={reason}"
+        )),
+        Event::AgentStarted {
+            actor,
+            prompt,
+            agent,
+            rule,
+            ..
+        } => info(format!(
+            "[turn] {actor} runs {prompt} with agent {agent} ({rule})"
+        )),
+        Event::Heartbeat {
+            actor,
+            waited_secs,
+            detail,
+        } => {
+            let detail = if detail.is_empty() {
+                String::new()
+            } else {
+                format!("; {detail}")
+            };
+            warn(format!(
+                "[baton] waiting for {}… {waited_secs}s{detail}",
+                actor.peer()
+            ))
+        }
+        Event::Retry {
+            actor,
+            reason,
+            wait_secs,
+        } => info(format!(
+            "[turn] {actor} {reason}; running it again in {}",
+            format_duration(Duration::from_secs(wait_secs))
+        )),
+        Event::Fallback {
+            from, to, reason, ..
+        } => info(format!(
+            "[turn] {from} hit a usage limit ({reason}); running {to} instead"
+        )),
+        Event::Committed { what, sha, subject } => info(match what {
+            CommitKind::Claim => format!("[sync] {sha} {subject}"),
+            CommitKind::Autocommit => format!("[autocommit] {subject}"),
+            CommitKind::Stamp | CommitKind::State => format!("[stamp] {sha} {subject}"),
+        }),
+        Event::Pushed { remote, branch } => info(format!("[sync] pushed to {remote}/{branch}")),
+        Event::Stamped {
+            actor,
+            prompt,
+            outcome,
+            duration_ms,
+            head_after,
+            status,
+            next_actor,
+            next_iteration,
+            ..
+        } => {
+            let secs = Duration::from_millis(duration_ms).as_secs_f64();
+            let head = head_after.map_or("-", short_sha);
+            let paint = match outcome {
+                Outcome::Ok => Paint::Green,
+                Outcome::Limited | Outcome::Interrupted => Paint::Yellow,
+                Outcome::Failed | Outcome::Timeout | Outcome::Stalled => Paint::Red,
+            };
+            let outcome = paint_text(paint, outcome.as_str());
+            info(format!(
+                "[turn] {actor} {prompt} {outcome} in {secs:.1}s; head {head}; state {status} \
+                 (iteration {next_iteration}, next {next_actor})"
+            ))
+        }
+        Event::ApprovalRequested {
+            actor,
+            iteration,
+            prompt,
+        } => info(format!(
+            "[baton] {actor}'s turn ({prompt}, iteration {iteration}) awaits approval: baton \
+             approve [--note TEXT] or baton reject --note TEXT"
+        )),
+        Event::ApprovalDecided {
+            actor,
+            approved,
+            by,
+            ..
+        } => {
+            let verb = if approved { "approved" } else { "rejected" };
+            info(format!("[baton] {actor}'s turn was {verb} by {by}"))
+        }
+        Event::Stopped { why, reason } if why == "flag" || why == "complete" => {
+            info(format!("[baton] stop flag set in the state: {reason}"))
+        }
+        Event::Notice { level, text } => Some((level, text.to_owned())),
+        Event::RunStarted { .. }
+        | Event::Waiting { .. }
+        | Event::TurnClaimed { .. }
+        | Event::Transcript { .. }
+        | Event::Completed { .. }
+        | Event::BudgetReached { .. }
+        | Event::StuckDetected { .. }
+        | Event::Stopped { .. }
+        | Event::RunEnded { .. } => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Actor;
+
+    #[test]
+    fn phases_print_the_lines_people_know() {
+        let routed = Event::Routed {
+            actor: Actor::Ralph,
+            iteration: 3,
+            prompt: "main.md",
+            source: "deterministic",
+            reason: "main turn",
+        };
+        assert_eq!(
+            line(&routed).map(|l| l.1).as_deref(),
+            Some(
+                "[router] iteration=3 actor=ralph prompt=main.md source=deterministic \
+                 reason=main turn"
+            )
+        );
+        let beat = Event::Heartbeat {
+            actor: Actor::Ralph,
+            waited_secs: 12,
+            detail: "",
+        };
+        assert_eq!(
+            line(&beat),
+            Some((Level::Warning, "[baton] waiting for galph… 12s".to_owned()))
+        );
+        let claimed = Event::TurnClaimed {
+            actor: Actor::Galph,
+            iteration: 1,
+        };
+        assert_eq!(line(&claimed), None, "for machines only");
+    }
+}

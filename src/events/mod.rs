@@ -1,0 +1,243 @@
+//! The event stream: every phase of a run is one typed [`Event`], emitted here and handed to
+//! its subscribers — the console printer ([`console`]: today's `[turn] …` lines), the event log
+//! `logs/events.jsonl` ([`log`]: one JSON object per line, a versioned schema, for `baton
+//! watch`, `baton serve`, `jq` and log shippers) and `notify.command` ([`crate::notify`]).
+//! The lower layers (turn, modes, git, executor) emit events and never print.
+//!
+//! Schema version 1, each line `{"v": 1, "seq": <n>, "ts": "<UTC>", "pid": <baton pid>,
+//! "kind": "<kind>", …fields}` (documented in `docs/state.md`); readers must ignore kinds and
+//! fields they do not know. Emitting never fails a run.
+//!
+//! The agent's own output is echoed by the executor as it streams (at pipe speed); the event
+//! log gets it as `transcript` events, up to [`TRANSCRIPT_CAP`] bytes a turn.
+
+mod console;
+mod log;
+
+pub(crate) use log::FILE_NAME;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::journal::{Outcome, Usage};
+use crate::state::{Actor, Status};
+
+/// The most transcript text a turn puts in the event log (bytes); the turn log has it all.
+pub(crate) const TRANSCRIPT_CAP: usize = 256 * 1024;
+
+/// How serious a [`Event::Notice`] is: `info` goes to stdout, `warning` to stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Level {
+    /// Progress a person may want to see.
+    Info,
+    /// Something went wrong or needs attention, and the run goes on.
+    Warning,
+}
+
+/// Which commit a [`Event::Committed`] made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CommitKind {
+    /// A role-mode running marker (the claim).
+    Claim,
+    /// Part of a turn's work, taken by auto-commit.
+    Autocommit,
+    /// A turn's stamp (state and journal).
+    Stamp,
+    /// A state-only change between turns (stop flag, note, approval).
+    State,
+}
+
+/// One phase of a run.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum Event<'a> {
+    /// A run started: `mode` is `combined`, `supervisor`, `loop` or `role`.
+    RunStarted {
+        mode: &'a str,
+        actor: Option<Actor>,
+        host: &'a str,
+    },
+    /// A role-mode daemon waits for its turn.
+    Waiting { actor: Actor },
+    /// Still waiting for the peer (every `agent.heartbeat`): `detail` names a lease, a limit or
+    /// an approval the wait is about.
+    Heartbeat {
+        actor: Actor,
+        waited_secs: u64,
+        detail: &'a str,
+    },
+    /// A turn was claimed (the running marker written).
+    TurnClaimed { actor: Actor, iteration: u64 },
+    /// The turn's prompt was chosen.
+    Routed {
+        actor: Actor,
+        iteration: u64,
+        prompt: &'a str,
+        source: &'a str,
+        reason: &'a str,
+    },
+    /// An agent run started; `rule` is the configuration that chose the agent, `log` the turn
+    /// log that holds its rendered transcript.
+    AgentStarted {
+        actor: Actor,
+        iteration: u64,
+        prompt: &'a str,
+        agent: &'a str,
+        rule: &'a str,
+        log: &'a Path,
+    },
+    /// A piece of the running agent's transcript (whole lines; capped per turn, see
+    /// [`TRANSCRIPT_CAP`]; `truncated` once the cap is reached).
+    Transcript { text: &'a str, truncated: bool },
+    /// A transient failure: the same agent runs again after `wait_secs`.
+    Retry {
+        actor: Actor,
+        reason: &'a str,
+        wait_secs: u64,
+    },
+    /// An agent hit a usage limit and a fallback agent runs instead.
+    Fallback {
+        actor: Actor,
+        from: &'a str,
+        to: &'a str,
+        reason: &'a str,
+    },
+    /// A commit Baton made.
+    Committed {
+        what: CommitKind,
+        sha: &'a str,
+        subject: &'a str,
+    },
+    /// Baton pushed the branch (role mode).
+    Pushed { remote: &'a str, branch: &'a str },
+    /// The turn was stamped: the journal line's outcome and receipt, and the state after it.
+    Stamped {
+        actor: Actor,
+        iteration: u64,
+        prompt: &'a str,
+        outcome: Outcome,
+        duration_ms: u64,
+        attempts: u32,
+        usage: &'a Usage,
+        head_after: Option<&'a str>,
+        retry_at: Option<&'a str>,
+        error: Option<&'a str>,
+        status: Status,
+        next_actor: Actor,
+        next_iteration: u64,
+    },
+    /// The supervisor's completion claim passed its checks; the run stops.
+    Completed {
+        actor: Actor,
+        iteration: u64,
+        reason: &'a str,
+    },
+    /// A budget was reached: the stop flag is set.
+    BudgetReached { iteration: u64, reason: &'a str },
+    /// The loop made no progress: the stop flag is set.
+    StuckDetected { iteration: u64, reason: &'a str },
+    /// A turn waits for a person's approval (`approval.before`).
+    ApprovalRequested {
+        actor: Actor,
+        iteration: u64,
+        prompt: &'a str,
+    },
+    /// A person approved (`approved: true`) or rejected the waiting turn.
+    ApprovalDecided {
+        actor: Actor,
+        iteration: u64,
+        approved: bool,
+        by: &'a str,
+        note: Option<&'a str>,
+    },
+    /// The run stops at a turn boundary: `why` is `flag`, `budget`, `stuck` or `complete`.
+    Stopped { why: &'a str, reason: &'a str },
+    /// The run ended with this exit code.
+    RunEnded { code: u8 },
+    /// Anything else worth a line: recoveries, warnings, what a dry run would commit.
+    Notice { level: Level, text: &'a str },
+}
+
+/// What the subscribers need from the run (set by [`open`]).
+struct Bus {
+    log: Option<log::Log>,
+    config: Option<Arc<Config>>,
+    transcript_bytes: usize,
+}
+
+static BUS: Mutex<Bus> = Mutex::new(Bus {
+    log: None,
+    config: None,
+    transcript_bytes: 0,
+});
+
+/// Starts the run's subscribers: the event log `<logs_dir>/events.jsonl` (appended to) and
+/// `notify.command`. Before this, events reach the console only.
+pub(crate) fn open(config: &Config) {
+    let log = log::Log::open(&config.logs_dir);
+    let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
+    bus.log = log;
+    bus.config = Some(Arc::new(config.clone()));
+}
+
+/// Hands `event` to the subscribers.
+pub(crate) fn emit(event: &Event<'_>) {
+    console::print(event);
+    let config = {
+        let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Event::AgentStarted { .. } = event {
+            bus.transcript_bytes = 0;
+        }
+        if let Some(log) = bus.log.as_mut() {
+            log.write(event);
+        }
+        bus.config.clone()
+    };
+    // Outside the lock: a notification that cannot start emits a warning.
+    if let Some(config) = config {
+        crate::notify::on_event(&config, event);
+    }
+}
+
+/// Emits a [`Event::Committed`].
+pub(crate) fn committed(what: CommitKind, sha: &str, subject: &str) {
+    emit(&Event::Committed { what, sha, subject });
+}
+
+/// Emits a notice line.
+pub(crate) fn notice(level: Level, text: &str) {
+    emit(&Event::Notice { level, text });
+}
+
+/// Emits `text` (whole lines of the running agent's transcript) while the turn's share of
+/// [`TRANSCRIPT_CAP`] lasts; the event that crosses it is marked `truncated`, later ones are
+/// dropped. Nothing when no event log is open. Returns whether more is wanted this turn.
+pub(crate) fn transcript(text: &str) -> bool {
+    let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
+    let used = bus.transcript_bytes;
+    let Some(log) = bus.log.as_mut().filter(|_| used < TRANSCRIPT_CAP) else {
+        return false;
+    };
+    let room = TRANSCRIPT_CAP - used;
+    let (text, truncated) = if text.len() > room {
+        let mut cut = room;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        (&text[..cut], true)
+    } else {
+        (text, false)
+    };
+    log.write(&Event::Transcript { text, truncated });
+    bus.transcript_bytes = if truncated {
+        TRANSCRIPT_CAP
+    } else {
+        used + text.len()
+    };
+    !truncated
+}
