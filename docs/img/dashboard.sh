@@ -60,8 +60,8 @@ export TEST_TMP="$tmp"
 until grep -q 'http://' "$tmp/serve.out"; do sleep 0.1; done
 url="$(grep -o 'http://[^ ]*' "$tmp/serve.out" | head -1)"
 until [ -f "$tmp/turn-5" ]; do sleep 0.2; done
-sleep 2.5
+sleep 1
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
-  --screenshot="$out" --window-size=1280,900 "$url" 2>/dev/null
+  --timeout=3000 --screenshot="$out" --window-size=1280,900 "$url" 2>/dev/null
 touch "$tmp/release"
 echo "wrote $out"
