@@ -170,7 +170,16 @@ function onTranscript(d) {
 function connect() {
   const es = new EventSource("/api/events" + (token ? "?token=" + encodeURIComponent(token) : ""));
   es.addEventListener("open", () => { $("conn").textContent = "live"; $("conn").className = "live"; });
-  es.addEventListener("error", () => { $("conn").textContent = "reconnecting…"; $("conn").className = ""; });
+  es.addEventListener("error", async () => {
+    $("conn").textContent = "reconnecting…"; $("conn").className = "";
+    // EventSource hides the status; ask once whether the token is the problem.
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    const r = await fetch("/api/snapshot", { headers }).catch(() => null);
+    if (r && (r.status === 401 || r.status === 403)) {
+      es.close();
+      $("conn").textContent = r.status === 401 ? "token needed: open this page with ?token=…" : "refused: " + r.status;
+    }
+  });
   es.addEventListener("snapshot", (e) => render(JSON.parse(e.data)));
   es.addEventListener("transcript", (e) => onTranscript(JSON.parse(e.data)));
 }
