@@ -106,7 +106,8 @@ impl Activity {
 
 /// What the pump shows, as whole lines for the event stream's `transcript` events (the event
 /// log keeps up to [`crate::events::TRANSCRIPT_CAP`] bytes a turn; past that, nothing is
-/// buffered here). A last line without a newline is dropped: the turn log has it.
+/// buffered here). A last line without a newline is dropped: the turn log has it; a line over
+/// [`TAP_LINE_MAX`] goes out in pieces.
 #[derive(Default)]
 struct Tap {
     pending: Vec<u8>,
@@ -119,13 +120,19 @@ impl Tap {
             return;
         }
         self.pending.extend_from_slice(bytes);
-        let Some(end) = self.pending.iter().rposition(|&b| b == b'\n') else {
-            return;
+        let end = match self.pending.iter().rposition(|&b| b == b'\n') {
+            Some(end) => end,
+            // A line longer than this goes out in pieces: nothing grows without bound.
+            None if self.pending.len() >= TAP_LINE_MAX => self.pending.len() - 1,
+            None => return,
         };
         let lines: Vec<u8> = self.pending.drain(..=end).collect();
         self.full = !crate::events::transcript(&String::from_utf8_lossy(&lines));
     }
 }
+
+/// The longest line the tap holds back waiting for its newline (bytes).
+const TAP_LINE_MAX: usize = 64 * 1024;
 
 /// Which of the agent's streams a pump drains.
 #[derive(Clone, Copy, Debug)]

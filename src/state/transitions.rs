@@ -129,13 +129,22 @@ impl State {
         self.exit_reason = Some(reason.to_owned());
     }
 
-    /// Removes and returns the notes for `actor`'s turn (addressed to it or to nobody).
-    pub fn take_notes(&mut self, actor: Actor) -> Vec<crate::state::Note> {
-        let (mine, others) = std::mem::take(&mut self.notes)
-            .into_iter()
-            .partition(|n| n.to.is_none_or(|to| to == actor));
-        self.notes = others;
-        mine
+    /// The notes for `actor`'s turn (addressed to it or to nobody); they stay in the state
+    /// until [`State::drop_notes`] removes them with the turn's `ok` stamp, so that a turn that
+    /// fails, hits a limit or whose Baton dies gets them again when it runs again.
+    #[must_use]
+    pub fn notes_for(&self, actor: Actor) -> Vec<crate::state::Note> {
+        self.notes
+            .iter()
+            .filter(|n| n.to.is_none_or(|to| to == actor))
+            .cloned()
+            .collect()
+    }
+
+    /// Removes `delivered` notes (those of [`State::notes_for`] that went with a successful
+    /// turn); notes added since stay.
+    pub fn drop_notes(&mut self, delivered: &[crate::state::Note]) {
+        self.notes.retain(|n| !delivered.contains(n));
     }
 
     /// Clears the stop flag (`exit` and `exit_reason` removed).

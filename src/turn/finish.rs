@@ -186,6 +186,7 @@ pub(crate) fn stamp(
                 handoff,
                 now,
             );
+            state.drop_notes(&turn.notes);
             (
                 Outcome::Ok,
                 Some(0),

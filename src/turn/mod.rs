@@ -251,7 +251,7 @@ impl Runner {
             owner_start: crate::process::Identity::current().map(|id| id.start_token()),
         };
         // People's notes for this turn leave the state with the claim: delivered once.
-        let notes = state.take_notes(actor);
+        let notes = state.notes_for(actor);
         state.start_turn(actor, &claim);
         self.store
             .save(&mut state)

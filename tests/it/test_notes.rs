@@ -3,7 +3,7 @@
 //! another clone in role mode.
 
 use crate::common::TestEnv;
-use crate::role_env::{DEADLINE, RoleEnv};
+use crate::role_env::{DEADLINE, Daemon, RoleEnv};
 
 /// A workspace whose ralph records its prompt and `BATON_NOTE`.
 fn workspace() -> TestEnv {
@@ -114,4 +114,43 @@ fn role_a_note_pushed_during_a_turn_is_merged_into_its_stamp() {
     env.run_ralph(&["--iterations", "1"]).expect_code(0);
     let note = std::fs::read_to_string(env.seed.ctl.join("ralph-note")).expect("note");
     assert_eq!(note, "sent mid-turn");
+}
+
+/// A note goes with every run of its turn until one succeeds: a failed turn and a turn whose
+/// Baton was killed get it again when they run again; the successful one removes it.
+#[test]
+fn a_note_is_delivered_again_until_its_turn_succeeds() {
+    let env = TestEnv::bare();
+    env.write("orchestration.yaml", &env.stub_config(""));
+    env.commit_all("init");
+    env.hook(
+        "ralph",
+        "echo \"$BATON_NOTE\" >> \"$TEST_CTL/ralph-notes\"\n\
+         [ -f \"$TEST_CTL/fail\" ] && exit 7\n\
+         touch \"$TEST_CTL/ralph-started\"\n\
+         while [ ! -f \"$TEST_CTL/go\" ]; do sleep 0.05; done\n",
+    );
+    env.baton(&["note", "--to", "ralph", "keep it small"])
+        .expect_code(0);
+    std::fs::write(env.ctl.join("fail"), "").expect("fail");
+    env.baton(&["run", "--iterations", "1"]).expect_code(1);
+    std::fs::remove_file(env.ctl.join("fail")).expect("no more failing");
+
+    let mut baton = Daemon::spawn(env.baton_cmd(&["run", "--iterations", "1"]), &env.ctl);
+    baton.wait_until(30, "ralph's second run", || {
+        env.ctl.join("ralph-started").exists()
+    });
+    baton.kill9();
+    std::fs::write(env.ctl.join("go"), "").expect("go");
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+
+    let notes = std::fs::read_to_string(env.ctl.join("ralph-notes")).expect("notes");
+    assert_eq!(notes, "keep it small\nkeep it small\nkeep it small\n");
+    assert!(
+        env.state().get("pending_notes").is_none(),
+        "the ok stamp removed it"
+    );
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let notes = std::fs::read_to_string(env.ctl.join("ralph-notes")).expect("notes");
+    assert!(notes.ends_with("keep it small\n\n"), "not after: {notes:?}");
 }
