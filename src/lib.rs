@@ -28,6 +28,7 @@ mod process;
 pub(crate) mod router;
 pub mod state;
 pub(crate) mod turn;
+mod watch;
 
 use std::process::ExitCode;
 

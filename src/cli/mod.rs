@@ -13,6 +13,7 @@ mod stamp;
 mod stats;
 mod status;
 mod stop;
+mod watch;
 mod workspace;
 
 use std::path::PathBuf;
@@ -92,6 +93,8 @@ pub enum Command {
     Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
+    /// Follow a run live: whose turn, the running transcript, the last turns, budget, lease.
+    Watch(watch::WatchArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff): `baton man > baton.1`.
@@ -130,6 +133,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Resume(a) => stop::cmd_resume(g, a),
         Command::Note(a) => stop::cmd_note(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
+        Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
         Command::Man => shell::cmd_man(),
         Command::Init(a) => init::cmd_init(a),

@@ -148,11 +148,57 @@ fn wall(ms: u64) -> String {
     format_duration(Duration::from_millis(ms))
 }
 
+/// What `entries` (a whole journal, oldest first, e.g. read from a commit) spent since `since`.
+pub(crate) fn spent_in<'a>(
+    entries: impl IntoIterator<Item = &'a JournalEntry>,
+    since: Option<&Since>,
+) -> Spent {
+    let mut spent = Spent::default();
+    for entry in entries.into_iter().filter(|e| counts(e, since)) {
+        spent.add(entry);
+    }
+    spent
+}
+
+/// Each limit `budget` sets against what `spent` used, for people: `cost $1.20 of $5.00`,
+/// `turns 7 of 20`, … (empty when no budget is set).
+pub(crate) fn left(budget: &BudgetConfig, spent: &Spent) -> Vec<String> {
+    limits(budget, spent)
+        .into_iter()
+        .filter_map(|l| {
+            let show = l.show;
+            Some(format!(
+                "{} {} of {}",
+                l.what,
+                show(l.value),
+                show(l.limit?)
+            ))
+        })
+        .collect()
+}
+
 /// The first limit of `budget` that `spent` reached, as a stop reason
 /// (`budget: cost $12.01 reached budget.max_cost_usd $12.00`); `None` while all hold.
 pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
+    limits(budget, spent).into_iter().find_map(|l| {
+        let limit = l.limit?;
+        (l.value >= limit).then(|| {
+            let show = l.show;
+            format!(
+                "{PREFIX} {} {} reached {} {}",
+                l.what,
+                show(l.value),
+                l.key,
+                show(limit)
+            )
+        })
+    })
+}
+
+/// Every limit of `budget` with `spent`'s figure, in the order they are checked.
+fn limits(budget: &BudgetConfig, spent: &Spent) -> [Limit; 5] {
     let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    let limits = [
+    [
         Limit {
             key: "budget.max_cost_usd",
             what: "cost",
@@ -188,20 +234,7 @@ pub(crate) fn reached(budget: &BudgetConfig, spent: &Spent) -> Option<String> {
             value: spent.failures_in_a_row,
             show: count,
         },
-    ];
-    limits.into_iter().find_map(|l| {
-        let limit = l.limit?;
-        (l.value >= limit).then(|| {
-            let show = l.show;
-            format!(
-                "{PREFIX} {} {} reached {} {}",
-                l.what,
-                show(l.value),
-                l.key,
-                show(limit)
-            )
-        })
-    })
+    ]
 }
 
 /// The stop reason when a limit of `budget` is reached now; `None` when no budget is set or
@@ -246,6 +279,25 @@ mod tests {
         assert_eq!(
             reached(&budget, &spent).as_deref(),
             Some("budget: failures in a row 2 reached budget.max_consecutive_failures 2")
+        );
+    }
+
+    #[test]
+    fn left_shows_each_limit_set_with_its_figure() {
+        let spent = Spent {
+            turns: 7,
+            cost_micros: 1_200_000,
+            ..Spent::default()
+        };
+        assert!(left(&BudgetConfig::default(), &spent).is_empty());
+        let budget = BudgetConfig {
+            max_cost_micros: Some(5_000_000),
+            max_turns: Some(20),
+            ..BudgetConfig::default()
+        };
+        assert_eq!(
+            left(&budget, &spent),
+            ["cost $1.20 of $5.00", "turns 7 of 20"]
         );
     }
 

@@ -2,7 +2,7 @@
 //! single-actor runs (supervisor-only, loop-only), and role mode through a git remote; all
 //! drive the same runner.
 
-mod budget;
+pub(crate) mod budget;
 mod combined;
 mod limit;
 pub(crate) mod role;

@@ -1,5 +1,6 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
+mod lease;
 mod legacy;
 mod model;
 mod parse;
