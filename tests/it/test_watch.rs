@@ -79,11 +79,7 @@ fn watch_on_a_third_clone_shows_a_role_mode_runs_turns_as_they_happen() {
         !env.ctl_has("go") && env.remote_journal().len() == 1,
         "galph's turn was shown while ralph's still ran"
     );
-    let out = watch.stdout();
-    assert!(
-        out.contains("budget: turns 1 of 50"),
-        "the budget after galph's turn:\n{out}"
-    );
+    wait_line(&mut watch, "budget: turns 1 of 50");
 
     env.touch("go");
     galph.wait(DEADLINE).expect_code(0);
@@ -193,4 +189,52 @@ fn watch_once_prints_one_snapshot_and_exits() {
         "{}",
         remote.stderr
     );
+}
+
+/// A journal line of `actor`'s turn in `iteration`.
+fn journal_line(iteration: u64, actor: &str, prompt: &str) -> String {
+    let entry = serde_json::json!({
+        "iteration": iteration, "actor": actor, "prompt": prompt,
+        "source": "deterministic", "reason": "r", "agent": "stub",
+        "started_at": "2026-11-21T10:00:00Z", "ended_at": "2026-11-21T10:01:00Z",
+        "duration_ms": 60_000, "outcome": "ok", "exit_code": 0,
+        "head_before": null, "head_after": null, "files_changed": 0,
+        "insertions": 0, "deletions": 0, "log": "l", "host": "h", "generation": 1,
+        "usage": {"input_tokens": 100, "output_tokens": 10, "cost_usd": 0.5}
+    });
+    format!("{entry}\n")
+}
+
+#[test]
+fn watch_once_on_a_clone_reads_the_remote_journal_across_archived_segments() {
+    let env = RoleEnv::with_config("budget:\n  max_cost_usd: 10\n");
+    let before = untouched_part(&env.galph);
+    let archived = journal_line(1, "galph", "supervisor.md") + &journal_line(1, "ralph", "main.md");
+    env.seed.write("sync/journal/000001.jsonl", &archived);
+    env.seed.write(
+        "sync/journal.jsonl",
+        &journal_line(2, "galph", "reviewer.md"),
+    );
+    env.seed.write(
+        "sync/state.json",
+        "{\"iteration\": 2, \"expected_actor\": \"ralph\", \"status\": \"waiting-ralph\", \"generation\": 3}\n",
+    );
+    env.seed.commit_all("three turns");
+    env.seed.git(&["push", "-q", "origin", "main"]);
+
+    let run = env.galph.baton(&["watch", "--once", "--last", "2"]);
+    run.expect_code(0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "watch: origin/main (fetched every 2s)",
+            "stamped: i=1 ralph main.md ok 1m00s, tokens 100 in / 10 out, $0.50",
+            "stamped: i=2 galph reviewer.md ok 1m00s, tokens 100 in / 10 out, $0.50",
+            "turn: ralph (waiting-ralph, iteration 2) since -",
+            "budget: cost $1.50 of $10.00",
+        ],
+        "the last two turns span both segments; the budget counts all three"
+    );
+    assert_eq!(untouched_part(&env.galph), before, "nothing checked out");
 }
