@@ -37,9 +37,21 @@ impl Follow {
         let mut follow = Follow::new(path);
         if len > bytes {
             follow.offset = len - bytes;
-            follow.skip_first = true;
+            follow.skip_first = !follow.starts_a_line();
         }
         follow
+    }
+
+    /// Whether the byte before the offset ends a line (so the next line read is whole).
+    fn starts_a_line(&self) -> bool {
+        use std::os::unix::fs::FileExt as _;
+        let mut before = [0u8; 1];
+        let Some(at) = self.offset.checked_sub(1) else {
+            return true;
+        };
+        File::open(&self.path)
+            .and_then(|f| f.read_exact_at(&mut before, at))
+            .is_ok_and(|()| before[0] == b'\n')
     }
 
     /// The file followed.
@@ -126,6 +138,12 @@ mod tests {
         append(&path, "aaaa\nbbbb\ncccc\n");
         let mut follow = Follow::from_tail(path.clone(), 7);
         assert_eq!(follow.read_lines().expect("read"), [b"cccc".to_vec()]);
+        let mut at_a_line = Follow::from_tail(path.clone(), 10);
+        assert_eq!(
+            at_a_line.read_lines().expect("read"),
+            [b"bbbb".to_vec(), b"cccc".to_vec()],
+            "a tail that starts at a line keeps it"
+        );
         let mut whole = Follow::from_tail(path, 1000);
         assert_eq!(whole.read_lines().expect("read").len(), 3);
     }
