@@ -238,3 +238,83 @@ fn watch_once_on_a_clone_reads_the_remote_journal_across_archived_segments() {
     );
     assert_eq!(untouched_part(&env.galph), before, "nothing checked out");
 }
+
+/// A child that is killed and reaped if the test fails before it exits.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+#[test]
+fn watch_on_a_terminal_draws_a_screen_and_q_leaves_with_the_terminal_restored() {
+    use std::io::{Read as _, Write as _};
+    use std::sync::{Arc, Mutex};
+
+    use nix::pty::{Winsize, openpty};
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+
+    let env = TestEnv::new();
+    let size = Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(&size, None).expect("openpty");
+    let before = tcgetattr(&pty.master).expect("tcgetattr").local_flags;
+    let side = || std::process::Stdio::from(pty.slave.try_clone().expect("dup pty"));
+    let mut cmd = env.baton_cmd(&["watch"]);
+    cmd.stdin(side()).stdout(side()).stderr(side());
+    let mut child = Reaped(cmd.spawn().expect("spawn watch"));
+    // The test's own slave descriptors (in `cmd` and `pty.slave`) go, so that reading the
+    // master ends (EIO) once the child is gone.
+    drop(cmd);
+    drop(pty.slave);
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let mut master = std::fs::File::from(pty.master.try_clone().expect("dup master"));
+    let sink = Arc::clone(&screen);
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            sink.lock().expect("screen").extend_from_slice(&buf[..n]);
+        }
+    });
+    let shown = || String::from_utf8_lossy(&screen.lock().expect("screen")).into_owned();
+    crate::common::wait_for(DEADLINE, "the screen", || {
+        shown().contains("turn      no state file yet")
+    });
+    assert!(shown().starts_with("\x1b[?1049h"), "the alternate screen");
+    crate::common::wait_for(DEADLINE, "keys read without echo", || {
+        let flags = tcgetattr(&pty.master).expect("tcgetattr").local_flags;
+        !flags.contains(LocalFlags::ICANON)
+    });
+    std::fs::File::from(pty.master.try_clone().expect("dup master"))
+        .write_all(b"q")
+        .expect("press q");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(DEADLINE);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watch still runs after q"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    reader.join().expect("reader");
+    assert_eq!(status.code(), Some(0), "{}", shown());
+    assert!(
+        shown().ends_with("\x1b[?25h\x1b[?1049l"),
+        "cursor shown, alternate screen left: {:?}",
+        shown()
+    );
+    let after = tcgetattr(&pty.master).expect("tcgetattr").local_flags;
+    assert_eq!(after, before, "the terminal's modes are restored");
+}
