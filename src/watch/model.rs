@@ -70,7 +70,7 @@ pub(crate) enum Change {
     Lease(Option<String>),
     /// The usage-limit wait changed (its text, `None` once over).
     Limit(Option<String>),
-    /// The approval the run waits for changed (`ralph main.md: <prompt>`, `None` once given).
+    /// The approval checkpoint changed (see [`approval`]; `None` once gone).
     Approval(Option<String>),
     /// The stop flag changed (its reason, `None` once cleared).
     Stop(Option<String>),
@@ -86,20 +86,25 @@ pub(crate) enum Change {
     Problem(Option<String>),
 }
 
-/// The approval a state waits for: `<actor> <prompt>` of its `approval` object, whatever else
-/// it holds; `None` without one.
+/// The state's approval checkpoint for people, from its `approval` object (whatever else it
+/// holds): `waiting for ralph main.md`, or `given by <who> for ralph main.md` once approved and
+/// until the turn runs; `None` without one.
 pub(crate) fn approval(state: &State) -> Option<String> {
     let value = serde_json::to_value(state).ok()?;
     let approval = value.get("approval").filter(|a| !a.is_null())?;
     let field = |key: &str| approval.get(key).and_then(Value::as_str);
-    let parts: Vec<&str> = [field("actor"), field("prompt")]
+    let turn: Vec<&str> = [field("actor"), field("prompt")]
         .into_iter()
         .flatten()
         .collect();
-    Some(if parts.is_empty() {
-        "requested".to_owned()
+    let turn = if turn.is_empty() {
+        "the next turn".to_owned()
     } else {
-        parts.join(" ")
+        turn.join(" ")
+    };
+    Some(match field("approved_by") {
+        Some(by) => format!("given by {by} for {turn}"),
+        None => format!("waiting for {turn}"),
     })
 }
 

@@ -37,7 +37,7 @@ pub(crate) fn frame(
                 field("limit", limit);
             }
             if let Some(what) = approval(s) {
-                field("approval", format!("waiting for approval of {what}"));
+                field("approval", what);
             }
             if let Some(reason) = s.stop_requested() {
                 field("stop", format!("requested ({reason})"));

@@ -19,7 +19,7 @@ pub(crate) struct Trail {
     pub(crate) running: Option<Running>,
     /// How the latest run ended, once it has.
     pub(crate) ended: Option<String>,
-    /// The prompt of the latest `routed` event (named in the next `agent_started`'s turn).
+    /// The prompt of the latest `routed` event, for an `agent_started` that names none.
     prompt: Option<String>,
     /// Why the run stops (its `reason`, else its `why`), from the latest `stopped` event.
     stopping: Option<String>,
@@ -57,7 +57,7 @@ impl Trail {
                 self.running = Some(Running {
                     actor,
                     iteration,
-                    prompt: self.prompt.clone(),
+                    prompt: text("prompt").or_else(|| self.prompt.clone()),
                     agent: text("agent").unwrap_or_default(),
                     log: root.join(log),
                     since: text("ts").unwrap_or_default(),

@@ -156,7 +156,7 @@ fn approval_stop_budget_and_problems_show_and_clear() {
     assert_eq!(
         changes(Some(&old), &new),
         [
-            Change::Approval(Some("ralph main.md".to_owned())),
+            Change::Approval(Some("waiting for ralph main.md".to_owned())),
             Change::Stop(Some("enough".to_owned())),
             Change::Budget(vec!["turns 3 of 10".to_owned()]),
             Change::Problem(Some("fetch failed".to_owned())),
@@ -171,6 +171,20 @@ fn approval_stop_budget_and_problems_show_and_clear() {
             Change::Problem(None),
         ]
     );
+}
+
+#[test]
+fn an_approved_checkpoint_says_who_gave_it() {
+    let mut state = State::default();
+    state.extra.insert(
+        "approval".to_owned(),
+        serde_json::json!({"actor": "ralph", "approved_by": "ann@laptop"}),
+    );
+    assert_eq!(
+        approval(&state).as_deref(),
+        Some("given by ann@laptop for ralph")
+    );
+    assert_eq!(approval(&State::default()), None);
 }
 
 #[test]
