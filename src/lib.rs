@@ -29,6 +29,7 @@ pub(crate) mod router;
 mod serve;
 pub mod state;
 pub(crate) mod turn;
+mod watch;
 
 use std::process::ExitCode;
 

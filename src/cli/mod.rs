@@ -14,6 +14,7 @@ mod stamp;
 mod stats;
 mod status;
 mod stop;
+mod watch;
 mod workspace;
 
 use std::path::PathBuf;
@@ -99,6 +100,8 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Serve a live dashboard of the run in the browser (loopback; a token for anything else).
     Serve(crate::serve::ServeArgs),
+    /// Follow a run live: whose turn, the running transcript, the last turns, budget, lease.
+    Watch(watch::WatchArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff): `baton man > baton.1`.
@@ -140,6 +143,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Reject(a) => approve::cmd_reject(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Serve(a) => crate::serve::cmd_serve(g, a),
+        Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
         Command::Man => shell::cmd_man(),
         Command::Init(a) => init::cmd_init(a),

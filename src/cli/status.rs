@@ -1,17 +1,15 @@
 //! `baton status [--json] [--no-fetch]`: whose turn, status, iteration, lease, the last turns,
 //! and — after a fetch — the remote's view and how the clone stands against it.
 
-use std::io::Write;
-use std::time::SystemTime;
-
 use serde_json::{Value, json};
+use std::io::Write;
 
-use crate::cli::stats;
 use crate::cli::{GlobalArgs, load_config, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::short_sha;
 use crate::git::{Divergence, Remote, Repo};
+use crate::journal::show::cost;
 use crate::journal::{Journal, Totals};
 use crate::state::{State, StateStore, parse_state};
 
@@ -37,34 +35,14 @@ struct RemoteView {
     fetch_error: Option<String>,
 }
 
-/// Seconds until the lease ends (negative once expired), when a lease is set and parses.
-fn lease_remaining(state: &State) -> Option<i64> {
-    let expires = humantime::parse_rfc3339(state.lease_expires_at.as_deref()?).ok()?;
-    let secs = match expires.duration_since(SystemTime::now()) {
-        Ok(left) => i64::try_from(left.as_secs()).ok()?,
-        Err(past) => -i64::try_from(past.duration().as_secs()).ok()?,
-    };
-    Some(secs)
-}
-
 fn lease_json(state: &State) -> Value {
-    let remaining = lease_remaining(state);
+    let remaining = state.lease_remaining();
     json!({
         "owner": state.lease_owner,
         "expires_at": state.lease_expires_at,
         "remaining_secs": remaining,
         "expired": remaining.map(|r| r < 0),
     })
-}
-
-fn lease_text(state: &State) -> Option<String> {
-    let owner = state.lease_owner.as_deref()?;
-    let left = match lease_remaining(state) {
-        Some(r) if r < 0 => format!("expired {}s ago", -r),
-        Some(r) => format!("expires in {r}s"),
-        None => "no expiry".to_owned(),
-    };
-    Some(format!("lease {owner}, {left}"))
 }
 
 /// Fetches (unless told not to) and reads the remote's state; `None` outside a repository.
@@ -139,7 +117,7 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         "turn:      {} ({}, iteration {})",
         state.expected_actor, state.status, state.iteration
     )?;
-    if let Some(lease) = lease_text(&state) {
+    if let Some(lease) = state.lease_text() {
         writeln!(out, "lease:     {lease}")?;
     }
     if let Some(err) = &state.last_error {
@@ -158,10 +136,10 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         writeln!(
             out,
             "cost:      {} in total ({} of {} turns reported one); last turn {}",
-            stats::cost(total.cost_usd),
+            cost(total.cost_usd),
             total.cost_reported_turns,
             total.turns,
-            stats::cost(last_cost)
+            cost(last_cost)
         )?;
     }
     print_remote(out, &remote)?;
@@ -205,7 +183,7 @@ fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()>
             "remote turn: {} ({}, iteration {}) since {since}",
             s.expected_actor, s.status, s.iteration
         )?;
-        if let Some(lease) = lease_text(s) {
+        if let Some(lease) = s.lease_text() {
             writeln!(out, "remote lease: {lease}")?;
         }
         if let Some(limit) = crate::modes::describe_limit(s) {

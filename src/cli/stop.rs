@@ -167,7 +167,7 @@ pub(super) fn change_flag(
 
 /// The role-mode sync when the remote branch carries the state file (the workspace shares its
 /// state through the remote); `None` for a local workspace.
-fn shared_sync(config: &Config, repo: &Repo) -> Result<Option<RoleSync>> {
+pub(super) fn shared_sync(config: &Config, repo: &Repo) -> Result<Option<RoleSync>> {
     let Some(branch) = config.git.branch.clone().or(repo.branch()?) else {
         return Ok(None);
     };

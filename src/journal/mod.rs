@@ -10,9 +10,11 @@
 
 mod append;
 mod read;
+pub(crate) mod show;
 mod summary;
 mod tail;
 
+pub(crate) use read::parse_segment;
 pub(crate) use summary::{Summary, Totals};
 
 use std::io;
@@ -197,6 +199,13 @@ pub(crate) enum JournalError {
 /// (about a hundred turns).
 pub(crate) const SEGMENT_BYTES: u64 = 64 * 1024;
 
+/// The number of an archived segment's file name (`000012.jsonl` → 12); `None` for any other
+/// name.
+#[must_use]
+pub(crate) fn archive_number(name: &str) -> Option<u64> {
+    name.strip_suffix(".jsonl")?.parse().ok()
+}
+
 /// The journal: its current segment's path and the archive directory beside it.
 #[derive(Clone, Debug)]
 pub(crate) struct Journal {
@@ -211,7 +220,6 @@ impl Journal {
     }
 
     /// The current segment's path.
-    #[cfg(test)]
     #[must_use]
     pub(crate) fn path(&self) -> &std::path::Path {
         &self.path
@@ -237,11 +245,7 @@ impl Journal {
         };
         let mut numbered: Vec<(u64, PathBuf)> = entries
             .flatten()
-            .filter_map(|entry| {
-                let name = entry.file_name();
-                let number = name.to_str()?.strip_suffix(".jsonl")?.parse().ok()?;
-                Some((number, entry.path()))
-            })
+            .filter_map(|entry| Some((archive_number(entry.file_name().to_str()?)?, entry.path())))
             .collect();
         numbered.sort();
         Ok(numbered.into_iter().map(|(_, path)| path).collect())

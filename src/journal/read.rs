@@ -32,6 +32,16 @@ impl Journal {
     }
 }
 
+/// The entries of one segment's bytes (as read from a commit), oldest first; lines that do not
+/// parse are skipped.
+#[must_use]
+pub(crate) fn parse_segment(bytes: &[u8]) -> Vec<JournalEntry> {
+    bytes
+        .split(|&b| b == b'\n')
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect()
+}
+
 fn read_segment(path: &Path, each: &mut impl FnMut(JournalEntry)) -> Result<(), JournalError> {
     let io_err = |source| JournalError::Io {
         path: path.to_path_buf(),

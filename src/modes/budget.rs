@@ -148,6 +148,27 @@ fn wall(ms: u64) -> String {
     format_duration(Duration::from_millis(ms))
 }
 
+/// What `entries` (a whole journal, oldest first, e.g. read from a commit) spent since `since`.
+pub(crate) fn spent_in<'a>(
+    entries: impl IntoIterator<Item = &'a JournalEntry>,
+    since: Option<&Since>,
+) -> Spent {
+    let mut spent = Spent::default();
+    for entry in entries.into_iter().filter(|e| counts(e, since)) {
+        spent.add(entry);
+    }
+    spent
+}
+
+/// Each limit `budget` sets against what `spent` used, for people: `cost $1.20 of $5.00`,
+/// `turns 7 of 20`, … (empty when no budget is set).
+pub(crate) fn left(budget: &BudgetConfig, spent: &Spent) -> Vec<String> {
+    lines(budget, spent)
+        .into_iter()
+        .map(|l| format!("{} {} of {}", l.what, l.spent, l.limit))
+        .collect()
+}
+
 /// Every limit of `budget` against what `spent` says (unset limits included, as `None`).
 fn limits(budget: &BudgetConfig, spent: &Spent) -> [Limit; 5] {
     let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
@@ -322,6 +343,25 @@ mod tests {
             ]
         );
         assert!(super::lines(&BudgetConfig::default(), &spent).is_empty());
+    }
+
+    #[test]
+    fn left_shows_each_limit_set_with_its_figure() {
+        let spent = Spent {
+            turns: 7,
+            cost_micros: 1_200_000,
+            ..Spent::default()
+        };
+        assert!(left(&BudgetConfig::default(), &spent).is_empty());
+        let budget = BudgetConfig {
+            max_cost_micros: Some(5_000_000),
+            max_turns: Some(20),
+            ..BudgetConfig::default()
+        };
+        assert_eq!(
+            left(&budget, &spent),
+            ["cost $1.20 of $5.00", "turns 7 of 20"]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
 mod approval;
+mod lease;
 mod legacy;
 mod model;
 mod parse;

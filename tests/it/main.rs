@@ -37,6 +37,7 @@ mod test_state_input;
 mod test_stats;
 mod test_status;
 mod test_stop;
+mod test_watch;
 
 /// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten
 /// test files).

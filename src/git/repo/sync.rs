@@ -111,7 +111,38 @@ impl Repo {
     /// # Errors
     /// [`GitError`] when `rev` is malformed or does not name a commit, or objects cannot be read.
     pub(crate) fn read_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let what = || format!("read `{path}` at `{rev}`");
+        let object = self.object_at(rev, path, || format!("read `{path}` at `{rev}`"))?;
+        Ok(object
+            .as_ref()
+            .and_then(git2::Object::as_blob)
+            .map(|blob| blob.content().to_vec()))
+    }
+
+    /// The names of the files in directory `dir` (relative to the work tree root,
+    /// `/`-separated) in the commit `rev` points at, in tree order; empty when the rev or the
+    /// directory does not exist.
+    ///
+    /// # Errors
+    /// [`GitError`] when `rev` is malformed or does not name a commit, or objects cannot be read.
+    pub(crate) fn list_at(&self, rev: &str, dir: &str) -> Result<Vec<String>, GitError> {
+        let object = self.object_at(rev, dir, || format!("list `{dir}` at `{rev}`"))?;
+        let Some(tree) = object.as_ref().and_then(git2::Object::as_tree) else {
+            return Ok(Vec::new());
+        };
+        Ok(tree
+            .iter()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            .filter_map(|e| e.name().ok().map(str::to_owned))
+            .collect())
+    }
+
+    /// The object at `path` in the commit `rev` points at; `None` when either does not exist.
+    fn object_at(
+        &self,
+        rev: &str,
+        path: &str,
+        what: impl Fn() -> String,
+    ) -> Result<Option<git2::Object<'_>>, GitError> {
         let object = match self.inner.revparse_single(rev) {
             Ok(object) => object,
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
@@ -126,8 +157,10 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
             Err(e) => return Err(git_err(what())(e)),
         };
-        let object = entry.to_object(&self.inner).map_err(git_err(what()))?;
-        Ok(object.as_blob().map(|blob| blob.content().to_vec()))
+        entry
+            .to_object(&self.inner)
+            .map(Some)
+            .map_err(git_err(what()))
     }
 
     /// Points `refs/baton/backup/<UTC YYYYmmddTHHMMSSZ>` (suffix `-2`, … when taken) at HEAD and

@@ -360,7 +360,7 @@ impl RoleSync {
     }
 
     /// The state in commit `rev`, `None` when the file is absent there.
-    fn state_at(&self, repo: &Repo, rev: &str) -> Result<Option<State>> {
+    pub(crate) fn state_at(&self, repo: &Repo, rev: &str) -> Result<Option<State>> {
         let Some(bytes) = repo.read_at(rev, &self.state_rel)? else {
             return Ok(None);
         };

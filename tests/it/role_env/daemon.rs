@@ -47,6 +47,16 @@ impl Daemon {
         i32::try_from(self.child.id()).expect("pid")
     }
 
+    /// Its stdout so far.
+    pub(crate) fn stdout(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
+    }
+
+    /// The file its stdout goes to.
+    pub(crate) fn stdout_path(&self) -> PathBuf {
+        self.stdout.clone()
+    }
+
     /// Its stderr so far.
     pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()

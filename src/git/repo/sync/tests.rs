@@ -172,6 +172,14 @@ fn read_at_reads_blobs_at_refs_and_shas() {
     b.commit_file("dir/f.txt", "f\n", "nested");
     assert_eq!(read("HEAD", "dir/f.txt"), Some(b"f\n".to_vec()));
     assert_eq!(read("HEAD", "dir"), None, "a directory is not a file");
+    let list = |rev: &str, dir: &str| repo.list_at(rev, dir).expect("list_at");
+    assert_eq!(list("HEAD", "dir"), ["f.txt"]);
+    assert!(list("HEAD", "nope").is_empty());
+    assert!(
+        list("HEAD", "dir/f.txt").is_empty(),
+        "a file is not a directory"
+    );
+    assert!(list("refs/remotes/origin/nope", "dir").is_empty());
 }
 
 #[test]

@@ -1,0 +1,157 @@
+//! Watching the workspace a Baton runs in: the state file, the journal and the event log are
+//! read where the run writes them (a short poll: a few `stat`s and small reads every
+//! [`EVERY`]), and the running turn's transcript is followed while its agent runs. Nothing is
+//! written.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use crate::config::{BudgetConfig, Config};
+use crate::journal::{Journal, Totals};
+use crate::modes::budget;
+use crate::process::Identity;
+use crate::state::StateStore;
+use crate::watch::follow::Follow;
+use crate::watch::model::Snapshot;
+use crate::watch::trail::Trail;
+use crate::watch::{Source, Transcript};
+
+/// How often the files are looked at.
+const EVERY: Duration = Duration::from_millis(250);
+
+/// How much of the event log and of a transcript is read when joining late.
+const JOIN_BYTES: u64 = 256 * 1024;
+
+/// How much of a running transcript is shown when joining it late.
+const TRANSCRIPT_JOIN_BYTES: u64 = 16 * 1024;
+
+/// The workspace's files, followed.
+pub(crate) struct Local {
+    root: PathBuf,
+    store: StateStore,
+    journal: Journal,
+    budget: BudgetConfig,
+    last: usize,
+    events: Follow,
+    trail: Trail,
+    transcript: Option<Follow>,
+    /// Length and modification time of the journal's current segment at the last sum.
+    journal_mark: Option<(u64, Option<SystemTime>)>,
+    view: Snapshot,
+}
+
+impl Local {
+    /// Watches `config`'s workspace, showing the last `last` turns.
+    pub(crate) fn new(config: &Config, last: usize) -> Local {
+        let events = config.logs_dir.join(crate::events::FILE_NAME);
+        Local {
+            root: config.root.clone(),
+            store: StateStore::new(config.state_file.clone()),
+            journal: Journal::new(config.journal_file.clone()),
+            budget: config.budget.clone(),
+            last,
+            events: Follow::from_tail(events, JOIN_BYTES),
+            trail: Trail::default(),
+            transcript: None,
+            journal_mark: None,
+            view: Snapshot::default(),
+        }
+    }
+
+    fn read_events(&mut self) -> Result<(), String> {
+        let lines = self
+            .events
+            .read_lines()
+            .map_err(|e| format!("event log `{}`: {e}", self.events.path().display()))?;
+        for line in lines {
+            self.trail.feed(&line, &self.root);
+        }
+        Ok(())
+    }
+
+    /// Re-reads the journal when its current segment changed: the last turns, the totals and
+    /// the budget.
+    fn read_journal(&mut self) -> crate::error::Result<()> {
+        let meta = std::fs::metadata(self.journal.path()).ok();
+        let mark = meta.map(|m| (m.len(), m.modified().ok()));
+        if mark == self.journal_mark && mark.is_some() {
+            return Ok(());
+        }
+        self.view.turns = self.journal.tail(self.last)?;
+        let mut totals = Totals::default();
+        self.journal.for_each(|entry| totals.add(&entry))?;
+        self.view.totals = totals;
+        self.view.budget = if self.budget.is_set() {
+            let spent = budget::spent(&self.journal, self.budget.since.as_ref())?;
+            budget::left(&self.budget, &spent)
+        } else {
+            Vec::new()
+        };
+        self.journal_mark = mark;
+        Ok(())
+    }
+}
+
+impl Source for Local {
+    fn title(&self) -> String {
+        format!("workspace {}", self.root.display())
+    }
+
+    fn every(&self) -> Duration {
+        EVERY
+    }
+
+    fn read(&mut self) -> Snapshot {
+        let mut problems = Vec::new();
+        if let Err(e) = self.read_events() {
+            problems.push(e);
+        }
+        match self.store.load() {
+            Ok(loaded) => self.view.state = loaded.map(|l| l.state),
+            Err(e) => problems.push(format!("{:#}", anyhow::Error::new(e))),
+        }
+        if let Err(e) = self.read_journal() {
+            problems.push(format!("{e:#}"));
+        }
+        let gone = self
+            .trail
+            .pid
+            .is_some_and(|pid| !Identity::of(pid).is_some_and(|id| id.is_alive()));
+        self.view.running = self.trail.running.clone().filter(|_| !gone);
+        self.view.ended = self.trail.ended.clone().or_else(|| {
+            let pid = self.trail.pid.filter(|_| gone)?;
+            Some(format!("the Baton that ran (pid {pid}) is gone"))
+        });
+        self.view.problem = (!problems.is_empty()).then(|| problems.join("; "));
+        self.view.clone()
+    }
+
+    fn transcript(&mut self) -> Transcript {
+        let target = self.view.running.as_ref().map(|r| r.log.clone());
+        let mut finished = Vec::new();
+        let current = self.transcript.as_ref().map(|f| f.path().to_path_buf());
+        if current != target {
+            // The turn ended or another began: the rest of the old transcript first.
+            if let Some(mut old) = self.transcript.take() {
+                finished = old.read_lines().unwrap_or_default();
+            }
+            self.transcript = target.map(|path| Follow::from_tail(path, TRANSCRIPT_JOIN_BYTES));
+        }
+        let running = match &mut self.transcript {
+            Some(follow) => follow.read_lines().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Transcript {
+            finished: text(finished),
+            running: text(running),
+        }
+    }
+}
+
+/// Transcript lines as text (invalid UTF-8 replaced, a trailing CR dropped).
+fn text(lines: Vec<Vec<u8>>) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| String::from_utf8_lossy(l).trim_end_matches('\r').to_owned())
+        .collect()
+}

@@ -1,0 +1,195 @@
+use super::*;
+use crate::state::Status;
+
+fn entry(iteration: u64, actor: Actor, outcome: &str) -> JournalEntry {
+    serde_json::from_value(serde_json::json!({
+        "iteration": iteration, "actor": actor, "prompt": "main.md",
+        "source": "deterministic", "reason": "r", "agent": "stub",
+        "started_at": format!("2026-11-21T10:0{iteration}:00Z"),
+        "ended_at": "2026-11-21T10:09:00Z",
+        "duration_ms": 1500, "outcome": outcome, "exit_code": 0,
+        "head_before": null, "head_after": null, "files_changed": 0,
+        "insertions": 0, "deletions": 0, "log": "l", "host": "h", "generation": iteration
+    }))
+    .expect("entry")
+}
+
+fn running(actor: Actor, iteration: u64) -> Running {
+    Running {
+        actor,
+        iteration,
+        prompt: Some("main.md".to_owned()),
+        agent: "stub".to_owned(),
+        log: PathBuf::from(format!("logs/main/{actor}/iter-{iteration}.log")),
+        since: "2026-11-21T10:00:00Z".to_owned(),
+    }
+}
+
+fn snapshot(status: Status, actor: Actor, turns: Vec<JournalEntry>) -> Snapshot {
+    let state = State {
+        status,
+        expected_actor: actor,
+        last_update: Some("2026-11-21T10:00:00Z".to_owned()),
+        ..State::default()
+    };
+    Snapshot {
+        state: Some(state),
+        turns,
+        ..Snapshot::default()
+    }
+}
+
+#[test]
+fn the_first_snapshot_shows_the_turn_and_every_recent_stamp_and_nothing_unset() {
+    let snap = snapshot(
+        Status::WaitingRalph,
+        Actor::Ralph,
+        vec![entry(1, Actor::Galph, "ok")],
+    );
+    let all = changes(None, &snap);
+    assert_eq!(
+        all,
+        [
+            Change::Stamped(Box::new(entry(1, Actor::Galph, "ok"))),
+            Change::Turn {
+                actor: Actor::Ralph,
+                status: "waiting-ralph".to_owned(),
+                iteration: 1,
+                since: Some("2026-11-21T10:00:00Z".to_owned()),
+            },
+        ]
+    );
+    assert_eq!(
+        changes(Some(&snap), &snap),
+        [],
+        "the same read is no change"
+    );
+}
+
+#[test]
+fn a_new_stamp_a_started_agent_and_the_end_are_each_one_change() {
+    let before = snapshot(
+        Status::RunningRalph,
+        Actor::Ralph,
+        vec![entry(1, Actor::Galph, "ok")],
+    );
+    let mut during = before.clone();
+    during.running = Some(running(Actor::Ralph, 1));
+    assert_eq!(
+        changes(Some(&before), &during),
+        [Change::Started(running(Actor::Ralph, 1))]
+    );
+    let mut after = snapshot(
+        Status::Failed,
+        Actor::Ralph,
+        vec![
+            entry(1, Actor::Galph, "ok"),
+            entry(1, Actor::Ralph, "failed"),
+        ],
+    );
+    after.ended = Some("run ended with exit 1".to_owned());
+    let found = changes(Some(&during), &after);
+    assert_eq!(
+        found[0],
+        Change::Stamped(Box::new(entry(1, Actor::Ralph, "failed")))
+    );
+    assert!(matches!(&found[1], Change::Turn { status, .. } if status == "failed"));
+    assert_eq!(
+        found[2..],
+        [Change::Ended("run ended with exit 1".to_owned())]
+    );
+}
+
+#[test]
+fn only_stamps_not_seen_before_are_new_when_the_window_slides() {
+    let old = snapshot(
+        Status::WaitingRalph,
+        Actor::Ralph,
+        vec![entry(1, Actor::Galph, "ok"), entry(1, Actor::Ralph, "ok")],
+    );
+    let new = snapshot(
+        Status::WaitingRalph,
+        Actor::Ralph,
+        vec![entry(1, Actor::Ralph, "ok"), entry(2, Actor::Galph, "ok")],
+    );
+    assert_eq!(
+        changes(Some(&old), &new),
+        [Change::Stamped(Box::new(entry(2, Actor::Galph, "ok")))]
+    );
+}
+
+#[test]
+fn a_lease_change_counts_but_its_countdown_does_not() {
+    let mut old = snapshot(Status::RunningGalph, Actor::Galph, vec![]);
+    let mut new = old.clone();
+    if let Some(s) = new.state.as_mut() {
+        s.lease_owner = Some("laptop:42".to_owned());
+        s.lease_expires_at = Some("2999-01-01T00:00:00Z".to_owned());
+    }
+    let found = changes(Some(&old), &new);
+    assert!(
+        matches!(&found[..], [Change::Lease(Some(text))] if text.starts_with("laptop:42, expires in")),
+        "{found:?}"
+    );
+    old = new.clone();
+    assert_eq!(changes(Some(&old), &new), []);
+    if let Some(s) = new.state.as_mut() {
+        s.lease_owner = None;
+        s.lease_expires_at = None;
+    }
+    assert_eq!(changes(Some(&old), &new), [Change::Lease(None)]);
+}
+
+#[test]
+fn approval_stop_budget_and_problems_show_and_clear() {
+    let old = snapshot(Status::WaitingRalph, Actor::Ralph, vec![]);
+    let mut new = old.clone();
+    if let Some(s) = new.state.as_mut() {
+        s.extra.insert(
+            "approval".to_owned(),
+            serde_json::json!({"actor": "ralph", "prompt": "main.md", "requested_at": "x"}),
+        );
+        s.request_stop("enough");
+    }
+    new.budget = vec!["turns 3 of 10".to_owned()];
+    new.problem = Some("fetch failed".to_owned());
+    assert_eq!(
+        changes(Some(&old), &new),
+        [
+            Change::Approval(Some("waiting for ralph main.md".to_owned())),
+            Change::Stop(Some("enough".to_owned())),
+            Change::Budget(vec!["turns 3 of 10".to_owned()]),
+            Change::Problem(Some("fetch failed".to_owned())),
+        ]
+    );
+    assert_eq!(
+        changes(Some(&new), &old),
+        [
+            Change::Approval(None),
+            Change::Stop(None),
+            Change::Budget(vec![]),
+            Change::Problem(None),
+        ]
+    );
+}
+
+#[test]
+fn an_approved_checkpoint_says_who_gave_it() {
+    let mut state = State::default();
+    state.extra.insert(
+        "approval".to_owned(),
+        serde_json::json!({"actor": "ralph", "approved_by": "ann@laptop"}),
+    );
+    assert_eq!(
+        approval(&state).as_deref(),
+        Some("given by ann@laptop for ralph")
+    );
+    assert_eq!(approval(&State::default()), None);
+}
+
+#[test]
+fn a_missing_state_file_is_said_once() {
+    let empty = Snapshot::default();
+    assert_eq!(changes(None, &empty), [Change::NoState]);
+    assert_eq!(changes(Some(&empty), &empty), []);
+}
