@@ -2,7 +2,8 @@
 //! its subscribers — the console printer ([`console`]: today's `[turn] …` lines), the event log
 //! `logs/events.jsonl` ([`log`]: one JSON object per line, a versioned schema, for `baton
 //! watch`, `baton serve`, `jq` and log shippers) and `notify.command` ([`crate::notify`]).
-//! The lower layers (turn, modes, git, executor) emit events and never print.
+//! The lower layers (turn, modes, git, executor) emit events and never print. [`EventView`]
+//! is the one reader of the log: it folds its lines into what they say about the run now.
 //!
 //! Schema version 1, each line `{"v": 1, "seq": <n>, "ts": "<UTC>", "pid": <baton pid>,
 //! "kind": "<kind>", …fields}` (documented in `docs/state.md`); readers must ignore kinds and
@@ -13,8 +14,10 @@
 
 mod console;
 mod log;
+mod view;
 
 pub(crate) use log::FILE_NAME;
+pub(crate) use view::EventView;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -19,8 +19,8 @@ use tokio::sync::watch;
 
 use super::snapshot::{self, Snapshot, Sources};
 use super::transcript::{Tail, Transcript};
-use super::view::EventView;
 use crate::config::Config;
+use crate::events::EventView;
 use crate::journal::{Journal, Summary};
 use crate::modes::budget;
 use crate::state::StateStore;

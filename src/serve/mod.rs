@@ -21,7 +21,6 @@ mod routes;
 mod snapshot;
 mod stream;
 mod transcript;
-mod view;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

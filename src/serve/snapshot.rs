@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::view::EventView;
+use crate::events::EventView;
 use crate::journal::{JournalEntry, Summary, Totals};
 use crate::modes::budget;
 use crate::state::{Note, State};

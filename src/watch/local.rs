@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use crate::config::{BudgetConfig, Config};
+use crate::events::EventView;
 use crate::journal::{Journal, Totals};
 use crate::modes::budget;
 use crate::process::Identity;
 use crate::state::StateStore;
 use crate::watch::follow::Follow;
-use crate::watch::model::Snapshot;
-use crate::watch::trail::Trail;
+use crate::watch::model::{Running, Snapshot};
 use crate::watch::{Source, Transcript};
 
 /// How often the files are looked at.
@@ -33,7 +33,7 @@ pub(crate) struct Local {
     budget: BudgetConfig,
     last: usize,
     events: Follow,
-    trail: Trail,
+    trail: EventView,
     transcript: Option<Follow>,
     /// Length and modification time of the journal's current segment at the last sum.
     journal_mark: Option<(u64, Option<SystemTime>)>,
@@ -51,7 +51,7 @@ impl Local {
             budget: config.budget.clone(),
             last,
             events: Follow::from_tail(events, JOIN_BYTES),
-            trail: Trail::default(),
+            trail: EventView::default(),
             transcript: None,
             journal_mark: None,
             view: Snapshot::default(),
@@ -63,8 +63,11 @@ impl Local {
             .events
             .read_lines()
             .map_err(|e| format!("event log `{}`: {e}", self.events.path().display()))?;
+        // A line being written does not parse yet: it is read again whole.
         for line in lines {
-            self.trail.feed(&line, &self.root);
+            if let Ok(event) = serde_json::from_slice(&line) {
+                self.trail.apply(&event);
+            }
         }
         Ok(())
     }
@@ -113,13 +116,12 @@ impl Source for Local {
         if let Err(e) = self.read_journal() {
             problems.push(format!("{e:#}"));
         }
-        let gone = self
-            .trail
-            .pid
-            .is_some_and(|pid| !Identity::of(pid).is_some_and(|id| id.is_alive()));
-        self.view.running = self.trail.running.clone().filter(|_| !gone);
-        self.view.ended = self.trail.ended.clone().or_else(|| {
-            let pid = self.trail.pid.filter(|_| gone)?;
+        let pid = self.trail.run.as_ref().and_then(|r| r.pid);
+        let pid = pid.and_then(|p| i32::try_from(p).ok());
+        let gone = pid.is_some_and(|pid| !Identity::of(pid).is_some_and(|id| id.is_alive()));
+        self.view.running = running(&self.trail, &self.root).filter(|_| !gone);
+        self.view.ended = ended(&self.trail).or_else(|| {
+            let pid = pid.filter(|_| gone)?;
             Some(format!("the Baton that ran (pid {pid}) is gone"))
         });
         self.view.problem = (!problems.is_empty()).then(|| problems.join("; "));
@@ -148,10 +150,85 @@ impl Source for Local {
     }
 }
 
+/// The turn whose agent runs, as the event log tells it; `root` resolves a relative log path.
+fn running(events: &EventView, root: &std::path::Path) -> Option<Running> {
+    let turn = events.turn.as_ref().filter(|t| t.running)?;
+    Some(Running {
+        actor: crate::state::Actor::parse_alias(&turn.actor)?,
+        iteration: turn.iteration,
+        prompt: turn.prompt.clone(),
+        agent: turn.agent.clone().unwrap_or_default(),
+        log: root.join(turn.log.as_deref()?),
+        since: turn.started_at.clone().unwrap_or_default(),
+    })
+}
+
+/// How the newest run ended, once it has: `run ended at <ts> with exit 3 (<why it stopped>)`.
+fn ended(events: &EventView) -> Option<String> {
+    let run = events.run.as_ref()?;
+    let code = run.ended?;
+    let at = run.ended_at.as_deref().unwrap_or_default();
+    Some(match &events.stopped {
+        Some(stop) => {
+            let why = if stop.reason.is_empty() {
+                &stop.why
+            } else {
+                &stop.reason
+            };
+            format!("run ended at {at} with exit {code} ({why})")
+        }
+        None => format!("run ended at {at} with exit {code}"),
+    })
+}
+
 /// Transcript lines as text (invalid UTF-8 replaced, a trailing CR dropped).
 fn text(lines: Vec<Vec<u8>>) -> Vec<String> {
     lines
         .iter()
         .map(|l| String::from_utf8_lossy(l).trim_end_matches('\r').to_owned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn folded(lines: &[serde_json::Value]) -> EventView {
+        let mut view = EventView::default();
+        for line in lines {
+            view.apply(line);
+        }
+        view
+    }
+
+    #[test]
+    fn the_running_turn_and_the_end_of_the_run_come_from_the_event_log() {
+        let started = [
+            json!({"kind": "run_started", "pid": 42, "mode": "combined"}),
+            json!({"kind": "routed", "actor": "ralph", "iteration": 3, "prompt": "main.md"}),
+            json!({"kind": "agent_started", "actor": "ralph", "iteration": 3, "agent": "stub",
+                   "log": "logs/main/ralph/iter-00003.log", "ts": "2026-11-21T10:00:02Z"}),
+        ];
+        let view = folded(&started);
+        let turn = running(&view, std::path::Path::new("/ws")).expect("running");
+        assert_eq!(turn.actor, crate::state::Actor::Ralph);
+        assert_eq!(turn.prompt.as_deref(), Some("main.md"));
+        assert_eq!(
+            turn.log,
+            std::path::Path::new("/ws/logs/main/ralph/iter-00003.log")
+        );
+        assert_eq!(turn.since, "2026-11-21T10:00:02Z");
+        assert_eq!(ended(&view), None);
+
+        let mut view = view;
+        view.apply(&json!({"kind": "stamped", "actor": "ralph", "iteration": 3}));
+        assert_eq!(running(&view, std::path::Path::new("/ws")), None);
+        view.apply(&json!({"kind": "stopped", "why": "budget", "reason": "budget: turns 2"}));
+        view.apply(&json!({"kind": "run_ended", "code": 3, "ts": "2026-11-21T11:00:00Z"}));
+        assert_eq!(
+            ended(&view).as_deref(),
+            Some("run ended at 2026-11-21T11:00:00Z with exit 3 (budget: turns 2)")
+        );
+    }
 }

@@ -15,7 +15,6 @@ mod model;
 mod remote;
 mod screen;
 mod terminal;
-mod trail;
 
 use std::collections::VecDeque;
 use std::io::Write as _;

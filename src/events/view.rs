@@ -1,4 +1,5 @@
-//! What the event log (`logs/events.jsonl`) says about the run right now, folded line by line:
+//! What the event log (`logs/events.jsonl`) says about the run right now, folded line by line
+//! (for `baton serve` and `baton watch`):
 //! the run in progress, the turn whose agent is running (and its transcript file), a daemon
 //! waiting for its turn, the last stop, and the newest events for the activity list.
 //!
