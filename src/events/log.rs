@@ -15,6 +15,14 @@ pub(crate) const SCHEMA: u32 = 1;
 /// The file name of the event log in `logs_dir`.
 pub(crate) const FILE_NAME: &str = "events.jsonl";
 
+/// A log this large (bytes) when a run opens it is kept as `events.1.jsonl` (replacing the
+/// one kept before) and a new one begins, so that the event log of a long-lived workspace stays
+/// bounded (at most about twice this).
+pub(crate) const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The file name the previous log is kept under.
+pub(crate) const PREVIOUS_NAME: &str = "events.1.jsonl";
+
 /// The open log: the file and the last sequence number written.
 pub(super) struct Log {
     file: File,
@@ -23,9 +31,18 @@ pub(super) struct Log {
 }
 
 impl Log {
-    /// Opens (appends to) `<logs_dir>/events.jsonl`; `None`, with a warning, when it cannot.
+    /// Opens (appends to) `<logs_dir>/events.jsonl`, rotated first when it reached
+    /// [`ROTATE_BYTES`]; `None`, with a warning, when it cannot be opened.
     pub(super) fn open(logs_dir: &Path) -> Option<Log> {
         let path = logs_dir.join(FILE_NAME);
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() >= ROTATE_BYTES)
+            && let Err(e) = std::fs::rename(&path, logs_dir.join(PREVIOUS_NAME))
+        {
+            note!(
+                "[baton] warning: event log `{}` not rotated: {e}",
+                path.display()
+            );
+        }
         let opened = std::fs::create_dir_all(logs_dir)
             .and_then(|()| OpenOptions::new().create(true).append(true).open(&path));
         match opened {

@@ -210,3 +210,17 @@ fn verbose_shows_git_commands_and_wait_decisions() {
     let run = quiet.wait(DEADLINE);
     assert!(!run.stderr.contains("wait: "), "{}", run.stderr);
 }
+
+/// A run that finds the event log at 64 MiB keeps it as `events.1.jsonl` and starts anew.
+#[test]
+fn a_full_event_log_is_rotated_when_a_run_starts() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.path("logs")).expect("logs");
+    let old = std::fs::File::create(env.path("logs/events.jsonl")).expect("old log");
+    old.set_len(64 * 1024 * 1024).expect("a full log (sparse)");
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let kept = std::fs::metadata(env.path("logs/events.1.jsonl")).expect("kept");
+    assert_eq!(kept.len(), 64 * 1024 * 1024);
+    let events = events(&env);
+    assert_eq!(events[0]["kind"], "run_started");
+}
