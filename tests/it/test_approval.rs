@@ -55,6 +55,13 @@ fn ralph_waits_until_approved_and_gets_the_note() {
             .iter()
             .any(|s| s.contains("ralph's turn (main.md) awaits approval"))
     );
+    let watch = env.baton(&["watch", "--once", "--plain"]);
+    watch.expect_code(0);
+    assert!(
+        watch.stdout.contains("approval: waiting for ralph main.md"),
+        "{}",
+        watch.stdout
+    );
     let status = env.baton(&["status", "--no-fetch"]);
     status.expect_code(0);
     assert!(
