@@ -71,8 +71,12 @@ fn a_hanging_notifier_is_ended_and_never_outlives_baton() {
     );
     // Under heavy load the group may be ended before it started its child: then nothing of it
     // can be left either.
+    // SIGKILL, sent before Baton exited, takes effect when the process is next scheduled:
+    // on a loaded machine a moment later.
     let child = read_pid(&env.ctl.join("notify-child.pid"));
-    assert!(child == 0 || !alive(child), "and what it started");
+    crate::common::wait_for(5, "the notifier's child to be gone", || {
+        child == 0 || !alive(child)
+    });
 }
 
 #[test]
