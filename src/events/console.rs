@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::config::format_duration;
 use crate::console::{Paint, paint as paint_text};
-use crate::events::{CommitKind, Event, Level};
+use crate::events::{CommitKind, Event, Level, WaitingOn};
 use crate::git::short_sha;
 use crate::journal::Outcome;
 
@@ -45,9 +45,20 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
             "[turn] {actor} runs {prompt} with agent {agent} ({rule})"
         )),
         Event::Heartbeat {
+            waiting_on: WaitingOn::Limit,
+            detail,
+            ..
+        } => warn(format!("[baton] {detail}")),
+        Event::Heartbeat {
+            waiting_on: WaitingOn::Approval,
+            detail,
+            ..
+        } => info(format!("[baton] {detail}")),
+        Event::Heartbeat {
             actor,
             waited_secs,
             detail,
+            ..
         } => {
             let detail = if detail.is_empty() {
                 String::new()
@@ -158,6 +169,7 @@ mod tests {
         );
         let beat = Event::Heartbeat {
             actor: Actor::Ralph,
+            waiting_on: WaitingOn::Peer,
             waited_secs: 12,
             detail: "",
         };

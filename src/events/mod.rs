@@ -41,6 +41,18 @@ pub(crate) enum Level {
     Warning,
 }
 
+/// What a [`Event::Heartbeat`] is waiting on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum WaitingOn {
+    /// The peer's turn (a role-mode daemon waiting for its own).
+    Peer,
+    /// A usage limit's reset time (`limit_until` in the state).
+    Limit,
+    /// A person's answer at an approval checkpoint.
+    Approval,
+}
+
 /// Which commit a [`Event::Committed`] made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -67,10 +79,12 @@ pub(crate) enum Event<'a> {
     },
     /// A role-mode daemon waits for its turn.
     Waiting { actor: Actor },
-    /// Still waiting for the peer (every `agent.heartbeat`): `detail` names a lease, a limit or
-    /// an approval the wait is about.
+    /// Still waiting (every `agent.heartbeat`): `actor` is the actor whose turn waits,
+    /// `waiting_on` what for, `detail` one line for people (the peer's lease, the limit's
+    /// countdown, the waiting turn; may be empty).
     Heartbeat {
         actor: Actor,
+        waiting_on: WaitingOn,
         waited_secs: u64,
         detail: &'a str,
     },

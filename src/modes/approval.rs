@@ -3,20 +3,13 @@
 //! mode) and waits; `baton approve` / `baton reject` answer, from the workspace of the running
 //! Baton (a request in the run directory, taken here) or from any clone (through the state).
 
-use std::time::{Duration, Instant};
-
 use crate::config::Config;
 use crate::error::Result;
-use crate::events::{self, Event};
-use crate::modes::{FlagChange, check_signal};
+use crate::events::{self, Event, WaitingOn};
+use crate::modes::FlagChange;
+use crate::modes::local_wait::{LocalWait, TICK};
 use crate::state::{Actor, NothingAwaits, State};
 use crate::turn::Runner;
-
-/// How often the local wait looks for an answer, a stop request or a signal.
-const TICK: Duration = Duration::from_millis(100);
-
-/// Heartbeat of the local wait when `agent.heartbeat` is off.
-const DEFAULT_BEAT: Duration = Duration::from_secs(60);
 
 /// Whether the turn may run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,23 +119,18 @@ pub(crate) fn take_decision(
 /// # Errors
 /// Interrupted (exit 128 + N).
 pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
-    let beat = runner.config.agent.heartbeat.unwrap_or(DEFAULT_BEAT);
-    let mut next_beat = Instant::now();
+    let Some(actor) = state.awaiting_approval().map(|waiting| waiting.actor) else {
+        return Ok(());
+    };
+    let mut wait = LocalWait::new(runner, actor, WaitingOn::Approval);
     let run_dir = runner.run_dir();
     loop {
-        check_signal()?;
         if runner.stop.pending().is_some()
             || crate::turn::pending_decision(run_dir).is_some()
             || !crate::turn::pending_notes(run_dir).is_empty()
         {
             return Ok(());
         }
-        if Instant::now() >= next_beat {
-            if let Some(line) = describe(state) {
-                info_line!("[baton] {line}");
-            }
-            next_beat = Instant::now() + beat;
-        }
-        std::thread::sleep(TICK);
+        wait.tick(TICK, || describe(state).unwrap_or_default())?;
     }
 }

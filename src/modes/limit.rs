@@ -7,15 +7,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::format_duration;
 use crate::error::Result;
-use crate::modes::check_signal;
+use crate::events::WaitingOn;
+use crate::modes::local_wait::LocalWait;
 use crate::state::{State, Status};
 use crate::turn::Runner;
-
-/// How often the wait looks for a signal.
-const TICK: Duration = Duration::from_millis(100);
-
-/// Heartbeat of the wait when `agent.heartbeat` is off.
-const DEFAULT_BEAT: Duration = Duration::from_secs(60);
 
 /// `limit_until` of a `limited` state, when it parses.
 pub(crate) fn until(state: &State) -> Option<SystemTime> {
@@ -41,8 +36,8 @@ pub(crate) fn describe(state: &State) -> Option<String> {
     ))
 }
 
-/// Blocks until `state`'s limit has passed (at once when it is not `limited`), printing a
-/// countdown every heartbeat. Returns `true` when a `baton stop` request arrived meanwhile (the
+/// Blocks until `state`'s limit has passed (at once when it is not `limited`), with a
+/// countdown heartbeat. Returns `true` when a `baton stop` request arrived meanwhile (the
 /// caller goes back to its turn boundary, which takes it).
 ///
 /// # Errors
@@ -52,23 +47,14 @@ pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
         return Ok(false);
     };
     tracing::info!(until = ?state.limit_until, "limit: waiting before the turn runs again");
-    let beat = runner.config.agent.heartbeat.unwrap_or(DEFAULT_BEAT);
-    let mut next_beat = SystemTime::now();
+    let mut wait = LocalWait::new(runner, state.expected_actor, WaitingOn::Limit);
     loop {
-        check_signal()?;
         if runner.stop.pending().is_some() {
             return Ok(true);
         }
-        let now = SystemTime::now();
-        if now >= until {
+        let Ok(left) = until.duration_since(SystemTime::now()) else {
             return Ok(false);
-        }
-        if now >= next_beat {
-            if let Some(line) = describe(state) {
-                warn_line!("[baton] {line}");
-            }
-            next_beat = now + beat;
-        }
-        std::thread::sleep(TICK.min(until.duration_since(now).unwrap_or_default()));
+        };
+        wait.tick(left, || describe(state).unwrap_or_default())?;
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod budget;
 mod combined;
 mod flag;
 mod limit;
+mod local_wait;
 pub(crate) mod role;
 mod solo;
 mod stuck;

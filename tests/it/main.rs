@@ -2,6 +2,7 @@
 
 mod browser;
 mod common;
+mod event_log;
 mod role_env;
 mod serve_env;
 mod test_agents;

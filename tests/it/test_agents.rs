@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::common::{Run, TestEnv};
+use crate::event_log::{events, of_kind};
 
 const CLAUDE_OK: &str = include_str!("../fixtures/agents/claude/success.jsonl");
 const CLAUDE_ERROR: &str = include_str!("../fixtures/agents/claude/error.jsonl");
@@ -147,6 +148,17 @@ fn limit_then_ok(agent: &str, limited: &str, ok: &str) {
     );
     let notified = std::fs::read_to_string(env.ctl.join("notified")).unwrap_or_default();
     assert_eq!(notified.trim(), "limited galph");
+    let events = events(&env);
+    let limited = of_kind(&events, "stamped")[0];
+    assert_eq!(limited["outcome"], "limited");
+    assert!(limited["retry_at"].is_string(), "{limited}");
+    assert_eq!(limited["status"], "limited");
+    assert!(
+        of_kind(&events, "heartbeat").iter().any(|e| e["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("usage limit"))),
+        "the wait beats with its reason: {events:#?}"
+    );
 }
 
 #[test]
@@ -170,6 +182,10 @@ fn a_transient_error_is_retried_and_the_attempts_journalled() {
     assert_eq!(journal[0]["outcome"], "ok");
     assert_eq!(journal[0]["attempts"], 2);
     assert_eq!(journal[1]["attempts"], 1);
+    let events = events(&env);
+    let retries = of_kind(&events, "retry");
+    assert_eq!(retries.len(), 1, "{events:#?}");
+    assert_eq!(retries[0]["actor"], "galph");
 }
 
 #[test]
@@ -250,6 +266,11 @@ fn a_usage_limit_runs_the_next_agent_of_the_fallback_chain() {
         assert_eq!(entry["agent"], "codex");
         assert_eq!(entry["attempts"], 2);
     }
+    let events = events(&env);
+    let fallbacks = of_kind(&events, "fallback");
+    assert_eq!(fallbacks.len(), 2, "one a turn: {events:#?}");
+    assert_eq!(fallbacks[0]["from"], "claude");
+    assert_eq!(fallbacks[0]["to"], "codex");
 }
 
 /// Role mode: the limited state is pushed, so the peer and `baton status` on any clone show

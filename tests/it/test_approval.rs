@@ -4,6 +4,7 @@
 //! role mode.
 
 use crate::common::TestEnv;
+use crate::event_log::{events, of_kind};
 use crate::role_env::{DEADLINE, Daemon, RoleEnv};
 
 /// Hooks that record each actor's `BATON_NOTE`, one line per turn.
@@ -80,19 +81,15 @@ fn ralph_waits_until_approved_and_gets_the_note() {
     let state = env.state();
     assert_eq!(state["status"], "complete");
     assert!(state.get("approval").is_none(), "ended with the stamp");
-    let events = env.read("logs/events.jsonl");
-    let kinds: Vec<&str> = events
-        .lines()
-        .filter(|l| l.contains("\"kind\":\"approval_"))
-        .map(|l| {
-            if l.contains("requested") {
-                "requested"
-            } else {
-                "decided"
-            }
-        })
-        .collect();
-    assert_eq!(kinds, ["requested", "decided"]);
+    let events = events(&env);
+    let requested = of_kind(&events, "approval_requested");
+    let decided = of_kind(&events, "approval_decided");
+    assert_eq!((requested.len(), decided.len()), (1, 1), "{events:#?}");
+    assert_eq!(requested[0]["actor"], "ralph");
+    assert_eq!(requested[0]["prompt"], "main.md");
+    assert_eq!(decided[0]["approved"], true);
+    assert_eq!(decided[0]["note"], "go ahead");
+    assert!(requested[0]["seq"].as_u64() < decided[0]["seq"].as_u64());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! loop goes on and the next turn is told why.
 
 use crate::common::TestEnv;
+use crate::event_log::{events, of_kind};
 
 fn workspace(verify: &str) -> TestEnv {
     let env = TestEnv::bare();
@@ -43,6 +44,14 @@ fn a_promise_whose_checks_pass_stops_the_run_as_complete() {
     );
     let notified = std::fs::read_to_string(env.ctl.join("notified")).unwrap_or_default();
     assert_eq!(notified.trim(), "complete");
+    let events = events(&env);
+    let completed = of_kind(&events, "completed");
+    assert_eq!(completed.len(), 1, "{events:#?}");
+    assert_eq!(
+        completed[0]["actor"], "galph",
+        "the first turn made the promise"
+    );
+    assert_eq!(of_kind(&events, "stopped")[0]["why"], "complete");
 }
 
 #[test]
@@ -84,6 +93,9 @@ fn a_loop_that_changes_nothing_stops_as_stuck_and_resume_clears_it() {
         run.stderr
     );
     assert_eq!(env.journal().len(), 4, "two iterations ran");
+    let events = events(&env);
+    assert_eq!(of_kind(&events, "stuck_detected").len(), 1, "{events:#?}");
+    assert_eq!(of_kind(&events, "stopped")[0]["why"], "stuck");
     assert!(
         env.state()["exit_reason"]
             .as_str()

@@ -4,64 +4,8 @@
 use serde_json::Value;
 
 use crate::common::TestEnv;
+use crate::event_log::events;
 use crate::role_env::{DEADLINE, RoleEnv};
-
-/// The events of `env`'s log, each checked against the schema: `v`, `seq` from 1 up by one,
-/// `ts` as `YYYY-MM-DDTHH:MM:SSZ`, `pid`, a known `kind` with its fields.
-fn events(env: &TestEnv) -> Vec<Value> {
-    let text = env.read("logs/events.jsonl");
-    let events: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    for (i, e) in events.iter().enumerate() {
-        assert_eq!(e["v"], 1, "{e}");
-        assert_eq!(e["seq"].as_u64(), Some(i as u64 + 1), "{e}");
-        let ts = e["ts"].as_str().expect("ts");
-        assert!(
-            ts.len() == 20 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T',
-            "{ts}"
-        );
-        assert!(e["pid"].as_u64().is_some(), "{e}");
-        let fields: &[&str] = match e["kind"].as_str().expect("kind") {
-            "run_started" => &["mode", "host"],
-            "waiting" => &["actor"],
-            "turn_claimed" => &["actor", "iteration"],
-            "routed" => &["actor", "iteration", "prompt", "source", "reason"],
-            "agent_started" => &["actor", "iteration", "prompt", "agent", "rule", "log"],
-            "heartbeat" => &["actor", "waited_secs", "detail"],
-            "transcript" => &["text", "truncated"],
-            "retry" => &["actor", "reason", "wait_secs"],
-            "fallback" => &["actor", "from", "to", "reason"],
-            "committed" => &["what", "sha", "subject"],
-            "pushed" => &["remote", "branch"],
-            "completed" => &["actor", "iteration", "reason"],
-            "budget_reached" | "stuck_detected" => &["iteration", "reason"],
-            "approval_requested" => &["actor", "iteration", "prompt"],
-            "approval_decided" => &["actor", "iteration", "approved", "by"],
-            "notice" => &["level", "text"],
-            "stamped" => &[
-                "actor",
-                "iteration",
-                "prompt",
-                "outcome",
-                "duration_ms",
-                "attempts",
-                "usage",
-                "status",
-                "next_actor",
-                "next_iteration",
-            ],
-            "stopped" => &["why", "reason"],
-            "run_ended" => &["code"],
-            other => panic!("unknown kind {other}"),
-        };
-        for field in fields {
-            assert!(!e[field].is_null(), "{field} in {e}");
-        }
-    }
-    events
-}
 
 fn kinds(events: &[Value]) -> Vec<String> {
     events

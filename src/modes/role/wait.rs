@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::format_duration;
 use crate::error::{Error, Result};
+use crate::events::WaitingOn;
 use crate::git::{FastForward, RemoteProbe, Repo};
 use crate::modes::check_signal;
 use crate::modes::role::sync::RoleSync;
@@ -142,16 +143,20 @@ impl Waiter<'_> {
                 .heartbeat
                 .is_some_and(|every| last_beat.elapsed() >= every)
             {
-                let detail = state
-                    .as_ref()
-                    .map(|s| {
+                let (waiting_on, detail) = state.as_ref().map_or_else(
+                    || (WaitingOn::Peer, String::new()),
+                    |s| {
                         crate::modes::describe_limit(s)
-                            .or_else(|| crate::modes::describe_approval(s))
-                            .unwrap_or_else(|| lease_text(s))
-                    })
-                    .unwrap_or_default();
+                            .map(|d| (WaitingOn::Limit, d))
+                            .or_else(|| {
+                                crate::modes::describe_approval(s).map(|d| (WaitingOn::Approval, d))
+                            })
+                            .unwrap_or_else(|| (WaitingOn::Peer, lease_text(s)))
+                    },
+                );
                 crate::events::emit(&crate::events::Event::Heartbeat {
                     actor,
+                    waiting_on,
                     waited_secs: waited.as_secs(),
                     detail: &detail,
                 });
