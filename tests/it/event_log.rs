@@ -11,7 +11,7 @@ use crate::common::TestEnv;
 /// The event schema as docs/state.md documents it: each `kind` of the "Event log" table with
 /// its field names (the backticked names outside parentheses, before a `:` or `;` that starts
 /// the prose).
-pub fn documented_schema() -> BTreeMap<String, BTreeSet<String>> {
+fn documented_schema() -> BTreeMap<String, BTreeSet<String>> {
     let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/state.md"))
         .expect("docs/state.md");
     let table = docs
@@ -51,7 +51,7 @@ pub fn documented_schema() -> BTreeMap<String, BTreeSet<String>> {
 /// The events of `env`'s log, each checked against the documented schema: `v`, `seq` from 1 up
 /// by one, `ts` as `YYYY-MM-DDTHH:MM:SSZ`, `pid`, a documented `kind` with exactly the fields the
 /// documentation lists for it (each present, possibly null).
-pub fn events(env: &TestEnv) -> Vec<Value> {
+pub(crate) fn events(env: &TestEnv) -> Vec<Value> {
     let schema = documented_schema();
     let text = env.read("logs/events.jsonl");
     let events: Vec<Value> = text
@@ -84,6 +84,6 @@ pub fn events(env: &TestEnv) -> Vec<Value> {
 }
 
 /// The events of `kind`, in order.
-pub fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+pub(crate) fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["kind"] == kind).collect()
 }
