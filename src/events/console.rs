@@ -83,11 +83,14 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
         } => info(format!(
             "[turn] {from} hit a usage limit ({reason}); running {to} instead"
         )),
-        Event::Committed { what, sha, subject } => info(match what {
-            CommitKind::Claim => format!("[sync] {sha} {subject}"),
-            CommitKind::Autocommit => format!("[autocommit] {subject}"),
-            CommitKind::Stamp | CommitKind::State => format!("[stamp] {sha} {subject}"),
-        }),
+        Event::Committed { what, sha, subject } => {
+            let sha = short_sha(sha);
+            info(match what {
+                CommitKind::Claim => format!("[sync] {sha} {subject}"),
+                CommitKind::Autocommit => format!("[autocommit] {subject}"),
+                CommitKind::Stamp | CommitKind::State => format!("[stamp] {sha} {subject}"),
+            })
+        }
         Event::Pushed { remote, branch } => info(format!("[sync] pushed to {remote}/{branch}")),
         Event::Stamped {
             actor,
@@ -136,6 +139,7 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
         Event::Notice { level, text } => Some((level, text.to_owned())),
         Event::RunStarted { .. }
         | Event::Waiting { .. }
+        | Event::Fetched { .. }
         | Event::TurnClaimed { .. }
         | Event::Transcript { .. }
         | Event::Completed { .. }

@@ -77,8 +77,14 @@ pub(crate) enum Event<'a> {
         actor: Option<Actor>,
         host: &'a str,
     },
-    /// A role-mode daemon waits for its turn.
-    Waiting { actor: Actor },
+    /// A role-mode daemon waits for its turn (`peer`'s, or until a person answers): the lease
+    /// advertised in the state as it last pulled it, when a turn is running.
+    Waiting {
+        actor: Actor,
+        peer: Actor,
+        lease_owner: Option<&'a str>,
+        lease_expires_at: Option<&'a str>,
+    },
     /// Still waiting (every `agent.heartbeat`): `actor` is the actor whose turn waits,
     /// `waiting_on` what for, `detail` one line for people (the peer's lease, the limit's
     /// countdown, the waiting turn; may be empty).
@@ -132,6 +138,13 @@ pub(crate) enum Event<'a> {
     },
     /// Baton pushed the branch (role mode).
     Pushed { remote: &'a str, branch: &'a str },
+    /// A role-mode clone moved forward to the remote's commits (`sha`): the peer's claim,
+    /// stamp, or a flag pushed from another clone arrived.
+    Fetched {
+        remote: &'a str,
+        branch: &'a str,
+        sha: &'a str,
+    },
     /// The turn was stamped: the journal line's outcome and receipt, and the state after it.
     Stamped {
         actor: Actor,

@@ -237,7 +237,7 @@ impl Repo {
             .inner
             .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
             .map_err(git_err("commit on HEAD"))?;
-        Ok(short_sha(&id.to_string()).to_owned())
+        Ok(id.to_string())
     }
 
     /// Change counts from `from` to `to` (commit SHAs, full or abbreviated; `None` = the empty

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::common::TestEnv;
-use crate::event_log::events;
+use crate::event_log::{events, of_kind};
 use crate::role_env::{DEADLINE, RoleEnv};
 
 fn kinds(events: &[Value]) -> Vec<String> {
@@ -76,7 +76,7 @@ fn a_role_run_logs_its_waits_and_turns() {
     let turn: Vec<&str> = kinds
         .iter()
         .map(String::as_str)
-        .filter(|k| !k.starts_with("waiting"))
+        .filter(|k| !k.starts_with("waiting") && *k != "fetched")
         .collect();
     assert_eq!(
         turn,
@@ -93,7 +93,22 @@ fn a_role_run_logs_its_waits_and_turns() {
             "run_ended"
         ]
     );
-    assert!(kinds.iter().any(|k| k == "waiting ralph"));
+    let waiting = of_kind(&ralph_events, "waiting");
+    assert!(!waiting.is_empty(), "{ralph_events:#?}");
+    assert_eq!(waiting[0]["peer"], "galph");
+    // Before its claim, ralph's clone moved forward to galph's pushed stamp.
+    let claim = kinds.iter().position(|k| k == "committed claim");
+    let fetched = kinds.iter().rposition(|k| k == "fetched");
+    assert!(fetched < claim, "{kinds:?}");
+    let galph_events = events(&env.galph);
+    let galph_stamp = galph_events
+        .iter()
+        .find(|e| e["kind"] == "committed" && e["what"] == "stamp")
+        .expect("galph's stamp");
+    assert_eq!(
+        fetched.map(|i| &ralph_events[i]["sha"]),
+        Some(&galph_stamp["sha"])
+    );
 }
 
 /// An agent that writes a lot fills the event log with at most 256 KiB of transcript a turn,

@@ -50,7 +50,6 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
     };
     let mut done = 0;
     while done < turns {
-        crate::events::emit(&crate::events::Event::Waiting { actor });
         let state = waiter.wait(actor)?;
         let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
         match budget_gate(runner, &state, actor == Actor::Galph, &mut publish)? {

@@ -86,6 +86,13 @@ impl RoleSync {
             self.remote.fetch(&self.branch)?;
         }
         let result = repo.fast_forward(self.remote.name(), &self.branch)?;
+        if result == FastForward::Advanced {
+            crate::events::emit(&crate::events::Event::Fetched {
+                remote: self.remote.name(),
+                branch: &self.branch,
+                sha: head,
+            });
+        }
         if matches!(result, FastForward::Ahead(_) | FastForward::Diverged { .. }) {
             self.refuse_rewrite(repo)?;
         }

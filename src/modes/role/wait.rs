@@ -97,6 +97,7 @@ impl Waiter<'_> {
         let start = Instant::now();
         let mut last_beat = start;
         let mut seen = None; // the generation last described at -v
+        let mut announced = false;
         loop {
             check_signal()?;
             if let Some(reason) = self.runner.stop.pending() {
@@ -115,6 +116,15 @@ impl Waiter<'_> {
             };
             crate::modes::approval::take_decision(self.runner, &mut publish)?;
             let state = self.read_state()?;
+            if !announced {
+                announced = true;
+                crate::events::emit(&crate::events::Event::Waiting {
+                    actor,
+                    peer: actor.peer(),
+                    lease_owner: state.as_ref().and_then(|s| s.lease_owner.as_deref()),
+                    lease_expires_at: state.as_ref().and_then(|s| s.lease_expires_at.as_deref()),
+                });
+            }
             if let Some(state) = &state
                 && (state.stop_requested().is_some() || is_turn_of(state, actor))
             {
