@@ -142,6 +142,7 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
         | Event::Fetched { .. }
         | Event::TurnClaimed { .. }
         | Event::Transcript { .. }
+        | Event::ToolCall { .. }
         | Event::Completed { .. }
         | Event::BudgetReached { .. }
         | Event::StuckDetected { .. }

@@ -117,6 +117,9 @@ pub(crate) enum Event<'a> {
     /// A piece of the running agent's transcript (whole lines; capped per turn, see
     /// [`TRANSCRIPT_CAP`]; `truncated` once the cap is reached).
     Transcript { text: &'a str, truncated: bool },
+    /// A tool call of the running agent, read from its structured output (claude, codex,
+    /// gemini, opencode): the tool's name and its main argument; counted in the same cap.
+    ToolCall { name: &'a str, arg: Option<&'a str> },
     /// A transient failure: the same agent runs again after `wait_secs`.
     Retry {
         actor: Actor,
@@ -242,6 +245,18 @@ pub(crate) fn committed(what: CommitKind, sha: &str, subject: &str) {
 /// Emits a notice line.
 pub(crate) fn notice(level: Level, text: &str) {
     emit(&Event::Notice { level, text });
+}
+
+/// Logs a `tool_call` event while the turn's share of [`TRANSCRIPT_CAP`] lasts (the console
+/// shows the call as a transcript line already). Nothing when no event log is open.
+pub(crate) fn tool_call(name: &str, arg: Option<&str>) {
+    let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
+    let used = bus.transcript_bytes + name.len() + arg.map_or(0, str::len);
+    let Some(log) = bus.log.as_mut().filter(|_| used < TRANSCRIPT_CAP) else {
+        return;
+    };
+    log.write(&Event::ToolCall { name, arg });
+    bus.transcript_bytes = used;
 }
 
 /// Emits `text` (whole lines of the running agent's transcript) while the turn's share of

@@ -4,7 +4,7 @@
 //! waiting for its turn, the last stop, and the newest events for the activity list.
 //!
 //! Pure: [`EventView::apply`] takes one parsed line. Lines of kinds this version does not know
-//! (the log is versioned and grows) only show up in the activity list; `transcript` lines do
+//! (the log is versioned and grows) only show up in the activity list; `transcript` and `tool_call` lines do
 //! not (the transcript panel reads the turn log), and heartbeats in a row show as the newest.
 
 use std::collections::VecDeque;
@@ -169,8 +169,9 @@ impl EventView {
                 self.end_turn();
                 self.waiting = None;
             }
-            // The transcript panel follows the turn log itself; its text is not activity.
-            "transcript" => return,
+            // The transcript panel follows the turn log itself; its text and tool calls are
+            // not activity.
+            "transcript" | "tool_call" => return,
             // One waiting line, not one per heartbeat.
             "heartbeat"
                 if self
@@ -276,6 +277,7 @@ mod tests {
         view.apply(&json!({"kind": "heartbeat", "waited_secs": 10}));
         view.apply(&json!({"kind": "heartbeat", "waited_secs": 20}));
         view.apply(&json!({"kind": "transcript", "text": "agent output\n"}));
+        view.apply(&json!({"kind": "tool_call", "name": "Bash", "arg": "ls"}));
         assert_eq!(view.recent.len(), 5, "four events, then one heartbeat");
         assert_eq!(view.recent[4]["waited_secs"], 20);
         for i in 0..RECENT * 2 {

@@ -10,7 +10,9 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::agent::output::{Adapter, Format, Report, Tail, detect_limit, detect_transient};
+use crate::agent::output::{
+    Adapter, Format, Rendered, Report, Tail, detect_limit, detect_transient,
+};
 
 /// The longest line of text output that is read (longer ones are shown, never read: no limit
 /// message is that long).
@@ -155,6 +157,9 @@ impl Transcript {
 
 fn render(adapter: &mut Adapter, line: &[u8], shown: &mut Vec<u8>) {
     for rendered in adapter.line(&String::from_utf8_lossy(line)) {
+        if let Rendered::Tool { name, arg } = &rendered {
+            crate::events::tool_call(name, arg.as_deref());
+        }
         shown.extend_from_slice(rendered.to_string().as_bytes());
         shown.push(b'\n');
     }

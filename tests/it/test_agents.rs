@@ -99,6 +99,23 @@ fn a_claude_stream_is_a_readable_transcript_with_receipts() {
     assert!(text.contains("→ ") && !text.contains("\"type\":"), "{text}");
     let raw = std::fs::read_to_string(format!("{}.jsonl", log.display())).expect("raw stream");
     assert_eq!(raw, CLAUDE_OK, "the raw stream is kept beside the log");
+    // The event log has the tool calls as structured events, each before the transcript
+    // piece that shows it.
+    let events = events(&env);
+    let calls: Vec<&str> = of_kind(&events, "tool_call")
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert_eq!(
+        calls,
+        ["Bash", "Read", "Edit", "Bash", "Read", "Edit"],
+        "two turns"
+    );
+    let first_call = events.iter().position(|e| e["kind"] == "tool_call");
+    let shown = events.iter().position(|e| {
+        e["kind"] == "transcript" && e["text"].as_str().is_some_and(|t| t.contains("→ Bash"))
+    });
+    assert!(first_call < shown, "{events:#?}");
 
     let stats = baton(&env, &["stats", "--json"]);
     let stats: Value = serde_json::from_str(&stats.stdout).expect("json");
