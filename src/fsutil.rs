@@ -36,6 +36,52 @@ pub(crate) fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
     })
 }
 
+/// Opens `path` with `options`, only when it is a regular file, and never blocking on a FIFO
+/// (`O_NONBLOCK`, which changes nothing for a regular file): an agent can leave anything in the
+/// files Baton reads or appends to (the journal, the event log, a turn log), and opening a
+/// FIFO waits until its other end is opened — a wedged run or reader.
+///
+/// # Errors
+/// The open's error (`NotFound` for a missing file); `InvalidInput` saying what it is
+/// (`not a regular file (it is a FIFO)`) for anything else.
+pub(crate) fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let refuse = |kind| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file (it is a {kind})"),
+        )
+    };
+    // Checked first as well: a FIFO opened for writing with no reader fails with a vaguer
+    // error (ENXIO).
+    if let Some(kind) = fs::metadata(path).ok().as_ref().and_then(special_kind) {
+        return Err(refuse(kind));
+    }
+    let file = options.custom_flags(nix::libc::O_NONBLOCK).open(path)?;
+    match special_kind(&file.metadata()?) {
+        Some(kind) => Err(refuse(kind)),
+        None => Ok(file),
+    }
+}
+
+/// [`open_regular`] for reading.
+///
+/// # Errors
+/// As [`open_regular`].
+pub(crate) fn open_regular_read(path: &Path) -> io::Result<File> {
+    open_regular(path, OpenOptions::new().read(true))
+}
+
+/// The bytes of `path`, read only when it is a regular file (see [`open_regular`]).
+///
+/// # Errors
+/// As [`open_regular`], and read errors.
+pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut open_regular_read(path)?, &mut bytes)?;
+    Ok(bytes)
+}
+
 /// Writes `bytes` to `path` atomically: temp file `.baton-tmp-<pid>-XXXXXX` in the same
 /// directory, `sync_data`, rename, mode 0o644 (not tempfile's 0o600). Creates the parent
 /// directory when missing. The directory is fsynced afterwards, best effort.

@@ -114,10 +114,15 @@ pub fn load(opts: &LoadOptions) -> Result<Loaded, ConfigError> {
     let Some(file) = file else {
         return finish(Draft::new(cwd), Vec::new(), opts);
     };
-    let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
-        path: file.clone(),
-        source,
-    })?;
+    let text = crate::fsutil::read_regular(&file)
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+        .map_err(|source| ConfigError::Read {
+            path: file.clone(),
+            source,
+        })?;
     load_from_str(&text, &file, opts)
 }
 
@@ -138,7 +143,8 @@ pub fn load_from_str(text: &str, path: &Path, opts: &LoadOptions) -> Result<Load
 fn find_upward(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .map(|d| d.join(CONFIG_FILE_NAME))
-        .find(|candidate| candidate.is_file())
+        // Any kind of file: one that is not a regular file is refused when read, by name.
+        .find(|candidate| candidate.symlink_metadata().is_ok())
 }
 
 /// Lays the environment and the flags over the file's values and resolves the result.

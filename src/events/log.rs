@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use crate::events::Event;
+use crate::fsutil::open_regular;
 use crate::state::format_utc;
 
 /// The schema version written in every line (`v`).
@@ -44,7 +45,7 @@ impl Log {
             );
         }
         let opened = std::fs::create_dir_all(logs_dir)
-            .and_then(|()| OpenOptions::new().create(true).append(true).open(&path));
+            .and_then(|()| open_regular(&path, OpenOptions::new().create(true).append(true)));
         match opened {
             Ok(file) => Some(Log {
                 file,

@@ -139,6 +139,16 @@ pub(crate) fn plan_autocommit(
         if is_excluded(&d.path, exclude) || (d.ignored && !named.is_match(&d.path)) {
             continue;
         }
+        if let Some(kind) = d.special {
+            plan.warnings.push(format!(
+                "skipped `{}`: git can only commit regular files and symlinks (it is a {kind})",
+                d.path
+            ));
+            if d.tracked {
+                plan.dirty_left.push(d.path.clone());
+            }
+            continue;
+        }
         if under_prefix(&d.path, &rules.never) {
             if d.tracked && !d.ignored {
                 plan.dirty_left.push(d.path.clone());

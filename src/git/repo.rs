@@ -24,6 +24,9 @@ pub(crate) struct DirtyPath {
     pub size: u64,
     /// Last modification time on disk (`None` when deleted or unknown).
     pub modified: Option<std::time::SystemTime>,
+    /// What it is when git cannot commit it (`"FIFO"`, `"socket"`, a device): only regular
+    /// files, symlinks and directories (gitlinks) can be; `None` for those.
+    pub special: Option<&'static str>,
 }
 
 /// Change counts between two commits.
@@ -160,9 +163,14 @@ impl Repo {
 
     fn dirty_path(&self, path: String, status: Status) -> Result<DirtyPath, GitError> {
         let full = self.workdir().join(&path);
-        let (deleted, size, modified) = match std::fs::symlink_metadata(&full) {
-            Ok(meta) => (false, meta.len(), meta.modified().ok()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (true, 0, None),
+        let (deleted, size, modified, special) = match std::fs::symlink_metadata(&full) {
+            Ok(meta) => (
+                false,
+                meta.len(),
+                meta.modified().ok(),
+                uncommittable(&meta),
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (true, 0, None, None),
             Err(source) => return Err(GitError::Io { path: full, source }),
         };
         let ignored = status.contains(Status::IGNORED);
@@ -174,6 +182,7 @@ impl Repo {
             deleted,
             size,
             modified,
+            special,
         })
     }
 
@@ -196,7 +205,18 @@ impl Repo {
         let mut update = git2::build::TreeUpdateBuilder::new();
         for path in paths {
             let rel = Path::new(path);
-            if self.workdir().join(rel).symlink_metadata().is_ok() {
+            let meta = self.workdir().join(rel).symlink_metadata();
+            if let Some(kind) = meta.as_ref().ok().and_then(uncommittable) {
+                // libgit2 would open it to hash it: a FIFO blocks that for ever.
+                return Err(GitError::Io {
+                    path: self.workdir().join(rel),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("git can only commit regular files and symlinks (it is a {kind})"),
+                    ),
+                });
+            }
+            if meta.is_ok() {
                 index
                     .add_path(rel)
                     .map_err(git_err(format!("stage `{path}`")))?;
@@ -292,6 +312,16 @@ impl Repo {
                 .map_err(git_err("build fallback signature")),
         }
     }
+}
+
+/// What `meta` is when git cannot commit it (FIFO, socket, device); `None` for a regular
+/// file, a symlink or a directory.
+fn uncommittable(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_symlink() || kind.is_dir() {
+        return None;
+    }
+    crate::fsutil::special_kind(meta)
 }
 
 /// The first 7 hex digits of a full SHA (the whole string when shorter).

@@ -1,8 +1,9 @@
 //! Reading the whole journal, oldest first, across its segments, one line at a time.
 
-use std::fs::File;
 use std::io::{self, BufRead as _, BufReader};
 use std::path::Path;
+
+use crate::fsutil::open_regular_read;
 
 use super::{Journal, JournalEntry, JournalError};
 
@@ -47,7 +48,7 @@ fn read_segment(path: &Path, each: &mut impl FnMut(JournalEntry)) -> Result<(), 
         path: path.to_path_buf(),
         source,
     };
-    let file = match File::open(path) {
+    let file = match open_regular_read(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(source) => return Err(io_err(source)),

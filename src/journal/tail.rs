@@ -1,10 +1,11 @@
 //! Reading the newest entries of the journal: backwards from the end of the current segment,
 //! then through the archives, never reading more than it returns (plus one chunk per file).
 
-use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt as _;
 use std::path::Path;
+
+use crate::fsutil::open_regular_read;
 
 use super::{Journal, JournalEntry, JournalError};
 
@@ -49,7 +50,7 @@ fn tail_of(path: &Path, n: usize) -> Result<Vec<JournalEntry>, JournalError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = match File::open(path) {
+    let file = match open_regular_read(path) {
         Ok(file) => file,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => return Err(io_err(source)),

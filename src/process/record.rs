@@ -57,7 +57,7 @@ pub(crate) fn clear(run_dir: &Path) -> io::Result<()> {
 /// before anything else runs. An unreadable record is removed with a warning.
 pub(crate) fn end_leftovers(run_dir: &Path, grace: Duration) -> io::Result<Vec<i32>> {
     let path = record_path(run_dir);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::fsutil::read_regular(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),

@@ -7,7 +7,6 @@
 //! rotates into an archive directory and the transcript lives in a directory made per branch and
 //! actor; a stat of four paths every 300 ms is cheap and misses none of it.
 
-use std::fs::File;
 use std::io::{BufRead as _, BufReader, Seek as _, SeekFrom};
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
@@ -16,6 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::watch;
+
+use crate::fsutil::open_regular_read;
 
 use super::snapshot::{self, Snapshot, Sources};
 use super::transcript::{Tail, Transcript};
@@ -149,7 +150,7 @@ impl Follower {
 
     /// Folds the event log's new whole lines in (a partial last line waits for its end).
     fn read_events(&mut self, path: &Path) {
-        let Ok(mut file) = File::open(path) else {
+        let Ok(mut file) = open_regular_read(path) else {
             return;
         };
         if file.seek(SeekFrom::Start(self.events_offset)).is_err() {

@@ -6,9 +6,10 @@
 //! on character boundaries (a multi-byte character split across two reads is held back until
 //! it is whole), so `text[from - base..]` is always valid.
 
-use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
+
+use crate::fsutil::open_regular_read;
 
 /// How much of a transcript is kept and sent to a browser that connects (its tail).
 pub(crate) const KEEP_BYTES: usize = 256 * 1024;
@@ -88,7 +89,7 @@ impl Tail {
         let Some(path) = &self.path else {
             return false;
         };
-        let Ok(mut file) = File::open(path) else {
+        let Ok(mut file) = open_regular_read(path) else {
             return false;
         };
         let len = file.metadata().map_or(0, |m| m.len());
@@ -148,7 +149,7 @@ mod tests {
     fn a_growing_file_is_read_once_whole_characters_only() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.log");
-        let mut file = File::create(&path).expect("create");
+        let mut file = std::fs::File::create(&path).expect("create");
         let mut tail = Tail::default();
         assert!(tail.follow("t.log", &path), "a new file");
         file.write_all("héllo ".as_bytes()).expect("write");

@@ -67,9 +67,14 @@ pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Ro
     let det = router::deterministic(state, config, actor);
     let usable = |prompt: &str, what: &str| -> Result<(), Error> {
         let path = config.prompt_path(prompt);
-        if !path.is_file() {
+        let problem = match std::fs::metadata(&path) {
+            Ok(meta) => crate::fsutil::special_kind(&meta)
+                .map(|kind| format!("is not a regular file (it is a {kind})")),
+            Err(_) => Some("not found".to_owned()),
+        };
+        if let Some(problem) = problem {
             return Err(
-                Error::usage(format!("{what} `{}` not found", path.display())).with_hint(
+                Error::usage(format!("{what} `{}` {problem}", path.display())).with_hint(
                     "restore the file (git checkout -- <file>) or change prompts.* in the config",
                 ),
             );
@@ -180,7 +185,7 @@ pub(crate) fn run_prompt(
     let config = &runner.config;
     let prompt_file = config.prompt_path(prompt);
     let log = log_path(runner, turn, prompt);
-    let mut stdin = std::fs::read(&prompt_file)
+    let mut stdin = crate::fsutil::read_regular(&prompt_file)
         .map_err(|e| TurnFailure::Start(format!("read prompt `{}`: {e}", prompt_file.display())))?;
     let path_text = |p: &std::path::Path| p.to_string_lossy().into_owned();
     let rejected = runner.journal.tail(1).ok().and_then(|last| {

@@ -90,7 +90,7 @@ fn hint_for(output: &str) -> Option<&'static str> {
 
 /// The last [`TAIL_BYTES`] of `path`, lossily decoded.
 fn tail(path: &Path) -> Option<String> {
-    let mut file = std::fs::File::open(path).ok()?;
+    let mut file = crate::fsutil::open_regular_read(path).ok()?;
     let len = file.metadata().ok()?.len();
     file.seek(SeekFrom::Start(len.saturating_sub(TAIL_BYTES)))
         .ok()?;

@@ -20,9 +20,13 @@ pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<Strin
 
 fn state_from_file(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
     let mut state = claimed.clone();
-    let bytes = match std::fs::read(runner.store.path()) {
+    let bytes = match crate::fsutil::read_regular(runner.store.path()) {
         Ok(bytes) => bytes,
-        Err(_) => return (state, vec!["deleted".to_owned()]),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return (state, vec!["deleted".to_owned()]);
+        }
+        // A FIFO, a directory, …: replaced by the stamp's atomic write like a deleted file.
+        Err(e) => return (state, vec![e.to_string()]),
     };
     let ignored = match crate::state::parse_state(runner.store.path(), &bytes) {
         Ok(loaded) => {

@@ -89,7 +89,7 @@ impl RecordFile {
 
     /// The record left by an earlier run, if any.
     pub(crate) fn load(&self) -> Result<Option<TurnRecord>, RecordError> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match crate::fsutil::read_regular(&self.path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(self.io(source)),

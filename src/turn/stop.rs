@@ -41,7 +41,7 @@ impl StopFile {
 
     /// The pending request's reason, if any. An unreadable request still asks to stop.
     pub(crate) fn pending(&self) -> Option<String> {
-        let bytes = std::fs::read(&self.path).ok()?;
+        let bytes = crate::fsutil::read_regular(&self.path).ok()?;
         let reason = serde_json::from_slice::<StopRequest>(&bytes)
             .map(|r| r.reason)
             .unwrap_or_else(|_| "stop requested (unreadable request file)".to_owned());
@@ -104,7 +104,8 @@ pub(crate) fn request_note(run_dir: &Path, note: &crate::state::Note) -> Result<
 /// [`clear_notes`] once the state carries them (a crash in between writes them again, and
 /// writing a note the state already has changes nothing).
 pub(crate) fn pending_notes(run_dir: &Path) -> Vec<crate::state::Note> {
-    let Ok(text) = std::fs::read_to_string(run_dir.join(NOTES_FILE)) else {
+    let notes = crate::fsutil::read_regular(&run_dir.join(NOTES_FILE));
+    let Some(text) = notes.ok().and_then(|bytes| String::from_utf8(bytes).ok()) else {
         return Vec::new();
     };
     text.lines()
@@ -140,7 +141,7 @@ pub(crate) fn request_decision(
 /// The decision left in `run_dir`, if any (an unreadable one is dropped). Remove it with
 /// [`clear_decision`] once the state carries it.
 pub(crate) fn pending_decision(run_dir: &Path) -> Option<crate::state::Decision> {
-    let bytes = std::fs::read(run_dir.join(DECISION_FILE)).ok()?;
+    let bytes = crate::fsutil::read_regular(&run_dir.join(DECISION_FILE)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 

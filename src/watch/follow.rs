@@ -2,9 +2,10 @@
 //! read returns the complete lines written since the last one; a line still being written waits
 //! for its newline. A file that shrank (replaced or truncated) is read again from its start.
 
-use std::fs::File;
 use std::io::{self, Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
+
+use crate::fsutil::open_regular_read;
 
 /// The most read in one call, so that a huge backlog cannot stall a refresh.
 const MAX_READ: u64 = 1024 * 1024;
@@ -49,7 +50,7 @@ impl Follow {
         let Some(at) = self.offset.checked_sub(1) else {
             return true;
         };
-        File::open(&self.path)
+        open_regular_read(&self.path)
             .and_then(|f| f.read_exact_at(&mut before, at))
             .is_ok_and(|()| before[0] == b'\n')
     }
@@ -65,7 +66,7 @@ impl Follow {
     /// # Errors
     /// io errors other than a missing file.
     pub(crate) fn read_lines(&mut self) -> io::Result<Vec<Vec<u8>>> {
-        let mut file = match File::open(&self.path) {
+        let mut file = match open_regular_read(&self.path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),

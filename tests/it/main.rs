@@ -16,6 +16,7 @@ mod test_completion;
 mod test_crash;
 mod test_errors;
 mod test_events;
+mod test_fifos;
 mod test_housekeeping;
 mod test_journal;
 mod test_leftovers;

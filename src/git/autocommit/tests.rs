@@ -15,6 +15,7 @@ fn new_file(path: &str, size: u64) -> DirtyPath {
         deleted: false,
         size,
         modified: None,
+        special: None,
     }
 }
 
@@ -333,4 +334,33 @@ fn defaults_commit_reports_work_and_guard_the_supervisor() {
             &["reports/bench.csv", "reports/raw.log"]
         )
     );
+}
+
+#[test]
+fn files_git_cannot_commit_are_skipped_with_a_warning() {
+    let dirty = [
+        DirtyPath {
+            special: Some("FIFO"),
+            ..modified("prompts/main.md", 0)
+        },
+        DirtyPath {
+            special: Some("socket"),
+            ..new_file("agent.sock", 0)
+        },
+        new_file("out/plot.png", 10),
+    ];
+    let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
+    let taken: Vec<&str> = plan
+        .groups
+        .iter()
+        .flat_map(|g| g.paths.iter().map(String::as_str))
+        .collect();
+    assert_eq!(taken, ["out/plot.png"]);
+    assert_eq!(
+        plan.dirty_left,
+        strings(&["prompts/main.md"]),
+        "tracked: left dirty"
+    );
+    assert_eq!(plan.warnings.len(), 2, "{:?}", plan.warnings);
+    assert!(plan.warnings[0].contains("`prompts/main.md`") && plan.warnings[0].contains("FIFO"));
 }
