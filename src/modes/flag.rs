@@ -24,8 +24,8 @@ pub(crate) enum FlagChange {
 }
 
 impl FlagChange {
-    /// Writes the change into `state`, saves it and commits the state file alone. A note the
-    /// state already has, or an approval request for a turn that already waits, was approved
+    /// Writes the change into `state`, saves it and commits the state file alone. A note or a
+    /// decision the state already has, or an approval request for a turn that already waits, was approved
     /// or is no longer next (another clone got there first) changes nothing.
     ///
     /// # Errors
@@ -47,6 +47,10 @@ impl FlagChange {
             FlagChange::RequestApproval { actor, prompt } => {
                 state.request_approval(*actor, Some(prompt), std::time::SystemTime::now());
             }
+            // Idempotent: the same person's same answer again (its first push was refused, or
+            // its `baton approve` killed before the push: the clone still has it, unpushed,
+            // and the push below publishes it).
+            FlagChange::Decide(decision) if state.carries(decision) => return Ok(()),
             FlagChange::Decide(decision) => {
                 let waiting = state.awaiting_approval().cloned();
                 state.decide(decision).map_err(|e| {

@@ -94,6 +94,34 @@ impl State {
         self.last_update = Some(format_utc(now));
     }
 
+    /// Whether `decision` (the same person's same answer) is already in this state: an
+    /// approval of the turn at this iteration by `decision.by`, its note delivered; or a
+    /// rejection by `decision.by` whose note still waits for galph.
+    #[must_use]
+    pub fn carries(&self, decision: &Decision) -> bool {
+        if self.awaiting_approval().is_some() {
+            return false;
+        }
+        let noted = |to: Actor, text: &dyn Fn(&str) -> bool| {
+            self.notes
+                .iter()
+                .any(|n| n.to == Some(to) && n.from == decision.by && text(&n.text))
+        };
+        if decision.approve {
+            self.approval.as_ref().is_some_and(|a| {
+                a.iteration == self.iteration
+                    && a.approved_by.as_deref() == Some(decision.by.as_str())
+                    && decision
+                        .note
+                        .as_deref()
+                        .is_none_or(|note| noted(a.actor, &|text| text == note))
+            })
+        } else {
+            let tail = format!(" {}", rejected_by(decision));
+            noted(Actor::Galph, &|text| text.ends_with(&tail))
+        }
+    }
+
     /// Applies a person's decision to the waiting turn. Approval: the status before the wait
     /// comes back and the turn may run; its note goes to that turn. Rejection: the checkpoint
     /// is removed and the turn goes back to galph (`complete`: galph runs next, in the same
@@ -126,10 +154,9 @@ impl State {
                 Some(prompt) => format!("{}'s turn ({prompt})", waiting.actor),
                 None => format!("{}'s turn", waiting.actor),
             };
-            let why = decision.note.as_deref().unwrap_or("no reason given");
             self.notes.push(note(
                 Actor::Galph,
-                format!("{what} was rejected by {}: {why}", decision.by),
+                format!("{what} {}", rejected_by(decision)),
             ));
             self.approval = None;
             self.expected_actor = Actor::Galph;
@@ -141,6 +168,12 @@ impl State {
         self.last_update = Some(decision.at.clone());
         Ok(())
     }
+}
+
+/// The end of the note a rejection leaves galph: `was rejected by <by>: <note>`.
+fn rejected_by(decision: &Decision) -> String {
+    let why = decision.note.as_deref().unwrap_or("no reason given");
+    format!("was rejected by {}: {why}", decision.by)
 }
 
 #[cfg(test)]
@@ -227,5 +260,32 @@ mod tests {
         state.request_approval(Actor::Ralph, None, SystemTime::UNIX_EPOCH);
         state.decide(&decision(true, None)).expect("approve");
         assert_eq!(state.status, Status::WaitingRalph);
+    }
+
+    #[test]
+    fn the_same_answer_again_is_carried_and_another_is_not() {
+        let mut state = waiting_ralph();
+        let yes = decision(true, Some("go ahead"));
+        assert!(!state.carries(&yes), "nothing decided yet");
+        state.decide(&yes).expect("decide");
+        assert!(state.carries(&yes));
+        assert!(
+            state.carries(&decision(true, None)),
+            "approved, no note to add"
+        );
+        assert!(!state.carries(&decision(true, Some("another note"))));
+        assert!(!state.carries(&decision(false, Some("go ahead"))));
+        let by_someone_else = Decision {
+            by: "bob@desk".to_owned(),
+            ..yes.clone()
+        };
+        assert!(!state.carries(&by_someone_else));
+
+        let mut state = waiting_ralph();
+        let no = decision(false, Some("smaller steps"));
+        state.decide(&no).expect("decide");
+        assert!(state.carries(&no));
+        assert!(!state.carries(&decision(false, Some("other reasons"))));
+        assert!(!state.carries(&yes));
     }
 }

@@ -230,3 +230,30 @@ fn role_a_rejection_from_a_third_clone_reaches_galph() {
     assert!(notes[1].ends_with(": smaller steps"), "{notes:?}");
     assert_eq!(notes[2], "ralph:");
 }
+
+/// An approval whose push the remote refused (or whose `baton approve` was killed before the
+/// push) stays committed on the laptop; answering again publishes it instead of finding
+/// "nothing awaits" in the laptop's own unpushed state.
+#[test]
+fn role_an_approval_that_did_not_reach_the_remote_is_published_by_the_next_answer() {
+    let (env, galph, ralph, laptop) = role_until_awaiting(1);
+    env.refuse_pushes("maintenance window");
+    let refused = env.run_in(&laptop, &["approve", "--note", "from the laptop"]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains("maintenance window"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        env.remote_status_is("awaiting-approval"),
+        "nothing reached the remote"
+    );
+    env.accept_pushes();
+    let again = env.run_in(&laptop, &["approve", "--note", "from the laptop"]);
+    again.expect_code(0);
+    galph.wait(DEADLINE).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    assert_eq!(notes(&env.seed.ctl), ["galph:", "ralph:from the laptop"]);
+    assert_eq!(env.remote_state()["status"], "complete");
+}
