@@ -216,6 +216,7 @@ mod tests {
             !lock(".git/baton.lock"),
             "Baton's runner lock is never removed"
         );
+        assert!(!lock(".git/baton.command.lock"), "nor its command lock");
         assert!(!lock(".git/.lock"));
         assert!(!lock(".git/index"));
     }

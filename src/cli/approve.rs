@@ -61,7 +61,8 @@ fn decide(global: &GlobalArgs, approve: bool, note: Option<String>, no_push: boo
         at: format_utc(std::time::SystemTime::now()),
     };
     let verb = if approve { "approved" } else { "rejected" };
-    match workspace::hold(&config, repo.as_ref())? {
+    let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
+    match hold {
         Hold::Busy(busy) => {
             // The running Baton's state is this workspace's: answer only a turn that waits.
             let state = StateStore::new(config.state_file.clone()).load()?;

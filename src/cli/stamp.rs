@@ -51,7 +51,8 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     require_workspace(&config)?;
     let repo = Repo::discover(&config.root)?;
-    let held = workspace::hold(&config, repo.as_ref())?.or_refuse()?;
+    let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
+    let held = hold.or_refuse()?;
     let sync = match &repo {
         Some(repo) => {
             let current = repo.branch()?.unwrap_or_else(|| "HEAD".into());

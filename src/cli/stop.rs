@@ -38,7 +38,8 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let reason = args.reason.clone().unwrap_or_else(default_reason);
-    let held = match workspace::hold(&config, repo.as_ref())? {
+    let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
+    let held = match hold {
         Hold::Held(held) => held,
         Hold::Busy(busy) => {
             let run_dir = workspace::run_dir(&config, repo.as_ref());
@@ -77,7 +78,8 @@ pub struct ResumeArgs {
 pub(crate) fn cmd_resume(global: &GlobalArgs, args: &ResumeArgs) -> Result<()> {
     let config = load_config(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
-    let held = workspace::hold(&config, repo.as_ref())?.or_refuse()?;
+    let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
+    let held = hold.or_refuse()?;
     change_flag(config, repo, &held, args.no_push, &FlagChange::Clear)?;
     say!("[baton] stop flag cleared: the next start runs again");
     Ok(())
@@ -112,7 +114,8 @@ pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
         at: format_utc(std::time::SystemTime::now()),
     };
     let to = args.to.map_or("the next turn", Actor::as_str);
-    match workspace::hold(&config, repo.as_ref())? {
+    let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
+    match hold {
         Hold::Busy(busy) => {
             let run_dir = workspace::run_dir(&config, repo.as_ref());
             crate::turn::request_note(&run_dir, &note)?;

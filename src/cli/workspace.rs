@@ -2,8 +2,15 @@
 //! take the runner lock (one Baton per clone), end the agent processes a dead run left
 //! running, and remove the lock and temp files a crash left behind. The runner then finishes
 //! a stamp the dead run left half-written (`Runner::recover`).
+//!
+//! Commands that are not runs (`stop`, `resume`, `note`, `approve`, `reject`, `stamp`) take a
+//! second lock first, the command lock, waiting for each other there ([`hold_for_command`]).
+//! So a command that finds the runner lock busy knows a *run* holds it and can leave its
+//! request for that run; two commands at once (a double click on the dashboard) run one after
+//! the other.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::error::Result;
@@ -76,6 +83,44 @@ pub(crate) fn hold(config: &Config, repo: Option<&Repo>) -> Result<Hold> {
         _lock: lock,
         run_dir,
     }))
+}
+
+/// How long a command waits for another command of the workspace (which may be pushing over a
+/// slow network) before it gives up.
+const COMMAND_WAIT: Duration = Duration::from_secs(120);
+
+/// How often a waiting command tries the command lock again.
+const COMMAND_POLL: Duration = Duration::from_millis(50);
+
+/// The command lock, held until dropped (see the module docs).
+#[must_use = "the command lock is released when dropped"]
+#[derive(Debug)]
+pub(crate) struct CommandLock {
+    _lock: LockFile,
+}
+
+/// Takes the command lock, waiting up to two minutes for another command of this workspace,
+/// then tries the runner lock as [`hold`] does. While the command lock is held, a busy runner
+/// lock means a run holds it.
+///
+/// # Errors
+/// As [`hold`]; a failure (exit 1) naming the other command after the wait.
+pub(crate) fn hold_for_command(
+    config: &Config,
+    repo: Option<&Repo>,
+) -> Result<(CommandLock, Hold)> {
+    let path = lock_path(config, repo).with_extension("command.lock");
+    let deadline = Instant::now() + COMMAND_WAIT;
+    let lock = loop {
+        match LockFile::try_acquire(&path) {
+            Ok(lock) => break lock,
+            Err(LockError::Busy { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(COMMAND_POLL);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    Ok((CommandLock { _lock: lock }, hold(config, repo)?))
 }
 
 /// Baton's runtime files (the turn record, stop requests, agent process records):

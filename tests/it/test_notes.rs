@@ -154,3 +154,55 @@ fn a_note_is_delivered_again_until_its_turn_succeeds() {
     let notes = std::fs::read_to_string(env.ctl.join("ralph-notes")).expect("notes");
     assert!(notes.ends_with("keep it small\n\n"), "not after: {notes:?}");
 }
+
+/// Two steering commands at once on a clone with no daemon (a double click on the dashboard,
+/// two terminals): the second waits for the first instead of taking it for a running Baton
+/// and leaving its note in a run directory that nothing reads.
+#[test]
+fn role_two_notes_at_once_from_one_clone_both_reach_the_remote() {
+    let env = RoleEnv::new();
+    let laptop = env.another_clone("laptop");
+    let ctl = env.seed.ctl.display().to_string();
+    // The first push waits on the remote until the second command has started.
+    let hook = env.remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncat > /dev/null\nif [ ! -e \"{ctl}/first-pushed\" ]; then touch \"{ctl}/first-pushed\"; \
+             i=0; while [ ! -e \"{ctl}/go\" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; fi\nexit 0\n"
+        ),
+    )
+    .expect("write hook");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&hook)
+        .status()
+        .expect("chmod");
+    let mut first = Daemon::spawn(laptop.baton_cmd(&["note", "first"]), &laptop.ctl);
+    first.wait_until(DEADLINE, "the first push", || env.ctl_has("first-pushed"));
+    let second = Daemon::spawn(laptop.baton_cmd(&["note", "second"]), &laptop.ctl);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    env.touch("go");
+    first.wait(DEADLINE).expect_code(0);
+    let second = second.wait(DEADLINE);
+    second.expect_code(0);
+    assert!(
+        second.stdout.contains("note queued"),
+        "published itself: {}",
+        second.stdout
+    );
+    let texts: Vec<String> = env.remote_state()["pending_notes"]
+        .as_array()
+        .map(|notes| {
+            notes
+                .iter()
+                .filter_map(|n| n["text"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(texts, ["first", "second"]);
+    assert!(
+        !laptop.path(".git/baton/notes.jsonl").exists(),
+        "no request left for a run that does not exist"
+    );
+}
