@@ -4,7 +4,11 @@
 //! untranslated messages (`LC_ALL=C`), stdin null.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 mod parse;
 
@@ -45,6 +49,13 @@ pub(crate) enum SyncError {
         /// The `remote:` lines (a hook's message), prefix stripped.
         remote_message: Vec<String>,
     },
+    /// The command was ended because its caller was told to stop (see
+    /// [`Remote::cancelled_by`]).
+    #[error("`{command}` was cancelled")]
+    Cancelled {
+        /// The command line.
+        command: String,
+    },
     /// Spawning or reading the child failed.
     #[error("run `{command}`")]
     Io {
@@ -73,7 +84,13 @@ pub(crate) struct Remote {
     program: OsString,
     /// Whether to set `GIT_SSH_COMMAND` (only when the user configured no ssh command).
     pin_ssh: bool,
+    /// When set, a running command is ended (its whole process group: git and its ssh or
+    /// upload-pack) and fails as [`SyncError::Cancelled`].
+    cancel: Option<Arc<AtomicBool>>,
 }
+
+/// How often a cancellable command looks at its flag.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
 
 /// What a finished `git` child left.
 struct Output {
@@ -111,7 +128,17 @@ impl Remote {
             name: name.to_owned(),
             program: OsString::from("git"),
             pin_ssh: !user_ssh_configured(workdir),
+            cancel: None,
         }
+    }
+
+    /// The same remote, its commands ended as soon as `flag` is set (`baton watch` leaving
+    /// while a fetch hangs on the network); each runs in its own process group then. Daemons
+    /// do not use this: a stamp's push is let finish.
+    #[must_use]
+    pub(crate) fn cancelled_by(mut self, flag: Arc<AtomicBool>) -> Remote {
+        self.cancel = Some(flag);
+        self
     }
 
     /// The remote's name.
@@ -227,15 +254,61 @@ impl Remote {
             }
         }
         tracing::info!(%command, workdir = %self.workdir.display(), "git");
-        let out = expr
-            .run()
-            .map_err(|source| self.spawn_error(&command, source))?;
+        let out = match &self.cancel {
+            None => expr.run(),
+            Some(flag) => return self.run_cancellable(expr, command, flag),
+        }
+        .map_err(|source| self.spawn_error(&command, source))?;
         Ok(Output {
             command,
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
+    }
+
+    /// Runs `expr` in its own process group, polling `flag`: once set, the group is killed
+    /// and the command fails as [`SyncError::Cancelled`].
+    fn run_cancellable(
+        &self,
+        expr: duct::Expression,
+        command: String,
+        flag: &AtomicBool,
+    ) -> Result<Output, SyncError> {
+        let handle = expr
+            .before_spawn(|child| {
+                child.process_group(0);
+                Ok(())
+            })
+            .start()
+            .map_err(|source| self.spawn_error(&command, source))?;
+        loop {
+            let io_err = |source| SyncError::Io {
+                command: command.clone(),
+                source,
+            };
+            if let Some(out) = handle.try_wait().map_err(io_err)? {
+                return Ok(Output {
+                    code: out.status.code().unwrap_or(-1),
+                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                    command,
+                });
+            }
+            if flag.load(Ordering::Relaxed) {
+                for pid in handle.pids() {
+                    if let Ok(pid) = i32::try_from(pid) {
+                        let _ = nix::sys::signal::killpg(
+                            nix::unistd::Pid::from_raw(pid),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                }
+                let _ = handle.wait(); // reaps it; the pipes closed with the group
+                return Err(SyncError::Cancelled { command });
+            }
+            std::thread::sleep(CANCEL_POLL);
+        }
     }
 
     /// ENOENT from the spawn means no `git` (when the work tree itself exists).

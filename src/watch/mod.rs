@@ -39,6 +39,11 @@ pub(crate) trait Source {
     fn read(&mut self) -> Snapshot;
     /// The transcript lines written since the last call.
     fn transcript(&mut self) -> Transcript;
+    /// Ends what a read is waiting on (a fetch over a hung network) as soon as `quit` is set,
+    /// so that leaving never waits for the network. Nothing to do for local files.
+    fn cancel_on(&mut self, quit: Arc<AtomicBool>) {
+        let _ = quit;
+    }
 }
 
 /// Transcript lines read in one refresh.
@@ -86,6 +91,7 @@ pub(crate) fn watch(source: &mut dyn Source, output: Output) -> Result<()> {
     ] {
         signal_hook::flag::register(signal, Arc::clone(&quit))?;
     }
+    source.cancel_on(Arc::clone(&quit));
     match output {
         Output::Screen => watch_screen(source, &quit),
         Output::Lines | Output::Once => watch_lines(source, &quit, output == Output::Once),

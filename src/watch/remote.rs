@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::config::{BudgetConfig, Config};
@@ -134,6 +136,10 @@ impl Remote {
 }
 
 impl Source for Remote {
+    fn cancel_on(&mut self, quit: Arc<AtomicBool>) {
+        self.sync.remote = self.sync.remote.clone().cancelled_by(quit);
+    }
+
     fn title(&self) -> String {
         format!(
             "{}/{} (fetched every {})",

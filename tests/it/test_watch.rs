@@ -110,6 +110,61 @@ fn watch_on_a_third_clone_shows_a_role_mode_runs_turns_as_they_happen() {
     );
 }
 
+/// A fetch that hangs (a dead network: ssh waits for its keep-alive to give up) does not keep
+/// the watch from leaving: SIGTERM ends the `git` child's whole process group at once.
+#[test]
+fn watch_on_a_clone_leaves_at_once_while_a_fetch_hangs() {
+    let env = RoleEnv::new();
+    let ctl = env.seed.ctl.display().to_string();
+    let real_git = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .expect("command -v git")
+            .stdout,
+    )
+    .expect("utf-8");
+    let bin = env.seed.ctl.join("slow-git");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::write(
+        bin.join("git"),
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = ls-remote ] && [ -e \"{ctl}/hang\" ]; then\n  \
+             echo $$ > \"{ctl}/git.pid\"; sleep 120 & echo $! > \"{ctl}/sleep.pid\"; wait\nfi\n\
+             exec {} \"$@\"\n",
+            real_git.trim()
+        ),
+    )
+    .expect("write git");
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("git"))
+        .status()
+        .expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = env.seed.baton_cmd(&["watch", "--interval", "0.2s"]);
+    cmd.env("PATH", path);
+    let mut watch = Daemon::spawn(cmd, &env.seed.ctl);
+    wait_line(&mut watch, "turn: galph (idle, iteration 1)");
+    env.touch("hang");
+    watch.wait_until(DEADLINE, "an ls-remote that hangs", || {
+        env.ctl_has("sleep.pid")
+    });
+    kill(Pid::from_raw(watch.pid()), Signal::SIGTERM).expect("signal watch");
+    // Well under the 120 s the fetch would take.
+    watch.wait(20).expect_code(0);
+    for name in ["git.pid", "sleep.pid"] {
+        let pid = crate::common::read_pid(&env.seed.ctl.join(name));
+        crate::common::wait_for(5, "the hung fetch's processes to be gone", || {
+            !crate::common::alive(pid)
+        });
+    }
+}
+
 #[test]
 fn watch_in_a_running_workspace_streams_the_transcript_and_the_stamps() {
     let env = TestEnv::new();

@@ -184,3 +184,49 @@ fn push_rejected_by_a_pre_receive_hook_carries_its_message() {
     assert_eq!(fx.remote_sha("main"), before);
     assert_eq!(a.rev("refs/remotes/origin/main"), before);
 }
+
+#[test]
+fn a_cancelled_command_ends_with_its_process_group() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let fx = Fixture::new();
+    let a = fx.clone_as("a");
+    let pids = a.path.join("pids");
+    let script = a.path.join("slow-git");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > '{0}'; sleep 60 & echo $! >> '{0}'; wait\n",
+            pids.display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let flag = Arc::new(AtomicBool::new(false));
+    let remote = a
+        .origin()
+        .with_program(&script.display().to_string())
+        .cancelled_by(Arc::clone(&flag));
+    let cancel = std::thread::spawn(move || {
+        while std::fs::read_to_string(&pids).map_or(0, |t| t.lines().count()) < 2 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        flag.store(true, Ordering::Relaxed);
+        pids
+    });
+    let err = remote.ls_remote("main").expect_err("cancelled");
+    assert!(matches!(err, SyncError::Cancelled { .. }), "{err}");
+    let pids = cancel.join().expect("join");
+    // SIGKILL takes effect when each process is next scheduled: a moment, on a loaded machine.
+    let gone = |pid: &str| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.is_empty() || stat.contains(") Z ")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    for pid in std::fs::read_to_string(&pids).expect("pids").lines() {
+        while !gone(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(gone(pid), "{pid} is gone");
+    }
+}
