@@ -4,12 +4,11 @@
 //! untranslated messages (`LC_ALL=C`), stdin null.
 
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::AtomicBool;
 
+mod child;
 mod parse;
 
 #[cfg(test)]
@@ -87,36 +86,6 @@ pub(crate) struct Remote {
     /// When set, a running command is ended (its whole process group: git and its ssh or
     /// upload-pack) and fails as [`SyncError::Cancelled`].
     cancel: Option<Arc<AtomicBool>>,
-}
-
-/// How often a cancellable command looks at its flag.
-const CANCEL_POLL: Duration = Duration::from_millis(20);
-
-/// What a finished `git` child left.
-struct Output {
-    command: String,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Output {
-    /// `self` when the child exited 0, else [`SyncError::Failed`].
-    fn ok(self) -> Result<Output, SyncError> {
-        if self.code == 0 {
-            Ok(self)
-        } else {
-            Err(self.failed())
-        }
-    }
-
-    fn failed(self) -> SyncError {
-        SyncError::Failed {
-            command: self.command,
-            code: self.code,
-            stderr: self.stderr.trim().to_owned(),
-        }
-    }
 }
 
 impl Remote {
@@ -224,103 +193,6 @@ impl Remote {
     fn rev_parse(&self, rev: &str) -> Result<String, SyncError> {
         let out = self.git(&["rev-parse", "--verify", "--quiet", rev])?.ok()?;
         Ok(out.stdout.trim().to_owned())
-    }
-
-    /// Runs `git <args>` in the work tree with the pinned environment and collects its output
-    /// (exit status not checked).
-    fn git(&self, args: &[&str]) -> Result<Output, SyncError> {
-        let command = format!("git {}", args.join(" "));
-        let mut expr = duct::cmd(&self.program, args)
-            .dir(&self.workdir)
-            .env("LC_ALL", "C")
-            .env("LANGUAGE", "C")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_ASKPASS", "")
-            .env("SSH_ASKPASS", "")
-            .stdin_null()
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked();
-        if self.pin_ssh {
-            expr = expr.env("GIT_SSH_COMMAND", BATCH_SSH);
-        }
-        // An https transfer slower than 1 KB/s for 60 s is abandoned (unless the user chose).
-        for (key, value) in [
-            ("GIT_HTTP_LOW_SPEED_LIMIT", "1000"),
-            ("GIT_HTTP_LOW_SPEED_TIME", "60"),
-        ] {
-            if std::env::var_os(key).is_none() {
-                expr = expr.env(key, value);
-            }
-        }
-        tracing::info!(%command, workdir = %self.workdir.display(), "git");
-        let out = match &self.cancel {
-            None => expr.run(),
-            Some(flag) => return self.run_cancellable(expr, command, flag),
-        }
-        .map_err(|source| self.spawn_error(&command, source))?;
-        Ok(Output {
-            command,
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
-    }
-
-    /// Runs `expr` in its own process group, polling `flag`: once set, the group is killed
-    /// and the command fails as [`SyncError::Cancelled`].
-    fn run_cancellable(
-        &self,
-        expr: duct::Expression,
-        command: String,
-        flag: &AtomicBool,
-    ) -> Result<Output, SyncError> {
-        let handle = expr
-            .before_spawn(|child| {
-                child.process_group(0);
-                Ok(())
-            })
-            .start()
-            .map_err(|source| self.spawn_error(&command, source))?;
-        loop {
-            let io_err = |source| SyncError::Io {
-                command: command.clone(),
-                source,
-            };
-            if let Some(out) = handle.try_wait().map_err(io_err)? {
-                return Ok(Output {
-                    code: out.status.code().unwrap_or(-1),
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                    command,
-                });
-            }
-            if flag.load(Ordering::Relaxed) {
-                for pid in handle.pids() {
-                    if let Ok(pid) = i32::try_from(pid) {
-                        let _ = nix::sys::signal::killpg(
-                            nix::unistd::Pid::from_raw(pid),
-                            nix::sys::signal::Signal::SIGKILL,
-                        );
-                    }
-                }
-                let _ = handle.wait(); // reaps it; the pipes closed with the group
-                return Err(SyncError::Cancelled { command });
-            }
-            std::thread::sleep(CANCEL_POLL);
-        }
-    }
-
-    /// ENOENT from the spawn means no `git` (when the work tree itself exists).
-    fn spawn_error(&self, command: &str, source: std::io::Error) -> SyncError {
-        if source.kind() == std::io::ErrorKind::NotFound && self.workdir.is_dir() {
-            SyncError::GitNotFound
-        } else {
-            SyncError::Io {
-                command: command.to_owned(),
-                source,
-            }
-        }
     }
 
     /// The same remote run through `program` instead of `git` (tests: a missing binary).
