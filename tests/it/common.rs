@@ -256,3 +256,34 @@ pub(crate) fn read_pid(path: &Path) -> i32 {
         .parse()
         .unwrap_or(0)
 }
+
+/// Writes an executable script `dir/name` (creating `dir`) holding `text`; returns its path.
+pub(crate) fn write_script(dir: &Path, name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// A `git` in `dir` that runs the shell lines `before` (with git's arguments in `$@`), then
+/// the real git; returns a `PATH` that finds it first.
+pub(crate) fn git_wrapper(dir: &Path, before: &str) -> String {
+    let real = Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .expect("command -v git")
+        .stdout;
+    let real = String::from_utf8(real).expect("utf-8");
+    write_script(
+        dir,
+        "git",
+        &format!("#!/bin/sh\n{before}\nexec {} \"$@\"\n", real.trim()),
+    );
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}

@@ -169,13 +169,11 @@ impl RoleEnv {
 
     /// Installs a `pre-receive` hook on the remote that refuses every push with `message`.
     pub(crate) fn refuse_pushes(&self, message: &str) {
-        let hook = self.remote.join("hooks/pre-receive");
-        std::fs::write(
-            &hook,
-            format!("#!/bin/sh\necho \"{message}\" >&2\nexit 1\n"),
-        )
-        .expect("write hook");
-        make_executable(&hook);
+        crate::common::write_script(
+            &self.remote.join("hooks"),
+            "pre-receive",
+            &format!("#!/bin/sh\necho \"{message}\" >&2\nexit 1\n"),
+        );
     }
 
     /// Removes the `pre-receive` hook.
@@ -253,9 +251,4 @@ fn clone(seed: &TestEnv, remote: &Path, name: &str) -> TestEnv {
         String::from_utf8_lossy(&out.stderr)
     );
     env
-}
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }

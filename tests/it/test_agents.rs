@@ -21,8 +21,6 @@ const CODEX_TRANSIENT: &str = include_str!("../fixtures/agents/codex/transient.j
 /// A fake CLI `name` in `<ctl>/bin`: each call reads the prompt, then prints `first.out` on its
 /// first call and `rest.out` after, and exits with `first.code` / 0.
 fn fake_cli(env: &TestEnv, name: &str, first: &str, first_code: i32, rest: &str) {
-    let bin = env.ctl.join("bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
     std::fs::write(env.ctl.join("first.out"), first).expect("write");
     std::fs::write(env.ctl.join("rest.out"), rest).expect("write");
     let script = format!(
@@ -30,13 +28,7 @@ fn fake_cli(env: &TestEnv, name: &str, first: &str, first_code: i32, rest: &str)
          echo $n > \"$TEST_CTL/n\"\nif [ $n -eq 1 ]; then cat \"$TEST_CTL/first.out\"; exit {first_code}; fi\n\
          cat \"$TEST_CTL/rest.out\"\n"
     );
-    let path = bin.join(name);
-    std::fs::write(&path, script).expect("write cli");
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&path)
-        .status()
-        .expect("chmod");
+    crate::common::write_script(&env.ctl.join("bin"), name, &script);
 }
 
 /// A workspace whose agent is the preset `agent` (found on PATH in `<ctl>/bin`).
@@ -258,18 +250,10 @@ fn a_usage_limit_runs_the_next_agent_of_the_fallback_chain() {
     let env = workspace("claude", "  fallbacks: { claude: [codex] }\n");
     // Both fake CLIs in one directory: claude is always limited, codex always answers.
     let limited = CLAUDE_LIMIT.replace("1763778000", &(now_secs() + 3600).to_string());
-    let bin = env.ctl.join("bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
     for (name, out) in [("claude", limited.as_str()), ("codex", CODEX_OK)] {
         std::fs::write(env.ctl.join(format!("{name}.out")), out).expect("write");
         let script = format!("#!/bin/sh\ncat > /dev/null\ncat \"$TEST_CTL/{name}.out\"\n");
-        let path = bin.join(name);
-        std::fs::write(&path, script).expect("write");
-        std::process::Command::new("chmod")
-            .arg("+x")
-            .arg(&path)
-            .status()
-            .expect("chmod");
+        crate::common::write_script(&env.ctl.join("bin"), name, &script);
     }
     let run = baton(&env, &["run", "--iterations", "1"]);
     run.expect_code(0);

@@ -8,40 +8,16 @@ use crate::common::TestEnv;
 #[test]
 fn git_gc_runs_after_stamps_outlives_the_next_agent_turn_and_is_waited_for() {
     let env = TestEnv::new();
-    let real_git = String::from_utf8(
-        std::process::Command::new("sh")
-            .args(["-c", "command -v git"])
-            .output()
-            .expect("find git")
-            .stdout,
-    )
-    .expect("utf-8");
-    let bin = env.ctl.join("bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let wrapper = format!(
-        "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = gc ]; then\n    \
+    let path = crate::common::git_wrapper(
+        &env.ctl.join("bin"),
+        "for a in \"$@\"; do\n  if [ \"$a\" = gc ]; then\n    \
          echo \"start $*\" >> \"$TEST_CTL/gc.log\"\n    sleep 1\n    \
-         echo done >> \"$TEST_CTL/gc.log\"\n    break\n  fi\ndone\nexec {} \"$@\"\n",
-        real_git.trim()
+         echo done >> \"$TEST_CTL/gc.log\"\n    break\n  fi\ndone",
     );
-    let path = bin.join("git");
-    std::fs::write(&path, wrapper).expect("write wrapper");
-    std::process::Command::new("chmod")
-        .args(["+x"])
-        .arg(&path)
-        .status()
-        .expect("chmod");
 
     let out = env
         .baton_cmd(&["run", "--iterations", "2"])
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", path)
         .output()
         .expect("run baton");
     assert_eq!(

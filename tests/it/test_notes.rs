@@ -164,20 +164,14 @@ fn role_two_notes_at_once_from_one_clone_both_reach_the_remote() {
     let laptop = env.another_clone("laptop");
     let ctl = env.seed.ctl.display().to_string();
     // The first push waits on the remote until the second command has started.
-    let hook = env.remote.join("hooks/pre-receive");
-    std::fs::write(
-        &hook,
-        format!(
+    crate::common::write_script(
+        &env.remote.join("hooks"),
+        "pre-receive",
+        &format!(
             "#!/bin/sh\ncat > /dev/null\nif [ ! -e \"{ctl}/first-pushed\" ]; then touch \"{ctl}/first-pushed\"; \
              i=0; while [ ! -e \"{ctl}/go\" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; fi\nexit 0\n"
         ),
-    )
-    .expect("write hook");
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(&hook)
-        .status()
-        .expect("chmod");
+    );
     let mut first = Daemon::spawn(laptop.baton_cmd(&["note", "first"]), &laptop.ctl);
     first.wait_until(DEADLINE, "the first push", || env.ctl_has("first-pushed"));
     let second = Daemon::spawn(laptop.baton_cmd(&["note", "second"]), &laptop.ctl);

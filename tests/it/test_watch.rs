@@ -116,35 +116,12 @@ fn watch_on_a_third_clone_shows_a_role_mode_runs_turns_as_they_happen() {
 fn watch_on_a_clone_leaves_at_once_while_a_fetch_hangs() {
     let env = RoleEnv::new();
     let ctl = env.seed.ctl.display().to_string();
-    let real_git = String::from_utf8(
-        std::process::Command::new("sh")
-            .args(["-c", "command -v git"])
-            .output()
-            .expect("command -v git")
-            .stdout,
-    )
-    .expect("utf-8");
-    let bin = env.seed.ctl.join("slow-git");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    std::fs::write(
-        bin.join("git"),
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = ls-remote ] && [ -e \"{ctl}/hang\" ]; then\n  \
-             echo $$ > \"{ctl}/git.pid\"; sleep 120 & echo $! > \"{ctl}/sleep.pid\"; wait\nfi\n\
-             exec {} \"$@\"\n",
-            real_git.trim()
+    let path = crate::common::git_wrapper(
+        &env.seed.ctl.join("slow-git"),
+        &format!(
+            "if [ \"$1\" = ls-remote ] && [ -e \"{ctl}/hang\" ]; then\n  \
+             echo $$ > \"{ctl}/git.pid\"; sleep 120 & echo $! > \"{ctl}/sleep.pid\"; wait\nfi"
         ),
-    )
-    .expect("write git");
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(bin.join("git"))
-        .status()
-        .expect("chmod");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let mut cmd = env.seed.baton_cmd(&["watch", "--interval", "0.2s"]);
     cmd.env("PATH", path);
