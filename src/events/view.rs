@@ -4,8 +4,9 @@
 //! waiting for its turn, the last stop, and the newest events for the activity list.
 //!
 //! Pure: [`EventView::apply`] takes one parsed line. Lines of kinds this version does not know
-//! (the log is versioned and grows) only show up in the activity list; `transcript` and `tool_call` lines do
-//! not (the transcript panel reads the turn log), and heartbeats in a row show as the newest.
+//! (the log is versioned and grows) only show up in the activity list; `transcript` and
+//! `tool_call` lines do not (the transcript panel reads the turn log), and heartbeats in a row
+//! show as the newest.
 
 use std::collections::VecDeque;
 

@@ -25,8 +25,8 @@ pub(crate) enum FlagChange {
 
 impl FlagChange {
     /// Writes the change into `state`, saves it and commits the state file alone. A note or a
-    /// decision the state already has, or an approval request for a turn that already waits, was approved
-    /// or is no longer next (another clone got there first) changes nothing.
+    /// decision the state already has, or an approval request for a turn that already waits,
+    /// was approved or is no longer next (another clone got there first) changes nothing.
     ///
     /// # Errors
     /// State and git errors; [`Error::usage`] for a decision when no turn waits.
