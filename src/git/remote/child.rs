@@ -11,6 +11,9 @@ use super::{BATCH_SSH, Remote, SyncError};
 /// How often a cancellable command looks at its flag.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
 
+/// How long a cancelled command's group has after SIGTERM before SIGKILL.
+const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
 /// What a finished `git` child left.
 pub(super) struct Output {
     pub(super) command: String,
@@ -109,13 +112,25 @@ impl Remote {
                 });
             }
             if flag.load(Ordering::Relaxed) {
-                for pid in handle.pids() {
-                    if let Ok(pid) = i32::try_from(pid) {
-                        let _ = nix::sys::signal::killpg(
-                            nix::unistd::Pid::from_raw(pid),
-                            nix::sys::signal::Signal::SIGKILL,
-                        );
+                // SIGTERM first: git removes its lock files (a ref being updated) on it; what
+                // is still there after the grace gets SIGKILL.
+                let signal_group = |signal| {
+                    for pid in handle.pids() {
+                        if let Ok(pid) = i32::try_from(pid) {
+                            let _ =
+                                nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
+                        }
                     }
+                };
+                signal_group(nix::sys::signal::Signal::SIGTERM);
+                let deadline = std::time::Instant::now() + CANCEL_GRACE;
+                while matches!(handle.try_wait(), Ok(None)) && std::time::Instant::now() < deadline
+                {
+                    std::thread::sleep(CANCEL_POLL);
+                }
+                // Only while the leader is unreaped: its pid, the group's id, cannot be reused.
+                if matches!(handle.try_wait(), Ok(None)) {
+                    signal_group(nix::sys::signal::Signal::SIGKILL);
                 }
                 let _ = handle.wait(); // reaps it; the pipes closed with the group
                 return Err(SyncError::Cancelled { command });
