@@ -1,6 +1,5 @@
 //! `baton logs [--follow] [--actor A] [--iteration N] [--list]`: show or follow turn logs.
 
-use std::fs::File;
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -121,8 +120,8 @@ pub(crate) fn cmd_logs(global: &GlobalArgs, args: &LogsArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     for path in shown {
         writeln!(out, "==> {} <==", path.display())?;
-        let mut file =
-            File::open(path).with_context(|| format!("open log `{}`", path.display()))?;
+        let mut file = crate::fsutil::open_regular_read(path)
+            .with_context(|| format!("open log `{}`", path.display()))?;
         std::io::copy(&mut file, &mut out)?;
     }
     Ok(())
@@ -134,7 +133,10 @@ fn follow(dir: &Path, args: &LogsArgs, mut current: Option<PathBuf>) -> Result<(
     let mut buf = Vec::new();
     let mut out = std::io::stdout();
     loop {
-        if let Some(mut file) = current.as_ref().and_then(|p| File::open(p).ok()) {
+        if let Some(mut file) = current
+            .as_ref()
+            .and_then(|p| crate::fsutil::open_regular_read(p).ok())
+        {
             file.seek(SeekFrom::Start(offset))?;
             buf.clear();
             offset += file.read_to_end(&mut buf)? as u64;

@@ -117,3 +117,16 @@ fn a_fifo_configuration_file_is_refused() {
     );
     assert!(env.calls().is_empty(), "nothing ran");
 }
+
+/// An agent that swaps its own turn log for a FIFO: `baton logs` says so instead of waiting.
+#[test]
+fn a_turn_log_swapped_for_a_fifo_is_refused_by_logs() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let log = env.journal()[1]["log"].as_str().expect("log").to_owned();
+    mkfifo(&env, &log);
+    let logs = Daemon::spawn(env.baton_cmd(&["logs", "--actor", "ralph"]), &env.ctl).wait(60);
+    let output = format!("{}{}", logs.stdout, logs.stderr);
+    assert_ne!(logs.code, Some(0), "{output}");
+    assert!(output.contains("FIFO"), "{output}");
+}
