@@ -4,7 +4,7 @@
 //! the state (committed, and pushed when the remote carries the state), so a person can answer
 //! from any clone of a role-mode remote.
 
-use crate::cli::stop::{change_flag, person};
+use crate::cli::stop::{change_flag, note_text, person};
 use crate::cli::workspace::{self, Hold};
 use crate::cli::{GlobalArgs, load_config};
 use crate::config::Overrides;
@@ -16,8 +16,8 @@ use crate::state::{Decision, StateStore, format_utc};
 /// Flags of `baton approve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ApproveArgs {
-    /// A note for the approved turn (appended to its prompt, in `BATON_NOTE`).
-    #[arg(long, value_name = "TEXT")]
+    /// A note for the approved turn (appended to its prompt, in `BATON_NOTE`; at most 16 KiB).
+    #[arg(long, value_name = "TEXT", value_parser = note_text)]
     pub note: Option<String>,
     /// Commit, but do not push (role mode).
     #[arg(long)]
@@ -27,8 +27,8 @@ pub struct ApproveArgs {
 /// Flags of `baton reject`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RejectArgs {
-    /// Why: the note galph's next turn gets.
-    #[arg(long, value_name = "TEXT")]
+    /// Why: the note galph's next turn gets (at most 16 KiB).
+    #[arg(long, value_name = "TEXT", value_parser = note_text)]
     pub note: String,
     /// Commit, but do not push (role mode).
     #[arg(long)]

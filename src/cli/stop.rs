@@ -16,7 +16,7 @@ use crate::error::Result;
 use crate::git::Repo;
 use crate::modes::{FlagChange, RoleSync};
 use crate::process::hostname;
-use crate::state::{Actor, Handoff, Note, format_utc};
+use crate::state::{Actor, Handoff, NOTE_MAX_BYTES, Note, format_utc};
 use crate::turn::{RunOptions, Runner, StopFile};
 
 /// Flags of `baton stop`.
@@ -88,7 +88,8 @@ pub(crate) fn cmd_resume(global: &GlobalArgs, args: &ResumeArgs) -> Result<()> {
 /// Flags of `baton note`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct NoteArgs {
-    /// The message for the agent.
+    /// The message for the agent (at most 16 KiB).
+    #[arg(value_parser = note_text)]
     pub text: String,
     /// Only for this actor's next turn (default: the next turn of either).
     #[arg(long, value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
@@ -127,6 +128,25 @@ pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A note's text as a person typed it: not blank, at most [`NOTE_MAX_BYTES`] (a clap value
+/// parser: a refusal exits 2 naming the argument).
+///
+/// # Errors
+/// Why the text is refused.
+pub(super) fn note_text(text: &str) -> std::result::Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("a note needs some text".to_owned());
+    }
+    if text.len() > NOTE_MAX_BYTES {
+        return Err(format!(
+            "a note is at most {NOTE_MAX_BYTES} bytes; this one has {} (put a long text in a \
+             file and note its path)",
+            text.len()
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// Who runs this command: `user@host`.

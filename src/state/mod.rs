@@ -13,7 +13,7 @@ mod validate;
 mod tests;
 
 pub use approval::{Approval, Decision, NothingAwaits};
-pub use model::{Actor, Claim, Handoff, Note, State, Status};
+pub use model::{Actor, Claim, Handoff, NOTE_MAX_BYTES, Note, State, Status};
 pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;

@@ -59,6 +59,11 @@ impl fmt::Display for Actor {
     }
 }
 
+/// The longest note text `baton note`, `approve --note` and `reject --note` take (bytes): a
+/// note is committed with the state and goes into the agent's environment, where one variable
+/// holds at most 128 KiB.
+pub const NOTE_MAX_BYTES: usize = 16 * 1024;
+
 /// A note from a person (`baton note`), delivered with the next turn of `to` (either actor
 /// when absent): appended to the agent's prompt and given in `BATON_NOTE`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -200,3 +200,38 @@ fn role_two_notes_at_once_from_one_clone_both_reach_the_remote() {
         "no request left for a run that does not exist"
     );
 }
+
+/// Notes that add up past what one environment variable can hold (128 KiB on Linux) used to
+/// make every spawn of the agent fail (E2BIG) — and a note stays until its turn succeeds, so
+/// the run could never go on. `BATON_NOTE` is cut with a marker; the prompt has every note.
+/// A single note over 16 KiB is refused at the door (exit 2), writing nothing.
+#[test]
+fn many_long_notes_are_delivered_whole_in_the_prompt_and_cut_in_the_environment() {
+    let env = workspace();
+    let long = |c: char| std::iter::repeat_n(c, 16 * 1024).collect::<String>();
+    for c in ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] {
+        env.baton(&["note", "--to", "ralph", &long(c)])
+            .expect_code(0);
+    }
+    let head = env.git(&["rev-parse", "HEAD"]);
+    let too_long = format!("{}x", long('z'));
+    let refused = env.baton(&["note", &too_long]);
+    refused.expect_code(2);
+    assert!(refused.stderr.contains("16384"), "{}", refused.stderr);
+    assert_eq!(env.git(&["rev-parse", "HEAD"]), head, "nothing written");
+
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let prompt = std::fs::read_to_string(env.ctl.join("ralph-prompt")).expect("prompt");
+    for c in ['a', 'j'] {
+        assert!(prompt.contains(&long(c)), "every note whole in the prompt");
+    }
+    let note = std::fs::read_to_string(env.ctl.join("ralph-note")).expect("note");
+    assert!(note.len() <= 64 * 1024, "{}", note.len());
+    assert!(note.starts_with(&long('a')), "the first notes first");
+    assert!(
+        note.ends_with("(cut: every note is in the prompt)"),
+        "{}",
+        &note[note.len() - 80..]
+    );
+    assert_eq!(env.journal()[1]["notes_delivered"], 10);
+}
