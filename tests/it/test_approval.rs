@@ -36,8 +36,10 @@ fn notes(ctl: &std::path::Path) -> Vec<String> {
 /// test ends the run: it would wait for ever).
 fn run_until_awaiting(env: &TestEnv) -> Daemon {
     let mut run = Daemon::spawn(env.baton_cmd(&["run", "--iterations", "1"]), &env.ctl);
+    // The state is saved, then committed: wait for the commit too.
     run.wait_until(30, "the approval request", || {
         env.read("sync/state.json").contains("awaiting-approval")
+            && env.subjects().iter().any(|s| s.contains("awaits approval"))
     });
     run
 }
