@@ -206,13 +206,11 @@ pub(crate) fn run_prompt(
     }
     // People's notes go with the turn's own prompt (never with the router's).
     if capture.is_none() && !turn.notes.is_empty() {
-        stdin.extend_from_slice(b"\n\n---\nNotes from people for this turn:\n");
-        for note in &turn.notes {
-            let line = format!("- {} ({}, {})\n", note.text, note.from, note.at);
-            stdin.extend_from_slice(line.as_bytes());
-        }
-        let texts: Vec<&str> = turn.notes.iter().map(|n| n.text.as_str()).collect();
-        env.push(("BATON_NOTE".to_owned(), note_env(&texts.join("\n"))));
+        stdin.extend_from_slice(super::notes::prompt_part(&turn.notes).as_bytes());
+        env.push((
+            "BATON_NOTE".to_owned(),
+            super::notes::env_value(&turn.notes),
+        ));
     }
     let spec = RunSpec {
         argv: agent.argv.clone(),
@@ -278,40 +276,4 @@ pub(crate) fn failed(decision: Decision, failure: TurnFailure) -> Box<Failure> {
         log: None,
         receipt: Receipt::default(),
     })
-}
-
-/// The most `BATON_NOTE` holds (bytes): Linux refuses to start a program with a variable over
-/// 128 KiB (E2BIG), and a note stays until its turn succeeds, so an oversized one would fail
-/// every turn.
-const NOTE_ENV_MAX: usize = 64 * 1024;
-
-/// The marker that ends a cut `BATON_NOTE`.
-const NOTE_ENV_CUT: &str = "\n(cut: every note is in the prompt)";
-
-/// `notes` for `BATON_NOTE`: whole up to [`NOTE_ENV_MAX`] bytes, else cut at a character
-/// boundary and ended with [`NOTE_ENV_CUT`] (the prompt has every note whole).
-fn note_env(notes: &str) -> String {
-    if notes.len() <= NOTE_ENV_MAX {
-        return notes.to_owned();
-    }
-    let mut cut = NOTE_ENV_MAX - NOTE_ENV_CUT.len();
-    while !notes.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}{NOTE_ENV_CUT}", &notes[..cut])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn note_env_cuts_long_notes_at_a_character_boundary() {
-        assert_eq!(note_env("short"), "short");
-        let long = "é".repeat(NOTE_ENV_MAX); // two bytes each
-        let cut = note_env(&long);
-        assert!(cut.len() <= NOTE_ENV_MAX, "{}", cut.len());
-        assert!(cut.ends_with(NOTE_ENV_CUT));
-        assert!(cut.trim_end_matches(NOTE_ENV_CUT).chars().all(|c| c == 'é'));
-    }
 }

@@ -8,6 +8,7 @@ mod failure;
 mod finish;
 mod launch;
 mod logtail;
+mod notes;
 mod owned;
 mod record;
 mod stamping;
