@@ -12,7 +12,8 @@ use crate::journal::{JournalEntry, Outcome};
 use crate::modes::RoleSync;
 use crate::router;
 use crate::state::{Actor, Handoff, format_utc};
-use crate::turn::{PendingStamp, RunOptions, Runner, stamp_subject};
+use crate::turn::subject::stamp_message;
+use crate::turn::{PendingStamp, RunOptions, Runner};
 
 /// `ok` or `fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,7 +77,12 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         let head = sync.remote.ls_remote(&sync.branch)?;
         sync.pull(repo, head.as_deref())?;
     }
-    stamp_state(&runner, args)?;
+    // A stamp over a claimed turn names the claim it ends, as the daemon's own stamp would.
+    let claim = match (&runner.repo, &sync) {
+        (Some(repo), Some(sync)) => sync.open_claim(repo)?,
+        _ => None,
+    };
+    stamp_state(&runner, args, claim.as_deref())?;
     let (Some(repo), Some(sync)) = (&runner.repo, &sync) else {
         return Ok(());
     };
@@ -89,7 +95,7 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
 
 /// Applies the transition and writes the stamp (state, journal line, stamp commit) through the
 /// turn record, as a turn's stamp is written.
-fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
+fn stamp_state(runner: &Runner, args: &StampArgs, claim: Option<&str>) -> Result<()> {
     let claimed = runner.load_state()?;
     let mut state = claimed.clone();
     let iteration = state.iteration;
@@ -153,7 +159,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs) -> Result<()> {
     let commit = runner
         .repo
         .is_some()
-        .then(|| stamp_subject(&state, args.actor));
+        .then(|| stamp_message(&state, args.actor, claim));
     runner.apply_hand_stamp(
         &claimed,
         PendingStamp {

@@ -137,6 +137,10 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
             info(format!("[baton] stop flag set in the state: {reason}"))
         }
         Event::Notice { level, text } => Some((level, text.to_owned())),
+        Event::Alarm { actor, commit, .. } => warn(format!(
+            "[sync] {actor}'s daemon raises the alarm over commit {}",
+            short_sha(commit)
+        )),
         Event::RunStarted { .. }
         | Event::Waiting { .. }
         | Event::Fetched { .. }

@@ -188,6 +188,14 @@ pub(crate) enum Event<'a> {
         by: &'a str,
         note: Option<&'a str>,
     },
+    /// A role-mode daemon found a commit that changed the state without being Baton's (a stamp
+    /// that does not end the running claim, an approval not made by `baton approve`): `actor`
+    /// is the daemon's, `commit` the full SHA; both daemons are stopped.
+    Alarm {
+        actor: Actor,
+        commit: &'a str,
+        reason: &'a str,
+    },
     /// The run stops at a turn boundary: `why` is `flag`, `budget`, `stuck` or `complete`.
     Stopped { why: &'a str, reason: &'a str },
     /// The run ended with this exit code.

@@ -6,6 +6,7 @@ use crate::error::{Context as _, Error, ErrorKind, Result};
 use crate::events::{self, Event};
 use crate::state::{Actor, Decision, State};
 use crate::turn::Runner;
+use crate::turn::subject;
 
 /// A change of the state made between turns: the stop flag (the first use, hence the name),
 /// a note, an approval request or a person's decision.
@@ -31,6 +32,9 @@ impl FlagChange {
     /// # Errors
     /// State and git errors; [`Error::usage`] for a decision when no turn waits.
     pub(crate) fn write(&self, runner: &Runner, state: &mut State) -> Result<()> {
+        // The actor whose waiting turn a decision answered (the approval is gone after a
+        // rejection, and the commit names it).
+        let mut answered = Actor::Ralph;
         match self {
             FlagChange::Set(reason) => state.request_stop(reason),
             FlagChange::Clear => state.clear_stop(),
@@ -58,6 +62,7 @@ impl FlagChange {
                         .with_hint("`baton status` shows what the run waits for")
                 })?;
                 if let Some(waiting) = waiting {
+                    answered = waiting.actor;
                     events::emit(&Event::ApprovalDecided {
                         actor: waiting.actor,
                         iteration: waiting.iteration,
@@ -70,25 +75,15 @@ impl FlagChange {
         }
         runner.store.save(state).context("save the state")?;
         let i = state.iteration;
-        match self {
-            FlagChange::Set(_) => runner.commit_stop(state),
-            FlagChange::Clear => runner.commit_state(&format!("[SYNC i={i}] resume")),
-            FlagChange::Note(note) => {
-                let to = note.to.map_or("next turn", Actor::as_str);
-                let text: String = note.text.chars().take(60).collect();
-                runner.commit_state(&format!("[SYNC i={i}] note for {to}: {text}"))
+        let message = match self {
+            FlagChange::Set(_) => return runner.commit_stop(state),
+            FlagChange::Clear => subject::resume_message(i),
+            FlagChange::Note(note) => subject::note_message(i, note),
+            FlagChange::RequestApproval { actor, prompt } => {
+                subject::approval_request_message(i, *actor, prompt)
             }
-            FlagChange::RequestApproval { actor, prompt } => runner.commit_state(&format!(
-                "[SYNC i={i}] {actor}'s turn ({prompt}) awaits approval"
-            )),
-            FlagChange::Decide(decision) => {
-                let verb = if decision.approve {
-                    "approved"
-                } else {
-                    "rejected"
-                };
-                runner.commit_state(&format!("[SYNC i={i}] {verb} by {}", decision.by))
-            }
-        }
+            FlagChange::Decide(decision) => subject::decision_message(i, decision, answered),
+        };
+        runner.commit_state(&message)
     }
 }

@@ -1,6 +1,7 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
 mod approval;
+mod fields;
 mod lease;
 mod legacy;
 mod model;
@@ -13,6 +14,7 @@ mod validate;
 mod tests;
 
 pub use approval::{Approval, Decision, NothingAwaits};
+pub use fields::{PERSON_FIELDS, WRITE_FIELDS};
 pub use model::{Actor, Claim, Handoff, NOTE_MAX_BYTES, Note, State, Status};
 pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};

@@ -72,6 +72,11 @@ pub(crate) enum TurnFailure {
     /// Auto-commit failed.
     #[error("auto-commit: {0}")]
     Autocommit(String),
+    /// The branch under the turn was changed in a way Baton cannot publish (role mode: the
+    /// agent rewound it under the claim); the text says what was done and where the commits
+    /// are kept.
+    #[error("{0}")]
+    Branch(String),
     /// galph left dirty paths outside the auto-commit rules.
     #[error("dirty paths outside the auto-commit rules after galph's turn: {}", .0.join(", "))]
     DirtyGuard(Vec<String>),

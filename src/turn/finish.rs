@@ -14,7 +14,7 @@ use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, Receipt, failed};
 use crate::turn::owned::owned_state;
 use crate::turn::record::PendingStamp;
-use crate::turn::subject::stamp_subject;
+use crate::turn::subject::stamp_message;
 use crate::turn::{Failure, Runner};
 
 /// The facts of a running turn fixed at its claim.
@@ -28,6 +28,10 @@ pub(crate) struct Turn {
     pub(crate) claimed: State,
     /// People's notes delivered with this turn's prompt.
     pub(crate) notes: Vec<crate::state::Note>,
+    /// The id of the claim won on a remote (role mode), named by the stamp commit.
+    pub(crate) claim: Option<String>,
+    /// Variables the mode adds to the agent's environment.
+    pub(crate) env: Vec<(String, String)>,
 }
 
 /// A turn whose agent succeeded and whose auto-commit ran.
@@ -140,6 +144,28 @@ fn rules_in_repo(rules: &AutocommitConfig, prefix: Option<&str>) -> AutocommitCo
         }
     }
     rules
+}
+
+/// The turn's outcome replaced by `failure` (found after the agent ran), keeping what the agent
+/// run reported (agent, log, exit code, receipt).
+pub(crate) fn overruled(
+    result: std::result::Result<Finished, Box<Failure>>,
+    decision: &Decision,
+    failure: TurnFailure,
+) -> Box<Failure> {
+    match result {
+        Ok(done) => Box::new(Failure {
+            agent: done.agent,
+            log: Some(done.log),
+            exit_code: Some(0),
+            receipt: done.receipt,
+            ..*failed(decision.clone(), failure)
+        }),
+        Err(earlier) => Box::new(Failure {
+            failure,
+            ..*earlier
+        }),
+    }
 }
 
 /// A decided stamp and the failure the run ends with, if the turn failed.
@@ -265,7 +291,7 @@ pub(crate) fn stamp(
         notes_delivered: u32::try_from(turn.notes.len()).unwrap_or(u32::MAX),
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
-        .then(|| stamp_subject(&state, turn.actor));
+        .then(|| stamp_message(&state, turn.actor, turn.claim.as_deref()));
     Ok(Stamped {
         stamp: PendingStamp {
             state,

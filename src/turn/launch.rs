@@ -200,6 +200,7 @@ pub(crate) fn run_prompt(
         ("BATON_LOG".to_owned(), path_text(&log)),
         ("BATON_STATE_FILE".to_owned(), path_text(&config.state_file)),
     ];
+    env.extend(turn.env.iter().cloned());
     if let Some((note, log)) = rejected {
         stdin.extend_from_slice(note.as_bytes());
         env.push(("BATON_VERIFY_LOG".to_owned(), path_text(&log)));

@@ -13,7 +13,7 @@ mod owned;
 mod record;
 mod stamping;
 mod stop;
-mod subject;
+pub(crate) mod subject;
 mod verdict;
 
 use std::path::Path;
@@ -28,6 +28,7 @@ use crate::router::Decision;
 use crate::state::{Actor, Claim, Handoff, State, StateStore};
 
 pub(crate) use failure::TurnFailure;
+pub(crate) use finish::Turn;
 pub(crate) use record::RecordError;
 
 pub(crate) use record::PendingStamp;
@@ -36,7 +37,6 @@ pub(crate) use stop::{
     StopFile, clear_decision, clear_notes, pending_decision, pending_notes, request_decision,
     request_note,
 };
-pub(crate) use subject::stamp_subject;
 
 /// How the runner behaves for the mode that drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,28 @@ pub(crate) trait TurnHooks {
     /// # Errors
     /// Any error stops the run; the stamp stays committed locally.
     fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()>;
+
+    /// The id of the claim won by [`TurnHooks::claimed`], named by the stamp commit (role
+    /// mode); `None` when nothing was claimed on a remote.
+    fn claim_id(&self) -> Option<String> {
+        None
+    }
+
+    /// Variables added to the agent's environment for this turn (role mode: the guard that
+    /// refuses the agent's own pushes to the shared branch).
+    fn agent_env(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Called once the agent is done and auto-commit ran, before the stamp is decided: a
+    /// failure returned here replaces the turn's outcome (role mode: the agent rewound the
+    /// branch under the claim, which the hook has put back).
+    ///
+    /// # Errors
+    /// Any error stops the run before the stamp (the state keeps `running-<actor>`).
+    fn before_stamp(&mut self, _runner: &Runner, _turn: &finish::Turn) -> Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 /// Whether this process holds the turn after [`TurnHooks::claimed`].
@@ -153,6 +175,16 @@ impl Runner {
     #[must_use]
     pub(crate) fn run_dir(&self) -> &Path {
         &self.run_dir
+    }
+
+    /// Drops the turn record of a stamp that will never be published (role mode: refused and
+    /// kept on a backup ref), so that the next start does not write it again over the
+    /// history the person continues from.
+    ///
+    /// # Errors
+    /// [`RecordError`] when the record cannot be removed.
+    pub(crate) fn forget_stamp(&self) -> Result<(), RecordError> {
+        self.record.clear()
     }
 
     /// Loads the state, or a fresh one when the file is missing. Prints a notice for a legacy
@@ -281,9 +313,11 @@ impl Runner {
             head_before,
             claimed: state.clone(),
             notes,
+            claim: hooks.claim_id(),
+            env: hooks.agent_env(),
         };
         let launched = launch::route_and_run(self, &turn, route);
-        let (result, decision) = match launched {
+        let (mut result, decision) = match launched {
             Ok(done) => {
                 let decision = done.decision.clone();
                 (finish::after_agent(self, &turn, done), decision)
@@ -293,6 +327,13 @@ impl Runner {
                 (Err(failure), decision)
             }
         };
+        if let Some(why) = hooks.before_stamp(self, &turn)? {
+            result = Err(finish::overruled(
+                result,
+                &decision,
+                TurnFailure::Branch(why),
+            ));
+        }
         let pending = finish::stamp(self, &turn, &decision, result)?;
         self.record.save(&TurnRecord {
             actor,

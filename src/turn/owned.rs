@@ -51,17 +51,7 @@ fn state_from_file(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
 
 /// Top-level fields, other than the stop flag, whose values differ between `a` and `b`.
 fn changed_fields(a: &State, b: &State) -> Vec<String> {
-    let as_map = |s: &State| match serde_json::to_value(s) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    let (a, b) = (as_map(a), as_map(b));
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| !matches!(k.as_str(), "exit" | "exit_reason"))
-        .filter(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
+    let mut changed = a.changed_fields(b);
+    changed.retain(|k| !matches!(k.as_str(), "exit" | "exit_reason"));
+    changed
 }

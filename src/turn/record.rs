@@ -36,7 +36,8 @@ pub(crate) struct PendingStamp {
     pub(crate) state: State,
     /// The journal line.
     pub(crate) entry: JournalEntry,
-    /// The stamp commit's subject; `None` when no stamp commit is made (no git, dry run).
+    /// The stamp commit's message (subject and trailers, see [`crate::turn::subject`]);
+    /// `None` when no stamp commit is made (no git, dry run).
     pub(crate) commit: Option<String>,
 }
 

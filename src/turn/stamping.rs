@@ -9,7 +9,7 @@ use crate::state::State;
 use crate::turn::Runner;
 use crate::turn::owned::owned_state;
 use crate::turn::record::{PendingStamp, TurnRecord};
-use crate::turn::subject::{announce, stamp_subject};
+use crate::turn::subject::{announce, stamp_subject, stop_message, subject_of};
 
 impl Runner {
     /// Writes a decided stamp; every step is idempotent, so a start that finds the stamp in
@@ -31,7 +31,7 @@ impl Runner {
                 let paths = self.stamp_paths(repo)?;
                 if repo.differs_from_head(&paths)? {
                     let sha = repo.commit_paths(&paths, subject)?;
-                    committed(CommitKind::Stamp, &sha, subject);
+                    committed(CommitKind::Stamp, &sha, subject_of(subject));
                     fault::point("stamp-committed");
                 }
             }
@@ -89,14 +89,15 @@ impl Runner {
     /// Git errors.
     pub(crate) fn commit_stop(&self, state: &State) -> Result<()> {
         let reason = state.stop_requested().unwrap_or_default();
-        self.commit_state(&format!("[SYNC i={}] stop: {reason}", state.iteration))
+        self.commit_state(&stop_message(state.iteration, &reason))
     }
 
-    /// Commits the state file alone with `subject` (when git is in use and the file changed).
+    /// Commits the state file alone with `message` (made by [`crate::turn::subject`]; when git
+    /// is in use and the file changed).
     ///
     /// # Errors
     /// Git errors.
-    pub(crate) fn commit_state(&self, subject: &str) -> Result<()> {
+    pub(crate) fn commit_state(&self, message: &str) -> Result<()> {
         let Some(repo) = self.repo.as_ref().filter(|_| !self.options.commit_dry_run) else {
             return Ok(());
         };
@@ -105,8 +106,8 @@ impl Runner {
         };
         let paths = [rel];
         if repo.differs_from_head(&paths)? {
-            let sha = repo.commit_paths(&paths, subject)?;
-            committed(CommitKind::State, &sha, subject);
+            let sha = repo.commit_paths(&paths, message)?;
+            committed(CommitKind::State, &sha, subject_of(message));
         }
         Ok(())
     }

@@ -1,8 +1,23 @@
-//! How a stamped turn is shown: the one-line console summary and the stamp commit's subject.
+//! The one author, and the one reader, of the commit messages Baton writes: the `[SYNC …]`
+//! subjects (README, "Two machines"; docs/state.md, "Stamp commits") and the `Baton-*` trailers
+//! that tie a stamp to the claim it ends and mark approvals made by `baton approve`.
+//!
+//! Trailers follow git's trailer convention (the last paragraph, `Key: value` lines), so `git
+//! log --format=%(trailers)` shows them:
+//!
+//! - `Baton-Claim: <id>` on a claim (the running marker);
+//! - `Baton-Stamp: <id>` on the stamp that ends that claim (and on `baton stamp` over it);
+//! - `Baton-Alarm: <id>` (or `none`) on the stop commit of an alarm, which puts that claim's
+//!   running marker back;
+//! - `Baton-Decision: approve|reject <actor> <iteration>` on `baton approve` / `baton reject`.
+//!
+//! A claim id is 16 hex digits, new for every claim.
+
+use std::hash::{BuildHasher, Hasher};
 
 use crate::git::short_sha;
 use crate::journal::JournalEntry;
-use crate::state::{Actor, State, Status};
+use crate::state::{Actor, Decision, Note, State, Status};
 
 /// Emits the `stamped` event of a turn: the journal line's outcome and receipt, and the state
 /// after it (the console prints the one-line summary).
@@ -28,9 +43,24 @@ pub(crate) fn announce(entry: &JournalEntry, state: &State) {
     });
 }
 
+/// A new claim id: 16 hex digits from the process's random hash keys, the clock and the pid
+/// (unique, not secret: anything that can read the repository can read it).
+#[must_use]
+pub(crate) fn new_claim_id() -> String {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}
+
 /// The stamp commit subject for the state after a stamp (README, "Two machines"):
-/// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>` or
-/// `[SYNC i=<it>] actor=<a> status=fail <a>_commit=<sha>`.
+/// `[SYNC i=<it>] actor=<a> → next=<b> status=ok <a>_commit=<sha>`,
+/// `[SYNC i=<it>] actor=<a> status=fail <a>_commit=<sha>` or
+/// `[SYNC i=<it>] actor=<a> status=limited until=<time>`.
 #[must_use]
 pub(crate) fn stamp_subject(state: &State, actor: Actor) -> String {
     let commit = match actor {
@@ -48,5 +78,182 @@ pub(crate) fn stamp_subject(state: &State, actor: Actor) -> String {
     } else {
         let next = state.expected_actor;
         format!("[SYNC i={it}] actor={actor} → next={next} status=ok {actor}_commit={commit}")
+    }
+}
+
+/// The stamp commit's message: [`stamp_subject`], and `Baton-Stamp: <claim>` when the turn was
+/// claimed on a remote (role mode, or `baton stamp` over a claimed turn).
+#[must_use]
+pub(crate) fn stamp_message(state: &State, actor: Actor, claim: Option<&str>) -> String {
+    with_trailer(stamp_subject(state, actor), STAMP, claim)
+}
+
+/// The claim commit's message: `[SYNC i=<it>] actor=<a> status=running` and `Baton-Claim`.
+#[must_use]
+pub(crate) fn claim_message(state: &State, claim: &str) -> String {
+    let subject = format!(
+        "[SYNC i={}] actor={} status=running",
+        state.iteration, state.expected_actor
+    );
+    with_trailer(subject, CLAIM, Some(claim))
+}
+
+/// galph's first role-mode start without a state file.
+pub(crate) const INIT_SUBJECT: &str = "[SYNC init] actor=galph status=idle";
+
+/// `[SYNC i=<it>] stop: <reason>`.
+#[must_use]
+pub(crate) fn stop_message(iteration: u64, reason: &str) -> String {
+    format!("[SYNC i={iteration}] stop: {reason}")
+}
+
+/// An alarm's stop commit: `[SYNC i=<it>] stop: <reason>` and `Baton-Alarm: <claim|none>`,
+/// the claim whose running marker it puts back.
+#[must_use]
+pub(crate) fn alarm_message(iteration: u64, reason: &str, claim: Option<&str>) -> String {
+    let subject = stop_message(iteration, reason);
+    format!("{subject}\n\n{ALARM}: {}\n", claim.unwrap_or("none"))
+}
+
+/// `[SYNC i=<it>] resume`.
+#[must_use]
+pub(crate) fn resume_message(iteration: u64) -> String {
+    format!("[SYNC i={iteration}] resume")
+}
+
+/// `[SYNC i=<it>] note for <actor|next turn>: <first 60 characters>`.
+#[must_use]
+pub(crate) fn note_message(iteration: u64, note: &Note) -> String {
+    let to = note.to.map_or("next turn", Actor::as_str);
+    let text: String = note.text.chars().take(60).collect();
+    format!("[SYNC i={iteration}] note for {to}: {text}")
+}
+
+/// `[SYNC i=<it>] <actor>'s turn (<prompt>) awaits approval`.
+#[must_use]
+pub(crate) fn approval_request_message(iteration: u64, actor: Actor, prompt: &str) -> String {
+    format!("[SYNC i={iteration}] {actor}'s turn ({prompt}) awaits approval")
+}
+
+/// `[SYNC i=<it>] approved|rejected by <who>` and
+/// `Baton-Decision: approve|reject <actor> <iteration>`.
+#[must_use]
+pub(crate) fn decision_message(iteration: u64, decision: &Decision, actor: Actor) -> String {
+    let (verb, word) = if decision.approve {
+        ("approved", "approve")
+    } else {
+        ("rejected", "reject")
+    };
+    format!(
+        "[SYNC i={iteration}] {verb} by {}\n\n{DECISION}: {word} {actor} {iteration}\n",
+        decision.by
+    )
+}
+
+/// The first line of a commit message (what events and consoles show).
+#[must_use]
+pub(crate) fn subject_of(message: &str) -> &str {
+    message.lines().next().unwrap_or_default()
+}
+
+const CLAIM: &str = "Baton-Claim";
+const STAMP: &str = "Baton-Stamp";
+const ALARM: &str = "Baton-Alarm";
+const DECISION: &str = "Baton-Decision";
+
+fn with_trailer(subject: String, key: &str, value: Option<&str>) -> String {
+    match value {
+        Some(value) => format!("{subject}\n\n{key}: {value}\n"),
+        None => subject,
+    }
+}
+
+/// What the `Baton-*` trailers of a commit message say (see the module docs); all `None` for a
+/// commit Baton did not write.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Marks {
+    /// `Baton-Claim`: the commit claims a turn under this id.
+    pub(crate) claim: Option<String>,
+    /// `Baton-Stamp`: the commit stamps the turn claimed under this id.
+    pub(crate) stamp: Option<String>,
+    /// `Baton-Alarm`: an alarm's stop commit, putting back this claim's marker (`none`: no
+    /// claim was open).
+    pub(crate) alarm: Option<String>,
+    /// `Baton-Decision: approve <actor> <iteration>`: `baton approve` approved that turn.
+    pub(crate) approved: Option<(Actor, u64)>,
+}
+
+/// Reads the `Baton-*` trailers of `message` (only its last paragraph counts, as for git).
+#[must_use]
+pub(crate) fn marks(message: &str) -> Marks {
+    let mut marks = Marks::default();
+    let body = message.trim_end();
+    let Some((_, last)) = body.rsplit_once("\n\n") else {
+        return marks;
+    };
+    for line in last.lines() {
+        let Some((key, value)) = line.split_once(": ") else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        match key {
+            CLAIM => marks.claim = Some(value),
+            STAMP => marks.stamp = Some(value),
+            ALARM => marks.alarm = Some(value),
+            DECISION => {
+                let words: Vec<&str> = value.split_whitespace().collect();
+                if let ["approve", actor, iteration] = words[..] {
+                    marks.approved = Actor::parse_alias(actor).zip(iteration.parse().ok());
+                }
+            }
+            _ => {}
+        }
+    }
+    marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_marked_message_reads_back_what_it_wrote() {
+        let state = State::default();
+        let claim = new_claim_id();
+        assert_eq!(claim.len(), 16);
+        assert_ne!(claim, new_claim_id(), "a new id per claim");
+        let read = marks(&claim_message(&state, &claim));
+        assert_eq!(read.claim.as_deref(), Some(claim.as_str()));
+        let stamp = stamp_message(&state, Actor::Galph, Some(&claim));
+        assert_eq!(marks(&stamp).stamp.as_deref(), Some(claim.as_str()));
+        assert_eq!(subject_of(&stamp), stamp_subject(&state, Actor::Galph));
+        assert_eq!(
+            marks(&alarm_message(3, "alarm: x", None)).alarm.as_deref(),
+            Some("none")
+        );
+        let decision = Decision {
+            approve: true,
+            note: None,
+            by: "me@h".into(),
+            at: "T".into(),
+        };
+        let approve = decision_message(4, &decision, Actor::Ralph);
+        assert_eq!(marks(&approve).approved, Some((Actor::Ralph, 4)));
+        let reject = Decision {
+            approve: false,
+            ..decision
+        };
+        assert_eq!(
+            marks(&decision_message(4, &reject, Actor::Ralph)).approved,
+            None
+        );
+    }
+
+    #[test]
+    fn trailers_count_only_in_the_last_paragraph_and_plain_commits_have_none() {
+        assert_eq!(marks("person: stop\n"), Marks::default());
+        assert_eq!(marks("Baton-Claim: 1\n\nbody"), Marks::default());
+        let quoted = "fix\n\nBaton-Stamp: 1 was quoted here\n\nSigned-off-by: me";
+        assert_eq!(marks(quoted), Marks::default());
     }
 }

@@ -220,20 +220,29 @@ fn role_person_pushes_an_unrelated_commit_during_a_turn_and_both_land() {
     assert_eq!(env.remote_journal().len(), 2);
 }
 
+/// A person stamps ralph's running turn by hand (`baton stamp`, as for a machine that is gone)
+/// while its agent still works: the daemon's own stamp is stale, kept on a backup ref, and not
+/// written again by the next start once the person continues from the remote.
 #[test]
 fn role_hand_stamp_during_a_turn_is_stale_and_kept_on_a_backup_ref() {
     let env = RoleEnv::new();
     let ralph = ralph_mid_turn(&env);
-    let mut state = env.seed.state();
-    let generation = state["generation"].as_u64().expect("generation") + 1;
-    state["generation"] = generation.into();
-    let text = serde_json::to_string_pretty(&state).expect("json") + "\n";
-    env.seed.write("sync/state.json", &text);
-    env.seed.commit_all("person: stamp by hand");
-    env.seed.git(&["push", "-q", "origin", "main"]);
+    env.run_in(&env.seed, &["stamp", "ralph", "ok"])
+        .expect_code(0);
+    let hand = env.remote_tip();
+    assert!(
+        hand.starts_with("[SYNC i=2] actor=ralph → next=galph status=ok"),
+        "{hand}"
+    );
     env.touch("go");
     let run = ralph.wait(DEADLINE);
     run.expect_code(1);
+    assert!(run.stderr.contains("stale stamp refused"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("alarm"),
+        "a Baton stamp is no alarm: {}",
+        run.stderr
+    );
 
     let refs = env
         .ralph
@@ -248,12 +257,20 @@ fn role_hand_stamp_during_a_turn_is_stale_and_kept_on_a_backup_ref() {
             .any(|s| s.starts_with("[SYNC i=2] actor=ralph → next=galph status=ok")),
         "{kept}"
     );
-    assert_eq!(
-        env.remote_tip(),
-        "person: stamp by hand",
-        "never force-pushed"
+    assert_eq!(env.remote_tip(), hand, "never force-pushed");
+
+    // The person continues from the remote: the refused stamp is not written again.
+    env.ralph.git(&["reset", "-q", "--hard", "origin/main"]);
+    let again = env.run_ralph(&["--iterations", "1", "--max-wait", "1s"]);
+    again.expect_code(1);
+    assert!(again.stderr.contains("gave up waiting"), "{}", again.stderr);
+    assert!(
+        !again.stderr.contains("finishing its stamp"),
+        "{}",
+        again.stderr
     );
-    assert_eq!(env.remote_state()["generation"], generation);
+    assert_eq!(env.remote_tip(), hand);
+    assert_eq!(env.remote_journal().len(), 2, "galph's and the hand stamp");
 }
 
 #[test]

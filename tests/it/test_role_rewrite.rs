@@ -4,7 +4,7 @@
 //! restart pushed the rewritten-away commits back.
 
 use crate::common::TestEnv;
-use crate::role_env::{DEADLINE, RoleEnv};
+use crate::role_env::{DEADLINE, RoleEnv, WAIT_FOR_GO};
 
 /// The `refs/baton/backup/*` refs of `clone`, with the commit each points at.
 fn backups(clone: &TestEnv) -> Vec<(String, String)> {
@@ -129,5 +129,171 @@ fn a_clone_that_diverges_while_its_daemon_waits_stops_it() {
         env.remote_state()["status"],
         "complete",
         "ralph's stamp stays"
+    );
+}
+
+/// A force-push that rewrites the shared branch while galph's agent runs: galph's stamp push
+/// must not replay the rewritten-away turns back onto the remote. Both daemons stop, galph with
+/// its turn's commits on a backup ref, and a reset and restart continue from the rewrite
+/// without writing the refused stamp again.
+#[test]
+fn a_force_push_while_galph_runs_stops_both_daemons_and_replays_nothing_back() {
+    let env = RoleEnv::new();
+    env.run_galph(&["--iterations", "1"]).expect_code(0);
+    env.run_ralph(&["--iterations", "1"]).expect_code(0);
+    let before = env.remote_subjects().len();
+    assert!(
+        before >= 5,
+        "turns to rewrite away: {:?}",
+        env.remote_subjects()
+    );
+    env.seed.hook("galph", WAIT_FOR_GO);
+    let mut galph = env.galph_daemon(&["--iterations", "1"]);
+    let ralph = env.ralph_daemon(&["--iterations", "1"]);
+    env.wait_agent_started(&mut galph, "galph");
+    env.wait_remote_status(&mut galph, "running-galph");
+    force_push_a_rewrite(&env);
+    let ralph = ralph.wait(DEADLINE);
+    assert_refused_as_rewrite(&ralph);
+    env.touch("go");
+    let run = galph.wait(DEADLINE);
+    assert_refused_as_rewrite(&run);
+    assert_eq!(
+        env.remote_subjects(),
+        ["seed", "person: rewrite"],
+        "nothing replayed back"
+    );
+    let kept = backups(&env.galph);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let on_backup = env.galph.git(&["log", "-1", "--format=%s", &kept[0].0]);
+    assert!(
+        on_backup.starts_with("[SYNC i=2] actor=galph → next=ralph status=ok"),
+        "{on_backup}"
+    );
+
+    env.galph.git(&["reset", "-q", "--hard", "origin/main"]);
+    std::fs::remove_file(env.seed.ctl.join("galph.sh")).expect("remove hook");
+    let again = env.run_galph(&["--iterations", "1"]);
+    again.expect_code(0);
+    assert!(
+        !again.stderr.contains("finishing its stamp"),
+        "{}",
+        again.stderr
+    );
+    let state = env.remote_state();
+    assert_eq!(state["status"], "waiting-ralph", "{state:#}");
+    assert_eq!(state["iteration"], 1, "from the rewrite's state");
+    assert_eq!(env.remote_journal().len(), 1, "{:#?}", env.remote_journal());
+}
+
+/// An agent that rewinds the branch during its turn (`git reset --hard HEAD~3`) drops Baton's
+/// own claim from the clone. Its turn fails, saying what the agent did, with the agent's commits
+/// on a backup ref and the failed stamp on top of the claim; nobody is accused, the waiting
+/// daemon is not wedged, and the next start runs the turn again.
+#[test]
+fn an_agent_that_rewinds_the_branch_fails_its_turn_cleanly_and_it_runs_again() {
+    let env = RoleEnv::new();
+    env.run_galph(&["--iterations", "1"]).expect_code(0);
+    env.run_ralph(&["--iterations", "1"]).expect_code(0);
+    env.seed.hook(
+        "galph",
+        "if [ ! -f \"$TEST_CTL/rewound\" ]; then touch \"$TEST_CTL/rewound\"; \
+         git reset -q --hard HEAD~3; fi\necho \"plan $BATON_ITERATION\" > input.md\n",
+    );
+    let ralph = env.ralph_daemon(&["--iterations", "1"]);
+    let run = env.run_galph(&["--iterations", "1"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("the agent rewound the branch"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("stale stamp"), "{}", run.stderr);
+    assert!(!run.stderr.contains("someone else"), "{}", run.stderr);
+    let kept = backups(&env.galph);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(run.stderr.contains(&kept[0].0), "{}", run.stderr);
+
+    let state = env.remote_state();
+    assert_eq!(state["status"], "failed", "{state:#}");
+    assert_eq!(state["expected_actor"], "galph");
+    let error = state["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("rewound the branch"), "{state:#}");
+    let syncs = env.remote_syncs();
+    let n = syncs.len();
+    assert!(
+        syncs[n - 2].starts_with("[SYNC i=2] actor=galph status=running"),
+        "{syncs:#?}"
+    );
+    assert!(
+        syncs[n - 1].starts_with("[SYNC i=2] actor=galph status=fail"),
+        "{syncs:#?}"
+    );
+    assert_eq!(
+        env.remote_file("input.md"),
+        None,
+        "the rewound work is not published"
+    );
+
+    // The next start runs the turn again; ralph, waiting all along, then takes its turn.
+    env.run_galph(&["--iterations", "1"]).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    assert_eq!(
+        env.prompts_called(),
+        [
+            "galph supervisor.md",
+            "ralph main.md",
+            "galph supervisor.md",
+            "galph supervisor.md",
+            "ralph main.md"
+        ]
+    );
+    let state = env.remote_state();
+    assert_eq!(state["status"], "complete", "{state:#}");
+    assert_eq!(state["iteration"], 3);
+}
+
+/// The agent rewinds the branch, commits on the rewound history, and its Baton dies (SIGKILL)
+/// before the turn's end: the restart recognises the run's own claim on the remote (a dead
+/// owner on this machine) instead of calling it someone else's stamp, keeps the agent's commits
+/// on a backup ref and runs the turn again.
+#[test]
+fn a_restart_after_an_agent_rewound_the_branch_and_its_baton_died_runs_the_turn_again() {
+    let env = RoleEnv::new();
+    env.run_galph(&["--iterations", "1"]).expect_code(0);
+    env.run_ralph(&["--iterations", "1"]).expect_code(0);
+    env.seed.hook(
+        "galph",
+        "if [ ! -f \"$TEST_CTL/rewound\" ]; then touch \"$TEST_CTL/rewound\"; \
+         git reset -q --hard HEAD~3; echo mine > agent-notes.txt; git add agent-notes.txt; \
+         git commit -qm 'agent: notes'; kill -9 $PPID; exit 0; fi\n",
+    );
+    let dead = env.run_galph(&["--iterations", "1"]);
+    assert_eq!(dead.code, None, "killed: {}", dead.stderr);
+    assert_eq!(env.remote_state()["status"], "running-galph");
+
+    let run = env.run_galph(&["--iterations", "1"]);
+    run.expect_code(0);
+    assert!(
+        run.stderr
+            .contains("a previous run's agent rewound the branch under its claim"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("stale stamp"), "{}", run.stderr);
+    let kept = backups(&env.galph);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let on_backup = env.galph.git(&["log", "-1", "--format=%s", &kept[0].0]);
+    assert_eq!(on_backup.trim(), "agent: notes");
+    assert_eq!(env.remote_state()["status"], "waiting-ralph");
+    assert_eq!(env.remote_file("agent-notes.txt"), None);
+    assert_eq!(
+        env.prompts_called(),
+        [
+            "galph supervisor.md",
+            "ralph main.md",
+            "galph supervisor.md",
+            "galph supervisor.md"
+        ]
     );
 }

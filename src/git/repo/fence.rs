@@ -93,3 +93,118 @@ impl Repo {
         object.peel_to_commit().ok().map(|c| c.id())
     }
 }
+
+/// A commit that changed a file against its first parent (see [`Repo::file_changes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FileChange {
+    /// The commit, full SHA.
+    pub sha: String,
+    /// Its first parent, full SHA; `None` for a root commit.
+    pub parent: Option<String>,
+    /// Its whole message.
+    pub message: String,
+    /// `Name <email>` of its author.
+    pub author: String,
+}
+
+/// The commits of [`Repo::file_changes`], newest first, read as the walk goes.
+pub(crate) struct FileChanges<'r> {
+    repo: &'r Repo,
+    path: std::path::PathBuf,
+    walk: Option<git2::Revwalk<'r>>,
+}
+
+impl Repo {
+    /// The commits along the first-parent history of `rev` (newest first, `rev` included) that
+    /// changed `path` (relative to the work tree root) against their first parent: added,
+    /// modified or removed. With `hide`, commits reachable from that revision are left out (the
+    /// walk of what a remote has that HEAD lacks). A `rev` that names no commit yields nothing;
+    /// a `hide` that names none hides nothing.
+    ///
+    /// # Errors
+    /// [`GitError`] when the walk cannot be set up.
+    pub(crate) fn file_changes(
+        &self,
+        rev: &str,
+        path: &str,
+        hide: Option<&str>,
+    ) -> Result<FileChanges<'_>, GitError> {
+        let git = |source| GitError::Git2 {
+            what: format!("walk the history of `{path}` from `{rev}`"),
+            source,
+        };
+        let walk = match self.resolve(rev) {
+            Some(tip) => {
+                let mut walk = self.inner.revwalk().map_err(git)?;
+                walk.simplify_first_parent().map_err(git)?;
+                walk.push(tip).map_err(git)?;
+                if let Some(hidden) = hide.and_then(|h| self.resolve(h)) {
+                    walk.hide(hidden).map_err(git)?;
+                }
+                Some(walk)
+            }
+            None => None,
+        };
+        Ok(FileChanges {
+            repo: self,
+            path: std::path::PathBuf::from(path),
+            walk,
+        })
+    }
+}
+
+impl FileChanges<'_> {
+    /// `id` as a [`FileChange`] when it changed the file against its first parent.
+    fn change(&self, id: git2::Oid) -> Result<Option<FileChange>, GitError> {
+        let inner = &self.repo.inner;
+        let commit = inner.find_commit(id).map_err(|source| GitError::Git2 {
+            what: format!("read commit {id}"),
+            source,
+        })?;
+        let parent = commit.parent(0).ok();
+        let entry = |c: &git2::Commit<'_>| {
+            c.tree()
+                .ok()
+                .and_then(|t| t.get_path(&self.path).ok())
+                .map(|e| e.id())
+        };
+        if parent.as_ref().and_then(entry) == entry(&commit) {
+            return Ok(None);
+        }
+        let author = commit.author();
+        Ok(Some(FileChange {
+            sha: id.to_string(),
+            parent: parent.map(|p| p.id().to_string()),
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            author: format!(
+                "{} <{}>",
+                String::from_utf8_lossy(author.name_bytes()),
+                String::from_utf8_lossy(author.email_bytes())
+            ),
+        }))
+    }
+}
+
+impl Iterator for FileChanges<'_> {
+    type Item = Result<FileChange, GitError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let step = self.walk.as_mut()?.next()?;
+            let found = step
+                .map_err(|source| GitError::Git2 {
+                    what: "walk history".into(),
+                    source,
+                })
+                .and_then(|id| self.change(id));
+            match found {
+                Ok(Some(change)) => return Some(Ok(change)),
+                Ok(None) => {}
+                Err(e) => {
+                    self.walk = None;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

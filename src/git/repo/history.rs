@@ -219,3 +219,21 @@ impl Repo {
         }))
     }
 }
+
+impl Repo {
+    /// The directory git runs this clone's hooks from: `core.hooksPath` when set (relative to
+    /// the work tree root, `~/` expanded by libgit2), else `<git dir>/hooks`.
+    #[must_use]
+    pub(crate) fn hooks_dir(&self) -> std::path::PathBuf {
+        let configured = self
+            .inner
+            .config()
+            .and_then(|c| c.get_path("core.hooksPath"))
+            .ok();
+        match configured {
+            Some(path) if path.is_absolute() => path,
+            Some(path) => self.workdir().join(path),
+            None => self.git_dir().join("hooks"),
+        }
+    }
+}

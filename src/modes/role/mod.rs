@@ -3,13 +3,22 @@
 //!
 //! Start: pull, push any local stamps the remote lacks (a restart after a crash or a refused
 //! push; the agent does not run again for a stamped turn), create the state if galph finds none.
-//! Then, per turn: wait for the turn, claim it (running marker committed, pushed while the agent
-//! starts), run it with the shared runner, stamp it, push once. The state file is never merged.
-//! A remote branch rewritten under the clone (a force-push that dropped commits the clone had),
-//! or a clone that diverges while waiting, stops the daemon with exit 1 and a backup ref
-//! instead of pushing the dropped commits back or waiting blind (`sync.rs`, `wait.rs`).
+//! Then, per turn: wait for the turn and check that Baton handed it over (`provenance.rs`),
+//! claim it (running marker committed under a claim id, pushed while the agent starts), run it
+//! with the shared runner and the push guard in the agent's environment (`guard.rs`), put the
+//! claim back if the agent rewound the branch (`rewind.rs`), stamp it, push once. The state
+//! file is never merged line by line: a remote change of a person's fields is taken field by
+//! field (`sync.rs`), a foreign one raises the alarm (`alarm.rs`). A remote branch rewritten
+//! under the clone (a force-push that dropped commits the clone had), or a clone that diverges
+//! while waiting, stops the daemon with exit 1 and a backup ref instead of pushing the dropped
+//! commits back or waiting blind (`pull.rs`, `wait.rs`).
 
+mod alarm;
+mod guard;
 mod hooks;
+mod provenance;
+mod pull;
+mod rewind;
 mod sync;
 mod wait;
 
@@ -66,7 +75,8 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
         {
             continue; // the waiter waits for the answer
         }
-        let report = match runner.run_turn(actor, &mut RoleHooks::new(sync))? {
+        let env = guard::agent_env(repo, runner.run_dir(), &sync.branch)?;
+        let report = match runner.run_turn(actor, &mut RoleHooks::new(sync, env))? {
             // Another daemon of this actor won the claim: wait for the next turn.
             TurnEnd::Lost(_) => continue,
             TurnEnd::Done(report) => report,
@@ -100,6 +110,7 @@ fn start(
     let head = probe.head()?;
     match sync.pull(repo, head.as_deref())? {
         FastForward::UpToDate | FastForward::Advanced => {}
+        FastForward::Diverged { .. } if rewound_own_claim(repo, sync, actor)? => {}
         FastForward::Ahead(n) | FastForward::Diverged { ahead: n, .. } => {
             warn_line!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
             sync.push_fenced(repo)?;
@@ -115,12 +126,36 @@ fn start(
     if actor == Actor::Galph && runner.store.load()?.is_none() {
         let mut state = State::default();
         runner.store.save(&mut state)?;
-        let subject = "[SYNC init] actor=galph status=idle";
+        let subject = crate::turn::subject::INIT_SUBJECT;
         let sha = repo.commit_paths(std::slice::from_ref(&sync.state_rel), subject)?;
         crate::events::committed(crate::events::CommitKind::State, &sha, subject);
         sync.push_fenced(repo)?;
     }
     Ok(())
+}
+
+/// A run of this actor on this machine died during its turn after its agent rewound the
+/// branch under the claim (the clone lacks the claim the remote holds, whose owner is dead):
+/// the agent's commits go to a backup ref and the clone to the remote, so the turn runs again.
+/// Returns whether it was so.
+fn rewound_own_claim(repo: &Repo, sync: &RoleSync, actor: Actor) -> Result<bool> {
+    let tracking = sync.tracking_ref();
+    let Some(theirs) = sync.state_at(repo, &tracking).ok().flatten() else {
+        return Ok(false);
+    };
+    let ours =
+        theirs.status == crate::state::Status::running(actor) && wait::is_turn_of(&theirs, actor);
+    if !ours || repo.is_ancestor(&tracking, "HEAD")? {
+        return Ok(false);
+    }
+    let kept = repo.backup_head()?;
+    repo.reset_hard(&tracking)?;
+    warn_line!(
+        "[baton] a previous run's agent rewound the branch under its claim; its commits are \
+         kept on {kept}, and the turn runs again from {}",
+        sync.tracking_ref()
+    );
+    Ok(true)
 }
 
 /// In role mode every state write of Baton is committed, and agents' writes are ignored, so a

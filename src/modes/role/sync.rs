@@ -1,34 +1,41 @@
 //! The handoff's git work: pulling the peer's turn, and pushing stamps without ever merging the
-//! state file or force-pushing (README, "Two machines").
+//! state file line by line or force-pushing (README, "Two machines").
 
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::error::{Context as _, Error, Result};
-use crate::git::{FastForward, Remote, Repo, SyncError, short_sha};
+use crate::error::{Context as _, Error, ErrorKind, Result};
+use crate::git::{Remote, Repo, SyncError};
 use crate::modes::FlagChange;
+use crate::modes::role::provenance::Step;
 use crate::state::{State, parse_state};
 use crate::turn::{Claimed, Runner};
 
 /// Push attempts after a rejection whose cause can be replayed away (someone pushed unrelated
 /// commits). Backoff doubles from [`FIRST_BACKOFF`].
-const PUSH_ATTEMPTS: u32 = 5;
+pub(crate) const PUSH_ATTEMPTS: u32 = 5;
 /// The first wait before a retried push.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The remote's state moved on since the local commits' base (someone else wrote it).
-struct Moved {
+/// The remote's state moved on since the local commits' base by more than a person's fields.
+pub(crate) struct Moved {
     /// The merge base of HEAD and the remote, if any.
-    base: Option<String>,
-    /// The state generation at the base.
-    ours: Option<u64>,
-    /// The state generation on the remote.
-    theirs: Option<u64>,
+    pub(crate) base: Option<String>,
+    /// The oldest remote commit that changed more than a person's fields, when one is found.
+    pub(crate) culprit: Option<Box<Step>>,
 }
 
-/// A generation for messages (`none` when the file is absent).
-fn show(generation: Option<u64>) -> String {
-    generation.map_or_else(|| "none".to_owned(), |g| g.to_string())
+/// A refusal that kept the local commits on a backup ref (`refs/baton/backup/…`): they will
+/// never be pushed as they are, so a stamp among them is not finished by the next start.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct KeptOnBackup(pub(crate) String);
+
+impl KeptOnBackup {
+    /// The run's error (exit 1) with `hint`.
+    pub(crate) fn error(text: String, hint: String) -> Error {
+        Error::new(ErrorKind::Failed, KeptOnBackup(text)).with_hint(hint)
+    }
 }
 
 /// Where and what role mode syncs.
@@ -67,109 +74,46 @@ impl RoleSync {
         format!("refs/remotes/{}/{}", self.remote.name(), self.branch)
     }
 
-    /// Fetches when the remote branch moved, then fast-forwards the clone to it. When the clone
-    /// has commits the remote lacks, checks that the remote did not lose commits it had (see
-    /// [`RoleSync::refuse_rewrite`]).
+    /// Pushes HEAD. A rejected push is fetched and fenced: when the remote changed the state
+    /// file only as a person may during a turn (the stop flag, notes, its formatting), the
+    /// local commits are replayed on top of the remote with that change taken in and the push
+    /// retried (bounded, with backoff); when it changed more, the local commits are kept on a
+    /// backup ref and the run stops. Never force-pushes.
     ///
     /// # Errors
-    /// A fetch failure; [`crate::git::GitError::WouldOverwrite`] (with a hint) when local files
-    /// are in the way; a failure (exit 1) when the remote branch was rewritten.
-    pub(crate) fn pull(&self, repo: &Repo, remote_head: Option<&str>) -> Result<FastForward> {
-        let Some(head) = remote_head else {
-            return Ok(FastForward::UpToDate);
-        };
-        if repo
-            .tracking_id(self.remote.name(), &self.branch)?
-            .as_deref()
-            != Some(head)
-        {
-            self.remote.fetch(&self.branch)?;
+    /// A failure (exit 1) for a stale stamp, a rewritten remote branch ([`KeptOnBackup`]) or a
+    /// push the remote keeps refusing (its message included, with a hint); [`SyncError`] for
+    /// other git failures.
+    pub(crate) fn push_fenced(&self, repo: &Repo) -> Result<()> {
+        match self.push_or_replay(repo)? {
+            None => Ok(()),
+            Some(moved) => Err(self.stale(repo, &moved)?),
         }
-        let result = repo.fast_forward(self.remote.name(), &self.branch)?;
-        if result == FastForward::Advanced {
-            crate::events::emit(&crate::events::Event::Fetched {
-                remote: self.remote.name(),
-                branch: &self.branch,
-                sha: head,
-            });
-        }
-        if matches!(result, FastForward::Ahead(_) | FastForward::Diverged { .. }) {
-            self.refuse_rewrite(repo)?;
-        }
-        Ok(result)
     }
 
-    /// `<remote>/<branch>`, as a person types it (`origin/main`).
-    fn upstream(&self) -> String {
-        format!("{}/{}", self.remote.name(), self.branch)
-    }
-
-    /// Refuses to go on when the remote branch was rewritten (force-pushed) after this clone
-    /// had it: the remote lacks commits that this clone has and that were on the remote before
-    /// (the remote-tracking ref's reflog says so). Pushing them again would undo the rewrite,
-    /// and waiting would never see a turn; so HEAD is kept on a backup ref and the run stops
-    /// with the command that continues from the remote.
-    ///
-    /// # Errors
-    /// A failure (exit 1) naming the lost commit and the backup ref, with a hint.
-    fn refuse_rewrite(&self, repo: &Repo) -> Result<()> {
-        let Some(lost) = repo.rewritten_tip(&self.tracking_ref())? else {
-            return Ok(());
-        };
-        let backup = repo.backup_head()?;
-        let upstream = self.upstream();
-        Err(Error::failed(format!(
-            "the remote branch {upstream} was rewritten (force-pushed): it no longer has commit \
-             {}, which this clone got from it; local commits are kept on {backup}",
-            short_sha(&lost)
-        ))
-        .with_hint(format!(
-            "to continue from the remote: git reset --hard {upstream}, then restart baton"
-        )))
-    }
-
-    /// The error for a clone that diverged from the remote while waiting (a commit made in this
-    /// clone while the peer pushed its turn): HEAD is kept on a backup ref.
+    /// The error for local commits refused because someone else wrote the state: HEAD is kept
+    /// on a backup ref; the message names the commit that did it.
     ///
     /// # Errors
     /// [`crate::git::GitError`] when the backup ref cannot be written.
-    pub(crate) fn diverged(&self, repo: &Repo, ahead: usize, behind: usize) -> Result<Error> {
-        let backup = repo.backup_head()?;
-        let upstream = self.upstream();
-        Ok(Error::failed(format!(
-            "this clone diverged from {upstream} while waiting: {ahead} local commit(s) the \
-             remote lacks, {behind} remote commit(s) not here; local commits are kept on {backup}"
-        ))
-        .with_hint(format!(
-            "to continue from the remote: git reset --hard {upstream} (or keep the local commits: \
-             git rebase {upstream}), then restart baton"
-        )))
-    }
-
-    /// Pushes HEAD. A rejected push is fetched and fenced: when the remote state file is the one
-    /// our local commits were based on, the local commits are replayed on top of the remote and
-    /// the push retried (bounded, with backoff); when someone else wrote the state, the local
-    /// commits are kept on a backup ref and the run stops. Never force-pushes.
-    ///
-    /// # Errors
-    /// A failure (exit 1) for a stale stamp or a push the remote keeps refusing (its message
-    /// included, with a hint); [`SyncError`] for other git failures.
-    pub(crate) fn push_fenced(&self, repo: &Repo) -> Result<()> {
-        let Some(moved) = self.push_or_replay(repo)? else {
-            return Ok(());
-        };
+    pub(crate) fn stale(&self, repo: &Repo, moved: &Moved) -> Result<Error> {
         let backup = repo.backup_head()?;
         let tracking = self.tracking_ref();
-        Err(Error::failed(format!(
-            "stale stamp refused: the remote state moved on to generation {} while this turn \
-             started from generation {}; someone else stamped it. Local commits are kept on \
-             {backup}",
-            show(moved.theirs),
-            show(moved.ours)
+        let who = match &moved.culprit {
+            Some(step) => format!(
+                "commit {} changed {} of it",
+                step.describe(),
+                step.what_changed()
+            ),
+            None => "it is not readable there".to_owned(),
+        };
+        Ok(KeptOnBackup::error(
+            format!(
+                "stale stamp refused: the remote state moved on while this turn ran ({who}); \
+                 someone else stamped it. Local commits are kept on {backup}"
+            ),
+            format!("to continue from the remote: git reset --hard {tracking}"),
         ))
-        .with_hint(format!(
-            "to continue from the remote: git reset --hard {tracking}"
-        )))
     }
 
     /// Pushes a running marker as a compare-and-swap: the claim is won only when it reaches the
@@ -261,9 +205,14 @@ impl RoleSync {
     }
 
     /// Pushes HEAD; after a rejection, fetches and replays the local commits onto the remote
-    /// while the remote's state file is still the one they were based on. Returns `None` once
-    /// pushed, or what moved when someone else wrote the state.
-    fn push_or_replay(&self, repo: &Repo) -> Result<Option<Moved>> {
+    /// while the remote changed the state file only as a person may during a turn (see
+    /// [`Self::pin_for_replay`]). Returns `None` once pushed, or what moved when the remote
+    /// changed more.
+    ///
+    /// # Errors
+    /// A rewritten remote branch ([`KeptOnBackup`]), a push the remote itself refuses, one
+    /// that keeps being rejected, git errors.
+    pub(crate) fn push_or_replay(&self, repo: &Repo) -> Result<Option<Moved>> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
@@ -275,6 +224,8 @@ impl RoleSync {
             self.remote
                 .fetch(&self.branch)
                 .context("fetch after a rejected push")?;
+            // Replaying onto a rewritten branch would push the rewritten-away commits back.
+            self.refuse_rewrite(repo)?;
             let tracking = self.tracking_ref();
             let hint = "the local commits are kept; restart baton to push them";
             if repo.is_ancestor(&tracking, "HEAD")? {
@@ -288,25 +239,10 @@ impl RoleSync {
                 return Err(Error::failed(text).with_hint(hint));
             }
             let base = repo.merge_base("HEAD", &tracking)?;
-            let ours = match &base {
-                Some(b) => self.generation_at(repo, b)?,
-                None => None,
+            let pinned = match self.pin_for_replay(repo, base.as_deref(), &tracking)? {
+                Ok(pinned) => pinned,
+                Err(moved) => return Ok(Some(moved)),
             };
-            let theirs = self.generation_at(repo, &tracking)?;
-            let mut pinned = None;
-            if ours != theirs {
-                match self.stop_merged(repo, base.as_deref(), &tracking)? {
-                    Some(state) => {
-                        warn_line!(
-                            "[baton] the stop flag was set on the remote during the turn; \
-                             merged into this stamp: {}",
-                            state.stop_requested().unwrap_or_default()
-                        );
-                        pinned = Some(crate::state::to_bytes(&state));
-                    }
-                    None => return Ok(Some(Moved { base, ours, theirs })),
-                }
-            }
             let pin = pinned.as_deref().map(|b| (self.state_rel.as_str(), b));
             let replayed = repo.replay_onto_tracking_with(self.remote.name(), &self.branch, pin)?;
             warn_line!(
@@ -319,51 +255,50 @@ impl RoleSync {
         }
     }
 
-    /// When the remote's state differs from the base in what a person may write during a turn
-    /// — the stop flag (`exit`, `exit_reason`) and `pending_notes` — and in nothing else but
-    /// `generation` and `last_update` (a person's `baton stop` / `baton note` or hand edit), the
-    /// local HEAD's state with that flag and the new notes taken in and a generation above
-    /// both; `None` for any other change (someone else stamped: a stale stamp).
-    fn stop_merged(
+    /// What the replayed local commits get as the state file, judged field by field whatever
+    /// the generation and the formatting: `Ok(None)` when the remote did not touch the file;
+    /// the local state with the person's changes taken in (the stop flag, new notes) and a
+    /// generation above both, when the remote's commits changed nothing else; `Err(Moved)`
+    /// when one of them changed more (someone else stamped, or a foreign commit).
+    fn pin_for_replay(
         &self,
         repo: &Repo,
         base: Option<&str>,
         tracking: &str,
-    ) -> Result<Option<State>> {
-        let (Some(base), Some(theirs), Some(ours)) = (
-            base.map(|b| self.state_at(repo, b)).transpose()?.flatten(),
-            self.state_at(repo, tracking)?,
-            self.state_at(repo, "HEAD")?,
-        ) else {
-            return Ok(None);
+    ) -> Result<std::result::Result<Option<Vec<u8>>, Moved>> {
+        let at_base = match base {
+            Some(base) => repo.read_at(base, &self.state_rel)?,
+            None => None,
         };
-        // What a person may write while a turn runs: the stop flag and notes.
-        let without_person = |s: &State| State {
-            exit: None,
-            exit_reason: None,
-            notes: Vec::new(),
-            generation: 0,
-            last_update: None,
-            ..s.clone()
+        if at_base.is_some() && at_base == repo.read_at(tracking, &self.state_rel)? {
+            return Ok(Ok(None));
+        }
+        let moved = |culprit: Option<Step>| Moved {
+            base: base.map(str::to_owned),
+            culprit: culprit.map(Box::new),
         };
-        let stop_changed = (&base.exit, &base.exit_reason) != (&theirs.exit, &theirs.exit_reason);
-        let notes_changed = base.notes != theirs.notes;
-        if !(stop_changed || notes_changed) || without_person(&base) != without_person(&theirs) {
-            return Ok(None);
+        if let Some(culprit) = self.first_turn_change(repo, tracking)? {
+            return Ok(Err(moved(Some(culprit))));
         }
-        let mut merged = ours.clone();
-        if stop_changed {
-            merged.exit.clone_from(&theirs.exit);
-            merged.exit_reason.clone_from(&theirs.exit_reason);
-        }
-        for note in &theirs.notes {
-            if !base.notes.contains(note) && !merged.notes.contains(note) {
-                merged.notes.push(note.clone());
-            }
-        }
+        let read = |rev: &str| self.state_at(repo, rev).ok().flatten();
+        let (Some(base), Some(theirs), Some(ours)) =
+            (base.and_then(read), read(tracking), read("HEAD"))
+        else {
+            return Ok(Err(moved(None)));
+        };
+        let mut merged = ours.with_person_changes(&base, &theirs);
         let store = crate::state::StateStore::new(self.state_rel.clone().into());
         merged.generation = store.next_generation(ours.generation.max(theirs.generation))?;
-        Ok(Some(merged))
+        if merged.stop_requested() != ours.stop_requested() {
+            warn_line!(
+                "[baton] the stop flag was changed on the remote during the turn; merged into \
+                 this stamp: {}",
+                merged
+                    .stop_requested()
+                    .unwrap_or_else(|| "cleared".to_owned())
+            );
+        }
+        Ok(Ok(Some(crate::state::to_bytes(&merged))))
     }
 
     /// The state in commit `rev`, `None` when the file is absent there.
@@ -373,10 +308,5 @@ impl RoleSync {
         };
         let path = std::path::Path::new(&self.state_rel);
         Ok(Some(parse_state(path, &bytes)?.state))
-    }
-
-    /// The state's generation in commit `rev`, `None` when the file is absent there.
-    fn generation_at(&self, repo: &Repo, rev: &str) -> Result<Option<u64>> {
-        Ok(self.state_at(repo, rev)?.map(|s| s.generation))
     }
 }

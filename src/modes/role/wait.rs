@@ -129,6 +129,9 @@ impl Waiter<'_> {
                 && (state.stop_requested().is_some() || is_turn_of(state, actor))
             {
                 tracing::info!(generation = state.generation, status = %state.status, "wait: {actor}'s turn");
+                if state.stop_requested().is_none() {
+                    self.vouch(state, actor)?;
+                }
                 return Ok(state.clone());
             }
             if let Some(state) = state.as_ref().filter(|s| seen != Some(s.generation)) {
@@ -180,6 +183,23 @@ impl Waiter<'_> {
                 self.sync.pull(self.repo, head.as_deref())?
             {
                 return Err(self.sync.diverged(self.repo, ahead, behind)?);
+            }
+        }
+    }
+
+    /// Takes the turn only when Baton handed it over (see [`RoleSync::vouch`]); otherwise
+    /// raises the alarm, which stops both daemons.
+    fn vouch(&self, state: &State, actor: Actor) -> Result<()> {
+        let approval = crate::modes::approval::required(&self.runner.config, state, actor);
+        match self
+            .sync
+            .vouch(self.repo, state, actor, approval.is_some())?
+        {
+            None => Ok(()),
+            Some(found) => {
+                let error =
+                    super::alarm::raise(self.runner, self.repo, self.sync, actor, &found, None)?;
+                Err(error)
             }
         }
     }
