@@ -1,6 +1,7 @@
 //! Notifications (`notify.command`): an argv Baton runs when something a person may want to
 //! know happens — a turn `failed` or `stalled`, an agent hit a usage limit (`limited`), a
-//! `budget` stopped the run, the work is `complete`, or the loop is `stuck` — with
+//! `budget` stopped the run, the work is `complete`, the loop is `stuck`, or role mode raised an
+//! `alarm` over a commit that was not Baton's — with
 //! `BATON_EVENT`, `BATON_MESSAGE`, `BATON_ACTOR` and `BATON_ITERATION` in its environment.
 //! Users wire ntfy, Slack or mail to it.
 //!
@@ -35,6 +36,9 @@ pub(crate) enum Event {
     Stuck,
     /// A turn waits for a person's approval (`approval.before`).
     Approval,
+    /// A role-mode daemon found a commit that changed the state without being Baton's, and
+    /// stopped both daemons.
+    Alarm,
 }
 
 impl Event {
@@ -48,6 +52,7 @@ impl Event {
             Event::Complete => "complete",
             Event::Stuck => "stuck",
             Event::Approval => "approval",
+            Event::Alarm => "alarm",
         }
     }
 }
@@ -102,6 +107,12 @@ fn of_event(event: &crate::events::Event<'_>) -> Option<(Event, String, Option<A
                 format!("{actor}'s turn ({prompt}, iteration {iteration}) awaits approval");
             Some((Event::Approval, message, Some(actor), iteration))
         }
+        E::Alarm {
+            actor,
+            iteration,
+            reason,
+            ..
+        } => Some((Event::Alarm, reason.to_owned(), Some(actor), iteration)),
         _ => None,
     }
 }

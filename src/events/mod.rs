@@ -190,9 +190,11 @@ pub(crate) enum Event<'a> {
     },
     /// A role-mode daemon found a commit that changed the state without being Baton's (a stamp
     /// that does not end the running claim, an approval not made by `baton approve`): `actor`
-    /// is the daemon's, `commit` the full SHA; both daemons are stopped.
+    /// is the daemon's, `iteration` the state's, `commit` the full SHA; both daemons are
+    /// stopped.
     Alarm {
         actor: Actor,
+        iteration: u64,
         commit: &'a str,
         reason: &'a str,
     },

@@ -150,7 +150,9 @@ fn a_state_an_agent_pushes_over_its_turn_starts_nobody_and_stops_both_with_an_al
 /// raises the alarm and keeps its turn on a backup ref; ralph, started later, stops at the flag.
 #[test]
 fn galph_finds_a_foreign_state_over_its_turn_at_its_stamp_and_raises_the_alarm() {
-    let env = RoleEnv::new();
+    let env = RoleEnv::with_config(
+        "notify:\n  command: [sh, -c, 'echo \"$BATON_EVENT $BATON_ACTOR $BATON_MESSAGE\" >> \"$TEST_CTL/notified\"']\n",
+    );
     env.seed.hook("galph", &forge_from_a_clone_of_its_own());
     let run = env.run_galph(&["--iterations", "1"]);
     run.expect_code(1);
@@ -159,6 +161,11 @@ fn galph_finds_a_foreign_state_over_its_turn_at_its_stamp_and_raises_the_alarm()
     assert!(run.stderr.contains("refs/baton/backup/"), "{}", run.stderr);
     let events = event_log::events(&env.galph);
     assert_eq!(event_log::of_kind(&events, "alarm").len(), 1, "{events:#?}");
+    let notified = std::fs::read_to_string(env.seed.ctl.join("notified")).unwrap_or_default();
+    assert!(
+        notified.starts_with("alarm galph alarm: commit"),
+        "a person hears of it: {notified}"
+    );
     let state = env.remote_state();
     assert_eq!(state["status"], "running-galph", "{state:#}");
     assert!(

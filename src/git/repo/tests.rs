@@ -251,3 +251,38 @@ fn commit_paths_keeps_foreign_commits_and_commits_only_its_paths() {
         "still staged"
     );
 }
+
+#[test]
+fn file_changes_walks_first_parents_newest_first_and_hides_what_a_rev_has() {
+    let t = TestRepo::new();
+    t.write("state.json", b"1");
+    let first = t.commit_all("first");
+    t.write("other.txt", b"x");
+    t.commit_all("unrelated");
+    t.write("state.json", b"2");
+    let second = t.commit_all("second\n\nBaton-Claim: 1");
+    t.remove("state.json");
+    let removed = t.commit_all("removed");
+    let walk = |hide: Option<&str>| -> Vec<(String, Option<String>, String)> {
+        t.repo
+            .file_changes("HEAD", "state.json", hide)
+            .expect("walk")
+            .map(|c| c.expect("step"))
+            .map(|c| (c.sha, c.parent, c.message))
+            .collect()
+    };
+    let all = walk(None);
+    let shas: Vec<&str> = all.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(shas, [removed.as_str(), second.as_str(), first.as_str()]);
+    assert_eq!(all[1].2, "second\n\nBaton-Claim: 1");
+    assert_eq!(all[2].1, None, "the root commit has no parent");
+    let newer: Vec<String> = walk(Some(&second)).into_iter().map(|c| c.0).collect();
+    assert_eq!(newer, [removed]);
+    assert_eq!(
+        t.repo
+            .file_changes("nope", "state.json", None)
+            .expect("walk")
+            .count(),
+        0
+    );
+}

@@ -32,6 +32,7 @@ pub(crate) fn raise(
     let reason = format!("{PREFIX}commit {} {}", found.step.describe(), found.why);
     crate::events::emit(&crate::events::Event::Alarm {
         actor,
+        iteration: found.restore.iteration,
         commit: &found.step.change.sha,
         reason: &reason,
     });

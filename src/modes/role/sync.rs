@@ -270,7 +270,7 @@ impl RoleSync {
             Some(base) => repo.read_at(base, &self.state_rel)?,
             None => None,
         };
-        if at_base.is_some() && at_base == repo.read_at(tracking, &self.state_rel)? {
+        if at_base == repo.read_at(tracking, &self.state_rel)? {
             return Ok(Ok(None));
         }
         let moved = |culprit: Option<Step>| Moved {
