@@ -3,5 +3,6 @@
 mod dispatch;
 pub(crate) mod output;
 mod presets;
+pub(crate) mod prompt;
 
 pub(crate) use dispatch::{AgentChoice, AgentError, resolve, resolve_as};

@@ -70,7 +70,12 @@ pub(crate) const PRESETS: &[Preset] = &[
         checked_version: "1.18.33",
         format: Format::OpencodeJson,
     },
-    // `--message-file` is opened and read; `/dev/stdin` is the pipe.
+    // `--message-file` is opened and read; `/dev/stdin` is the pipe. From aider's `args.py`
+    // and `main.py`: `--no-gitignore` keeps it from adding `.aider*` to `.gitignore` (it does
+    // by default, `--yes-always` answering its question), `--analytics-disable` from asking
+    // (and, with `--yes-always`, agreeing) to send analytics; its chat and input histories go
+    // nowhere, since the turn log holds the transcript (in the workspace they would be new
+    // files every turn commits or, for galph, a failed guard).
     Preset {
         name: "aider",
         argv: &[
@@ -80,6 +85,12 @@ pub(crate) const PRESETS: &[Preset] = &[
             "--no-fancy-input",
             "--no-check-update",
             "--no-show-release-notes",
+            "--no-gitignore",
+            "--analytics-disable",
+            "--chat-history-file",
+            "/dev/null",
+            "--input-history-file",
+            "/dev/null",
             "--message-file",
             "/dev/stdin",
         ],
