@@ -6,3 +6,4 @@ mod presets;
 pub(crate) mod prompt;
 
 pub(crate) use dispatch::{AgentChoice, AgentError, resolve, resolve_as};
+pub(crate) use presets::login_hint;

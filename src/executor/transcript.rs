@@ -10,9 +10,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::agent::output::{
-    Adapter, Format, Rendered, Report, Tail, detect_limit, detect_transient,
-};
+use crate::agent::output::{Adapter, Clock, Format, Rendered, Report, Tail};
 
 /// The longest line of text output that is read (longer ones are shown, never read: no limit
 /// message is that long).
@@ -185,7 +183,7 @@ impl ErrTail {
     }
 
     /// Completes `report` with what the last lines of stderr say, when stdout said nothing of
-    /// a limit or a transient error.
+    /// an authentication error, a limit or a transient error (see [`Report::read_printed`]).
     pub(super) fn complete(mut self, report: &mut Report) {
         let tail = &mut self.tail;
         if let Some(lines) = &mut self.lines {
@@ -195,14 +193,7 @@ impl ErrTail {
                 }
             });
         }
-        if report.limit.is_some() || report.transient.is_some() {
-            return;
-        }
-        let last = self.tail.last_lines();
-        report.limit = detect_limit(&last);
-        if report.limit.is_none() {
-            report.transient = detect_transient(&last);
-        }
+        report.read_printed(&self.tail.last_lines(), &Clock::system());
     }
 }
 

@@ -33,17 +33,20 @@ pub(crate) fn output(env: &TestEnv, name: &str, text: &str) {
 /// YAML for the `agent:` section. The promise is one no agent makes unless `completion` is
 /// given (the claude fixture's final message makes the default one).
 pub(crate) fn workspace(agent: &str, extra: &str) -> TestEnv {
-    workspace_with(agent, extra, "completion:\n  promise: <not-made>\n")
+    workspace_with(
+        agent,
+        &format!("  retry_backoff: 100ms\n{extra}"),
+        "completion:\n  promise: <not-made>\n",
+    )
 }
 
-/// [`workspace`] with `tail` (top-level YAML) instead of the promise no agent makes.
+/// A workspace whose agent is the preset `agent`, with `extra` in the `agent:` section (no
+/// `retry_backoff` of the tests' own) and `tail` (top-level YAML) after it.
 pub(crate) fn workspace_with(agent: &str, extra: &str, tail: &str) -> TestEnv {
     let env = TestEnv::bare();
     env.write(
         "orchestration.yaml",
-        &format!(
-            "agent:\n  default: {agent}\n  heartbeat: 1s\n  retry_backoff: 100ms\n{extra}{tail}"
-        ),
+        &format!("agent:\n  default: {agent}\n  heartbeat: 1s\n{extra}{tail}"),
     );
     env.commit_all("init");
     env

@@ -6,6 +6,8 @@ mod common;
 mod event_log;
 mod role_env;
 mod serve_env;
+mod test_agent_errors;
+mod test_agent_output;
 mod test_agent_presets;
 mod test_agents;
 mod test_approval;

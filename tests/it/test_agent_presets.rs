@@ -47,17 +47,31 @@ fn aider_leaves_gitignore_the_workspace_and_its_analytics_alone() {
     let gitignore = env.read(".gitignore");
     let seed = env.git(&["rev-parse", "HEAD"]);
     baton(&env, &["run", "--iterations", "1"]).expect_code(0);
-    assert_eq!(env.read(".gitignore"), gitignore, "aider left .gitignore as it was");
+    assert_eq!(
+        env.read(".gitignore"),
+        gitignore,
+        "aider left .gitignore as it was"
+    );
     let status = env.git(&["status", "--porcelain", "--untracked-files=all"]);
     assert_eq!(status, "", "no file of aider's in the workspace");
-    let changed = env.git(&["log", "--format=", "--name-only", &format!("{}..", seed.trim())]);
+    let changed = env.git(&[
+        "log",
+        "--format=",
+        "--name-only",
+        &format!("{}..", seed.trim()),
+    ]);
     assert!(
-        !changed.lines().any(|p| p.starts_with(".aider") || p == ".gitignore"),
+        !changed
+            .lines()
+            .any(|p| p.starts_with(".aider") || p == ".gitignore"),
         "no commit took an aider file or .gitignore after the seed:\n{changed}"
     );
-    let analytics = std::fs::read_to_string(env.ctl.join(".aider/analytics.json"))
-        .expect("the fake aider ran");
-    assert!(analytics.contains("\"permanently_disable\": true"), "{analytics}");
+    let analytics =
+        std::fs::read_to_string(env.ctl.join(".aider/analytics.json")).expect("the fake aider ran");
+    assert!(
+        analytics.contains("\"permanently_disable\": true"),
+        "{analytics}"
+    );
     assert_eq!(env.journal().len(), 2, "both turns ran");
 }
 
@@ -92,12 +106,17 @@ fn an_empty_prompt_is_refused_before_any_agent_starts() {
         run.expect_code(2);
         let file = env.path(&format!("prompts/{prompt}.md"));
         assert!(
-            run.stderr.contains(&format!("`{}` is empty", file.display())),
+            run.stderr
+                .contains(&format!("`{}` is empty", file.display())),
             "{command} with an empty {prompt}.md: {}",
             run.stderr
         );
         assert!(run.stderr.contains("baton: hint:"), "{}", run.stderr);
-        assert_eq!(written(&env), before, "{command}: nothing written, no agent started");
+        assert_eq!(
+            written(&env),
+            before,
+            "{command}: nothing written, no agent started"
+        );
 
         let check = env.baton(&["check"]);
         check.expect_code(2);

@@ -186,7 +186,7 @@ fn a_text_agent_whose_output_matches_a_fail_pattern_fails_despite_exit_0() {
     let env = TestEnv::bare();
     env.write(
         "orchestration.yaml",
-        "agent:\n  default: fake-aider\n  heartbeat: 0\n  commands:\n    fake-aider: [sh, -c, 'cat > /dev/null; echo \"litellm.AuthenticationError: AnthropicException - invalid x-api-key\"; exit 0']\n",
+        "agent:\n  default: fake-aider\n  heartbeat: 0\n  fail_patterns: ['^make: \\*\\*\\*']\n  commands:\n    fake-aider: [sh, -c, 'cat > /dev/null; echo \"make: *** [all] Error 2\"; exit 0']\n",
     );
     env.commit_all("init");
     env.baton(&["run", "--iterations", "1"]).expect_code(1);
@@ -194,7 +194,7 @@ fn a_text_agent_whose_output_matches_a_fail_pattern_fails_despite_exit_0() {
     assert!(
         state["last_error"]
             .as_str()
-            .is_some_and(|e| e.contains("agent.fail_patterns") && e.contains("AuthenticationError")),
+            .is_some_and(|e| e.contains("agent.fail_patterns") && e.contains("make: ***")),
         "{state:#}"
     );
 }

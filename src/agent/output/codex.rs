@@ -21,6 +21,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::auth::detect_auth;
 use super::common::{ERROR_CHARS, cut, main_argument, one_line, str_at, u64_at};
 use super::limit::{detect_limit_at, detect_transient};
 use super::reset::Clock;
@@ -198,8 +199,11 @@ impl Codex {
         let error = self.turn_failed.or(self.last_error);
         if let Some(message) = &error {
             self.report.final_message = None;
-            self.report.limit = detect_limit_at(message, clock);
-            if self.report.limit.is_none() {
+            self.report.auth = detect_auth(message);
+            if self.report.auth.is_none() {
+                self.report.limit = detect_limit_at(message, clock);
+            }
+            if !self.report.classified() {
                 self.report.transient = detect_transient(message);
             }
         }

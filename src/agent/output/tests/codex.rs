@@ -9,6 +9,7 @@ const SUCCESS: &str = include_str!("../../../../tests/fixtures/agents/codex/succ
 const ERROR: &str = include_str!("../../../../tests/fixtures/agents/codex/error.jsonl");
 const LIMIT: &str = include_str!("../../../../tests/fixtures/agents/codex/limit.jsonl");
 const TRANSIENT: &str = include_str!("../../../../tests/fixtures/agents/codex/transient.jsonl");
+const AUTH: &str = include_str!("../../../../tests/fixtures/agents/codex/auth.jsonl");
 
 #[test]
 fn a_successful_turn_renders_each_tool_call_once() {
@@ -91,4 +92,14 @@ fn an_error_followed_by_a_completed_turn_is_not_reported() {
                    {\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"cached_input_tokens\":0,\"output_tokens\":1}}";
     let (_, report) = run(Format::CodexJson, fixture);
     assert_eq!(report.reported_error, None);
+}
+
+#[test]
+fn a_401_after_codexs_own_retries_is_an_authentication_error() {
+    let (_, report) = run(Format::CodexJson, AUTH);
+    let auth = report.auth.expect("a 401 is an authentication error");
+    assert!(auth.contains("401 Unauthorized"), "{auth}");
+    assert_eq!(report.limit, None);
+    assert_eq!(report.transient, None);
+    assert!(!report.printed);
 }
