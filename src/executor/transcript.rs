@@ -86,6 +86,8 @@ pub(super) struct Transcript {
     structured: bool,
     lines: Lines,
     raw: Option<File>,
+    /// The adapter's reason to end the agent was already passed on.
+    abandoned: bool,
 }
 
 impl Transcript {
@@ -106,7 +108,18 @@ impl Transcript {
             structured,
             lines: Lines::new(if structured { EVENT_LINE } else { TEXT_LINE }),
             raw,
+            abandoned: false,
         }
+    }
+
+    /// Once, the reason to end the agent now that its output gave (see [`Adapter::abandon`]).
+    pub(super) fn take_abandon(&mut self) -> Option<String> {
+        if self.abandoned {
+            return None;
+        }
+        let reason = self.adapter.abandon()?.to_owned();
+        self.abandoned = true;
+        Some(reason)
     }
 
     /// Reads `chunk`; returns what to show (console and log) instead of it: `None` for text

@@ -1,16 +1,19 @@
 //! Agents' failures explained, not retried blindly: an authentication error of each preset
-//! fails its turn at once with what to do; retry lines say which attempt of how many and the
-//! real delay. Fake CLIs on `PATH` replay `tests/fixtures/agents/*` (each citing its
+//! fails its turn at once with what to do; codex waiting for the network is ended and retried
+//! per `agent.retries`, not waited on for hours; retry lines say which attempt of how many and
+//! the real delay. Fake CLIs on `PATH` replay `tests/fixtures/agents/*` (each citing its
 //! source).
 
 use std::time::{Duration, Instant};
 
 use crate::agent_env::{baton, fake_cli, fake_script, output, workspace_with};
+use crate::common::{alive, read_pid};
 use crate::event_log::{events, of_kind};
 
 const CLAUDE_AUTH: &str = include_str!("../fixtures/agents/claude/auth.jsonl");
 const CLAUDE_OK: &str = include_str!("../fixtures/agents/claude/success.jsonl");
 const CODEX_AUTH: &str = include_str!("../fixtures/agents/codex/auth.jsonl");
+const CODEX_OFFLINE: &str = include_str!("../fixtures/agents/codex/offline.jsonl");
 const CODEX_OK: &str = include_str!("../fixtures/agents/codex/success.jsonl");
 const CODEX_TRANSIENT: &str = include_str!("../fixtures/agents/codex/transient.jsonl");
 const GEMINI_AUTH: &str = include_str!("../fixtures/agents/gemini/auth.txt");
@@ -85,6 +88,84 @@ fn an_authentication_error_fails_at_once_and_says_what_to_do() {
             "{agent}: no retry"
         );
     }
+}
+
+/// codex offline says `Reconnecting... waiting for network` and then waits for the network with
+/// no deadline of its own: Baton ends that run at once and runs the turn again after
+/// `agent.retry_backoff` (here the network is back by then).
+#[test]
+fn codex_waiting_for_the_network_is_ended_and_the_turn_runs_again() {
+    let env = workspace_with(
+        "codex",
+        "  retries: 1\n  retry_backoff: 200ms\n  timeout: 10m\n",
+        NO_PROMISE,
+    );
+    output(&env, "offline.out", CODEX_OFFLINE);
+    output(&env, "ok.out", CODEX_OK);
+    fake_script(
+        &env,
+        "codex",
+        "cat > /dev/null\nif [ ! -f \"$TEST_CTL/was-offline\" ]; then\n  touch \"$TEST_CTL/was-offline\"\n  \
+         echo $$ > \"$TEST_CTL/offline.pid\"\n  cat \"$TEST_CTL/offline.out\"\n  sleep 600\nfi\n\
+         cat \"$TEST_CTL/ok.out\"\n",
+    );
+    let started = Instant::now();
+    let run = baton(&env, &["run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "not waited on: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        !alive(read_pid(&env.ctl.join("offline.pid"))),
+        "the offline codex was ended"
+    );
+    let journal = env.journal();
+    assert_eq!(journal[0]["outcome"], "ok");
+    assert_eq!(journal[0]["attempts"], 2, "{journal:#?}");
+    let events = events(&env);
+    let retries = of_kind(&events, "retry");
+    assert_eq!(retries.len(), 1, "{events:#?}");
+    assert_eq!(
+        retries[0]["reason"],
+        "transient error: Reconnecting... waiting for network"
+    );
+    assert!(
+        run.stderr
+            .contains("Reconnecting... waiting for network: stopping it"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Offline for good: the turn fails as a transient error once `agent.retries` are spent,
+/// minutes rather than `agent.timeout`.
+#[test]
+fn codex_offline_for_good_fails_after_its_retries() {
+    let env = workspace_with(
+        "codex",
+        "  retries: 1\n  retry_backoff: 200ms\n  timeout: 10m\n",
+        NO_PROMISE,
+    );
+    output(&env, "offline.out", CODEX_OFFLINE);
+    fake_script(
+        &env,
+        "codex",
+        "cat > /dev/null\ncat \"$TEST_CTL/offline.out\"\nexec sleep 600\n",
+    );
+    let started = Instant::now();
+    let run = baton(&env, &["run", "--iterations", "1"]);
+    run.expect_code(1);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let journal = env.journal();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0]["outcome"], "failed");
+    assert_eq!(journal[0]["attempts"], 2);
+    assert_eq!(
+        env.state()["last_error"],
+        "transient error, 2 attempt(s): Reconnecting... waiting for network"
+    );
 }
 
 #[test]

@@ -177,6 +177,16 @@ impl Adapter {
         out
     }
 
+    /// Why the agent is better ended now than waited for, once its output says so (codex waiting
+    /// for the network); the report then names it as a transient error, so the turn runs again
+    /// after `agent.retry_backoff`, up to `agent.retries` times.
+    pub(crate) fn abandon(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::Codex(a) => a.abandon(),
+            _ => None,
+        }
+    }
+
     /// Ends the stream and returns what the agent reported. Text output yields no usage, an
     /// authentication error, a limit or a transient error only from its last lines (marked
     /// [`printed`](Report::printed)), and those lines as its final message. The last non-JSON
