@@ -1,7 +1,7 @@
 //! Agents cannot steer Baton through what they print (combined mode, misbehaving stub agents):
 //! text that tools print inside a turn never decides the outcome of a turn whose agent exited
 //! 0 — not a quoted `connection refused`, not a `429` every turn, not a limit line with a reset
-//! a day ahead.
+//! a day ahead — and limits an agent never gets past are capped like a stuck loop.
 
 use crate::agent_env::{baton_cmd, fake_script, outcomes, output, workspace_with};
 use crate::common::TestEnv;
@@ -98,4 +98,52 @@ fn a_limit_a_day_ahead_printed_by_a_finished_turn_parks_nothing() {
     run.expect_code(0);
     assert_eq!(outcomes(&env), ["galph ok", "ralph ok"]);
     assert_ne!(env.state()["status"], "limited");
+}
+
+/// An agent that fails with a limit every turn is limited, each time, until the cap: then the
+/// run stops like a stuck loop (exit 4, `stuck:`), which `baton resume` clears.
+#[test]
+fn repeated_limits_of_one_actor_stop_the_run_as_stuck() {
+    let env = TestEnv::new();
+    env.hook(
+        "galph",
+        "echo 'Error: 429 Too Many Requests. Please retry in 1s.'\nexit 1\n",
+    );
+    let run = finish(env.baton_cmd(&["run", "--iterations", "3"]), &env, 90);
+    run.expect_code(4);
+    assert_eq!(outcomes(&env), vec!["galph limited"; 8], "the default cap");
+    assert!(
+        run.stderr
+            .contains("baton: stopped: stuck: galph's turn was limited 8 time(s) in a row"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        env.state()["exit_reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("stuck:"))
+    );
+}
+
+/// With `stuck.iterations`, limited turns count toward it.
+#[test]
+fn limited_turns_count_toward_stuck_iterations() {
+    let env = TestEnv::with_config("stuck:\n  iterations: 2\n  escalate: reviewer.md\n");
+    env.hook(
+        "ralph",
+        "echo 'Claude AI usage limit reached|'$(( $(date +%s) + 1 ))\nexit 1\n",
+    );
+    let run = finish(env.baton_cmd(&["run", "--iterations", "3"]), &env, 60);
+    run.expect_code(4);
+    assert_eq!(
+        outcomes(&env),
+        ["galph ok", "ralph limited", "ralph limited"],
+        "no escalation turn for a limit: galph's prompt cannot lift it"
+    );
+    assert!(
+        run.stderr
+            .contains("stuck: ralph's turn was limited 2 time(s) in a row"),
+        "{}",
+        run.stderr
+    );
 }
