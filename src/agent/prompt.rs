@@ -7,9 +7,9 @@ use std::path::Path;
 
 use crate::error::Error;
 
-/// [`problem`] as the usage error (exit 2) that stops a run before anything is written:
-/// `<what> `<path>` is empty`, with a hint; `what` names the file's role (`prompt file`,
-/// `router prompt`, …).
+/// [`problem`] as the usage error (exit 2) that stops a run before anything is written: the
+/// file's role `what` (`prompt file`, `router prompt`, …), its path in backticks and the
+/// problem (``prompt file `/w/prompts/main.md` is empty``), with a hint.
 ///
 /// # Errors
 /// The usage error, when the file has a [`problem`].
