@@ -3,5 +3,7 @@
 mod dispatch;
 pub(crate) mod output;
 mod presets;
+pub(crate) mod prompt;
 
 pub(crate) use dispatch::{AgentChoice, AgentError, resolve, resolve_as};
+pub(crate) use presets::login_hint;

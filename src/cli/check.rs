@@ -32,11 +32,12 @@ pub(crate) fn prompts_of(config: &Config, actor: Actor) -> Vec<String> {
     prompts
 }
 
-/// Resolves the agent of every prompt the given actors may run, so that an unknown agent or a
-/// missing program stops the run before anything runs.
+/// Resolves the agent of every prompt the given actors may run, so that an unknown agent, a
+/// missing program or an empty prompt file stops the run before anything runs (a missing
+/// prompt file stops the turn that needs it).
 ///
 /// # Errors
-/// The first [`crate::agent::AgentError`] (exit 2).
+/// The first [`crate::agent::AgentError`] or empty prompt (exit 2).
 pub(crate) fn check_agents(
     config: &Config,
     actors: &[Actor],
@@ -44,6 +45,10 @@ pub(crate) fn check_agents(
     let mut chosen = Vec::new();
     for &actor in actors {
         for prompt in prompts_of(config, actor) {
+            let path = config.prompt_path(&prompt);
+            if path.exists() {
+                agent::prompt::check(&path, "prompt file")?;
+            }
             let choice = agent::resolve(config, actor, &prompt)?;
             chosen.push((actor, prompt, choice));
         }
@@ -184,13 +189,12 @@ fn findings(config: &Config) -> Vec<Finding> {
     for actor in Actor::ALL {
         for prompt in prompts_of(config, actor) {
             let path = config.prompt_path(&prompt);
-            if path.is_file() {
-                ok("prompt", format!("{actor} {prompt}"));
-            } else {
-                problems.push(format!(
-                    "prompt `{prompt}` of {actor}: `{}` not found",
+            match agent::prompt::problem(&path) {
+                None => ok("prompt", format!("{actor} {prompt}")),
+                Some(problem) => problems.push(format!(
+                    "prompt `{prompt}` of {actor}: `{}` {problem}",
                     path.display()
-                ));
+                )),
             }
             match agent::resolve(config, actor, &prompt) {
                 Ok(c) => ok(

@@ -73,10 +73,13 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
         Event::Retry {
             actor,
             reason,
-            wait_secs,
+            attempt,
+            of,
+            wait_ms,
+            ..
         } => info(format!(
-            "[turn] {actor} {reason}; running it again in {}",
-            format_duration(Duration::from_secs(wait_secs))
+            "[turn] {actor}: {reason}; attempt {attempt} of {of} in {}",
+            format_duration(Duration::from_millis(wait_ms))
         )),
         Event::Fallback {
             from, to, reason, ..

@@ -120,10 +120,15 @@ pub(crate) enum Event<'a> {
     /// A tool call of the running agent, read from its structured output (claude, codex,
     /// gemini, opencode): the tool's name and its main argument; counted in the same cap.
     ToolCall { name: &'a str, arg: Option<&'a str> },
-    /// A transient failure: the same agent runs again after `wait_secs`.
+    /// A transient failure or a stall: the same agent runs again after `wait_ms` (`wait_secs`
+    /// in whole seconds, as the first readers of the log know it), as run number `attempt` of
+    /// at most `of`.
     Retry {
         actor: Actor,
         reason: &'a str,
+        attempt: u32,
+        of: u32,
+        wait_ms: u64,
         wait_secs: u64,
     },
     /// An agent hit a usage limit and a fallback agent runs instead.

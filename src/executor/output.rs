@@ -187,15 +187,15 @@ pub(super) fn pump(
         };
         match reading {
             Reading::Stdout(mut transcript, slot) => {
-                drain(
-                    reader,
-                    &sinks,
-                    capture.as_ref(),
-                    &mut |chunk| match transcript.feed(chunk) {
+                drain(reader, &sinks, capture.as_ref(), &mut |chunk| {
+                    match transcript.feed(chunk) {
                         Some(rendered) => show(&rendered),
                         None => show(chunk),
-                    },
-                );
+                    }
+                    if let Some(reason) = transcript.take_abandon() {
+                        let _ = sinks.events.send(Event::Abandon(reason));
+                    }
+                });
                 let (rest, report) = transcript.finish();
                 show(&rest);
                 *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(report);

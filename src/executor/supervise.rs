@@ -25,6 +25,9 @@ pub(super) enum Event {
     Signal(i32),
     /// One output stream reached its end.
     Drained,
+    /// The agent's output says it is better ended now than waited for (codex waiting for the
+    /// network): the reason. The group is stopped as on a timeout; the report says why.
+    Abandon(String),
 }
 
 /// How the group ended.
@@ -106,6 +109,7 @@ pub(super) fn supervise(
             Ok(Event::Exited(status)) => break status,
             Ok(Event::Signal(signal)) => state.interrupt(watch, signal, false),
             Ok(Event::Drained) => drained += 1,
+            Ok(Event::Abandon(reason)) => state.abandon(watch, &reason),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break None,
         }
@@ -191,6 +195,23 @@ impl LoopState {
             watch.notices,
             "[baton] {} received: stopping {}",
             signal_name(signal),
+            watch.label
+        );
+    }
+
+    /// The output said the agent is better ended now: TERM, then KILL after the grace period,
+    /// unless it is being stopped already.
+    fn abandon(&mut self, watch: &mut Watch<'_>, reason: &str) {
+        if self.kill_at.is_some() || self.interrupted_by.is_some() {
+            return;
+        }
+        self.timeout_at = None;
+        self.stop_idle_watch(watch);
+        self.kill_at = Some(Instant::now() + watch.grace);
+        signal_group(watch.group, Signal::SIGTERM);
+        let _ = writeln!(
+            watch.notices,
+            "[baton] {}: {reason}: stopping it (the turn runs again per agent.retries)",
             watch.label
         );
     }

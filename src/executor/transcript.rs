@@ -10,9 +10,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::agent::output::{
-    Adapter, Format, Rendered, Report, Tail, detect_limit, detect_transient,
-};
+use crate::agent::output::{Adapter, Clock, Format, Rendered, Report, Tail};
 
 /// The longest line of text output that is read (longer ones are shown, never read: no limit
 /// message is that long).
@@ -88,6 +86,8 @@ pub(super) struct Transcript {
     structured: bool,
     lines: Lines,
     raw: Option<File>,
+    /// The adapter's reason to end the agent was already passed on.
+    abandoned: bool,
 }
 
 impl Transcript {
@@ -108,7 +108,18 @@ impl Transcript {
             structured,
             lines: Lines::new(if structured { EVENT_LINE } else { TEXT_LINE }),
             raw,
+            abandoned: false,
         }
+    }
+
+    /// Once, the reason to end the agent now that its output gave (see [`Adapter::abandon`]).
+    pub(super) fn take_abandon(&mut self) -> Option<String> {
+        if self.abandoned {
+            return None;
+        }
+        let reason = self.adapter.abandon()?.to_owned();
+        self.abandoned = true;
+        Some(reason)
     }
 
     /// Reads `chunk`; returns what to show (console and log) instead of it: `None` for text
@@ -185,7 +196,7 @@ impl ErrTail {
     }
 
     /// Completes `report` with what the last lines of stderr say, when stdout said nothing of
-    /// a limit or a transient error.
+    /// an authentication error, a limit or a transient error (see [`Report::read_printed`]).
     pub(super) fn complete(mut self, report: &mut Report) {
         let tail = &mut self.tail;
         if let Some(lines) = &mut self.lines {
@@ -195,14 +206,7 @@ impl ErrTail {
                 }
             });
         }
-        if report.limit.is_some() || report.transient.is_some() {
-            return;
-        }
-        let last = self.tail.last_lines();
-        report.limit = detect_limit(&last);
-        if report.limit.is_none() {
-            report.transient = detect_transient(&last);
-        }
+        report.read_printed(&self.tail.last_lines(), &Clock::system());
     }
 }
 

@@ -101,6 +101,7 @@ pub(crate) fn budget_gate(
 ) -> Result<Option<Stop>> {
     let flag = state.stop_requested();
     let budget_flag = flag.as_ref().is_some_and(|r| r.starts_with(budget::PREFIX));
+    let escalate = runner.config.stuck.escalate.is_some();
     if let Some(reason) = flag.filter(|_| !budget_flag) {
         return Ok(Some(Stop::Flag(reason)));
     }
@@ -124,16 +125,17 @@ pub(crate) fn budget_gate(
         None => match stuck::check(&runner.config.stuck, &runner.journal, state.generation)? {
             // With `stuck.escalate`, galph runs that prompt once before the loop stops; only
             // the process that runs galph's turns acts on it.
-            Some(reason) if runner.config.stuck.escalate.is_some() && !runs_galph => {
-                tracing::debug!(%reason, "stuck: left to the supervisor's escalation");
+            Some(stuck) if stuck.escalates && escalate && !runs_galph => {
+                tracing::debug!(reason = %stuck.reason, "stuck: left to the supervisor's escalation");
                 Ok(None)
             }
-            Some(reason) if runner.config.stuck.escalate.is_some() && stuck::escalating() => {
+            Some(stuck) if stuck.escalates && escalate && stuck::escalating() => {
                 let prompt = runner.config.stuck.escalate.as_deref().unwrap_or_default();
+                let reason = stuck.reason;
                 info_line!("[baton] {reason}: galph runs {prompt} once before the run stops");
                 Ok(None)
             }
-            Some(reason) => {
+            Some(stuck::Stuck { reason, .. }) => {
                 write(FlagChange::Set(reason.clone()))?;
                 let iteration = state.iteration;
                 crate::events::emit(&Event::StuckDetected {

@@ -45,7 +45,7 @@ pub(crate) fn run(
                 ..*failed(decision.clone(), failure)
             })
         };
-        match verdict::judge(&result, config, agent.format) {
+        match verdict::judge(&result, config, &agent) {
             Verdict::Done => {
                 return Ok(Launched {
                     decision,
@@ -55,21 +55,19 @@ pub(crate) fn run(
                 });
             }
             Verdict::Fail(failure) => return Err(fail(failure, agent, receipt)),
-            Verdict::Retry(failure) => {
-                if !verdict::may_retry(&failure, receipt.attempts, config) {
-                    let failure = match failure {
-                        TurnFailure::Transient { message, .. } => TurnFailure::Transient {
-                            message,
-                            attempts: receipt.attempts,
-                        },
-                        other => other,
-                    };
+            Verdict::Retry(why) => {
+                let runs = verdict::max_runs(&why, config);
+                if receipt.attempts >= runs {
+                    let failure = why.into_failure(receipt.attempts);
                     return Err(fail(failure, agent, receipt));
                 }
                 let wait = verdict::retry_backoff(config, receipt.attempts);
                 crate::events::emit(&crate::events::Event::Retry {
                     actor: turn.actor,
-                    reason: &failure.to_string(),
+                    reason: &why.to_string(),
+                    attempt: receipt.attempts + 1,
+                    of: runs,
+                    wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     wait_secs: wait.as_secs(),
                 });
                 if let Err(signal) = sleep_unless_signalled(wait) {

@@ -4,6 +4,10 @@
 //! run ends with exit 0. A claim whose check fails is journalled with the failing command; the
 //! next turn is told (`BATON_VERIFY_LOG` and a note after its prompt) and the loop goes on.
 //!
+//! Completion is opt-in: without a verify command a promise is no claim. An agent's word alone —
+//! or a quote of the promise, say from its prompt — must not end an unattended run at its
+//! first iteration; `completion.verify: [[true]]` takes the agent at its word, knowingly.
+//!
 //! Verify commands run in the workspace root, one after the other, in their own process group,
 //! with output to a verify log; each is ended (its whole group) after
 //! `completion.verify_timeout`.
@@ -12,14 +16,37 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
+use crate::config::{CompletionConfig, Config};
 use crate::journal::{Completion, JournalEntry};
+use crate::state::Actor;
 
 /// How often a running verify command is looked at.
 const POLL: Duration = Duration::from_millis(20);
 
-/// Whether `final_message` ends with the promise (blanks around it ignored).
-pub(crate) fn claimed(final_message: Option<&str>, promise: &str) -> bool {
+/// Whether `actor`'s `final_message` makes a completion claim under `completion`: it ends with
+/// the promise (blanks around it ignored) and `completion.verify` has a command to check it.
+/// A promise made without one is ignored, with a notice that says so.
+pub(crate) fn claimed(
+    final_message: Option<&str>,
+    completion: &CompletionConfig,
+    actor: Actor,
+) -> bool {
+    if !makes_promise(final_message, &completion.promise) {
+        return false;
+    }
+    if completion.verify.is_empty() {
+        info_line!(
+            "[complete] {actor}'s final message makes the completion promise, but \
+             completion.verify is empty: no claim, the run goes on (a claim needs a verify \
+             command; [[true]] takes the agent's word)"
+        );
+        return false;
+    }
+    true
+}
+
+/// Whether `final_message` ends with `promise` (blanks around it ignored).
+fn makes_promise(final_message: Option<&str>, promise: &str) -> bool {
     let promise = promise.trim();
     !promise.is_empty() && final_message.is_some_and(|m| m.trim_end().ends_with(promise))
 }
@@ -33,10 +60,6 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
         exit_code: None,
         log: relative,
     };
-    if config.completion.verify.is_empty() {
-        record.log = None;
-        return record;
-    }
     if let Some(parent) = log.parent() {
         let _ = std::fs::create_dir_all(parent);
     }

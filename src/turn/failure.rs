@@ -40,11 +40,20 @@ pub(crate) enum TurnFailure {
     /// codex `turn.failed`, gemini `status: error`, opencode `error`).
     #[error("agent reported an error: {0}")]
     Reported(String),
+    /// The agent could not authenticate (not logged in, a missing or wrong API key): running
+    /// it again cannot help, a person must log it in. `hint` says how, for that agent.
+    #[error("agent could not authenticate: {message}")]
+    Auth {
+        /// The agent's words.
+        message: String,
+        /// What to do (see [`crate::agent::login_hint`]).
+        hint: &'static str,
+    },
     /// A text agent's last lines matched `agent.fail_patterns`.
     #[error("agent output matched agent.fail_patterns: {0}")]
     Pattern(String),
     /// Transient errors (overloaded, 5xx, network) outlasted `agent.retries`.
-    #[error("transient error, {attempts} attempts: {message}")]
+    #[error("transient error, {attempts} attempt(s): {message}")]
     Transient {
         /// The agent's words.
         message: String,
@@ -121,6 +130,7 @@ impl TurnFailure {
     pub(crate) fn to_error(&self) -> Error {
         match self {
             TurnFailure::Interrupted(signal) => Error::interrupted(*signal),
+            TurnFailure::Auth { hint, .. } => Error::failed(self).with_hint(hint),
             other => Error::failed(other),
         }
     }

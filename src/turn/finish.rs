@@ -85,14 +85,15 @@ pub(crate) fn after_agent(
     let dirty_left = plan.dirty_left;
     // The supervisor declares the work done (in a single-actor run, the one actor does).
     let may_claim = turn.actor == Actor::Galph || runner.options.handoff == Handoff::Stay;
-    let promise = &runner.config.completion.promise;
-    let completion = (may_claim && completion::claimed(receipt.final_message.as_deref(), promise))
-        .then(|| {
-            info_line!("[complete] {} claims the work is done", turn.actor);
-            let verify_log = completion::log_path(&log);
-            let relative = runner.config.relative(&verify_log);
-            completion::verify(&runner.config, &verify_log, relative)
-        });
+    let final_message = receipt.final_message.as_deref();
+    let claim =
+        may_claim && completion::claimed(final_message, &runner.config.completion, turn.actor);
+    let completion = claim.then(|| {
+        info_line!("[complete] {} claims the work is done", turn.actor);
+        let verify_log = completion::log_path(&log);
+        let relative = runner.config.relative(&verify_log);
+        completion::verify(&runner.config, &verify_log, relative)
+    });
     Ok(Finished {
         agent: agent.name,
         log,

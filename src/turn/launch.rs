@@ -66,19 +66,7 @@ pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Ro
     let config = &runner.config;
     let det = router::deterministic(state, config, actor);
     let usable = |prompt: &str, what: &str| -> Result<(), Error> {
-        let path = config.prompt_path(prompt);
-        let problem = match std::fs::metadata(&path) {
-            Ok(meta) => crate::fsutil::special_kind(&meta)
-                .map(|kind| format!("is not a regular file (it is a {kind})")),
-            Err(_) => Some("not found".to_owned()),
-        };
-        if let Some(problem) = problem {
-            return Err(
-                Error::usage(format!("{what} `{}` {problem}", path.display())).with_hint(
-                    "restore the file (git checkout -- <file>) or change prompts.* in the config",
-                ),
-            );
-        }
+        agent::prompt::check(&config.prompt_path(prompt), what)?;
         agent::resolve(config, actor, prompt)?;
         Ok(())
     };
@@ -187,6 +175,14 @@ pub(crate) fn run_prompt(
     let log = log_path(runner, turn, prompt);
     let mut stdin = crate::fsutil::read_regular(&prompt_file)
         .map_err(|e| TurnFailure::Start(format!("read prompt `{}`: {e}", prompt_file.display())))?;
+    // A prompt the router chose, or one emptied since the turn was prepared: no agent is fed
+    // nothing (see `agent::prompt`).
+    if agent::prompt::is_blank(&stdin) {
+        return Err(TurnFailure::Start(format!(
+            "prompt `{}` is empty",
+            prompt_file.display()
+        )));
+    }
     let path_text = |p: &std::path::Path| p.to_string_lossy().into_owned();
     let rejected = runner.journal.tail(1).ok().and_then(|last| {
         last.last()

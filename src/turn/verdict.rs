@@ -4,9 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::agent::output::{Format, Report};
+use crate::agent::AgentChoice;
+use crate::agent::output::{Format, Report, is_auth};
 use crate::config::Config;
-use crate::executor::RunResult;
+use crate::executor::{RunOutcome, RunResult};
 use crate::journal::{Journal, Outcome};
 use crate::state::Actor;
 use crate::turn::failure::TurnFailure;
@@ -27,8 +28,8 @@ pub(crate) enum Verdict {
     Done,
     /// The turn failed.
     Fail(TurnFailure),
-    /// Run again after a backoff: a transient error or a stall (the failure if it is the last).
-    Retry(TurnFailure),
+    /// Run again after a backoff: a transient error or a stall.
+    Retry(Retryable),
     /// A usage or rate limit: `reason`, and when it lifts if the agent said.
     Limit {
         /// The agent's words.
@@ -38,31 +39,67 @@ pub(crate) enum Verdict {
     },
 }
 
-/// Judges `result`: a limit first (whatever the exit), then the exit (interrupts and
-/// timeouts fail; stalls retry), then a transient error, then an error the output reported,
-/// then `agent.fail_patterns` over a text agent's last lines.
-pub(crate) fn judge(result: &RunResult, config: &Config, format: Format) -> Verdict {
+/// Why a run is worth running again; `Display` is the reason on the retry line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Retryable {
+    /// Overloaded, a 5xx, the network: the agent's words.
+    #[error("transient error: {0}")]
+    Transient(String),
+    /// Neither output nor a file change for `agent.idle_timeout` (the limit, when known).
+    #[error("{}", TurnFailure::Stalled(*.0))]
+    Stalled(Option<Duration>),
+}
+
+impl Retryable {
+    /// The failure the turn ends with when no run is left: `attempts` runs were made.
+    pub(crate) fn into_failure(self, attempts: u32) -> TurnFailure {
+        match self {
+            Retryable::Transient(message) => TurnFailure::Transient { message, attempts },
+            Retryable::Stalled(limit) => TurnFailure::Stalled(limit),
+        }
+    }
+}
+
+/// Judges `result`, a run of `agent`: an interrupt fails; then what the agent said about its
+/// turn — an authentication error fails at once (a person must log the agent in), a limit
+/// waits (whatever the exit) — then the exit (timeouts fail; stalls retry), then a transient
+/// error, then an error the output reported, then `agent.fail_patterns` over a text agent's
+/// last lines.
+///
+/// Plain text (a text agent's last lines, stderr, the non-JSON lines of a structured stream)
+/// decides only a run that did not exit 0: tools print anything inside a turn (a test's
+/// `connection refused (expected)`, a quoted `429 Too Many Requests`), and an agent that
+/// exited 0 did its turn unless its own structured result says otherwise. So a turn that exited
+/// 0 is limited, retried or failed by its output only when a structured agent's result events
+/// say so (Claude Code reports an API error, a usage limit among them, with `is_error` and exit
+/// 0), or when a text agent's last lines match `agent.fail_patterns`, which a person wrote.
+pub(crate) fn judge(result: &RunResult, config: &Config, agent: &AgentChoice) -> Verdict {
     let report = &result.report;
     let exit = TurnFailure::of_run(result, config.agent.timeout, config.agent.idle_timeout);
-    if matches!(exit, Some(TurnFailure::Interrupted(_))) {
-        return Verdict::Fail(exit.unwrap_or(TurnFailure::AgentLost));
+    if let Some(TurnFailure::Interrupted(signal)) = exit {
+        return Verdict::Fail(TurnFailure::Interrupted(signal));
     }
-    if let Some(limit) = &report.limit {
-        return Verdict::Limit {
-            reason: limit.reason.clone(),
-            resets_at: limit.resets_at,
-        };
+    let heard = result.outcome != RunOutcome::Ok || !report.printed;
+    let hint = crate::agent::login_hint(&agent.name, agent.format);
+    if heard {
+        if let Some(message) = &report.auth {
+            let message = message.clone();
+            return Verdict::Fail(TurnFailure::Auth { message, hint });
+        }
+        if let Some(limit) = &report.limit {
+            return Verdict::Limit {
+                reason: limit.reason.clone(),
+                resets_at: limit.resets_at,
+            };
+        }
     }
     match exit {
-        Some(stall @ TurnFailure::Stalled(_)) => return Verdict::Retry(stall),
+        Some(TurnFailure::Stalled(limit)) => return Verdict::Retry(Retryable::Stalled(limit)),
         Some(TurnFailure::Timeout(t)) => return Verdict::Fail(TurnFailure::Timeout(t)),
         _ => {}
     }
-    if let Some(message) = &report.transient {
-        return Verdict::Retry(TurnFailure::Transient {
-            message: message.clone(),
-            attempts: 0,
-        });
+    if heard && let Some(message) = &report.transient {
+        return Verdict::Retry(Retryable::Transient(message.clone()));
     }
     if let Some(failure) = exit {
         return Verdict::Fail(failure);
@@ -70,9 +107,15 @@ pub(crate) fn judge(result: &RunResult, config: &Config, format: Format) -> Verd
     if let Some(error) = &report.reported_error {
         return Verdict::Fail(TurnFailure::Reported(error.clone()));
     }
-    if format == Format::Text
+    if agent.format == Format::Text
         && let Some(line) = matched_pattern(report, &config.agent.fail_patterns)
     {
+        if is_auth(&line) {
+            return Verdict::Fail(TurnFailure::Auth {
+                message: line,
+                hint,
+            });
+        }
         return Verdict::Fail(TurnFailure::Pattern(line));
     }
     Verdict::Done
@@ -91,14 +134,14 @@ fn matched_pattern(report: &Report, patterns: &[String]) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Whether a retryable verdict may run again after `attempts` runs: a transient error up to
-/// `agent.retries` reruns, a stall once.
-pub(crate) fn may_retry(failure: &TurnFailure, attempts: u32, config: &Config) -> bool {
-    let reruns = u64::from(attempts.saturating_sub(1));
-    match failure {
-        TurnFailure::Stalled(_) => reruns < config.agent.retries.min(1),
-        _ => reruns < config.agent.retries,
-    }
+/// How many runs a turn may make for `why`: one plus `agent.retries` reruns after a transient
+/// error, one plus at most one after a stall.
+pub(crate) fn max_runs(why: &Retryable, config: &Config) -> u32 {
+    let reruns = match why {
+        Retryable::Stalled(_) => config.agent.retries.min(1),
+        Retryable::Transient(_) => config.agent.retries,
+    };
+    u32::try_from(reruns).unwrap_or(u32::MAX).saturating_add(1)
 }
 
 /// The wait before rerun number `rerun` (1-based): `agent.retry_backoff`, doubled each time.
@@ -140,3 +183,6 @@ pub(crate) fn fallback<'a>(config: &'a Config, tried: &[String]) -> Option<&'a s
         .map(String::as_str)
         .find(|name| !tried.iter().any(|t| t == name))
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,10 +1,14 @@
 //! Baton's integration tests: the real binary on temporary git workspaces with stub agents.
 
+mod agent_env;
 mod browser;
 mod common;
 mod event_log;
 mod role_env;
 mod serve_env;
+mod test_agent_errors;
+mod test_agent_output;
+mod test_agent_presets;
 mod test_agents;
 mod test_approval;
 mod test_autocommit;

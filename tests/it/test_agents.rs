@@ -4,11 +4,10 @@
 //! reported on exit 0, a usage limit that waits and reruns the same turn, transient retries,
 //! stalls, text-agent fail patterns and the `limited` notification.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::Value;
 
-use crate::common::{Run, TestEnv};
+use crate::agent_env::{baton, fake_cli, now_secs, workspace};
+use crate::common::TestEnv;
 use crate::event_log::{events, of_kind};
 
 const CLAUDE_OK: &str = include_str!("../fixtures/agents/claude/success.jsonl");
@@ -17,51 +16,6 @@ const CLAUDE_LIMIT: &str = include_str!("../fixtures/agents/claude/limit_legacy.
 const CODEX_OK: &str = include_str!("../fixtures/agents/codex/success.jsonl");
 const CODEX_LIMIT: &str = include_str!("../fixtures/agents/codex/limit.jsonl");
 const CODEX_TRANSIENT: &str = include_str!("../fixtures/agents/codex/transient.jsonl");
-
-/// A fake CLI `name` in `<ctl>/bin`: each call reads the prompt, then prints `first.out` on its
-/// first call and `rest.out` after, and exits with `first.code` / 0.
-fn fake_cli(env: &TestEnv, name: &str, first: &str, first_code: i32, rest: &str) {
-    std::fs::write(env.ctl.join("first.out"), first).expect("write");
-    std::fs::write(env.ctl.join("rest.out"), rest).expect("write");
-    let script = format!(
-        "#!/bin/sh\ncat > /dev/null\nn=$(cat \"$TEST_CTL/n\" 2>/dev/null || echo 0)\nn=$((n+1))\n\
-         echo $n > \"$TEST_CTL/n\"\nif [ $n -eq 1 ]; then cat \"$TEST_CTL/first.out\"; exit {first_code}; fi\n\
-         cat \"$TEST_CTL/rest.out\"\n"
-    );
-    crate::common::write_script(&env.ctl.join("bin"), name, &script);
-}
-
-/// A workspace whose agent is the preset `agent` (found on PATH in `<ctl>/bin`).
-fn workspace(agent: &str, extra: &str) -> TestEnv {
-    let env = TestEnv::bare();
-    env.write(
-        "orchestration.yaml",
-        // The claude fixture's final message makes the completion promise: these tests are
-        // about the turns, so the promise is one no agent makes.
-        &format!(
-            "agent:\n  default: {agent}\n  heartbeat: 1s\n  retry_backoff: 100ms\n\
-             {extra}completion:\n  promise: <not-made>\n"
-        ),
-    );
-    env.commit_all("init");
-    env
-}
-
-fn baton(env: &TestEnv, args: &[&str]) -> Run {
-    let path = format!(
-        "{}:{}",
-        env.ctl.join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    Run::from(env.baton_cmd(args).env("PATH", path).output().expect("run"))
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
 
 #[test]
 fn a_claude_stream_is_a_readable_transcript_with_receipts() {
@@ -232,7 +186,7 @@ fn a_text_agent_whose_output_matches_a_fail_pattern_fails_despite_exit_0() {
     let env = TestEnv::bare();
     env.write(
         "orchestration.yaml",
-        "agent:\n  default: fake-aider\n  heartbeat: 0\n  commands:\n    fake-aider: [sh, -c, 'cat > /dev/null; echo \"litellm.AuthenticationError: AnthropicException - invalid x-api-key\"; exit 0']\n",
+        "agent:\n  default: fake-aider\n  heartbeat: 0\n  fail_patterns: ['^make: \\*\\*\\*']\n  commands:\n    fake-aider: [sh, -c, 'cat > /dev/null; echo \"make: *** [all] Error 2\"; exit 0']\n",
     );
     env.commit_all("init");
     env.baton(&["run", "--iterations", "1"]).expect_code(1);
@@ -240,7 +194,7 @@ fn a_text_agent_whose_output_matches_a_fail_pattern_fails_despite_exit_0() {
     assert!(
         state["last_error"]
             .as_str()
-            .is_some_and(|e| e.contains("agent.fail_patterns") && e.contains("AuthenticationError")),
+            .is_some_and(|e| e.contains("agent.fail_patterns") && e.contains("make: ***")),
         "{state:#}"
     );
 }

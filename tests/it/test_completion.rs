@@ -149,3 +149,45 @@ fn a_stuck_loop_escalates_to_the_reviewer_once_before_it_stops() {
         run.stdout
     );
 }
+
+/// Completion is opt-in: without `completion.verify` (the default) galph's promise — or a quote
+/// of it, here from its prompt — is no claim, and the run goes through its iterations.
+#[test]
+fn a_promise_without_a_verify_command_does_not_end_the_run() {
+    let env = TestEnv::bare();
+    env.write(
+        "prompts/supervisor.md",
+        "Plan the next step. When everything is done, end with <promise>COMPLETE</promise>\n",
+    );
+    env.write(
+        "orchestration.yaml",
+        "agent:\n  default: worker\n  heartbeat: 0\n  roles:\n    galph: planner\n  commands:\n    \
+         planner: [sh, -c, 'echo \"The prompt said:\"; cat']\n    \
+         worker: [sh, -c, 'cat > /dev/null; echo \"<promise>COMPLETE</promise>\"']\n",
+    );
+    env.commit_all("init");
+    let run = env.baton(&["run", "--iterations", "2"]);
+    run.expect_code(0);
+    let journal = env.journal();
+    assert_eq!(journal.len(), 4, "every turn ran: {journal:#?}");
+    assert!(
+        journal.iter().all(|e| e["completion"].is_null()),
+        "no claim"
+    );
+    assert!(env.state()["exit"].is_null(), "no stop");
+    assert!(
+        run.stdout.contains(
+            "[complete] galph's final message makes the completion promise, but \
+             completion.verify is empty"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout
+            .contains("ralph's final message makes the completion promise"),
+        "only the supervisor claims: {}",
+        run.stdout
+    );
+    assert!(of_kind(&events(&env), "completed").is_empty());
+}

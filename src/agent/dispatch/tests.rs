@@ -193,6 +193,12 @@ fn every_preset_has_its_checked_argv() {
             "--no-fancy-input",
             "--no-check-update",
             "--no-show-release-notes",
+            "--no-gitignore",
+            "--analytics-disable",
+            "--chat-history-file",
+            "/dev/null",
+            "--input-history-file",
+            "/dev/null",
             "--message-file",
             "/dev/stdin"
         ]

@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::auth::detect_auth;
 use super::common::{ERROR_CHARS, add, cut, main_argument, one_line, str_at, u64_at};
 use super::limit::{detect_limit_at, detect_transient, reset_hint};
 use super::reset::{self, Clock};
@@ -87,10 +88,14 @@ impl Claude {
             Some("api_retry") => {
                 let attempt = u64_at(event, "attempt").unwrap_or(0);
                 let max = u64_at(event, "max_retries").unwrap_or(0);
-                let delay = u64_at(event, "retry_delay_ms").unwrap_or(0) / 1000;
+                // Claude Code computes the delay with jitter: a fraction of milliseconds.
+                let delay = event
+                    .get("retry_delay_ms")
+                    .and_then(Value::as_f64)
+                    .map_or_else(|| "?".to_owned(), seconds);
                 let why = str_at(event, "error").unwrap_or("error");
                 out.push(Rendered::Notice(format!(
-                    "API retry {attempt}/{max} in {delay}s ({why})"
+                    "API retry {attempt}/{max} in {delay} ({why})"
                 )));
             }
             _ => {}
@@ -233,43 +238,59 @@ impl Claude {
             .result_text
             .or_else(|| self.last_message.map(|(_, text)| text))
             .filter(|t| !t.trim().is_empty() && self.reported_error.is_none());
-        let rate_limited =
-            self.api_error.as_deref() == Some("rate_limit") || self.api_error_status == Some(429);
+        let mut report = Report {
+            usage: self.usage,
+            reported_error: self.reported_error.clone(),
+            final_message,
+            ..Report::default()
+        };
+        // A stream that ended with a successful result did its turn, whatever API errors it
+        // retried past on the way.
+        if self.succeeded {
+            return report;
+        }
         let error_text = self
             .reported_error
-            .clone()
             .or(self.api_error_text.take())
             .unwrap_or_default();
-        let limit = detect_limit_at(&error_text, clock).or_else(|| {
-            rate_limited.then(|| Limit {
-                reason: one_line(&error_text, 300),
-                resets_at: reset_hint(&error_text, clock),
+        if error_text.is_empty() {
+            return report;
+        }
+        let kind = self.api_error.as_deref();
+        let status = self.api_error_status;
+        if kind == Some("authentication_failed") || status == Some(401) {
+            report.auth = Some(one_line(&error_text, 300));
+            return report;
+        }
+        report.auth = detect_auth(&error_text);
+        if report.auth.is_some() {
+            return report;
+        }
+        let rate_limited = kind == Some("rate_limit") || status == Some(429);
+        report.limit = detect_limit_at(&error_text, clock)
+            .or_else(|| {
+                rate_limited.then(|| Limit {
+                    reason: one_line(&error_text, 300),
+                    resets_at: reset_hint(&error_text, clock),
+                })
             })
-        });
-        let limit = limit.map(|mut l| {
-            l.resets_at = l
-                .resets_at
-                .or_else(|| self.rejected_reset.and_then(reset::unix));
-            l
-        });
-        let server_error = matches!(
-            self.api_error.as_deref(),
-            Some("server_error" | "overloaded")
-        ) || self.api_error_status.is_some_and(|s| s >= 500);
-        let transient = if limit.is_some() || error_text.is_empty() {
-            None
-        } else if server_error {
+            .map(|mut l| {
+                l.resets_at = l
+                    .resets_at
+                    .or_else(|| self.rejected_reset.and_then(reset::unix));
+                l
+            });
+        if report.limit.is_some() {
+            return report;
+        }
+        let server_error =
+            matches!(kind, Some("server_error" | "overloaded")) || status.is_some_and(|s| s >= 500);
+        report.transient = if server_error {
             Some(one_line(&error_text, 300))
         } else {
             detect_transient(&error_text)
         };
-        Report {
-            usage: self.usage,
-            reported_error: self.reported_error,
-            limit,
-            transient,
-            final_message,
-        }
+        report
     }
 }
 
@@ -283,4 +304,15 @@ fn text_of(message: &Value) -> String {
         .filter_map(|b| str_at(b, "text"))
         .collect();
     texts.join("\n")
+}
+
+/// `ms` milliseconds for people: tenths of a second under 10 s (`0.6s`, `1.2s`), whole seconds
+/// above (`32s`).
+fn seconds(ms: f64) -> String {
+    let secs = ms.max(0.0) / 1000.0;
+    if secs < 10.0 {
+        format!("{secs:.1}s")
+    } else {
+        format!("{secs:.0}s")
+    }
 }

@@ -13,7 +13,9 @@
 //!   — thread totals, cached tokens a part of the input ones;
 //! - `{"type":"turn.failed","error":{"message"}}`;
 //! - `{"type":"error","message"}` — fatal, except codex's own reconnect notices
-//!   (`Reconnecting... 2/5 (…)`), which it retries itself.
+//!   (`Reconnecting... 2/5 (…)`), which it retries itself; `Reconnecting... waiting for network`
+//!   (newer versions, offline) pauses those retries until the network is back, with no deadline:
+//!   a transient error, the run ended at once (see [`Codex::abandon`]).
 //!
 //! codex reports no model and no cost in this stream.
 
@@ -21,6 +23,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::auth::detect_auth;
 use super::common::{ERROR_CHARS, cut, main_argument, one_line, str_at, u64_at};
 use super::limit::{detect_limit_at, detect_transient};
 use super::reset::Clock;
@@ -36,6 +39,9 @@ pub(super) struct Codex {
     turn_failed: Option<String>,
     /// The last fatal `error` event not followed by a completed turn.
     last_error: Option<String>,
+    /// codex said it waits for the network (`Reconnecting... waiting for network`), and nothing
+    /// came after.
+    offline: Option<String>,
     succeeded: bool,
 }
 
@@ -43,6 +49,9 @@ impl Codex {
     /// Reads one event.
     pub(super) fn event(&mut self, event: &Value, out: &mut Vec<Rendered>) {
         self.seen_event = true;
+        if str_at(event, "type") != Some("error") {
+            self.offline = None;
+        }
         match str_at(event, "type") {
             Some("thread.started") => {
                 let id = str_at(event, "thread_id").unwrap_or("?");
@@ -81,6 +90,9 @@ impl Codex {
             Some("error") => {
                 let message = str_at(event, "message").unwrap_or("error");
                 if message.trim_start().starts_with("Reconnecting") {
+                    if message.to_ascii_lowercase().contains("waiting for network") {
+                        self.offline = Some(cut(message, ERROR_CHARS));
+                    }
                     out.push(Rendered::Notice(one_line(message, 300)));
                 } else {
                     self.last_error = Some(cut(message, ERROR_CHARS));
@@ -190,16 +202,31 @@ impl Codex {
         self.succeeded
     }
 
+    /// Why the run is better ended now than waited for: codex waits for the network, which it
+    /// does with no deadline of its own (a night offline would be hours of silence); ended, the
+    /// turn runs again after `agent.retry_backoff`, up to `agent.retries` times.
+    pub(super) fn abandon(&self) -> Option<&str> {
+        self.offline.as_deref()
+    }
+
     /// What the stream reported.
     pub(super) fn finish(mut self, clock: &Clock) -> Report {
         if self.seen_event {
             self.report.usage.tool_calls = Some(self.tools.len() as u64);
         }
         let error = self.turn_failed.or(self.last_error);
+        if let (None, Some(offline)) = (&error, self.offline) {
+            self.report.final_message = None;
+            self.report.transient = Some(one_line(&offline, 300));
+            return self.report;
+        }
         if let Some(message) = &error {
             self.report.final_message = None;
-            self.report.limit = detect_limit_at(message, clock);
-            if self.report.limit.is_none() {
+            self.report.auth = detect_auth(message);
+            if self.report.auth.is_none() {
+                self.report.limit = detect_limit_at(message, clock);
+            }
+            if !self.report.classified() {
                 self.report.transient = detect_transient(message);
             }
         }

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::auth::detect_auth;
 use super::common::{ERROR_CHARS, cut, main_argument, one_line, str_at, u64_at};
 use super::limit::{detect_limit_at, detect_transient, reset_hint};
 use super::reset::Clock;
@@ -161,6 +162,13 @@ impl Gemini {
         report.final_message = (!message.trim().is_empty()).then_some(message);
         if let Some(error) = &report.reported_error {
             report.final_message = None;
+            report.auth = detect_auth(error).or_else(|| {
+                (self.error_type.as_deref() == Some("FatalAuthenticationError"))
+                    .then(|| one_line(error, 300))
+            });
+            if report.auth.is_some() {
+                return report;
+            }
             let quota = matches!(
                 self.error_type.as_deref(),
                 Some("TerminalQuotaError" | "RetryableQuotaError")

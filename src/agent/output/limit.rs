@@ -77,14 +77,8 @@ const TRANSIENT_PHRASES: &[&str] = &[
     "timed out",
 ];
 
-/// The first usage or rate limit named in `text`, with its reset time resolved on the system
-/// clock.
-pub(crate) fn detect_limit(text: &str) -> Option<Limit> {
-    detect_limit_at(text, &Clock::system())
-}
-
-/// [`detect_limit`] with reset times resolved on `clock`. Of several limit lines, the first
-/// that gives a reset time wins, else the first.
+/// The first usage or rate limit named in `text`, with its reset time resolved on `clock`. Of
+/// several limit lines, the first that gives a reset time wins, else the first.
 pub(crate) fn detect_limit_at(text: &str, clock: &Clock) -> Option<Limit> {
     let mut first = None;
     for line in text.lines().map(str::trim).filter(|l| is_limit(l)) {
@@ -101,7 +95,7 @@ pub(crate) fn detect_limit_at(text: &str, clock: &Clock) -> Option<Limit> {
 }
 
 /// The first line of `text` that names a transient error (overloaded, 5xx, network), cut to
-/// 300 characters. Check [`detect_limit`] first: a 429 is a limit, not a transient error.
+/// 300 characters. Check [`detect_limit_at`] first: a 429 is a limit, not a transient error.
 pub(crate) fn detect_transient(text: &str) -> Option<String> {
     text.lines()
         .map(str::trim)
@@ -128,7 +122,7 @@ pub(super) fn is_limit(line: &str) -> bool {
 /// a `line:col` position, and preceded within 16 bytes by `status`, `error`, `http` or `code`
 /// (`API Error: 529 {…}`, `last status: 503`, `"status_code":429`, `HTTP 429`). After a colon
 /// with nothing between, only `status`/`code` count (a JSON field, not `error: file.rs:429`).
-fn status_near(lower: &str, wanted: impl Fn(u16) -> bool) -> bool {
+pub(super) fn status_near(lower: &str, wanted: impl Fn(u16) -> bool) -> bool {
     let bytes = lower.as_bytes();
     let digit = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_digit);
     (0..bytes.len().saturating_sub(2)).any(|i| {

@@ -13,6 +13,7 @@
 //! `None`. The shapes of each format and where they come from are documented in each format's
 //! file and in `docs/agents.md`; the test fixtures under `tests/fixtures/agents/` cite them.
 
+mod auth;
 mod claude;
 mod codex;
 mod common;
@@ -30,8 +31,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use auth::is_auth;
 pub(crate) use common::Tail;
-pub(crate) use limit::{detect_limit, detect_transient};
 pub(crate) use report::{Limit, Rendered, Report, Usage};
 pub(crate) use reset::Clock;
 
@@ -176,10 +177,21 @@ impl Adapter {
         out
     }
 
-    /// Ends the stream and returns what the agent reported. Text output yields no usage, a
-    /// limit or transient error only from its last lines, and those lines as its final message.
-    /// The last non-JSON lines of a structured stream are searched the same way, unless the
-    /// stream ended with a successful result.
+    /// Why the agent is better ended now than waited for, once its output says so (codex waiting
+    /// for the network); the report then names it as a transient error, so the turn runs again
+    /// after `agent.retry_backoff`, up to `agent.retries` times.
+    pub(crate) fn abandon(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::Codex(a) => a.abandon(),
+            _ => None,
+        }
+    }
+
+    /// Ends the stream and returns what the agent reported. Text output yields no usage, an
+    /// authentication error, a limit or a transient error only from its last lines (marked
+    /// [`printed`](Report::printed)), and those lines as its final message. The last non-JSON
+    /// lines of a structured stream are searched the same way, unless the stream ended with a
+    /// successful result or its events already said why it ended.
     pub(crate) fn finish(self) -> Report {
         let clock = &self.clock;
         let succeeded = match &self.inner {
@@ -199,12 +211,8 @@ impl Adapter {
             Inner::Gemini(a) => a.finish(clock),
             Inner::Opencode(a) => a.finish(clock),
         };
-        if !succeeded && report.limit.is_none() && report.transient.is_none() {
-            let last = self.tail.last_lines();
-            report.limit = limit::detect_limit_at(&last, clock);
-            if report.limit.is_none() {
-                report.transient = detect_transient(&last);
-            }
+        if !succeeded {
+            report.read_printed(&self.tail.last_lines(), clock);
         }
         report
     }

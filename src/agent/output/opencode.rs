@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::auth::detect_auth;
 use super::common::{ERROR_CHARS, add, cut, main_argument, one_line, str_at, u64_at};
 use super::limit::{detect_limit_at, detect_transient, is_limit, reset_hint};
 use super::reset::Clock;
@@ -41,6 +42,8 @@ pub(super) struct Opencode {
     status: Option<u64>,
     retryable: bool,
     retry_after: Option<u64>,
+    /// An error named `ProviderAuthError` was seen.
+    auth_error: bool,
     succeeded: bool,
 }
 
@@ -131,6 +134,7 @@ impl Opencode {
         )));
         self.errors.push(format!("{name}: {message}"));
         self.succeeded = false;
+        self.auth_error |= name == "ProviderAuthError";
         if let Some(body) = str_at(data, "responseBody") {
             self.errors.push(body.to_owned());
         }
@@ -162,6 +166,12 @@ impl Opencode {
             .retry_after
             .and_then(|secs| clock.after(Duration::from_secs(secs)))
             .or_else(|| reset_hint(&all, clock));
+        report.auth = detect_auth(&all).or_else(|| {
+            (self.auth_error || self.status == Some(401)).then(|| one_line(first, 300))
+        });
+        if report.auth.is_some() {
+            return report;
+        }
         if self.status == Some(429) || is_limit(&all) {
             let found = detect_limit_at(&all, clock).and_then(|l| l.resets_at);
             report.limit = Some(Limit {

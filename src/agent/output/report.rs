@@ -4,6 +4,10 @@
 use std::fmt;
 use std::time::SystemTime;
 
+use super::auth::detect_auth;
+use super::limit::{detect_limit_at, detect_transient};
+use super::reset::Clock;
+
 /// One readable transcript entry. `Display` gives the line as written to the console and the
 /// turn log; assistant text may span several lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,9 +64,12 @@ pub(crate) struct Limit {
 
 /// What the agent reported about its turn, gathered by [`Adapter::finish`].
 ///
-/// Precedence for the caller: a `limit` means wait and rerun; else `transient` means retry;
-/// else `reported_error` means the turn failed even if the process exited 0. `limit` and
-/// `transient` come with `reported_error` set when the structured result also said so.
+/// Precedence for the caller: `auth` means the turn failed and a person must log the agent
+/// in; a `limit` means wait and rerun; else `transient` means retry; else `reported_error`
+/// means the turn failed even if the process exited 0. At most one of `auth`, `limit` and
+/// `transient` is set; it comes with `reported_error` set when the structured result also said
+/// so. `printed` says where it was read: a run that exited 0 is judged by its structured result
+/// only, never by text (see `turn::verdict`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Report {
     /// The usage the agent reported.
@@ -70,10 +77,40 @@ pub(crate) struct Report {
     /// The error the agent's result reported (Claude `is_error`, codex `turn.failed` or a
     /// final `error`, gemini `status: "error"`, opencode `error`).
     pub(crate) reported_error: Option<String>,
+    /// An authentication error (not logged in, a missing or wrong API key): the agent's words.
+    pub(crate) auth: Option<String>,
     /// A usage or rate limit.
     pub(crate) limit: Option<Limit>,
     /// A retryable error: overloaded, 5xx, network reset or timeout.
     pub(crate) transient: Option<String>,
+    /// `auth`, `limit` or `transient` was read from plain text — a text agent's last lines,
+    /// the non-JSON lines of a structured stream, or stderr — rather than from the structured
+    /// events the agent itself emits about its turn.
+    pub(crate) printed: bool,
     /// The assistant's final message (text output: its last lines), for the completion promise.
     pub(crate) final_message: Option<String>,
+}
+
+impl Report {
+    /// Whether an authentication error, a limit or a transient error is already known.
+    pub(crate) fn classified(&self) -> bool {
+        self.auth.is_some() || self.limit.is_some() || self.transient.is_some()
+    }
+
+    /// Reads the last lines of plain text (`text`, one line each) for an authentication error,
+    /// then a limit (reset times resolved on `clock`), then a transient error — unless one is
+    /// already known — and marks what it found as [`printed`](Report::printed).
+    pub(crate) fn read_printed(&mut self, text: &str, clock: &Clock) {
+        if self.classified() {
+            return;
+        }
+        self.auth = detect_auth(text);
+        if self.auth.is_none() {
+            self.limit = detect_limit_at(text, clock);
+        }
+        if self.auth.is_none() && self.limit.is_none() {
+            self.transient = detect_transient(text);
+        }
+        self.printed = self.classified();
+    }
 }

@@ -11,6 +11,7 @@ const LIMIT: &str = include_str!("../../../../tests/fixtures/agents/claude/limit
 const LIMIT_LEGACY: &str =
     include_str!("../../../../tests/fixtures/agents/claude/limit_legacy.jsonl");
 const OVERLOADED: &str = include_str!("../../../../tests/fixtures/agents/claude/overloaded.jsonl");
+const AUTH: &str = include_str!("../../../../tests/fixtures/agents/claude/auth.jsonl");
 
 #[test]
 fn a_successful_turn_renders_text_and_one_line_per_tool_call() {
@@ -21,7 +22,7 @@ fn a_successful_turn_renders_text_and_one_line_per_tool_call() {
             "· claude session 8f0c1d2e-3b4a-4c5d-9e6f-7a8b9c0d1e2f, model claude-sonnet-4-5-20250929",
             "I'll run the tests first to see what fails.",
             "→ Bash: cargo test --lib 2>&1 | tail -20",
-            "· API retry 1/10 in 1s (overloaded)",
+            "· API retry 1/10 in 1.2s (overloaded)",
             "→ Read: /work/repo/src/parse.rs",
             "→ Edit: /work/repo/src/parse.rs",
             "✗ Edit failed: String to replace not found in file. …",
@@ -132,4 +133,35 @@ fn a_stream_without_a_result_reports_no_usage_and_no_error() {
         report.final_message.as_deref(),
         Some("I'll run the tests first to see what fails.")
     );
+}
+
+#[test]
+fn not_logged_in_is_an_authentication_error_from_the_result() {
+    let (transcript, report) = run(Format::ClaudeStreamJson, AUTH);
+    assert!(transcript.contains(&"✗ Not logged in · Please run /login".to_owned()));
+    assert_eq!(
+        report.auth.as_deref(),
+        Some("Not logged in · Please run /login")
+    );
+    assert!(!report.printed, "read from the agent's own events");
+    assert_eq!(report.limit, None);
+    assert_eq!(report.transient, None);
+    let invalid_key = r#"{"type":"result","subtype":"success","is_error":true,"result":"Invalid API key · Fix external API key"}"#;
+    let (_, report) = run(Format::ClaudeStreamJson, invalid_key);
+    assert_eq!(
+        report.auth.as_deref(),
+        Some("Invalid API key · Fix external API key")
+    );
+}
+
+#[test]
+fn api_errors_retried_past_before_a_successful_result_are_nothing() {
+    // A synthetic rate-limit message, then the turn went on and succeeded.
+    let limited = LIMIT.lines().nth(2).expect("the synthetic message");
+    let success = SUCCESS.lines().last().expect("the result");
+    let (_, report) = run(Format::ClaudeStreamJson, &format!("{limited}\n{success}\n"));
+    assert_eq!(report.limit, None);
+    assert_eq!(report.transient, None);
+    assert_eq!(report.auth, None);
+    assert!(report.final_message.is_some());
 }

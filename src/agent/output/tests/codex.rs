@@ -9,6 +9,8 @@ const SUCCESS: &str = include_str!("../../../../tests/fixtures/agents/codex/succ
 const ERROR: &str = include_str!("../../../../tests/fixtures/agents/codex/error.jsonl");
 const LIMIT: &str = include_str!("../../../../tests/fixtures/agents/codex/limit.jsonl");
 const TRANSIENT: &str = include_str!("../../../../tests/fixtures/agents/codex/transient.jsonl");
+const AUTH: &str = include_str!("../../../../tests/fixtures/agents/codex/auth.jsonl");
+const OFFLINE: &str = include_str!("../../../../tests/fixtures/agents/codex/offline.jsonl");
 
 #[test]
 fn a_successful_turn_renders_each_tool_call_once() {
@@ -91,4 +93,52 @@ fn an_error_followed_by_a_completed_turn_is_not_reported() {
                    {\"type\":\"turn.completed\",\"usage\":{\"input_tokens\":1,\"cached_input_tokens\":0,\"output_tokens\":1}}";
     let (_, report) = run(Format::CodexJson, fixture);
     assert_eq!(report.reported_error, None);
+}
+
+#[test]
+fn a_401_after_codexs_own_retries_is_an_authentication_error() {
+    let (_, report) = run(Format::CodexJson, AUTH);
+    let auth = report.auth.expect("a 401 is an authentication error");
+    assert!(auth.contains("401 Unauthorized"), "{auth}");
+    assert_eq!(report.limit, None);
+    assert_eq!(report.transient, None);
+    assert!(!report.printed);
+}
+
+#[test]
+fn waiting_for_the_network_ends_the_run_as_a_transient_error() {
+    let mut adapter = super::Adapter::with_clock(Format::CodexJson, super::clock());
+    let mut lines = OFFLINE.lines();
+    for line in lines.by_ref().take(3) {
+        adapter.line(line);
+        assert_eq!(adapter.abandon(), None, "still working: {line}");
+    }
+    let shown = adapter.line(lines.next().expect("the offline notice"));
+    assert_eq!(
+        shown[0].to_string(),
+        "· Reconnecting... waiting for network"
+    );
+    assert_eq!(
+        adapter.abandon(),
+        Some("Reconnecting... waiting for network")
+    );
+    let report = adapter.finish();
+    assert_eq!(
+        report.transient.as_deref(),
+        Some("Reconnecting... waiting for network")
+    );
+    assert_eq!(report.reported_error, None);
+    assert!(!report.printed);
+
+    // Back online before Baton ended it: the turn goes on and nothing is left to retry.
+    let back = format!(
+        "{OFFLINE}{}\n",
+        SUCCESS.lines().last().expect("turn.completed")
+    );
+    let mut adapter = super::Adapter::with_clock(Format::CodexJson, super::clock());
+    for line in back.lines() {
+        adapter.line(line);
+    }
+    assert_eq!(adapter.abandon(), None);
+    assert_eq!(adapter.finish().transient, None);
 }

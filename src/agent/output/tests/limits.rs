@@ -3,8 +3,8 @@
 use pretty_assertions::assert_eq;
 
 use super::{NOW, clock};
-use crate::agent::output::limit::detect_limit_at;
-use crate::agent::output::{Clock, detect_transient};
+use crate::agent::output::Clock;
+use crate::agent::output::limit::{detect_limit_at, detect_transient};
 
 const CLAUDE_RESET_AT: &str =
     include_str!("../../../../tests/fixtures/agents/claude/limit_reset_at.txt");

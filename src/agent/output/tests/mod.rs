@@ -111,8 +111,9 @@ fn no_prefix_of_any_line_makes_a_reader_panic() {
                 // Every prefix: events cut short, numbers and times cut mid-way.
                 for (cut, _) in line.char_indices() {
                     adapter.line(&line[..cut]);
-                    super::detect_limit(&line[..cut]);
-                    super::detect_transient(&line[..cut]);
+                    super::limit::detect_limit_at(&line[..cut], &clock());
+                    super::limit::detect_transient(&line[..cut]);
+                    super::auth::detect_auth(&line[..cut]);
                 }
             }
         }

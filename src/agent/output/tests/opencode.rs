@@ -45,13 +45,18 @@ fn a_successful_turn_sums_its_steps() {
 }
 
 #[test]
-fn an_auth_error_is_reported_and_is_neither_limit_nor_transient() {
+fn an_auth_error_is_an_authentication_error_neither_limit_nor_transient() {
     let (transcript, report) = run(Format::OpencodeJson, ERROR);
     assert_eq!(transcript, ["✗ ProviderAuthError: Invalid API key"]);
     assert_eq!(
         report.reported_error.as_deref(),
         Some("ProviderAuthError: Invalid API key")
     );
+    assert_eq!(
+        report.auth.as_deref(),
+        Some("ProviderAuthError: Invalid API key")
+    );
+    assert!(!report.printed);
     assert_eq!(report.limit, None);
     assert_eq!(report.transient, None);
     assert_eq!(report.usage.input_tokens, None);

@@ -12,6 +12,8 @@ const AIDER_UNREACHABLE: &str =
     include_str!("../../../../tests/fixtures/agents/text/aider_unreachable.txt");
 const CLAUDE_LIMIT: &str = include_str!("../../../../tests/fixtures/agents/claude/limit.txt");
 const CODEX_LIMIT_IN: &str = include_str!("../../../../tests/fixtures/agents/codex/limit_in.txt");
+const AIDER_AUTH: &str = include_str!("../../../../tests/fixtures/agents/text/aider_auth.txt");
+const GEMINI_AUTH: &str = include_str!("../../../../tests/fixtures/agents/gemini/auth.txt");
 
 #[test]
 fn text_passes_every_line_through_verbatim() {
@@ -59,4 +61,19 @@ fn claude_and_codex_text_limits_are_read() {
     let (_, report) = run(Format::Text, CODEX_LIMIT_IN);
     let limit = report.limit.expect("a codex limit");
     assert_eq!(limit.resets_at, Some(at(NOW as u64 + 2 * 3600 + 5 * 60)));
+}
+
+#[test]
+fn authentication_errors_in_the_last_lines_are_printed_ones() {
+    for fixture in [AIDER_AUTH, GEMINI_AUTH] {
+        let (_, report) = run(Format::Text, fixture);
+        assert!(report.auth.is_some(), "{fixture}");
+        assert!(report.printed, "read from plain text");
+        assert_eq!(report.limit, None);
+        assert_eq!(report.transient, None);
+    }
+    let (_, report) = run(Format::Text, AIDER_RATE_LIMIT);
+    assert!(report.printed && report.limit.is_some());
+    let (_, report) = run(Format::Text, AIDER_OK);
+    assert!(!report.printed, "nothing found, nothing marked");
 }
