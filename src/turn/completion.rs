@@ -37,9 +37,6 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
         record.log = None;
         return record;
     }
-    if let Some(parent) = log.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
     for argv in &config.completion.verify {
         let command = argv.join(" ");
         info_line!("[complete] verify: {command}");
@@ -62,11 +59,9 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
 /// start, was killed, ran past `completion.verify_timeout` or Baton was interrupted.
 fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
     let (program, args) = argv.split_first()?;
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .ok()?;
+    let out = crate::fsutil::open_in_tree(&config.logs_dir, log, crate::fsutil::Access::Append)
+        .ok()?
+        .file;
     let err = out.try_clone().ok()?;
     let mut header = out.try_clone().ok()?;
     let _ = std::io::Write::write_all(&mut header, format!("$ {}\n", argv.join(" ")).as_bytes());

@@ -28,6 +28,10 @@ pub(crate) struct Turn {
     pub(crate) claimed: State,
     /// People's notes delivered with this turn's prompt.
     pub(crate) notes: Vec<crate::state::Note>,
+    /// HEAD when the journal was sealed: where archived segments are put back from.
+    pub(crate) journal: Option<String>,
+    /// The journal before the agent started (see [`crate::journal::Seal`]).
+    pub(crate) seal: crate::journal::Seal,
 }
 
 /// A turn whose agent succeeded and whose auto-commit ran.
@@ -152,7 +156,8 @@ pub(crate) struct Stamped {
 }
 
 /// Decides the stamp of a finished turn, writing nothing: the state as claimed (Baton owns it;
-/// see [`owned_state`]) moved on by the turn's outcome, and the journal line.
+/// see [`owned_state`]) moved on by the turn's outcome, and the journal line (noting
+/// `journal_restored`, what of the journal was put back after the agent changed it).
 ///
 /// # Errors
 /// Git errors reading HEAD; a generation that cannot grow.
@@ -161,6 +166,7 @@ pub(crate) fn stamp(
     turn: &Turn,
     decision: &Decision,
     result: std::result::Result<Finished, Box<Failure>>,
+    journal_restored: Vec<String>,
 ) -> Result<Stamped> {
     let (mut state, state_ignored) = owned_state(runner, &turn.claimed);
     if !state_ignored.is_empty() {
@@ -263,6 +269,7 @@ pub(crate) fn stamp(
         retry_at,
         completion,
         notes_delivered: u32::try_from(turn.notes.len()).unwrap_or(u32::MAX),
+        journal_restored,
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
         .then(|| stamp_subject(&state, turn.actor));

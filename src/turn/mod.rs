@@ -244,6 +244,13 @@ impl Runner {
     pub(crate) fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnEnd> {
         let mut state = self.load_state()?;
         let route = launch::prepare(self, &state, actor)?;
+        // Before anything is written, and long before the agent starts: what the stamp puts
+        // back if the agent changes the journal.
+        let seal = self.journal.seal()?;
+        let sealed = record::SealedJournal {
+            head: self.head()?,
+            mark: seal.mark.clone(),
+        };
         let started = SystemTime::now();
         let claim = Claim {
             now: started,
@@ -262,6 +269,7 @@ impl Runner {
             actor,
             claimed: state.clone(),
             stamp: None,
+            journal: Some(sealed.clone()),
         })?;
         fault::point("claim-recorded");
         if let Claimed::Lost(holder) = hooks.claimed(self, &state)? {
@@ -281,8 +289,13 @@ impl Runner {
             head_before,
             claimed: state.clone(),
             notes,
+            journal: sealed.head,
+            seal,
         };
         let launched = launch::route_and_run(self, &turn, route);
+        // The agent is done and its processes are ended: what it changed in the journal is put
+        // back before auto-commit looks at the tree.
+        let journal_restored = owned::restore_journal(self, &turn.seal, turn.journal.as_deref())?;
         let (result, decision) = match launched {
             Ok(done) => {
                 let decision = done.decision.clone();
@@ -293,11 +306,12 @@ impl Runner {
                 (Err(failure), decision)
             }
         };
-        let pending = finish::stamp(self, &turn, &decision, result)?;
+        let pending = finish::stamp(self, &turn, &decision, result, journal_restored)?;
         self.record.save(&TurnRecord {
             actor,
             claimed: turn.claimed.clone(),
             stamp: Some(pending.stamp.clone()),
+            journal: None,
         })?;
         fault::point("stamp-recorded");
         self.apply_stamp(&pending.stamp)?;

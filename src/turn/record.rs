@@ -49,6 +49,21 @@ pub(crate) struct TurnRecord {
     pub(crate) claimed: State,
     /// The stamp, once decided.
     pub(crate) stamp: Option<PendingStamp>,
+    /// The journal as sealed before the agent started (absent in records of earlier versions
+    /// and once the stamp is decided: the journal was put back before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) journal: Option<SealedJournal>,
+}
+
+/// What a turn record keeps of the journal's seal: the files' identities and the commit that
+/// has their content (HEAD when the seal was taken), so that a start after a crash puts back
+/// what the agent changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SealedJournal {
+    /// HEAD when the seal was taken (full SHA); `None` without git.
+    pub(crate) head: Option<String>,
+    /// The identities.
+    pub(crate) mark: crate::journal::SealMark,
 }
 
 /// The record file of one run directory.
@@ -163,6 +178,7 @@ mod tests {
             retry_at: None,
             completion: None,
             notes_delivered: 0,
+            journal_restored: Vec::new(),
         };
         TurnRecord {
             actor: Actor::Galph,
@@ -172,6 +188,7 @@ mod tests {
                 entry,
                 commit: Some("[SYNC i=1] actor=galph".into()),
             }),
+            journal: None,
         }
     }
 
