@@ -4,6 +4,14 @@
 //! background: it returns at once unless there are enough loose objects (`gc.auto`, 6700 by
 //! default), and then packs them while the next agent works.
 //!
+//! It never takes a ref's lock: `gc.packRefs=false` and reflogs that never expire
+//! (`gc.reflogExpire` and `gc.reflogExpireUnreachable` `never`) leave out the two steps of gc
+//! that lock refs (`pack-refs` and `reflog expire --all`, which holds `refs/heads/<b>.lock`
+//! while it rewrites a reflog — most of a second for the reflog of a long-lived workspace). A
+//! commit of the next turn (auto-commit, the stamp, the claim) or of the agent itself therefore
+//! never finds the branch locked by Baton's own housekeeping. Packing refs and expiring
+//! reflogs are left to the user's own `git gc` / `git maintenance`.
+//!
 //! At most one runs at a time (one Baton works on one clone). It is never running during a
 //! push ([`settle`] waits for it first), it stays in the foreground of its own child (no
 //! `gc.autoDetach`, so it remains Baton's child and is waited for), the end-of-turn sweep of
@@ -14,6 +22,16 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::process;
+
+/// `-c` settings of the background gc: it stays Baton's child (no detaching, so it is waited
+/// for), and it never locks a ref (see the module docs).
+const GC_CONFIG: [&str; 5] = [
+    "gc.autoDetach=false",
+    "maintenance.autoDetach=false",
+    "gc.packRefs=false",
+    "gc.reflogExpire=never",
+    "gc.reflogExpireUnreachable=never",
+];
 
 /// The housekeeping started last, while it may still run.
 static RUNNING: Mutex<Option<Child>> = Mutex::new(None);
@@ -33,12 +51,7 @@ pub(crate) fn start(workdir: &Path) {
     }
     finish(&mut slot);
     let spawned = Command::new("git")
-        .args([
-            "-c",
-            "gc.autoDetach=false",
-            "-c",
-            "maintenance.autoDetach=false",
-        ])
+        .args(GC_CONFIG.iter().flat_map(|setting| ["-c", setting]))
         .args(["gc", "--auto", "--quiet"])
         .current_dir(workdir)
         .env("LC_ALL", "C")
