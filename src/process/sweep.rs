@@ -136,7 +136,7 @@ pub(crate) fn end_run(run: &RunProcesses, grace: Duration) -> Vec<i32> {
     loop {
         let members = run.members(me);
         let live: Vec<i32> = members.iter().copied().filter(|&p| alive(p)).collect();
-        reap(&members, me);
+        reap(&members, me, run.group);
         if live.is_empty() {
             break;
         }
@@ -171,9 +171,14 @@ pub(crate) fn end_run(run: &RunProcesses, grace: Duration) -> Vec<i32> {
 }
 
 /// Reaps the zombies among `pids` that are children of `me` (a subreaper inherits orphans and
-/// must wait for them), never touching any other child.
-fn reap(pids: &BTreeSet<i32>, me: i32) {
+/// must wait for them), never touching any other child — nor the run's group leader `group`:
+/// its owner reaps it once nothing signals its group any more (reaped, its pid — the group id
+/// the sweep looks for — could be reused; see [`super::Group`]).
+fn reap(pids: &BTreeSet<i32>, me: i32, group: Option<i32>) {
     for &pid in pids {
+        if Some(pid) == group {
+            continue;
+        }
         if procfs::stat(pid).is_some_and(|s| s.ppid == me && s.is_dead()) {
             let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
         }

@@ -5,18 +5,15 @@
 //! next turn is told (`BATON_VERIFY_LOG` and a note after its prompt) and the loop goes on.
 //!
 //! Verify commands run in the workspace root, one after the other, in their own process group,
-//! with output to a verify log; each is ended (its whole group) after
-//! `completion.verify_timeout`.
+//! with output to a verify log; each is ended (its whole group: SIGTERM, then SIGKILL after the
+//! kill grace) at `completion.verify_timeout`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::journal::{Completion, JournalEntry};
-
-/// How often a running verify command is looked at.
-const POLL: Duration = Duration::from_millis(20);
+use crate::process::{Bounds, Ending, run_bounded};
 
 /// Whether `final_message` ends with the promise (blanks around it ignored).
 pub(crate) fn claimed(final_message: Option<&str>, promise: &str) -> bool {
@@ -56,7 +53,8 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
 }
 
 /// Runs one command with its output appended to `log`; its exit code, `None` when it could not
-/// start, was killed, ran past `completion.verify_timeout` or Baton was interrupted.
+/// start, was ended at `completion.verify_timeout` or because Baton was interrupted (its whole
+/// process group: SIGTERM, then SIGKILL after the kill grace; see [`crate::process::Group`]).
 fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
     let (program, args) = argv.split_first()?;
     let out = crate::fsutil::open_in_tree(&config.logs_dir, log, crate::fsutil::Access::Append)
@@ -71,27 +69,23 @@ fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().ok()?;
-    let start = Instant::now();
-    let code = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.code(),
-            Ok(None) if start.elapsed() >= config.completion.verify_timeout => break None,
-            // Its own process group does not get the terminal's Ctrl-C: Baton ends it.
-            Ok(None) if crate::executor::received_signal().is_some() => break None,
-            Ok(None) => std::thread::sleep(POLL),
-            Err(_) => break None,
-        }
+    // Its own process group does not get the terminal's Ctrl-C: Baton ends it.
+    let interrupted = || crate::executor::received_signal().is_some();
+    let bounds = Bounds {
+        deadline: Some(config.completion.verify_timeout),
+        grace: crate::executor::kill_grace(),
+        cancel: Some(&interrupted),
+        ..Bounds::default()
     };
-    if let Ok(group) = i32::try_from(child.id()) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(group),
-            nix::sys::signal::Signal::SIGKILL,
+    let finished = run_bounded(&mut cmd, &bounds).ok()?;
+    if finished.ending == Ending::TimedOut {
+        warn_line!(
+            "[complete] `{}` ran past completion.verify_timeout ({}): ended",
+            argv.join(" "),
+            humantime::format_duration(config.completion.verify_timeout)
         );
     }
-    let _ = child.wait();
-    code
+    finished.code()
 }
 
 /// The verify log of a turn: `<turn log>.verify.log`.

@@ -117,10 +117,13 @@ pub(crate) struct Runner {
 
 impl Drop for Runner {
     /// Waits for the background `git gc --auto` a stamp started (see
-    /// [`crate::git::maintenance`]) and for running notifications (see [`crate::notify`]), so
-    /// that no process of Baton's outlives the run.
+    /// [`crate::git::maintenance`]; ended instead when the run was interrupted) and for running
+    /// notifications (see [`crate::notify`]), so that no process of Baton's outlives the run.
     fn drop(&mut self) {
-        crate::git::maintenance::settle();
+        match crate::executor::received_signal() {
+            Some(_) => crate::git::maintenance::stop(crate::executor::kill_grace()),
+            None => crate::git::maintenance::settle(),
+        }
         crate::notify::settle();
     }
 }
