@@ -71,7 +71,8 @@ fn decide(global: &GlobalArgs, approve: bool, note: Option<String>, no_push: boo
                 return Err(nothing_awaits(status.status));
             };
             let run_dir = workspace::run_dir(&config, repo.as_ref());
-            crate::turn::request_decision(&run_dir, &decision)?;
+            let request = crate::turn::Request::Decision { decision };
+            crate::turn::send_request(&run_dir, &request, &busy)?;
             say!("[baton] {busy}; it takes the answer now ({verb}): {line}");
         }
         Hold::Held(held) => {

@@ -17,7 +17,7 @@ use crate::git::Repo;
 use crate::modes::{FlagChange, RoleSync};
 use crate::process::hostname;
 use crate::state::{Actor, Handoff, NOTE_MAX_BYTES, Note, format_utc};
-use crate::turn::{RunOptions, Runner, StopFile};
+use crate::turn::{Request, RunOptions, Runner, send_request};
 
 /// Flags of `baton stop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,7 +43,10 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
         Hold::Held(held) => held,
         Hold::Busy(busy) => {
             let run_dir = workspace::run_dir(&config, repo.as_ref());
-            StopFile::new(&run_dir).request(&reason)?;
+            let request = Request::Stop {
+                reason: reason.clone(),
+            };
+            send_request(&run_dir, &request, &busy)?;
             say!(
                 "[baton] {busy}; it stops at the next turn \
                  boundary: {reason}"
@@ -119,7 +122,7 @@ pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
     match hold {
         Hold::Busy(busy) => {
             let run_dir = workspace::run_dir(&config, repo.as_ref());
-            crate::turn::request_note(&run_dir, &note)?;
+            send_request(&run_dir, &Request::Note { note }, &busy)?;
             say!("[baton] {busy}; it takes the note for {to} at the next turn boundary");
         }
         Hold::Held(held) => {

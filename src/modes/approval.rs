@@ -98,17 +98,17 @@ pub(crate) fn take_decision(
     runner: &Runner,
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
 ) -> Result<()> {
-    let Some(decision) = crate::turn::pending_decision(runner.run_dir()) else {
+    let Some(decision) = runner.inbox.decision() else {
         return Ok(());
     };
-    match write(FlagChange::Decide(decision)) {
+    match write(FlagChange::Decide(decision.clone())) {
         Ok(()) => {}
         Err(e) if e.is::<NothingAwaits>() => {
             warn_line!("[baton] warning: an approval decision was dropped: {e}");
         }
         Err(e) => return Err(e),
     }
-    crate::turn::clear_decision(runner.run_dir());
+    runner.inbox.clear_decision(&decision)?;
     Ok(())
 }
 
@@ -123,12 +123,8 @@ pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
         return Ok(());
     };
     let mut wait = LocalWait::new(runner, actor, WaitingOn::Approval);
-    let run_dir = runner.run_dir();
     loop {
-        if runner.stop.pending().is_some()
-            || crate::turn::pending_decision(run_dir).is_some()
-            || !crate::turn::pending_notes(run_dir).is_empty()
-        {
+        if !runner.inbox.is_empty() {
             return Ok(());
         }
         wait.tick(TICK, || describe(state).unwrap_or_default())?;

@@ -10,6 +10,7 @@ mod group;
 mod holders;
 mod host;
 mod identity;
+mod origin;
 mod procfs;
 mod record;
 mod sweep;
@@ -20,6 +21,7 @@ pub(crate) use group::{Group, wait_exit};
 pub(crate) use holders::{Holder, holders};
 pub(crate) use host::{host_pid, hostname};
 pub(crate) use identity::Identity;
+pub(crate) use origin::in_agent_run;
 pub(crate) use record::{AgentRecord, end_leftovers};
 pub(crate) use sweep::{MARKER_VAR, RunProcesses, become_subreaper, end_run, spare, unspare};
 

@@ -39,6 +39,14 @@ const POLL: Duration = Duration::from_millis(20);
 /// everything they start.
 static SPARED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
+/// Whether `pid` is one of Baton's spared background children (see [`spare`]).
+pub(super) fn is_spared(pid: i32) -> bool {
+    SPARED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(&pid)
+}
+
 /// Spares the child `pid` (and its descendants) from the end-of-turn sweep until
 /// [`unspare`]: for Baton's own background work, never for an agent.
 pub(crate) fn spare(pid: u32) {

@@ -32,10 +32,7 @@ pub(crate) use record::RecordError;
 
 pub(crate) use record::PendingStamp;
 use record::{RecordFile, TurnRecord};
-pub(crate) use stop::{
-    StopFile, clear_decision, clear_notes, pending_decision, pending_notes, request_decision,
-    request_note,
-};
+pub(crate) use stop::{Inbox, Request, send_request};
 pub(crate) use subject::stamp_subject;
 
 /// How the runner behaves for the mode that drives it.
@@ -109,8 +106,8 @@ pub(crate) struct Runner {
     pub options: RunOptions,
     /// The turn record in the run directory (see [`record`]).
     record: RecordFile,
-    /// Stop requests left by `baton stop` (see [`stop`]).
-    pub(crate) stop: StopFile,
+    /// Requests from people's `baton stop`, `note`, `approve` / `reject` (see [`stop`]).
+    pub(crate) inbox: Inbox,
     /// Baton's runtime files (turn record, stop requests, agent process records).
     run_dir: std::path::PathBuf,
 }
@@ -147,7 +144,7 @@ impl Runner {
             repo,
             options,
             record: RecordFile::new(run_dir),
-            stop: StopFile::new(run_dir),
+            inbox: Inbox::new(run_dir),
             run_dir: run_dir.to_path_buf(),
         }
     }
@@ -326,7 +323,7 @@ impl Runner {
         }
         self.record.clear()?;
         if pending.stamp.state.stop_requested().is_some() {
-            self.stop.clear()?;
+            self.inbox.clear_stop()?;
         }
         let finish::Stamped { stamp, failure } = pending;
         if stamp.entry.completion.as_ref().is_some_and(|c| c.verified) {

@@ -69,7 +69,7 @@ fn copy_at(runner: &Runner, head: Option<&str>, rel: &str) -> Option<Vec<u8>> {
 /// ignored: the other top-level fields that differ in the file, or `invalid JSON` / `deleted`.
 pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
     let (mut state, ignored) = state_from_file(runner, claimed);
-    if let Some(reason) = runner.stop.pending() {
+    if let Some(reason) = runner.inbox.pending_stop() {
         state.request_stop(&reason);
     }
     (state, ignored)

@@ -74,14 +74,14 @@ impl Runner {
     /// # Errors
     /// State and git errors.
     pub(crate) fn take_stop_request(&self) -> Result<Option<State>> {
-        let Some(reason) = self.stop.pending() else {
+        let Some(reason) = self.inbox.pending_stop() else {
             return Ok(None);
         };
         let mut state = self.load_state()?;
         state.request_stop(&reason);
         self.store.save(&mut state).context("save the stop flag")?;
         self.commit_stop(&state)?;
-        self.stop.clear()?;
+        self.inbox.clear_stop()?;
         Ok(Some(state))
     }
 
