@@ -1,6 +1,6 @@
 //! `baton approve [--note TEXT]` and `baton reject --note TEXT`: a person's answer to a turn that
 //! waits at an approval checkpoint (`approval.before`). They go where `baton stop` goes: to the
-//! Baton running in this workspace (a request in its run directory, applied at once), or into
+//! Baton running in this workspace (a request sent to it, applied at once), or into
 //! the state (committed, and pushed when the remote carries the state), so a person can answer
 //! from any clone of a role-mode remote.
 

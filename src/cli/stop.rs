@@ -2,9 +2,9 @@
 //! `exit_reason`) from any clone, so nobody edits the state's JSON by hand.
 //!
 //! Where it goes: while a Baton runs in this workspace (it holds the runner lock, and owns the
-//! state file), the request is left in the run directory and that Baton writes it into the
-//! state at the next turn boundary, or into the stamp of the turn in progress. Otherwise the
-//! state is written here; when the workspace shares its state through the remote (role mode:
+//! state file), the request is sent to that Baton (`crate::turn::send_request`), which writes
+//! it into the state at the next turn boundary, or into the stamp of the turn in progress.
+//! Otherwise the state is written here; when the workspace shares its state through the remote (role mode:
 //! the remote branch carries the state file), the stop is committed and pushed, so that the
 //! daemons on other machines stop at their next turn boundary — a daemon whose agent is
 //! running merges it into its stamp (the stop flag is a person's to set at any moment).
@@ -30,7 +30,7 @@ pub struct StopArgs {
     pub no_push: bool,
 }
 
-/// Sets the stop flag (or leaves a request for the Baton that runs here).
+/// Sets the stop flag (or sends the request to the Baton that runs here).
 ///
 /// # Errors
 /// Config, state, lock and git errors.
