@@ -4,10 +4,10 @@
 //! Where it goes: while a Baton runs in this workspace (it holds the runner lock, and owns the
 //! state file), the request is sent to that Baton (`crate::turn::send_request`), which writes
 //! it into the state at the next turn boundary, or into the stamp of the turn in progress.
-//! Otherwise the state is written here; when the workspace shares its state through the remote (role mode:
-//! the remote branch carries the state file), the stop is committed and pushed, so that the
-//! daemons on other machines stop at their next turn boundary — a daemon whose agent is
-//! running merges it into its stamp (the stop flag is a person's to set at any moment).
+//! Otherwise the state is written here; when the workspace shares its state through the remote
+//! (role mode: the remote branch carries the state file), the stop is committed and pushed, so
+//! that the daemons on other machines stop at their next turn boundary — a daemon whose agent
+//! is running merges it into its stamp (the stop flag is a person's to set at any moment).
 
 use crate::cli::workspace::{self, Hold};
 use crate::cli::{GlobalArgs, load_config};
