@@ -16,6 +16,7 @@ mod owned;
 pub(crate) use lock::{LockError, LockFile};
 pub(crate) use owned::{
     Access, Replaced, dir_beneath, dir_in_tree, is_symlink, open_in_tree, open_owned,
+    write_atomic_in_tree,
 };
 
 /// The name prefix of an atomic write's temp file; the writer's pid and six random characters
@@ -116,7 +117,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// The directory holding `path` (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
+pub(crate) fn parent_dir(path: &Path) -> &Path {
     path.parent()
         .filter(|parent| !parent.as_os_str().is_empty())
         .unwrap_or(Path::new("."))

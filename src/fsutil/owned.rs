@@ -177,6 +177,22 @@ pub(crate) fn dir_in_tree(tree: &Path, dir: &Path) -> io::Result<OwnedDir> {
     }
 }
 
+/// [`super::write_atomic`] of `path` in the tree of Baton's own directories rooted at `tree`
+/// (the run directory): its directory is made real first (see [`dir_in_tree`]; the rename
+/// replaces a symlink at `path` itself). Returns the symlinks replaced.
+///
+/// # Errors
+/// As [`open_beneath`] and [`super::write_atomic`].
+pub(crate) fn write_atomic_in_tree(
+    tree: &Path,
+    path: &Path,
+    bytes: &[u8],
+) -> io::Result<Vec<Replaced>> {
+    let dir = dir_in_tree(tree, super::parent_dir(path))?;
+    super::write_atomic(path, bytes)?;
+    Ok(dir.replaced)
+}
+
 /// `path` as the parent of `tree` (trusted) and the rest, when `path` is in `tree`.
 fn tree_split<'a>(tree: &'a Path, path: &'a Path) -> Option<(&'a Path, &'a Path)> {
     tree.file_name()?;

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::write_atomic_in_tree;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
 
@@ -117,11 +117,18 @@ impl RecordFile {
             })
     }
 
-    /// Writes `record` atomically (and durably: the stamp's writes follow it).
+    /// Writes `record` atomically (and durably: the stamp's writes follow it), never through
+    /// a symlink planted at the run directory (one there is replaced, with a warning).
     pub(crate) fn save(&self, record: &TurnRecord) -> Result<(), RecordError> {
         let bytes = serde_json::to_vec_pretty(record)
             .expect("invariant: a TurnRecord (plain fields, JSON values) always serializes");
-        write_atomic(&self.path, &bytes).map_err(|source| self.io(source))
+        let run_dir = crate::fsutil::parent_dir(&self.path);
+        let replaced =
+            write_atomic_in_tree(run_dir, &self.path, &bytes).map_err(|source| self.io(source))?;
+        for replaced in replaced {
+            warn_line!("[baton] warning: {replaced}");
+        }
+        Ok(())
     }
 
     /// Removes the record; a missing one is fine.

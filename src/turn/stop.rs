@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fsutil::{LockError, write_atomic};
+use crate::fsutil::{LockError, write_atomic_in_tree};
 use crate::state::{Decision, NOTE_MAX_BYTES, Note};
 use crate::turn::RecordError;
 use channel::{Peer, Reply, refusal};
@@ -97,7 +97,8 @@ impl Shared {
         }
         let bytes = serde_json::to_vec(pending)
             .expect("invariant: pending requests (plain fields) serialize");
-        write_atomic(&self.path, &bytes)
+        let run_dir = crate::fsutil::parent_dir(&self.path);
+        write_atomic_in_tree(run_dir, &self.path, &bytes).map(drop)
     }
 
     /// Applies `change` to the pending requests and saves them.

@@ -156,21 +156,23 @@ fn entries(dir: &Path) -> Vec<String> {
 fn symlinks_planted_by_an_agent_never_make_baton_write_outside_the_workspace() {
     let env = TestEnv::new();
     let out = env.ctl.join("out");
-    for dir in ["logdir", "archive"] {
+    for dir in ["logdir", "archive", "rundir"] {
         std::fs::create_dir_all(out.join(dir)).expect("mkdir");
     }
     for file in ["events.txt", "turn.txt", "journal.txt"] {
         std::fs::write(out.join(file), "precious\n").expect("write");
     }
     let o = out.display();
-    // galph: the event log, its own turn log, the journal and the archive directory.
+    // galph: the event log, its own turn log, the journal, the archive directory and Baton's
+    // run directory (the turn record).
     env.hook(
         "galph",
         &format!(
             "rm -f logs/events.jsonl && ln -s '{o}/events.txt' logs/events.jsonl\n\
              rm -f \"$BATON_LOG\" && ln -s '{o}/turn.txt' \"$BATON_LOG\"\n\
              rm -f sync/journal.jsonl && ln -s '{o}/journal.txt' sync/journal.jsonl\n\
-             rm -rf sync/journal && ln -s '{o}/archive' sync/journal\n"
+             rm -rf sync/journal && ln -s '{o}/archive' sync/journal\n\
+             mv .git/baton .git/baton.moved && ln -s '{o}/rundir' .git/baton\n"
         ),
     );
     // ralph: the directory the next turn logs go to.
@@ -199,7 +201,7 @@ fn symlinks_planted_by_an_agent_never_make_baton_write_outside_the_workspace() {
         "no segment outside"
     );
     let warnings = format!("{}{}", first.stderr, second.stderr);
-    for planted in ["events.jsonl", "journal.jsonl", "logs/main"] {
+    for planted in ["events.jsonl", "journal.jsonl", "logs/main", ".git/baton`"] {
         assert!(
             warnings.contains(planted) && warnings.contains("symlink"),
             "a warning names {planted}: {warnings}"
