@@ -1,5 +1,5 @@
 //! File-system helpers: atomic writes, opening only regular files, writing Baton's own files
-//! without following symlinks ([`owned`]), and locks ([`lock`]).
+//! without following symlinks ([`owned`], [`tree`]), and locks ([`lock`]).
 //!
 //! An atomic write's temp file is named `.baton-tmp-<pid>-XXXXXX` ([`TEMP_PREFIX`]), in the
 //! target's directory, so that one left by a killed Baton is recognisably Baton's and is removed
@@ -12,12 +12,11 @@ use std::path::Path;
 
 mod lock;
 mod owned;
+mod tree;
 
 pub(crate) use lock::{LockError, LockFile};
-pub(crate) use owned::{
-    Access, Replaced, dir_beneath, dir_in_tree, is_symlink, open_in_tree, open_owned,
-    write_atomic_in_tree,
-};
+pub(crate) use owned::{Access, Replaced, dir_beneath, is_symlink, open_owned};
+pub(crate) use tree::{dir_in_tree, open_in_tree, write_atomic_in_tree};
 
 /// The name prefix of an atomic write's temp file; the writer's pid and six random characters
 /// follow (`.baton-tmp-4242-a1B2c3`).

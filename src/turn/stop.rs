@@ -17,6 +17,7 @@
 //! multiplexer's server started before the run), or one that writes `inbox.json` and then kills
 //! Baton (the next start takes the file as the dead run left it).
 
+mod accept;
 mod channel;
 
 use std::io;
@@ -27,9 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::fsutil::{LockError, write_atomic_in_tree};
-use crate::state::{Decision, NOTE_MAX_BYTES, Note};
+use crate::state::{Decision, Note};
 use crate::turn::RecordError;
-use channel::{Peer, Reply, refusal};
+use channel::Reply;
 
 /// File name of the accepted requests inside the run directory.
 const INBOX_FILE: &str = "inbox.json";
@@ -109,57 +110,6 @@ impl Shared {
             path: self.path.clone(),
             source,
         })
-    }
-
-    /// The run's answer to `request` from `peer` (see the module docs).
-    fn accept(&self, request: Request, peer: Peer) -> Reply {
-        let uid = nix::unistd::geteuid().as_raw();
-        if peer.uid != uid {
-            return refusal(format!("it comes from another user (uid {})", peer.uid));
-        }
-        if let Err(why) = check(&request, peer) {
-            return refusal(why);
-        }
-        let taken = self.change(|pending| match request {
-            Request::Stop { reason } => pending.stop = Some(reason),
-            Request::Note { note } => pending.notes.push(note),
-            Request::Decision { decision } => pending.decision = Some(decision),
-        });
-        match taken {
-            Ok(()) => Reply {
-                ok: true,
-                error: None,
-            },
-            Err(e) => refusal(format!("it cannot be kept: {:#}", anyhow::Error::new(e))),
-        }
-    }
-}
-
-/// Why `request` from `peer` is refused, if it is: a person's request from a process of an
-/// agent run, or a text out of bounds.
-fn check(request: &Request, peer: Peer) -> std::result::Result<(), String> {
-    let text = match request {
-        Request::Stop { reason } => reason,
-        Request::Note { note } => &note.text,
-        Request::Decision { decision } => decision.note.as_deref().unwrap_or_default(),
-    };
-    if text.len() > NOTE_MAX_BYTES {
-        return Err(format!("its text is over {NOTE_MAX_BYTES} bytes"));
-    }
-    if matches!(request, Request::Stop { .. }) {
-        return Ok(());
-    }
-    match crate::process::in_agent_run(peer.pid) {
-        Some(false) => Ok(()),
-        Some(true) => Err(format!(
-            "it comes from a process of the running turn (pid {}): notes and approval answers \
-             are a person's, and an agent cannot make them",
-            peer.pid
-        )),
-        None => Err(format!(
-            "its sender (pid {}) was gone before it could be checked",
-            peer.pid
-        )),
     }
 }
 
@@ -314,90 +264,4 @@ pub(crate) fn send_request(run_dir: &Path, request: &Request, busy: &LockError) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn note(text: &str) -> Note {
-        Note {
-            to: None,
-            text: text.to_owned(),
-            from: "ann@laptop".to_owned(),
-            at: "2026-11-23T10:00:00Z".to_owned(),
-        }
-    }
-
-    #[test]
-    fn accepted_requests_survive_in_the_file_until_cleared() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let run_dir = dir.path().join("baton");
-        let inbox = Inbox::new(&run_dir);
-        assert!(inbox.is_empty());
-        let me = Peer {
-            pid: nix::unistd::getppid().as_raw(),
-            uid: nix::unistd::geteuid().as_raw(),
-        };
-        let stop = Request::Stop {
-            reason: "enough".to_owned(),
-        };
-        assert!(inbox.shared.accept(stop, me).ok);
-        assert!(
-            inbox
-                .shared
-                .accept(Request::Note { note: note("one") }, me)
-                .ok
-        );
-        let again = Inbox::new(&run_dir);
-        assert_eq!(
-            again.pending_stop().as_deref(),
-            Some("enough"),
-            "a dead run's"
-        );
-        let taken = again.notes();
-        assert!(
-            inbox
-                .shared
-                .accept(Request::Note { note: note("two") }, me)
-                .ok
-        );
-        inbox.clear_notes(&taken).expect("clear");
-        assert_eq!(inbox.notes(), [note("two")], "a note that came since stays");
-        inbox.clear_stop().expect("clear");
-        inbox.clear_notes(&inbox.notes()).expect("clear");
-        assert!(inbox.is_empty());
-        assert!(!run_dir.join(INBOX_FILE).exists(), "no file when empty");
-    }
-
-    #[test]
-    fn a_persons_request_from_an_agent_process_or_another_user_is_refused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let inbox = Inbox::new(dir.path());
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .expect("spawn");
-        let agent = Peer {
-            pid: i32::try_from(child.id()).expect("pid"),
-            uid: nix::unistd::geteuid().as_raw(),
-        };
-        let reply = inbox.shared.accept(
-            Request::Note {
-                note: note("forged"),
-            },
-            agent,
-        );
-        assert!(!reply.ok);
-        assert!(reply.error.unwrap_or_default().contains("running turn"));
-        let stop = Request::Stop {
-            reason: "the agent may stop".to_owned(),
-        };
-        assert!(inbox.shared.accept(stop.clone(), agent).ok);
-        let stranger = Peer {
-            uid: agent.uid + 1,
-            ..agent
-        };
-        assert!(!inbox.shared.accept(stop, stranger).ok);
-        let _ = child.kill();
-        let _ = child.wait();
-        assert!(inbox.notes().is_empty());
-    }
-}
+mod tests;
