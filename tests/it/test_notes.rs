@@ -196,7 +196,7 @@ fn role_two_notes_at_once_from_one_clone_both_reach_the_remote() {
         .unwrap_or_default();
     assert_eq!(texts, ["first", "second"]);
     assert!(
-        !laptop.path(".git/baton/notes.jsonl").exists(),
+        !laptop.path(".git/baton/inbox.json").exists(),
         "no request left for a run that does not exist"
     );
 }

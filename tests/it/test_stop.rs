@@ -45,7 +45,7 @@ fn baton_stop_during_a_run_is_taken_at_the_next_boundary() {
         "galph's stamp kept its outcome"
     );
     assert!(
-        !env.path(".git/baton/stop.json").exists(),
+        !env.path(".git/baton/inbox.json").exists(),
         "the request is taken"
     );
     assert_eq!(
