@@ -26,8 +26,12 @@ use serde::{Deserialize, Serialize};
 /// The longest request line read (bytes): a note is at most 16 KiB, JSON-escaped.
 const MAX_LINE: u64 = 256 * 1024;
 
-/// How long one side waits for the other's line.
+/// How long a command waits for the run's answer.
 const LINE_WAIT: Duration = Duration::from_secs(10);
+
+/// How long the run waits for a request line once connected: a command writes it at once, and
+/// a connection that sends nothing must not hold one of the [`MAX_SERVING`] places for long.
+const REQUEST_WAIT: Duration = Duration::from_secs(2);
 
 /// How long a command retries while nothing listens yet (a run that took the lock a moment
 /// ago binds the socket right after).
@@ -181,8 +185,8 @@ where
 
 /// Reads one request from `stream`, answers it with `handle`'s reply.
 fn serve<T: serde::de::DeserializeOwned>(stream: UnixStream, handle: &dyn Fn(T, Peer) -> Reply) {
-    let _ = stream.set_read_timeout(Some(LINE_WAIT));
-    let _ = stream.set_write_timeout(Some(LINE_WAIT));
+    let _ = stream.set_read_timeout(Some(REQUEST_WAIT));
+    let _ = stream.set_write_timeout(Some(REQUEST_WAIT));
     let reply = match (peer_of(&stream), read_line(&stream)) {
         (Ok(peer), Ok(line)) => match serde_json::from_slice(&line) {
             Ok(request) => handle(request, peer),
