@@ -29,7 +29,7 @@ pub(crate) struct Turn {
     /// People's notes delivered with this turn's prompt.
     pub(crate) notes: Vec<crate::state::Note>,
     /// HEAD when the journal was sealed: where archived segments are put back from.
-    pub(crate) journal: Option<String>,
+    pub(crate) seal_head: Option<String>,
     /// The journal before the agent started (see [`crate::journal::Seal`]).
     pub(crate) seal: crate::journal::Seal,
 }

@@ -289,13 +289,13 @@ impl Runner {
             head_before,
             claimed: state.clone(),
             notes,
-            journal: sealed.head,
+            seal_head: sealed.head,
             seal,
         };
         let launched = launch::route_and_run(self, &turn, route);
         // The agent is done and its processes are ended: what it changed in the journal is put
         // back before auto-commit looks at the tree.
-        let journal_restored = owned::restore_journal(self, &turn.seal, turn.journal.as_deref())?;
+        let journal_restored = owned::restore_journal(self, &turn.seal, turn.seal_head.as_deref())?;
         let (result, decision) = match launched {
             Ok(done) => {
                 let decision = done.decision.clone();
