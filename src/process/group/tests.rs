@@ -28,9 +28,27 @@ fn stranger() -> Child {
     cmd.spawn().expect("spawn sleep")
 }
 
+/// Whether `child` dies of SIGKILL within five seconds (a signal takes effect when the
+/// process is next scheduled).
 fn killed(child: &mut Child) -> bool {
-    std::thread::sleep(Duration::from_millis(100));
-    matches!(child.try_wait(), Ok(Some(status)) if status.signal() == Some(9))
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.signal() == Some(9);
+        }
+        if std::time::Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The process group of the live process `pid`.
+fn group_of(pid: u32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    crate::process::procfs::parse_stat(&stat)
+        .expect("parses")
+        .pgid
 }
 
 #[test]
@@ -70,9 +88,17 @@ fn inner_pid_reuse() {
         u32::try_from(id.as_raw()).expect("pid"),
         "a zombie's pid is not reused"
     );
+    assert_ne!(
+        group_of(victim.id()),
+        id.as_raw(),
+        "so no process but the group's own is in group {id}"
+    );
     let status = group.end(Duration::from_secs(1));
     assert_eq!(status.and_then(|s| s.code()), Some(0));
-    assert!(!killed(&mut victim), "nothing but the group was signalled");
+    assert!(
+        matches!(victim.try_wait(), Ok(None)),
+        "the stranger still runs after the group was ended"
+    );
     let _ = victim.kill();
     let _ = victim.wait();
 }
@@ -134,9 +160,13 @@ fn a_leader_that_exits_is_seen_without_being_reaped_and_its_group_cleaned() {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", group.pid())).expect("zombie");
     assert!(stat.contains(") Z "), "{stat}");
     group.reap();
-    let gone = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(20));
-        std::fs::read_to_string(format!("/proc/{left}/stat")).map_or(true, |s| s.contains(") Z "))
+    let gone = (0..250).any(|_| {
+        let dead = std::fs::read_to_string(format!("/proc/{left}/stat"))
+            .map_or(true, |s| s.contains(") Z "));
+        if !dead {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        dead
     });
     assert!(gone, "what the leader left in its group is killed");
 }
