@@ -5,18 +5,19 @@
 //! `BATON_EVENT`, `BATON_MESSAGE`, `BATON_ACTOR` and `BATON_ITERATION` in its environment.
 //! Users wire ntfy, Slack or mail to it.
 //!
-//! The command runs in the background in its own process group, with its output discarded,
-//! and the group is ended when the command exits or after `notify.timeout`; the agent sweep spares it, and a run waits for its notifications before it
-//! exits (each at most `notify.timeout`), so none outlives Baton. A command that cannot start
-//! or fails is a warning: a notification is never worth a failed turn.
+//! The command runs in the background in its own process group, with its output discarded;
+//! what it leaves in its group is ended when it exits, and the whole group at `notify.timeout`
+//! (SIGTERM, then SIGKILL after the kill grace; see [`crate::process::Group`]). The agent sweep
+//! spares it, and a run waits for its notifications before it exits (each at most
+//! `notify.timeout` and the grace), so none outlives Baton. A command that cannot start or
+//! fails is a warning: a notification is never worth a failed turn.
 
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::process;
+use crate::process::{self, Bounds, Ending};
 use crate::state::Actor;
 
 /// What happened.
@@ -128,9 +129,6 @@ pub(crate) fn on_event(config: &Config, event: &crate::events::Event<'_>) {
 /// Notifications still running.
 static RUNNING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
 
-/// How often a running notification is looked at.
-const POLL: Duration = Duration::from_millis(20);
-
 /// Runs `notify.command` for `event` in the background (nothing when none is configured).
 fn send(config: &Config, event: Event, message: &str, actor: Option<Actor>, iteration: u64) {
     let Some((program, args)) = config.notify.command.split_first() else {
@@ -146,44 +144,29 @@ fn send(config: &Config, event: Event, message: &str, actor: Option<Actor>, iter
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = match cmd.spawn() {
-        Ok(child) => child,
-        Err(e) => {
-            let text = format!("[baton] warning: notify.command `{program}` did not start: {e}");
-            crate::events::notice(crate::events::Level::Warning, &text);
-            return;
-        }
-    };
-    process::spare(child.id());
+    let program = program.clone();
     let limit = config.notify.timeout;
     let handle = std::thread::spawn(move || {
-        let start = Instant::now();
-        loop {
-            match child.try_wait() {
-                Ok(Some(status)) => {
-                    if !status.success() {
-                        tracing::warn!(%status, "notify.command failed");
-                    }
-                    break;
-                }
-                Ok(None) if start.elapsed() >= limit => {
-                    tracing::warn!("notify.command ran past notify.timeout: ended");
-                    break;
-                }
-                Ok(None) => std::thread::sleep(POLL),
-                Err(_) => break,
+        let bounds = Bounds {
+            deadline: Some(limit),
+            grace: crate::executor::kill_grace(),
+            spared: true,
+            ..Bounds::default()
+        };
+        match process::run_bounded(&mut cmd, &bounds) {
+            Ok(done) if done.ending == Ending::TimedOut => {
+                tracing::warn!("notify.command ran past notify.timeout: ended");
+            }
+            Ok(done) if !done.status.is_some_and(|s| s.success()) => {
+                tracing::warn!(status = ?done.status, "notify.command failed");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let text =
+                    format!("[baton] warning: notify.command `{program}` did not start: {e}");
+                crate::events::notice(crate::events::Level::Warning, &text);
             }
         }
-        // Its own process group: whatever it left running goes with it.
-        if let Ok(group) = i32::try_from(child.id()) {
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(group),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-        let _ = child.wait();
-        process::unspare(child.id());
     });
     RUNNING
         .lock()

@@ -1,6 +1,6 @@
 //! `baton approve [--note TEXT]` and `baton reject --note TEXT`: a person's answer to a turn that
 //! waits at an approval checkpoint (`approval.before`). They go where `baton stop` goes: to the
-//! Baton running in this workspace (a request in its run directory, applied at once), or into
+//! Baton running in this workspace (a request sent to it, applied at once), or into
 //! the state (committed, and pushed when the remote carries the state), so a person can answer
 //! from any clone of a role-mode remote.
 
@@ -71,7 +71,8 @@ fn decide(global: &GlobalArgs, approve: bool, note: Option<String>, no_push: boo
                 return Err(nothing_awaits(status.status));
             };
             let run_dir = workspace::run_dir(&config, repo.as_ref());
-            crate::turn::request_decision(&run_dir, &decision)?;
+            let request = crate::turn::Request::Decision { decision };
+            crate::turn::send_request(&run_dir, &request, &busy)?;
             say!("[baton] {busy}; it takes the answer now ({verb}): {line}");
         }
         Hold::Held(held) => {

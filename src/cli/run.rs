@@ -84,6 +84,8 @@ pub(crate) fn cmd_run(
     };
     let runner = Runner::new(config, repo, held.run_dir(), options);
     events::open(&runner.config);
+    // People's `baton stop`, `note`, `approve` from this workspace reach the run from now on.
+    runner.inbox.listen(held.run_dir());
     let (mode, actor) = match plan {
         Plan::Combined => ("combined", None),
         Plan::Solo(Actor::Galph) => ("supervisor", Some(Actor::Galph)),

@@ -147,6 +147,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs, claim: Option<&str>) -> Result
         retry_at: None,
         completion: None,
         notes_delivered: 0,
+        journal_restored: Vec::new(),
     };
     say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",

@@ -2,12 +2,12 @@
 //! `exit_reason`) from any clone, so nobody edits the state's JSON by hand.
 //!
 //! Where it goes: while a Baton runs in this workspace (it holds the runner lock, and owns the
-//! state file), the request is left in the run directory and that Baton writes it into the
-//! state at the next turn boundary, or into the stamp of the turn in progress. Otherwise the
-//! state is written here; when the workspace shares its state through the remote (role mode:
-//! the remote branch carries the state file), the stop is committed and pushed, so that the
-//! daemons on other machines stop at their next turn boundary — a daemon whose agent is
-//! running merges it into its stamp (the stop flag is a person's to set at any moment).
+//! state file), the request is sent to that Baton (`crate::turn::send_request`), which writes
+//! it into the state at the next turn boundary, or into the stamp of the turn in progress.
+//! Otherwise the state is written here; when the workspace shares its state through the remote
+//! (role mode: the remote branch carries the state file), the stop is committed and pushed, so
+//! that the daemons on other machines stop at their next turn boundary — a daemon whose agent
+//! is running merges it into its stamp (the stop flag is a person's to set at any moment).
 
 use crate::cli::workspace::{self, Hold};
 use crate::cli::{GlobalArgs, load_config};
@@ -17,7 +17,7 @@ use crate::git::Repo;
 use crate::modes::{FlagChange, RoleSync};
 use crate::process::hostname;
 use crate::state::{Actor, Handoff, NOTE_MAX_BYTES, Note, format_utc};
-use crate::turn::{RunOptions, Runner, StopFile};
+use crate::turn::{Request, RunOptions, Runner, send_request};
 
 /// Flags of `baton stop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,7 +30,7 @@ pub struct StopArgs {
     pub no_push: bool,
 }
 
-/// Sets the stop flag (or leaves a request for the Baton that runs here).
+/// Sets the stop flag (or sends the request to the Baton that runs here).
 ///
 /// # Errors
 /// Config, state, lock and git errors.
@@ -43,7 +43,10 @@ pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
         Hold::Held(held) => held,
         Hold::Busy(busy) => {
             let run_dir = workspace::run_dir(&config, repo.as_ref());
-            StopFile::new(&run_dir).request(&reason)?;
+            let request = Request::Stop {
+                reason: reason.clone(),
+            };
+            send_request(&run_dir, &request, &busy)?;
             say!(
                 "[baton] {busy}; it stops at the next turn \
                  boundary: {reason}"
@@ -119,7 +122,7 @@ pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
     match hold {
         Hold::Busy(busy) => {
             let run_dir = workspace::run_dir(&config, repo.as_ref());
-            crate::turn::request_note(&run_dir, &note)?;
+            send_request(&run_dir, &Request::Note { note }, &busy)?;
             say!("[baton] {busy}; it takes the note for {to} at the next turn boundary");
         }
         Hold::Held(held) => {

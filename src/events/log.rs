@@ -1,13 +1,13 @@
 //! The event log subscriber: `logs/events.jsonl`, one JSON object per line (schema
 //! [`SCHEMA`]). A log that cannot be written is a warning, once; it never fails a run.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 use std::time::SystemTime;
 
 use crate::events::Event;
-use crate::fsutil::open_regular;
+use crate::fsutil::{Access, open_in_tree};
 use crate::state::format_utc;
 
 /// The schema version written in every line (`v`).
@@ -34,9 +34,13 @@ pub(super) struct Log {
 impl Log {
     /// Opens (appends to) `<logs_dir>/events.jsonl`, rotated first when it reached
     /// [`ROTATE_BYTES`]; `None`, with a warning, when it cannot be opened.
+    ///
+    /// Neither the log nor `logs_dir` is written through a symlink (an agent can plant one to
+    /// make Baton append to a file outside the workspace): one found there is replaced by
+    /// Baton's own file or directory, with a warning.
     pub(super) fn open(logs_dir: &Path) -> Option<Log> {
         let path = logs_dir.join(FILE_NAME);
-        if std::fs::metadata(&path).is_ok_and(|m| m.len() >= ROTATE_BYTES)
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() >= ROTATE_BYTES)
             && let Err(e) = std::fs::rename(&path, logs_dir.join(PREVIOUS_NAME))
         {
             note!(
@@ -44,14 +48,17 @@ impl Log {
                 path.display()
             );
         }
-        let opened = std::fs::create_dir_all(logs_dir)
-            .and_then(|()| open_regular(&path, OpenOptions::new().create(true).append(true)));
-        match opened {
-            Ok(file) => Some(Log {
-                file,
-                seq: 0,
-                failed: false,
-            }),
+        match open_in_tree(logs_dir, &path, Access::Append) {
+            Ok(owned) => {
+                for replaced in &owned.replaced {
+                    note!("[baton] warning: event log: {replaced}");
+                }
+                Some(Log {
+                    file: owned.file,
+                    seq: 0,
+                    failed: false,
+                })
+            }
             Err(e) => {
                 note!("[baton] warning: event log `{}`: {e}", path.display());
                 None

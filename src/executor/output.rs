@@ -30,7 +30,8 @@ struct LogState {
 }
 
 impl Log {
-    /// Creates the log (and its parents) and writes `header`.
+    /// Creates the log (and its parents) and writes `header`. The log itself is never
+    /// written through a symlink (one there is replaced, with a warning).
     pub(super) fn create(path: &Path, header: &str) -> Result<Log, ExecError> {
         let fail = |source| ExecError::Log {
             path: path.to_path_buf(),
@@ -39,7 +40,11 @@ impl Log {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
-        let mut file = File::create(path).map_err(fail)?;
+        let owned = crate::fsutil::open_owned(path, crate::fsutil::Access::Create).map_err(fail)?;
+        for replaced in owned.replaced {
+            warn_line!("[baton] warning: {replaced}");
+        }
+        let mut file = owned.file;
         file.write_all(header.as_bytes()).map_err(fail)?;
         Ok(Log {
             path: path.to_path_buf(),

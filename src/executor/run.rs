@@ -216,7 +216,9 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
         let reading = Reading::Stderr(ErrTail::default(), Arc::clone(&tail_slot));
         pump(err, Stream::Stderr, sinks(), None, reading);
     }
-    wait_in_background(child, events);
+    // The leader stays unreaped until its group was signalled and swept for the last time.
+    let leader = crate::process::Group::adopt(child);
+    wait_in_background(leader.pid(), events);
     let mut watch = Watch {
         group,
         label: &spec.label,
@@ -239,6 +241,7 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
         options.grace,
         options.sweep_descendants,
     );
+    let _ = leader.reap();
     if !ended.is_empty() {
         let _ = writeln!(
             watch.notices,

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, ExitStatus};
+use std::process::ExitStatus;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -73,10 +73,12 @@ pub(super) struct Watch<'a> {
     pub(super) notices: &'a mut dyn Write,
 }
 
-/// Starts the thread that reaps the leader and reports its exit.
-pub(super) fn wait_in_background(mut child: Child, events: std::sync::mpsc::Sender<Event>) {
+/// Starts the thread that reports the leader's exit. It does not reap the leader: the group
+/// is signalled after the exit (and swept), which is safe only while its id cannot be reused
+/// (see [`crate::process::Group`]); the runner reaps it last.
+pub(super) fn wait_in_background(leader: Pid, events: std::sync::mpsc::Sender<Event>) {
     std::thread::spawn(move || {
-        let _ = events.send(Event::Exited(child.wait().ok()));
+        let _ = events.send(Event::Exited(crate::process::wait_exit(leader)));
     });
 }
 

@@ -95,13 +95,20 @@ impl Transcript {
     pub(super) fn new(format: Format, raw_path: &Path) -> Transcript {
         let structured = format != Format::Text;
         let raw = structured
-            .then(|| match File::create(raw_path) {
-                Ok(file) => Some(file),
-                Err(e) => {
-                    tracing::warn!(path = %raw_path.display(), error = %e, "raw agent stream");
-                    None
-                }
-            })
+            .then(
+                || match crate::fsutil::open_owned(raw_path, crate::fsutil::Access::Create) {
+                    Ok(owned) => {
+                        for replaced in owned.replaced {
+                            warn_line!("[baton] warning: {replaced}");
+                        }
+                        Some(owned.file)
+                    }
+                    Err(e) => {
+                        tracing::warn!(path = %raw_path.display(), error = %e, "raw agent stream");
+                        None
+                    }
+                },
+            )
             .flatten();
         Transcript {
             adapter: Adapter::new(format),

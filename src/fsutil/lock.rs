@@ -29,6 +29,22 @@ pub(crate) enum LockError {
     },
 }
 
+impl LockError {
+    /// The holder's pid, when the lock file names one (`pid <pid> on <host>`).
+    #[must_use]
+    pub(crate) fn holder_pid(&self) -> Option<i32> {
+        match self {
+            LockError::Busy { holder, .. } => holder
+                .strip_prefix("pid ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok(),
+            LockError::Io { .. } => None,
+        }
+    }
+}
+
 /// An exclusive advisory lock (`File::try_lock`), held until dropped. The file is never deleted;
 /// the holder's `pid <pid> on <host>` is written into it after locking.
 ///

@@ -1,4 +1,5 @@
-//! File-system helpers: atomic writes, opening only regular files, and locks ([`lock`]).
+//! File-system helpers: atomic writes, opening only regular files, writing Baton's own files
+//! without following symlinks ([`owned`], [`tree`]), and locks ([`lock`]).
 //!
 //! An atomic write's temp file is named `.baton-tmp-<pid>-XXXXXX` ([`TEMP_PREFIX`]), in the
 //! target's directory, so that one left by a killed Baton is recognisably Baton's and is removed
@@ -10,8 +11,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 mod lock;
+mod owned;
+mod tree;
 
 pub(crate) use lock::{LockError, LockFile};
+pub(crate) use owned::{Access, Replaced, dir_beneath, is_symlink, open_owned};
+pub(crate) use tree::{dir_in_tree, open_in_tree, write_atomic_in_tree};
 
 /// The name prefix of an atomic write's temp file; the writer's pid and six random characters
 /// follow (`.baton-tmp-4242-a1B2c3`).
@@ -111,7 +116,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// The directory holding `path` (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
+pub(crate) fn parent_dir(path: &Path) -> &Path {
     path.parent()
         .filter(|parent| !parent.as_os_str().is_empty())
         .unwrap_or(Path::new("."))

@@ -4,21 +4,41 @@
 //! background: it returns at once unless there are enough loose objects (`gc.auto`, 6700 by
 //! default), and then packs them while the next agent works.
 //!
+//! It never takes a ref's lock: `gc.packRefs=false` and reflogs that never expire
+//! (`gc.reflogExpire` and `gc.reflogExpireUnreachable` `never`) leave out the two steps of gc
+//! that lock refs (`pack-refs` and `reflog expire --all`, which holds `refs/heads/<b>.lock`
+//! while it rewrites a reflog — most of a second for the reflog of a long-lived workspace). A
+//! commit of the next turn (auto-commit, the stamp, the claim) or of the agent itself therefore
+//! never finds the branch locked by Baton's own housekeeping. Packing refs and expiring
+//! reflogs are left to the user's own `git gc` / `git maintenance`.
+//!
 //! At most one runs at a time (one Baton works on one clone). It is never running during a
 //! push ([`settle`] waits for it first), it stays in the foreground of its own child (no
-//! `gc.autoDetach`, so it remains Baton's child and is waited for), the end-of-turn sweep of
-//! agent processes spares it (`crate::process::spare`), and a run waits for it before it exits.
+//! `gc.autoDetach`, so it remains Baton's child and is waited for) in its own process group
+//! ([`Group`]), the end-of-turn sweep of agent processes spares it (`crate::process::spare`),
+//! and a run waits for it before it exits — or ends it ([`stop`]) when interrupted.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use crate::process;
+use crate::process::{self, Group};
+
+/// `-c` settings of the background gc: it stays Baton's child (no detaching, so it is waited
+/// for), and it never locks a ref (see the module docs).
+const GC_CONFIG: [&str; 5] = [
+    "gc.autoDetach=false",
+    "maintenance.autoDetach=false",
+    "gc.packRefs=false",
+    "gc.reflogExpire=never",
+    "gc.reflogExpireUnreachable=never",
+];
 
 /// The housekeeping started last, while it may still run.
-static RUNNING: Mutex<Option<Child>> = Mutex::new(None);
+static RUNNING: Mutex<Option<Group>> = Mutex::new(None);
 
-fn running() -> MutexGuard<'static, Option<Child>> {
+fn running() -> MutexGuard<'static, Option<Group>> {
     RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -26,30 +46,24 @@ fn running() -> MutexGuard<'static, Option<Child>> {
 /// spawn failure (no `git` on PATH) is only logged: housekeeping is never worth a failed turn.
 pub(crate) fn start(workdir: &Path) {
     let mut slot = running();
-    if let Some(child) = slot.as_mut()
-        && matches!(child.try_wait(), Ok(None))
-    {
+    if slot.as_ref().is_some_and(|gc| gc.exited().is_none()) {
         return;
     }
-    finish(&mut slot);
-    let spawned = Command::new("git")
-        .args([
-            "-c",
-            "gc.autoDetach=false",
-            "-c",
-            "maintenance.autoDetach=false",
-        ])
-        .args(["gc", "--auto", "--quiet"])
-        .current_dir(workdir)
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
+    finish(&mut slot, None);
+    let spawned = Group::spawn(
+        Command::new("git")
+            .args(GC_CONFIG.iter().flat_map(|setting| ["-c", setting]))
+            .args(["gc", "--auto", "--quiet"])
+            .current_dir(workdir)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
     match spawned {
-        Ok(child) => {
-            process::spare(child.id());
-            *slot = Some(child);
+        Ok(gc) => {
+            process::spare(gc.child_id());
+            *slot = Some(gc);
         }
         Err(e) => tracing::debug!(error = %e, "git gc --auto not started"),
     }
@@ -58,21 +72,30 @@ pub(crate) fn start(workdir: &Path) {
 /// Waits for the running housekeeping, if any: before a push, and before a run exits.
 pub(crate) fn settle() {
     let mut slot = running();
-    if let Some(child) = slot.as_mut() {
-        match child.wait() {
-            Ok(status) if !status.success() => {
-                tracing::warn!(%status, "git gc --auto failed");
-            }
-            Err(e) => tracing::warn!(error = %e, "wait for git gc --auto"),
-            Ok(_) => {}
-        }
+    if let Some(gc) = slot.as_ref() {
+        let _ = gc.wait_exited(None);
     }
-    finish(&mut slot);
+    finish(&mut slot, None);
 }
 
-/// Forgets a finished child (already waited for) and takes it off the spared list.
-fn finish(slot: &mut Option<Child>) {
-    if let Some(child) = slot.take() {
-        process::unspare(child.id());
+/// Ends the running housekeeping, if any (a run interrupted by a signal): SIGTERM — git
+/// removes its lock files on it — then SIGKILL after `grace`.
+pub(crate) fn stop(grace: Duration) {
+    finish(&mut running(), Some(grace));
+}
+
+/// Reaps the housekeeping (ended first with `end`'s grace when given) and takes it off the
+/// spared list.
+fn finish(slot: &mut Option<Group>, end: Option<Duration>) {
+    if let Some(gc) = slot.take() {
+        let id = gc.child_id();
+        let status = match end {
+            Some(grace) => gc.end(grace),
+            None => gc.reap(),
+        };
+        if let Some(status) = status.filter(|s| !s.success()) {
+            tracing::warn!(%status, "git gc --auto failed");
+        }
+        process::unspare(id);
     }
 }

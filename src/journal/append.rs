@@ -1,12 +1,12 @@
 //! Appending one line to the journal: all of it or nothing, into a bounded segment.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Write as _};
-use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 
 use super::{Journal, JournalEntry, JournalError, SEGMENT_BYTES};
-use crate::fsutil;
+use crate::fsutil::{self, Access, Replaced};
 
 /// Bytes read per backward step when looking for the start of a torn line.
 const STEP: u64 = 4 * 1024;
@@ -18,19 +18,21 @@ impl Journal {
     /// the current segment is archived when the line would take it past [`SEGMENT_BYTES`]. A
     /// failed write (a full disk: a short write, then `ENOSPC`) is undone by truncating the
     /// segment back to its length before, so no partial line stays for the next line to be
-    /// glued onto.
+    /// glued onto. Neither the segment nor the archive directory is written through a symlink:
+    /// one found there is replaced, and returned for the caller to warn about.
     ///
     /// # Errors
     /// [`JournalError::NotAFile`] when the segment is a FIFO, directory, …; [`JournalError::Io`].
-    pub(crate) fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
+    pub(crate) fn append(&self, entry: &JournalEntry) -> Result<Vec<Replaced>, JournalError> {
         let mut line = serde_json::to_vec(entry)
             .expect("invariant: a JournalEntry (plain fields) always serializes");
         line.push(b'\n');
-        let (mut file, mut len) = self.open_repaired()?;
+        let mut replaced = Vec::new();
+        let (mut file, mut len) = self.open_repaired(&mut replaced)?;
         if len > 0 && len + line.len() as u64 > SEGMENT_BYTES {
             drop(file);
-            self.archive_current()?;
-            (file, len) = self.open_repaired()?;
+            self.archive_current(&mut replaced)?;
+            (file, len) = self.open_repaired(&mut replaced)?;
         }
         let written = file.write_all(&line).and_then(|()| file.sync_data());
         if let Err(source) = written {
@@ -39,31 +41,27 @@ impl Journal {
             }
             return Err(self.io_error(source));
         }
-        Ok(())
+        Ok(replaced)
     }
 
-    /// Opens the current segment for appending (creating it and its directory) and repairs a
-    /// torn last line; returns the file and its length after the repair.
-    fn open_repaired(&self) -> Result<(File, u64), JournalError> {
-        self.require_regular(fs::metadata(&self.path))?;
-        if let Some(parent) = self.path.parent() {
-            fs::create_dir_all(parent).map_err(|source| self.io_error(source))?;
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .custom_flags(nix::libc::O_NONBLOCK)
-            .open(&self.path)
+    /// Opens the current segment for appending (creating it and its directory; a symlink there
+    /// is replaced, into `replaced`) and repairs a torn last line; returns the file and its
+    /// length after the repair.
+    fn open_repaired(&self, replaced: &mut Vec<Replaced>) -> Result<(File, u64), JournalError> {
+        self.require_regular(fs::symlink_metadata(&self.path))?;
+        let owned = fsutil::open_owned(&self.path, Access::ReadAppend)
             .map_err(|source| self.io_error(source))?;
-        self.require_regular(file.metadata())?;
+        replaced.extend(owned.replaced);
+        let file = owned.file;
         let len = repair_torn_tail(&file).map_err(|source| self.io_error(source))?;
         Ok((file, len))
     }
 
-    /// [`JournalError::NotAFile`] when `meta` is not a regular file's; a missing file is fine.
+    /// [`JournalError::NotAFile`] when `meta` is neither a regular file's nor a symlink's (a
+    /// symlink is replaced when the file is opened); a missing file is fine.
     fn require_regular(&self, meta: io::Result<fs::Metadata>) -> Result<(), JournalError> {
         match meta {
+            Ok(meta) if meta.file_type().is_symlink() => Ok(()),
             Ok(meta) => match fsutil::special_kind(&meta) {
                 None => Ok(()),
                 Some(kind) => Err(JournalError::NotAFile {
@@ -76,30 +74,49 @@ impl Journal {
         }
     }
 
-    /// Renames the current segment to the next number in the archive directory and makes both
-    /// directory entries durable. A crash between this and the append leaves no current
-    /// segment: readers then start from the newest archive, and the stamp's replay appends.
-    fn archive_current(&self) -> Result<(), JournalError> {
+    /// Renames the current segment to the next number in the archive directory (a real
+    /// directory: a symlink there is replaced, into `replaced`) and makes both directory
+    /// entries durable. A crash between this and the append leaves no current segment: readers
+    /// then start from the newest archive, and the stamp's replay appends.
+    fn archive_current(&self, replaced: &mut Vec<Replaced>) -> Result<(), JournalError> {
         let dir = self.archive_dir();
         let io_err = |source| JournalError::Io {
             path: dir.clone(),
             source,
         };
-        fs::create_dir_all(&dir).map_err(io_err)?;
+        let (base, name) = self.split_path();
+        let archive =
+            fsutil::dir_beneath(base, Path::new(archive_dir_name(name))).map_err(io_err)?;
+        replaced.extend(archive.replaced.iter().cloned());
         let next = self
             .archives()?
             .last()
             .and_then(|p| archive_number(p))
             .map_or(1, |n| n + 1);
-        let target = dir.join(format!("{next:06}.jsonl"));
-        fs::rename(&self.path, &target).map_err(|source| self.io_error(source))?;
-        sync_dir(&dir).map_err(io_err)?;
-        if let Some(parent) = self.path.parent() {
-            sync_dir(parent).map_err(|source| self.io_error(source))?;
-        }
-        tracing::debug!(archive = %target.display(), "journal segment archived");
+        let target = format!("{next:06}.jsonl");
+        let parent = fsutil::dir_beneath(base, Path::new("")).map_err(io_err)?;
+        parent
+            .rename_to(name, &archive, target.as_ref())
+            .map_err(|source| self.io_error(source))?;
+        archive.sync().map_err(io_err)?;
+        parent.sync().map_err(|source| self.io_error(source))?;
+        tracing::debug!(archive = %dir.join(target).display(), "journal segment archived");
         Ok(())
     }
+
+    /// The current segment's directory and file name.
+    pub(super) fn split_path(&self) -> (&Path, &std::ffi::OsStr) {
+        let base = self.path.parent().filter(|p| !p.as_os_str().is_empty());
+        (
+            base.unwrap_or(Path::new(".")),
+            self.path.file_name().unwrap_or(self.path.as_os_str()),
+        )
+    }
+}
+
+/// The archive directory's name beside the current segment (`journal.jsonl` → `journal`).
+pub(super) fn archive_dir_name(segment: &std::ffi::OsStr) -> &std::ffi::OsStr {
+    Path::new(segment).file_stem().unwrap_or(segment)
 }
 
 /// The number of an archived segment (`000012.jsonl` → 12).
@@ -109,10 +126,6 @@ pub(super) fn archive_number(path: &Path) -> Option<u64> {
         .strip_suffix(".jsonl")?
         .parse()
         .ok()
-}
-
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
 }
 
 /// Ends a torn last line of `file`: a newline is added when the torn part is a whole JSON value

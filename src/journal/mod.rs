@@ -10,11 +10,13 @@
 
 mod append;
 mod read;
+mod seal;
 pub(crate) mod show;
 mod summary;
 mod tail;
 
 pub(crate) use read::parse_segment;
+pub(crate) use seal::{Seal, SealMark};
 pub(crate) use summary::{Summary, Totals};
 
 use std::io;
@@ -167,6 +169,12 @@ pub(crate) struct JournalEntry {
     /// People's notes (`baton note`) delivered with this turn's prompt; omitted when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub(crate) notes_delivered: u32,
+    /// What of the journal Baton put back at this stamp because it changed during the turn
+    /// (Baton owns the journal; budgets count from it): `journal.jsonl shortened`,
+    /// `journal/000002.jsonl deleted`, … (relative to the journal's directory; ` (no copy)`
+    /// when there was nothing to put back). Omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) journal_restored: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::*;
 
-fn entry(iteration: u64) -> JournalEntry {
+pub(super) fn entry(iteration: u64) -> JournalEntry {
     JournalEntry {
         iteration,
         actor: Actor::Ralph,
@@ -34,6 +34,7 @@ fn entry(iteration: u64) -> JournalEntry {
         retry_at: None,
         completion: None,
         notes_delivered: 0,
+        journal_restored: Vec::new(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Approval checkpoints at a turn boundary (`approval.before`): before a turn it names, the
 //! Baton that would run it marks the state `awaiting-approval` (committed; published in role
 //! mode) and waits; `baton approve` / `baton reject` answer, from the workspace of the running
-//! Baton (a request in the run directory, taken here) or from any clone (through the state).
+//! Baton (a request sent to it, taken here) or from any clone (through the state).
 
 use crate::config::Config;
 use crate::error::Result;
@@ -88,7 +88,7 @@ pub(crate) fn describe(state: &State) -> Option<String> {
     ))
 }
 
-/// Applies a decision left in the run directory by `baton approve` / `baton reject` (through
+/// Applies a decision sent by `baton approve` / `baton reject` to this run (through
 /// `write`) and removes it. One that finds no waiting turn (answered from another clone
 /// meanwhile) is dropped with a warning.
 ///
@@ -98,22 +98,22 @@ pub(crate) fn take_decision(
     runner: &Runner,
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
 ) -> Result<()> {
-    let Some(decision) = crate::turn::pending_decision(runner.run_dir()) else {
+    let Some(decision) = runner.inbox.decision() else {
         return Ok(());
     };
-    match write(FlagChange::Decide(decision)) {
+    match write(FlagChange::Decide(decision.clone())) {
         Ok(()) => {}
         Err(e) if e.is::<NothingAwaits>() => {
             warn_line!("[baton] warning: an approval decision was dropped: {e}");
         }
         Err(e) => return Err(e),
     }
-    crate::turn::clear_decision(runner.run_dir());
+    runner.inbox.clear_decision(&decision)?;
     Ok(())
 }
 
 /// Waits in the workspace of a combined or single-actor run until an answer, a note or a stop
-/// request is left in the run directory (the caller's turn boundary takes it), with a
+/// request is sent to this run (the caller's turn boundary takes it), with a
 /// heartbeat line naming the waiting turn.
 ///
 /// # Errors
@@ -123,12 +123,8 @@ pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
         return Ok(());
     };
     let mut wait = LocalWait::new(runner, actor, WaitingOn::Approval);
-    let run_dir = runner.run_dir();
     loop {
-        if runner.stop.pending().is_some()
-            || crate::turn::pending_decision(run_dir).is_some()
-            || !crate::turn::pending_notes(run_dir).is_empty()
-        {
+        if !runner.inbox.is_empty() {
             return Ok(());
         }
         wait.tick(TICK, || describe(state).unwrap_or_default())?;

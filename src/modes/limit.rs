@@ -49,7 +49,7 @@ pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
     tracing::info!(until = ?state.limit_until, "limit: waiting before the turn runs again");
     let mut wait = LocalWait::new(runner, state.expected_actor, WaitingOn::Limit);
     loop {
-        if runner.stop.pending().is_some() {
+        if runner.inbox.pending_stop().is_some() {
             return Ok(true);
         }
         let Ok(left) = until.duration_since(SystemTime::now()) else {

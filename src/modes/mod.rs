@@ -75,10 +75,11 @@ pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, O
         Some(state) => state,
         None => runner.load_state()?,
     };
-    for note in crate::turn::pending_notes(runner.run_dir()) {
-        FlagChange::Note(note).write(runner, &mut state)?;
+    let notes = runner.inbox.notes();
+    for note in &notes {
+        FlagChange::Note(note.clone()).write(runner, &mut state)?;
     }
-    crate::turn::clear_notes(runner.run_dir());
+    runner.inbox.clear_notes(&notes)?;
     approval::take_decision(runner, &mut |change| change.write(runner, &mut state))?;
     let mut written = state.clone();
     let mut write = |change: FlagChange| change.write(runner, &mut written);

@@ -79,6 +79,26 @@ pub(crate) fn environ_has(pid: i32, entry: &str) -> bool {
     bytes.split(|&b| b == 0).any(|e| e == entry.as_bytes())
 }
 
+/// Whether `/proc/<pid>/environ` sets the variable `name` (to anything). Unreadable reads as
+/// false.
+pub(crate) fn environ_sets(pid: i32, name: &str) -> bool {
+    let Ok(bytes) = fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let prefix = format!("{name}=");
+    bytes
+        .split(|&b| b == 0)
+        .any(|e| e.starts_with(prefix.as_bytes()))
+}
+
+/// The cgroup v2 path of process `pid` (the `0::` line of `/proc/<pid>/cgroup`), if readable.
+pub(crate) fn cgroup_path(pid: i32) -> Option<String> {
+    let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("0::"))
+        .map(str::to_owned)
+}
+
 /// This boot's id (`/proc/sys/kernel/random/boot_id`), or empty when unreadable.
 pub(crate) fn boot_id() -> String {
     fs::read_to_string("/proc/sys/kernel/random/boot_id")

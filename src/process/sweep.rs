@@ -39,6 +39,14 @@ const POLL: Duration = Duration::from_millis(20);
 /// everything they start.
 static SPARED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
+/// Whether `pid` is one of Baton's spared background children (see [`spare`]).
+pub(super) fn is_spared(pid: i32) -> bool {
+    SPARED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(&pid)
+}
+
 /// Spares the child `pid` (and its descendants) from the end-of-turn sweep until
 /// [`unspare`]: for Baton's own background work, never for an agent.
 pub(crate) fn spare(pid: u32) {
@@ -136,7 +144,7 @@ pub(crate) fn end_run(run: &RunProcesses, grace: Duration) -> Vec<i32> {
     loop {
         let members = run.members(me);
         let live: Vec<i32> = members.iter().copied().filter(|&p| alive(p)).collect();
-        reap(&members, me);
+        reap(&members, me, run.group);
         if live.is_empty() {
             break;
         }
@@ -171,9 +179,14 @@ pub(crate) fn end_run(run: &RunProcesses, grace: Duration) -> Vec<i32> {
 }
 
 /// Reaps the zombies among `pids` that are children of `me` (a subreaper inherits orphans and
-/// must wait for them), never touching any other child.
-fn reap(pids: &BTreeSet<i32>, me: i32) {
+/// must wait for them), never touching any other child — nor the run's group leader `group`:
+/// its owner reaps it once nothing signals its group any more (reaped, its pid — the group id
+/// the sweep looks for — could be reused; see [`super::Group`]).
+fn reap(pids: &BTreeSet<i32>, me: i32, group: Option<i32>) {
     for &pid in pids {
+        if Some(pid) == group {
+            continue;
+        }
         if procfs::stat(pid).is_some_and(|s| s.ppid == me && s.is_dead()) {
             let _ = waitpid(Pid::from_raw(pid), Some(WaitPidFlag::WNOHANG));
         }

@@ -3,7 +3,6 @@
 //! commands and return their exit code and output. Every request passes [`auth::check`] first.
 
 use std::convert::Infallible;
-use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -203,8 +202,16 @@ fn bad_request(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
 
+/// How long a steering command may run: its wait for the command lock (two minutes) and a
+/// push.
+const STEER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The most of a steering command's stdout and stderr kept for the answer (bytes each).
+const STEER_OUTPUT: usize = 64 * 1024;
+
 /// Runs `baton <args>` for the workspace and answers with its exit code and output: 200 when it
-/// exited 0, 409 otherwise (the command refused: nothing to approve, a bad actor name, …).
+/// exited 0, 409 otherwise (the command refused: nothing to approve, a bad actor name, …, or
+/// it ran past [`STEER_DEADLINE`] and was ended with its process group).
 async fn run(app: &App, args: Vec<String>) -> Response {
     let steer = Arc::clone(&app.steer);
     let shown = format!("baton {}", args.join(" "));
@@ -214,29 +221,40 @@ async fn run(app: &App, args: Vec<String>) -> Response {
         if let Some(file) = &steer.config_file {
             command.arg("--config").arg(file);
         }
-        // Its own process group: a Ctrl-C meant for the server does not cut the command short
-        // (the server waits for it before exiting).
         command
             .args(&args)
             .current_dir(&steer.root)
-            .stdin(std::process::Stdio::null())
-            .process_group(0)
-            .output()
+            .stdin(std::process::Stdio::null());
+        // Its own process group (Bounds' default): a Ctrl-C meant for the server does not cut
+        // the command short (the server waits for it before exiting).
+        let bounds = crate::process::Bounds {
+            deadline: Some(STEER_DEADLINE),
+            capture: Some(STEER_OUTPUT),
+            ..crate::process::Bounds::default()
+        };
+        crate::process::run_bounded(&mut command, &bounds)
     })
     .await;
     match output {
         Ok(Ok(out)) => {
-            let code = out.status.code();
+            let code = out.code();
             let status = if code == Some(0) {
                 StatusCode::OK
             } else {
                 StatusCode::CONFLICT
             };
+            let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            if out.ending == crate::process::Ending::TimedOut {
+                stderr.push_str(&format!(
+                    "\n{shown} did not finish within {}s: ended",
+                    STEER_DEADLINE.as_secs()
+                ));
+            }
             let body = json!({
                 "command": shown,
                 "code": code,
                 "stdout": String::from_utf8_lossy(&out.stdout),
-                "stderr": String::from_utf8_lossy(&out.stderr),
+                "stderr": stderr,
             });
             (status, Json(body)).into_response()
         }

@@ -9,19 +9,16 @@
 //! first iteration; `completion.verify: [[true]]` takes the agent at its word, knowingly.
 //!
 //! Verify commands run in the workspace root, one after the other, in their own process group,
-//! with output to a verify log; each is ended (its whole group) after
-//! `completion.verify_timeout`.
+//! with output to a verify log; each is ended (its whole group: SIGTERM, then SIGKILL after the
+//! kill grace) at `completion.verify_timeout`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use crate::config::{CompletionConfig, Config};
 use crate::journal::{Completion, JournalEntry};
+use crate::process::{Bounds, Ending, run_bounded};
 use crate::state::Actor;
-
-/// How often a running verify command is looked at.
-const POLL: Duration = Duration::from_millis(20);
 
 /// Whether `actor`'s `final_message` makes a completion claim under `completion`: it ends with
 /// the promise (blanks around it ignored) and `completion.verify` has a command to check it.
@@ -60,9 +57,6 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
         exit_code: None,
         log: relative,
     };
-    if let Some(parent) = log.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
     for argv in &config.completion.verify {
         let command = argv.join(" ");
         info_line!("[complete] verify: {command}");
@@ -82,14 +76,13 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
 }
 
 /// Runs one command with its output appended to `log`; its exit code, `None` when it could not
-/// start, was killed, ran past `completion.verify_timeout` or Baton was interrupted.
+/// start, was ended at `completion.verify_timeout` or because Baton was interrupted (its whole
+/// process group: SIGTERM, then SIGKILL after the kill grace; see [`crate::process::Group`]).
 fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
     let (program, args) = argv.split_first()?;
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .ok()?;
+    let out = crate::fsutil::open_in_tree(&config.logs_dir, log, crate::fsutil::Access::Append)
+        .ok()?
+        .file;
     let err = out.try_clone().ok()?;
     let mut header = out.try_clone().ok()?;
     let _ = std::io::Write::write_all(&mut header, format!("$ {}\n", argv.join(" ")).as_bytes());
@@ -99,27 +92,23 @@ fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().ok()?;
-    let start = Instant::now();
-    let code = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status.code(),
-            Ok(None) if start.elapsed() >= config.completion.verify_timeout => break None,
-            // Its own process group does not get the terminal's Ctrl-C: Baton ends it.
-            Ok(None) if crate::executor::received_signal().is_some() => break None,
-            Ok(None) => std::thread::sleep(POLL),
-            Err(_) => break None,
-        }
+    // Its own process group does not get the terminal's Ctrl-C: Baton ends it.
+    let interrupted = || crate::executor::received_signal().is_some();
+    let bounds = Bounds {
+        deadline: Some(config.completion.verify_timeout),
+        grace: crate::executor::kill_grace(),
+        cancel: Some(&interrupted),
+        ..Bounds::default()
     };
-    if let Ok(group) = i32::try_from(child.id()) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(group),
-            nix::sys::signal::Signal::SIGKILL,
+    let finished = run_bounded(&mut cmd, &bounds).ok()?;
+    if finished.ending == Ending::TimedOut {
+        warn_line!(
+            "[complete] `{}` ran past completion.verify_timeout ({}): ended",
+            argv.join(" "),
+            humantime::format_duration(config.completion.verify_timeout)
         );
     }
-    let _ = child.wait();
-    code
+    finished.code()
 }
 
 /// The verify log of a turn: `<turn log>.verify.log`.

@@ -32,6 +32,10 @@ pub(crate) struct Turn {
     pub(crate) claim: Option<String>,
     /// Variables the mode adds to the agent's environment.
     pub(crate) env: Vec<(String, String)>,
+    /// HEAD when the journal was sealed: where archived segments are put back from.
+    pub(crate) seal_head: Option<String>,
+    /// The journal before the agent started (see [`crate::journal::Seal`]).
+    pub(crate) seal: crate::journal::Seal,
 }
 
 /// A turn whose agent succeeded and whose auto-commit ran.
@@ -179,7 +183,8 @@ pub(crate) struct Stamped {
 }
 
 /// Decides the stamp of a finished turn, writing nothing: the state as claimed (Baton owns it;
-/// see [`owned_state`]) moved on by the turn's outcome, and the journal line.
+/// see [`owned_state`]) moved on by the turn's outcome, and the journal line (noting
+/// `journal_restored`, what of the journal was put back after the agent changed it).
 ///
 /// # Errors
 /// Git errors reading HEAD; a generation that cannot grow.
@@ -188,6 +193,7 @@ pub(crate) fn stamp(
     turn: &Turn,
     decision: &Decision,
     result: std::result::Result<Finished, Box<Failure>>,
+    journal_restored: Vec<String>,
 ) -> Result<Stamped> {
     let (mut state, state_ignored) = owned_state(runner, &turn.claimed);
     if !state_ignored.is_empty() {
@@ -290,6 +296,7 @@ pub(crate) fn stamp(
         retry_at,
         completion,
         notes_delivered: u32::try_from(turn.notes.len()).unwrap_or(u32::MAX),
+        journal_restored,
     };
     let commit = (runner.repo.is_some() && !runner.options.commit_dry_run)
         .then(|| stamp_message(&state, turn.actor, turn.claim.as_deref()));

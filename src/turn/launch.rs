@@ -248,11 +248,20 @@ fn log_path(runner: &Runner, turn: &Turn, prompt: &str) -> PathBuf {
         || prompt.to_owned(),
         |s| s.to_string_lossy().replace(['/', '\\'], "-"),
     );
-    let dir = runner
-        .config
-        .logs_dir
+    let logs_dir = &runner.config.logs_dir;
+    let dir = logs_dir
         .join(runner.branch_label())
         .join(turn.actor.as_str());
+    // The logs directory tree is Baton's: made of real directories, so that no log is written
+    // through a symlink an agent planted in it (the executor guards the file itself).
+    match crate::fsutil::dir_in_tree(logs_dir, &dir) {
+        Ok(made) => {
+            for replaced in made.replaced {
+                warn_line!("[baton] warning: {replaced}");
+            }
+        }
+        Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "turn log directory"),
+    }
     let base = format!("iter-{:05}_{stamp}_{stem}", turn.iteration);
     let mut path = dir.join(format!("{base}.log"));
     let mut n = 2;

@@ -40,10 +40,15 @@ pub(crate) fn append_footer(config: &Config, entry: &JournalEntry) {
         return;
     };
     let line = footer(entry);
-    let written = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .and_then(|mut file| file.write_all(line.as_bytes()));
+    // Never through a symlink an agent left in the log's place.
+    let written =
+        crate::fsutil::open_in_tree(&config.logs_dir, &path, crate::fsutil::Access::Append)
+            .and_then(|mut owned| {
+                for replaced in &owned.replaced {
+                    warn_line!("[baton] warning: {replaced}");
+                }
+                owned.file.write_all(line.as_bytes())
+            });
     if let Err(error) = written {
         tracing::warn!(%error, path = %path.display(), "append the turn log footer");
     }

@@ -33,10 +33,7 @@ pub(crate) use record::RecordError;
 
 pub(crate) use record::PendingStamp;
 use record::{RecordFile, TurnRecord};
-pub(crate) use stop::{
-    StopFile, clear_decision, clear_notes, pending_decision, pending_notes, request_decision,
-    request_note,
-};
+pub(crate) use stop::{Inbox, Request, send_request};
 
 /// How the runner behaves for the mode that drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,18 +128,21 @@ pub(crate) struct Runner {
     pub options: RunOptions,
     /// The turn record in the run directory (see [`record`]).
     record: RecordFile,
-    /// Stop requests left by `baton stop` (see [`stop`]).
-    pub(crate) stop: StopFile,
+    /// Requests from people's `baton stop`, `note`, `approve` / `reject` (see [`stop`]).
+    pub(crate) inbox: Inbox,
     /// Baton's runtime files (turn record, stop requests, agent process records).
     run_dir: std::path::PathBuf,
 }
 
 impl Drop for Runner {
     /// Waits for the background `git gc --auto` a stamp started (see
-    /// [`crate::git::maintenance`]) and for running notifications (see [`crate::notify`]), so
-    /// that no process of Baton's outlives the run.
+    /// [`crate::git::maintenance`]; ended instead when the run was interrupted) and for running
+    /// notifications (see [`crate::notify`]), so that no process of Baton's outlives the run.
     fn drop(&mut self) {
-        crate::git::maintenance::settle();
+        match crate::executor::received_signal() {
+            Some(_) => crate::git::maintenance::stop(crate::executor::kill_grace()),
+            None => crate::git::maintenance::settle(),
+        }
         crate::notify::settle();
     }
 }
@@ -166,7 +166,7 @@ impl Runner {
             repo,
             options,
             record: RecordFile::new(run_dir),
-            stop: StopFile::new(run_dir),
+            inbox: Inbox::new(run_dir),
             run_dir: run_dir.to_path_buf(),
         }
     }
@@ -276,6 +276,13 @@ impl Runner {
     pub(crate) fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnEnd> {
         let mut state = self.load_state()?;
         let route = launch::prepare(self, &state, actor)?;
+        // Before anything is written, and long before the agent starts: what the stamp puts
+        // back if the agent changes the journal.
+        let seal = self.journal.seal()?;
+        let sealed = record::SealedJournal {
+            head: self.head()?,
+            mark: seal.mark.clone(),
+        };
         let started = SystemTime::now();
         let claim = Claim {
             now: started,
@@ -294,6 +301,7 @@ impl Runner {
             actor,
             claimed: state.clone(),
             stamp: None,
+            journal: Some(sealed.clone()),
         })?;
         fault::point("claim-recorded");
         if let Claimed::Lost(holder) = hooks.claimed(self, &state)? {
@@ -315,8 +323,13 @@ impl Runner {
             notes,
             claim: hooks.claim_id(),
             env: hooks.agent_env(),
+            seal_head: sealed.head,
+            seal,
         };
         let launched = launch::route_and_run(self, &turn, route);
+        // The agent is done and its processes are ended: what it changed in the journal is put
+        // back before auto-commit looks at the tree.
+        let journal_restored = owned::restore_journal(self, &turn.seal, turn.seal_head.as_deref())?;
         let (mut result, decision) = match launched {
             Ok(done) => {
                 let decision = done.decision.clone();
@@ -334,11 +347,12 @@ impl Runner {
                 TurnFailure::Branch(why),
             ));
         }
-        let pending = finish::stamp(self, &turn, &decision, result)?;
+        let pending = finish::stamp(self, &turn, &decision, result, journal_restored)?;
         self.record.save(&TurnRecord {
             actor,
             claimed: turn.claimed.clone(),
             stamp: Some(pending.stamp.clone()),
+            journal: None,
         })?;
         fault::point("stamp-recorded");
         self.apply_stamp(&pending.stamp)?;
@@ -350,7 +364,7 @@ impl Runner {
         }
         self.record.clear()?;
         if pending.stamp.state.stop_requested().is_some() {
-            self.stop.clear()?;
+            self.inbox.clear_stop()?;
         }
         let finish::Stamped { stamp, failure } = pending;
         if stamp.entry.completion.as_ref().is_some_and(|c| c.verified) {

@@ -1,9 +1,66 @@
-//! Baton owns the state file: the state a stamp starts from is the one Baton wrote at the
-//! claim, with only the stop flag taken from the file (what an agent or a person may set during
-//! a turn); what else changed in the file is reported and ignored.
+//! Baton owns the state file and the journal: the state a stamp starts from is the one Baton
+//! wrote at the claim, with only the stop flag taken from the file (what an agent or a person
+//! may set during a turn), what else changed in the file is reported and ignored; and the
+//! journal is put back as it was sealed before the agent started (budgets count from it), with
+//! a warning and a note in the stamp's journal line.
 
+use crate::error::Result;
+use crate::journal::Seal;
 use crate::state::State;
 use crate::turn::Runner;
+use crate::turn::record::SealedJournal;
+
+/// Puts back what the turn changed in the journal since `seal` (taken before the agent
+/// started): the current segment from the seal, archived segments from their blobs at `head`
+/// (HEAD when the seal was taken). Warns, and returns what was put back for the journal line's
+/// `journal_restored`.
+///
+/// # Errors
+/// [`crate::journal::JournalError`] when a segment cannot be written.
+pub(crate) fn restore_journal(
+    runner: &Runner,
+    seal: &Seal,
+    head: Option<&str>,
+) -> Result<Vec<String>> {
+    let copies = |rel: &str| copy_at(runner, head, rel);
+    let restored = runner.journal.restore(seal, &copies)?;
+    warn_restored(runner, &restored);
+    Ok(restored)
+}
+
+/// [`restore_journal`] after a crash, from what the turn record kept of the seal: only what
+/// the commit of the seal has can be put back.
+///
+/// # Errors
+/// As [`restore_journal`].
+pub(crate) fn restore_sealed_journal(runner: &Runner, sealed: &SealedJournal) -> Result<()> {
+    let copies = |rel: &str| copy_at(runner, sealed.head.as_deref(), rel);
+    let restored = runner.journal.restore_mark(&sealed.mark, &copies)?;
+    warn_restored(runner, &restored);
+    Ok(())
+}
+
+fn warn_restored(runner: &Runner, restored: &[String]) {
+    if !restored.is_empty() {
+        warn_line!(
+            "[stamp] put back what the turn changed in the journal ({}; in {}): Baton owns \
+             the journal, and budgets count from it",
+            restored.join(", "),
+            runner
+                .journal
+                .path()
+                .parent()
+                .map_or_else(String::new, |d| d.display().to_string())
+        );
+    }
+}
+
+/// The bytes of the journal file `rel` (relative to the journal's directory) at `head`.
+fn copy_at(runner: &Runner, head: Option<&str>, rel: &str) -> Option<Vec<u8>> {
+    let repo = runner.repo.as_ref()?;
+    let path = runner.journal.path().parent()?.join(rel);
+    repo.read_at(head?, &repo.relative(&path)?).ok().flatten()
+}
 
 /// The state a stamp starts from: `claimed` (what Baton wrote at the claim, held in memory),
 /// with the stop flag (`exit`, `exit_reason`) taken from the state file when the file offers
@@ -12,7 +69,7 @@ use crate::turn::Runner;
 /// ignored: the other top-level fields that differ in the file, or `invalid JSON` / `deleted`.
 pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
     let (mut state, ignored) = state_from_file(runner, claimed);
-    if let Some(reason) = runner.stop.pending() {
+    if let Some(reason) = runner.inbox.pending_stop() {
         state.request_stop(&reason);
     }
     (state, ignored)

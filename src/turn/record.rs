@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::write_atomic_in_tree;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
 
@@ -50,6 +50,21 @@ pub(crate) struct TurnRecord {
     pub(crate) claimed: State,
     /// The stamp, once decided.
     pub(crate) stamp: Option<PendingStamp>,
+    /// The journal as sealed before the agent started (absent in records of earlier versions
+    /// and once the stamp is decided: the journal was put back before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) journal: Option<SealedJournal>,
+}
+
+/// What a turn record keeps of the journal's seal: the files' identities and the commit that
+/// has their content (HEAD when the seal was taken), so that a start after a crash puts back
+/// what the agent changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SealedJournal {
+    /// HEAD when the seal was taken (full SHA); `None` without git.
+    pub(crate) head: Option<String>,
+    /// The identities.
+    pub(crate) mark: crate::journal::SealMark,
 }
 
 /// The record file of one run directory.
@@ -103,11 +118,18 @@ impl RecordFile {
             })
     }
 
-    /// Writes `record` atomically (and durably: the stamp's writes follow it).
+    /// Writes `record` atomically (and durably: the stamp's writes follow it), never through
+    /// a symlink planted at the run directory (one there is replaced, with a warning).
     pub(crate) fn save(&self, record: &TurnRecord) -> Result<(), RecordError> {
         let bytes = serde_json::to_vec_pretty(record)
             .expect("invariant: a TurnRecord (plain fields, JSON values) always serializes");
-        write_atomic(&self.path, &bytes).map_err(|source| self.io(source))
+        let run_dir = crate::fsutil::parent_dir(&self.path);
+        let replaced =
+            write_atomic_in_tree(run_dir, &self.path, &bytes).map_err(|source| self.io(source))?;
+        for replaced in replaced {
+            warn_line!("[baton] warning: {replaced}");
+        }
+        Ok(())
     }
 
     /// Removes the record; a missing one is fine.
@@ -164,6 +186,7 @@ mod tests {
             retry_at: None,
             completion: None,
             notes_delivered: 0,
+            journal_restored: Vec::new(),
         };
         TurnRecord {
             actor: Actor::Galph,
@@ -173,6 +196,7 @@ mod tests {
                 entry,
                 commit: Some("[SYNC i=1] actor=galph".into()),
             }),
+            journal: None,
         }
     }
 

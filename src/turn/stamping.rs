@@ -7,7 +7,7 @@ use crate::events::{self, CommitKind, Level, committed};
 use crate::fault;
 use crate::state::State;
 use crate::turn::Runner;
-use crate::turn::owned::owned_state;
+use crate::turn::owned::{owned_state, restore_sealed_journal};
 use crate::turn::record::{PendingStamp, TurnRecord};
 use crate::turn::subject::{announce, stamp_subject, stop_message, subject_of};
 
@@ -22,7 +22,9 @@ impl Runner {
         self.store.write(&stamp.state).context("save the stamp")?;
         fault::point("stamp-state");
         if self.journal.tail(1)?.last() != Some(&stamp.entry) {
-            self.journal.append(&stamp.entry)?;
+            for replaced in self.journal.append(&stamp.entry)? {
+                warn_line!("[stamp] warning: {replaced}");
+            }
         }
         fault::point("stamp-journal");
         announce(&stamp.entry, &stamp.state);
@@ -58,6 +60,7 @@ impl Runner {
             actor: stamp.entry.actor,
             claimed: claimed.clone(),
             stamp: Some(stamp.clone()),
+            journal: None,
         })?;
         self.apply_stamp(&stamp)?;
         self.record.clear()?;
@@ -71,14 +74,14 @@ impl Runner {
     /// # Errors
     /// State and git errors.
     pub(crate) fn take_stop_request(&self) -> Result<Option<State>> {
-        let Some(reason) = self.stop.pending() else {
+        let Some(reason) = self.inbox.pending_stop() else {
             return Ok(None);
         };
         let mut state = self.load_state()?;
         state.request_stop(&reason);
         self.store.save(&mut state).context("save the stop flag")?;
         self.commit_stop(&state)?;
-        self.stop.clear()?;
+        self.inbox.clear_stop()?;
         Ok(Some(state))
     }
 
@@ -134,6 +137,9 @@ impl Runner {
                 self.apply_stamp(stamp)?;
             }
             None => {
+                if let Some(sealed) = &record.journal {
+                    restore_sealed_journal(self, sealed)?;
+                }
                 let (state, ignored) = owned_state(self, &record.claimed);
                 let replaced = !ignored.is_empty();
                 if replaced {

@@ -41,16 +41,28 @@ fn a_fifo_at_the_event_log_blocks_neither_a_run_nor_watch() {
     assert!(is_fifo(&env, "logs/events.jsonl"), "left as it was");
 }
 
-/// An agent that swaps the journal for a FIFO wedges nothing: the stamp refuses it (exit 2,
-/// naming the file), and `status` and `watch`, which read the journal, say so instead of
-/// waiting for a writer.
+/// An agent that swaps the journal for a FIFO wedges nothing: the stamp puts the journal back
+/// as it was before the turn (Baton owns it), saying so. One left between runs stops the next
+/// run (exit 2, naming the file), and `status` and `watch`, which read the journal, say so
+/// instead of waiting for a writer.
 #[test]
-fn a_journal_swapped_for_a_fifo_by_an_agent_blocks_nothing() {
+fn a_journal_swapped_for_a_fifo_blocks_nothing() {
     let env = TestEnv::new();
     env.hook(
         "ralph",
         "rm -f sync/journal.jsonl && mkfifo sync/journal.jsonl\n",
     );
+    let run = Daemon::spawn(env.baton_cmd(&["run", "--iterations", "1"]), &env.ctl).wait(60);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("journal.jsonl replaced by a FIFO"),
+        "{}",
+        run.stderr
+    );
+    assert!(!is_fifo(&env, "sync/journal.jsonl"));
+    assert_eq!(env.journal().len(), 2);
+
+    mkfifo(&env, "sync/journal.jsonl");
     let run = Daemon::spawn(env.baton_cmd(&["run", "--iterations", "1"]), &env.ctl).wait(60);
     let output = format!("{}{}", run.stdout, run.stderr);
     assert!(

@@ -96,3 +96,31 @@ fn a_turn_waiting_for_approval_is_notified() {
     baton.wait(crate::role_env::DEADLINE).expect_code(0);
     assert_eq!(env.state()["status"], "awaiting-approval", "still waits");
 }
+
+/// A notifier that hangs is ended at `notify.timeout` with its whole process group, SIGTERM
+/// first (its trap runs), and never outlives Baton.
+#[test]
+fn a_hanging_notifier_is_ended_at_its_deadline_with_its_group_term_first() {
+    let env = TestEnv::bare();
+    let extra = notifier(
+        &env,
+        "sleep 300 &\n\
+         echo $! > \"$TEST_CTL/notify-child.pid\"\n\
+         trap 'echo term >> \"$TEST_CTL/notify-term\"; exit 3' TERM\n\
+         wait\n",
+    );
+    env.write("orchestration.yaml", &env.stub_config(&extra));
+    env.commit_all("init");
+    env.hook("ralph", "exit 7\n");
+    env.baton(&["run", "--iterations", "1"]).expect_code(1);
+    assert_eq!(
+        std::fs::read_to_string(env.ctl.join("notify-term")).unwrap_or_default(),
+        "term\n",
+        "SIGTERM came first: its trap ran"
+    );
+    let pid = read_pid(&env.ctl.join("notify.pid"));
+    assert!(pid > 0 && !alive(pid), "ended before Baton exited");
+    let child = read_pid(&env.ctl.join("notify-child.pid"));
+    assert!(child > 0, "the notifier started its child");
+    crate::common::wait_for(5, "the notifier's child to be gone", || !alive(child));
+}

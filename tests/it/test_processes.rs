@@ -221,3 +221,63 @@ fn restart_never_kills_a_process_that_reused_a_recorded_pid() {
     bystander.kill().expect("kill bystander");
     bystander.wait().expect("reap");
 }
+
+/// A script that records its pid and its child's, and on SIGTERM records `term` and exits: a
+/// child that cleans up when asked, and is seen to have been asked.
+fn polite_hanger(name: &str) -> String {
+    format!(
+        "echo $$ > \"$TEST_CTL/{name}.pid\"\n\
+         sleep 300 &\n\
+         echo $! > \"$TEST_CTL/{name}-child.pid\"\n\
+         trap 'echo term >> \"$TEST_CTL/{name}-term\"; exit 3' TERM\n\
+         wait\n"
+    )
+}
+
+/// A verify command that hangs is ended at `completion.verify_timeout` with its whole process
+/// group — SIGTERM first (its trap runs), SIGKILL only after the grace — and the claim counts as
+/// not verified ("did not finish"); the loop goes on.
+#[test]
+fn a_hanging_verify_command_is_ended_at_its_deadline_with_its_group_term_first() {
+    let env = TestEnv::bare();
+    let script = env.ctl.join("verify.sh");
+    std::fs::write(&script, polite_hanger("verify")).expect("write");
+    env.write(
+        "orchestration.yaml",
+        &format!(
+            "agent:\n  default: stub\n  heartbeat: 0\n  roles:\n    galph: planner\n  commands:\n    \
+             stub: [sh, \"{}\", stub]\n    \
+             planner: [sh, -c, 'cat > /dev/null; echo \"<promise>COMPLETE</promise>\"']\n\
+             completion:\n  verify_timeout: 1s\n  verify:\n    - [sh, \"{}\"]\n",
+            env.ctl.join("agent.sh").display(),
+            script.display()
+        ),
+    );
+    env.commit_all("init");
+    let started = std::time::Instant::now();
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "ended at its deadline: {:?}",
+        started.elapsed()
+    );
+    let completion = &env.journal()[0]["completion"];
+    assert_eq!(completion["verified"], false, "{completion}");
+    assert!(completion["exit_code"].is_null(), "{completion}");
+    assert_eq!(
+        std::fs::read_to_string(env.ctl.join("verify-term")).unwrap_or_default(),
+        "term\n",
+        "SIGTERM came first: its trap ran"
+    );
+    for pid in ["verify.pid", "verify-child.pid"] {
+        let pid = read_pid(&env.ctl.join(pid));
+        assert!(pid > 0, "{pid}");
+        wait_for(5, "the verify group to be gone", || !alive(pid));
+    }
+    assert!(
+        run.stderr.contains("ran past completion.verify_timeout"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,18 +1,20 @@
 //! Running one `git` child for a [`Remote`]: the pinned environment (no prompts, untranslated
-//! messages, bounded ssh and https stalls), its output collected, and — for a cancellable
-//! remote — its own process group, killed when the caller's flag is set.
+//! messages, bounded ssh and https stalls), its output collected (through
+//! [`crate::process::run_bounded`]), and — for a cancellable remote — its own process group,
+//! ended when the caller's flag is set.
 
-use std::os::unix::process::CommandExt as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::{BATCH_SSH, Remote, SyncError};
-
-/// How often a cancellable command looks at its flag.
-const CANCEL_POLL: Duration = Duration::from_millis(20);
+use crate::process::{Bounds, Ending, run_bounded};
 
 /// How long a cancelled command's group has after SIGTERM before SIGKILL.
 const CANCEL_GRACE: Duration = Duration::from_secs(1);
+
+/// The most of each of a git command's stdout and stderr kept (bytes): what Baton reads of
+/// them (a ref, a push's porcelain lines, an error) is far smaller.
+const OUTPUT_CAP: usize = 4 * 1024 * 1024;
 
 /// What a finished `git` child left.
 pub(super) struct Output {
@@ -43,22 +45,24 @@ impl Output {
 
 impl Remote {
     /// Runs `git <args>` in the work tree with the pinned environment and collects its output
-    /// (exit status not checked).
+    /// (exit status not checked). A cancellable remote's git runs in its own process group,
+    /// ended when the flag is set: SIGTERM first (git removes its lock files on it — a ref
+    /// being updated), SIGKILL after [`CANCEL_GRACE`], only while its leader is unreaped (see
+    /// [`crate::process::Group`]); the command then fails as [`SyncError::Cancelled`]. Any
+    /// other stays in Baton's process group, so that it gets the terminal's Ctrl-C with Baton.
     pub(super) fn git(&self, args: &[&str]) -> Result<Output, SyncError> {
         let command = format!("git {}", args.join(" "));
-        let mut expr = duct::cmd(&self.program, args)
-            .dir(&self.workdir)
+        let mut cmd = std::process::Command::new(&self.program);
+        cmd.args(args)
+            .current_dir(&self.workdir)
             .env("LC_ALL", "C")
             .env("LANGUAGE", "C")
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ASKPASS", "")
             .env("SSH_ASKPASS", "")
-            .stdin_null()
-            .stdout_capture()
-            .stderr_capture()
-            .unchecked();
+            .stdin(std::process::Stdio::null());
         if self.pin_ssh {
-            expr = expr.env("GIT_SSH_COMMAND", BATCH_SSH);
+            cmd.env("GIT_SSH_COMMAND", BATCH_SSH);
         }
         // An https transfer slower than 1 KB/s for 60 s is abandoned (unless the user chose).
         for (key, value) in [
@@ -66,77 +70,30 @@ impl Remote {
             ("GIT_HTTP_LOW_SPEED_TIME", "60"),
         ] {
             if std::env::var_os(key).is_none() {
-                expr = expr.env(key, value);
+                cmd.env(key, value);
             }
         }
         tracing::info!(%command, workdir = %self.workdir.display(), "git");
-        let out = match &self.cancel {
-            None => expr.run(),
-            Some(flag) => return self.run_cancellable(expr, command, flag),
+        let flag = self.cancel.as_deref();
+        let cancelled = || flag.is_some_and(|f| f.load(Ordering::Relaxed));
+        let bounds = Bounds {
+            grace: CANCEL_GRACE,
+            cancel: flag.map(|_| &cancelled as &(dyn Fn() -> bool + Sync)),
+            capture: Some(OUTPUT_CAP),
+            own_group: flag.is_some(),
+            ..Bounds::default()
+        };
+        let done =
+            run_bounded(&mut cmd, &bounds).map_err(|source| self.spawn_error(&command, source))?;
+        if done.ending == Ending::Cancelled {
+            return Err(SyncError::Cancelled { command });
         }
-        .map_err(|source| self.spawn_error(&command, source))?;
         Ok(Output {
+            code: done.status.and_then(|s| s.code()).unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&done.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&done.stderr).into_owned(),
             command,
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
-    }
-
-    /// Runs `expr` in its own process group, polling `flag`: once set, the group is killed
-    /// and the command fails as [`SyncError::Cancelled`].
-    fn run_cancellable(
-        &self,
-        expr: duct::Expression,
-        command: String,
-        flag: &AtomicBool,
-    ) -> Result<Output, SyncError> {
-        let handle = expr
-            .before_spawn(|child| {
-                child.process_group(0);
-                Ok(())
-            })
-            .start()
-            .map_err(|source| self.spawn_error(&command, source))?;
-        loop {
-            let io_err = |source| SyncError::Io {
-                command: command.clone(),
-                source,
-            };
-            if let Some(out) = handle.try_wait().map_err(io_err)? {
-                return Ok(Output {
-                    code: out.status.code().unwrap_or(-1),
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                    command,
-                });
-            }
-            if flag.load(Ordering::Relaxed) {
-                // SIGTERM first: git removes its lock files (a ref being updated) on it; what
-                // is still there after the grace gets SIGKILL.
-                let signal_group = |signal| {
-                    for pid in handle.pids() {
-                        if let Ok(pid) = i32::try_from(pid) {
-                            let _ =
-                                nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), signal);
-                        }
-                    }
-                };
-                signal_group(nix::sys::signal::Signal::SIGTERM);
-                let deadline = std::time::Instant::now() + CANCEL_GRACE;
-                while matches!(handle.try_wait(), Ok(None)) && std::time::Instant::now() < deadline
-                {
-                    std::thread::sleep(CANCEL_POLL);
-                }
-                // Only while the leader is unreaped: its pid, the group's id, cannot be reused.
-                if matches!(handle.try_wait(), Ok(None)) {
-                    signal_group(nix::sys::signal::Signal::SIGKILL);
-                }
-                let _ = handle.wait(); // reaps it; the pipes closed with the group
-                return Err(SyncError::Cancelled { command });
-            }
-            std::thread::sleep(CANCEL_POLL);
-        }
     }
 
     /// ENOENT from the spawn means no `git` (when the work tree itself exists).

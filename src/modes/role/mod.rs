@@ -183,7 +183,7 @@ fn settle_state_file(runner: &Runner, repo: &Repo, sync: &RoleSync) -> Result<()
             .stop_requested()
     });
     if let Some(reason) = flag.filter(|_| committed_flag.is_none()) {
-        runner.stop.request(&reason)?;
+        runner.inbox.request_stop(&reason)?;
     }
     repo.restore_from_head(&sync.state_rel)?;
     warn_line!(

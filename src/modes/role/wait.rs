@@ -100,16 +100,17 @@ impl Waiter<'_> {
         let mut announced = false;
         loop {
             check_signal()?;
-            if let Some(reason) = self.runner.stop.pending() {
+            if let Some(reason) = self.runner.inbox.pending_stop() {
                 let state = self.sync.publish_stop(self.runner, self.repo, &reason)?;
-                self.runner.stop.clear()?;
+                self.runner.inbox.clear_stop()?;
                 return Ok(state);
             }
-            for note in crate::turn::pending_notes(self.runner.run_dir()) {
-                let change = crate::modes::FlagChange::Note(note);
+            let notes = self.runner.inbox.notes();
+            for note in &notes {
+                let change = crate::modes::FlagChange::Note(note.clone());
                 self.sync.publish_flag(self.runner, self.repo, &change)?;
             }
-            crate::turn::clear_notes(self.runner.run_dir());
+            self.runner.inbox.clear_notes(&notes)?;
             let mut publish = |change| {
                 let published = self.sync.publish_flag(self.runner, self.repo, &change);
                 published.map(drop)
