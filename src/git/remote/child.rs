@@ -1,10 +1,11 @@
 //! Running one `git` child for a [`Remote`]: the pinned environment (no prompts, untranslated
-//! messages, bounded ssh and https stalls), its output collected, and — for a cancellable
-//! remote — its own process group, killed when the caller's flag is set.
+//! messages, bounded ssh and https stalls), its output collected, and — for a cancellable or
+//! bounded remote — its own process group, killed when the caller's flag is set or the deadline
+//! passes.
 
 use std::os::unix::process::CommandExt as _;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use super::{BATCH_SSH, Remote, SyncError};
 
@@ -70,11 +71,12 @@ impl Remote {
             }
         }
         tracing::info!(%command, workdir = %self.workdir.display(), "git");
-        let out = match &self.cancel {
-            None => expr.run(),
-            Some(flag) => return self.run_cancellable(expr, command, flag),
+        if self.cancel.is_some() || self.deadline.is_some() {
+            return self.run_bounded(expr, command);
         }
-        .map_err(|source| self.spawn_error(&command, source))?;
+        let out = expr
+            .run()
+            .map_err(|source| self.spawn_error(&command, source))?;
         Ok(Output {
             command,
             code: out.status.code().unwrap_or(-1),
@@ -83,14 +85,11 @@ impl Remote {
         })
     }
 
-    /// Runs `expr` in its own process group, polling `flag`: once set, the group is killed
-    /// and the command fails as [`SyncError::Cancelled`].
-    fn run_cancellable(
-        &self,
-        expr: duct::Expression,
-        command: String,
-        flag: &AtomicBool,
-    ) -> Result<Output, SyncError> {
+    /// Runs `expr` in its own process group, polling the cancel flag and the deadline: once the
+    /// flag is set the group is killed and the command fails as [`SyncError::Cancelled`]; once
+    /// the deadline passed, as [`SyncError::TimedOut`].
+    fn run_bounded(&self, expr: duct::Expression, command: String) -> Result<Output, SyncError> {
+        let started = Instant::now();
         let handle = expr
             .before_spawn(|child| {
                 child.process_group(0);
@@ -111,7 +110,12 @@ impl Remote {
                     command,
                 });
             }
-            if flag.load(Ordering::Relaxed) {
+            let cancelled = self
+                .cancel
+                .as_deref()
+                .is_some_and(|flag| flag.load(Ordering::Relaxed));
+            let timed_out = self.deadline.filter(|d| started.elapsed() >= *d);
+            if cancelled || timed_out.is_some() {
                 // SIGTERM first: git removes its lock files (a ref being updated) on it; what
                 // is still there after the grace gets SIGKILL.
                 let signal_group = |signal| {
@@ -123,9 +127,8 @@ impl Remote {
                     }
                 };
                 signal_group(nix::sys::signal::Signal::SIGTERM);
-                let deadline = std::time::Instant::now() + CANCEL_GRACE;
-                while matches!(handle.try_wait(), Ok(None)) && std::time::Instant::now() < deadline
-                {
+                let grace = Instant::now() + CANCEL_GRACE;
+                while matches!(handle.try_wait(), Ok(None)) && Instant::now() < grace {
                     std::thread::sleep(CANCEL_POLL);
                 }
                 // Only while the leader is unreaped: its pid, the group's id, cannot be reused.
@@ -133,7 +136,10 @@ impl Remote {
                     signal_group(nix::sys::signal::Signal::SIGKILL);
                 }
                 let _ = handle.wait(); // reaps it; the pipes closed with the group
-                return Err(SyncError::Cancelled { command });
+                return Err(match timed_out {
+                    Some(after) if !cancelled => SyncError::TimedOut { command, after },
+                    _ => SyncError::Cancelled { command },
+                });
             }
             std::thread::sleep(CANCEL_POLL);
         }
