@@ -1,17 +1,20 @@
 //! `baton status [--json] [--no-fetch]`: whose turn, status, iteration, lease, the last turns,
-//! and — after a fetch — the remote's view and how the clone stands against it.
+//! cost so far — of the view that is current: this workspace while a Baton runs here (or when
+//! the remote shows nothing newer), else the remote's branch (fetched first, each git command
+//! bounded by `git.read_timeout`), with how far this clone's own files are behind it.
 
 use serde_json::{Value, json};
 use std::io::Write;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_config, lock_path, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::short_sha;
-use crate::git::{Divergence, Remote, Repo};
+use crate::git::{Divergence, Repo};
 use crate::journal::show::cost;
-use crate::journal::{Journal, Totals};
-use crate::state::{State, StateStore, parse_state};
+use crate::journal::{Journal, JournalEntry, Totals};
+use crate::observe::{self, RemoteRun, commits};
+use crate::state::{State, StateStore};
 
 /// Flags of `baton status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,12 +30,59 @@ pub struct StatusArgs {
     pub no_fetch: bool,
 }
 
-/// The remote's side: the upstream divergence and the state file at the remote-tracking ref.
+/// One side's run: its state, last turns and sums.
 #[derive(Debug, Default)]
-struct RemoteView {
-    divergence: Option<Divergence>,
+struct Run {
+    /// The state (`None`: no state file).
     state: Option<State>,
-    fetch_error: Option<String>,
+    /// The newest journal lines, oldest first.
+    turns: Vec<JournalEntry>,
+    /// Sums over the whole journal.
+    total: Totals,
+}
+
+impl Run {
+    /// This workspace's state and journal.
+    fn local(config: &Config, last: usize) -> Result<Run> {
+        let state = StateStore::new(config.state_file.clone())
+            .load()?
+            .map(|l| l.state);
+        let journal = Journal::new(config.journal_file.clone());
+        let turns = journal.tail(last)?;
+        let mut total = Totals::default();
+        journal.for_each(|entry| total.add(&entry))?;
+        Ok(Run {
+            state,
+            turns,
+            total,
+        })
+    }
+
+    /// The remote's state and journal at its remote-tracking ref.
+    fn remote(run: &RemoteRun, last: usize) -> Run {
+        let mut total = Totals::default();
+        for entry in run.journal() {
+            total.add(entry);
+        }
+        Run {
+            state: run.state().cloned(),
+            turns: run.tail(last),
+            total,
+        }
+    }
+}
+
+/// What the status shows, and where it comes from.
+struct View {
+    /// `local` (a Baton runs here), `remote` (the remote's branch) or `files` (this
+    /// workspace at rest).
+    source: &'static str,
+    /// The Baton running here.
+    pid: Option<i32>,
+    /// The remote's run, as last fetched (checked now unless `--no-fetch`).
+    remote: Option<RemoteRun>,
+    /// Why this workspace's files are shown (`files`).
+    why: Option<String>,
 }
 
 fn lease_json(state: &State) -> Value {
@@ -45,27 +95,42 @@ fn lease_json(state: &State) -> Value {
     })
 }
 
-/// Fetches (unless told not to) and reads the remote's state; `None` outside a repository.
-fn remote_view(config: &Config, fetch: bool) -> Result<Option<RemoteView>> {
-    let Some(repo) = Repo::discover(&config.root)? else {
-        return Ok(None);
+/// Decides the view: the Baton running here, else the remote's branch when it carries the
+/// state and this clone has nothing newer, else this workspace's files.
+fn view(config: &Config, fetch: bool) -> Result<View> {
+    let repo = Repo::discover(&config.root)?;
+    let pid = observe::baton_runs_here(&lock_path(config, repo.as_ref()));
+    let mut remote = match observe::remote_run(config) {
+        Ok(run) => run,
+        Err(e) => {
+            note!("baton: warning: the remote's view cannot be read: {e:#}");
+            None
+        }
     };
-    let mut view = RemoteView::default();
-    let remote = Remote::new(repo.workdir(), &config.git.remote);
-    let branch = config.git.branch.clone().or(repo.branch()?);
-    if let (Ok(_), Some(branch)) = (remote.url(), branch) {
-        if fetch {
-            view.fetch_error = remote.fetch(&branch).err().map(|e| e.to_string());
-        }
-        let tracking = format!("refs/remotes/{}/{branch}", remote.name());
-        if let Some(rel) = repo.relative(&config.state_file)
-            && let Some(bytes) = repo.read_at(&tracking, &rel)?
-        {
-            view.state = Some(parse_state(std::path::Path::new(&rel), &bytes)?.state);
-        }
+    if fetch && let Some(run) = &mut remote {
+        run.check();
     }
-    view.divergence = repo.upstream_divergence()?;
-    Ok(Some(view))
+    if pid.is_some() {
+        return Ok(View {
+            source: "local",
+            pid,
+            remote,
+            why: None,
+        });
+    }
+    let why = match &remote {
+        Some(run) => observe::files_instead(run),
+        None => Some(format!(
+            "no Baton runs here, and there is no remote `{}`",
+            config.git.remote
+        )),
+    };
+    Ok(View {
+        source: if why.is_some() { "files" } else { "remote" },
+        pid,
+        remote,
+        why,
+    })
 }
 
 /// Prints the workspace's status.
@@ -76,49 +141,150 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     let out = &mut std::io::stdout().lock();
     let config = load_config(global, Overrides::default())?.config;
     require_workspace(&config)?;
-    let state = StateStore::new(config.state_file.clone())
-        .load()?
-        .map(|l| l.state);
-    let exists = state.is_some();
-    let state = state.unwrap_or_default();
-    let journal = Journal::new(config.journal_file.clone());
-    let turns = journal.tail(args.last)?;
-    let mut total = Totals::default();
-    journal.for_each(|entry| total.add(&entry))?;
-    let last_cost = turns.last().and_then(|t| t.usage.cost_usd);
-    let remote = remote_view(&config, !args.no_fetch)?.unwrap_or_default();
+    let local = Run::local(&config, args.last)?;
+    let view = view(&config, !args.no_fetch)?;
+    let divergence = match Repo::discover(&config.root)? {
+        Some(repo) => repo.upstream_divergence()?,
+        None => None,
+    };
+    let remote = view.remote.as_ref().map(|run| Run::remote(run, args.last));
+    let shown = match (view.source, &remote) {
+        ("remote", Some(remote)) => remote,
+        _ => &local,
+    };
     if args.json {
-        let d = remote.divergence.as_ref();
-        let value = json!({
-            "state_file": config.state_file,
-            "state_exists": exists,
-            "state": state,
-            "lease": lease_json(&state),
-            "last_turns": turns,
-            "cost": {
-                "total_usd": total.cost_usd,
-                "reported_turns": total.cost_reported_turns,
-                "turns": total.turns,
-                "last_turn_usd": last_cost,
-            },
-            "remote": d.map(|d| json!({
-                "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
-                "state": remote.state, "lease": remote.state.as_ref().map(lease_json),
-                "fetch_error": remote.fetch_error,
-            })),
-        });
+        let value = status_json(&config, &view, shown, &local, remote.as_ref(), divergence);
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
-    let missing = if exists { "" } else { " (no state file yet)" };
-    writeln!(out, "state:     {}{missing}", config.state_file.display())?;
+    print_view(out, &config, &view, shown.state.is_some(), args.no_fetch)?;
+    print_run(out, shown, view.source == "remote")?;
+    match (&view.remote, view.source) {
+        (Some(run), "remote") => print_local(out, run, &local)?,
+        _ => print_remote(out, divergence.as_ref(), &view, remote.as_ref())?,
+    }
+    writeln!(out, "last turns:")?;
+    for t in &shown.turns {
+        let head = t.head_after.as_deref().map_or("-", short_sha);
+        let outcome = t.outcome.as_str();
+        writeln!(
+            out,
+            "  i={} {} {} {outcome} {}ms agent={} head={head} host={}",
+            t.iteration, t.actor, t.prompt, t.duration_ms, t.agent, t.host
+        )?;
+    }
+    Ok(())
+}
+
+/// The JSON answer: `view` says what is shown; `state`, `lease`, `last_turns` and `cost` are
+/// of that view; `local` is this clone's own state when the view is the remote's; `remote`
+/// is how the clone stands against its upstream and the remote's state.
+fn status_json(
+    config: &Config,
+    view: &View,
+    shown: &Run,
+    local: &Run,
+    remote: Option<&Run>,
+    divergence: Option<Divergence>,
+) -> Value {
+    let run = view.remote.as_ref();
+    let state = shown.state.clone().unwrap_or_default();
+    let last_cost = shown.turns.last().and_then(|t| t.usage.cost_usd);
+    let standing = run.and_then(RemoteRun::standing);
+    json!({
+        "view": {
+            "source": view.source,
+            "pid": view.pid,
+            "name": run.map(RemoteRun::name),
+            "stale": run.is_some_and(|r| r.problem().is_some() || r.checked_at().is_none()),
+            "problem": run.and_then(RemoteRun::problem),
+            "why": view.why,
+        },
+        "state_file": config.state_file,
+        "state_exists": shown.state.is_some(),
+        "state": state,
+        "lease": lease_json(&state),
+        "last_turns": shown.turns,
+        "cost": {
+            "total_usd": shown.total.cost_usd,
+            "reported_turns": shown.total.cost_reported_turns,
+            "turns": shown.total.turns,
+            "last_turn_usd": last_cost,
+        },
+        "local": (view.source == "remote").then(|| json!({
+            "state_exists": local.state.is_some(),
+            "state": local.state,
+            "ahead": standing.map(|s| s.0),
+            "behind": standing.map(|s| s.1),
+        })),
+        "remote": divergence.map(|d| json!({
+            "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
+            "state": remote.and_then(|r| r.state.as_ref()),
+            "lease": remote.and_then(|r| r.state.as_ref()).map(lease_json),
+            "fetch_error": run.and_then(RemoteRun::problem),
+        })),
+    })
+}
+
+/// The first lines: what is shown, how fresh it is, and its state file (`has_state`: it
+/// exists there).
+fn print_view(
+    out: &mut dyn Write,
+    config: &Config,
+    view: &View,
+    has_state: bool,
+    no_fetch: bool,
+) -> std::io::Result<()> {
+    match (view.source, &view.remote) {
+        ("remote", Some(run)) => {
+            let fresh = match (run.problem(), no_fetch) {
+                (Some(problem), _) => format!("as last fetched — stale: {problem}"),
+                (None, true) => "as last fetched (--no-fetch)".to_owned(),
+                (None, false) => "fetched just now".to_owned(),
+            };
+            writeln!(
+                out,
+                "view:      {}, {fresh}; no Baton runs in this clone",
+                run.name()
+            )
+        }
+        ("local", _) => writeln!(
+            out,
+            "view:      this workspace, where a Baton runs (pid {})",
+            view.pid.unwrap_or_default()
+        ),
+        _ => writeln!(
+            out,
+            "view:      this workspace's files ({})",
+            view.why.as_deref().unwrap_or("no Baton runs here")
+        ),
+    }?;
+    if let ("remote", Some(run)) = (view.source, &view.remote) {
+        return writeln!(out, "state:     {} at {}", run.state_rel(), run.name());
+    }
+    let missing = if has_state {
+        ""
+    } else {
+        " (no state file yet)"
+    };
+    writeln!(out, "state:     {}{missing}", config.state_file.display())
+}
+
+/// Whose turn it is, its lease, limit, approval, stop flag and cost; `remote`: the view is a
+/// remote's, whose running agent works on the lease holder's machine.
+fn print_run(out: &mut dyn Write, run: &Run, remote: bool) -> std::io::Result<()> {
+    let state = run.state.clone().unwrap_or_default();
+    let since = state.last_update.as_deref().unwrap_or("-");
     writeln!(
         out,
-        "turn:      {} ({}, iteration {})",
+        "turn:      {} ({}, iteration {}) since {since}",
         state.expected_actor, state.status, state.iteration
     )?;
     if let Some(lease) = state.lease_text() {
         writeln!(out, "lease:     {lease}")?;
+    }
+    if remote && let Some(where_) = observe::agent_elsewhere(&state) {
+        writeln!(out, "agent:     {where_}")?;
     }
     if let Some(err) = &state.last_error {
         writeln!(out, "last error: {err}")?;
@@ -132,7 +298,9 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     if let Some(reason) = state.stop_requested() {
         writeln!(out, "stop flag: {reason}")?;
     }
+    let total = &run.total;
     if total.turns > 0 {
+        let last_cost = run.turns.last().and_then(|t| t.usage.cost_usd);
         writeln!(
             out,
             "cost:      {} in total ({} of {} turns reported one); last turn {}",
@@ -142,26 +310,53 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
             cost(last_cost)
         )?;
     }
-    print_remote(out, &remote)?;
-    writeln!(out, "last turns:")?;
-    for t in &turns {
-        let head = t.head_after.as_deref().map_or("-", short_sha);
-        let outcome = t.outcome.as_str();
-        writeln!(
-            out,
-            "  i={} {} {} {outcome} {}ms agent={} head={head} host={}",
-            t.iteration, t.actor, t.prompt, t.duration_ms, t.agent, t.host
-        )?;
-    }
     Ok(())
 }
 
-fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()> {
-    let Some(d) = &remote.divergence else {
+/// Under a remote's view: how this clone's own files stand against it.
+fn print_local(out: &mut dyn Write, run: &RemoteRun, local: &Run) -> std::io::Result<()> {
+    let own = local.state.as_ref().map_or_else(
+        || "no state file".to_owned(),
+        |s| {
+            format!(
+                "{} ({}, iteration {})",
+                s.expected_actor, s.status, s.iteration
+            )
+        },
+    );
+    let name = run.name();
+    match run.standing() {
+        Some((0, 0)) => writeln!(out, "local:     up to date with {name}"),
+        Some((0, behind)) => writeln!(
+            out,
+            "local:     this clone is {} behind {name}; its own state says {own} \
+             (`git pull --ff-only` brings it up to date)",
+            commits(behind)
+        ),
+        Some((ahead, behind)) => writeln!(
+            out,
+            "local:     this clone diverged from {name} ({} behind, {} ahead); its own state \
+             says {own}",
+            commits(behind),
+            commits(ahead)
+        ),
+        None => writeln!(out, "local:     its own state says {own}"),
+    }
+}
+
+/// Under this workspace's view: how the clone stands against its upstream, and the remote's
+/// turn as last fetched.
+fn print_remote(
+    out: &mut dyn Write,
+    divergence: Option<&Divergence>,
+    view: &View,
+    remote: Option<&Run>,
+) -> std::io::Result<()> {
+    let Some(d) = divergence else {
         writeln!(out, "remote:    no upstream branch")?;
         return Ok(());
     };
-    if let Some(err) = &remote.fetch_error {
+    if let Some(err) = view.remote.as_ref().and_then(RemoteRun::problem) {
         writeln!(
             out,
             "remote:    fetch failed ({err}); showing the last fetched view"
@@ -176,7 +371,7 @@ fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()>
             d.behind, d.ahead, d.upstream
         )?;
     }
-    if let Some(s) = &remote.state {
+    if let Some(s) = remote.and_then(|r| r.state.as_ref()) {
         let since = s.last_update.as_deref().unwrap_or("-");
         writeln!(
             out,

@@ -11,7 +11,7 @@ use std::path::Path;
 
 mod lock;
 
-pub(crate) use lock::{LockError, LockFile};
+pub(crate) use lock::{LockError, LockFile, holder_pid};
 
 /// The name prefix of an atomic write's temp file; the writer's pid and six random characters
 /// follow (`.baton-tmp-4242-a1B2c3`).

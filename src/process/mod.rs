@@ -11,7 +11,7 @@ mod record;
 mod sweep;
 
 pub(crate) use cgroup::RunCgroup;
-pub(crate) use holders::{Holder, holders};
+pub(crate) use holders::{Holder, holders, holds};
 pub(crate) use host::{host_pid, hostname};
 pub(crate) use identity::Identity;
 pub(crate) use record::{AgentRecord, end_leftovers};
