@@ -3,11 +3,11 @@
 //! turns, the running turn's transcript, whose turn it is, limits, budgets and totals — and
 //! steers it with Approve / Reject / Note.
 //!
-//! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`view`] and
-//! [`snapshot`] (pure: what the files say), [`transcript`] and [`follow`] (the thread that
-//! watches the files), [`stream`] (one browser's event stream), [`routes`] (HTTP and the
-//! steering endpoints) and `page/` (the page, its style and script, embedded with
-//! `include_str!`).
+//! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`snapshot`]
+//! (pure: what the run says), [`files`] (this workspace's files), [`transcript`] and [`follow`]
+//! (the thread that watches the run: here, or on the remote's branch), [`stream`] (one
+//! browser's event stream), [`routes`] (HTTP and the steering endpoints) and `page/` (the page,
+//! its style and script, embedded with `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -15,6 +15,7 @@
 //! ends the server cleanly: the follower stops, open event streams end, and it exits 0.
 
 mod auth;
+mod files;
 mod follow;
 mod options;
 mod routes;
@@ -27,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_config, lock_path, require_workspace};
 use crate::config::Overrides;
 use crate::error::{Context as _, Error, Result};
 
@@ -69,8 +70,10 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .build()
         .context("start the server's runtime")?;
     let stop = Arc::new(AtomicBool::new(false));
+    let repo = crate::git::Repo::discover(&config.root)?;
+    let lock = lock_path(&config, repo.as_ref());
     let (live, follower) =
-        follow::start(config, Arc::clone(&stop)).context("start the file follower")?;
+        follow::start(config, lock, Arc::clone(&stop)).context("start the file follower")?;
     let served = runtime.block_on(serve(
         &options,
         routes::App::new(live, &options, steer),
