@@ -6,8 +6,9 @@
 //! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`snapshot`]
 //! (pure: what the run says), [`files`] (this workspace's files), [`transcript`] and [`follow`]
 //! (the thread that watches the run: here, or on the remote's branch), [`stream`] (one
-//! browser's event stream), [`routes`] (HTTP and the steering endpoints) and `page/` (the page,
-//! its style and script, embedded with `include_str!`).
+//! browser's event stream), [`routes`] (HTTP and the steering endpoints), [`listen`] (accepting
+//! connections: a header timeout, a bound, one request each) and `page/` (the page, its style
+//! and script, embedded with `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -17,6 +18,7 @@
 mod auth;
 mod files;
 mod follow;
+mod listen;
 mod options;
 mod routes;
 mod snapshot;
@@ -101,21 +103,19 @@ async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) 
         ""
     };
     say!("[serve] dashboard on http://{addr}/{query} (Ctrl-C stops)");
-    let (signalled_tx, mut signalled) = tokio::sync::watch::channel(false);
-    let shutdown = async move {
-        signals.recv().await;
-        let _ = signalled_tx.send(true);
-    };
-    let server = axum::serve(listener, app.router()).with_graceful_shutdown(shutdown);
-    let grace = async {
-        let _ = signalled.wait_for(|s| *s).await;
-        // The streams end when the follower stops; it stops when told.
-        stop.store(true, Ordering::SeqCst);
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
+    let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+    let served = listen::serve(listener, app.router(), shutdown, SHUTDOWN_GRACE);
+    tokio::pin!(served);
     tokio::select! {
-        result = server => result.context("serve")?,
-        () = grace => tracing::warn!("connections still open after the grace period; closing"),
+        _ = &mut served => {}
+        () = signals.recv() => {
+            // The event streams end when the follower stops; it stops when told.
+            stop.store(true, Ordering::SeqCst);
+            let _ = shutdown_tx.send(true);
+            if !served.await {
+                tracing::warn!("connections still open after the grace period; closed");
+            }
+        }
     }
     say!("[serve] stopped");
     Ok(())

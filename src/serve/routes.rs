@@ -7,7 +7,8 @@ use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -16,8 +17,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::Stream;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use tokio::sync::watch;
+
+use crate::state::NOTE_MAX_BYTES;
 
 use super::follow::Live;
 use super::options::Options;
@@ -47,6 +51,10 @@ const ASSETS: [(&str, &str, &str); 3] = [
 /// framed Approve button could be clicked by a trick).
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
                    img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The largest request body: a note of [`NOTE_MAX_BYTES`] as JSON, every byte escaped
+/// (`\u00XX`, six bytes) in the worst case, with room for the keys.
+const BODY_MAX_BYTES: usize = 6 * NOTE_MAX_BYTES + 1024;
 
 /// How the steering endpoints run Baton: this binary, the workspace's configuration file, in
 /// the workspace root.
@@ -97,6 +105,7 @@ impl App {
             .route("/api/note", post(note))
             .route("/api/approve", post(approve))
             .route("/api/reject", post(reject))
+            .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(middleware::from_fn_with_state(self.clone(), guard))
             .with_state(self)
     }
@@ -168,9 +177,60 @@ struct RejectBody {
     note: String,
 }
 
-async fn note(State(app): State<App>, Json(body): Json<NoteBody>) -> Response {
+/// A JSON request body; a refusal says what is wrong in a few words and never echoes the body
+/// (413 past [`BODY_MAX_BYTES`], 400 for JSON this endpoint does not take).
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(body)) => Ok(Body(body)),
+            Err(rejection) => Err(refuse_body(&rejection)),
+        }
+    }
+}
+
+fn refuse_body(rejection: &JsonRejection) -> Response {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "the request body is larger than {BODY_MAX_BYTES} bytes (a note is at most {NOTE_MAX_BYTES})"
+        )
+    } else {
+        "the request body is not the JSON this endpoint takes (docs/serve.md, Endpoints)".to_owned()
+    };
+    let status = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        status
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// Refuses a note longer than [`NOTE_MAX_BYTES`] (413), saying its length, not its text.
+fn too_long(text: &str) -> Option<Response> {
+    (text.len() > NOTE_MAX_BYTES).then(|| {
+        let message = format!(
+            "a note is at most {NOTE_MAX_BYTES} bytes; this one has {} (put a long text in a \
+             file and note its path)",
+            text.len()
+        );
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({ "error": message })),
+        )
+            .into_response()
+    })
+}
+
+async fn note(State(app): State<App>, Body(body): Body<NoteBody>) -> Response {
     if body.text.trim().is_empty() {
         return bad_request("a note needs text");
+    }
+    if let Some(refused) = too_long(&body.text) {
+        return refused;
     }
     let mut args = vec!["note".to_owned()];
     if let Some(to) = body.to.filter(|t| !t.is_empty()) {
@@ -180,7 +240,10 @@ async fn note(State(app): State<App>, Json(body): Json<NoteBody>) -> Response {
     run(&app, args).await
 }
 
-async fn approve(State(app): State<App>, Json(body): Json<ApproveBody>) -> Response {
+async fn approve(State(app): State<App>, Body(body): Body<ApproveBody>) -> Response {
+    if let Some(refused) = body.note.as_deref().and_then(too_long) {
+        return refused;
+    }
     let mut args = vec!["approve".to_owned()];
     if let Some(note) = body.note.filter(|n| !n.trim().is_empty()) {
         args.push(format!("--note={note}"));
@@ -188,9 +251,12 @@ async fn approve(State(app): State<App>, Json(body): Json<ApproveBody>) -> Respo
     run(&app, args).await
 }
 
-async fn reject(State(app): State<App>, Json(body): Json<RejectBody>) -> Response {
+async fn reject(State(app): State<App>, Body(body): Body<RejectBody>) -> Response {
     if body.note.trim().is_empty() {
         return bad_request("a rejection needs a note (what galph should do instead)");
+    }
+    if let Some(refused) = too_long(&body.note) {
+        return refused;
     }
     run(
         &app,

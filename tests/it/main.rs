@@ -33,6 +33,7 @@ mod test_role_rewrite;
 mod test_role_wait;
 mod test_router;
 mod test_serve;
+mod test_serve_guards;
 mod test_serve_remote;
 mod test_signals;
 mod test_solo;
