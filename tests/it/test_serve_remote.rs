@@ -1,14 +1,18 @@
 //! `baton serve` on a role-mode clone where no daemon runs (a laptop, or machine A after its
 //! daemon exited): the page shows the remote's view — an approval the run waits for on
 //! another machine included — says so in its source, and its Approve button (the CLI, which
-//! pushes) lets the run go on.
+//! pushes) lets the run go on; a remote that hangs leaves the last fetched view, marked stale.
 
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
 use serde_json::Value;
 
 use crate::browser::{self, Browser};
 use crate::common::{TestEnv, wait_for};
 use crate::role_env::{DEADLINE, RoleEnv, WAIT_FOR_GO};
 use crate::serve_env::{JSON, Server, http};
+use crate::test_status::{all_gone, hang_uploads};
 
 /// The server's snapshot.
 fn snapshot(server: &Server) -> Value {
@@ -171,4 +175,33 @@ fn serve_on_a_workspace_at_rest_shows_its_files_and_its_budget_from_the_start() 
         ],
         "every limit set, before any turn: {snap}"
     );
+}
+
+/// A remote whose `git-upload-pack` hangs: the page answers at once (the last fetched view),
+/// marks it stale once a check timed out, and the server still stops at once, the hung git
+/// children ended.
+#[test]
+fn serve_on_a_remote_that_hangs_answers_at_once_and_marks_the_view_stale() {
+    let env = RoleEnv::new();
+    let pids = hang_uploads(&env.seed);
+    let mut command = env.seed.baton_cmd(&["serve", "--addr", "127.0.0.1:0"]);
+    command.env("BATON_GIT_READ_TIMEOUT", "2s");
+    let mut server = Server::spawn(&env.seed, command);
+    let snap = snapshot(&server);
+    assert_eq!(snap["source"]["kind"], "remote", "{snap}");
+    assert_eq!(snap["whose"]["status"], "idle", "as last fetched");
+    let snap = wait_snapshot(&server, "a check that timed out", |s| {
+        s["source"]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("timed out after 2s"))
+    });
+    assert!(snap["source"]["checked_at"].is_null(), "never answered: {snap}");
+    let started = Instant::now();
+    assert_eq!(server.stop(Signal::SIGTERM), Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "a check in flight does not hold the server: {:?}",
+        started.elapsed()
+    );
+    all_gone(&pids);
 }
