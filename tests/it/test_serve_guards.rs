@@ -187,8 +187,8 @@ fn serve_skips_an_over_long_event_line_with_bounded_memory_and_cpu() {
     }
     let (hwm, after) = usage(server.pid());
     assert!(
-        after - before < 1.0,
-        "{:.2} s of CPU in 3 s: the partial line is read again and again",
+        after - before < 0.5,
+        "{:.2} s of CPU in 3 s: the growing line is read again and again",
         after - before
     );
 
