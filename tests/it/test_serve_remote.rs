@@ -195,7 +195,10 @@ fn serve_on_a_remote_that_hangs_answers_at_once_and_marks_the_view_stale() {
             .as_str()
             .is_some_and(|p| p.contains("timed out after 2s"))
     });
-    assert!(snap["source"]["checked_at"].is_null(), "never answered: {snap}");
+    assert!(
+        snap["source"]["checked_at"].is_null(),
+        "never answered: {snap}"
+    );
     let started = Instant::now();
     assert_eq!(server.stop(Signal::SIGTERM), Some(0));
     assert!(
