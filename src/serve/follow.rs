@@ -8,8 +8,7 @@
 //! Polling rather than file notifications: the state file is replaced by a rename, the journal
 //! rotates into an archive directory and the transcript lives in a directory made per branch and
 //! actor; a stat of four paths every 300 ms is cheap and misses none of it. The remote is asked
-//! every [`REMOTE_EVERY`] (one `git ls-remote`; a fetch only when its branch moved), each git
-//! command bounded by `git.read_timeout`.
+//! every 2 s ([`RemoteView`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,13 +18,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::files::Files;
-use super::snapshot::{self, Snapshot, SourceView, Sources, TURNS};
+use super::remote::RemoteView;
+use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
-use crate::events::EventView;
-use crate::journal::{JournalEntry, Summary};
-use crate::modes::budget;
-use crate::observe::{self, Place, RemoteRun};
+use crate::observe::{self, Place};
 
 /// How often the files are looked at.
 pub(crate) const POLL: Duration = Duration::from_millis(300);
@@ -33,9 +30,6 @@ pub(crate) const POLL: Duration = Duration::from_millis(300);
 /// How often the snapshot is rebuilt even when no file changed (a limit's countdown, a run
 /// whose process died).
 const REFRESH: Duration = Duration::from_secs(3);
-
-/// How often the remote is asked whether its branch moved (as `baton watch` does by default).
-pub(crate) const REMOTE_EVERY: Duration = Duration::from_secs(2);
 
 /// What the dashboard shows now: the snapshot (as JSON, with a version that changes with it)
 /// and the transcript of the newest turn.
@@ -59,23 +53,12 @@ enum Looking {
     Files(String),
 }
 
-/// The remote view's journal sums, kept per remote-tracking commit.
-struct RemoteSums {
-    tip: Option<String>,
-    turns: Vec<JournalEntry>,
-    summary: Summary,
-    budget: Vec<budget::Line>,
-}
-
 /// The follower's memory between polls.
 struct Follower {
     files: Files,
     /// This workspace's runner lock (who holds it runs here).
     lock: PathBuf,
-    remote: Option<RemoteRun>,
-    remote_sums: Option<RemoteSums>,
-    /// When the remote is asked next.
-    remote_due: Instant,
+    remote: Option<RemoteView>,
     tail: Tail,
     /// The transcript name last refused (warned about once).
     refused: Option<String>,
@@ -95,14 +78,12 @@ impl Follower {
         };
         let remote = remote.map(|mut run| {
             run.cancel_on(Arc::clone(stop));
-            run
+            RemoteView::new(run)
         });
         Follower {
             files: Files::new(config),
             lock,
             remote,
-            remote_sums: None,
-            remote_due: Instant::now(),
             tail: Tail::default(),
             refused: None,
             last_build: None,
@@ -115,20 +96,15 @@ impl Follower {
         if let Some(pid) = observe::baton_runs_here(&self.lock) {
             return (Looking::Local(pid), false);
         }
-        let Some(run) = &mut self.remote else {
+        let Some(remote) = &mut self.remote else {
             let why = format!(
                 "no Baton runs here, and there is no remote `{}`",
                 self.files.config().git.remote
             );
             return (Looking::Files(why), false);
         };
-        let mut asked = false;
-        if network && Instant::now() >= self.remote_due {
-            run.check();
-            self.remote_due = Instant::now() + REMOTE_EVERY;
-            asked = true;
-        }
-        match observe::files_instead(run) {
+        let asked = network && remote.check_when_due();
+        match remote.files_instead() {
             None => (Looking::Remote, asked),
             Some(why) => (Looking::Files(why), asked),
         }
@@ -192,32 +168,8 @@ impl Follower {
     /// What the snapshot is built from, for what the page looks at.
     fn sources(&mut self, looking: &Looking) -> Sources {
         let workspace = self.files.config().root.display().to_string();
-        if let (Looking::Remote, Some(run)) = (looking, &self.remote) {
-            let budget = &self.files.config().budget;
-            let sums = match self.remote_sums.take() {
-                Some(sums) if sums.tip.as_deref() == run.tip() => sums,
-                _ => remote_sums(run, budget),
-            };
-            let sources = Sources {
-                workspace,
-                source: SourceView {
-                    kind: "remote",
-                    name: Some(run.name()),
-                    checked_at: run.checked_at().map(crate::state::format_utc),
-                    every_secs: Some(REMOTE_EVERY.as_secs()),
-                    problem: run.problem().map(str::to_owned),
-                    behind: run.standing().map(|(_, behind)| behind),
-                    ..SourceView::default()
-                },
-                state: Ok(run.state().cloned()),
-                turns: sums.turns.clone(),
-                summary: sums.summary.clone(),
-                budget: sums.budget.clone(),
-                // The run's events stay on the machine that runs it.
-                events: EventView::default(),
-            };
-            self.remote_sums = Some(sums);
-            return sources;
+        if let (Looking::Remote, Some(remote)) = (looking, &mut self.remote) {
+            return remote.sources(workspace, &self.files.config().budget);
         }
         let source = match looking {
             Looking::Local(pid) => SourceView {
@@ -244,21 +196,6 @@ impl Follower {
             budget: self.files.budget.clone(),
             events: self.files.events_view.clone(),
         }
-    }
-}
-
-/// The journal sums of `run`'s view: the newest turns, the totals and the budget lines.
-fn remote_sums(run: &RemoteRun, limits: &crate::config::BudgetConfig) -> RemoteSums {
-    let mut summary = Summary::default();
-    for entry in run.journal() {
-        summary.add(entry);
-    }
-    let spent = budget::spent_in(run.journal(), limits.since.as_ref());
-    RemoteSums {
-        tip: run.tip().map(str::to_owned),
-        turns: run.tail(TURNS),
-        summary,
-        budget: budget::lines(limits, &spent),
     }
 }
 

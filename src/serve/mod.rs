@@ -4,11 +4,12 @@
 //! steers it with Approve / Reject / Note.
 //!
 //! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`snapshot`]
-//! (pure: what the run says), [`files`] (this workspace's files), [`transcript`] and [`follow`]
-//! (the thread that watches the run: here, or on the remote's branch), [`stream`] (one
-//! browser's event stream), [`routes`] (HTTP and the steering endpoints), [`listen`] (accepting
-//! connections: a header timeout, a bound, one request each) and `page/` (the page, its style
-//! and script, embedded with `include_str!`).
+//! (pure: what the run says), [`files`] (this workspace's files), [`remote`] (the remote's
+//! view), [`transcript`] and [`follow`] (the thread that watches the run: here, or on the
+//! remote's branch), [`stream`] (one browser's event stream), [`routes`] (HTTP and the steering
+//! endpoints) and [`body`] (what their requests may carry), [`listen`] (accepting connections:
+//! a header timeout, a bound, one request each) and `page/` (the page, its style and script,
+//! embedded with `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -16,10 +17,12 @@
 //! ends the server cleanly: the follower stops, open event streams end, and it exits 0.
 
 mod auth;
+mod body;
 mod files;
 mod follow;
 mod listen;
 mod options;
+mod remote;
 mod routes;
 mod snapshot;
 mod stream;

@@ -7,8 +7,7 @@ use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -16,13 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::Stream;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::state::NOTE_MAX_BYTES;
-
+use super::body::{ApproveBody, BODY_MAX_BYTES, Body, NoteBody, RejectBody, too_long};
 use super::follow::Live;
 use super::options::Options;
 use super::{auth, stream};
@@ -51,10 +47,6 @@ const ASSETS: [(&str, &str, &str); 3] = [
 /// framed Approve button could be clicked by a trick).
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
                    img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/// The largest request body: a note of [`NOTE_MAX_BYTES`] as JSON, every byte escaped
-/// (`\u00XX`, six bytes) in the worst case, with room for the keys.
-const BODY_MAX_BYTES: usize = 6 * NOTE_MAX_BYTES + 1024;
 
 /// How the steering endpoints run Baton: this binary, the workspace's configuration file, in
 /// the workspace root.
@@ -159,72 +151,6 @@ async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, 
     Sse::new(stream::events(app.live.clone())).keep_alive(KeepAlive::default())
 }
 
-#[derive(Debug, Deserialize)]
-struct NoteBody {
-    text: String,
-    #[serde(default)]
-    to: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApproveBody {
-    #[serde(default)]
-    note: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RejectBody {
-    note: String,
-}
-
-/// A JSON request body; a refusal says what is wrong in a few words and never echoes the body
-/// (413 past [`BODY_MAX_BYTES`], 400 for JSON this endpoint does not take).
-struct Body<T>(T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(body)) => Ok(Body(body)),
-            Err(rejection) => Err(refuse_body(&rejection)),
-        }
-    }
-}
-
-fn refuse_body(rejection: &JsonRejection) -> Response {
-    let status = rejection.status();
-    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        format!(
-            "the request body is larger than {BODY_MAX_BYTES} bytes (a note is at most {NOTE_MAX_BYTES})"
-        )
-    } else {
-        "the request body is not the JSON this endpoint takes (docs/serve.md, Endpoints)".to_owned()
-    };
-    let status = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        status
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    (status, Json(json!({ "error": message }))).into_response()
-}
-
-/// Refuses a note longer than [`NOTE_MAX_BYTES`] (413), saying its length, not its text.
-fn too_long(text: &str) -> Option<Response> {
-    (text.len() > NOTE_MAX_BYTES).then(|| {
-        let message = format!(
-            "a note is at most {NOTE_MAX_BYTES} bytes; this one has {} (put a long text in a \
-             file and note its path)",
-            text.len()
-        );
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Json(json!({ "error": message })),
-        )
-            .into_response()
-    })
-}
-
 async fn note(State(app): State<App>, Body(body): Body<NoteBody>) -> Response {
     if body.text.trim().is_empty() {
         return bad_request("a note needs text");
@@ -265,6 +191,7 @@ async fn reject(State(app): State<App>, Body(body): Body<RejectBody>) -> Respons
     .await
 }
 
+/// A 400 answer saying `message`.
 fn bad_request(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
