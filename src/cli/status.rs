@@ -199,7 +199,8 @@ fn status_json(
             "source": view.source,
             "pid": view.pid,
             "name": run.map(RemoteRun::name),
-            "stale": run.is_some_and(|r| r.problem().is_some() || r.checked_at().is_none()),
+            "stale": view.source == "remote"
+                && run.is_some_and(|r| r.problem().is_some() || r.checked_at().is_none()),
             "problem": run.and_then(RemoteRun::problem),
             "why": view.why,
         },

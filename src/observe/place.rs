@@ -103,7 +103,8 @@ fn open_beneath(dir: &Path, rel: &Path) -> io::Result<File> {
     )?;
     let symlink = |e: nix::errno::Errno| match e {
         nix::errno::Errno::ELOOP | nix::errno::Errno::ENOTDIR => invalid(format!(
-            "`{}`: a symbolic link or a non-directory on the way below `{}` (not followed)",
+            "a symbolic link (or a non-directory) in place of `{}` or on its way below `{}`: \
+             not followed",
             rel.display(),
             canonical.display()
         )),

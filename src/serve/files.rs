@@ -36,6 +36,8 @@ pub(crate) struct Files {
     events: Follow,
     /// The event log's restarts seen (another count: the fold starts over).
     events_restarts: u64,
+    /// Why the event log could not be read, last time (warned about once).
+    events_error: Option<String>,
     /// The state (`Ok(None)`: no state file yet) or why it could not be read.
     pub(crate) state: Result<Option<State>, String>,
     /// The newest journal lines, oldest first.
@@ -59,6 +61,7 @@ impl Files {
             journal_sig: None,
             events,
             events_restarts: 0,
+            events_error: None,
             state: Ok(None),
             turns: Vec::new(),
             summary: Summary::default(),
@@ -122,10 +125,19 @@ impl Files {
             let lines = match self.events.read_lines() {
                 Ok(lines) => lines,
                 Err(e) => {
-                    tracing::warn!(error = %e, "event log");
+                    // A FIFO or a symlink planted in its place: said once, not at every poll.
+                    let error = e.to_string();
+                    if self.events_error.as_ref() != Some(&error) {
+                        note!(
+                            "baton: warning: event log `{}`: {error}",
+                            self.events.path().display()
+                        );
+                        self.events_error = Some(error);
+                    }
                     return changed;
                 }
             };
+            self.events_error = None;
             if self.events.restarts() != self.events_restarts {
                 self.events_restarts = self.events.restarts();
                 self.events_view = EventView::default();

@@ -96,6 +96,33 @@ fn serve_reads_transcripts_only_beneath_logs_dir() {
     );
 }
 
+/// An event log replaced by a symlink (an agent's) is not read through it: the page shows no
+/// run from it, and says why once.
+#[test]
+fn serve_does_not_read_an_event_log_through_a_symlink() {
+    let env = TestEnv::new();
+    let outside = env.ctl.join("planted.jsonl");
+    std::fs::write(&outside, format!("{}\n", run_started())).expect("write");
+    std::fs::create_dir_all(env.path("logs")).expect("mkdir logs");
+    std::os::unix::fs::symlink(&outside, env.path("logs/events.jsonl")).expect("symlink");
+    let server = Server::start(&env, &[]);
+    let stderr = Server::stderr_path(&env);
+    wait_for(DEADLINE, "the warning", || {
+        std::fs::read_to_string(&stderr).is_ok_and(|t| t.contains("events.jsonl"))
+    });
+    assert_eq!(
+        get_json(&server, "/api/snapshot")["events"]["run"],
+        Value::Null
+    );
+    let text = std::fs::read_to_string(&stderr).unwrap_or_default();
+    assert!(text.contains("symbolic link"), "{text}");
+    assert_eq!(
+        text.matches("baton: warning:").count(),
+        1,
+        "said once: {text}"
+    );
+}
+
 #[test]
 fn watch_reads_transcripts_only_beneath_logs_dir() {
     let env = TestEnv::new();
