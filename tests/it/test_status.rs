@@ -158,6 +158,19 @@ fn status_on_a_remote_that_hangs_shows_the_last_fetched_view_marked_stale() {
         "{}",
         run.stdout
     );
+    let mut cmd = env.seed.baton_cmd(&["status", "--json"]);
+    cmd.env("BATON_GIT_READ_TIMEOUT", "2s");
+    let json = Daemon::spawn(cmd, &env.seed.ctl).wait(60);
+    json.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["view"]["source"], "remote");
+    assert_eq!(v["view"]["stale"], true);
+    assert!(
+        v["view"]["problem"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("timed out after 2s")),
+        "{v}"
+    );
     all_gone(&pids);
 }
 
