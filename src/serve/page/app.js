@@ -51,8 +51,11 @@ function renderWhose(s) {
   fill($("whose"), actor(w.actor), " ", badge(w.status));
   const t = s.events.turn;
   const running = t && t.running ? t : null;
-  // On a remote's view the agent of a running turn works on the lease holder's machine.
-  const elsewhere = remote(s) && w.status.startsWith("running-") && w.lease_owner
+  // A running turn whose agent this view does not run (the remote's view, or a daemon here
+  // waiting for its peer) works on the lease holder's machine.
+  const r = s.events.run;
+  const here = r && r.host && r.pid ? r.host + ":" + r.pid : null;
+  const elsewhere = !running && w.status.startsWith("running-") && w.lease_owner && w.lease_owner !== here
     ? "runs on " + w.lease_owner + " (the lease holder)" : null;
   kv($("whose-details"), [
     ["iteration", w.iteration],
