@@ -24,6 +24,7 @@ pub(crate) mod journal;
 mod leftovers;
 pub(crate) mod modes;
 mod notify;
+mod observe;
 mod process;
 pub(crate) mod router;
 mod serve;

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub(crate) use args::RunArgs;
+pub(crate) use workspace::lock_path;
 
 use crate::config::{self, Loaded, Overrides};
 use crate::error::Result;

@@ -1,17 +1,23 @@
 //! `baton status [--json] [--no-fetch]`: whose turn, status, iteration, lease, the last turns,
-//! and — after a fetch — the remote's view and how the clone stands against it.
+//! cost so far — of the view that is current: this workspace while a Baton runs here (or when
+//! the remote shows nothing newer), else the remote's branch (fetched first, each git command
+//! bounded by `git.read_timeout`), with how far this clone's own files are behind it.
 
 use serde_json::{Value, json};
 use std::io::Write;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_config, lock_path, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::short_sha;
-use crate::git::{Divergence, Remote, Repo};
-use crate::journal::show::cost;
-use crate::journal::{Journal, Totals};
-use crate::state::{State, StateStore, parse_state};
+use crate::git::{Divergence, Repo};
+use crate::journal::{Journal, JournalEntry, Totals};
+use crate::observe::{self, RemoteRun};
+use crate::state::{State, StateStore};
+
+mod text;
+
+use text::{print_local, print_remote, print_run, print_view};
 
 /// Flags of `baton status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,12 +33,59 @@ pub struct StatusArgs {
     pub no_fetch: bool,
 }
 
-/// The remote's side: the upstream divergence and the state file at the remote-tracking ref.
+/// One side's run: its state, last turns and sums.
 #[derive(Debug, Default)]
-struct RemoteView {
-    divergence: Option<Divergence>,
+struct Run {
+    /// The state (`None`: no state file).
     state: Option<State>,
-    fetch_error: Option<String>,
+    /// The newest journal lines, oldest first.
+    turns: Vec<JournalEntry>,
+    /// Sums over the whole journal.
+    total: Totals,
+}
+
+impl Run {
+    /// This workspace's state and journal.
+    fn local(config: &Config, last: usize) -> Result<Run> {
+        let state = StateStore::new(config.state_file.clone())
+            .load()?
+            .map(|l| l.state);
+        let journal = Journal::new(config.journal_file.clone());
+        let turns = journal.tail(last)?;
+        let mut total = Totals::default();
+        journal.for_each(|entry| total.add(&entry))?;
+        Ok(Run {
+            state,
+            turns,
+            total,
+        })
+    }
+
+    /// The remote's state and journal at its remote-tracking ref.
+    fn remote(run: &RemoteRun, last: usize) -> Run {
+        let mut total = Totals::default();
+        for entry in run.journal() {
+            total.add(entry);
+        }
+        Run {
+            state: run.state().cloned(),
+            turns: run.tail(last),
+            total,
+        }
+    }
+}
+
+/// What the status shows, and where it comes from.
+struct View {
+    /// `local` (a Baton runs here), `remote` (the remote's branch) or `files` (this
+    /// workspace at rest).
+    source: &'static str,
+    /// The Baton running here.
+    pid: Option<i32>,
+    /// The remote's run, as last fetched (checked now unless `--no-fetch`).
+    remote: Option<RemoteRun>,
+    /// Why this workspace's files are shown (`files`).
+    why: Option<String>,
 }
 
 fn lease_json(state: &State) -> Value {
@@ -45,27 +98,42 @@ fn lease_json(state: &State) -> Value {
     })
 }
 
-/// Fetches (unless told not to) and reads the remote's state; `None` outside a repository.
-fn remote_view(config: &Config, fetch: bool) -> Result<Option<RemoteView>> {
-    let Some(repo) = Repo::discover(&config.root)? else {
-        return Ok(None);
+/// Decides the view: the Baton running here, else the remote's branch when it carries the
+/// state and this clone has nothing newer, else this workspace's files.
+fn view(config: &Config, fetch: bool) -> Result<View> {
+    let repo = Repo::discover(&config.root)?;
+    let pid = observe::baton_runs_here(&lock_path(config, repo.as_ref()));
+    let mut remote = match observe::remote_run(config) {
+        Ok(run) => run,
+        Err(e) => {
+            note!("baton: warning: the remote's view cannot be read: {e:#}");
+            None
+        }
     };
-    let mut view = RemoteView::default();
-    let remote = Remote::new(repo.workdir(), &config.git.remote);
-    let branch = config.git.branch.clone().or(repo.branch()?);
-    if let (Ok(_), Some(branch)) = (remote.url(), branch) {
-        if fetch {
-            view.fetch_error = remote.fetch(&branch).err().map(|e| e.to_string());
-        }
-        let tracking = format!("refs/remotes/{}/{branch}", remote.name());
-        if let Some(rel) = repo.relative(&config.state_file)
-            && let Some(bytes) = repo.read_at(&tracking, &rel)?
-        {
-            view.state = Some(parse_state(std::path::Path::new(&rel), &bytes)?.state);
-        }
+    if fetch && let Some(run) = &mut remote {
+        run.check();
     }
-    view.divergence = repo.upstream_divergence()?;
-    Ok(Some(view))
+    if pid.is_some() {
+        return Ok(View {
+            source: "local",
+            pid,
+            remote,
+            why: None,
+        });
+    }
+    let why = match &remote {
+        Some(run) => observe::files_instead(run),
+        None => Some(format!(
+            "no Baton runs here, and there is no remote `{}`",
+            config.git.remote
+        )),
+    };
+    Ok(View {
+        source: if why.is_some() { "files" } else { "remote" },
+        pid,
+        remote,
+        why,
+    })
 }
 
 /// Prints the workspace's status.
@@ -76,75 +144,30 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     let out = &mut std::io::stdout().lock();
     let config = load_config(global, Overrides::default())?.config;
     require_workspace(&config)?;
-    let state = StateStore::new(config.state_file.clone())
-        .load()?
-        .map(|l| l.state);
-    let exists = state.is_some();
-    let state = state.unwrap_or_default();
-    let journal = Journal::new(config.journal_file.clone());
-    let turns = journal.tail(args.last)?;
-    let mut total = Totals::default();
-    journal.for_each(|entry| total.add(&entry))?;
-    let last_cost = turns.last().and_then(|t| t.usage.cost_usd);
-    let remote = remote_view(&config, !args.no_fetch)?.unwrap_or_default();
+    let local = Run::local(&config, args.last)?;
+    let view = view(&config, !args.no_fetch)?;
+    let divergence = match Repo::discover(&config.root)? {
+        Some(repo) => repo.upstream_divergence()?,
+        None => None,
+    };
+    let remote = view.remote.as_ref().map(|run| Run::remote(run, args.last));
+    let shown = match (view.source, &remote) {
+        ("remote", Some(remote)) => remote,
+        _ => &local,
+    };
     if args.json {
-        let d = remote.divergence.as_ref();
-        let value = json!({
-            "state_file": config.state_file,
-            "state_exists": exists,
-            "state": state,
-            "lease": lease_json(&state),
-            "last_turns": turns,
-            "cost": {
-                "total_usd": total.cost_usd,
-                "reported_turns": total.cost_reported_turns,
-                "turns": total.turns,
-                "last_turn_usd": last_cost,
-            },
-            "remote": d.map(|d| json!({
-                "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
-                "state": remote.state, "lease": remote.state.as_ref().map(lease_json),
-                "fetch_error": remote.fetch_error,
-            })),
-        });
+        let value = status_json(&config, &view, shown, &local, remote.as_ref(), divergence);
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
-    let missing = if exists { "" } else { " (no state file yet)" };
-    writeln!(out, "state:     {}{missing}", config.state_file.display())?;
-    writeln!(
-        out,
-        "turn:      {} ({}, iteration {})",
-        state.expected_actor, state.status, state.iteration
-    )?;
-    if let Some(lease) = state.lease_text() {
-        writeln!(out, "lease:     {lease}")?;
+    print_view(out, &config, &view, shown.state.is_some(), args.no_fetch)?;
+    print_run(out, shown, view.source == "remote")?;
+    match (&view.remote, view.source) {
+        (Some(run), "remote") => print_local(out, run, &local)?,
+        _ => print_remote(out, divergence.as_ref(), &view, remote.as_ref())?,
     }
-    if let Some(err) = &state.last_error {
-        writeln!(out, "last error: {err}")?;
-    }
-    if let Some(limit) = crate::modes::describe_limit(&state) {
-        writeln!(out, "limit:     {limit}")?;
-    }
-    if let Some(approval) = crate::modes::describe_approval(&state) {
-        writeln!(out, "approval:  {approval}")?;
-    }
-    if let Some(reason) = state.stop_requested() {
-        writeln!(out, "stop flag: {reason}")?;
-    }
-    if total.turns > 0 {
-        writeln!(
-            out,
-            "cost:      {} in total ({} of {} turns reported one); last turn {}",
-            cost(total.cost_usd),
-            total.cost_reported_turns,
-            total.turns,
-            cost(last_cost)
-        )?;
-    }
-    print_remote(out, &remote)?;
     writeln!(out, "last turns:")?;
-    for t in &turns {
+    for t in &shown.turns {
         let head = t.head_after.as_deref().map_or("-", short_sha);
         let outcome = t.outcome.as_str();
         writeln!(
@@ -156,42 +179,53 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_remote(out: &mut dyn Write, remote: &RemoteView) -> std::io::Result<()> {
-    let Some(d) = &remote.divergence else {
-        writeln!(out, "remote:    no upstream branch")?;
-        return Ok(());
-    };
-    if let Some(err) = &remote.fetch_error {
-        writeln!(
-            out,
-            "remote:    fetch failed ({err}); showing the last fetched view"
-        )?;
-    }
-    if d.ahead == 0 && d.behind == 0 {
-        writeln!(out, "remote:    up to date with {}", d.upstream)?;
-    } else {
-        writeln!(
-            out,
-            "remote:    {} behind, {} ahead of {}",
-            d.behind, d.ahead, d.upstream
-        )?;
-    }
-    if let Some(s) = &remote.state {
-        let since = s.last_update.as_deref().unwrap_or("-");
-        writeln!(
-            out,
-            "remote turn: {} ({}, iteration {}) since {since}",
-            s.expected_actor, s.status, s.iteration
-        )?;
-        if let Some(lease) = s.lease_text() {
-            writeln!(out, "remote lease: {lease}")?;
-        }
-        if let Some(limit) = crate::modes::describe_limit(s) {
-            writeln!(out, "remote limit: {limit}")?;
-        }
-        if let Some(approval) = crate::modes::describe_approval(s) {
-            writeln!(out, "remote approval: {approval}")?;
-        }
-    }
-    Ok(())
+/// The JSON answer: `view` says what is shown; `state`, `lease`, `last_turns` and `cost` are
+/// of that view; `local` is this clone's own state when the view is the remote's; `remote`
+/// is how the clone stands against its upstream and the remote's state.
+fn status_json(
+    config: &Config,
+    view: &View,
+    shown: &Run,
+    local: &Run,
+    remote: Option<&Run>,
+    divergence: Option<Divergence>,
+) -> Value {
+    let run = view.remote.as_ref();
+    let state = shown.state.clone().unwrap_or_default();
+    let last_cost = shown.turns.last().and_then(|t| t.usage.cost_usd);
+    let standing = run.and_then(RemoteRun::standing);
+    json!({
+        "view": {
+            "source": view.source,
+            "pid": view.pid,
+            "name": run.map(RemoteRun::name),
+            "stale": view.source == "remote"
+                && run.is_some_and(|r| r.problem().is_some() || r.checked_at().is_none()),
+            "problem": run.and_then(RemoteRun::problem),
+            "why": view.why,
+        },
+        "state_file": config.state_file,
+        "state_exists": shown.state.is_some(),
+        "state": state,
+        "lease": lease_json(&state),
+        "last_turns": shown.turns,
+        "cost": {
+            "total_usd": shown.total.cost_usd,
+            "reported_turns": shown.total.cost_reported_turns,
+            "turns": shown.total.turns,
+            "last_turn_usd": last_cost,
+        },
+        "local": (view.source == "remote").then(|| json!({
+            "state_exists": local.state.is_some(),
+            "state": local.state,
+            "ahead": standing.map(|s| s.0),
+            "behind": standing.map(|s| s.1),
+        })),
+        "remote": divergence.map(|d| json!({
+            "upstream": d.upstream, "ahead": d.ahead, "behind": d.behind,
+            "state": remote.and_then(|r| r.state.as_ref()),
+            "lease": remote.and_then(|r| r.state.as_ref()).map(lease_json),
+            "fetch_error": run.and_then(RemoteRun::problem),
+        })),
+    })
 }

@@ -5,11 +5,11 @@
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace, stop, workspace};
+use crate::cli::{GlobalArgs, load_config, require_workspace, workspace};
 use crate::config::{Config, Overrides, parse_duration};
 use crate::error::{Error, Result};
 use crate::git::Repo;
-use crate::modes::RoleSync;
+use crate::observe::{self, Pick, RemoteRun};
 use crate::watch::{Local, Output, Remote, Source};
 
 /// `--source`.
@@ -67,44 +67,41 @@ pub(crate) fn cmd_watch(global: &GlobalArgs, args: &WatchArgs) -> Result<()> {
 
 fn pick_source(config: &Config, args: &WatchArgs) -> Result<Box<dyn Source>> {
     let local = || -> Box<dyn Source> { Box::new(Local::new(config, args.last)) };
-    let repo = Repo::discover(&config.root)?;
-    let remote = |repo: Repo, sync: RoleSync| -> Result<Box<dyn Source>> {
-        let source = Remote::new(config, repo, sync, args.last, args.interval)?;
-        Ok(Box::new(source))
+    let remote = |run: RemoteRun, checked: bool| -> Box<dyn Source> {
+        let budget = config.budget.clone();
+        Box::new(Remote::new(run, checked, budget, args.last, args.interval))
     };
-    match (args.source, repo) {
-        (SourceArg::Local, _) => Ok(local()),
-        (SourceArg::Remote, None) => Err(Error::usage(
-            "--source remote needs a git repository with a remote",
-        )),
-        (SourceArg::Remote, Some(repo)) => {
+    match args.source {
+        SourceArg::Local => Ok(local()),
+        SourceArg::Remote => {
+            let Some(repo) = Repo::discover(&config.root)? else {
+                return Err(Error::usage(
+                    "--source remote needs a git repository with a remote",
+                ));
+            };
             let Some(branch) = config.git.branch.clone().or(repo.branch()?) else {
                 return Err(Error::usage(
                     "--source remote: no branch (check one out or set git.branch)",
                 ));
             };
-            let sync = RoleSync::new(config, &repo, branch)?;
-            if let Err(e) = sync.remote.url() {
+            if let Err(e) = crate::git::Remote::new(repo.workdir(), &config.git.remote).url() {
                 return Err(Error::usage(format!("--source remote: {e}")));
             }
-            remote(repo, sync)
+            Ok(remote(RemoteRun::new(config, repo, branch)?, false))
         }
-        (SourceArg::Auto, None) => Ok(local()),
-        (SourceArg::Auto, Some(repo)) => {
-            let lock = workspace::lock_path(config, Some(&repo));
-            if !crate::process::holders(std::slice::from_ref(&lock)).is_empty() {
-                return Ok(local());
-            }
-            match stop::shared_sync(config, &repo) {
-                Ok(Some(sync)) => remote(repo, sync),
-                Ok(None) => Ok(local()),
+        SourceArg::Auto => {
+            let repo = Repo::discover(&config.root)?;
+            let lock = workspace::lock_path(config, repo.as_ref());
+            Ok(match observe::pick(config, &lock, true) {
+                Ok(Pick::Remote(run)) => remote(*run, true),
+                Ok(Pick::Local) => local(),
                 Err(e) => {
                     note!(
-                        "baton: warning: watching this workspace, the remote is unreachable: {e}"
+                        "baton: warning: watching this workspace, the remote cannot be read: {e:#}"
                     );
-                    Ok(local())
+                    local()
                 }
-            }
+            })
         }
     }
 }

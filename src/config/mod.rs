@@ -153,6 +153,10 @@ pub struct GitConfig {
     pub max_wait: Option<Duration>,
     /// How long a running turn's lease is advertised. Default: 10 min.
     pub lease: Duration,
+    /// The longest a read command (`status`, `watch`, `serve`) waits for one git command that
+    /// talks to the remote (ls-remote, fetch) before it shows the last fetched view, marked
+    /// stale. Default: 20 s.
+    pub read_timeout: Duration,
 }
 
 /// What is committed after a turn (`autocommit.*`, SPEC §8). Sizes are bytes.

@@ -98,6 +98,15 @@ fn read_holder(path: &Path) -> String {
         .unwrap_or_else(|| "unknown holder".to_owned())
 }
 
+/// The pid a lock file at `path` names when its holder ran on this machine (what
+/// [`LockFile::try_acquire`] wrote: `pid <pid> on <host>`); the file outlives its holder, so the
+/// process may be gone, or the pid reused: ask whether it holds the file open.
+pub(crate) fn holder_pid(path: &Path) -> Option<i32> {
+    let text = String::from_utf8(super::read_regular(path).ok()?).ok()?;
+    let (pid, host) = text.trim().strip_prefix("pid ")?.split_once(" on ")?;
+    (host == crate::process::hostname()).then(|| pid.parse().ok())?
+}
+
 /// Replaces the lock file's contents with `pid <pid> on <host>`.
 fn write_holder(file: &mut File) -> io::Result<()> {
     file.set_len(0)?;

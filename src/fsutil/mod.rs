@@ -14,7 +14,7 @@ mod lock;
 mod owned;
 mod tree;
 
-pub(crate) use lock::{LockError, LockFile};
+pub(crate) use lock::{LockError, LockFile, holder_pid};
 pub(crate) use owned::{Access, Replaced, dir_beneath, is_symlink, open_owned};
 pub(crate) use tree::{dir_in_tree, open_in_tree, write_atomic_in_tree};
 

@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 mod child;
 mod parse;
@@ -55,6 +56,15 @@ pub(crate) enum SyncError {
         /// The command line.
         command: String,
     },
+    /// The command took longer than the remote's deadline (see [`Remote::with_deadline`]) and
+    /// was ended with its process group.
+    #[error("`{command}` timed out after {}", crate::config::format_duration(*.after))]
+    TimedOut {
+        /// The command line.
+        command: String,
+        /// The deadline it ran into.
+        after: Duration,
+    },
     /// Spawning or reading the child failed.
     #[error("run `{command}`")]
     Io {
@@ -86,6 +96,9 @@ pub(crate) struct Remote {
     /// When set, a running command is ended (its whole process group: git and its ssh or
     /// upload-pack) and fails as [`SyncError::Cancelled`].
     cancel: Option<Arc<AtomicBool>>,
+    /// When set, a command still running after this long is ended (its whole process group)
+    /// and fails as [`SyncError::TimedOut`].
+    deadline: Option<Duration>,
 }
 
 impl Remote {
@@ -98,6 +111,7 @@ impl Remote {
             program: OsString::from("git"),
             pin_ssh: !user_ssh_configured(workdir),
             cancel: None,
+            deadline: None,
         }
     }
 
@@ -107,6 +121,15 @@ impl Remote {
     #[must_use]
     pub(crate) fn cancelled_by(mut self, flag: Arc<AtomicBool>) -> Remote {
         self.cancel = Some(flag);
+        self
+    }
+
+    /// The same remote, each of its commands ended (with its process group: git and its ssh or
+    /// upload-pack) once it ran `deadline`: read commands (`baton status`, `watch`, `serve`)
+    /// never wait on a hung network longer than `git.read_timeout`.
+    #[must_use]
+    pub(crate) fn with_deadline(mut self, deadline: Duration) -> Remote {
+        self.deadline = Some(deadline);
         self
     }
 

@@ -58,6 +58,23 @@ pub(crate) fn holders(files: &[PathBuf]) -> HashMap<PathBuf, Vec<Holder>> {
     held
 }
 
+/// Whether process `pid` holds `file` open (one process's descriptors, not all of `/proc`).
+pub(crate) fn holds(pid: i32, file: &Path) -> bool {
+    let Ok(meta) = fs::metadata(file) else {
+        return false;
+    };
+    let Some(name) = file.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return false;
+    };
+    let path = file.to_path_buf();
+    let wanted = [(&path, name, (meta.dev(), meta.ino()))];
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten()
+        .any(|fd| open_file(&fd.path(), &wanted).is_some())
+}
+
 /// Which of `wanted` the descriptor link `fd` points at: the link's file name is compared first
 /// (cheap, no file system access), then device and inode.
 fn open_file<'a>(
@@ -121,6 +138,18 @@ mod tests {
                 .values()
                 .all(|l| l.iter().all(|h| h.pid != me))
         );
+    }
+
+    #[test]
+    fn one_process_holds_a_file_while_it_is_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("baton.lock");
+        let me = i32::try_from(std::process::id()).expect("pid");
+        let file = fs::File::create(&path).expect("create");
+        assert!(holds(me, &path));
+        drop(file);
+        assert!(!holds(me, &path));
+        assert!(!holds(me, &dir.path().join("missing.lock")));
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod sweep;
 pub(crate) use bounded::{Bounds, Ending, run_bounded};
 pub(crate) use cgroup::RunCgroup;
 pub(crate) use group::{Group, wait_exit};
-pub(crate) use holders::{Holder, holders};
+pub(crate) use holders::{Holder, holders, holds};
 pub(crate) use host::{host_pid, hostname};
 pub(crate) use identity::Identity;
 pub(crate) use origin::in_agent_run;

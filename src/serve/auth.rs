@@ -58,8 +58,8 @@ pub(crate) fn check(
     match token {
         Some(token) => {
             let bearer = header_str(headers, header::AUTHORIZATION)
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .is_some_and(|given| same(given.trim(), token));
+                .and_then(bearer_credentials)
+                .is_some_and(|given| same(given, token));
             let in_query = read_only
                 && query
                     .and_then(|q| query_param(q, "token"))
@@ -97,6 +97,15 @@ pub(crate) fn check(
             .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
     });
     if json { Ok(()) } else { Err(Refusal::NotJson) }
+}
+
+/// The credentials of an `Authorization: Bearer <token>` value. The scheme is
+/// case-insensitive and followed by one or more spaces (RFC 9110 §11.1, §11.4).
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim_start_matches(' '))
 }
 
 fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
@@ -182,6 +191,20 @@ mod tests {
             Ok(())
         );
         assert_eq!(get(&[host], Some("x=1&token=s3cr%2Bt")), Ok(()));
+        for scheme in ["bearer s3cr+t", "BEARER s3cr+t", "Bearer   s3cr+t"] {
+            assert_eq!(
+                get(&[host, ("authorization", scheme)], None),
+                Ok(()),
+                "{scheme}: the scheme is case-insensitive"
+            );
+        }
+        for wrong in ["Basic s3cr+t", "Bearers3cr+t", "Bearer", "s3cr+t"] {
+            assert_eq!(
+                get(&[host, ("authorization", wrong)], None),
+                Err(Refusal::Unauthorized),
+                "{wrong}"
+            );
+        }
         assert_eq!(get(&[host], Some("token=s3cr")), Err(Refusal::Unauthorized));
         let post = |h: &[(&'static str, &str)], q| check(&Method::POST, &headers(h), q, t);
         assert_eq!(

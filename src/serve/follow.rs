@@ -1,30 +1,28 @@
-//! The follower: one thread that watches the workspace's files and publishes what the dashboard
-//! shows. Every [`POLL`] it compares the state file, the journal and the event log with what
-//! it saw (length, modification time, inode), reads only what changed (the event log from where
-//! it stopped), rebuilds the [`Snapshot`] and follows the newest turn's transcript.
+//! The follower: one thread that watches the run and publishes what the dashboard shows. Every
+//! [`POLL`] it decides what to look at — the Baton running in this workspace (it holds the
+//! runner lock), else the remote's branch when it carries the state and this clone has nothing
+//! newer ([`crate::observe`]), else this workspace's files — reads only what changed, rebuilds
+//! the [`Snapshot`] and follows the newest turn's transcript (local only: transcripts stay on
+//! the machine that runs the turn).
 //!
 //! Polling rather than file notifications: the state file is replaced by a rename, the journal
 //! rotates into an archive directory and the transcript lives in a directory made per branch and
-//! actor; a stat of four paths every 300 ms is cheap and misses none of it.
+//! actor; a stat of four paths every 300 ms is cheap and misses none of it. The remote is asked
+//! every 2 s ([`RemoteView`]).
 
-use std::io::{BufRead as _, BufReader, Seek as _, SeekFrom};
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::fsutil::open_regular_read;
-
-use super::snapshot::{self, Snapshot, Sources};
+use super::files::Files;
+use super::remote::RemoteView;
+use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
-use crate::events::EventView;
-use crate::journal::{Journal, Summary};
-use crate::modes::budget;
-use crate::state::StateStore;
+use crate::observe::{self, Place};
 
 /// How often the files are looked at.
 pub(crate) const POLL: Duration = Duration::from_millis(300);
@@ -45,162 +43,84 @@ pub(crate) struct Live {
     pub(crate) transcript: Arc<Transcript>,
 }
 
-/// What identifies one version of a file: length, modification time and inode (`None`:
-/// missing).
-type Signature = Option<(u64, SystemTime, u64)>;
-
-fn signature(path: &Path) -> Signature {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.len(), meta.modified().ok()?, meta.ino()))
+/// What the page looks at, decided at each poll.
+enum Looking {
+    /// The Baton running here (its pid).
+    Local(i32),
+    /// The remote's branch.
+    Remote,
+    /// This workspace's files, and why.
+    Files(String),
 }
 
 /// The follower's memory between polls.
 struct Follower {
-    config: Config,
-    journal: Journal,
-    state_sig: Signature,
-    journal_sig: (Signature, Signature),
-    events_sig: Signature,
-    events_offset: u64,
-    sources: Sources,
+    files: Files,
+    /// This workspace's runner lock (who holds it runs here).
+    lock: PathBuf,
+    remote: Option<RemoteView>,
     tail: Tail,
-    last_build: Instant,
+    /// The transcript name last refused (warned about once).
+    refused: Option<String>,
+    /// When the snapshot was last built (`None`: never).
+    last_build: Option<Instant>,
     json: Arc<str>,
 }
 
 impl Follower {
-    fn new(config: Config) -> Follower {
+    fn new(config: Config, lock: PathBuf, stop: &Arc<AtomicBool>) -> Follower {
+        let remote = match observe::remote_run(&config) {
+            Ok(run) => run,
+            Err(e) => {
+                note!("baton: warning: showing this workspace only: {e:#}");
+                None
+            }
+        };
+        let remote = remote.map(|mut run| {
+            run.cancel_on(Arc::clone(stop));
+            RemoteView::new(run)
+        });
         Follower {
-            journal: Journal::new(config.journal_file.clone()),
-            sources: Sources {
-                workspace: config.root.display().to_string(),
-                state: Ok(None),
-                ..Sources::default()
-            },
-            config,
-            state_sig: None,
-            journal_sig: (None, None),
-            events_sig: None,
-            events_offset: 0,
+            files: Files::new(config),
+            lock,
+            remote,
             tail: Tail::default(),
-            last_build: Instant::now(),
+            refused: None,
+            last_build: None,
             json: Arc::from(""),
         }
     }
 
-    /// Reads what changed; returns whether the sources changed.
-    fn read_changes(&mut self) -> bool {
-        let mut changed = false;
-        let sig = signature(&self.config.state_file);
-        if sig != self.state_sig || sig.is_none() {
-            self.state_sig = sig;
-            let store = StateStore::new(self.config.state_file.clone());
-            self.sources.state = store
-                .load()
-                .map(|l| l.map(|l| l.state))
-                .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
-            changed = true;
+    /// What to look at now; asks the remote first when `network` and it is due.
+    fn looking(&mut self, network: bool) -> (Looking, bool) {
+        if let Some(pid) = observe::baton_runs_here(&self.lock) {
+            return (Looking::Local(pid), false);
         }
-        let sig = (
-            signature(&self.config.journal_file),
-            signature(&self.journal.archive_dir()),
-        );
-        if sig != self.journal_sig {
-            self.journal_sig = sig;
-            self.read_journal();
-            changed = true;
-        }
-        let events = self.config.logs_dir.join(crate::events::FILE_NAME);
-        let sig = signature(&events);
-        if sig != self.events_sig {
-            let same_file = match (sig, self.events_sig) {
-                (Some((len, _, ino)), Some((_, _, was))) => ino == was && len >= self.events_offset,
-                _ => false,
-            };
-            if !same_file {
-                self.events_offset = 0;
-                self.sources.events = EventView::default();
-            }
-            self.events_sig = sig;
-            self.read_events(&events);
-            changed = true;
-        }
-        changed
-    }
-
-    fn read_journal(&mut self) {
-        match self.journal.tail(snapshot::TURNS) {
-            Ok(turns) => self.sources.turns = turns,
-            Err(e) => tracing::warn!(error = %e, "journal tail"),
-        }
-        let mut summary = Summary::default();
-        if let Err(e) = self.journal.for_each(|entry| summary.add(&entry)) {
-            tracing::warn!(error = %e, "journal");
-        }
-        self.sources.summary = summary;
-        let limits = &self.config.budget;
-        self.sources.budget = if limits.is_set() {
-            budget::spent(&self.journal, limits.since.as_ref())
-                .map(|spent| budget::lines(limits, &spent))
-                .unwrap_or_default()
-        } else {
-            Vec::new()
+        let Some(remote) = &mut self.remote else {
+            let why = format!(
+                "no Baton runs here, and there is no remote `{}`",
+                self.files.config().git.remote
+            );
+            return (Looking::Files(why), false);
         };
-    }
-
-    /// Folds the event log's new whole lines in (a partial last line waits for its end).
-    fn read_events(&mut self, path: &Path) {
-        let Ok(mut file) = open_regular_read(path) else {
-            return;
-        };
-        if file.seek(SeekFrom::Start(self.events_offset)).is_err() {
-            return;
-        }
-        let mut reader = BufReader::new(file);
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(n) if n > 0 && line.ends_with('\n') => {
-                    self.events_offset += n as u64;
-                    if let Ok(value) = serde_json::from_str(&line) {
-                        self.sources.events.apply(&value);
-                    }
-                }
-                _ => break,
-            }
-        }
-    }
-
-    /// Marks a run whose process is gone (killed without `run_ended`) as no longer running.
-    fn check_run_alive(&mut self) {
-        let events = &mut self.sources.events;
-        let Some(run) = &events.run else {
-            return;
-        };
-        if run.ended.is_some() {
-            return;
-        }
-        let gone = run
-            .pid
-            .and_then(|pid| i32::try_from(pid).ok())
-            .is_some_and(|pid| {
-                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-                    == Err(nix::errno::Errno::ESRCH)
-            });
-        if gone && events.turn.as_ref().is_some_and(|t| t.running) {
-            events.mark_gone();
+        let asked = network && remote.check_when_due();
+        match remote.files_instead() {
+            None => (Looking::Remote, asked),
+            Some(why) => (Looking::Files(why), asked),
         }
     }
 
     /// One poll: returns the new snapshot JSON when it changed, and whether the transcript did.
-    fn poll(&mut self) -> (Option<Arc<str>>, bool) {
-        let changed = self.read_changes();
+    fn poll(&mut self, network: bool) -> (Option<Arc<str>>, bool) {
+        let (looking, asked) = self.looking(network);
+        let changed = match looking {
+            Looking::Remote => asked,
+            Looking::Local(_) | Looking::Files(_) => self.files.read_changes(),
+        };
         let mut snapshot = None;
-        if changed || self.last_build.elapsed() >= REFRESH {
-            self.last_build = Instant::now();
-            self.check_run_alive();
-            let built: Snapshot = snapshot::build(&self.sources);
+        if changed || self.last_build.is_none_or(|at| at.elapsed() >= REFRESH) {
+            self.last_build = Some(Instant::now());
+            let built: Snapshot = snapshot::build(&self.sources(&looking));
             match serde_json::to_string(&built) {
                 Ok(json) if *json != *self.json => {
                     self.json = Arc::from(json);
@@ -210,41 +130,89 @@ impl Follower {
                 Err(e) => tracing::warn!(error = %e, "snapshot"),
             }
         }
-        let log = self
-            .sources
-            .events
-            .turn
-            .as_ref()
-            .and_then(|t| t.log.clone());
-        let transcript = log.is_some_and(|log| {
-            let path = self.resolve(&log);
-            self.tail.follow(&log, &path)
-        });
+        let transcript = match looking {
+            Looking::Remote => false,
+            Looking::Local(_) | Looking::Files(_) => self.follow_transcript(),
+        };
         (snapshot, transcript)
     }
 
-    fn resolve(&self, log: &str) -> PathBuf {
-        let path = Path::new(log);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.config.root.join(path)
+    /// Follows the transcript the event log names, only beneath `logs_dir`.
+    fn follow_transcript(&mut self) -> bool {
+        let log = self
+            .files
+            .events_view
+            .turn
+            .as_ref()
+            .and_then(|t| t.log.clone());
+        let Some(log) = log else {
+            return false;
+        };
+        let config = self.files.config();
+        match Place::beneath(&config.logs_dir, &config.root, Path::new(&log)) {
+            Some(place) => self.tail.follow(&log, &place),
+            None => {
+                if self.refused.as_deref() != Some(log.as_str()) {
+                    note!(
+                        "baton: warning: the event log names the transcript `{log}`, outside \
+                         `{}`: not shown",
+                        config.logs_dir.display()
+                    );
+                    self.refused = Some(log);
+                }
+                false
+            }
+        }
+    }
+
+    /// What the snapshot is built from, for what the page looks at.
+    fn sources(&mut self, looking: &Looking) -> Sources {
+        let workspace = self.files.config().root.display().to_string();
+        if let (Looking::Remote, Some(remote)) = (looking, &mut self.remote) {
+            return remote.sources(workspace, &self.files.config().budget);
+        }
+        let source = match looking {
+            Looking::Local(pid) => SourceView {
+                kind: "local",
+                pid: Some(*pid),
+                ..SourceView::default()
+            },
+            Looking::Remote | Looking::Files(_) => SourceView {
+                kind: "files",
+                why: match looking {
+                    Looking::Files(why) => Some(why.clone()),
+                    _ => None,
+                },
+                ..SourceView::default()
+            },
+        };
+        self.files.check_run_alive();
+        Sources {
+            workspace,
+            source,
+            state: self.files.state.clone(),
+            turns: self.files.turns.clone(),
+            summary: self.files.summary.clone(),
+            budget: self.files.budget.clone(),
+            events: self.files.events_view.clone(),
         }
     }
 }
 
-/// Reads the workspace once, then starts the follower thread, which publishes into the
-/// returned receiver every change until `stop` is set; then it returns, dropping its sender,
-/// which ends every open event stream.
+/// Reads the workspace once (the remote as last fetched: no network), then starts the
+/// follower thread, which publishes into the returned receiver every change until `stop` is
+/// set; then it returns, dropping its sender, which ends every open event stream. `lock` is the
+/// workspace's runner lock.
 ///
 /// # Errors
 /// The thread could not be started.
 pub(crate) fn start(
     config: Config,
+    lock: PathBuf,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<(watch::Receiver<Arc<Live>>, std::thread::JoinHandle<()>)> {
-    let mut follower = Follower::new(config);
-    let (snapshot, _) = follower.poll();
+    let mut follower = Follower::new(config, lock, &stop);
+    let (snapshot, _) = follower.poll(false);
     let first = Live {
         version: 1,
         snapshot: snapshot.unwrap_or_else(|| Arc::clone(&follower.json)),
@@ -255,26 +223,25 @@ pub(crate) fn start(
         .name("baton-serve-follow".into())
         .spawn(move || {
             while !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(POLL);
-                let (snapshot, transcript) = follower.poll();
-                if snapshot.is_none() && !transcript {
-                    continue;
+                let (snapshot, transcript) = follower.poll(true);
+                if snapshot.is_some() || transcript {
+                    live.send_modify(|current| {
+                        let mut next = Live {
+                            version: current.version,
+                            snapshot: Arc::clone(&current.snapshot),
+                            transcript: Arc::clone(&current.transcript),
+                        };
+                        if let Some(json) = snapshot {
+                            next.version += 1;
+                            next.snapshot = json;
+                        }
+                        if transcript {
+                            next.transcript = Arc::new(follower.tail.transcript.clone());
+                        }
+                        *current = Arc::new(next);
+                    });
                 }
-                live.send_modify(|current| {
-                    let mut next = Live {
-                        version: current.version,
-                        snapshot: Arc::clone(&current.snapshot),
-                        transcript: Arc::clone(&current.transcript),
-                    };
-                    if let Some(json) = snapshot {
-                        next.version += 1;
-                        next.snapshot = json;
-                    }
-                    if transcript {
-                        next.transcript = Arc::new(follower.tail.transcript.clone());
-                    }
-                    *current = Arc::new(next);
-                });
+                std::thread::sleep(POLL);
             }
         })?;
     Ok((receiver, thread))

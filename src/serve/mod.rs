@@ -3,11 +3,13 @@
 //! turns, the running turn's transcript, whose turn it is, limits, budgets and totals — and
 //! steers it with Approve / Reject / Note.
 //!
-//! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`view`] and
-//! [`snapshot`] (pure: what the files say), [`transcript`] and [`follow`] (the thread that
-//! watches the files), [`stream`] (one browser's event stream), [`routes`] (HTTP and the
-//! steering endpoints) and `page/` (the page, its style and script, embedded with
-//! `include_str!`).
+//! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`snapshot`]
+//! (pure: what the run says), [`files`] (this workspace's files), [`remote`] (the remote's
+//! view), [`transcript`] and [`follow`] (the thread that watches the run: here, or on the
+//! remote's branch), [`stream`] (one browser's event stream), [`routes`] (HTTP and the steering
+//! endpoints) and [`body`] (what their requests may carry), [`listen`] (accepting connections:
+//! a header timeout, a bound, one request each) and `page/` (the page, its style and script,
+//! embedded with `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -15,8 +17,12 @@
 //! ends the server cleanly: the follower stops, open event streams end, and it exits 0.
 
 mod auth;
+mod body;
+mod files;
 mod follow;
+mod listen;
 mod options;
+mod remote;
 mod routes;
 mod snapshot;
 mod stream;
@@ -27,7 +33,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_config, lock_path, require_workspace};
 use crate::config::Overrides;
 use crate::error::{Context as _, Error, Result};
 
@@ -69,8 +75,10 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .build()
         .context("start the server's runtime")?;
     let stop = Arc::new(AtomicBool::new(false));
+    let repo = crate::git::Repo::discover(&config.root)?;
+    let lock = lock_path(&config, repo.as_ref());
     let (live, follower) =
-        follow::start(config, Arc::clone(&stop)).context("start the file follower")?;
+        follow::start(config, lock, Arc::clone(&stop)).context("start the file follower")?;
     let served = runtime.block_on(serve(
         &options,
         routes::App::new(live, &options, steer),
@@ -98,21 +106,19 @@ async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) 
         ""
     };
     say!("[serve] dashboard on http://{addr}/{query} (Ctrl-C stops)");
-    let (signalled_tx, mut signalled) = tokio::sync::watch::channel(false);
-    let shutdown = async move {
-        signals.recv().await;
-        let _ = signalled_tx.send(true);
-    };
-    let server = axum::serve(listener, app.router()).with_graceful_shutdown(shutdown);
-    let grace = async {
-        let _ = signalled.wait_for(|s| *s).await;
-        // The streams end when the follower stops; it stops when told.
-        stop.store(true, Ordering::SeqCst);
-        tokio::time::sleep(SHUTDOWN_GRACE).await;
-    };
+    let (shutdown_tx, shutdown) = tokio::sync::watch::channel(false);
+    let served = listen::serve(listener, app.router(), shutdown, SHUTDOWN_GRACE);
+    tokio::pin!(served);
     tokio::select! {
-        result = server => result.context("serve")?,
-        () = grace => tracing::warn!("connections still open after the grace period; closing"),
+        _ = &mut served => {}
+        () = signals.recv() => {
+            // The event streams end when the follower stops; it stops when told.
+            stop.store(true, Ordering::SeqCst);
+            let _ = shutdown_tx.send(true);
+            if !served.await {
+                tracing::warn!("connections still open after the grace period; closed");
+            }
+        }
     }
     say!("[serve] stopped");
     Ok(())

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::Stream;
-use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::watch;
 
+use super::body::{ApproveBody, BODY_MAX_BYTES, Body, NoteBody, RejectBody, too_long};
 use super::follow::Live;
 use super::options::Options;
 use super::{auth, stream};
@@ -96,6 +96,7 @@ impl App {
             .route("/api/note", post(note))
             .route("/api/approve", post(approve))
             .route("/api/reject", post(reject))
+            .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
             .layer(middleware::from_fn_with_state(self.clone(), guard))
             .with_state(self)
     }
@@ -149,27 +150,12 @@ async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, 
     Sse::new(stream::events(app.live.clone())).keep_alive(KeepAlive::default())
 }
 
-#[derive(Debug, Deserialize)]
-struct NoteBody {
-    text: String,
-    #[serde(default)]
-    to: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApproveBody {
-    #[serde(default)]
-    note: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RejectBody {
-    note: String,
-}
-
-async fn note(State(app): State<App>, Json(body): Json<NoteBody>) -> Response {
+async fn note(State(app): State<App>, Body(body): Body<NoteBody>) -> Response {
     if body.text.trim().is_empty() {
         return bad_request("a note needs text");
+    }
+    if let Some(refused) = too_long(&body.text) {
+        return refused;
     }
     let mut args = vec!["note".to_owned()];
     if let Some(to) = body.to.filter(|t| !t.is_empty()) {
@@ -179,7 +165,10 @@ async fn note(State(app): State<App>, Json(body): Json<NoteBody>) -> Response {
     run(&app, args).await
 }
 
-async fn approve(State(app): State<App>, Json(body): Json<ApproveBody>) -> Response {
+async fn approve(State(app): State<App>, Body(body): Body<ApproveBody>) -> Response {
+    if let Some(refused) = body.note.as_deref().and_then(too_long) {
+        return refused;
+    }
     let mut args = vec!["approve".to_owned()];
     if let Some(note) = body.note.filter(|n| !n.trim().is_empty()) {
         args.push(format!("--note={note}"));
@@ -187,9 +176,12 @@ async fn approve(State(app): State<App>, Json(body): Json<ApproveBody>) -> Respo
     run(&app, args).await
 }
 
-async fn reject(State(app): State<App>, Json(body): Json<RejectBody>) -> Response {
+async fn reject(State(app): State<App>, Body(body): Body<RejectBody>) -> Response {
     if body.note.trim().is_empty() {
         return bad_request("a rejection needs a note (what galph should do instead)");
+    }
+    if let Some(refused) = too_long(&body.note) {
+        return refused;
     }
     run(
         &app,
@@ -198,6 +190,7 @@ async fn reject(State(app): State<App>, Json(body): Json<RejectBody>) -> Respons
     .await
 }
 
+/// A 400 answer saying `message`.
 fn bad_request(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }

@@ -45,11 +45,37 @@ pub(crate) struct TotalsView {
     pub(crate) by_actor: BTreeMap<String, Totals>,
 }
 
+/// What the page is looking at, and how fresh it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(crate) struct SourceView {
+    /// `local` (a Baton runs in this workspace: its files as it writes them), `remote` (the
+    /// remote's branch at its remote-tracking ref: no Baton runs here) or `files` (this
+    /// workspace's files: no Baton runs here, and the remote shows nothing newer).
+    pub(crate) kind: &'static str,
+    /// `local`: the pid of the Baton that runs here.
+    pub(crate) pid: Option<i32>,
+    /// `remote`: the branch, as `origin/main`.
+    pub(crate) name: Option<String>,
+    /// `remote`: when the remote last answered and the view was brought up to its branch (UTC;
+    /// `null` before the first answer).
+    pub(crate) checked_at: Option<String>,
+    /// `remote`: how often the remote is asked, in seconds.
+    pub(crate) every_secs: Option<u64>,
+    /// `remote`: why the last check failed; the view is then the last fetched one (stale).
+    pub(crate) problem: Option<String>,
+    /// `remote`: how many commits of the remote's branch this clone's own files lack.
+    pub(crate) behind: Option<usize>,
+    /// `files`: why this workspace's files are shown.
+    pub(crate) why: Option<String>,
+}
+
 /// Everything the dashboard shows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct Snapshot {
     /// The workspace root.
     pub(crate) workspace: String,
+    /// What the page is looking at.
+    pub(crate) source: SourceView,
     /// The state file as Baton reads it (`null` before the first run).
     pub(crate) state: Option<Value>,
     /// Why the state file could not be read (it is shown instead of the state).
@@ -81,6 +107,8 @@ pub(crate) struct Snapshot {
 pub(crate) struct Sources {
     /// The workspace root, for display.
     pub(crate) workspace: String,
+    /// What is looked at.
+    pub(crate) source: SourceView,
     /// The state (`Ok(None)`: no state file yet) or why it could not be read.
     pub(crate) state: Result<Option<State>, String>,
     /// The newest journal lines, oldest first.
@@ -97,6 +125,7 @@ impl Default for Sources {
     fn default() -> Self {
         Sources {
             workspace: String::new(),
+            source: SourceView::default(),
             state: Ok(None),
             turns: Vec::new(),
             summary: Summary::default(),
@@ -140,6 +169,7 @@ pub(crate) fn build(sources: &Sources) -> Snapshot {
     let skip = sources.turns.len().saturating_sub(TURNS);
     Snapshot {
         workspace: sources.workspace.clone(),
+        source: sources.source.clone(),
         whose,
         awaiting_approval,
         approval,
@@ -204,6 +234,7 @@ mod tests {
         );
         let snapshot = build(&Sources {
             workspace: "/w".into(),
+            source: SourceView::default(),
             state: Ok(Some(state)),
             turns,
             summary,

@@ -1,15 +1,16 @@
-//! The running turn's transcript as the dashboard streams it: the tail of one growing log file,
-//! read as it grows, kept as text (at most [`KEEP_BYTES`]), with positions that only move
-//! forward so each browser gets exactly the text it has not seen.
+//! The running turn's transcript as the dashboard streams it: the tail of one growing log file
+//! (opened only beneath `logs_dir`, see [`Place`]), read as it grows, kept as text (at most
+//! [`KEEP_BYTES`]; a file that grew by more between two polls is read from its last
+//! [`KEEP_BYTES`], so memory stays bounded), with positions that only move forward so each
+//! browser gets exactly the text it has not seen.
 //!
 //! Positions count bytes of the decoded text since the file was first opened; they always fall
 //! on character boundaries (a multi-byte character split across two reads is held back until
 //! it is whole), so `text[from - base..]` is always valid.
 
 use std::io::{Read as _, Seek as _, SeekFrom};
-use std::path::{Path, PathBuf};
 
-use crate::fsutil::open_regular_read;
+use crate::observe::Place;
 
 /// How much of a transcript is kept and sent to a browser that connects (its tail).
 pub(crate) const KEEP_BYTES: usize = 256 * 1024;
@@ -56,7 +57,7 @@ impl Transcript {
 /// Follows one file: where it was read up to, and an incomplete character held back.
 #[derive(Debug, Default)]
 pub(crate) struct Tail {
-    path: Option<PathBuf>,
+    place: Option<Place>,
     offset: u64,
     held: Vec<u8>,
     /// What was read so far.
@@ -64,20 +65,18 @@ pub(crate) struct Tail {
 }
 
 impl Tail {
-    /// Follows `log` (resolved to `path`) from now on: a new file starts from its last
+    /// Follows `log` (found at `place`) from now on: a new file starts from its last
     /// [`KEEP_BYTES`]; the same file goes on where it was. Returns whether the text changed.
-    pub(crate) fn follow(&mut self, log: &str, path: &Path) -> bool {
-        if self.path.as_deref() != Some(path) {
+    pub(crate) fn follow(&mut self, log: &str, place: &Place) -> bool {
+        if self.place.as_ref() != Some(place) {
             *self = Tail {
-                path: Some(path.to_path_buf()),
+                place: Some(place.clone()),
                 transcript: Transcript {
                     log: Some(log.to_owned()),
                     ..Transcript::default()
                 },
                 ..Tail::default()
             };
-            let len = std::fs::metadata(path).map_or(0, |m| m.len());
-            self.offset = len.saturating_sub(KEEP_BYTES as u64);
             self.read_more();
             return true;
         }
@@ -86,10 +85,10 @@ impl Tail {
 
     /// Reads what the file gained; a file that shrank (rewritten) is read again from its start.
     fn read_more(&mut self) -> bool {
-        let Some(path) = &self.path else {
+        let Some(place) = &self.place else {
             return false;
         };
-        let Ok(mut file) = open_regular_read(path) else {
+        let Ok(mut file) = place.open() else {
             return false;
         };
         let len = file.metadata().map_or(0, |m| m.len());
@@ -98,6 +97,19 @@ impl Tail {
             self.held.clear();
             let log = self.transcript.log.take();
             let base = self.transcript.end();
+            self.transcript = Transcript {
+                log,
+                base,
+                text: String::new(),
+            };
+        }
+        if len - self.offset > KEEP_BYTES as u64 {
+            // More than is kept came since the last read (or this is the first): only its tail
+            // is read, and what a browser had goes (`reset`).
+            self.offset = len - KEEP_BYTES as u64;
+            self.held.clear();
+            let log = self.transcript.log.take();
+            let base = self.transcript.end() + 1;
             self.transcript = Transcript {
                 log,
                 base,
@@ -149,28 +161,56 @@ mod tests {
     fn a_growing_file_is_read_once_whole_characters_only() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("t.log");
-        let mut file = std::fs::File::create(&path).expect("create");
+        let place = |name: &str| Place::new(dir.path(), name);
+        let path = &path;
+        let mut file = std::fs::File::create(path).expect("create");
         let mut tail = Tail::default();
-        assert!(tail.follow("t.log", &path), "a new file");
+        assert!(tail.follow("t.log", &place("t.log")), "a new file");
         file.write_all("héllo ".as_bytes()).expect("write");
         let snow = "☃".as_bytes();
         file.write_all(&snow[..2]).expect("write");
-        assert!(tail.follow("t.log", &path));
+        assert!(tail.follow("t.log", &place("t.log")));
         assert_eq!(tail.transcript.text, "héllo ");
         let seen = tail.transcript.end();
         file.write_all(&snow[2..]).expect("write");
         file.write_all(b" world").expect("write");
-        assert!(tail.follow("t.log", &path));
-        assert!(!tail.follow("t.log", &path), "nothing new");
+        assert!(tail.follow("t.log", &place("t.log")));
+        assert!(!tail.follow("t.log", &place("t.log")), "nothing new");
         assert_eq!(tail.transcript.since(seen), Some("☃ world"));
         assert_eq!(tail.transcript.text, "héllo ☃ world");
         assert_eq!(tail.transcript.log.as_deref(), Some("t.log"));
 
         let other = dir.path().join("u.log");
         std::fs::write(&other, "next turn").expect("write");
-        assert!(tail.follow("u.log", &other));
+        assert!(tail.follow("u.log", &place("u.log")));
         assert_eq!(tail.transcript.text, "next turn");
         assert_eq!(tail.transcript.base, 0);
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn a_file_that_grew_past_the_kept_tail_is_read_from_its_tail_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let place = Place::new(dir.path(), "t.log");
+        let path = dir.path().join("t.log");
+        std::fs::write(&path, "start\n").expect("write");
+        let mut tail = Tail::default();
+        assert!(tail.follow("t.log", &place));
+        let seen = tail.transcript.end();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        file.write_all(&vec![b'a'; 3 * KEEP_BYTES]).expect("write");
+        file.write_all(b"end").expect("write");
+        assert!(tail.follow("t.log", &place));
+        assert_eq!(tail.transcript.text.len(), KEEP_BYTES);
+        assert!(tail.transcript.text.ends_with("aend"));
+        assert_eq!(
+            tail.transcript.since(seen),
+            None,
+            "a browser gets the tail again"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Plain line output (stdout not a terminal, `--plain`, `--once`): one line per change, each
-//! starting with a word and a colon (`turn:`, `stamped:`, …) so that `baton watch | grep
+//! starting with a word and a colon (`turn:`, `agent:`, `stamped:`, …) so that `baton watch | grep
 //! stamped` works; transcript lines start with `| `.
 
 use crate::console::{Paint, paint};
@@ -73,6 +73,7 @@ pub(crate) fn line(change: &Change) -> String {
             running_row(r),
             r.log.display()
         ),
+        Change::Elsewhere(text) => format!("agent: {text}"),
         Change::Stamped(t) => format!("stamped: {}", turn_row(t)),
         Change::Ended(text) => format!("ended: {text}"),
         Change::Problem(Some(text)) => format!("problem: {}", paint(Paint::Yellow, text)),

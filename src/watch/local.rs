@@ -1,7 +1,7 @@
 //! Watching the workspace a Baton runs in: the state file, the journal and the event log are
 //! read where the run writes them (a short poll: a few `stat`s and small reads every
-//! [`EVERY`]), and the running turn's transcript is followed while its agent runs. Nothing is
-//! written.
+//! [`EVERY`]), and the running turn's transcript is followed while its agent runs — only
+//! beneath `logs_dir`, whatever file the event log names. Nothing is written.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -10,9 +10,9 @@ use crate::config::{BudgetConfig, Config};
 use crate::events::EventView;
 use crate::journal::{Journal, Totals};
 use crate::modes::budget;
+use crate::observe::{Follow, Line, Place};
 use crate::process::Identity;
 use crate::state::StateStore;
-use crate::watch::follow::Follow;
 use crate::watch::model::{Running, Snapshot};
 use crate::watch::{Source, Transcript};
 
@@ -28,6 +28,7 @@ const TRANSCRIPT_JOIN_BYTES: u64 = 16 * 1024;
 /// The workspace's files, followed.
 pub(crate) struct Local {
     root: PathBuf,
+    logs_dir: PathBuf,
     store: StateStore,
     journal: Journal,
     budget: BudgetConfig,
@@ -37,15 +38,19 @@ pub(crate) struct Local {
     transcript: Option<Follow>,
     /// Length and modification time of the journal's current segment at the last sum.
     journal_mark: Option<(u64, Option<SystemTime>)>,
+    /// Where the running turn's transcript may be read (`None`: no turn runs, or the event
+    /// log names a file outside `logs_dir`).
+    target: Option<Place>,
     view: Snapshot,
 }
 
 impl Local {
     /// Watches `config`'s workspace, showing the last `last` turns.
     pub(crate) fn new(config: &Config, last: usize) -> Local {
-        let events = config.logs_dir.join(crate::events::FILE_NAME);
+        let events = Place::new(&config.logs_dir, crate::events::FILE_NAME);
         Local {
             root: config.root.clone(),
+            logs_dir: config.logs_dir.clone(),
             store: StateStore::new(config.state_file.clone()),
             journal: Journal::new(config.journal_file.clone()),
             budget: config.budget.clone(),
@@ -54,22 +59,42 @@ impl Local {
             trail: EventView::default(),
             transcript: None,
             journal_mark: None,
+            target: None,
             view: Snapshot::default(),
         }
     }
 
     fn read_events(&mut self) -> Result<(), String> {
-        let lines = self
-            .events
-            .read_lines()
-            .map_err(|e| format!("event log `{}`: {e}", self.events.path().display()))?;
-        // A line being written does not parse yet: it is read again whole.
-        for line in lines {
-            if let Ok(event) = serde_json::from_slice(&line) {
-                self.trail.apply(&event);
+        let path = self.events.path();
+        let mut skipped = Vec::new();
+        loop {
+            let lines = self
+                .events
+                .read_lines()
+                .map_err(|e| format!("event log `{}`: {e}", path.display()))?;
+            for line in lines {
+                match line {
+                    Line::Whole(line) => {
+                        if let Ok(event) = serde_json::from_slice(&line) {
+                            self.trail.apply(&event);
+                        }
+                    }
+                    Line::TooLong(len) => skipped.push(len),
+                }
+            }
+            if !self.events.behind() {
+                break;
             }
         }
-        Ok(())
+        match skipped.last() {
+            None => Ok(()),
+            Some(len) => Err(format!(
+                "event log `{}`: skipped {} line(s) longer than {} bytes (the last: {len} bytes)",
+                path.display(),
+                skipped.len(),
+                crate::observe::MAX_LINE
+            )),
+        }
     }
 
     /// Re-reads the journal when its current segment changed: the last turns, the totals and
@@ -120,24 +145,50 @@ impl Source for Local {
         let pid = pid.and_then(|p| i32::try_from(p).ok());
         let gone = pid.is_some_and(|pid| !Identity::of(pid).is_some_and(|id| id.is_alive()));
         self.view.running = running(&self.trail, &self.root).filter(|_| !gone);
+        // A turn this workspace's Baton does not run itself (a daemon waiting for its peer):
+        // its agent works on the lease holder's machine.
+        let here = self
+            .trail
+            .run
+            .as_ref()
+            .filter(|_| !gone)
+            .and_then(|run| Some(format!("{}:{}", run.host.as_deref()?, run.pid?)));
+        self.view.elsewhere = match (&self.view.running, &self.view.state) {
+            (None, Some(state)) if state.lease_owner != here => {
+                crate::observe::agent_elsewhere(state)
+            }
+            _ => None,
+        };
         self.view.ended = ended(&self.trail).or_else(|| {
             let pid = pid.filter(|_| gone)?;
             Some(format!("the Baton that ran (pid {pid}) is gone"))
         });
+        let log = self.view.running.as_ref().map(|r| r.log.clone());
+        self.target = None;
+        if let Some(log) = log {
+            self.target = Place::beneath(&self.logs_dir, &self.root, &log);
+            if self.target.is_none() {
+                problems.push(format!(
+                    "the event log names the transcript `{}`, outside `{}`: not shown",
+                    log.display(),
+                    self.logs_dir.display()
+                ));
+            }
+        }
         self.view.problem = (!problems.is_empty()).then(|| problems.join("; "));
         self.view.clone()
     }
 
     fn transcript(&mut self) -> Transcript {
-        let target = self.view.running.as_ref().map(|r| r.log.clone());
+        let target = self.target.clone();
         let mut finished = Vec::new();
-        let current = self.transcript.as_ref().map(|f| f.path().to_path_buf());
-        if current != target {
+        let current = self.transcript.as_ref().map(Follow::path);
+        if current != target.as_ref().map(Place::path) {
             // The turn ended or another began: the rest of the old transcript first.
             if let Some(mut old) = self.transcript.take() {
                 finished = old.read_lines().unwrap_or_default();
             }
-            self.transcript = target.map(|path| Follow::from_tail(path, TRANSCRIPT_JOIN_BYTES));
+            self.transcript = target.map(|place| Follow::from_tail(place, TRANSCRIPT_JOIN_BYTES));
         }
         let running = match &mut self.transcript {
             Some(follow) => follow.read_lines().unwrap_or_default(),
@@ -181,11 +232,15 @@ fn ended(events: &EventView) -> Option<String> {
     })
 }
 
-/// Transcript lines as text (invalid UTF-8 replaced, a trailing CR dropped).
-fn text(lines: Vec<Vec<u8>>) -> Vec<String> {
+/// Transcript lines as text (invalid UTF-8 replaced, a trailing CR dropped; a line too long to
+/// keep is said so).
+fn text(lines: Vec<Line>) -> Vec<String> {
     lines
         .iter()
-        .map(|l| String::from_utf8_lossy(l).trim_end_matches('\r').to_owned())
+        .map(|line| match line {
+            Line::Whole(l) => String::from_utf8_lossy(l).trim_end_matches('\r').to_owned(),
+            Line::TooLong(len) => format!("[a line of {len} bytes, too long to show]"),
+        })
         .collect()
 }
 

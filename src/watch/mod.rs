@@ -8,7 +8,6 @@
 //! updates only the remote-tracking ref). `q`, Ctrl-C, SIGTERM and SIGHUP end it with exit 0,
 //! the terminal restored.
 
-mod follow;
 mod lines;
 mod local;
 mod model;

@@ -43,6 +43,9 @@ pub(crate) struct Snapshot {
     pub(crate) budget: Vec<String>,
     /// The running turn (local workspaces with an event log only).
     pub(crate) running: Option<Running>,
+    /// Where the running turn's agent works when this view does not run it (a remote's run, or
+    /// a daemon here waiting for its peer): `runs on <host:pid> (the lease holder); …`.
+    pub(crate) elsewhere: Option<String>,
     /// How the watched run ended (`run ended with exit 0`), from the event log.
     pub(crate) ended: Option<String>,
     /// What could not be read this time (a failed fetch, an unreadable file); the rest of the
@@ -78,6 +81,8 @@ pub(crate) enum Change {
     Budget(Vec<String>),
     /// An agent started a turn.
     Started(Running),
+    /// The running turn's agent works elsewhere (see [`Snapshot::elsewhere`]).
+    Elsewhere(String),
     /// A turn was stamped into the journal.
     Stamped(Box<JournalEntry>),
     /// The watched run ended.
@@ -127,8 +132,8 @@ fn limit_key(state: &State) -> (Option<&str>, Option<&str>, bool) {
 
 /// What changed from `old` to `new` (everything worth showing when `old` is `None`), in
 /// reading order: turns stamped (they happened before the state that followed them), the turn,
-/// its lease, limit, approval and stop flag, the budget, a started agent, the end of the run,
-/// and read problems.
+/// its lease, limit, approval and stop flag, the budget, a started agent (or where one works),
+/// the end of the run, and read problems.
 pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
     let old_turns = old.map_or(&[][..], |o| o.turns.as_slice());
     let mut out: Vec<Change> = new
@@ -151,6 +156,11 @@ pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
         && old.and_then(|o| o.running.as_ref()) != Some(running)
     {
         out.push(Change::Started(running.clone()));
+    }
+    if let Some(elsewhere) = &new.elsewhere
+        && old.and_then(|o| o.elsewhere.as_ref()) != Some(elsewhere)
+    {
+        out.push(Change::Elsewhere(elsewhere.clone()));
     }
     if let Some(ended) = &new.ended
         && old.and_then(|o| o.ended.as_ref()) != Some(ended)

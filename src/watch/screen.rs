@@ -78,9 +78,10 @@ pub(crate) fn frame(
             .map(|t| format!("  {}", turn_row(t))),
     );
     out.push(String::new());
-    match &snap.running {
-        Some(r) => out.push(format!("running: {}", running_row(r))),
-        None => out.push("no agent running".to_owned()),
+    match (&snap.running, &snap.elsewhere) {
+        (Some(r), _) => out.push(format!("running: {}", running_row(r))),
+        (None, Some(elsewhere)) => out.push(format!("agent: {elsewhere}")),
+        (None, None) => out.push("no agent running".to_owned()),
     }
     let room = height.saturating_sub(out.len());
     let skip = transcript.len().saturating_sub(room);
@@ -161,6 +162,19 @@ mod tests {
             "{lines:#?}"
         );
         assert_eq!(lines[3], "budget    turns 3 of 10");
+        assert!(lines.iter().any(|l| l == "no agent running"), "{lines:#?}");
+        let elsewhere = Snapshot {
+            elsewhere: Some("runs on box:7 (the lease holder)".to_owned()),
+            ..snap
+        };
+        let lines = frame("origin/main", &elsewhere, &[], 80, 14);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "agent: runs on box:7 (the lease holder)")
+                && !lines.iter().any(|l| l == "no agent running"),
+            "{lines:#?}"
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ mod test_role_trust;
 mod test_role_wait;
 mod test_router;
 mod test_serve;
+mod test_serve_guards;
+mod test_serve_remote;
 mod test_signals;
 mod test_solo;
 mod test_state_input;
@@ -47,6 +49,7 @@ mod test_stats;
 mod test_status;
 mod test_stop;
 mod test_watch;
+mod test_watch_clone;
 
 /// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten
 /// test files).

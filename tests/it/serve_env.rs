@@ -22,10 +22,15 @@ impl Server {
     pub(crate) fn start(env: &TestEnv, args: &[&str]) -> Server {
         let mut argv = vec!["serve", "--addr", "127.0.0.1:0"];
         argv.extend_from_slice(args);
-        let err_path = env.ctl.join("serve.err");
+        Server::spawn(env, env.baton_cmd(&argv))
+    }
+
+    /// Starts `command` (a `baton serve` on `127.0.0.1:0`, possibly wrapped), its stderr to
+    /// `serve.err` in the control directory, and reads the address it listens on.
+    pub(crate) fn spawn(env: &TestEnv, mut command: std::process::Command) -> Server {
+        let err_path = Server::stderr_path(env);
         let err = std::fs::File::create(&err_path).expect("serve's stderr file");
-        let mut child = env
-            .baton_cmd(&argv)
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(err)
             .spawn()
@@ -46,6 +51,16 @@ impl Server {
         };
         let addr = addr.to_owned();
         Server { child, addr }
+    }
+
+    /// Where [`Server::spawn`] sends the server's stderr.
+    pub(crate) fn stderr_path(env: &TestEnv) -> std::path::PathBuf {
+        env.ctl.join("serve.err")
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).expect("pid")
     }
 
     /// Sends `signal` and returns the exit code once the server is gone.

@@ -237,7 +237,10 @@ fn browser_shows_a_new_turn_without_a_reload_and_approve_releases_the_run() {
     page.wait_for(
         30,
         "its first snapshot",
-        &format!("document.body.dataset.ready === '1' && {ROWS}.length === 0"),
+        &format!(
+            "document.body && document.body.dataset.ready === '1' && {ROWS}.length === 0 && \
+             document.getElementById('conn').textContent === 'workspace files · no Baton runs here'"
+        ),
     );
     page.eval("window.sameDocument = true");
 
@@ -254,7 +257,8 @@ fn browser_shows_a_new_turn_without_a_reload_and_approve_releases_the_run() {
         30,
         "galph running, its transcript live",
         "document.getElementById('whose').textContent.includes('running-galph') && \
-         document.getElementById('transcript').textContent.includes('galph is at work')",
+         document.getElementById('transcript').textContent.includes('galph is at work') && \
+         /^local run · pid \\d+ · live$/.test(document.getElementById('conn').textContent)",
     );
     std::fs::write(env.ctl.join("go-galph"), "").expect("go galph");
     page.wait_for(

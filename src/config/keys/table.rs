@@ -205,6 +205,11 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &["10m"],
     ),
     key(
+        "git.read_timeout",
+        Slot::Period(|d| &mut d.config.git.read_timeout),
+        &["20s"],
+    ),
+    key(
         "autocommit.reports",
         Slot::Flag(|d| &mut d.config.autocommit.reports),
         &["true"],

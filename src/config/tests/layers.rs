@@ -48,6 +48,7 @@ fn missing_file_means_all_defaults_rooted_at_cwd() {
     assert_eq!(c.git.poll_interval, Duration::from_secs(1));
     assert_eq!(c.git.max_wait, None);
     assert_eq!(c.git.lease, Duration::from_secs(600));
+    assert_eq!(c.git.read_timeout, Duration::from_secs(20));
     assert_eq!(c.autocommit.never, ["logs/", "tmp/"]);
     assert_eq!(c.autocommit.report_max_file_bytes, 5 << 20);
     assert_eq!(

@@ -1,7 +1,7 @@
 //! Running one `git` child for a [`Remote`]: the pinned environment (no prompts, untranslated
 //! messages, bounded ssh and https stalls), its output collected (through
-//! [`crate::process::run_bounded`]), and — for a cancellable remote — its own process group,
-//! ended when the caller's flag is set.
+//! [`crate::process::run_bounded`]), and — for a cancellable or bounded remote — its own
+//! process group, ended when the caller's flag is set or the deadline passes.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -77,16 +77,19 @@ impl Remote {
         let flag = self.cancel.as_deref();
         let cancelled = || flag.is_some_and(|f| f.load(Ordering::Relaxed));
         let bounds = Bounds {
+            deadline: self.deadline,
             grace: CANCEL_GRACE,
             cancel: flag.map(|_| &cancelled as &(dyn Fn() -> bool + Sync)),
             capture: Some(OUTPUT_CAP),
-            own_group: flag.is_some(),
+            own_group: flag.is_some() || self.deadline.is_some(),
             ..Bounds::default()
         };
         let done =
             run_bounded(&mut cmd, &bounds).map_err(|source| self.spawn_error(&command, source))?;
-        if done.ending == Ending::Cancelled {
-            return Err(SyncError::Cancelled { command });
+        match (done.ending, self.deadline) {
+            (Ending::Cancelled, _) => return Err(SyncError::Cancelled { command }),
+            (Ending::TimedOut, Some(after)) => return Err(SyncError::TimedOut { command, after }),
+            _ => {}
         }
         Ok(Output {
             code: done.status.and_then(|s| s.code()).unwrap_or(-1),

@@ -230,3 +230,46 @@ fn a_cancelled_command_ends_with_its_process_group() {
         assert!(gone(pid), "{pid} is gone");
     }
 }
+
+#[test]
+fn a_command_past_its_deadline_times_out_and_ends_with_its_process_group() {
+    let fx = Fixture::new();
+    let a = fx.clone_as("a");
+    let pids = a.path.join("pids");
+    let script = a.path.join("hung-git");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho $$ > '{0}'; sleep 60 & echo $! >> '{0}'; wait\n",
+            pids.display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let remote = a
+        .origin()
+        .with_program(&script.display().to_string())
+        .with_deadline(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let err = remote.ls_remote("main").expect_err("timed out");
+    assert!(
+        matches!(err, SyncError::TimedOut { .. }),
+        "{err}: a timeout, not a cancel"
+    );
+    assert!(err.to_string().contains("timed out after 1s"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "well under the 60 s the command would take"
+    );
+    let gone = |pid: &str| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.is_empty() || stat.contains(") Z ")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    for pid in std::fs::read_to_string(&pids).expect("pids").lines() {
+        while !gone(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(gone(pid), "{pid} is gone");
+    }
+}

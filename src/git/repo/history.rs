@@ -178,6 +178,35 @@ pub(crate) struct Divergence {
 }
 
 impl Repo {
+    /// How commit `local` stands against commit `other` (full SHAs or revisions): (commits
+    /// only `local` has, commits only `other` has).
+    ///
+    /// # Errors
+    /// [`GitError`] when either cannot be resolved or the history cannot be walked.
+    pub(crate) fn ahead_behind(
+        &self,
+        local: &str,
+        other: &str,
+    ) -> Result<(usize, usize), GitError> {
+        let id = |rev: &str| {
+            self.inner
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map(|c| c.id())
+                .map_err(|source| GitError::Git2 {
+                    what: format!("resolve {rev}"),
+                    source,
+                })
+        };
+        let (l, o) = (id(local)?, id(other)?);
+        self.inner
+            .graph_ahead_behind(l, o)
+            .map_err(|source| GitError::Git2 {
+                what: "compare two commits".into(),
+                source,
+            })
+    }
+
     /// The current branch against its configured upstream; `None` when HEAD is detached or
     /// unborn, or the branch tracks nothing. Reads local refs only (no fetch).
     ///

@@ -5,6 +5,8 @@ const token = new URLSearchParams(location.search).get("token");
 const $ = (id) => document.getElementById(id);
 let snap = null;
 let seenTurns = null;
+let connected = false;
+const remote = (s) => !!(s && s.source && s.source.kind === "remote");
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
@@ -49,11 +51,17 @@ function renderWhose(s) {
   fill($("whose"), actor(w.actor), " ", badge(w.status));
   const t = s.events.turn;
   const running = t && t.running ? t : null;
+  // A running turn whose agent this view does not run (the remote's view, or a daemon here
+  // waiting for its peer) works on the lease holder's machine.
+  const r = s.events.run;
+  const here = r && r.host && r.pid ? r.host + ":" + r.pid : null;
+  const elsewhere = !running && w.status.startsWith("running-") && w.lease_owner && w.lease_owner !== here
+    ? "runs on " + w.lease_owner + " (the lease holder)" : null;
   kv($("whose-details"), [
     ["iteration", w.iteration],
     ["since", w.since ? el("span", { "data-since": w.since }, ago(w.since)) : null],
     ["prompt", running ? running.prompt : null],
-    ["agent", running ? running.agent : null],
+    ["agent", running ? running.agent : elsewhere],
     ["lease", w.lease_owner],
     ["note queue", s.notes.length ? s.notes.length + " waiting" : null],
   ]);
@@ -62,7 +70,12 @@ function renderWhose(s) {
 function renderRun(s) {
   const r = s.events.run;
   const rows = [];
-  if (r) {
+  if (remote(s)) {
+    const src = s.source;
+    rows.push(["view", src.name + " (the remote's branch; no Baton runs in this clone)"]);
+    if (src.behind) rows.push(["this clone", src.behind + " commit" + (src.behind === 1 ? "" : "s") + " behind " + src.name]);
+    rows.push(["", el("span", { class: "muted" }, "the run's events and transcripts stay on the machine that runs each turn")]);
+  } else if (r) {
     rows.push(["mode", r.mode], ["host", r.host], ["pid", r.pid]);
     rows.push(["started", el("span", { "data-since": r.started_at }, ago(r.started_at))]);
     if (r.ended !== null && r.ended !== undefined) rows.push(["ended", "exit " + r.ended + ", " + ago(r.ended_at)]);
@@ -145,19 +158,58 @@ function renderActivity(s) {
   fill($("activity"), ...(items.length ? items : [el("li", { class: "empty" }, "no events yet")]));
 }
 
+// The header's badge: what the page looks at (the Baton running here, the remote's branch,
+// or this workspace's files) and how fresh it is.
+function renderSource(s) {
+  const conn = $("conn");
+  const src = s ? s.source || {} : {};
+  conn.dataset.source = src.kind || "";
+  conn.title = src.problem || src.why || "";
+  if (!connected) { fill(conn, s ? "reconnecting…" : "connecting…"); conn.className = ""; return; }
+  if (!s) return;
+  if (src.kind === "remote") {
+    const since = (iso) => el("span", { "data-since": iso }, ago(iso));
+    if (src.problem) {
+      conn.className = "stale";
+      fill(conn, "remote " + src.name + " · stale: ", ...(src.checked_at
+        ? ["last checked ", since(src.checked_at)] : ["as last fetched"]));
+    } else if (!src.checked_at) {
+      conn.className = "stale";
+      fill(conn, "remote " + src.name + " · as last fetched, checking…");
+    } else {
+      conn.className = "remote";
+      fill(conn, "remote " + src.name + " · checked ", since(src.checked_at));
+    }
+  } else if (src.kind === "local") {
+    conn.className = "live";
+    fill(conn, "local run · pid " + src.pid + " · live");
+  } else {
+    conn.className = "files";
+    fill(conn, "workspace files · no Baton runs here");
+  }
+}
+
 function render(s) {
   snap = s;
   $("workspace").textContent = s.workspace;
-  renderWhose(s); renderRun(s); renderBudget(s); renderTotals(s); renderApproval(s);
+  renderSource(s); renderWhose(s); renderRun(s); renderBudget(s); renderTotals(s); renderApproval(s);
   renderTurns(s); renderActivity(s);
   const t = s.events.turn;
   const state = $("transcript-state");
-  state.textContent = t ? (t.running ? "live" : "finished") : "";
-  state.className = "badge " + (t && t.running ? "running" : "");
+  if (remote(s)) {
+    const owner = s.whose && s.whose.lease_owner;
+    state.textContent = "elsewhere"; state.className = "badge";
+    $("transcript").textContent = "Transcripts stay on the machine that runs the turn" + (owner ? " (" + owner + ")" : "") + ".";
+    $("transcript-log").textContent = "";
+  } else {
+    state.textContent = t ? (t.running ? "live" : "finished") : "";
+    state.className = "badge " + (t && t.running ? "running" : "");
+  }
   document.body.dataset.ready = "1";
 }
 
 function onTranscript(d) {
+  if (remote(snap)) return;
   const pre = $("transcript");
   const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 20;
   if (d.reset) pre.textContent = d.text; else pre.append(d.text);
@@ -169,9 +221,9 @@ function onTranscript(d) {
 
 function connect() {
   const es = new EventSource("/api/events" + (token ? "?token=" + encodeURIComponent(token) : ""));
-  es.addEventListener("open", () => { $("conn").textContent = "live"; $("conn").className = "live"; });
+  es.addEventListener("open", () => { connected = true; renderSource(snap); });
   es.addEventListener("error", async () => {
-    $("conn").textContent = "reconnecting…"; $("conn").className = "";
+    connected = false; renderSource(snap);
     // EventSource hides the status; ask once whether the token is the problem.
     const headers = token ? { Authorization: "Bearer " + token } : {};
     const r = await fetch("/api/snapshot", { headers }).catch(() => null);
