@@ -138,7 +138,6 @@ impl Error {
     }
 
     /// The hints, in the order added.
-    #[cfg(test)]
     #[must_use]
     pub(crate) fn hints(&self) -> &[String] {
         &self.hints

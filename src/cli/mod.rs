@@ -7,6 +7,7 @@ mod check;
 mod demo;
 mod init;
 mod logs;
+mod preflight;
 mod route;
 mod run;
 mod shell;

@@ -1,7 +1,8 @@
 //! `baton run`, `baton supervisor`, `baton loop`.
 
 use crate::cli::args::{ModeArg, RunArgs};
-use crate::cli::{GlobalArgs, check, load_config, require_workspace, workspace};
+use crate::cli::preflight::preflight;
+use crate::cli::{GlobalArgs, load_config, require_workspace, workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::events::{self, Event};
@@ -52,14 +53,18 @@ pub(crate) fn cmd_run(
 ) -> Result<()> {
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
-    let config = load_config(global, args.overrides())?.config;
-    require_workspace(&config)?;
+    let loaded = load_config(global, args.overrides())?;
+    require_workspace(&loaded.config)?;
     let actors: &[Actor] = match plan {
         Plan::Combined => &Actor::ALL,
         Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],
         Plan::Solo(Actor::Ralph) | Plan::RoleSync(Actor::Ralph) => &[Actor::Ralph],
     };
-    check::check_agents(&config, actors)?;
+    let checked = preflight(&loaded, actors).or_first_problem()?;
+    for warning in &checked.warnings {
+        note!("baton: warning: {warning}");
+    }
+    let config = loaded.config;
     let discovered = discover_repo(&config)?;
     let role_sync = match (plan, &discovered) {
         (Plan::RoleSync(_), Some(repo)) => Some(role_guards(&config, repo)?),

@@ -1,8 +1,8 @@
 //! Every configuration key, declared once: its dotted name, where its value goes and how it is
 //! written and checked ([`Slot`]) and its default. The YAML file, the
-//! `BATON_<KEY>` environment (`agent.default` → `BATON_AGENT_DEFAULT`, scalars only) and the
-//! flags are read through this table (see `layer.rs`); "did you mean" suggestions and the
-//! documentation test come from it too. A new key is one entry here, its field in [`Config`]
+//! `BATON_<KEY>` environment (`agent.default` → `BATON_AGENT_DEFAULT`, see `env.rs`) and the
+//! flags are read through this table (see `layer.rs`); "did you mean" suggestions, the
+//! values `baton check --json` shows (`show.rs`) and the documentation test come from it too. A new key is one entry here, its field in [`Config`]
 //! and a line in `docs/configuration.md`.
 //!
 //! [`Config`]: crate::config::Config
@@ -127,7 +127,7 @@ pub(super) fn children(section: &str) -> Vec<&'static str> {
     out
 }
 
-/// Whether the key's value is one scalar (settable from the environment).
+/// Whether the key's value is one scalar (its variable's value is taken as it is).
 pub(super) fn is_scalar(slot: Slot) -> bool {
     matches!(
         slot,

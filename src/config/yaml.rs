@@ -34,7 +34,7 @@ pub(super) fn apply(
         .filter(|s| matches!(s.key.slot, Slot::Meaningless))
         .map(|s| source.warning(s.at, s.key.name, "has no meaning in baton and is ignored"))
         .collect();
-    layer::apply_file(draft, &settings).map_err(|bad| source.bad(bad))?;
+    layer::apply_file(draft, path, &settings).map_err(|bad| source.bad(bad))?;
     Ok(warnings)
 }
 

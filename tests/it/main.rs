@@ -14,6 +14,7 @@ mod test_combined;
 mod test_commands;
 mod test_completion;
 mod test_crash;
+mod test_env;
 mod test_errors;
 mod test_events;
 mod test_fifos;
