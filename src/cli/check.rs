@@ -137,7 +137,10 @@ fn findings(loaded: &Loaded) -> Vec<Finding> {
     }
     for (from, c) in &checked.fallbacks {
         let argv = c.argv.join(" ");
-        ok("agent", format!("{from} at a usage limit -> {} `{argv}`", c.name));
+        ok(
+            "agent",
+            format!("{from} at a usage limit -> {} `{argv}`", c.name),
+        );
     }
     match StateStore::new(config.state_file.clone()).load() {
         Ok(Some(s)) => ok(

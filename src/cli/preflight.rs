@@ -72,7 +72,9 @@ pub(crate) fn preflight(loaded: &Loaded, actors: &[Actor]) -> Preflight {
                 Err(e) => {
                     let (_, rule) = agent::choose(config, actor, &prompt);
                     let message = format!("agent for {actor} {prompt}: {e}");
-                    found.problems.push(agent_problem(origins, &rule, message, &e));
+                    found
+                        .problems
+                        .push(agent_problem(origins, &rule, message, &e));
                 }
             }
         }
@@ -106,11 +108,11 @@ pub(crate) fn preflight(loaded: &Loaded, actors: &[Actor]) -> Preflight {
         }
     }
     found.warnings.extend(cost_warning(loaded, &found));
-    found.warnings.extend(root_bypass_warning(
-        &found,
-        is_root(),
-        |k| std::env::var(k).ok(),
-    ));
+    found
+        .warnings
+        .extend(root_bypass_warning(&found, is_root(), |k| {
+            std::env::var(k).ok()
+        }));
     found
 }
 
@@ -289,7 +291,10 @@ mod tests {
             ),
             "{problems:?}"
         );
-        assert!(problems[0].contains("did you mean `claude`?"), "{problems:?}");
+        assert!(
+            problems[0].contains("did you mean `claude`?"),
+            "{problems:?}"
+        );
         assert_eq!(
             problems[1],
             "/ws/orchestration.yaml:10:7: key `completion.verify`: program `no-such-verifier` \

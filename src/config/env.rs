@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn lists_are_comma_separated_and_flow_syntax_keeps_commas() {
         let before = find("approval.before").expect("key");
-        assert_eq!(text_items(before, " ralph, main.md ,,"), ["ralph", "main.md"]);
+        assert_eq!(
+            text_items(before, " ralph, main.md ,,"),
+            ["ralph", "main.md"]
+        );
         assert!(text_items(before, "").is_empty());
         let command = find("notify.command").expect("key");
         let node = flow_node(command, "[sh, -c, 'a, b']")
@@ -90,7 +93,10 @@ mod tests {
         set(&mut draft, command, &Input::Node(&node)).expect("set");
         assert_eq!(draft.config.notify.command, ["sh", "-c", "a, b"]);
         let promise = find("completion.promise").expect("key");
-        assert!(flow_node(promise, "[DONE]").expect("text").is_none(), "a scalar");
+        assert!(
+            flow_node(promise, "[DONE]").expect("text").is_none(),
+            "a scalar"
+        );
         assert!(flow_node(command, "[unclosed").is_err());
     }
 }

@@ -78,9 +78,11 @@ pub(super) fn apply_file(
         set(draft, setting.key, &Input::Node(setting.node))?;
         match setting.key.compat_for {
             Some("") => {}
-            target => draft
-                .origins
-                .set_file(target.unwrap_or(setting.key.name), file, setting.node),
+            target => {
+                draft
+                    .origins
+                    .set_file(target.unwrap_or(setting.key.name), file, setting.node)
+            }
         }
     }
     Ok(())

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::draft::Draft;
-use crate::config::flags::apply_flags;
 use crate::config::env::apply_env;
+use crate::config::flags::apply_flags;
 use crate::config::{CONFIG_FILE_NAME, Config, Origins, RouterMode, yaml};
 use crate::state::Actor;
 

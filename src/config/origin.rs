@@ -111,7 +111,8 @@ impl Origins {
     }
 
     fn record_node(&mut self, path: &str, file: &Path, node: &Node) {
-        self.by_path.insert(path.to_owned(), file_origin(file, node.at));
+        self.by_path
+            .insert(path.to_owned(), file_origin(file, node.at));
         match &node.value {
             Yaml::Seq(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -151,8 +152,7 @@ mod tests {
 
     #[test]
     fn an_item_is_found_by_itself_or_by_what_holds_it() {
-        let node: Node =
-            serde_saphyr::from_str("claude:\n  - codex\n  - gemini\n").expect("parse");
+        let node: Node = serde_saphyr::from_str("claude:\n  - codex\n  - gemini\n").expect("parse");
         let mut origins = Origins::default();
         let file = Path::new("/ws/orchestration.yaml");
         origins.set_file("agent.fallbacks", file, &node);
@@ -165,7 +165,10 @@ mod tests {
             "/ws/orchestration.yaml:2:3"
         );
         assert_eq!(origins.of("agent.default"), Origin::Default);
-        origins.set("agent.fallbacks", Origin::Env("BATON_AGENT_FALLBACKS".into()));
+        origins.set(
+            "agent.fallbacks",
+            Origin::Env("BATON_AGENT_FALLBACKS".into()),
+        );
         assert_eq!(
             origins.of("agent.fallbacks.claude[1]"),
             Origin::Env("BATON_AGENT_FALLBACKS".into()),

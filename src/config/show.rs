@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(get("approval.before").from, "BATON_APPROVAL_BEFORE");
         assert_eq!(get("prompts_dir").value, json!("/ws/prompts"));
         assert_eq!(get("prompts_dir").from, "default");
-        assert_eq!(get("router.allowlist").value, json!(["supervisor.md", "reviewer.md"]));
+        assert_eq!(
+            get("router.allowlist").value,
+            json!(["supervisor.md", "reviewer.md"])
+        );
         assert!(all.iter().all(|s| s.kind != "compat"));
     }
 }

@@ -25,6 +25,7 @@ mod test_lost_work;
 mod test_newcomer;
 mod test_notes;
 mod test_notify;
+mod test_preflight;
 mod test_processes;
 mod test_role;
 mod test_role_commands;

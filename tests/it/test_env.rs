@@ -72,7 +72,10 @@ fn sample(key: &str, kind: &str, default: &Value) -> (String, Option<Value>) {
         ),
         "actors" => ("{ralph: other}".to_owned(), Some(json!({"ralph": "other"}))),
         "names" => ("{x.md: other}".to_owned(), Some(json!({"x.md": "other"}))),
-        "chains" => ("{stub: [other]}".to_owned(), Some(json!({"stub": ["other"]}))),
+        "chains" => (
+            "{stub: [other]}".to_owned(),
+            Some(json!({"stub": ["other"]})),
+        ),
         "formats" => (
             "{other: claude-stream-json}".to_owned(),
             Some(json!({"other": "claude-stream-json"})),
@@ -111,7 +114,11 @@ fn every_documented_variable_takes_effect_and_check_json_shows_it() {
         let setting = &defaults[key];
         let kind = setting["kind"].as_str().expect("kind");
         let (value, shown) = sample(key, kind, &setting["value"]);
-        assert_ne!(shown.as_ref(), Some(&setting["value"]), "{key}: not its default");
+        assert_ne!(
+            shown.as_ref(),
+            Some(&setting["value"]),
+            "{key}: not its default"
+        );
         cmd.env(var, value);
         expected.insert(key.clone(), shown);
     }
