@@ -167,9 +167,9 @@ fn init_tracing(verbose: u8) {
 }
 
 /// Refuses to go on outside a workspace: no `orchestration.yaml` was found from the working
-/// directory upward and none was given with `--config`. `run`, `status`, `route` and `stamp`
-/// would otherwise create a state or show a made-up one; `init`, `check` and `demo` work
-/// anywhere.
+/// directory upward and none was given with `--config`. Every command that reads or changes a
+/// run (`run`, `stop`, `note`, `approve`, `stamp`, `status`, …) would otherwise create a state
+/// and logs, or show a made-up one; `init`, `check`, `logs` and `demo` work anywhere.
 ///
 /// # Errors
 /// A usage error (exit 2) naming the directory searched, with a hint to `baton init`.
@@ -183,6 +183,17 @@ pub(crate) fn require_workspace(config: &config::Config) -> Result<()> {
         config.root.display()
     ))
     .with_hint("run `baton init` to make this directory a workspace, or pass --config FILE"))
+}
+
+/// Loads the configuration as [`load_config`] does and refuses to go on outside a workspace
+/// ([`require_workspace`]), before anything is written.
+///
+/// # Errors
+/// As [`load_config`]; a usage error (exit 2) outside a workspace.
+pub(crate) fn load_workspace(global: &GlobalArgs, overrides: Overrides) -> Result<Loaded> {
+    let loaded = load_config(global, overrides)?;
+    require_workspace(&loaded.config)?;
+    Ok(loaded)
 }
 
 /// Loads the configuration from the working directory, the `BATON_*` environment and

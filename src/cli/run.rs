@@ -2,7 +2,7 @@
 
 use crate::cli::args::{ModeArg, RunArgs};
 use crate::cli::preflight::preflight;
-use crate::cli::{GlobalArgs, load_config, require_workspace, workspace};
+use crate::cli::{GlobalArgs, load_workspace, workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::events::{self, Event};
@@ -53,8 +53,7 @@ pub(crate) fn cmd_run(
 ) -> Result<()> {
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
-    let loaded = load_config(global, args.overrides())?;
-    require_workspace(&loaded.config)?;
+    let loaded = load_workspace(global, args.overrides())?;
     let actors: &[Actor] = match plan {
         Plan::Combined => &Actor::ALL,
         Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],

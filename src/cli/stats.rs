@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::journal::show::{cost, number, outcomes, wall};
@@ -26,8 +26,7 @@ pub struct StatsArgs {
 /// # Errors
 /// Config and journal errors; a closed stdout is a quiet exit 0.
 pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
-    require_workspace(&config)?;
+    let config = load_workspace(global, Overrides::default())?.config;
     let mut summary = Summary::default();
     Journal::new(config.journal_file.clone()).for_each(|entry| summary.add(&entry))?;
     let mut out = std::io::stdout().lock();
