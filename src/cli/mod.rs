@@ -118,7 +118,6 @@ pub enum Command {
 /// # Errors
 /// Any command's error; its kind decides the exit code.
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
-    init_tracing(cli.global.verbose);
     crate::console::set_color(match cli.global.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -127,6 +126,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
                 && std::io::IsTerminal::is_terminal(&std::io::stderr())
         }
     });
+    crate::console::trace::init(cli.global.verbose);
     let g = &cli.global;
     match &cli.command {
         Command::Run(a) => run::cmd_run(g, a, None),
@@ -150,20 +150,6 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),
     }
-}
-
-fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG_LEVEL")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// Refuses to go on outside a workspace: no `orchestration.yaml` was found from the working

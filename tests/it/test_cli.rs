@@ -74,3 +74,69 @@ fn colour_only_when_asked_or_on_a_terminal() {
         always.stderr
     );
 }
+
+/// Every stderr line that is not `baton: …` (errors, hints, warnings) is a console line in the
+/// `[tag] …` layout.
+fn assert_console_layout(stderr: &str) {
+    for line in stderr.lines() {
+        assert!(
+            line.starts_with('[') || line.starts_with("baton: "),
+            "not in the console layout: {line:?}\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn verbose_lines_use_the_console_layout_and_obey_color_never() {
+    let role = crate::role_env::RoleEnv::new();
+    let stop = role
+        .galph
+        .baton(&["-v", "--color", "never", "stop", "--reason", "x"]);
+    stop.expect_code(0);
+    assert!(
+        stop.stderr
+            .lines()
+            .any(|l| l.starts_with("[baton] git command=git ls-remote")),
+        "the git commands Baton runs, in its layout:\n{}",
+        stop.stderr
+    );
+    assert!(!stop.stderr.contains('\u{1b}'), "{:?}", stop.stderr);
+    assert_console_layout(&stop.stderr);
+    let always = role.galph.baton(&["-v", "--color", "always", "resume"]);
+    always.expect_code(0);
+    assert!(
+        !always
+            .stderr
+            .lines()
+            .any(|l| l.starts_with("[baton] git") && l.contains('\u{1b}')),
+        "info lines carry no colour codes: {:?}",
+        always.stderr
+    );
+}
+
+#[test]
+fn very_verbose_shows_batons_debug_lines_and_no_dependency_unless_asked() {
+    let env = TestEnv::new();
+    let run = env.baton(&["-vv", "run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert!(!run.stderr.contains('\u{1b}'), "a pipe: {:?}", run.stderr);
+    assert!(
+        !run.stderr.contains("globset"),
+        "-vv is Baton's own lines:\n{}",
+        run.stderr
+    );
+    assert_console_layout(&run.stderr);
+    // BATON_LOG_LEVEL still opens a dependency's lines, in the same layout.
+    let mut cmd = env.baton_cmd(&["run", "--iterations", "1"]);
+    cmd.env("BATON_LOG_LEVEL", "globset=debug");
+    let opened = crate::common::Run::from(cmd.output().expect("run"));
+    opened.expect_code(0);
+    assert!(
+        opened
+            .stderr
+            .lines()
+            .any(|l| l.starts_with("[globset] debug: built glob set")),
+        "{}",
+        opened.stderr
+    );
+}

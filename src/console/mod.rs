@@ -9,6 +9,8 @@
 //! output (`route`, `status`, `logs`) write with `writeln!` and `?` instead, so a closed pipe
 //! ends them quietly with exit 0 ([`crate::error::ErrorKind::BrokenPipe`]).
 
+pub(crate) mod trace;
+
 use std::fmt;
 
 /// Prints one line to stdout; write errors are dropped.
