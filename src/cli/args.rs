@@ -26,8 +26,8 @@ pub struct RunArgs {
     /// Hand turns over through the git remote (role mode).
     #[arg(long)]
     pub sync_via_git: bool,
-    /// Iterations to run (combined) or turns (single-actor). Default: 20.
-    #[arg(long, visible_alias = "sync-loops", value_name = "N")]
+    /// Iterations to run (combined) or turns (single-actor), at least 1. Default: 20.
+    #[arg(long, visible_alias = "sync-loops", value_name = "N", value_parser = parse_iterations)]
     pub iterations: Option<u64>,
     /// Agent for every turn unless mapped (replaces agent.default).
     #[arg(long, value_name = "A")]
@@ -100,6 +100,16 @@ impl RunArgs {
 
 fn parse_actor(s: &str) -> Result<Actor, String> {
     Actor::parse_alias(s).ok_or_else(|| format!("unknown actor `{s}` (expected galph or ralph)"))
+}
+
+/// A count of iterations or turns: `0` would start, finish a stamp a dead run left, and run
+/// nothing, which no one means; refused (exit 2).
+fn parse_iterations(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("0 would run nothing; give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a number of iterations")),
+    }
 }
 
 fn parse_router_mode(s: &str) -> Result<RouterMode, String> {

@@ -103,7 +103,24 @@ pub(crate) fn cmd_run(
     let result = run_plan(&runner, plan, role_sync, args);
     let code = result.as_ref().map_or_else(Error::code, |()| 0);
     events::emit(&Event::RunEnded { code });
-    result
+    result?;
+    resume_hint(&runner);
+    Ok(())
+}
+
+/// After a run that ended at the stop flag (a person's or an agent's, not a completion): how to
+/// run again, since every start stops at once until the flag is cleared.
+fn resume_hint(runner: &Runner) {
+    let reason = runner
+        .load_state()
+        .ok()
+        .and_then(|state| state.stop_requested());
+    if reason.is_some_and(|r| !r.starts_with("complete:")) {
+        note!(
+            "baton: hint: the stop flag stays set and every start stops here; `baton resume` \
+             clears it"
+        );
+    }
 }
 
 fn run_plan(

@@ -116,6 +116,11 @@ impl TurnFailure {
     pub(crate) fn to_error(&self) -> Error {
         match self {
             TurnFailure::Interrupted(signal) => Error::interrupted(*signal),
+            TurnFailure::DirtyGuard(_) => Error::failed(self).with_hint(
+                "galph plans and reviews: its turn may change reports and doc/meta files only; \
+                 look at those files and commit, move or delete them (or let galph write them: \
+                 autocommit.doc_whitelist, or autocommit.tolerate_dirty: true), then start again",
+            ),
             other => Error::failed(other),
         }
     }

@@ -264,3 +264,70 @@ fn agent_timeout_defaults_to_two_hours_and_zero_turns_it_off() {
         .expect("check");
     assert!(String::from_utf8_lossy(&by_env.stdout).contains("agent.timeout none"));
 }
+
+#[test]
+fn a_start_while_the_stop_flag_is_set_says_once_why_and_how_to_resume() {
+    let env = TestEnv::new();
+    env.baton(&["stop", "--reason", "enough for today"])
+        .expect_code(0);
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout
+            .matches("stop flag set in the state: enough for today")
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("baton: hint: the stop flag stays set and every start stops here; `baton resume` clears it"),
+        "{}",
+        run.stderr
+    );
+    assert!(env.calls().is_empty(), "nothing ran");
+    env.baton(&["resume"]).expect_code(0);
+    let again = env.baton(&["run", "--iterations", "1"]);
+    again.expect_code(0);
+    assert!(!again.stderr.contains("hint"), "{}", again.stderr);
+    assert_eq!(env.calls().len(), 2);
+}
+
+#[test]
+fn galphs_dirty_guard_failure_says_what_to_do() {
+    let env = TestEnv::new();
+    env.hook("galph", "echo 'planned in code' > src.rs\n");
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "baton: error: dirty paths outside the auto-commit rules after galph's turn: src.rs"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("baton: hint: galph plans and reviews: its turn may change reports and doc/meta files only"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn zero_iterations_is_a_usage_error_and_runs_nothing() {
+    let env = TestEnv::new();
+    for command in ["run", "loop", "supervisor"] {
+        let run = env.baton(&[command, "--iterations", "0"]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains("0 would run nothing; give 1 or more"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    assert!(!env.path("sync").exists(), "nothing written");
+    assert!(!env.path("logs").exists(), "nothing written");
+    assert!(env.calls().is_empty(), "nothing ran");
+}
