@@ -10,6 +10,10 @@
 //! git, io); 2 usage, config or state error — and nothing was written; 3 a budget stopped the
 //! run (cleanly, at a turn boundary); 128 + N interrupted by
 //! signal N (130 SIGINT, 143 SIGTERM); 255 an internal bug.
+//!
+//! A command whose standard output was closed early (`baton stats --json | head -1`) ends
+//! quietly with 0 whatever it was printing with: [`report`] is the one place that decides it,
+//! for every command, from the error's chain and the state of standard output.
 
 use std::fmt;
 use std::io;
@@ -28,8 +32,6 @@ pub(crate) enum ErrorKind {
     Budget,
     /// The loop was stuck (`stuck.iterations`) and stopped cleanly at a turn boundary: exit 4.
     Stuck,
-    /// Standard output was closed early (`baton route --next 2000 | head -1`): a quiet exit 0.
-    BrokenPipe,
     /// A bug in Baton: exit 255.
     Internal,
 }
@@ -42,7 +44,6 @@ impl ErrorKind {
             ErrorKind::Usage => 2,
             ErrorKind::Failed => 1,
             ErrorKind::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(255),
-            ErrorKind::BrokenPipe => 0,
             ErrorKind::Budget => 3,
             ErrorKind::Stuck => 4,
             ErrorKind::Internal => 255,
@@ -258,21 +259,35 @@ impl From<crate::fsutil::LockError> for Error {
 
 impl From<io::Error> for Error {
     fn from(error: io::Error) -> Error {
-        let kind = if error.kind() == io::ErrorKind::BrokenPipe {
-            ErrorKind::BrokenPipe
-        } else {
-            ErrorKind::Failed
-        };
-        Error::new(kind, error)
+        Error::new(ErrorKind::Failed, error)
+    }
+}
+
+impl Error {
+    /// Whether a write to a pipe with no reader caused it: `EPIPE` anywhere in its chain, a
+    /// JSON serializer's write included.
+    fn is_broken_pipe(&self) -> bool {
+        self.error.chain().any(|cause| {
+            let io = cause.downcast_ref::<io::Error>().map(io::Error::kind);
+            let json = cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind);
+            io.or(json) == Some(io::ErrorKind::BrokenPipe)
+        })
     }
 }
 
 /// Prints `result`'s error once (`baton: error: …` with its causes, then `hint: …` lines) and
-/// turns it into the exit code. Interruptions and broken pipes print nothing.
+/// turns it into the exit code. Interruptions print nothing; so does a write that failed
+/// because standard output was closed early, which exits 0 (a broken pipe elsewhere — a child's
+/// stdin — is an error like any other).
 #[must_use]
 pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is_broken_pipe() && crate::console::stdout_closed() => {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             use crate::console::{Paint, paint};
             if matches!(err.kind, ErrorKind::Budget | ErrorKind::Stuck) {
@@ -280,7 +295,7 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
                 }
-            } else if !matches!(err.kind, ErrorKind::Interrupted(_) | ErrorKind::BrokenPipe) {
+            } else if !matches!(err.kind, ErrorKind::Interrupted(_)) {
                 note!("baton: {} {err}", paint(Paint::Red, "error:"));
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
@@ -295,13 +310,25 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
 mod tests {
     use super::*;
 
+    /// A writer whose reader has gone.
+    struct ClosedPipe;
+
+    impl io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn kinds_map_to_the_documented_exit_codes() {
         assert_eq!(ErrorKind::Usage.code(), 2);
         assert_eq!(ErrorKind::Failed.code(), 1);
         assert_eq!(ErrorKind::Interrupted(2).code(), 130);
         assert_eq!(ErrorKind::Interrupted(15).code(), 143);
-        assert_eq!(ErrorKind::BrokenPipe.code(), 0);
         assert_eq!(ErrorKind::Budget.code(), 3);
         assert_eq!(ErrorKind::Stuck.code(), 4);
         assert_eq!(ErrorKind::Internal.code(), 255);
@@ -318,8 +345,11 @@ mod tests {
         let io: std::result::Result<(), io::Error> =
             Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
         let err = io.context("print").expect_err("an error");
-        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+        assert!(err.is_broken_pipe());
         assert_eq!(err.to_string(), "print: closed");
+        let json = serde_json::to_writer(ClosedPipe, &[1, 2]).expect_err("a closed pipe");
+        assert!(Error::from(json).context("print").is_broken_pipe());
+        assert!(!Error::failed("Broken pipe").is_broken_pipe(), "by kind, not by text");
     }
 
     #[test]

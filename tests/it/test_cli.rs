@@ -140,3 +140,38 @@ fn very_verbose_shows_batons_debug_lines_and_no_dependency_unless_asked() {
         opened.stderr
     );
 }
+
+#[test]
+fn every_reading_command_exits_0_quietly_when_its_reader_has_gone() {
+    let env = TestEnv::new();
+    env.baton(&["run", "--iterations", "2"]).expect_code(0);
+    for args in [
+        &["stats", "--json"][..],
+        &["stats"],
+        &["status"],
+        &["status", "--json"],
+        &["route", "--next", "500"],
+        &["route", "--next", "50", "--json"],
+        &["logs"],
+        &["logs", "--json"],
+        &["logs", "--list"],
+        &["check"],
+        &["check", "--json"],
+        &["watch", "--once", "--plain"],
+        &["completions", "bash"],
+        &["man"],
+        &["--help"],
+    ] {
+        // A pipe whose read end is closed before baton starts: its first write fails (EPIPE).
+        let (read, write) = nix::unistd::pipe().expect("pipe");
+        drop(read);
+        let out = env
+            .baton_cmd(args)
+            .stdout(std::process::Stdio::from(write))
+            .output()
+            .expect("run baton");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} printed: {stderr}");
+    }
+}
