@@ -285,9 +285,7 @@ impl Error {
 pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) if err.is_broken_pipe() && crate::console::stdout_closed() => {
-            ExitCode::SUCCESS
-        }
+        Err(err) if err.is_broken_pipe() && crate::console::stdout_closed() => ExitCode::SUCCESS,
         Err(err) => {
             use crate::console::{Paint, paint};
             if matches!(err.kind, ErrorKind::Budget | ErrorKind::Stuck) {
@@ -349,7 +347,10 @@ mod tests {
         assert_eq!(err.to_string(), "print: closed");
         let json = serde_json::to_writer(ClosedPipe, &[1, 2]).expect_err("a closed pipe");
         assert!(Error::from(json).context("print").is_broken_pipe());
-        assert!(!Error::failed("Broken pipe").is_broken_pipe(), "by kind, not by text");
+        assert!(
+            !Error::failed("Broken pipe").is_broken_pipe(),
+            "by kind, not by text"
+        );
     }
 
     #[test]

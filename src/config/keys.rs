@@ -83,6 +83,27 @@ pub(super) struct Key {
     /// A key of the Python tool that sets `name`'s value under a new name (the new key wins
     /// when both are written).
     pub(super) compat_for: Option<&'static str>,
+    /// What the key means, in one line: the comment `baton init` writes beside it. For a key
+    /// with no default value it starts by saying what the default is (`default: none; …`).
+    pub(super) doc: &'static str,
+    /// A value as it is written in YAML (`2h`, `[logs/, tmp/]`, `{ralph: codex}`): shown
+    /// commented out in place of a key with no default value, and after a mapping's `{}`.
+    pub(super) example: Option<&'static str>,
+}
+
+impl Key {
+    /// The key with its one-line meaning.
+    pub(super) const fn doc(self, doc: &'static str) -> Key {
+        Key { doc, ..self }
+    }
+
+    /// The key with an example value (YAML).
+    pub(super) const fn example(self, example: &'static str) -> Key {
+        Key {
+            example: Some(example),
+            ..self
+        }
+    }
 }
 
 /// The key named `name`.

@@ -24,6 +24,7 @@ mod origin;
 mod show;
 mod source;
 mod suggest;
+mod template;
 #[cfg(test)]
 mod tests;
 mod yaml;
@@ -39,6 +40,7 @@ pub use duration::{format_duration, parse_duration};
 pub use load::{ConfigError, LoadOptions, Loaded, Overrides, load, load_from_str};
 pub use origin::{Origin, Origins};
 pub use show::{Setting, settings};
+pub use template::template;
 
 pub(crate) use env::var_name;
 
