@@ -98,16 +98,24 @@ fn table<'a>(
     title: &str,
     rows: impl Iterator<Item = (String, &'a Totals)>,
 ) -> Result<()> {
+    let rows: Vec<(String, &Totals)> = rows.collect();
+    // The name column fits the longest name (`supervisor.md`), at least 12 wide.
+    let w = rows
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .chain([12])
+        .max()
+        .unwrap_or(12);
     writeln!(out)?;
     writeln!(
         out,
-        "{title:<12} {:>6} {:>12} {:>10} {:>10} {:>9}  outcomes",
+        "{title:<w$} {:>6} {:>12} {:>10} {:>10} {:>9}  outcomes",
         "turns", "tokens in", "out", "cost", "time"
     )?;
     for (name, t) in rows {
         writeln!(
             out,
-            "{name:<12} {:>6} {:>12} {:>10} {:>10} {:>9}  {}",
+            "{name:<w$} {:>6} {:>12} {:>10} {:>10} {:>9}  {}",
             t.turns,
             number(t.input_tokens),
             number(t.output_tokens),
