@@ -19,6 +19,42 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
+/// Every exit code and what it means, in the words of the README's table (a test keeps the two
+/// equal); the man page's EXIT STATUS section is printed from it.
+pub(crate) const EXIT_CODES: &[(&str, &str)] = &[
+    (
+        "0",
+        "done, or stopped by the `exit` flag, or standard output was closed early (a reader such \
+         as `head -1` left)",
+    ),
+    (
+        "1",
+        "a turn failed (agent error, timeout, guard, router answer, git), another runner holds \
+         the workspace, a live process holds a git lock Baton needs, or the shared branch was \
+         rewritten",
+    ),
+    (
+        "2",
+        "usage, config or state error, a missing prompt or agent, no workspace: found before \
+         anything ran, and nothing was written",
+    ),
+    (
+        "3",
+        "a budget (`budget.*`) was reached: a clean stop at a turn boundary; starting again \
+         stops at once until the limit is raised",
+    ),
+    (
+        "4",
+        "the loop is stuck (`stuck.iterations`): a clean stop; `baton resume` clears the flag",
+    ),
+    (
+        "130 / 143",
+        "interrupted by SIGINT / SIGTERM (the turn is stamped `failed`, `interrupted`); `baton \
+         serve` and `baton watch` leave with 0",
+    ),
+    ("255", "a bug in Baton"),
+];
+
 /// What kind of failure an [`Error`] is; decides the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ErrorKind {
@@ -318,6 +354,47 @@ mod tests {
 
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn the_exit_code_table_is_the_readmes() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("## Exit codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("the README's exit codes");
+        let rows: Vec<(String, String)> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| ")?.strip_suffix(" |"))
+            .filter_map(|l| l.split_once(" | "))
+            .filter(|(code, _)| code.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .map(|(code, meaning)| (code.to_owned(), meaning.to_owned()))
+            .collect();
+        let table: Vec<(String, String)> = EXIT_CODES
+            .iter()
+            .map(|(c, m)| ((*c).to_owned(), (*m).to_owned()))
+            .collect();
+        assert_eq!(rows, table);
+        let codes: Vec<u8> = [
+            ErrorKind::Failed,
+            ErrorKind::Usage,
+            ErrorKind::Budget,
+            ErrorKind::Stuck,
+            ErrorKind::Internal,
+            ErrorKind::Interrupted(2),
+            ErrorKind::Interrupted(15),
+        ]
+        .map(ErrorKind::code)
+        .to_vec();
+        for code in codes {
+            assert!(
+                EXIT_CODES
+                    .iter()
+                    .any(|(c, _)| c.split(" / ").any(|c| c == code.to_string())),
+                "exit code {code} is in the table"
+            );
         }
     }
 

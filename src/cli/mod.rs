@@ -7,6 +7,7 @@ mod check;
 mod demo;
 mod init;
 mod logs;
+mod man;
 mod preflight;
 mod route;
 mod run;
@@ -107,6 +108,8 @@ pub enum Command {
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff): `baton man > baton.1`.
     Man,
+    /// Print the version (as `--version`), and the git commit of a release build.
+    Version,
     /// Write a commented orchestration.yaml, prompts and an initial state.
     Init(init::InitArgs),
     /// Run a self-contained offline demonstration in a temporary workspace.
@@ -146,10 +149,32 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Serve(a) => crate::serve::cmd_serve(g, a),
         Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
-        Command::Man => shell::cmd_man(),
+        Command::Man => man::cmd_man(),
+        Command::Version => cmd_version(),
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),
     }
+}
+
+/// The version line: `baton 0.1.0`, with ` (commit 1a2b3c4d5e6f)` for a release build made in
+/// a git checkout (recorded by `build.rs`).
+#[must_use]
+pub(crate) fn version_line() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match option_env!("BATON_BUILD_COMMIT") {
+        Some(commit) => format!("baton {version} (commit {commit})"),
+        None => format!("baton {version}"),
+    }
+}
+
+/// Prints [`version_line`].
+///
+/// # Errors
+/// A write error (a closed stdout ends quietly, see [`crate::error::report`]).
+fn cmd_version() -> Result<()> {
+    use std::io::Write as _;
+    writeln!(std::io::stdout().lock(), "{}", version_line())?;
+    Ok(())
 }
 
 /// Refuses to go on outside a workspace: no `orchestration.yaml` was found from the working

@@ -27,7 +27,7 @@ pub enum StampResult {
 #[derive(Debug, Clone, clap::Args)]
 pub struct StampArgs {
     /// The actor whose turn is stamped: galph|ralph (aliases supervisor|loop).
-    #[arg(value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    #[arg(value_parser = crate::cli::args::ActorArg)]
     pub actor: Actor,
     /// `ok` or `fail`.
     #[arg(value_enum)]

@@ -92,7 +92,7 @@ pub struct NoteArgs {
     #[arg(value_parser = note_text)]
     pub text: String,
     /// Only for this actor's next turn (default: the next turn of either).
-    #[arg(long, value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    #[arg(long, value_parser = crate::cli::args::ActorArg)]
     pub to: Option<Actor>,
     /// Commit, but do not push (role mode).
     #[arg(long)]

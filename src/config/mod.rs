@@ -39,7 +39,7 @@ use crate::state::Actor;
 pub use duration::{format_duration, parse_duration};
 pub use load::{ConfigError, LoadOptions, Loaded, Overrides, load, load_from_str};
 pub use origin::{Origin, Origins};
-pub use show::{Setting, settings};
+pub use show::{Setting, settings, variables};
 pub use template::template;
 
 pub(crate) use env::var_name;

@@ -51,6 +51,16 @@ pub fn settings(loaded: &Loaded) -> Vec<Setting> {
         .collect()
 }
 
+/// Every key's variable, dotted name and one-line meaning, in the order of the key table (the
+/// Python tool's old names left out): `("BATON_AGENT_TIMEOUT", "agent.timeout", "wall-clock…")`.
+#[must_use]
+pub fn variables() -> Vec<(String, &'static str, &'static str)> {
+    KEYS.iter()
+        .filter(|key| key.compat_for.is_none())
+        .map(|key| (var_name(key.name), key.name, key.doc))
+        .collect()
+}
+
 /// The kind of value a key takes (see [`Setting::kind`]).
 fn kind(slot: Slot) -> &'static str {
     match slot {

@@ -33,6 +33,122 @@ fn completions_and_man_page_describe_every_command() {
 }
 
 #[test]
+fn completions_offer_actor_and_agent_names() {
+    let env = TestEnv::new();
+    let fish = env.baton(&["completions", "fish"]);
+    fish.expect_code(0);
+    let line = |needle: &str| {
+        fish.stdout
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle} in\n{}", fish.stdout))
+            .to_owned()
+    };
+    // fish lists one value a line after the option's; its first is the first preset.
+    assert!(line("__fish_baton_using_subcommand run\" -l agent ").contains("claude"));
+    for needle in [
+        "__fish_baton_using_subcommand run\" -l role ",
+        "__fish_baton_using_subcommand note\" -l to ",
+        "__fish_baton_using_subcommand logs\" -l actor ",
+    ] {
+        assert!(line(needle).contains("galph"), "{needle}");
+    }
+    let bash = env.baton(&["completions", "bash"]);
+    for values in ["galph ralph", "claude codex gemini opencode aider"] {
+        assert!(
+            bash.stdout.contains(&format!("compgen -W \"{values}\"")),
+            "{values} in the bash completion"
+        );
+    }
+    // A custom agent name is still accepted where presets are offered, and aliases still work.
+    let custom = env.baton(&["check", "--json"]);
+    custom.expect_code(0);
+    let run = env.baton(&["loop", "--agent", "other", "--iterations", "1"]);
+    run.expect_code(0);
+    let run = env.baton(&[
+        "run",
+        "--mode",
+        "role",
+        "--role",
+        "Supervisor",
+        "--iterations",
+        "1",
+    ]);
+    run.expect_code(0);
+    assert!(
+        env.calls().iter().any(|c| c == "other ralph main.md"),
+        "{:?}",
+        env.calls()
+    );
+}
+
+#[test]
+fn the_man_page_has_exit_status_environment_files_and_examples() {
+    let env = TestEnv::new();
+    let man = env.baton(&["man"]);
+    man.expect_code(0);
+    for section in [
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
+        ".SH \"FILES\"",
+        ".SH \"EXAMPLES\"",
+    ] {
+        assert!(man.stdout.contains(section), "{section}");
+    }
+    let exit = section_of(&man.stdout, "EXIT STATUS");
+    for code in ["0", "1", "2", "3", "4", "130 / 143", "255"] {
+        assert!(
+            exit.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+            "exit code {code}:\n{exit}"
+        );
+    }
+    let environment = section_of(&man.stdout, "ENVIRONMENT");
+    let check = env.baton(&["check", "--json"]);
+    let check: Value = serde_json::from_str(&check.stdout).expect("check json");
+    for setting in check["config"].as_array().expect("config") {
+        let var = setting["env"].as_str().expect("env");
+        let key = setting["key"].as_str().expect("key");
+        assert!(
+            environment.contains(&format!("\\fB{var}\\fR\nsets {key}: ")),
+            "{var} in ENVIRONMENT"
+        );
+    }
+    assert!(environment.contains("BATON_LOG_LEVEL"), "{environment}");
+    assert!(section_of(&man.stdout, "FILES").contains("sync/state.json"));
+    assert!(section_of(&man.stdout, "EXAMPLES").contains("baton run \\-\\-iterations 5"));
+}
+
+/// The roff text of man page section `title`, up to the next one.
+fn section_of<'a>(man: &'a str, title: &str) -> &'a str {
+    let start = man
+        .find(&format!(".SH {title}"))
+        .or_else(|| man.find(&format!(".SH \"{title}\"")))
+        .unwrap_or_else(|| panic!("no {title}"));
+    let rest = &man[start + 4..];
+    &rest[..rest.find("\n.SH ").unwrap_or(rest.len())]
+}
+
+#[test]
+fn version_prints_the_version_like_the_flag() {
+    let env = TestEnv::new();
+    let version = env.baton(&["version"]);
+    version.expect_code(0);
+    let flag = env.baton(&["--version"]);
+    flag.expect_code(0);
+    let expected = format!("baton {}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(flag.stdout.trim(), expected);
+    assert!(
+        version.stdout.trim() == expected
+            || version
+                .stdout
+                .trim()
+                .starts_with(&format!("{expected} (commit ")),
+        "{}",
+        version.stdout
+    );
+}
+
+#[test]
 fn reading_commands_speak_json() {
     let env = TestEnv::new();
     env.baton(&["run", "--iterations", "1"]).expect_code(0);
@@ -160,6 +276,7 @@ fn every_reading_command_exits_0_quietly_when_its_reader_has_gone() {
         &["watch", "--once", "--plain"],
         &["completions", "bash"],
         &["man"],
+        &["version"],
         &["--help"],
     ] {
         // A pipe whose read end is closed before baton starts: its first write fails (EPIPE).
