@@ -127,7 +127,7 @@ fn findings(loaded: &Loaded) -> Vec<Finding> {
             }
         }
     }
-    let checked = preflight(loaded, &Actor::ALL);
+    let checked = preflight(loaded, &Actor::ALL, true);
     for (actor, prompt, c) in &checked.agents {
         let argv = c.argv.join(" ");
         ok(

@@ -1,7 +1,9 @@
 //! What `baton run` refuses and `baton check` reports before anything runs: every program a
-//! run may start — the agent of each prompt the actors may run, the agents of
-//! `agent.fallbacks`, the `completion.verify` commands and `notify.command` — must exist, each
-//! problem a usage error (exit 2) naming where the setting was written (`file:line:col`, the
+//! run may start — the agent of each prompt the actors may run, the fallbacks of those agents
+//! (`agent.fallbacks`), the `completion.verify` commands when the run may take a completion
+//! claim, and `notify.command` — must exist, and every agent `agent.fallbacks` names must be
+//! one (on any machine: a role-mode daemon checks the programs of its own actor only). Each
+//! problem is a usage error (exit 2) naming where the setting was written (`file:line:col`, the
 //! variable or the flag) with a hint. Warnings point at what will not work as configured without
 //! failing now: a cost budget that agents reporting no cost cannot reach, `claude` as root
 //! outside a sandbox.
@@ -59,9 +61,10 @@ impl Preflight {
     }
 }
 
-/// Checks every program a run of `actors` may start (see the module docs).
+/// Checks every program a run of `actors` may start (see the module docs); `claims`: whether
+/// the run may take a completion claim (galph runs in it, or one actor runs alone).
 #[must_use]
-pub(crate) fn preflight(loaded: &Loaded, actors: &[Actor]) -> Preflight {
+pub(crate) fn preflight(loaded: &Loaded, actors: &[Actor], claims: bool) -> Preflight {
     let config = &loaded.config;
     let origins = &loaded.origins;
     let mut found = Preflight::default();
@@ -80,9 +83,12 @@ pub(crate) fn preflight(loaded: &Loaded, actors: &[Actor]) -> Preflight {
         }
     }
     check_fallbacks(config, origins, &mut found);
-    let commands = config
-        .completion
-        .verify
+    let verify = if claims {
+        config.completion.verify.as_slice()
+    } else {
+        &[]
+    };
+    let commands = verify
         .iter()
         .enumerate()
         .map(|(i, argv)| (format!("completion.verify[{i}]"), argv))
@@ -116,7 +122,8 @@ pub(crate) fn preflight(loaded: &Loaded, actors: &[Actor]) -> Preflight {
     found
 }
 
-/// Each key of `agent.fallbacks` must name an agent, and each agent of its chain must run.
+/// Every name in `agent.fallbacks` must be an agent; the fallbacks of the agents `found` will
+/// run must also have their program.
 fn check_fallbacks(config: &Config, origins: &Origins, found: &mut Preflight) {
     for (from, chain) in &config.agent.fallbacks {
         let key = format!("agent.fallbacks.{from}");
@@ -126,9 +133,19 @@ fn check_fallbacks(config: &Config, origins: &Origins, found: &mut Preflight) {
                 .problems
                 .push(agent_problem(origins, &key, message, &e));
         }
+        let used = found
+            .agents
+            .iter()
+            .any(|(_, _, choice)| &choice.name == from);
         for (i, name) in chain.iter().enumerate() {
-            match agent::resolve_as(config, name.clone(), key.clone()) {
-                Ok(choice) => found.fallbacks.push((from.clone(), choice)),
+            let checked = if used {
+                agent::resolve_as(config, name.clone(), key.clone()).map(Some)
+            } else {
+                agent::known(config, name, &key).map(|()| None)
+            };
+            match checked {
+                Ok(Some(choice)) => found.fallbacks.push((from.clone(), choice)),
+                Ok(None) => {}
                 Err(e) => {
                     let message = format!("key `{key}`: {e}");
                     let problem = agent_problem(origins, &format!("{key}[{i}]"), message, &e);
@@ -259,7 +276,7 @@ mod tests {
             "agent:\n  default: {default}\n  commands:\n    stub: [sh]\n    \
              yolo: [sh, -c, 'true', --dangerously-skip-permissions]\n"
         );
-        preflight(&loaded(&text), &Actor::ALL)
+        preflight(&loaded(&text), &Actor::ALL, true)
     }
 
     #[test]
@@ -282,7 +299,7 @@ mod tests {
         let text = "agent:\n  default: stub\n  commands:\n    stub: [sh]\n  fallbacks:\n    \
                     stub: [stub, cluade]\ncompletion:\n  verify:\n    - [sh, -c, 'true']\n    \
                     - [no-such-verifier]\n";
-        let found = preflight(&loaded(text), &Actor::ALL);
+        let found = preflight(&loaded(text), &Actor::ALL, true);
         let problems: Vec<String> = found.problems.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
@@ -304,11 +321,44 @@ mod tests {
     }
 
     #[test]
+    fn a_role_mode_daemon_checks_the_programs_of_its_own_actor_only() {
+        let text = "agent:\n  default: stub\n  commands:\n    stub: [sh]\n    \
+                    far: [no-such-agent-here]\n  roles:\n    ralph: far\n  fallbacks:\n    \
+                    far: [farther]\n    stub: [also-far]\ncompletion:\n  verify:\n    \
+                    - [no-such-verifier]\n";
+        let galph = preflight(&loaded(text), &[Actor::Galph], true);
+        let problems: Vec<String> = galph.problems.iter().map(ToString::to_string).collect();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("unknown agent `farther`")),
+            "unknown names are errors on every machine: {problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("unknown agent `also-far`"))
+        );
+        assert!(problems.iter().any(|p| p.contains("no-such-verifier")));
+        assert!(
+            !problems.iter().any(|p| p.contains("no-such-agent-here")),
+            "ralph's agent is ralph's machine's business: {problems:?}"
+        );
+        let ralph = preflight(&loaded(text), &[Actor::Ralph], false);
+        let problems: Vec<String> = ralph.problems.iter().map(ToString::to_string).collect();
+        assert!(problems.iter().any(|p| p.contains("no-such-agent-here")));
+        assert!(
+            !problems.iter().any(|p| p.contains("no-such-verifier")),
+            "ralph takes no completion claim in role mode: {problems:?}"
+        );
+    }
+
+    #[test]
     fn a_cost_budget_with_agents_that_report_no_cost_warns() {
         let text = "agent:\n  default: stub\n  commands:\n    stub: [sh]\n    \
                     json: [sh]\n  formats:\n    json: claude-stream-json\n  roles:\n    \
                     galph: json\nbudget:\n  max_cost_usd: 5\n";
-        let found = preflight(&loaded(text), &Actor::ALL);
+        let found = preflight(&loaded(text), &Actor::ALL, true);
         let warning = cost_warning(&loaded(text), &found).expect("a warning");
         assert!(
             warning.starts_with(
@@ -318,7 +368,7 @@ mod tests {
             "{warning}"
         );
         let all_json = text.replace("galph: json", "galph: json\n    ralph: json");
-        let found = preflight(&loaded(&all_json), &Actor::ALL);
+        let found = preflight(&loaded(&all_json), &Actor::ALL, true);
         assert_eq!(cost_warning(&loaded(&all_json), &found), None);
     }
 }

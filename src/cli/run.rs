@@ -59,7 +59,9 @@ pub(crate) fn cmd_run(
         Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],
         Plan::Solo(Actor::Ralph) | Plan::RoleSync(Actor::Ralph) => &[Actor::Ralph],
     };
-    let checked = preflight(&loaded, actors).or_first_problem()?;
+    // A completion claim is taken by galph, or by the one actor of a single-actor run.
+    let claims = !matches!(plan, Plan::RoleSync(Actor::Ralph));
+    let checked = preflight(&loaded, actors, claims).or_first_problem()?;
     for warning in &checked.warnings {
         note!("baton: warning: {warning}");
     }
