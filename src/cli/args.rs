@@ -167,7 +167,7 @@ impl clap::builder::TypedValueParser for AgentArg {
 
 /// A count of iterations or turns: `0` would start, finish a stamp a dead run left, and run
 /// nothing, which no one means; refused (exit 2).
-fn parse_iterations(s: &str) -> Result<u64, String> {
+pub(super) fn parse_iterations(s: &str) -> Result<u64, String> {
     match s.trim().parse::<u64>() {
         Ok(0) => Err("0 would run nothing; give 1 or more".to_owned()),
         Ok(n) => Ok(n),

@@ -373,7 +373,7 @@ fn galphs_dirty_guard_failure_says_what_to_do() {
 #[test]
 fn zero_iterations_is_a_usage_error_and_runs_nothing() {
     let env = TestEnv::new();
-    for command in ["run", "loop", "supervisor"] {
+    for command in ["run", "loop", "supervisor", "demo"] {
         let run = env.baton(&[command, "--iterations", "0"]);
         run.expect_code(2);
         assert!(

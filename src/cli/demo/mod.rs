@@ -44,8 +44,8 @@ agent:
 /// Flags of `baton demo`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
-    /// Iterations to run.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    /// Iterations to run (at least 1).
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = crate::cli::args::parse_iterations)]
     pub iterations: u64,
     /// Remove the workspace at the end (by default it is kept, to look at with `baton stats`,
     /// `watch` and `serve`).
