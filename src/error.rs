@@ -10,10 +10,50 @@
 //! git, io); 2 usage, config or state error — and nothing was written; 3 a budget stopped the
 //! run (cleanly, at a turn boundary); 128 + N interrupted by
 //! signal N (130 SIGINT, 143 SIGTERM); 255 an internal bug.
+//!
+//! A command whose standard output was closed early (`baton stats --json | head -1`) ends
+//! quietly with 0 whatever it was printing with: [`report`] is the one place that decides it,
+//! for every command, from the error's chain and the state of standard output.
 
 use std::fmt;
 use std::io;
 use std::process::ExitCode;
+
+/// Every exit code and what it means, in the words of the README's table (a test keeps the two
+/// equal); the man page's EXIT STATUS section is printed from it.
+pub(crate) const EXIT_CODES: &[(&str, &str)] = &[
+    (
+        "0",
+        "done, or stopped by the `exit` flag, or standard output was closed early (a reader such \
+         as `head -1` left)",
+    ),
+    (
+        "1",
+        "a turn failed (agent error, timeout, guard, router answer, git), another runner holds \
+         the workspace, a live process holds a git lock Baton needs, or the shared branch was \
+         rewritten",
+    ),
+    (
+        "2",
+        "usage, config or state error, a missing prompt or agent, no workspace: found before \
+         anything ran, and nothing was written",
+    ),
+    (
+        "3",
+        "a budget (`budget.*`) was reached: a clean stop at a turn boundary; starting again \
+         stops at once until the limit is raised",
+    ),
+    (
+        "4",
+        "the loop is stuck (`stuck.iterations`): a clean stop; `baton resume` clears the flag",
+    ),
+    (
+        "130 / 143",
+        "interrupted by SIGINT / SIGTERM (the turn is stamped `failed`, `interrupted`); `baton \
+         serve` and `baton watch` leave with 0",
+    ),
+    ("255", "a bug in Baton"),
+];
 
 /// What kind of failure an [`Error`] is; decides the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,8 +68,6 @@ pub(crate) enum ErrorKind {
     Budget,
     /// The loop was stuck (`stuck.iterations`) and stopped cleanly at a turn boundary: exit 4.
     Stuck,
-    /// Standard output was closed early (`baton route --next 2000 | head -1`): a quiet exit 0.
-    BrokenPipe,
     /// A bug in Baton: exit 255.
     Internal,
 }
@@ -42,7 +80,6 @@ impl ErrorKind {
             ErrorKind::Usage => 2,
             ErrorKind::Failed => 1,
             ErrorKind::Interrupted(signal) => u8::try_from(128 + signal).unwrap_or(255),
-            ErrorKind::BrokenPipe => 0,
             ErrorKind::Budget => 3,
             ErrorKind::Stuck => 4,
             ErrorKind::Internal => 255,
@@ -138,7 +175,6 @@ impl Error {
     }
 
     /// The hints, in the order added.
-    #[cfg(test)]
     #[must_use]
     pub(crate) fn hints(&self) -> &[String] {
         &self.hints
@@ -259,21 +295,33 @@ impl From<crate::fsutil::LockError> for Error {
 
 impl From<io::Error> for Error {
     fn from(error: io::Error) -> Error {
-        let kind = if error.kind() == io::ErrorKind::BrokenPipe {
-            ErrorKind::BrokenPipe
-        } else {
-            ErrorKind::Failed
-        };
-        Error::new(kind, error)
+        Error::new(ErrorKind::Failed, error)
+    }
+}
+
+impl Error {
+    /// Whether a write to a pipe with no reader caused it: `EPIPE` anywhere in its chain, a
+    /// JSON serializer's write included.
+    fn is_broken_pipe(&self) -> bool {
+        self.error.chain().any(|cause| {
+            let io = cause.downcast_ref::<io::Error>().map(io::Error::kind);
+            let json = cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind);
+            io.or(json) == Some(io::ErrorKind::BrokenPipe)
+        })
     }
 }
 
 /// Prints `result`'s error once (`baton: error: …` with its causes, then `hint: …` lines) and
-/// turns it into the exit code. Interruptions and broken pipes print nothing.
+/// turns it into the exit code. Interruptions print nothing; so does a write that failed
+/// because standard output was closed early, which exits 0 (a broken pipe elsewhere — a child's
+/// stdin — is an error like any other).
 #[must_use]
 pub(crate) fn report(result: Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is_broken_pipe() && crate::console::stdout_closed() => ExitCode::SUCCESS,
         Err(err) => {
             use crate::console::{Paint, paint};
             if matches!(err.kind, ErrorKind::Budget | ErrorKind::Stuck) {
@@ -281,7 +329,7 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
                 }
-            } else if !matches!(err.kind, ErrorKind::Interrupted(_) | ErrorKind::BrokenPipe) {
+            } else if !matches!(err.kind, ErrorKind::Interrupted(_)) {
                 note!("baton: {} {err}", paint(Paint::Red, "error:"));
                 for hint in &err.hints {
                     note!("baton: hint: {hint}");
@@ -296,13 +344,66 @@ pub(crate) fn report(result: Result<()>) -> ExitCode {
 mod tests {
     use super::*;
 
+    /// A writer whose reader has gone.
+    struct ClosedPipe;
+
+    impl io::Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_exit_code_table_is_the_readmes() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("## Exit codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("the README's exit codes");
+        let rows: Vec<(String, String)> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| ")?.strip_suffix(" |"))
+            .filter_map(|l| l.split_once(" | "))
+            .filter(|(code, _)| code.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .map(|(code, meaning)| (code.to_owned(), meaning.to_owned()))
+            .collect();
+        let table: Vec<(String, String)> = EXIT_CODES
+            .iter()
+            .map(|(c, m)| ((*c).to_owned(), (*m).to_owned()))
+            .collect();
+        assert_eq!(rows, table);
+        let codes: Vec<u8> = [
+            ErrorKind::Failed,
+            ErrorKind::Usage,
+            ErrorKind::Budget,
+            ErrorKind::Stuck,
+            ErrorKind::Internal,
+            ErrorKind::Interrupted(2),
+            ErrorKind::Interrupted(15),
+        ]
+        .map(ErrorKind::code)
+        .to_vec();
+        for code in codes {
+            assert!(
+                EXIT_CODES
+                    .iter()
+                    .any(|(c, _)| c.split(" / ").any(|c| c == code.to_string())),
+                "exit code {code} is in the table"
+            );
+        }
+    }
+
     #[test]
     fn kinds_map_to_the_documented_exit_codes() {
         assert_eq!(ErrorKind::Usage.code(), 2);
         assert_eq!(ErrorKind::Failed.code(), 1);
         assert_eq!(ErrorKind::Interrupted(2).code(), 130);
         assert_eq!(ErrorKind::Interrupted(15).code(), 143);
-        assert_eq!(ErrorKind::BrokenPipe.code(), 0);
         assert_eq!(ErrorKind::Budget.code(), 3);
         assert_eq!(ErrorKind::Stuck.code(), 4);
         assert_eq!(ErrorKind::Internal.code(), 255);
@@ -319,8 +420,14 @@ mod tests {
         let io: std::result::Result<(), io::Error> =
             Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"));
         let err = io.context("print").expect_err("an error");
-        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+        assert!(err.is_broken_pipe());
         assert_eq!(err.to_string(), "print: closed");
+        let json = serde_json::to_writer(ClosedPipe, &[1, 2]).expect_err("a closed pipe");
+        assert!(Error::from(json).context("print").is_broken_pipe());
+        assert!(
+            !Error::failed("Broken pipe").is_broken_pipe(),
+            "by kind, not by text"
+        );
     }
 
     #[test]

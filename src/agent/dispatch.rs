@@ -84,12 +84,7 @@ pub(crate) fn resolve_as(
 ) -> Result<AgentChoice, AgentError> {
     let argv = argv_for(config, &name, &rule)?;
     let program = &argv[0];
-    let candidate = if program.contains('/') && Path::new(program).is_relative() {
-        config.root.join(program).to_string_lossy().into_owned()
-    } else {
-        program.clone()
-    };
-    if find_on_path(&candidate).is_none() {
+    if find_program(&config.root, program).is_none() {
         return Err(AgentError::NotFound {
             name,
             program: program.clone(),
@@ -110,8 +105,9 @@ pub(crate) fn resolve_as(
     })
 }
 
-/// The agent name and the rule that named it (first match wins).
-fn choose(config: &Config, actor: Actor, prompt: &str) -> (String, String) {
+/// The agent name for `actor` running `prompt` and the rule that named it (first match wins),
+/// unchecked.
+pub(crate) fn choose(config: &Config, actor: Actor, prompt: &str) -> (String, String) {
     let agent = &config.agent;
     let role = actor.as_str();
     if let Some(name) = agent.flag_prompts.get(prompt) {
@@ -152,6 +148,15 @@ fn argv_for(config: &Config, name: &str, rule: &str) -> Result<Vec<String>, Agen
     Ok(argv)
 }
 
+/// Whether `name` names an agent (a preset or an `agent.commands` entry) with a command;
+/// `rule` is what named it (`agent.fallbacks.claude`), for the error.
+///
+/// # Errors
+/// [`AgentError::Unknown`] (with the closest known name) or [`AgentError::Empty`].
+pub(crate) fn known(config: &Config, name: &str, rule: &str) -> Result<(), AgentError> {
+    argv_for(config, name, rule).map(drop)
+}
+
 /// The known agent name closest to `name`, if any is close enough.
 fn suggest(config: &Config, name: &str) -> Option<String> {
     let presets = PRESETS.iter().map(|p| p.name);
@@ -162,6 +167,18 @@ fn suggest(config: &Config, name: &str) -> Option<String> {
         .filter(|(score, _)| *score > 0.7)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, known)| known.to_owned())
+}
+
+/// Finds the program of a command Baton runs in the workspace `root` (an agent, a verify or
+/// notify command): a relative path containing `/` is taken from `root`, a bare name is looked
+/// for on `PATH`.
+#[must_use]
+pub(crate) fn find_program(root: &Path, program: &str) -> Option<PathBuf> {
+    if program.contains('/') && Path::new(program).is_relative() {
+        find_on_path(&root.join(program).to_string_lossy())
+    } else {
+        find_on_path(program)
+    }
 }
 
 /// Finds `program` the way a shell would: as given when it contains `/`, else on `PATH`.

@@ -6,7 +6,7 @@
 
 use crate::cli::stop::{change_flag, note_text, person};
 use crate::cli::workspace::{self, Hold};
-use crate::cli::{GlobalArgs, load_config};
+use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
 use crate::error::{Error, Result};
 use crate::git::Repo;
@@ -52,7 +52,7 @@ pub(crate) fn cmd_reject(global: &GlobalArgs, args: &RejectArgs) -> Result<()> {
 }
 
 fn decide(global: &GlobalArgs, approve: bool, note: Option<String>, no_push: bool) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
+    let config = load_workspace(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let decision = Decision {
         approve,

@@ -21,16 +21,17 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
     /// The actor of role mode: galph|ralph (aliases supervisor|loop).
-    #[arg(long, value_parser = parse_actor)]
+    #[arg(long, value_parser = ActorArg)]
     pub role: Option<Actor>,
     /// Hand turns over through the git remote (role mode).
     #[arg(long)]
     pub sync_via_git: bool,
-    /// Iterations to run (combined) or turns (single-actor). Default: 20.
-    #[arg(long, visible_alias = "sync-loops", value_name = "N")]
+    /// Iterations to run (combined) or turns (single-actor), at least 1. Default: 20.
+    #[arg(long, visible_alias = "sync-loops", value_name = "N", value_parser = parse_iterations)]
     pub iterations: Option<u64>,
-    /// Agent for every turn unless mapped (replaces agent.default).
-    #[arg(long, value_name = "A")]
+    /// Agent for every turn unless mapped (replaces agent.default): a preset or an
+    /// agent.commands name.
+    #[arg(long, value_name = "A", value_parser = AgentArg, hide_possible_values = true)]
     pub agent: Option<String>,
     /// Agent per actor, e.g. `galph=claude,ralph=codex`.
     #[arg(long, value_name = "R=A,..", value_delimiter = ',', value_parser = parse_role_pair)]
@@ -100,6 +101,78 @@ impl RunArgs {
 
 fn parse_actor(s: &str) -> Result<Actor, String> {
     Actor::parse_alias(s).ok_or_else(|| format!("unknown actor `{s}` (expected galph or ralph)"))
+}
+
+/// The value parser of every actor argument (`--role`, `--to`, `--actor`, `stamp ACTOR`): a
+/// name or alias, any case, offering `galph` and `ralph` to shell completion.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActorArg;
+
+impl clap::builder::TypedValueParser for ActorArg {
+    type Value = Actor;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Actor, clap::Error> {
+        let parse: fn(&str) -> Result<Actor, String> = parse_actor;
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let values = Actor::ALL.map(|actor| {
+            let value = clap::builder::PossibleValue::new(actor.as_str());
+            match actor {
+                Actor::Galph => value.alias("supervisor"),
+                Actor::Ralph => value.alias("loop"),
+            }
+        });
+        Some(Box::new(values.into_iter()))
+    }
+}
+
+/// The value parser of `--agent`: any agent name (a preset, or one `agent.commands` defines),
+/// offering the presets to shell completion.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AgentArg;
+
+impl clap::builder::TypedValueParser for AgentArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let parse: fn(&str) -> Result<String, String> = |s| match s.trim() {
+            "" => Err("an agent name must not be empty".to_owned()),
+            name => Ok(name.to_owned()),
+        };
+        parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::agent::preset_names().map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+/// A count of iterations or turns: `0` would start, finish a stamp a dead run left, and run
+/// nothing, which no one means; refused (exit 2).
+pub(super) fn parse_iterations(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(0) => Err("0 would run nothing; give 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{s}` is not a number of iterations")),
+    }
 }
 
 fn parse_router_mode(s: &str) -> Result<RouterMode, String> {

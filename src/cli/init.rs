@@ -9,13 +9,13 @@ use crate::error::{Context as _, Error, Result};
 use crate::fsutil::write_atomic;
 use crate::state::{State, StateStore};
 
-/// The files `init` writes (path relative to the workspace, contents). The templates are this
-/// repository's own workspace files, so the documented example and `init` never drift apart.
-pub(crate) const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "orchestration.yaml",
-        include_str!("../../orchestration.yaml"),
-    ),
+/// The configuration file `init` writes, generated from the key table
+/// ([`crate::config::template`]; this repository's own is the same file).
+const CONFIG: &str = crate::config::CONFIG_FILE_NAME;
+
+/// The prompts `init` writes (path relative to the workspace, contents): this repository's own,
+/// so the documented prompts and `init` never drift apart.
+const PROMPTS: &[(&str, &str)] = &[
     (
         "prompts/supervisor.md",
         include_str!("../../prompts/supervisor.md"),
@@ -65,14 +65,21 @@ pub(crate) fn cmd_init(args: &InitArgs) -> Result<()> {
 /// # Errors
 /// As [`cmd_init`].
 pub(crate) fn init_workspace(dir: &Path, force: bool) -> Result<()> {
-    let targets = TEMPLATES.iter().map(|(rel, _)| *rel).chain([STATE_FILE]);
+    let targets = [CONFIG]
+        .into_iter()
+        .chain(PROMPTS.iter().map(|(rel, _)| *rel))
+        .chain([STATE_FILE]);
     let existing: Vec<&str> = targets.filter(|rel| dir.join(rel).exists()).collect();
     if !existing.is_empty() && !force {
         let list = existing.join(", ");
         return Err(Error::usage(format!("refusing to overwrite {list}"))
             .with_hint("baton init --force overwrites them"));
     }
-    for (rel, text) in TEMPLATES {
+    let config = crate::config::template();
+    for (rel, text) in [(CONFIG, config.as_str())]
+        .into_iter()
+        .chain(PROMPTS.iter().copied())
+    {
         let path = dir.join(rel);
         write_atomic(&path, text.as_bytes())
             .with_context(|| format!("write `{}`", path.display()))?;

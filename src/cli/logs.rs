@@ -20,7 +20,7 @@ pub struct LogsArgs {
     #[arg(long, short)]
     pub follow: bool,
     /// Only this actor's logs.
-    #[arg(long, value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    #[arg(long, value_parser = crate::cli::args::ActorArg)]
     pub actor: Option<Actor>,
     /// Only this iteration's logs.
     #[arg(long, value_name = "N")]

@@ -7,6 +7,8 @@ mod check;
 mod demo;
 mod init;
 mod logs;
+mod man;
+mod preflight;
 mod route;
 mod run;
 mod shell;
@@ -107,6 +109,8 @@ pub enum Command {
     Completions(shell::CompletionsArgs),
     /// Print the man page (roff): `baton man > baton.1`.
     Man,
+    /// Print the version (as `--version`), and the git commit of a release build.
+    Version,
     /// Write a commented orchestration.yaml, prompts and an initial state.
     Init(init::InitArgs),
     /// Run a self-contained offline demonstration in a temporary workspace.
@@ -118,7 +122,6 @@ pub enum Command {
 /// # Errors
 /// Any command's error; its kind decides the exit code.
 pub(crate) fn dispatch(cli: Cli) -> Result<()> {
-    init_tracing(cli.global.verbose);
     crate::console::set_color(match cli.global.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -127,6 +130,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
                 && std::io::IsTerminal::is_terminal(&std::io::stderr())
         }
     });
+    crate::console::trace::init(cli.global.verbose);
     let g = &cli.global;
     match &cli.command {
         Command::Run(a) => run::cmd_run(g, a, None),
@@ -146,30 +150,38 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Serve(a) => crate::serve::cmd_serve(g, a),
         Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
-        Command::Man => shell::cmd_man(),
+        Command::Man => man::cmd_man(),
+        Command::Version => cmd_version(),
         Command::Init(a) => init::cmd_init(a),
         Command::Demo(a) => demo::cmd_demo(a),
     }
 }
 
-fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        _ => "debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG_LEVEL")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// The version line: `baton 0.1.0`, with ` (commit 1a2b3c4d5e6f)` for a release build made in
+/// a git checkout (recorded by `build.rs`).
+#[must_use]
+pub(crate) fn version_line() -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    match option_env!("BATON_BUILD_COMMIT") {
+        Some(commit) => format!("baton {version} (commit {commit})"),
+        None => format!("baton {version}"),
+    }
+}
+
+/// Prints [`version_line`].
+///
+/// # Errors
+/// A write error (a closed stdout ends quietly, see [`crate::error::report`]).
+fn cmd_version() -> Result<()> {
+    use std::io::Write as _;
+    writeln!(std::io::stdout().lock(), "{}", version_line())?;
+    Ok(())
 }
 
 /// Refuses to go on outside a workspace: no `orchestration.yaml` was found from the working
-/// directory upward and none was given with `--config`. `run`, `status`, `route` and `stamp`
-/// would otherwise create a state or show a made-up one; `init`, `check` and `demo` work
-/// anywhere.
+/// directory upward and none was given with `--config`. Every command that reads or changes a
+/// run (`run`, `stop`, `note`, `approve`, `stamp`, `status`, …) would otherwise create a state
+/// and logs, or show a made-up one; `init`, `check`, `logs` and `demo` work anywhere.
 ///
 /// # Errors
 /// A usage error (exit 2) naming the directory searched, with a hint to `baton init`.
@@ -183,6 +195,17 @@ pub(crate) fn require_workspace(config: &config::Config) -> Result<()> {
         config.root.display()
     ))
     .with_hint("run `baton init` to make this directory a workspace, or pass --config FILE"))
+}
+
+/// Loads the configuration as [`load_config`] does and refuses to go on outside a workspace
+/// ([`require_workspace`]), before anything is written.
+///
+/// # Errors
+/// As [`load_config`]; a usage error (exit 2) outside a workspace.
+pub(crate) fn load_workspace(global: &GlobalArgs, overrides: Overrides) -> Result<Loaded> {
+    let loaded = load_config(global, overrides)?;
+    require_workspace(&loaded.config)?;
+    Ok(loaded)
 }
 
 /// Loads the configuration from the working directory, the `BATON_*` environment and

@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::time::SystemTime;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::router;
@@ -25,8 +25,7 @@ pub struct RouteArgs {
 /// # Errors
 /// Config or state errors (exit 2).
 pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
-    require_workspace(&config)?;
+    let config = load_workspace(global, Overrides::default())?.config;
     let mut state = StateStore::new(config.state_file.clone())
         .load()?
         .map(|l| l.state)

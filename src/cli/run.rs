@@ -1,7 +1,8 @@
 //! `baton run`, `baton supervisor`, `baton loop`.
 
 use crate::cli::args::{ModeArg, RunArgs};
-use crate::cli::{GlobalArgs, check, load_config, require_workspace, workspace};
+use crate::cli::preflight::preflight;
+use crate::cli::{GlobalArgs, load_workspace, workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
 use crate::events::{self, Event};
@@ -52,14 +53,19 @@ pub(crate) fn cmd_run(
 ) -> Result<()> {
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
-    let config = load_config(global, args.overrides())?.config;
-    require_workspace(&config)?;
+    let loaded = load_workspace(global, args.overrides())?;
     let actors: &[Actor] = match plan {
         Plan::Combined => &Actor::ALL,
         Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],
         Plan::Solo(Actor::Ralph) | Plan::RoleSync(Actor::Ralph) => &[Actor::Ralph],
     };
-    check::check_agents(&config, actors)?;
+    // A completion claim is taken by galph, or by the one actor of a single-actor run.
+    let claims = !matches!(plan, Plan::RoleSync(Actor::Ralph));
+    let checked = preflight(&loaded, actors, claims).or_first_problem()?;
+    for warning in &checked.warnings {
+        note!("baton: warning: {warning}");
+    }
+    let config = loaded.config;
     let discovered = discover_repo(&config)?;
     let role_sync = match (plan, &discovered) {
         (Plan::RoleSync(_), Some(repo)) => Some(role_guards(&config, repo)?),
@@ -101,7 +107,24 @@ pub(crate) fn cmd_run(
     let result = run_plan(&runner, plan, role_sync, args);
     let code = result.as_ref().map_or_else(Error::code, |()| 0);
     events::emit(&Event::RunEnded { code });
-    result
+    result?;
+    resume_hint(&runner);
+    Ok(())
+}
+
+/// After a run that ended at the stop flag (a person's or an agent's, not a completion): how to
+/// run again, since every start stops at once until the flag is cleared.
+fn resume_hint(runner: &Runner) {
+    let reason = runner
+        .load_state()
+        .ok()
+        .and_then(|state| state.stop_requested());
+    if reason.is_some_and(|r| !r.starts_with("complete:")) {
+        note!(
+            "baton: hint: the stop flag stays set and every start stops here; `baton resume` \
+             clears it"
+        );
+    }
 }
 
 fn run_plan(

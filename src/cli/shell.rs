@@ -1,6 +1,6 @@
-//! `baton completions <shell>` and `baton man`: the command line described for shells and for
-//! `man`, generated from the same clap definition the parser uses (clap_complete,
-//! clap_mangen), so they never drift.
+//! `baton completions <shell>`: the command line described for shells, generated from the same
+//! clap definition the parser uses (clap_complete), so it never drifts; actor arguments and
+//! `--agent` offer their names (the presets for an agent).
 
 use std::io::Write;
 
@@ -25,17 +25,6 @@ pub struct CompletionsArgs {
 pub(crate) fn cmd_completions(args: &CompletionsArgs) -> Result<()> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "baton", &mut out);
-    std::io::stdout().lock().write_all(&out)?;
-    Ok(())
-}
-
-/// Prints the man page (roff): `baton man > baton.1; man ./baton.1`.
-///
-/// # Errors
-/// A closed stdout (a quiet exit 0).
-pub(crate) fn cmd_man() -> Result<()> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     std::io::stdout().lock().write_all(&out)?;
     Ok(())
 }

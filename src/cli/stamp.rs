@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use crate::cli::workspace;
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::git::Repo;
@@ -28,7 +28,7 @@ pub enum StampResult {
 #[derive(Debug, Clone, clap::Args)]
 pub struct StampArgs {
     /// The actor whose turn is stamped: galph|ralph (aliases supervisor|loop).
-    #[arg(value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    #[arg(value_parser = crate::cli::args::ActorArg)]
     pub actor: Actor,
     /// `ok` or `fail`.
     #[arg(value_enum)]
@@ -49,8 +49,7 @@ pub struct StampArgs {
 /// # Errors
 /// Config, state, lock and git errors; a stale stamp as in role mode.
 pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
-    require_workspace(&config)?;
+    let config = load_workspace(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
     let held = hold.or_refuse()?;

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::cli::{GlobalArgs, load_config, require_workspace};
+use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::journal::show::{cost, number, outcomes, wall};
@@ -26,8 +26,7 @@ pub struct StatsArgs {
 /// # Errors
 /// Config and journal errors; a closed stdout is a quiet exit 0.
 pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
-    require_workspace(&config)?;
+    let config = load_workspace(global, Overrides::default())?.config;
     let mut summary = Summary::default();
     Journal::new(config.journal_file.clone()).for_each(|entry| summary.add(&entry))?;
     let mut out = std::io::stdout().lock();
@@ -99,16 +98,24 @@ fn table<'a>(
     title: &str,
     rows: impl Iterator<Item = (String, &'a Totals)>,
 ) -> Result<()> {
+    let rows: Vec<(String, &Totals)> = rows.collect();
+    // The name column fits the longest name (`supervisor.md`), at least 12 wide.
+    let w = rows
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .chain([12])
+        .max()
+        .unwrap_or(12);
     writeln!(out)?;
     writeln!(
         out,
-        "{title:<12} {:>6} {:>12} {:>10} {:>10} {:>9}  outcomes",
+        "{title:<w$} {:>6} {:>12} {:>10} {:>10} {:>9}  outcomes",
         "turns", "tokens in", "out", "cost", "time"
     )?;
     for (name, t) in rows {
         writeln!(
             out,
-            "{name:<12} {:>6} {:>12} {:>10} {:>10} {:>9}  {}",
+            "{name:<w$} {:>6} {:>12} {:>10} {:>10} {:>9}  {}",
             t.turns,
             number(t.input_tokens),
             number(t.output_tokens),

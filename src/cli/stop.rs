@@ -10,7 +10,7 @@
 //! is running merges it into its stamp (the stop flag is a person's to set at any moment).
 
 use crate::cli::workspace::{self, Hold};
-use crate::cli::{GlobalArgs, load_config};
+use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::Repo;
@@ -35,7 +35,7 @@ pub struct StopArgs {
 /// # Errors
 /// Config, state, lock and git errors.
 pub(crate) fn cmd_stop(global: &GlobalArgs, args: &StopArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
+    let config = load_workspace(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let reason = args.reason.clone().unwrap_or_else(default_reason);
     let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
@@ -79,7 +79,7 @@ pub struct ResumeArgs {
 /// # Errors
 /// Config, state, lock and git errors; a failure when a Baton runs in this workspace.
 pub(crate) fn cmd_resume(global: &GlobalArgs, args: &ResumeArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
+    let config = load_workspace(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
     let held = hold.or_refuse()?;
@@ -95,7 +95,7 @@ pub struct NoteArgs {
     #[arg(value_parser = note_text)]
     pub text: String,
     /// Only for this actor's next turn (default: the next turn of either).
-    #[arg(long, value_parser = |s: &str| Actor::parse_alias(s).ok_or(format!("unknown actor `{s}`")))]
+    #[arg(long, value_parser = crate::cli::args::ActorArg)]
     pub to: Option<Actor>,
     /// Commit, but do not push (role mode).
     #[arg(long)]
@@ -109,7 +109,7 @@ pub struct NoteArgs {
 /// # Errors
 /// Config, state, lock and git errors.
 pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
-    let config = load_config(global, Overrides::default())?.config;
+    let config = load_workspace(global, Overrides::default())?.config;
     let repo = Repo::discover(&config.root)?;
     let note = Note {
         to: args.to,

@@ -20,6 +20,8 @@ pub(super) struct Draft {
     pub allowlist: Option<Vec<String>>,
     /// `autocommit.never` when set; default: the logs and tmp directories.
     pub never: Option<Vec<String>>,
+    /// Where each value set so far came from.
+    pub origins: crate::config::Origins,
 }
 
 impl Draft {
@@ -32,6 +34,7 @@ impl Draft {
             },
             allowlist: None,
             never: None,
+            origins: crate::config::Origins::default(),
         };
         crate::config::layer::defaults(&mut draft);
         draft
@@ -43,6 +46,7 @@ impl Draft {
             mut config,
             allowlist,
             never,
+            origins: _,
         } = self;
         config.router.allowlist = allowlist.unwrap_or_else(|| {
             vec![

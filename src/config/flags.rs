@@ -6,7 +6,7 @@
 use crate::config::draft::Draft;
 use crate::config::keys;
 use crate::config::layer::{Input, set};
-use crate::config::{ConfigError, Overrides, format_duration};
+use crate::config::{ConfigError, Origin, Overrides, format_duration};
 
 /// The keys the flags of `overrides` set, with their values as text and the flag's name.
 fn settings(flags: &Overrides) -> Vec<(&'static str, &'static str, String)> {
@@ -66,6 +66,7 @@ pub(super) fn apply_flags(draft: &mut Draft, flags: &Overrides) -> Result<(), Co
             flag: flag.to_owned(),
             message: bad.message,
         })?;
+        draft.origins.set(name, Origin::Flag(flag.to_owned()));
     }
     Ok(())
 }

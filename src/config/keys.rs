@@ -1,8 +1,8 @@
 //! Every configuration key, declared once: its dotted name, where its value goes and how it is
 //! written and checked ([`Slot`]) and its default. The YAML file, the
-//! `BATON_<KEY>` environment (`agent.default` → `BATON_AGENT_DEFAULT`, scalars only) and the
-//! flags are read through this table (see `layer.rs`); "did you mean" suggestions and the
-//! documentation test come from it too. A new key is one entry here, its field in [`Config`]
+//! `BATON_<KEY>` environment (`agent.default` → `BATON_AGENT_DEFAULT`, see `env.rs`) and the
+//! flags are read through this table (see `layer.rs`); "did you mean" suggestions, the
+//! values `baton check --json` shows (`show.rs`) and the documentation test come from it too. A new key is one entry here, its field in [`Config`]
 //! and a line in `docs/configuration.md`.
 //!
 //! [`Config`]: crate::config::Config
@@ -83,6 +83,27 @@ pub(super) struct Key {
     /// A key of the Python tool that sets `name`'s value under a new name (the new key wins
     /// when both are written).
     pub(super) compat_for: Option<&'static str>,
+    /// What the key means, in one line: the comment `baton init` writes beside it. For a key
+    /// with no default value it starts by saying what the default is (`default: none; …`).
+    pub(super) doc: &'static str,
+    /// A value as it is written in YAML (`2h`, `[logs/, tmp/]`, `{ralph: codex}`): shown
+    /// commented out in place of a key with no default value, and after a mapping's `{}`.
+    pub(super) example: Option<&'static str>,
+}
+
+impl Key {
+    /// The key with its one-line meaning.
+    pub(super) const fn doc(self, doc: &'static str) -> Key {
+        Key { doc, ..self }
+    }
+
+    /// The key with an example value (YAML).
+    pub(super) const fn example(self, example: &'static str) -> Key {
+        Key {
+            example: Some(example),
+            ..self
+        }
+    }
 }
 
 /// The key named `name`.
@@ -127,7 +148,7 @@ pub(super) fn children(section: &str) -> Vec<&'static str> {
     out
 }
 
-/// Whether the key's value is one scalar (settable from the environment).
+/// Whether the key's value is one scalar (its variable's value is taken as it is).
 pub(super) fn is_scalar(slot: Slot) -> bool {
     matches!(
         slot,

@@ -11,7 +11,7 @@ use crate::config::draft::{
     Draft, blank_to_none, non_empty, normalize_extensions, parse_bool, parse_money,
     parse_optional_duration, parse_positive_duration, parse_router_mode, parse_since, parse_u64,
 };
-use crate::config::keys::{self, KEYS, Key, Slot};
+use crate::config::keys::{KEYS, Key, Slot};
 use crate::config::node::{Node, Yaml};
 use crate::state::Actor;
 
@@ -56,13 +56,18 @@ pub(super) fn defaults(draft: &mut Draft) {
     }
 }
 
-/// Lays the file's settings over `draft`: the Python tool's keys first (in declaration order,
-/// so that `router.review_every_n` wins over `workflow.review_every_n`), then every other key
-/// in file order, so a new key always wins over its old name.
+/// Lays the file's settings over `draft` and records where each was written: the Python
+/// tool's keys first (in declaration order, so that `router.review_every_n` wins over
+/// `workflow.review_every_n`), then every other key in file order, so a new key always wins
+/// over its old name.
 ///
 /// # Errors
 /// The first bad value.
-pub(super) fn apply_file(draft: &mut Draft, settings: &[FileSetting<'_>]) -> Result<(), Bad> {
+pub(super) fn apply_file(
+    draft: &mut Draft,
+    file: &std::path::Path,
+    settings: &[FileSetting<'_>],
+) -> Result<(), Bad> {
     let mut old: Vec<&FileSetting<'_>> = settings
         .iter()
         .filter(|s| s.key.compat_for.is_some())
@@ -71,31 +76,16 @@ pub(super) fn apply_file(draft: &mut Draft, settings: &[FileSetting<'_>]) -> Res
     let new = settings.iter().filter(|s| s.key.compat_for.is_none());
     for setting in old.into_iter().chain(new) {
         set(draft, setting.key, &Input::Node(setting.node))?;
-    }
-    Ok(())
-}
-
-/// Lays the `BATON_<KEY>` variables of `env` over `draft` (scalar keys only; compatibility
-/// keys have no variable). Returns the variable and message of the first bad value.
-pub(super) fn apply_env(
-    draft: &mut Draft,
-    env: &BTreeMap<String, String>,
-) -> Result<(), (String, String)> {
-    for key in KEYS {
-        if key.compat_for.is_some() || !keys::is_scalar(key.slot) {
-            continue;
-        }
-        let var = var_name(key.name);
-        if let Some(value) = env.get(&var) {
-            set(draft, key, &Input::Text(vec![value.clone()])).map_err(|bad| (var, bad.message))?;
+        match setting.key.compat_for {
+            Some("") => {}
+            target => {
+                draft
+                    .origins
+                    .set_file(target.unwrap_or(setting.key.name), file, setting.node)
+            }
         }
     }
     Ok(())
-}
-
-/// The variable name for dotted `key` (`agent.default` → `BATON_AGENT_DEFAULT`).
-pub(super) fn var_name(key: &str) -> String {
-    format!("BATON_{}", key.to_ascii_uppercase().replace('.', "_"))
 }
 
 /// Checks `input` as `key`'s kind of value and stores it.
@@ -174,6 +164,7 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
             draft.config.autocommit.report_extensions = extensions;
         }
         Slot::Actors(slot) => {
+            let mut map = BTreeMap::new();
             for (name, agent) in mapping(key, input)? {
                 let actor = Actor::parse_alias(&name.0).ok_or_else(|| Bad {
                     at: name.1,
@@ -183,14 +174,17 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                         name.0
                     ),
                 })?;
-                slot(draft).insert(actor, node_text(key, &name.0, agent)?);
+                map.insert(actor, node_text(key, &name.0, agent)?);
             }
+            *slot(draft) = map;
         }
         Slot::Names(slot) => {
+            let mut map = BTreeMap::new();
             for (name, agent) in mapping(key, input)? {
                 let agent = node_text(key, &name.0, agent)?;
-                slot(draft).insert(name.0, agent);
+                map.insert(name.0, agent);
             }
+            *slot(draft) = map;
         }
         Slot::Commands(slot) => {
             let items = match input {
@@ -200,12 +194,16 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                 }) => items,
                 Input::Node(Node {
                     value: Yaml::Null, ..
-                })
-                | Input::Text(_) => {
+                }) => {
                     *slot(draft) = Vec::new();
                     return Ok(());
                 }
-                Input::Node(_) => return Err(bad("expected a list of argv lists".to_owned())),
+                Input::Node(_) | Input::Text(_) => {
+                    return Err(bad(
+                        "expected a list of argv lists, written as YAML: `[[cargo, test], …]`"
+                            .to_owned(),
+                    ));
+                }
             };
             let mut commands = Vec::new();
             for item in items {
@@ -224,14 +222,16 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
             *slot(draft) = commands;
         }
         Slot::Chains(slot) => {
+            let mut map = BTreeMap::new();
             for (name, chain) in mapping(key, input)? {
                 let list = list(&Input::Node(chain)).map_err(|message| Bad {
                     at: chain.at,
                     key: format!("{}.{}", key.name, name.0),
                     message,
                 })?;
-                slot(draft).insert(name.0, list);
+                map.insert(name.0, list);
             }
+            *slot(draft) = map;
         }
         Slot::Patterns(slot) => {
             let patterns = list(input).map_err(bad)?;
@@ -242,6 +242,7 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
             *slot(draft) = patterns;
         }
         Slot::Formats(slot) => {
+            let mut map = BTreeMap::new();
             for (name, format) in mapping(key, input)? {
                 let text = node_text(key, &name.0, format)?;
                 let parsed = text
@@ -251,10 +252,12 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                         key: format!("{}.{}", key.name, name.0),
                         message: e.to_string(),
                     })?;
-                slot(draft).insert(name.0, parsed);
+                map.insert(name.0, parsed);
             }
+            *slot(draft) = map;
         }
         Slot::Argvs(slot) => {
+            let mut map = BTreeMap::new();
             for (name, argv) in mapping(key, input)? {
                 let items = list(&Input::Node(argv)).unwrap_or_default();
                 if items
@@ -269,8 +272,9 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                                 .to_owned(),
                     });
                 }
-                slot(draft).insert(name.0, items);
+                map.insert(name.0, items);
             }
+            *slot(draft) = map;
         }
         Slot::Meaningless => {}
     }
@@ -349,7 +353,11 @@ fn mapping<'a>(key: &Key, input: &Input<'a>) -> Result<Vec<Entry<'a>>, Bad> {
             key: key.name.to_owned(),
             message: "expected a mapping of keys".to_owned(),
         }),
-        Input::Text(_) => Ok(Vec::new()),
+        Input::Text(_) => Err(Bad {
+            at: Location::UNKNOWN,
+            key: key.name.to_owned(),
+            message: "expected a mapping, written as YAML: `{name: value, …}`".to_owned(),
+        }),
     }
 }
 

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::config::draft::Draft;
+use crate::config::env::apply_env;
 use crate::config::flags::apply_flags;
-use crate::config::layer::apply_env;
-use crate::config::{CONFIG_FILE_NAME, Config, RouterMode, yaml};
+use crate::config::{CONFIG_FILE_NAME, Config, Origins, RouterMode, yaml};
 use crate::state::Actor;
 
 /// Command-line values that win over the environment and the file.
@@ -50,13 +50,16 @@ pub struct LoadOptions {
     pub overrides: Overrides,
 }
 
-/// A loaded configuration plus the warnings met on the way (deprecated or meaningless keys).
+/// A loaded configuration plus the warnings met on the way (deprecated or meaningless keys)
+/// and where each setting came from.
 #[derive(Clone, Debug)]
 pub struct Loaded {
     /// The validated configuration.
     pub config: Config,
     /// One line each, e.g. ``orchestration.yaml:4:1: key `spec_bootstrap` has no meaning …``.
     pub warnings: Vec<String>,
+    /// Where each key (and, from the file, each entry and item) came from.
+    pub origins: Origins,
 }
 
 /// Why a configuration could not be loaded. Always a usage error (exit 2).
@@ -97,6 +100,12 @@ pub enum ConfigError {
         /// The flag.
         flag: String,
         /// What is wrong.
+        message: String,
+    },
+    /// A setting that cannot be used, with nothing written to point at (a default).
+    #[error("{message}")]
+    Setting {
+        /// What is wrong, naming the key.
         message: String,
     },
 }
@@ -155,8 +164,10 @@ fn finish(
 ) -> Result<Loaded, ConfigError> {
     apply_env(&mut draft, &opts.env).map_err(|(var, message)| ConfigError::Env { var, message })?;
     apply_flags(&mut draft, &opts.overrides)?;
+    let origins = std::mem::take(&mut draft.origins);
     Ok(Loaded {
         config: draft.finish(),
         warnings,
+        origins,
     })
 }

@@ -7,19 +7,24 @@
 //! YAML > default.
 //!
 //! Inside: `keys.rs` (the declarations), `layer.rs` (values checked and stored), `node.rs` and
-//! `yaml.rs` (the file as a positioned tree, walked against the keys), `flags.rs` (the flag
-//! layer), `draft.rs` (dependent defaults and value parsers), `source.rs` and `suggest.rs`
-//! (error positions and "did you mean").
+//! `yaml.rs` (the file as a positioned tree, walked against the keys), `env.rs` and `flags.rs`
+//! (the environment and flag layers), `draft.rs` (dependent defaults and value parsers),
+//! `origin.rs` (where each value came from), `show.rs` (every key's value in force),
+//! `source.rs` and `suggest.rs` (error positions and "did you mean").
 
 mod draft;
 mod duration;
+mod env;
 mod flags;
 mod keys;
 mod layer;
 mod load;
 mod node;
+mod origin;
+mod show;
 mod source;
 mod suggest;
+mod template;
 #[cfg(test)]
 mod tests;
 mod yaml;
@@ -33,6 +38,11 @@ use crate::state::Actor;
 
 pub use duration::{format_duration, parse_duration};
 pub use load::{ConfigError, LoadOptions, Loaded, Overrides, load, load_from_str};
+pub use origin::{Origin, Origins};
+pub use show::{Setting, settings, variables};
+pub use template::template;
+
+pub(crate) use env::var_name;
 
 /// The configuration file's name, searched upward from the working directory.
 pub const CONFIG_FILE_NAME: &str = "orchestration.yaml";

@@ -49,19 +49,11 @@ impl SourceFile {
         )
     }
 
-    /// A syntax error (or a key written twice) at saphyr's position.
+    /// A syntax error at saphyr's position.
     pub(super) fn parse_error(&self, err: &serde_saphyr::Error) -> ConfigError {
         let err = err.without_snippet();
         let at = err.location().unwrap_or(Location::UNKNOWN);
-        let raw = UserMessageFormatter.format_message(err);
-        let message = match raw
-            .strip_prefix("duplicate mapping key: ")
-            .and_then(|rest| rest.split(',').next())
-        {
-            Some(key) => format!("key `{key}` is written twice"),
-            None => raw.to_string(),
-        };
-        self.invalid(at, message)
+        self.invalid(at, UserMessageFormatter.format_message(err).to_string())
     }
 
     /// "unknown key `router.mdoe`, did you mean `mode`?" (or the list of valid keys there).

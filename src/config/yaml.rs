@@ -11,6 +11,7 @@ use crate::config::layer::{self, FileSetting};
 use crate::config::node::{Node, Yaml};
 use crate::config::source::SourceFile;
 use crate::config::suggest::join;
+use serde_saphyr::Location;
 
 /// Parses `text` (read from `path`) and applies it to `draft`; returns the warnings.
 ///
@@ -25,8 +26,20 @@ pub(super) fn apply(
     let root: Node = if text.trim().is_empty() {
         return Ok(Vec::new());
     } else {
-        serde_saphyr::from_str(text).map_err(|e| source.parse_error(&e))?
+        // Repeated keys come through, to be refused below with both positions.
+        let options = serde_saphyr::options! {
+            duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        };
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| source.parse_error(&e))?
     };
+    if let Some((key, first, again)) = first_repeat("", &root) {
+        let message = format!(
+            "key `{key}` is written twice (first at line {}, column {})",
+            first.line(),
+            first.column()
+        );
+        return Err(source.invalid(again, message));
+    }
     let mut settings = Vec::new();
     walk("", &root, &source, &mut settings)?;
     let warnings = settings
@@ -34,8 +47,32 @@ pub(super) fn apply(
         .filter(|s| matches!(s.key.slot, Slot::Meaningless))
         .map(|s| source.warning(s.at, s.key.name, "has no meaning in baton and is ignored"))
         .collect();
-    layer::apply_file(draft, &settings).map_err(|bad| source.bad(bad))?;
+    layer::apply_file(draft, path, &settings).map_err(|bad| source.bad(bad))?;
     Ok(warnings)
+}
+
+/// The first key written twice in one mapping anywhere under `node` (at `path`): its dotted
+/// path, the first position and the repeat's.
+fn first_repeat(path: &str, node: &Node) -> Option<(String, Location, Location)> {
+    match &node.value {
+        Yaml::Map(entries) => {
+            for (i, (name, value)) in entries.iter().enumerate() {
+                let full = join(path, &name.value);
+                if let Some((first, _)) = entries[..i].iter().find(|(n, _)| n.value == name.value) {
+                    return Some((full, first.referenced, name.referenced));
+                }
+                if let Some(found) = first_repeat(&full, value) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        Yaml::Seq(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| first_repeat(&format!("{path}[{i}]"), item)),
+        _ => None,
+    }
 }
 
 /// Collects the declared keys under `node` (the mapping of `section`, `""` = the top level).

@@ -50,12 +50,10 @@ impl Stop {
             Stop::Budget(r) => ("budget", r),
             Stop::Stuck(r) => ("stuck", r),
         };
+        // The console prints the stop from this event.
         crate::events::emit(&Event::Stopped { why, reason });
         match self {
-            Stop::Flag(reason) => {
-                info_line!("[baton] stop flag set in the state: {reason}");
-                Ok(())
-            }
+            Stop::Flag(_) => Ok(()),
             Stop::Budget(reason) => Err(Error::budget(reason)),
             Stop::Stuck(reason) => Err(Error::stuck(reason)),
         }

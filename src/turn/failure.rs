@@ -131,6 +131,11 @@ impl TurnFailure {
         match self {
             TurnFailure::Interrupted(signal) => Error::interrupted(*signal),
             TurnFailure::Auth { hint, .. } => Error::failed(self).with_hint(hint),
+            TurnFailure::DirtyGuard(_) => Error::failed(self).with_hint(
+                "galph plans and reviews: its turn may change reports and doc/meta files only; \
+                 look at those files and commit, move or delete them (or let galph write them: \
+                 autocommit.doc_whitelist, or autocommit.tolerate_dirty: true), then start again",
+            ),
             other => Error::failed(other),
         }
     }

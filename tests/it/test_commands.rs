@@ -1,5 +1,7 @@
 //! Dispatch precedence, `check`, `init`, `status`, `logs`, `demo`.
 
+use serde_json::Value;
+
 use crate::common::TestEnv;
 
 fn agent_of_last_call(env: &TestEnv, args: &[&str]) -> String {
@@ -139,11 +141,27 @@ fn logs_show_the_turn_output() {
     );
 }
 
+/// `baton demo` run with its temporary directory under the test's own.
+fn demo(env: &TestEnv, args: &[&str]) -> crate::common::Run {
+    let mut cmd = env.baton_cmd(args);
+    cmd.env("TMPDIR", &env.ctl);
+    crate::common::Run::from(cmd.output().expect("run the demo"))
+}
+
+/// The workspace a demo kept: the directory its `cd …` line names.
+fn kept_workspace(stdout: &str) -> std::path::PathBuf {
+    let line = stdout
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("cd "))
+        .unwrap_or_else(|| panic!("no `cd` line in\n{stdout}"));
+    std::path::PathBuf::from(line.split("  #").next().unwrap_or(line).trim_end())
+}
+
 #[test]
-fn demo_runs_offline_and_shows_turns_commits_and_state() {
+fn demo_runs_offline_and_shows_turns_receipts_commits_and_state() {
     let env = TestEnv::bare();
     for args in [&["demo", "--combined"][..], &["demo"][..]] {
-        let run = env.baton(args);
+        let run = demo(&env, args);
         run.expect_code(0);
         for needle in [
             "== Turns",
@@ -151,6 +169,12 @@ fn demo_runs_offline_and_shows_turns_commits_and_state() {
             "RALPH AUTO (prompt=main.md)",
             "ralph: add step 3",
             "\"iteration\": 4",
+            " out, $0.0",
+            "6 turns, ",
+            "== Look around: the workspace is kept in ",
+            " stats ",
+            " watch --once ",
+            " serve ",
         ] {
             assert!(
                 run.stdout.contains(needle),
@@ -158,13 +182,44 @@ fn demo_runs_offline_and_shows_turns_commits_and_state() {
                 run.stdout
             );
         }
+        // The kept workspace answers the commands the demo points at, receipts included.
+        let kept = kept_workspace(&run.stdout);
+        assert!(kept.starts_with(&env.ctl), "{}", kept.display());
+        let mut stats = env.baton_cmd(&["stats", "--json"]);
+        stats.current_dir(&kept);
+        let stats = crate::common::Run::from(stats.output().expect("stats"));
+        stats.expect_code(0);
+        let stats: Value = serde_json::from_str(&stats.stdout).expect("stats json");
+        assert_eq!(stats["total"]["turns"], 6, "{stats}");
+        assert_eq!(stats["total"]["cost_reported_turns"], 6, "{stats}");
+        assert!(
+            stats["total"]["cost_usd"].as_f64().unwrap_or(0.0) > 0.0,
+            "{stats}"
+        );
+        assert!(
+            stats["total"]["input_tokens"].as_u64().unwrap_or(0) > 0,
+            "{stats}"
+        );
     }
+    let discarded = demo(&env, &["demo", "--combined", "--discard"]);
+    discarded.expect_code(0);
+    assert!(
+        !discarded.stdout.contains("Look around"),
+        "{}",
+        discarded.stdout
+    );
+    let left: Vec<_> = std::fs::read_dir(&env.ctl)
+        .expect("read ctl")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("baton-demo-"))
+        .collect();
+    assert_eq!(left.len(), 2, "the two kept, the discarded one gone");
 }
 
 #[test]
 fn demo_shows_two_machines_handing_over_through_the_remote() {
     let env = TestEnv::bare();
-    let run = env.baton(&["demo", "--iterations", "2"]);
+    let run = demo(&env, &["demo", "--iterations", "2", "--discard"]);
     run.expect_code(0);
     assert!(
         run.stdout
@@ -263,4 +318,71 @@ fn agent_timeout_defaults_to_two_hours_and_zero_turns_it_off() {
         .output()
         .expect("check");
     assert!(String::from_utf8_lossy(&by_env.stdout).contains("agent.timeout none"));
+}
+
+#[test]
+fn a_start_while_the_stop_flag_is_set_says_once_why_and_how_to_resume() {
+    let env = TestEnv::new();
+    env.baton(&["stop", "--reason", "enough for today"])
+        .expect_code(0);
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout
+            .matches("stop flag set in the state: enough for today")
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("baton: hint: the stop flag stays set and every start stops here; `baton resume` clears it"),
+        "{}",
+        run.stderr
+    );
+    assert!(env.calls().is_empty(), "nothing ran");
+    env.baton(&["resume"]).expect_code(0);
+    let again = env.baton(&["run", "--iterations", "1"]);
+    again.expect_code(0);
+    assert!(!again.stderr.contains("hint"), "{}", again.stderr);
+    assert_eq!(env.calls().len(), 2);
+}
+
+#[test]
+fn galphs_dirty_guard_failure_says_what_to_do() {
+    let env = TestEnv::new();
+    env.hook("galph", "echo 'planned in code' > src.rs\n");
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "baton: error: dirty paths outside the auto-commit rules after galph's turn: src.rs"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("baton: hint: galph plans and reviews: its turn may change reports and doc/meta files only"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn zero_iterations_is_a_usage_error_and_runs_nothing() {
+    let env = TestEnv::new();
+    for command in ["run", "loop", "supervisor", "demo"] {
+        let run = env.baton(&[command, "--iterations", "0"]);
+        run.expect_code(2);
+        assert!(
+            run.stderr.contains("0 would run nothing; give 1 or more"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    assert!(!env.path("sync").exists(), "nothing written");
+    assert!(!env.path("logs").exists(), "nothing written");
+    assert!(env.calls().is_empty(), "nothing ran");
 }

@@ -68,6 +68,55 @@ fn outside_a_workspace_run_status_and_route_exit_2_and_create_nothing() {
 }
 
 #[test]
+fn outside_a_workspace_every_command_that_changes_a_run_exits_2_and_writes_nothing() {
+    let env = TestEnv::new();
+    let empty = tempfile::tempdir().expect("tempdir");
+    let searched = format!("no orchestration.yaml in {}", empty.path().display());
+    for args in [
+        &["stop"][..],
+        &["stop", "--reason", "bed time"],
+        &["resume"],
+        &["note", "look at the parser"],
+        &["note", "hi", "--to", "ralph"],
+        &["approve"],
+        &["approve", "--note", "go"],
+        &["reject", "--note", "split it"],
+        &["stamp", "ralph", "ok"],
+        &["run", "--iterations", "1"],
+        &["loop"],
+        &["supervisor"],
+        &["status"],
+        &["stats"],
+        &["route"],
+        &["watch", "--once"],
+    ] {
+        let mut cmd = env.baton_cmd(args);
+        cmd.current_dir(empty.path());
+        let run = crate::common::Run::from(cmd.output().expect("run baton"));
+        run.expect_code(2);
+        assert!(
+            run.stderr
+                .starts_with("baton: error: not a Baton workspace: ")
+                && run.stderr.contains(&searched),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("baton: hint: run `baton init`"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        let left: Vec<_> = std::fs::read_dir(empty.path())
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(left.is_empty(), "{args:?} wrote {left:?}");
+    }
+    assert!(env.calls().is_empty(), "nothing ran");
+}
+
+#[test]
 fn init_writes_a_fix_plan_keeps_an_existing_one_and_says_to_commit() {
     let env = TestEnv::bare();
     std::fs::remove_dir_all(env.path("prompts")).expect("rm prompts");

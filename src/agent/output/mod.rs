@@ -64,6 +64,13 @@ impl Format {
         Format::OpencodeJson,
     ];
 
+    /// Whether an agent speaking this format reports what its turn cost: Claude's `result`
+    /// event (`total_cost_usd`) and opencode's `step_finish` parts (`cost`) do; codex and
+    /// gemini report tokens only, and text reports nothing.
+    pub(crate) fn reports_cost(self) -> bool {
+        matches!(self, Format::ClaudeStreamJson | Format::OpencodeJson)
+    }
+
     /// The config name (`claude-stream-json`, …).
     pub(crate) fn name(self) -> &'static str {
         match self {

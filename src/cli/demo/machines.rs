@@ -11,8 +11,9 @@ use crate::cli::demo::{DemoArgs, prepare, print_summary};
 use crate::git::{Remote, Repo};
 use crate::journal::JournalEntry;
 
-/// Runs the demo under `root`: `remote.git`, `machine-a` (galph), `machine-b` (ralph).
-pub(super) fn run(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
+/// Runs the demo under `root`: `remote.git`, `machine-a` (galph), `machine-b` (ralph); returns
+/// the clone that ran the last turn (its files hold the whole run).
+pub(super) fn run(args: &DemoArgs, root: &Path) -> anyhow::Result<std::path::PathBuf> {
     say!(
         "== Baton demo: two machines sharing a git remote, in {}",
         root.display()
@@ -66,7 +67,8 @@ pub(super) fn run(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         .read_at("main", "sync/state.json")?
         .unwrap_or_default();
     say!("\n(everything below is read from the shared remote)");
-    print_summary(&turns, &remote, &state)
+    print_summary(&turns, &remote, &state)?;
+    Ok(b)
 }
 
 /// A daemon and the threads that print its output with a prefix.

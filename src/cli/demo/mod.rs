@@ -1,8 +1,10 @@
 //! `baton demo`: a self-contained, offline demonstration in a temporary directory, with Baton's
-//! real prompts and a scripted agent that really edits and commits files. By default it shows
-//! two machines: a bare remote, two clones, and galph and ralph daemons as two processes handing
-//! turns over through the remote (`--combined`: one process, combined mode). It prints the turns,
-//! the shared history and the final state.
+//! real prompts and a scripted agent that really edits and commits files and reports tokens and
+//! a cost as Claude Code does. By default it shows two machines: a bare remote, two clones, and
+//! galph and ralph daemons as two processes handing turns over through the remote
+//! (`--combined`: one process, combined mode). It prints the turns with their receipts, the
+//! shared history and the final state, and keeps the workspace (unless `--discard`) for `baton
+//! stats`, `watch` and `serve` to look at.
 
 mod machines;
 
@@ -25,7 +27,8 @@ use crate::turn::{RunOptions, Runner};
 /// The scripted agent (POSIX sh), run as `sh ./demo-agent.sh`.
 const DEMO_AGENT: &str = include_str!("agent.sh");
 
-/// The demo's configuration: Baton's defaults, review every 2 iterations, the scripted agent.
+/// The demo's configuration: Baton's defaults, review every 2 iterations, the scripted agent
+/// (which speaks Claude Code's stream-json, so its turns report tokens and cost).
 const DEMO_CONFIG: &str = "\
 # Baton demo workspace: every turn runs the scripted agent in demo-agent.sh.
 review_every_n: 2
@@ -33,17 +36,23 @@ agent:
   default: demo
   commands:
     demo: [sh, ./demo-agent.sh]
+  formats:
+    demo: claude-stream-json
   heartbeat: 10s
 ";
 
 /// Flags of `baton demo`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
-    /// Iterations to run.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    /// Iterations to run (at least 1).
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = crate::cli::args::parse_iterations)]
     pub iterations: u64,
-    /// Keep the temporary workspace and print its path.
+    /// Remove the workspace at the end (by default it is kept, to look at with `baton stats`,
+    /// `watch` and `serve`).
     #[arg(long)]
+    pub discard: bool,
+    /// Keep the workspace (the default; accepted for older scripts).
+    #[arg(long, hide = true, conflicts_with = "discard")]
     pub keep: bool,
     /// One process in combined mode instead of two machines in role mode.
     #[arg(long)]
@@ -61,16 +70,62 @@ pub(crate) fn cmd_demo(args: &DemoArgs) -> crate::error::Result<()> {
 fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     executor::install_handlers().context("install signal handlers")?;
     let tmp = tempfile::Builder::new().prefix("baton-demo-").tempdir()?;
-    if args.combined {
+    let workspace = if args.combined {
         combined(args, tmp.path())?;
+        tmp.path().to_path_buf()
     } else {
-        machines::run(args, tmp.path())?;
+        machines::run(args, tmp.path())?
+    };
+    if args.discard {
+        return Ok(());
     }
-    if args.keep {
-        let kept = tmp.keep();
-        say!("\nworkspace kept at {}", kept.display());
-    }
+    let kept = tmp.keep();
+    look_around(&kept, &workspace);
     Ok(())
+}
+
+/// The closing lines: where the kept workspace is, and the commands that look at it.
+fn look_around(kept: &Path, workspace: &Path) {
+    let exe = std::env::current_exe().ok();
+    let on_path = crate::agent::find_program(Path::new("/"), "baton")
+        .and_then(|found| found.canonicalize().ok());
+    let baton = match exe {
+        Some(exe) if on_path.as_ref() != exe.canonicalize().ok().as_ref() => {
+            exe.display().to_string()
+        }
+        _ => "baton".to_owned(),
+    };
+    say!(
+        "\n== Look around: the workspace is kept in {}",
+        kept.display()
+    );
+    let lines = [
+        (
+            format!("cd {}", workspace.display()),
+            "the clone that ran the last turn",
+        ),
+        (
+            format!("{baton} stats"),
+            "what the run cost: turns, tokens, cost, by actor and prompt",
+        ),
+        (
+            format!("{baton} watch --once"),
+            "whose turn it is, the last turns with their receipts",
+        ),
+        (
+            format!("{baton} serve"),
+            "the dashboard, at http://127.0.0.1:7878/",
+        ),
+        (format!("rm -rf {}", kept.display()), "when done"),
+    ];
+    let width = lines
+        .iter()
+        .map(|(command, _)| command.len())
+        .max()
+        .unwrap_or(0);
+    for (command, what) in lines {
+        say!("  {command:<width$}  # {what}");
+    }
 }
 
 /// Combined mode in one process.
@@ -127,10 +182,18 @@ fn summarize(runner: &Runner) -> anyhow::Result<()> {
 
 /// Prints the turns, the commits of `repo` (newest first) and the state file's bytes.
 fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::Result<()> {
-    say!("\n== Turns (sync/journal.jsonl)");
+    say!("\n== Turns (sync/journal.jsonl), with what each agent reported");
+    let (mut tokens, mut cost) = (0, 0.0);
     for t in turns {
+        let (input, output) = (
+            t.usage.input_tokens.unwrap_or(0),
+            t.usage.output_tokens.unwrap_or(0),
+        );
+        tokens += input + output;
+        cost += t.usage.cost_usd.unwrap_or(0.0);
         say!(
-            "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}  on {}",
+            "  iteration {}  {:5}  {:13}  {:7}  {} -> {}  +{} -{}  {input} in / {output} out, \
+             ${:.4}",
             t.iteration,
             t.actor.as_str(),
             t.prompt,
@@ -139,14 +202,18 @@ fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::R
             t.head_after.as_deref().map_or("-", short_sha),
             t.insertions,
             t.deletions,
-            t.host
+            t.usage.cost_usd.unwrap_or(0.0)
         );
     }
+    say!(
+        "  {} turns, {tokens} tokens, ${cost:.4} (made-up figures: the demo agent calls no model)",
+        turns.len()
+    );
     say!("\n== Commits (newest first)");
     for line in repo.log_oneline(60)? {
         say!("  {line}");
     }
     say!("\n== Final state (sync/state.json)");
-    print!("{}", String::from_utf8_lossy(state));
+    say!("{}", String::from_utf8_lossy(state).trim_end());
     Ok(())
 }

@@ -146,3 +146,26 @@ fn the_display_form_is_file_line_column_message() {
         "/ws/orchestration.yaml:2:3: unknown key `router.mdoe`, did you mean `mode`?"
     );
 }
+
+#[test]
+fn a_key_written_twice_names_both_lines() {
+    let (line, column, message) = invalid("git:\n  lease: 5m\n  remote: o\n  lease: 7m\n");
+    assert_eq!((line, column), (4, 3));
+    assert_eq!(
+        message,
+        "key `git.lease` is written twice (first at line 2, column 3)"
+    );
+    let (line, _, message) =
+        invalid("agent:\n  commands:\n    x: [a]\n    y: [b]\n    x: [c]\nreview_every_n: 1\n");
+    assert_eq!(line, 5);
+    assert_eq!(
+        message,
+        "key `agent.commands.x` is written twice (first at line 3, column 5)"
+    );
+    let (line, _, message) = invalid("review_every_n: 1\nagent: {}\nreview_every_n: 2\n");
+    assert_eq!(line, 3);
+    assert_eq!(
+        message,
+        "key `review_every_n` is written twice (first at line 1, column 1)"
+    );
+}

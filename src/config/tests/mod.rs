@@ -6,6 +6,7 @@ mod env;
 mod errors;
 mod fuzz;
 mod layers;
+mod template;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -6,8 +6,10 @@
 //! A console that cannot be written (a pipe closed by `| head`, a full disk behind a redirect)
 //! must never stop or crash a run that is half-way through a turn, so [`say!`] and [`note!`]
 //! drop write errors (the standard `println!` panics on them). Commands whose only job is their
-//! output (`route`, `status`, `logs`) write with `writeln!` and `?` instead, so a closed pipe
-//! ends them quietly with exit 0 ([`crate::error::ErrorKind::BrokenPipe`]).
+//! output (`route`, `status`, `stats`, `logs`, `check`) write with `writeln!` and `?` instead:
+//! a closed pipe ends them quietly with exit 0 ([`stdout_closed`], [`crate::error::report`]).
+
+pub(crate) mod trace;
 
 use std::fmt;
 
@@ -44,6 +46,21 @@ macro_rules! warn_line {
 /// Writes `args` and a newline to `out`, dropping errors (see the module doc).
 pub(crate) fn line(out: &mut dyn std::io::Write, args: fmt::Arguments<'_>) {
     let _ = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+}
+
+/// Whether standard output is a pipe or socket whose reader has gone (poll reports an error or
+/// a hang-up on it): a write there fails with `EPIPE`, and a command that was printing ends
+/// quietly (see [`crate::error::report`]).
+pub(crate) fn stdout_closed() -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let stdout = std::io::stdout();
+    let fd = std::os::fd::AsFd::as_fd(&stdout);
+    let mut fds = [PollFd::new(fd, PollFlags::POLLOUT)];
+    poll(&mut fds, PollTimeout::ZERO).is_ok_and(|_| {
+        fds[0]
+            .revents()
+            .is_some_and(|r| r.intersects(PollFlags::POLLERR | PollFlags::POLLHUP))
+    })
 }
 
 /// Whether the console uses colour (set once from `--color` and `NO_COLOR`; off by default).
