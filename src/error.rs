@@ -35,8 +35,8 @@ pub(crate) const EXIT_CODES: &[(&str, &str)] = &[
     ),
     (
         "2",
-        "usage, config or state error, a missing prompt or agent, no workspace: found before \
-         anything ran, and nothing was written",
+        "usage, config or state error, a missing or empty prompt, a missing agent, no workspace: \
+         found before anything ran, and nothing was written",
     ),
     (
         "3",
@@ -45,7 +45,8 @@ pub(crate) const EXIT_CODES: &[(&str, &str)] = &[
     ),
     (
         "4",
-        "the loop is stuck (`stuck.iterations`): a clean stop; `baton resume` clears the flag",
+        "the loop is stuck (`stuck.iterations`), or one actor's turns were limited too many \
+         times in a row: a clean stop; `baton resume` clears the flag",
     ),
     (
         "130 / 143",
