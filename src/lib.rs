@@ -31,6 +31,7 @@ mod serve;
 pub mod state;
 pub(crate) mod turn;
 mod watch;
+pub mod workflow;
 
 use std::process::ExitCode;
 

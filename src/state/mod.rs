@@ -1,5 +1,6 @@
 //! The shared state file: model, pure transitions, strict loading and atomic saving.
 
+pub mod actor;
 mod approval;
 mod fields;
 mod lease;
