@@ -28,8 +28,8 @@ fn error(at: Pos, message: String, hint: &str) -> CheckError {
 
 /// Checks `workflow`: every actor named is declared, every declared actor is reachable from
 /// `start`, no loop is made only of steps that always hold, every join's sources were fanned out
-/// together, no actor has two steps that always hold, and every actor reached has a step that
-/// always holds (its last resort).
+/// together, no step comes after one from the same actor that always holds (it would never be
+/// taken), and every actor reached has a step that always holds (its last resort).
 ///
 /// # Errors
 /// The first [`CheckError`] found, in file order.
@@ -39,18 +39,18 @@ pub fn check(workflow: &Workflow) -> Result<(), CheckError> {
         shape(step)?;
         if let Some(first) = workflow.steps[..i]
             .iter()
-            .find(|s| s.always() && step.always() && s.from.iter().any(|a| step.from.contains(a)))
+            .find(|s| s.always() && s.from.iter().any(|a| step.from.contains(a)))
         {
             let actor = first.from.iter().find(|a| step.from.contains(a));
             return Err(error(
                 step.at,
                 format!(
-                    "a second step from `{}` that always holds: the one at line {} is always \
-                     taken first, so this one never is",
+                    "this step from `{}` is never taken: the one at line {} always holds and is \
+                     tried first",
                     actor.map_or_else(String::new, ToString::to_string),
                     first.at.line
                 ),
-                "give one of them a `when:` or a `max_loops:`, or remove this one",
+                "give the earlier one a `when:` or a `max_loops:`, or move this one before it",
             ));
         }
     }

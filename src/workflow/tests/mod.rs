@@ -296,7 +296,7 @@ fn check_refuses_an_endless_loop_but_not_a_bounded_one() {
 }
 
 #[test]
-fn check_refuses_two_steps_that_always_hold() {
+fn check_refuses_a_step_after_one_that_always_holds() {
     let wf = workflow(
         &[],
         vec![
@@ -373,3 +373,5 @@ fn drawings_name_every_step() {
         "{mermaid}"
     );
 }
+
+mod property;
