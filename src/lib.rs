@@ -29,6 +29,7 @@ mod process;
 pub(crate) mod router;
 mod serve;
 pub mod state;
+pub mod tasks;
 pub(crate) mod turn;
 mod watch;
 pub mod workflow;
