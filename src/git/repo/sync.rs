@@ -10,6 +10,9 @@ use super::git_err;
 use crate::git::{GitError, Repo};
 
 mod checkout;
+pub(crate) mod land;
+#[cfg(test)]
+mod land_tests;
 mod replay;
 #[cfg(test)]
 mod tests;
