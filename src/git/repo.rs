@@ -358,6 +358,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 mod fence;
 mod history;
 mod sync;
+mod worktree;
 pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;
 pub(crate) use sync::{FastForward, WouldOverwrite};
