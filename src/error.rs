@@ -252,7 +252,6 @@ macro_rules! kind_of {
 }
 
 kind_of! {
-    crate::config::ConfigError => |_| ErrorKind::Usage;
     crate::agent::AgentError => |_| ErrorKind::Usage;
     crate::router::RouterError => |_| ErrorKind::Usage;
     crate::state::StateError => |e| if e.is_invalid_input() { ErrorKind::Usage } else { ErrorKind::Failed };
@@ -264,6 +263,22 @@ kind_of! {
         crate::turn::RecordError::Invalid { .. } => ErrorKind::Usage,
     };
     serde_json::Error => |_| ErrorKind::Internal;
+}
+
+impl From<crate::config::ConfigError> for Error {
+    fn from(error: crate::config::ConfigError) -> Error {
+        let hint = match &error {
+            crate::config::ConfigError::Workflow { hint, .. } if !hint.is_empty() => {
+                Some(hint.clone())
+            }
+            _ => None,
+        };
+        let err = Error::new(ErrorKind::Usage, error);
+        match hint {
+            Some(hint) => err.with_hint(hint),
+            None => err,
+        }
+    }
 }
 
 impl From<crate::git::GitError> for Error {

@@ -30,6 +30,7 @@ pub(crate) mod router;
 mod serve;
 pub mod state;
 pub mod tasks;
+mod text;
 pub(crate) mod turn;
 mod watch;
 pub mod workflow;

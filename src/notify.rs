@@ -139,7 +139,7 @@ fn send(config: &Config, event: Event, message: &str, actor: Option<Actor>, iter
         .current_dir(&config.root)
         .env("BATON_EVENT", event.as_str())
         .env("BATON_MESSAGE", message)
-        .env("BATON_ACTOR", actor.map_or("", Actor::as_str))
+        .env("BATON_ACTOR", actor.as_ref().map_or("", Actor::as_str))
         .env("BATON_ITERATION", iteration.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -122,14 +122,27 @@ fn cadence(config: &Config, iteration: u64) -> (bool, String) {
 /// The deterministic decision for `actor` in `state` (`docs/configuration.md`, router).
 #[must_use]
 pub(crate) fn deterministic(state: &State, config: &Config, actor: Actor) -> Decision {
+    // A declared actor runs its own prompt; the cadence is the default pair's.
+    if let Some(prompt) = config
+        .workflow
+        .actors
+        .get(&actor)
+        .and_then(|spec| spec.prompt.as_ref())
+    {
+        return Decision {
+            prompt: prompt.clone(),
+            source: Source::Deterministic,
+            reason: format!("{actor}'s prompt"),
+        };
+    }
     let (due, why) = cadence(config, state.iteration);
     let prompts = &config.prompts;
     let (prompt, reason) = match actor {
-        Actor::Galph if due => (&prompts.reviewer, why),
-        Actor::Galph => (&prompts.supervisor, format!("supervisor turn; {why}")),
-        Actor::Ralph if !due => (&prompts.main, format!("main turn; {why}")),
-        Actor::Ralph => {
-            let galph_reviewed = state.last_prompt_actor == Some(Actor::Galph)
+        Actor::GALPH if due => (&prompts.reviewer, why),
+        Actor::GALPH => (&prompts.supervisor, format!("supervisor turn; {why}")),
+        Actor::RALPH if !due => (&prompts.main, format!("main turn; {why}")),
+        _ => {
+            let galph_reviewed = state.last_prompt_actor == Some(Actor::GALPH)
                 && state.last_prompt.as_deref() == Some(prompts.reviewer.as_str());
             if galph_reviewed {
                 (
@@ -154,7 +167,7 @@ pub(crate) fn deterministic(state: &State, config: &Config, actor: Actor) -> Dec
 /// Whether (and how) the router prompt takes part in `actor`'s turn.
 #[must_use]
 pub(crate) fn router_step(config: &Config, actor: Actor) -> RouterStep {
-    if actor != Actor::Galph || !config.router.enabled {
+    if actor != Actor::GALPH || !config.router.enabled {
         return RouterStep::Deterministic;
     }
     let configured = config.router.prompt.is_some();

@@ -124,13 +124,11 @@ impl clap::builder::TypedValueParser for ActorArg {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let values = Actor::ALL.map(|actor| {
-            let value = clap::builder::PossibleValue::new(actor.as_str());
-            match actor {
-                Actor::Galph => value.alias("supervisor"),
-                Actor::Ralph => value.alias("loop"),
-            }
-        });
+        // The pair; declared actors depend on the configuration, which completion cannot read.
+        let values = [
+            clap::builder::PossibleValue::new("galph").alias("supervisor"),
+            clap::builder::PossibleValue::new("ralph").alias("loop"),
+        ];
         Some(Box::new(values.into_iter()))
     }
 }

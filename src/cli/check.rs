@@ -114,7 +114,7 @@ fn findings(loaded: &Loaded) -> Vec<Finding> {
             limit(config.agent.heartbeat)
         ),
     );
-    for actor in Actor::ALL {
+    for actor in Actor::PAIR {
         for prompt in prompts_of(config, actor) {
             let path = config.prompt_path(&prompt);
             match crate::agent::prompt::problem(&path) {
@@ -126,7 +126,7 @@ fn findings(loaded: &Loaded) -> Vec<Finding> {
             }
         }
     }
-    let checked = preflight(loaded, &Actor::ALL, true);
+    let checked = preflight(loaded, &Actor::PAIR, true);
     for (actor, prompt, c) in &checked.agents {
         let argv = c.argv.join(" ");
         ok(

@@ -134,8 +134,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
     let g = &cli.global;
     match &cli.command {
         Command::Run(a) => run::cmd_run(g, a, None),
-        Command::Supervisor(a) => run::cmd_run(g, a, Some(crate::state::Actor::Galph)),
-        Command::Loop(a) => run::cmd_run(g, a, Some(crate::state::Actor::Ralph)),
+        Command::Supervisor(a) => run::cmd_run(g, a, Some(crate::state::Actor::GALPH)),
+        Command::Loop(a) => run::cmd_run(g, a, Some(crate::state::Actor::RALPH)),
         Command::Status(a) => status::cmd_status(g, a),
         Command::Stats(a) => stats::cmd_stats(g, a),
         Command::Route(a) => route::cmd_route(g, a),

@@ -13,19 +13,29 @@ use crate::config::{Config, Loaded, Origin, Origins};
 use crate::error::Error;
 use crate::state::Actor;
 
-/// The prompts `actor` may run under `config`: its deterministic prompts, the reviewer when the
-/// cadence is on, and (galph, router enabled) the router prompt and its allowlist.
+/// The prompts `actor` may run under `config`: a declared actor its own; galph and ralph their
+/// deterministic prompts, the reviewer when the cadence is on, and (galph, router enabled) the
+/// router prompt and its allowlist.
 #[must_use]
 pub(crate) fn prompts_of(config: &Config, actor: Actor) -> Vec<String> {
     let p = &config.prompts;
     let mut prompts = match actor {
-        Actor::Galph => vec![p.supervisor.clone()],
-        Actor::Ralph => vec![p.main.clone()],
+        Actor::GALPH => vec![p.supervisor.clone()],
+        Actor::RALPH => vec![p.main.clone()],
+        other => {
+            return config
+                .workflow
+                .actors
+                .get(&other)
+                .and_then(|spec| spec.prompt.clone())
+                .into_iter()
+                .collect();
+        }
     };
     if config.review_every_n > 0 {
         prompts.push(p.reviewer.clone());
     }
-    if actor == Actor::Galph && config.router.enabled {
+    if actor == Actor::GALPH && config.router.enabled {
         prompts.extend(config.router.prompt.iter().cloned());
         prompts.extend(config.router.allowlist.iter().cloned());
     }
@@ -283,7 +293,7 @@ mod tests {
             "agent:\n  default: {default}\n  commands:\n    stub: [sh]\n    \
              yolo: [sh, -c, 'true', --dangerously-skip-permissions]\n"
         );
-        preflight(&loaded(&text), &Actor::ALL, true)
+        preflight(&loaded(&text), &Actor::PAIR, true)
     }
 
     #[test]
@@ -306,7 +316,7 @@ mod tests {
         let text = "agent:\n  default: stub\n  commands:\n    stub: [sh]\n  fallbacks:\n    \
                     stub: [stub, cluade]\ncompletion:\n  verify:\n    - [sh, -c, 'true']\n    \
                     - [no-such-verifier]\n";
-        let found = preflight(&loaded(text), &Actor::ALL, true);
+        let found = preflight(&loaded(text), &Actor::PAIR, true);
         let problems: Vec<String> = found.problems.iter().map(ToString::to_string).collect();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
@@ -333,7 +343,7 @@ mod tests {
                     far: [no-such-agent-here]\n  roles:\n    ralph: far\n  fallbacks:\n    \
                     far: [farther]\n    stub: [also-far]\ncompletion:\n  verify:\n    \
                     - [no-such-verifier]\n";
-        let galph = preflight(&loaded(text), &[Actor::Galph], true);
+        let galph = preflight(&loaded(text), &[Actor::GALPH], true);
         let problems: Vec<String> = galph.problems.iter().map(ToString::to_string).collect();
         assert!(
             problems
@@ -351,7 +361,7 @@ mod tests {
             !problems.iter().any(|p| p.contains("no-such-agent-here")),
             "ralph's agent is ralph's machine's business: {problems:?}"
         );
-        let ralph = preflight(&loaded(text), &[Actor::Ralph], false);
+        let ralph = preflight(&loaded(text), &[Actor::RALPH], false);
         let problems: Vec<String> = ralph.problems.iter().map(ToString::to_string).collect();
         assert!(problems.iter().any(|p| p.contains("no-such-agent-here")));
         assert!(
@@ -365,7 +375,7 @@ mod tests {
         let text = "agent:\n  default: stub\n  commands:\n    stub: [sh]\n    \
                     json: [sh]\n  formats:\n    json: claude-stream-json\n  roles:\n    \
                     galph: json\nbudget:\n  max_cost_usd: 5\n";
-        let found = preflight(&loaded(text), &Actor::ALL, true);
+        let found = preflight(&loaded(text), &Actor::PAIR, true);
         let warning = cost_warning(&loaded(text), &found).expect("a warning");
         assert!(
             warning.starts_with(
@@ -375,7 +385,7 @@ mod tests {
             "{warning}"
         );
         let all_json = text.replace("galph: json", "galph: json\n    ralph: json");
-        let found = preflight(&loaded(&all_json), &Actor::ALL, true);
+        let found = preflight(&loaded(&all_json), &Actor::PAIR, true);
         assert_eq!(cost_warning(&loaded(&all_json), &found), None);
     }
 }

@@ -50,7 +50,7 @@ pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
             actor,
             &decision.prompt,
             None,
-            Handoff::ToPeer,
+            Handoff::ToPeer.next(actor),
             SystemTime::now(),
         );
     }

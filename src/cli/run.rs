@@ -54,13 +54,17 @@ pub(crate) fn cmd_run(
     let plan = plan(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
     let loaded = load_workspace(global, args.overrides())?;
-    let actors: &[Actor] = match plan {
-        Plan::Combined => &Actor::ALL,
-        Plan::Solo(Actor::Galph) | Plan::RoleSync(Actor::Galph) => &[Actor::Galph],
-        Plan::Solo(Actor::Ralph) | Plan::RoleSync(Actor::Ralph) => &[Actor::Ralph],
+    let actors: Vec<Actor> = match plan {
+        Plan::Combined => Actor::PAIR.to_vec(),
+        Plan::Solo(actor) | Plan::RoleSync(actor) => vec![actor],
     };
+    if let Some(actor) = actors.iter().find(|a| !loaded.config.workflow.has(**a)) {
+        return Err(Error::usage(format!("`{actor}` is no declared actor"))
+            .with_hint("declare it under `actors:` in orchestration.yaml"));
+    }
+    let actors = &actors[..];
     // A completion claim is taken by galph, or by the one actor of a single-actor run.
-    let claims = !matches!(plan, Plan::RoleSync(Actor::Ralph));
+    let claims = !matches!(plan, Plan::RoleSync(Actor::RALPH));
     let checked = preflight(&loaded, actors, claims).or_first_problem()?;
     for warning in &checked.warnings {
         note!("baton: warning: {warning}");
@@ -94,8 +98,9 @@ pub(crate) fn cmd_run(
     runner.inbox.listen(held.run_dir());
     let (mode, actor) = match plan {
         Plan::Combined => ("combined", None),
-        Plan::Solo(Actor::Galph) => ("supervisor", Some(Actor::Galph)),
-        Plan::Solo(Actor::Ralph) => ("loop", Some(Actor::Ralph)),
+        Plan::Solo(Actor::GALPH) => ("supervisor", Some(Actor::GALPH)),
+        Plan::Solo(Actor::RALPH) => ("loop", Some(Actor::RALPH)),
+        Plan::Solo(actor) => ("solo", Some(actor)),
         Plan::RoleSync(actor) => ("role", Some(actor)),
     };
     let host = crate::process::hostname();

@@ -107,7 +107,7 @@ fn stamp_state(runner: &Runner, args: &StampArgs, claim: Option<&str>) -> Result
                 args.actor,
                 &decision.prompt,
                 head.clone(),
-                Handoff::ToPeer,
+                Handoff::ToPeer.next(args.actor),
                 now,
             );
             Outcome::Ok

@@ -9,11 +9,11 @@ use std::io::Write;
 use crate::cli::{GlobalArgs, load_config, lock_path, require_workspace};
 use crate::config::{Config, Overrides};
 use crate::error::Result;
-use crate::git::short_sha;
 use crate::git::{Divergence, Repo};
 use crate::journal::{Journal, JournalEntry, Totals};
 use crate::observe::{self, RemoteRun};
 use crate::state::{State, StateStore};
+use crate::text::short_sha;
 
 mod text;
 

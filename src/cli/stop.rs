@@ -117,7 +117,7 @@ pub(crate) fn cmd_note(global: &GlobalArgs, args: &NoteArgs) -> Result<()> {
         from: person(),
         at: format_utc(std::time::SystemTime::now()),
     };
-    let to = args.to.map_or("the next turn", Actor::as_str);
+    let to = args.to.as_ref().map_or("the next turn", Actor::as_str);
     let (_command, hold) = workspace::hold_for_command(&config, repo.as_ref())?;
     match hold {
         Hold::Busy(busy) => {

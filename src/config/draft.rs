@@ -22,6 +22,11 @@ pub(super) struct Draft {
     pub never: Option<Vec<String>>,
     /// Where each value set so far came from.
     pub origins: crate::config::Origins,
+    /// `actors:` and `workflow.*` as set so far.
+    pub graph: crate::config::workflow::Graph,
+    /// Actors named as mapping keys (`agent.roles`), where, and under which key: each must be
+    /// declared, which is known once every layer is laid.
+    pub named_actors: Vec<(crate::state::Actor, serde_saphyr::Location, &'static str)>,
 }
 
 impl Draft {
@@ -35,19 +40,27 @@ impl Draft {
             allowlist: None,
             never: None,
             origins: crate::config::Origins::default(),
+            graph: crate::config::workflow::Graph::default(),
+            named_actors: Vec::new(),
         };
         crate::config::layer::defaults(&mut draft);
         draft
     }
 
     /// Resolves paths against the root and fills the dependent defaults.
-    pub(super) fn finish(self) -> Config {
+    ///
+    /// # Errors
+    /// Where and why `workflow.start` cannot be used (see [`crate::config::workflow::Graph`]).
+    pub(super) fn finish(self) -> Result<Config, (crate::workflow::Pos, String)> {
         let Draft {
             mut config,
             allowlist,
             never,
             origins: _,
+            graph,
+            named_actors: _,
         } = self;
+        config.workflow = graph.build()?;
         config.router.allowlist = allowlist.unwrap_or_else(|| {
             vec![
                 config.prompts.supervisor.clone(),
@@ -67,10 +80,11 @@ impl Draft {
             &mut config.journal_file,
             &mut config.logs_dir,
             &mut config.tmp_dir,
+            &mut config.tasks_dir,
         ] {
             *path = root.join(&*path);
         }
-        config
+        Ok(config)
     }
 }
 

@@ -65,6 +65,14 @@ pub(super) enum Slot {
     /// The Python tool's `report_extensions`: reports are files with these extensions
     /// anywhere (sets `autocommit.report_extensions` and an empty `autocommit.report_globs`).
     ReportsAnywhere,
+    /// `actors:`: declared actors (`docs/workflows.md`).
+    ActorDefs(fn(&mut Draft) -> &mut BTreeMap<Actor, crate::workflow::ActorSpec>),
+    /// `workflow.start`: the actor each iteration starts with, and where it is written.
+    Start(fn(&mut Draft) -> &mut Option<(Actor, crate::workflow::Pos)>),
+    /// `workflow.steps`: the graph's edges.
+    Steps(fn(&mut Draft) -> &mut Option<Vec<crate::workflow::Step>>),
+    /// `workflow.workers`: actor → the most turns of it at once.
+    Workers(fn(&mut Draft) -> &mut BTreeMap<Actor, u32>),
     /// A key of the Python tool with no meaning here: accepted with a warning.
     Meaningless,
 }
@@ -163,5 +171,6 @@ pub(super) fn is_scalar(slot: Slot) -> bool {
             | Slot::MaybeCount(_)
             | Slot::Money(_)
             | Slot::Since(_)
+            | Slot::Start(_)
     )
 }

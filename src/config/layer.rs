@@ -13,6 +13,7 @@ use crate::config::draft::{
 };
 use crate::config::keys::{KEYS, Key, Slot};
 use crate::config::node::{Node, Yaml};
+use crate::config::workflow;
 use crate::state::Actor;
 
 /// A value for a key: from the file (with positions), or as text (a default or a variable).
@@ -170,11 +171,14 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                     at: name.1,
                     key: key.name.to_owned(),
                     message: format!(
-                        "unknown actor `{}` (expected galph, ralph, supervisor or loop)",
+                        "unknown actor `{}` (expected galph, ralph, supervisor, loop or an actor \
+                         declared under `actors:`)",
                         name.0
                     ),
                 })?;
                 map.insert(actor, node_text(key, &name.0, agent)?);
+                // Whether it is declared is known once every layer is laid (`Draft::finish`).
+                draft.named_actors.push((actor, name.1, key.name));
             }
             *slot(draft) = map;
         }
@@ -276,9 +280,41 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
             }
             *slot(draft) = map;
         }
+        Slot::ActorDefs(slot) => *slot(draft) = workflow::parse_actors(structured(key, input)?)?,
+        Slot::Steps(slot) => *slot(draft) = Some(workflow::parse_steps(structured(key, input)?)?),
+        Slot::Workers(slot) => *slot(draft) = workflow::parse_workers(structured(key, input)?)?,
+        Slot::Start(slot) => {
+            *slot(draft) = Some(match input {
+                Input::Node(node) => workflow::parse_start(node)?,
+                Input::Text(_) => {
+                    let name = scalar(input).map_err(bad)?;
+                    let actor = Actor::parse_alias(&name)
+                        .ok_or_else(|| bad(Actor::new(&name).err().unwrap_or_default()))?;
+                    (
+                        actor,
+                        crate::workflow::Pos {
+                            key: "workflow.start",
+                            ..Default::default()
+                        },
+                    )
+                }
+            });
+        }
         Slot::Meaningless => {}
     }
     Ok(())
+}
+
+/// The YAML node of a structured value (a variable gives one when written in flow syntax).
+fn structured<'a>(key: &Key, input: &Input<'a>) -> Result<&'a Node, Bad> {
+    match input {
+        Input::Node(node) => Ok(node),
+        Input::Text(_) => Err(Bad {
+            at: Location::UNKNOWN,
+            key: key.name.to_owned(),
+            message: "expected YAML flow syntax: `{…}` or `[…]`".to_owned(),
+        }),
+    }
 }
 
 /// A scalar's text (a number or boolean as written).

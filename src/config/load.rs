@@ -7,8 +7,9 @@ use std::time::Duration;
 use crate::config::draft::Draft;
 use crate::config::env::apply_env;
 use crate::config::flags::apply_flags;
-use crate::config::{CONFIG_FILE_NAME, Config, Origins, RouterMode, yaml};
+use crate::config::{CONFIG_FILE_NAME, Config, Origin, Origins, RouterMode, yaml};
 use crate::state::Actor;
+use crate::workflow::Pos;
 
 /// Command-line values that win over the environment and the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -102,6 +103,17 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// A workflow that cannot run (`actors:`, `workflow.*`, or an actor named elsewhere that is
+    /// not declared): where (`file:line:col`, or the variable), what, and what to do.
+    #[error("{at}: {message}")]
+    Workflow {
+        /// `file:line:col`, `environment variable V`, `flag F`, or the key.
+        at: String,
+        /// What is wrong, naming the actor or step.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
     /// A setting that cannot be used, with nothing written to point at (a default).
     #[error("{message}")]
     Setting {
@@ -165,9 +177,88 @@ fn finish(
     apply_env(&mut draft, &opts.env).map_err(|(var, message)| ConfigError::Env { var, message })?;
     apply_flags(&mut draft, &opts.overrides)?;
     let origins = std::mem::take(&mut draft.origins);
+    let named = std::mem::take(&mut draft.named_actors);
+    let config = draft
+        .finish()
+        .map_err(|(at, message)| workflow_error(&origins, at, message, String::new()))?;
+    for (actor, at, key) in named {
+        if config.workflow.has(actor) {
+            continue;
+        }
+        let message = format!(
+            "{key}: unknown actor `{actor}` (expected {}, or declare it under `actors:`)",
+            config
+                .workflow
+                .actors
+                .keys()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Err(match origins.of(key) {
+            Origin::File { path, .. } => ConfigError::Invalid {
+                path,
+                line: at.line(),
+                column: at.column(),
+                message,
+            },
+            other => other.error(message),
+        });
+    }
+    if let Some(actor) = config
+        .agent
+        .flag_roles
+        .keys()
+        .find(|a| !config.workflow.has(**a))
+    {
+        return Err(ConfigError::Flag {
+            flag: "--agent-role".to_owned(),
+            message: format!("unknown actor `{actor}`: declare it under `actors:`"),
+        });
+    }
+    crate::workflow::check(&config.workflow)
+        .map_err(|e| workflow_error(&origins, e.at, e.message, e.hint))?;
+    crate::config::workflow::check_named_actors(&config).map_err(|(path, message, hint)| {
+        workflow_error(&origins, Pos::default(), message, hint).at_path(&origins, &path)
+    })?;
     Ok(Loaded {
-        config: draft.finish(),
+        config,
         warnings,
         origins,
     })
+}
+
+/// A [`ConfigError::Workflow`] at `at`: a position in the file when the key it is under was
+/// read from the file, else where that key came from.
+fn workflow_error(origins: &Origins, at: Pos, message: String, hint: String) -> ConfigError {
+    let place = match origins.of(at.key) {
+        Origin::File { path, line, column } if at.line > 0 => {
+            let _ = (line, column);
+            format!("{}:{}:{}", path.display(), at.line, at.column)
+        }
+        Origin::File { path, line, column } => format!("{}:{line}:{column}", path.display()),
+        Origin::Env(var) => format!("environment variable {var}"),
+        Origin::Flag(flag) => format!("flag {flag}"),
+        Origin::Default if at.key.is_empty() => "workflow".to_owned(),
+        Origin::Default => format!("`{}`", at.key),
+    };
+    ConfigError::Workflow {
+        at: place,
+        message,
+        hint,
+    }
+}
+
+impl ConfigError {
+    /// A workflow error moved to where `path` (a key, entry or item) was written.
+    fn at_path(self, origins: &Origins, path: &str) -> ConfigError {
+        match self {
+            ConfigError::Workflow { message, hint, .. } => ConfigError::Workflow {
+                at: origins.of(path).to_string(),
+                message,
+                hint,
+            },
+            other => other,
+        }
+    }
 }

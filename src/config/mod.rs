@@ -27,6 +27,7 @@ mod suggest;
 mod template;
 #[cfg(test)]
 mod tests;
+mod workflow;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -351,6 +352,11 @@ pub struct Config {
     pub approval: ApprovalConfig,
     /// Notifications.
     pub notify: NotifyConfig,
+    /// The actors and the order of their turns (`actors:`, `workflow.*`): the default pair's
+    /// graph unless configured.
+    pub workflow: crate::workflow::Workflow,
+    /// Where the supervisor writes tasks for workers (`workflow.tasks_dir`).
+    pub tasks_dir: PathBuf,
     /// Compatibility paths of the Python tool.
     pub compat: CompatPaths,
 }
@@ -360,7 +366,9 @@ impl Config {
     /// `orchestration.yaml` were missing and no environment or flag applied.
     #[must_use]
     pub fn defaults(root: &Path) -> Config {
-        draft::Draft::new(root.to_path_buf()).finish()
+        draft::Draft::new(root.to_path_buf())
+            .finish()
+            .unwrap_or_else(|_| Config::default())
     }
 
     /// The absolute path of prompt file `name` (relative to `prompts_dir`).

@@ -38,6 +38,8 @@ pub fn settings(loaded: &Loaded) -> Vec<Setting> {
         allowlist: Some(config.router.allowlist.clone()),
         never: Some(config.autocommit.never.clone()),
         origins: loaded.origins.clone(),
+        graph: crate::config::workflow::Graph::of(&config.workflow),
+        named_actors: Vec::new(),
     };
     KEYS.iter()
         .filter(|key| key.compat_for.is_none())
@@ -84,6 +86,10 @@ fn kind(slot: Slot) -> &'static str {
         Slot::Chains(_) => "chains",
         Slot::Formats(_) => "formats",
         Slot::Argvs(_) => "argvs",
+        Slot::ActorDefs(_) => "actors-declared",
+        Slot::Start(_) => "actor",
+        Slot::Steps(_) => "steps",
+        Slot::Workers(_) => "workers",
         Slot::ReportsAnywhere | Slot::Meaningless => "compat",
     }
 }
@@ -129,6 +135,34 @@ fn value(draft: &mut Draft, slot: Slot) -> Value {
             Value::Object(map)
         }
         Slot::Argvs(get) => json!(get(draft)),
+        Slot::ActorDefs(get) => {
+            let map: serde_json::Map<String, Value> = get(draft)
+                .iter()
+                .map(|(name, spec)| {
+                    let spec = json!({
+                        "kind": spec.kind.as_str(),
+                        "prompt": spec.prompt,
+                        "agent": spec.agent,
+                    });
+                    (name.as_str().to_owned(), spec)
+                })
+                .collect();
+            Value::Object(map)
+        }
+        Slot::Start(get) => get(draft).map_or(Value::Null, |(actor, _)| json!(actor.as_str())),
+        Slot::Steps(get) => match get(draft) {
+            Some(steps) => {
+                Value::Array(steps.iter().map(crate::workflow::draw::step_json).collect())
+            }
+            None => Value::Null,
+        },
+        Slot::Workers(get) => {
+            let map: serde_json::Map<String, Value> = get(draft)
+                .iter()
+                .map(|(actor, n)| (actor.as_str().to_owned(), json!(n)))
+                .collect();
+            Value::Object(map)
+        }
         Slot::ReportsAnywhere | Slot::Meaningless => Value::Null,
     }
 }

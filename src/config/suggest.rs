@@ -6,7 +6,7 @@ use strsim::jaro_winkler;
 use crate::config::keys;
 
 /// Similarity (Jaro-Winkler, 0..=1) a candidate needs to be suggested.
-const THRESHOLD: f64 = 0.8;
+const THRESHOLD: f64 = crate::text::SIMILAR;
 
 /// The suggestion for unknown key `field` in `section` (`""` = top level): a sibling key name,
 /// or a full dotted key from another section.

@@ -62,6 +62,17 @@ const BEFORE: &[(&str, Before)] = &[
         ),
     ),
     (
+        "actors",
+        Before::Heading(
+            "Actors and workflows (docs/workflows.md)",
+            &[
+                "Without workflow.steps galph and ralph take turns. Declare more actors here and",
+                "order their turns as a graph: fan-out (to: [a, b]), fan-in (join: all),",
+                "conditions (when: {answer: revise}), loops (max_loops), parallel workers.",
+            ],
+        ),
+    ),
+    (
         "agent.default",
         Before::Heading(
             "Agents",
@@ -242,10 +253,16 @@ fn default_yaml(key: &Key) -> Option<Value> {
     let items = key.default;
     let mapping = matches!(
         key.slot,
-        Slot::Actors(_) | Slot::Names(_) | Slot::Chains(_) | Slot::Formats(_) | Slot::Argvs(_)
+        Slot::Actors(_)
+            | Slot::Names(_)
+            | Slot::Chains(_)
+            | Slot::Formats(_)
+            | Slot::Argvs(_)
+            | Slot::ActorDefs(_)
+            | Slot::Workers(_)
     );
     match key.slot {
-        Slot::LateList(_) | Slot::Commands(_) => None,
+        Slot::LateList(_) | Slot::Commands(_) | Slot::Steps(_) => None,
         _ if mapping => Some(Value::Inline("{}".to_owned())),
         slot if is_scalar(slot) => {
             let text = items.first()?;

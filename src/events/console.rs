@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::config::format_duration;
 use crate::console::{Paint, paint as paint_text};
 use crate::events::{CommitKind, Event, Level, WaitingOn};
-use crate::git::short_sha;
 use crate::journal::Outcome;
+use crate::text::short_sha;
 
 /// Prints `event`'s line, if it has one.
 pub(super) fn print(event: &Event<'_>) {
@@ -55,7 +55,7 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
             ..
         } => info(format!("[baton] {detail}")),
         Event::Heartbeat {
-            actor,
+            peer,
             waited_secs,
             detail,
             ..
@@ -65,10 +65,8 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
             } else {
                 format!("; {detail}")
             };
-            warn(format!(
-                "[baton] waiting for {}… {waited_secs}s{detail}",
-                actor.peer()
-            ))
+            let whom = peer.map_or_else(String::new, |p| format!(" for {p}"));
+            warn(format!("[baton] waiting{whom}… {waited_secs}s{detail}"))
         }
         Event::Retry {
             actor,
@@ -166,7 +164,7 @@ mod tests {
     #[test]
     fn phases_print_the_lines_people_know() {
         let routed = Event::Routed {
-            actor: Actor::Ralph,
+            actor: Actor::RALPH,
             iteration: 3,
             prompt: "main.md",
             source: "deterministic",
@@ -180,8 +178,9 @@ mod tests {
             )
         );
         let beat = Event::Heartbeat {
-            actor: Actor::Ralph,
+            actor: Actor::RALPH,
             waiting_on: WaitingOn::Peer,
+            peer: Some(Actor::GALPH),
             waited_secs: 12,
             detail: "",
         };
@@ -190,7 +189,7 @@ mod tests {
             Some((Level::Warning, "[baton] waiting for galph… 12s".to_owned()))
         );
         let claimed = Event::TurnClaimed {
-            actor: Actor::Galph,
+            actor: Actor::GALPH,
             iteration: 1,
         };
         assert_eq!(line(&claimed), None, "for machines only");

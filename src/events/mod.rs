@@ -91,6 +91,8 @@ pub(crate) enum Event<'a> {
     Heartbeat {
         actor: Actor,
         waiting_on: WaitingOn,
+        /// Whose turn it is, when `waiting_on` is `peer` and the state says.
+        peer: Option<Actor>,
         waited_secs: u64,
         detail: &'a str,
     },

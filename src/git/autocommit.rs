@@ -270,7 +270,7 @@ fn finish(
     rules: &AutocommitConfig,
     turn: TurnOf,
 ) -> AutocommitPlan {
-    let work = rules.work && turn.actor == Actor::Ralph;
+    let work = rules.work && turn.actor == Actor::RALPH;
     let (mut committed, kind) = (
         Vec::new(),
         if work {
@@ -305,7 +305,8 @@ fn finish(
 }
 
 /// The subject of an auto-commit: `SUPERVISOR AUTO (prompt=<p>) (iter=<NNNNN>): <what>` for
-/// galph, `RALPH AUTO …` for ralph; the iteration is zero-padded to 5 digits.
+/// galph, `RALPH AUTO …` for ralph, the name in capitals for any other actor (`SEC AUTO …`);
+/// the iteration is zero-padded to 5 digits.
 #[must_use]
 pub(crate) fn commit_subject(
     actor: Actor,
@@ -314,8 +315,8 @@ pub(crate) fn commit_subject(
     kind: GroupKind,
 ) -> String {
     let who = match actor {
-        Actor::Galph => "SUPERVISOR",
-        Actor::Ralph => "RALPH",
+        Actor::GALPH => "SUPERVISOR".to_owned(),
+        other => other.as_str().to_ascii_uppercase(),
     };
     format!(
         "{who} AUTO (prompt={prompt}) (iter={iteration:05}): {}",

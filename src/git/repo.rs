@@ -324,12 +324,6 @@ fn uncommittable(meta: &std::fs::Metadata) -> Option<&'static str> {
     crate::fsutil::special_kind(meta)
 }
 
-/// The first 7 hex digits of a full SHA (the whole string when shorter).
-#[must_use]
-pub(crate) fn short_sha(full: &str) -> &str {
-    full.get(..7).unwrap_or(full)
-}
-
 /// The tree entry mode of an index entry mode (`0o100755` executable, `0o120000` symlink,
 /// `0o160000` submodule, else a regular file).
 fn file_mode(mode: u32) -> git2::FileMode {

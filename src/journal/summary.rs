@@ -123,9 +123,9 @@ mod tests {
     #[test]
     fn sums_count_only_what_was_reported() {
         let mut summary = Summary::default();
-        summary.add(&entry(1, Actor::Galph, Some(0.5), Some(100)));
-        summary.add(&entry(1, Actor::Ralph, None, None));
-        let mut failed = entry(2, Actor::Ralph, Some(0.25), Some(50));
+        summary.add(&entry(1, Actor::GALPH, Some(0.5), Some(100)));
+        summary.add(&entry(1, Actor::RALPH, None, None));
+        let mut failed = entry(2, Actor::RALPH, Some(0.25), Some(50));
         failed.outcome = Outcome::Failed;
         failed.attempts = 3;
         summary.add(&failed);
@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_journal_line_of_an_earlier_version_reads_with_null_usage_and_one_attempt() {
-        let e = entry(1, Actor::Galph, None, None);
+        let e = entry(1, Actor::GALPH, None, None);
         assert_eq!(e.usage, Usage::default());
         assert_eq!(e.attempts, 1);
         assert_eq!(e.retry_at, None);

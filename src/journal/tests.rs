@@ -9,7 +9,7 @@ use super::*;
 pub(super) fn entry(iteration: u64) -> JournalEntry {
     JournalEntry {
         iteration,
-        actor: Actor::Ralph,
+        actor: Actor::RALPH,
         prompt: "main.md".to_owned(),
         source: "deterministic".to_owned(),
         reason: "ralph's turn".to_owned(),

@@ -26,7 +26,7 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
         }
         let report = run_local_turn(runner, actor)?;
         // A limited turn runs again: it does not consume the iteration.
-        if actor == Actor::Ralph && report.state.status != Status::Limited {
+        if actor == Actor::RALPH && report.state.status != Status::Limited {
             done += 1;
         }
         if done == iterations {

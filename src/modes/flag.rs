@@ -34,7 +34,7 @@ impl FlagChange {
     pub(crate) fn write(&self, runner: &Runner, state: &mut State) -> Result<()> {
         // The actor whose waiting turn a decision answered (the approval is gone after a
         // rejection, and the commit names it).
-        let mut answered = Actor::Ralph;
+        let mut answered = Actor::RALPH;
         match self {
             FlagChange::Set(reason) => state.request_stop(reason),
             FlagChange::Clear => state.clear_stop(),

@@ -52,6 +52,7 @@ impl LocalWait {
             emit(&Event::Heartbeat {
                 actor: self.actor,
                 waiting_on: self.on,
+                peer: None,
                 waited_secs: now.duration_since(self.started).as_secs(),
                 detail: &detail(),
             });

@@ -13,7 +13,7 @@ use crate::turn::Runner;
 pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
     let mut n = 0;
     while n < turns {
-        let (state, stop) = at_boundary(runner, actor == Actor::Galph)?;
+        let (state, stop) = at_boundary(runner, actor == Actor::GALPH)?;
         if let Some(stop) = stop {
             return stop.finish();
         }

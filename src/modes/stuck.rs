@@ -89,7 +89,7 @@ pub(crate) fn judge(entries: &[JournalEntry], n: u64) -> Option<String> {
     // The newest N iterations with an engineer's turn: stuck if none of them changed a file.
     let mut iterations = BTreeSet::new();
     let mut changed = false;
-    for entry in entries.iter().rev().filter(|e| e.actor == Actor::Ralph) {
+    for entry in entries.iter().rev().filter(|e| e.actor == Actor::RALPH) {
         if iterations.len() == wanted && !iterations.contains(&entry.iteration) {
             break;
         }
@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn one_actors_limited_turns_in_a_row_are_capped() {
-        let limited = |n| vec![entry(Actor::Galph, "limited"); n];
+        let limited = |n| vec![entry(Actor::GALPH, "limited"); n];
         assert_eq!(limited_in_a_row(&limited(2), 3), None);
         assert_eq!(
             limited_in_a_row(&limited(3), 3).as_deref(),
@@ -183,11 +183,11 @@ mod tests {
         );
         // A turn that got through starts the count again; so does the other actor's turn.
         let mut entries = limited(2);
-        entries.push(entry(Actor::Galph, "ok"));
+        entries.push(entry(Actor::GALPH, "ok"));
         entries.extend(limited(2));
         assert_eq!(limited_in_a_row(&entries, 3), None);
         let mut entries = limited(2);
-        entries.push(entry(Actor::Ralph, "limited"));
+        entries.push(entry(Actor::RALPH, "limited"));
         assert_eq!(limited_in_a_row(&entries, 2), None);
         assert_eq!(limited_in_a_row(&[], 1), None);
         assert_eq!(limited_in_a_row(&limited(5), 0), None, "0 is off");

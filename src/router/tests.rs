@@ -22,7 +22,7 @@ fn sequence(config: &Config, turns: usize) -> Vec<String> {
             actor,
             &d.prompt,
             None,
-            Handoff::ToPeer,
+            Handoff::ToPeer.next(actor),
             std::time::SystemTime::now(),
         );
     }
@@ -65,12 +65,12 @@ fn ralph_reviews_when_galph_did_not_in_a_cadence_iteration() {
     let config = config(2);
     let mut state = State {
         iteration: 2,
-        expected_actor: Actor::Ralph,
+        expected_actor: Actor::RALPH,
         ..State::default()
     };
     state.last_prompt = Some("supervisor.md".into());
-    state.last_prompt_actor = Some(Actor::Galph);
-    let d = deterministic(&state, &config, Actor::Ralph);
+    state.last_prompt_actor = Some(Actor::GALPH);
+    let d = deterministic(&state, &config, Actor::RALPH);
     assert_eq!(d.prompt, "reviewer.md");
     assert!(d.reason.contains("galph did not review"), "{}", d.reason);
 }
@@ -81,11 +81,11 @@ fn deterministic_reason_names_the_cadence() {
         iteration: 4,
         ..State::default()
     };
-    let d = deterministic(&state, &config(2), Actor::Galph);
+    let d = deterministic(&state, &config(2), Actor::GALPH);
     assert_eq!(d.source, Source::Deterministic);
     assert_eq!(d.reason, "review cadence 4%2==0");
     assert_eq!(
-        d.log_line(4, Actor::Galph),
+        d.log_line(4, Actor::GALPH),
         "[router] iteration=4 actor=galph prompt=reviewer.md source=deterministic reason=review cadence 4%2==0"
     );
 }
@@ -94,29 +94,29 @@ fn deterministic_reason_names_the_cadence() {
 fn router_steps_per_mode() {
     let mut config = config(0);
     assert_eq!(
-        router_step(&config, Actor::Galph),
+        router_step(&config, Actor::GALPH),
         RouterStep::Deterministic,
         "disabled"
     );
     config.router.enabled = true;
     assert_eq!(
-        router_step(&config, Actor::Ralph),
+        router_step(&config, Actor::RALPH),
         RouterStep::Deterministic,
         "ralph never"
     );
     let run = |check| RouterStep::RunRouter {
         check_deterministic: check,
     };
-    assert_eq!(router_step(&config, Actor::Galph), run(true));
+    assert_eq!(router_step(&config, Actor::GALPH), run(true));
     config.router.mode = RouterMode::First;
-    assert_eq!(router_step(&config, Actor::Galph), run(false));
+    assert_eq!(router_step(&config, Actor::GALPH), run(false));
     config.router.mode = RouterMode::Only;
-    assert_eq!(router_step(&config, Actor::Galph), run(false));
+    assert_eq!(router_step(&config, Actor::GALPH), run(false));
     config.router.prompt = None;
-    assert_eq!(router_step(&config, Actor::Galph), RouterStep::Fail);
+    assert_eq!(router_step(&config, Actor::GALPH), RouterStep::Fail);
     config.router.mode = RouterMode::First;
     assert_eq!(
-        router_step(&config, Actor::Galph),
+        router_step(&config, Actor::GALPH),
         RouterStep::Deterministic
     );
 }

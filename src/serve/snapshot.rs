@@ -211,8 +211,8 @@ mod tests {
     fn a_running_turn_with_its_history_sums_and_events() {
         let mut state = State {
             iteration: 2,
-            expected_actor: Actor::Ralph,
-            status: Status::RunningRalph,
+            expected_actor: Actor::RALPH,
+            status: Status::Running(Actor::RALPH),
             last_update: Some("2026-11-21T10:02:00Z".into()),
             lease_owner: Some("h:42".into()),
             ..State::default()
@@ -284,13 +284,13 @@ mod tests {
     fn an_awaiting_approval_state_carries_its_request() {
         let state = State {
             status: Status::AwaitingApproval,
-            expected_actor: Actor::Ralph,
+            expected_actor: Actor::RALPH,
             approval: Some(crate::state::Approval {
-                actor: Actor::Ralph,
+                actor: Actor::RALPH,
                 iteration: 1,
                 prompt: Some("main.md".into()),
                 requested_at: "2026-11-21T10:02:00Z".into(),
-                resume_status: Status::WaitingRalph,
+                resume_status: Status::Waiting(Actor::RALPH),
                 approved_by: None,
                 approved_at: None,
             }),

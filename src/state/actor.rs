@@ -138,10 +138,17 @@ impl Actor {
     /// declared is the configuration's business).
     #[must_use]
     pub fn parse_alias(name: &str) -> Option<Actor> {
+        Actor::parse_pair(name).or_else(|| Actor::new(&name.trim().to_ascii_lowercase()).ok())
+    }
+
+    /// Parses a name or alias of the default pair only (the Python tool's files know no
+    /// other actor): `galph`/`supervisor`, `ralph`/`loop`/`main`, case-insensitive.
+    #[must_use]
+    pub fn parse_pair(name: &str) -> Option<Actor> {
         match name.trim().to_ascii_lowercase().as_str() {
             "galph" | "supervisor" => Some(Actor::GALPH),
             "ralph" | "loop" | "main" => Some(Actor::RALPH),
-            other => Actor::new(other).ok(),
+            _ => None,
         }
     }
 
@@ -180,8 +187,7 @@ impl Serialize for Actor {
 impl<'de> Deserialize<'de> for Actor {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        pack(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a valid actor name")))
+        Actor::new(&text).map_err(serde::de::Error::custom)
     }
 }
 

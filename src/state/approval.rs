@@ -118,7 +118,7 @@ impl State {
             })
         } else {
             let tail = format!(" {}", rejected_by(decision));
-            noted(Actor::Galph, &|text| text.ends_with(&tail))
+            noted(Actor::GALPH, &|text| text.ends_with(&tail))
         }
     }
 
@@ -155,14 +155,15 @@ impl State {
                 None => format!("{}'s turn", waiting.actor),
             };
             self.notes.push(note(
-                Actor::Galph,
+                Actor::GALPH,
                 format!("{what} {}", rejected_by(decision)),
             ));
             self.approval = None;
-            self.expected_actor = Actor::Galph;
-            self.status = match waiting.actor {
-                Actor::Galph => waiting.resume_status,
-                Actor::Ralph => Status::Complete,
+            self.expected_actor = Actor::GALPH;
+            self.status = if waiting.actor == Actor::GALPH {
+                waiting.resume_status
+            } else {
+                Status::Complete
             };
         }
         self.last_update = Some(decision.at.clone());
@@ -192,11 +193,11 @@ mod tests {
     fn waiting_ralph() -> State {
         let mut state = State {
             iteration: 3,
-            expected_actor: Actor::Ralph,
-            status: Status::WaitingRalph,
+            expected_actor: Actor::RALPH,
+            status: Status::Waiting(Actor::RALPH),
             ..State::default()
         };
-        state.request_approval(Actor::Ralph, Some("main.md"), SystemTime::UNIX_EPOCH);
+        state.request_approval(Actor::RALPH, Some("main.md"), SystemTime::UNIX_EPOCH);
         state
     }
 
@@ -204,18 +205,18 @@ mod tests {
     fn an_approval_restores_the_status_and_holds_for_that_turn_only() {
         let mut state = waiting_ralph();
         assert_eq!(state.status, Status::AwaitingApproval);
-        assert!(!state.is_approved(Actor::Ralph));
+        assert!(!state.is_approved(Actor::RALPH));
         state
             .decide(&decision(true, Some("go ahead")))
             .expect("decide");
-        assert_eq!(state.status, Status::WaitingRalph);
-        assert!(state.is_approved(Actor::Ralph));
-        assert!(!state.is_approved(Actor::Galph));
-        assert_eq!(state.notes[0].to, Some(Actor::Ralph));
+        assert_eq!(state.status, Status::Waiting(Actor::RALPH));
+        assert!(state.is_approved(Actor::RALPH));
+        assert!(!state.is_approved(Actor::GALPH));
+        assert_eq!(state.notes[0].to, Some(Actor::RALPH));
         assert_eq!(state.notes[0].text, "go ahead");
         state.iteration += 1;
         assert!(
-            !state.is_approved(Actor::Ralph),
+            !state.is_approved(Actor::RALPH),
             "an approval is for one iteration"
         );
     }
@@ -226,11 +227,11 @@ mod tests {
         state
             .decide(&decision(false, Some("tests first")))
             .expect("decide");
-        assert_eq!(state.expected_actor, Actor::Galph);
+        assert_eq!(state.expected_actor, Actor::GALPH);
         assert_eq!(state.status, Status::Complete);
         assert_eq!(state.iteration, 3);
         assert_eq!(state.approval, None);
-        assert_eq!(state.notes[0].to, Some(Actor::Galph));
+        assert_eq!(state.notes[0].to, Some(Actor::GALPH));
         assert_eq!(
             state.notes[0].text,
             "ralph's turn (main.md) was rejected by ann@laptop: tests first"
@@ -257,9 +258,9 @@ mod tests {
     #[test]
     fn a_second_request_keeps_the_first_resume_status() {
         let mut state = waiting_ralph();
-        state.request_approval(Actor::Ralph, None, SystemTime::UNIX_EPOCH);
+        state.request_approval(Actor::RALPH, None, SystemTime::UNIX_EPOCH);
         state.decide(&decision(true, None)).expect("approve");
-        assert_eq!(state.status, Status::WaitingRalph);
+        assert_eq!(state.status, Status::Waiting(Actor::RALPH));
     }
 
     #[test]

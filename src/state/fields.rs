@@ -85,7 +85,7 @@ mod tests {
     #[test]
     fn only_turn_fields_make_a_change_more_than_a_persons() {
         let base = State {
-            status: Status::RunningGalph,
+            status: Status::Running(crate::state::Actor::GALPH),
             generation: 4,
             notes: vec![note("old")],
             ..State::default()
@@ -106,7 +106,10 @@ mod tests {
         ];
         let turn: [(Edit, &str); 4] = [
             (|_| {}, ""),
-            (|s| s.status = Status::WaitingRalph, "status"),
+            (
+                |s| s.status = Status::Waiting(crate::state::Actor::RALPH),
+                "status",
+            ),
             (|s| s.iteration = 9, "iteration"),
             (
                 |s| {
@@ -130,7 +133,7 @@ mod tests {
                     }
                     let ours = State {
                         generation: 5,
-                        status: Status::WaitingRalph,
+                        status: Status::Waiting(crate::state::Actor::RALPH),
                         ..base.clone()
                     };
                     let merged = ours.with_person_changes(&base, &theirs);

@@ -37,7 +37,7 @@ pub(super) fn convert(mut value: Value) -> Result<(Value, Option<LegacyFormat>),
     }
     let step_index = take_step_index(map)?;
     let expected_step = take_expected_step(map)?;
-    let parity_actor = step_index.map(|step| Actor::ALL[usize::from(step % 2 == 1)]);
+    let parity_actor = step_index.map(|step| Actor::PAIR[usize::from(step % 2 == 1)]);
     if let Some(actor) = expected_step {
         map.insert("expected_actor".to_owned(), actor.as_str().into());
     } else if let (Some(actor), false) = (parity_actor, has_value(map, "expected_actor")) {
@@ -84,7 +84,7 @@ fn take_expected_step(map: &mut Map<String, Value>) -> Result<Option<Actor>, Leg
     }
 }
 
-/// The actor of a Python `expected_step`: an actor name or alias ([`Actor::parse_alias`]), or
+/// The actor of a Python `expected_step`: an actor name or alias ([`Actor::parse_pair`]), or
 /// the prompt file the tool names the step by (`main.md` → ralph; `supervisor.md`,
 /// `reviewer.md`, `router.md` → galph), also with a directory (`prompts/main.md`).
 fn step_actor(step: &str) -> Option<Actor> {
@@ -96,9 +96,9 @@ fn step_actor(step: &str) -> Option<Actor> {
         .filter(|&cut| file.is_char_boundary(cut) && file[cut..].eq_ignore_ascii_case(".md"))
         .map_or(file, |cut| &file[..cut]);
     if stem.eq_ignore_ascii_case("reviewer") || stem.eq_ignore_ascii_case("router") {
-        return Some(Actor::Galph);
+        return Some(Actor::GALPH);
     }
-    Actor::parse_alias(stem)
+    Actor::parse_pair(stem)
 }
 
 #[cfg(test)]
@@ -152,12 +152,12 @@ mod tests {
     #[test]
     fn expected_step_may_name_the_prompt_file() {
         let cases = [
-            ("main.md", Actor::Ralph),
-            ("prompts/main.md", Actor::Ralph),
-            ("supervisor.md", Actor::Galph),
-            ("Reviewer.MD", Actor::Galph),
-            ("router.md", Actor::Galph),
-            ("loop", Actor::Ralph),
+            ("main.md", Actor::RALPH),
+            ("prompts/main.md", Actor::RALPH),
+            ("supervisor.md", Actor::GALPH),
+            ("Reviewer.MD", Actor::GALPH),
+            ("router.md", Actor::GALPH),
+            ("loop", Actor::RALPH),
         ];
         for (step, actor) in cases {
             let (converted, _) =

@@ -14,9 +14,10 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use actor::ActorKind;
 pub use approval::{Approval, Decision, NothingAwaits};
 pub use fields::{PERSON_FIELDS, WRITE_FIELDS};
-pub use model::{Actor, Claim, Handoff, NOTE_MAX_BYTES, Note, State, Status};
+pub use model::{Actor, Claim, Handoff, NOTE_MAX_BYTES, Next, Note, State, Status};
 pub use parse::parse as parse_state;
 pub use store::{LegacyFormat, LoadedState, StateError, StateStore, to_bytes};
 pub use transitions::format_utc;

@@ -10,54 +10,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// One of the two actors that take turns: the supervisor (`galph`) or the engineer (`ralph`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Actor {
-    /// The supervisor: plans, reviews, writes the next instruction.
-    Galph,
-    /// The engineer ("main", "loop"): does the work.
-    Ralph,
-}
-
-impl Actor {
-    /// Both actors, in turn order.
-    pub const ALL: [Actor; 2] = [Actor::Galph, Actor::Ralph];
-
-    /// The other actor.
-    #[must_use]
-    pub fn peer(self) -> Actor {
-        match self {
-            Actor::Galph => Actor::Ralph,
-            Actor::Ralph => Actor::Galph,
-        }
-    }
-
-    /// The canonical lower-case name (`galph` or `ralph`).
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Actor::Galph => "galph",
-            Actor::Ralph => "ralph",
-        }
-    }
-
-    /// Parses a name or alias: `galph`/`supervisor`, `ralph`/`loop`/`main` (case-insensitive).
-    #[must_use]
-    pub fn parse_alias(name: &str) -> Option<Actor> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "galph" | "supervisor" => Some(Actor::Galph),
-            "ralph" | "loop" | "main" => Some(Actor::Ralph),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::state::actor::Actor;
 
 /// The longest note text `baton note`, `approve --note` and `reject --note` take (bytes): a
 /// note is committed with the state and goes into the agent's environment, where one variable
@@ -79,18 +32,16 @@ pub struct Note {
     pub at: String,
 }
 
-/// Where the workflow stands (`status` in the state file, kebab-case on the wire).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Where the workflow stands (`status` in the state file): `idle`, `running-<actor>`,
+/// `waiting-<actor>`, `complete`, `failed`, `limited`, `awaiting-approval` on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// Nothing has run yet.
     Idle,
-    /// galph's turn is running.
-    RunningGalph,
-    /// galph finished; ralph's turn is next.
-    WaitingRalph,
-    /// ralph's turn is running.
-    RunningRalph,
+    /// That actor's turn is running.
+    Running(Actor),
+    /// That actor's turn is next (the turn before it in the iteration finished).
+    Waiting(Actor),
     /// The last turn finished and the iteration (or solo turn) is complete.
     Complete,
     /// The last turn failed; `last_error` says why. Not sticky: the next start retries it.
@@ -106,31 +57,76 @@ impl Status {
     /// The `running-<actor>` status for `actor`.
     #[must_use]
     pub fn running(actor: Actor) -> Status {
-        match actor {
-            Actor::Galph => Status::RunningGalph,
-            Actor::Ralph => Status::RunningRalph,
-        }
+        Status::Running(actor)
     }
 
     /// The wire name, e.g. `waiting-ralph`.
     #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
+    pub fn as_str(self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow;
+        Cow::Borrowed(match self {
             Status::Idle => "idle",
-            Status::RunningGalph => "running-galph",
-            Status::WaitingRalph => "waiting-ralph",
-            Status::RunningRalph => "running-ralph",
+            Status::Running(actor) => return Cow::Owned(format!("running-{actor}")),
+            Status::Waiting(actor) => return Cow::Owned(format!("waiting-{actor}")),
             Status::Complete => "complete",
             Status::Failed => "failed",
             Status::Limited => "limited",
             Status::AwaitingApproval => "awaiting-approval",
+        })
+    }
+
+    /// Parses a wire name.
+    ///
+    /// # Errors
+    /// A message naming what is accepted.
+    pub fn parse(text: &str) -> Result<Status, String> {
+        let actor = |name: &str| Actor::new(name).map_err(|e| format!("status `{text}`: {e}"));
+        match text {
+            "idle" => Ok(Status::Idle),
+            "complete" => Ok(Status::Complete),
+            "failed" => Ok(Status::Failed),
+            "limited" => Ok(Status::Limited),
+            "awaiting-approval" => Ok(Status::AwaitingApproval),
+            other => match (
+                other.strip_prefix("running-"),
+                other.strip_prefix("waiting-"),
+            ) {
+                (Some(name), _) => Ok(Status::Running(actor(name)?)),
+                (_, Some(name)) => Ok(Status::Waiting(actor(name)?)),
+                _ => Err(format!(
+                    "unknown variant `{text}`, expected one of `idle`, `running-<actor>`, \
+                     `waiting-<actor>`, `complete`, `failed`, `limited`, `awaiting-approval`"
+                )),
+            },
         }
+    }
+
+    /// The actor whose turn runs, when one does.
+    #[must_use]
+    pub fn running_actor(self) -> Option<Actor> {
+        match self {
+            Status::Running(actor) => Some(actor),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Status::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(&self.as_str())
     }
 }
 
@@ -142,6 +138,32 @@ pub enum Handoff {
     ToPeer,
     /// Single-actor run: every successful turn advances the iteration, the actor stays.
     Stay,
+}
+
+impl Handoff {
+    /// Where `actor`'s successful turn leads with the default pair's graph.
+    #[must_use]
+    pub fn next(self, actor: Actor) -> Next {
+        match self {
+            Handoff::ToPeer if actor == Actor::GALPH => Next::Actor(Actor::RALPH),
+            Handoff::ToPeer => Next::End {
+                start: Actor::GALPH,
+            },
+            Handoff::Stay => Next::End { start: actor },
+        }
+    }
+}
+
+/// Where a successful turn leads (the workflow decides, see [`crate::workflow`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// That actor's turn is next in this iteration: `waiting-<actor>`.
+    Actor(Actor),
+    /// The iteration ends: `complete`, iteration + 1, and `start`'s turn is next.
+    End {
+        /// Where the next iteration starts.
+        start: Actor,
+    },
 }
 
 /// Who claims a turn, and for how long (the lease advertised in the state).
@@ -177,6 +199,10 @@ pub struct State {
     pub galph_commit: Option<String>,
     /// Short SHA of HEAD after ralph's last turn.
     pub ralph_commit: Option<String>,
+    /// HEAD after the last turn of each actor besides galph and ralph (whose commits stay in
+    /// `galph_commit` / `ralph_commit`, as the Python tool wrote them).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub commits: std::collections::BTreeMap<Actor, String>,
     /// The prompt file that ran last (e.g. `reviewer.md`).
     pub last_prompt: Option<String>,
     /// The actor that ran `last_prompt`.
@@ -223,12 +249,13 @@ impl Default for State {
     fn default() -> Self {
         State {
             iteration: 1,
-            expected_actor: Actor::Galph,
+            expected_actor: Actor::GALPH,
             status: Status::Idle,
             last_update: None,
             lease_expires_at: None,
             galph_commit: None,
             ralph_commit: None,
+            commits: std::collections::BTreeMap::new(),
             last_prompt: None,
             last_prompt_actor: None,
             generation: 0,

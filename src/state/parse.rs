@@ -35,6 +35,48 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<LoadedState, StateError> {
     Ok(LoadedState { state, legacy })
 }
 
+/// Refuses `state` (parsed from `bytes` of `path`) when one of its fields names an actor for
+/// which `declared` is false, positioned at that field.
+///
+/// # Errors
+/// [`StateError::Invalid`] naming the field and the actor.
+pub(crate) fn check_actors(
+    path: &Path,
+    bytes: &[u8],
+    state: &State,
+    declared: &dyn Fn(crate::state::Actor) -> bool,
+) -> Result<(), StateError> {
+    let status_actor = match state.status {
+        crate::state::Status::Running(a) | crate::state::Status::Waiting(a) => Some(a),
+        _ => None,
+    };
+    let named = [
+        ("expected_actor", Some(state.expected_actor)),
+        ("last_prompt_actor", state.last_prompt_actor),
+        ("status", status_actor),
+        ("approval", state.approval.as_ref().map(|a| a.actor)),
+    ]
+    .into_iter()
+    .filter_map(|(field, actor)| Some((field, actor?)))
+    .chain(
+        state
+            .notes
+            .iter()
+            .filter_map(|n| Some(("pending_notes", n.to?))),
+    )
+    .chain(state.commits.keys().map(|a| ("commits", *a)));
+    for (field, actor) in named {
+        if !declared(actor) {
+            let message = format!(
+                "field `{field}`: `{actor}` is no actor of this workspace (declare it under \
+                 `actors:` in the configuration, or fix the field)"
+            );
+            return Err(at_field(path, bytes, field, message));
+        }
+    }
+    Ok(())
+}
+
 /// Finds the top-level field that makes `value` fail to deserialize and reports it.
 fn culprit(path: &Path, bytes: &[u8], value: &Value, err: &serde_json::Error) -> StateError {
     let fields = value.as_object().into_iter().flatten();

@@ -121,6 +121,20 @@ impl StateStore {
     /// [`StateError::Read`] for io errors, [`StateError::NotAFile`] for anything but a regular
     /// file, [`StateError::Invalid`] for bad content.
     pub fn load(&self) -> Result<Option<LoadedState>, StateError> {
+        self.load_declared(&|_| true)
+    }
+
+    /// [`StateStore::load`], also refusing a state that names an actor `declared` says is not
+    /// one (the configuration's actors): in `expected_actor`, `last_prompt_actor`, `status`,
+    /// `approval.actor`, a note's `to` or `commits`.
+    ///
+    /// # Errors
+    /// As [`StateStore::load`]; [`StateError::Invalid`] positioned at the field naming an
+    /// undeclared actor.
+    pub fn load_declared(
+        &self,
+        declared: &dyn Fn(crate::state::Actor) -> bool,
+    ) -> Result<Option<LoadedState>, StateError> {
         let read_err = |source| StateError::Read {
             path: self.path.clone(),
             source,
@@ -138,7 +152,9 @@ impl StateStore {
         self.require_regular(&file.metadata().map_err(read_err)?)?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(read_err)?;
-        parse(&self.path, &bytes).map(Some)
+        let loaded = parse(&self.path, &bytes)?;
+        crate::state::parse::check_actors(&self.path, &bytes, &loaded.state, declared)?;
+        Ok(Some(loaded))
     }
 
     /// [`StateError::NotAFile`] unless `meta` is a regular file's.

@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::state::{Actor, Claim, Handoff, State, Status};
+use crate::state::{Actor, Claim, Next, State, Status};
 
 /// The last second `humantime` can format (9999-12-31T23:59:59Z).
 const MAX_FORMATTABLE_SECS: u64 = 253_402_300_799;
@@ -61,22 +61,21 @@ impl State {
 
     /// Stamps a successful turn of `actor` that ran `prompt`, leaving HEAD at `commit`.
     ///
-    /// `ToPeer`: galph → expected ralph, `waiting-ralph`; ralph → expected galph, `complete`,
-    /// iteration + 1. `Stay`: iteration + 1, expected stays `actor`, `complete`. Both set
-    /// `<actor>_commit`, `last_prompt`, `last_prompt_actor`, clear lease and `last_error`.
-    /// A `None` commit (HEAD unknown) leaves the previous `<actor>_commit` in place.
+    /// [`Next::Actor`]: expected that actor, `waiting-<actor>`. [`Next::End`]: iteration + 1,
+    /// expected the start actor, `complete`. Both set `<actor>_commit`, `last_prompt`,
+    /// `last_prompt_actor`, clear lease and `last_error`. A `None` commit (HEAD unknown) leaves
+    /// the previous `<actor>_commit` in place.
     pub fn finish_ok(
         &mut self,
         actor: Actor,
         prompt: &str,
         commit: Option<String>,
-        handoff: Handoff,
+        next: Next,
         now: SystemTime,
     ) {
-        let (expected, status, advance) = match (handoff, actor) {
-            (Handoff::ToPeer, Actor::Galph) => (Actor::Ralph, Status::WaitingRalph, false),
-            (Handoff::ToPeer, Actor::Ralph) => (Actor::Galph, Status::Complete, true),
-            (Handoff::Stay, _) => (actor, Status::Complete, true),
+        let (expected, status, advance) = match next {
+            Next::Actor(next) => (next, Status::Waiting(next), false),
+            Next::End { start } => (start, Status::Complete, true),
         };
         if advance {
             self.iteration = self.iteration.saturating_add(1);
@@ -111,8 +110,11 @@ impl State {
     fn end_turn(&mut self, actor: Actor, commit: Option<String>, now: SystemTime) {
         if let Some(commit) = commit {
             match actor {
-                Actor::Galph => self.galph_commit = Some(commit),
-                Actor::Ralph => self.ralph_commit = Some(commit),
+                Actor::GALPH => self.galph_commit = Some(commit),
+                Actor::RALPH => self.ralph_commit = Some(commit),
+                other => {
+                    self.commits.insert(other, commit);
+                }
             }
         }
         self.lease_owner = None;

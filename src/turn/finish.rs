@@ -82,13 +82,13 @@ pub(crate) fn after_agent(
     }
     // The supervisor plans and reviews; what it changed outside the rules fails its turn, in
     // every mode (issue 6 §4), unless tolerated. Dirt that was there before is not its doing.
-    let guard = turn.actor == Actor::Galph && !runner.config.autocommit.tolerate_dirty;
+    let guard = turn.actor == Actor::GALPH && !runner.config.autocommit.tolerate_dirty;
     if guard && !plan.turn_left.is_empty() {
         return Err(fail(TurnFailure::DirtyGuard(plan.turn_left)));
     }
     let dirty_left = plan.dirty_left;
     // The supervisor declares the work done (in a single-actor run, the one actor does).
-    let may_claim = turn.actor == Actor::Galph || runner.options.handoff == Handoff::Stay;
+    let may_claim = turn.actor == Actor::GALPH || runner.options.handoff == Handoff::Stay;
     let final_message = receipt.final_message.as_deref();
     let claim =
         may_claim && completion::claimed(final_message, &runner.config.completion, turn.actor);
@@ -211,14 +211,8 @@ pub(crate) fn stamp(
     let (outcome, exit_code, agent, log, dirty_left, failure, receipt) = match result {
         Ok(done) => {
             completion.clone_from(&done.completion);
-            let handoff = runner.options.handoff;
-            state.finish_ok(
-                turn.actor,
-                &decision.prompt,
-                head_after.clone(),
-                handoff,
-                now,
-            );
+            let next = runner.options.handoff.next(turn.actor);
+            state.finish_ok(turn.actor, &decision.prompt, head_after.clone(), next, now);
             state.drop_notes(&turn.notes);
             (
                 Outcome::Ok,

@@ -71,7 +71,7 @@ pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Ro
         Ok(())
     };
     // A stuck loop with `stuck.escalate`: galph's next turn runs that prompt, once.
-    if actor == Actor::Galph
+    if actor == Actor::GALPH
         && let Some(prompt) = crate::modes::take_escalation(config.stuck.escalate.as_deref())
     {
         usable(&prompt, "stuck.escalate prompt")?;
@@ -149,7 +149,7 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
 /// Runs the router prompt through the agent galph would use for it and validates its answer.
 fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decision, RouterError> {
     let config = &runner.config;
-    let agent = agent::resolve(config, Actor::Galph, prompt)
+    let agent = agent::resolve(config, Actor::GALPH, prompt)
         .map_err(|e| RouterError::AgentFailed(e.to_string()))?;
     let (result, _log) = run_prompt(runner, turn, prompt, &agent, Some(ROUTER_CAPTURE_BYTES))
         .map_err(|f| RouterError::AgentFailed(f.to_string()))?;

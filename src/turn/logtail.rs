@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::git::short_sha;
 use crate::journal::JournalEntry;
+use crate::text::short_sha;
 
 /// How much of the end of a log is searched for a known failure.
 const TAIL_BYTES: u64 = 64 * 1024;

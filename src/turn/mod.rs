@@ -191,9 +191,11 @@ impl Runner {
     /// file (converted on the next write).
     ///
     /// # Errors
-    /// [`crate::state::StateError`] for an unreadable or invalid file (exit 2).
+    /// [`crate::state::StateError`] for an unreadable or invalid file, or one naming an actor
+    /// the configuration does not declare (exit 2).
     pub(crate) fn load_state(&self) -> Result<State> {
-        match self.store.load()? {
+        let workflow = &self.config.workflow;
+        match self.store.load_declared(&|actor| workflow.has(actor))? {
             Some(loaded) => {
                 if loaded.legacy.is_some() {
                     warn_line!(

@@ -161,7 +161,7 @@ mod tests {
         };
         let entry = JournalEntry {
             iteration: 1,
-            actor: Actor::Galph,
+            actor: Actor::GALPH,
             prompt: "supervisor.md".into(),
             source: "deterministic".into(),
             reason: "r".into(),
@@ -189,7 +189,7 @@ mod tests {
             journal_restored: Vec::new(),
         };
         TurnRecord {
-            actor: Actor::Galph,
+            actor: Actor::GALPH,
             claimed: state.clone(),
             stamp: Some(PendingStamp {
                 state,

@@ -15,9 +15,9 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-use crate::git::short_sha;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, Decision, Note, State, Status};
+use crate::text::short_sha;
 
 /// Emits the `stamped` event of a turn: the journal line's outcome and receipt, and the state
 /// after it (the console prints the one-line summary).
@@ -64,8 +64,9 @@ pub(crate) fn new_claim_id() -> String {
 #[must_use]
 pub(crate) fn stamp_subject(state: &State, actor: Actor) -> String {
     let commit = match actor {
-        Actor::Galph => state.galph_commit.as_deref(),
-        Actor::Ralph => state.ralph_commit.as_deref(),
+        Actor::GALPH => state.galph_commit.as_deref(),
+        Actor::RALPH => state.ralph_commit.as_deref(),
+        other => state.commits.get(&other).map(String::as_str),
     }
     .map_or("none", short_sha);
     let it = state.iteration;
@@ -124,7 +125,7 @@ pub(crate) fn resume_message(iteration: u64) -> String {
 /// `[SYNC i=<it>] note for <actor|next turn>: <first 60 characters>`.
 #[must_use]
 pub(crate) fn note_message(iteration: u64, note: &Note) -> String {
-    let to = note.to.map_or("next turn", Actor::as_str);
+    let to = note.to.as_ref().map_or("next turn", Actor::as_str);
     let text: String = note.text.chars().take(60).collect();
     format!("[SYNC i={iteration}] note for {to}: {text}")
 }
@@ -224,9 +225,9 @@ mod tests {
         assert_ne!(claim, new_claim_id(), "a new id per claim");
         let read = marks(&claim_message(&state, &claim));
         assert_eq!(read.claim.as_deref(), Some(claim.as_str()));
-        let stamp = stamp_message(&state, Actor::Galph, Some(&claim));
+        let stamp = stamp_message(&state, Actor::GALPH, Some(&claim));
         assert_eq!(marks(&stamp).stamp.as_deref(), Some(claim.as_str()));
-        assert_eq!(subject_of(&stamp), stamp_subject(&state, Actor::Galph));
+        assert_eq!(subject_of(&stamp), stamp_subject(&state, Actor::GALPH));
         assert_eq!(
             marks(&alarm_message(3, "alarm: x", None)).alarm.as_deref(),
             Some("none")
@@ -237,14 +238,14 @@ mod tests {
             by: "me@h".into(),
             at: "T".into(),
         };
-        let approve = decision_message(4, &decision, Actor::Ralph);
-        assert_eq!(marks(&approve).approved, Some((Actor::Ralph, 4)));
+        let approve = decision_message(4, &decision, Actor::RALPH);
+        assert_eq!(marks(&approve).approved, Some((Actor::RALPH, 4)));
         let reject = Decision {
             approve: false,
             ..decision
         };
         assert_eq!(
-            marks(&decision_message(4, &reject, Actor::Ralph)).approved,
+            marks(&decision_message(4, &reject, Actor::RALPH)).approved,
             None
         );
     }

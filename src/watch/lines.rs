@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn each_line_starts_with_its_word() {
         let turn = Change::Turn {
-            actor: Actor::Ralph,
+            actor: Actor::RALPH,
             status: "running-ralph".to_owned(),
             iteration: 2,
             since: Some("2026-11-21T10:00:00Z".to_owned()),

@@ -267,7 +267,7 @@ mod tests {
         ];
         let view = folded(&started);
         let turn = running(&view, std::path::Path::new("/ws")).expect("running");
-        assert_eq!(turn.actor, crate::state::Actor::Ralph);
+        assert_eq!(turn.actor, crate::state::Actor::RALPH);
         assert_eq!(turn.prompt.as_deref(), Some("main.md"));
         assert_eq!(
             turn.log,

@@ -179,7 +179,7 @@ fn state_changes(old: Option<&State>, new: &State, out: &mut Vec<Change>) {
     if old.map(turn) != Some(turn(new)) {
         out.push(Change::Turn {
             actor: new.expected_actor,
-            status: new.status.as_str().to_owned(),
+            status: new.status.as_str().into_owned(),
             iteration: new.iteration,
             since: new.last_update.clone(),
         });

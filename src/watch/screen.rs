@@ -142,7 +142,7 @@ mod tests {
     fn the_frame_fits_the_terminal_and_keeps_the_newest_transcript_lines() {
         let snap = Snapshot {
             state: Some(State {
-                status: Status::RunningRalph,
+                status: Status::Running(crate::state::Actor::RALPH),
                 ..State::default()
             }),
             budget: vec!["turns 3 of 10".to_owned()],

@@ -133,7 +133,7 @@ fn known(workflow: &Workflow) -> Result<(), CheckError> {
             return Ok(());
         }
         let declared: Vec<&str> = workflow.actors.keys().map(Actor::as_str).collect();
-        let hint = match closest(actor.as_str(), &declared) {
+        let hint = match crate::text::closest(actor.as_str(), declared.iter().copied()) {
             Some(near) => format!("did you mean `{near}`? declare others under `actors:`"),
             None => format!("declared actors: {}", declared.join(", ")),
         };
@@ -254,14 +254,4 @@ fn distinct_choice(options: &[Vec<Actor>], taken: &mut BTreeMap<Actor, usize>, i
 fn names(actors: &[Actor]) -> String {
     let list: Vec<String> = actors.iter().map(|a| format!("`{a}`")).collect();
     list.join(" and ")
-}
-
-/// The declared name closest to `name`, when close enough to be a typo.
-fn closest<'a>(name: &str, declared: &[&'a str]) -> Option<&'a str> {
-    declared
-        .iter()
-        .map(|d| (strsim::jaro_winkler(name, d), *d))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, d)| d)
 }

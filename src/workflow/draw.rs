@@ -40,6 +40,25 @@ fn join_names(actors: &[Actor], sep: &str) -> String {
         .join(sep)
 }
 
+/// One step as JSON, as it would be written: `{"from": [..], "to": [..] | "end", "when":
+/// "answer revise" | null, "join": "all" | null, "max_loops": n | null}`.
+#[must_use]
+pub fn step_json(step: &Step) -> serde_json::Value {
+    fn names(actors: &[Actor]) -> Vec<&str> {
+        actors.iter().map(Actor::as_str).collect()
+    }
+    serde_json::json!({
+        "from": names(&step.from),
+        "to": match &step.to {
+            Target::Actors(actors) => serde_json::json!(names(actors)),
+            Target::End => serde_json::json!("end"),
+        },
+        "when": step.when.as_ref().map(ToString::to_string),
+        "join": step.join_all.then_some("all"),
+        "max_loops": step.max_loops,
+    })
+}
+
 /// Draws `workflow` in `format`; `mark` names actors to highlight (e.g. those running), and
 /// each actor's kind is shown.
 #[must_use]

@@ -26,9 +26,13 @@ use crate::state::actor::{Actor, ActorKind};
 pub use check::{CheckError, check};
 pub use walk::{Facts, Progress, TurnResult};
 
-/// A position in the configuration file: 1-based line and column, 0 when unknown.
+/// Where something is written: the configuration key it is under (`workflow.steps`, `actors`,
+/// `workflow.start`, `workflow.workers`; empty for the default graph) and the 1-based line and
+/// column of its value (0 when unknown).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
+    /// The configuration key whose value holds it.
+    pub key: &'static str,
     /// 1-based line (0: unknown).
     pub line: u64,
     /// 1-based column (0: unknown).
@@ -145,6 +149,13 @@ pub struct Workflow {
     pub workers: BTreeMap<Actor, u32>,
     /// Whether the graph was written in the configuration (`false`: the default pair's).
     pub declared: bool,
+}
+
+impl Default for Workflow {
+    /// The default pair's graph.
+    fn default() -> Self {
+        Workflow::pair(Workflow::pair_actors())
+    }
 }
 
 impl Workflow {

@@ -84,6 +84,20 @@ fn sample(key: &str, kind: &str, default: &Value) -> (String, Option<Value>) {
             "{other: [sh, -c, 'true']}".to_owned(),
             Some(json!({"other": ["sh", "-c", "true"]})),
         ),
+        // The workflow keys together make one graph that passes the checks.
+        "actors-declared" => (
+            "{rev: {kind: reviewer, prompt: main.md}}".to_owned(),
+            Some(json!({"rev": {"kind": "reviewer", "prompt": "main.md", "agent": null}})),
+        ),
+        "actor" => text("ralph"),
+        "steps" => (
+            "[{from: ralph, to: rev}, {from: rev, to: end}]".to_owned(),
+            Some(json!([
+                {"from": ["ralph"], "to": ["rev"], "when": null, "join": null, "max_loops": null},
+                {"from": ["rev"], "to": "end", "when": null, "join": null, "max_loops": null},
+            ])),
+        ),
+        "workers" => ("{ralph: 2}".to_owned(), Some(json!({"ralph": 2}))),
         other => panic!("{key}: no sample value for kind `{other}`; add one here"),
     }
 }

@@ -22,14 +22,14 @@ fn layered() -> Config {
             .insert(name.into(), vec!["sh".into(), "-c".into(), name.into()]);
     }
     c.agent.flag_prompts.insert("main.md".into(), "a".into());
-    c.agent.flag_roles.insert(Actor::Ralph, "b".into());
+    c.agent.flag_roles.insert(Actor::RALPH, "b".into());
     c.agent.prompts.insert("main.md".into(), "c".into());
-    c.agent.roles.insert(Actor::Ralph, "d".into());
+    c.agent.roles.insert(Actor::RALPH, "d".into());
     c
 }
 
 fn chosen(c: &Config) -> (String, String) {
-    let choice = resolve(c, Actor::Ralph, "main.md").expect("resolves");
+    let choice = resolve(c, Actor::RALPH, "main.md").expect("resolves");
     (choice.name, choice.rule)
 }
 
@@ -50,7 +50,7 @@ fn each_level_overrides_the_one_below() {
 #[test]
 fn maps_for_other_prompts_and_actors_do_not_apply() {
     let c = layered();
-    let choice = resolve(&c, Actor::Galph, "supervisor.md").expect("resolves");
+    let choice = resolve(&c, Actor::GALPH, "supervisor.md").expect("resolves");
     assert_eq!(choice.name, "e");
     assert_eq!(choice.argv, ["sh", "-c", "e"]);
 }
@@ -62,7 +62,7 @@ fn custom_command_overrides_a_preset() {
         "claude".into(),
         vec!["sh".into(), "-c".into(), "cat".into()],
     );
-    let choice = resolve(&c, Actor::Galph, "supervisor.md").expect("resolves");
+    let choice = resolve(&c, Actor::GALPH, "supervisor.md").expect("resolves");
     assert_eq!(choice.argv, ["sh", "-c", "cat"]);
 }
 
@@ -77,17 +77,17 @@ fn preset_argv_is_used_without_a_command() {
 fn unknown_agent_suggests_the_closest_name() {
     let mut c = config(Path::new("/"), "claud");
     c.agent.commands.insert("mybot".into(), vec!["sh".into()]);
-    let err = resolve(&c, Actor::Ralph, "main.md").expect_err("unknown");
+    let err = resolve(&c, Actor::RALPH, "main.md").expect_err("unknown");
     assert!(matches!(&err, AgentError::Unknown { suggestion: Some(s), .. } if s == "claude"));
     assert_eq!(
         err.to_string(),
         "unknown agent `claud` (chosen by agent.default); did you mean `claude`?"
     );
     c.agent.default = "mybott".into();
-    let err = resolve(&c, Actor::Ralph, "main.md").expect_err("unknown");
+    let err = resolve(&c, Actor::RALPH, "main.md").expect_err("unknown");
     assert!(matches!(err, AgentError::Unknown { suggestion: Some(s), .. } if s == "mybot"));
     c.agent.default = "zzzzzzzz".into();
-    let err = resolve(&c, Actor::Ralph, "main.md").expect_err("unknown");
+    let err = resolve(&c, Actor::RALPH, "main.md").expect_err("unknown");
     assert!(matches!(
         err,
         AgentError::Unknown {
@@ -101,7 +101,7 @@ fn unknown_agent_suggests_the_closest_name() {
 fn empty_command_is_an_error() {
     let mut c = config(Path::new("/"), "x");
     c.agent.commands.insert("x".into(), Vec::new());
-    let err = resolve(&c, Actor::Ralph, "main.md").expect_err("empty");
+    let err = resolve(&c, Actor::RALPH, "main.md").expect_err("empty");
     assert!(matches!(err, AgentError::Empty { name } if name == "x"));
 }
 
@@ -110,7 +110,7 @@ fn missing_program_is_not_found() {
     let mut c = config(Path::new("/"), "x");
     let program = "baton-test-no-such-program-3f9a";
     c.agent.commands.insert("x".into(), vec![program.into()]);
-    let err = resolve(&c, Actor::Ralph, "main.md").expect_err("missing");
+    let err = resolve(&c, Actor::RALPH, "main.md").expect_err("missing");
     assert!(matches!(err, AgentError::NotFound { program: p, .. } if p == program));
 }
 
@@ -124,10 +124,10 @@ fn relative_program_path_is_relative_to_the_root() {
     c.agent
         .commands
         .insert("x".into(), vec!["bin/agent.sh".into()]);
-    let err = resolve(&c, Actor::Ralph, "main.md").expect_err("not executable yet");
+    let err = resolve(&c, Actor::RALPH, "main.md").expect_err("not executable yet");
     assert!(matches!(err, AgentError::NotFound { .. }));
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let choice = resolve(&c, Actor::Ralph, "main.md").expect("found");
+    let choice = resolve(&c, Actor::RALPH, "main.md").expect("found");
     assert_eq!(choice.argv, ["bin/agent.sh"]);
 }
 

@@ -18,10 +18,10 @@ use crate::error::{Error, ErrorKind};
 use crate::executor;
 use crate::fsutil::write_atomic;
 use crate::git::Repo;
-use crate::git::short_sha;
 use crate::journal::{Journal, JournalEntry};
 use crate::modes;
 use crate::state::{Handoff, StateStore};
+use crate::text::short_sha;
 use crate::turn::{RunOptions, Runner};
 
 /// The scripted agent (POSIX sh), run as `sh ./demo-agent.sh`.

@@ -102,6 +102,24 @@ pub(in crate::config) const KEYS: &[Key] = &[
     )
     .doc("default: galph's prompts (supervisor, reviewer); the prompts the router may choose")
     .example("[supervisor.md, reviewer.md]"),
+    key("actors", Slot::ActorDefs(|d| &mut d.graph.actors), &[])
+        .doc("actors besides galph and ralph: name -> {kind, prompt, agent} (docs/workflows.md)")
+        .example("{sec: {kind: reviewer, prompt: review-security.md}}"),
+    key("workflow.start", Slot::Start(|d| &mut d.graph.start), &[])
+        .doc("default: galph; the actor each iteration starts with")
+        .example("galph"),
+    key("workflow.steps", Slot::Steps(|d| &mut d.graph.steps), &[])
+        .doc("default: galph -> ralph -> end; the order of turns (docs/workflows.md)")
+        .example("[{from: galph, to: ralph}, {from: ralph, to: end}]"),
+    key("workflow.workers", Slot::Workers(|d| &mut d.graph.workers), &[])
+        .doc("actor -> the most turns of it at once, each in its own worktree")
+        .example("{ralph: 4}"),
+    key(
+        "workflow.tasks_dir",
+        Slot::Path(|d| &mut d.config.tasks_dir),
+        &["tasks"],
+    )
+    .doc("where the supervisor writes tasks for workers, one file each"),
     key(
         "agent.default",
         Slot::Name(|d| &mut d.config.agent.default),

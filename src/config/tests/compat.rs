@@ -107,11 +107,11 @@ agent:
         ["supervisor.md", "main.md", "reviewer.md"]
     );
     assert_eq!(
-        c.agent.roles.get(&Actor::Galph).map(String::as_str),
+        c.agent.roles.get(&Actor::GALPH).map(String::as_str),
         Some("claude")
     );
     assert_eq!(
-        c.agent.roles.get(&Actor::Ralph).map(String::as_str),
+        c.agent.roles.get(&Actor::RALPH).map(String::as_str),
         Some("codex")
     );
     assert_eq!(

@@ -94,11 +94,11 @@ fn router_mode_accepts_aliases_and_rejects_others() {
 fn agent_roles_accept_aliases_and_reject_unknown_actors() {
     let c = loaded("agent:\n  roles:\n    supervisor: a\n    loop: b\n").config;
     assert_eq!(
-        c.agent.roles.get(&Actor::Galph).map(String::as_str),
+        c.agent.roles.get(&Actor::GALPH).map(String::as_str),
         Some("a")
     );
     assert_eq!(
-        c.agent.roles.get(&Actor::Ralph).map(String::as_str),
+        c.agent.roles.get(&Actor::RALPH).map(String::as_str),
         Some("b")
     );
     let (line, column, message) = invalid("agent:\n  roles:\n    galph: a\n    bob: b\n");

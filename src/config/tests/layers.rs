@@ -183,7 +183,7 @@ fn flags_beat_env() {
     let mut opts = opts_with_env(ENV);
     opts.overrides = Overrides {
         agent: Some("aider".into()),
-        agent_roles: vec![(Actor::Ralph, "codex".into())],
+        agent_roles: vec![(Actor::RALPH, "codex".into())],
         agent_prompts: vec![("reviewer.md".into(), "claude".into())],
         use_router: Some(false),
         router_prompt: Some("flag-router.md".into()),
@@ -200,7 +200,7 @@ fn flags_beat_env() {
         .config;
     assert_eq!(c.agent.default, "aider");
     assert_eq!(
-        c.agent.flag_roles.get(&Actor::Ralph).map(String::as_str),
+        c.agent.flag_roles.get(&Actor::RALPH).map(String::as_str),
         Some("codex")
     );
     assert_eq!(

@@ -12,12 +12,12 @@ fn subjects_and_bodies_have_the_exact_text() {
         paths: strings(&["a.md", "reports/b.log"]),
     };
     assert_eq!(
-        commit_message(Actor::Galph, "supervisor.md", 7, &g),
+        commit_message(Actor::GALPH, "supervisor.md", 7, &g),
         "SUPERVISOR AUTO (prompt=supervisor.md) (iter=00007): reports evidence\n\
          \n\
          Files:\n - a.md\n - reports/b.log\n"
     );
-    let subject = |kind| commit_subject(Actor::Ralph, "main.md", 123_456, kind);
+    let subject = |kind| commit_subject(Actor::RALPH, "main.md", 123_456, kind);
     assert_eq!(
         subject(GroupKind::TrackedOutputs),
         "RALPH AUTO (prompt=main.md) (iter=123456): tracked outputs"
@@ -44,7 +44,7 @@ fn apply_plan_commits_each_group_in_order() {
     let dirty = t.repo.dirty_paths().expect("status");
     let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     assert_eq!(plan.dirty_left, strings(&["src/wip.rs"]));
-    let subjects = apply_plan(&t.repo, &plan, Actor::Ralph, "main.md", 3, false).expect("apply");
+    let subjects = apply_plan(&t.repo, &plan, Actor::RALPH, "main.md", 3, false).expect("apply");
     assert_eq!(
         subjects,
         strings(&[
@@ -82,7 +82,7 @@ fn apply_plan_dry_run_commits_nothing() {
     let dirty = t.repo.dirty_paths().expect("status");
     let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     let subjects =
-        apply_plan(&t.repo, &plan, Actor::Galph, "supervisor.md", 0, true).expect("dry run");
+        apply_plan(&t.repo, &plan, Actor::GALPH, "supervisor.md", 0, true).expect("dry run");
     assert_eq!(
         subjects,
         strings(&["SUPERVISOR AUTO (prompt=supervisor.md) (iter=00000): reports evidence"])

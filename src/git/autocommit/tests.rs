@@ -293,7 +293,7 @@ fn defaults_commit_reports_work_and_guard_the_supervisor() {
         },
     ];
     let ralph = TurnOf {
-        actor: Actor::Ralph,
+        actor: Actor::RALPH,
         since: Some(start),
     };
     let plan = plan_autocommit(&dirty, &rules, &[], ralph);
@@ -308,7 +308,7 @@ fn defaults_commit_reports_work_and_guard_the_supervisor() {
     assert_eq!(plan.dirty_left, strings(&["notes-from-before.txt"]));
     assert!(plan.turn_left.is_empty());
     let galph = TurnOf {
-        actor: Actor::Galph,
+        actor: Actor::GALPH,
         since: Some(start),
     };
     let plan = plan_autocommit(&dirty, &rules, &[], galph);

@@ -4,6 +4,7 @@ use pretty_assertions::assert_eq;
 
 use super::*;
 use crate::git::testutil::TestRepo;
+use crate::text::short_sha;
 
 fn find<'a>(dirty: &'a [DirtyPath], path: &str) -> &'a DirtyPath {
     dirty
@@ -190,12 +191,6 @@ fn branch_is_none_when_head_is_detached() {
         .expect("detach");
     assert_eq!(t.repo.branch().expect("branch"), None);
     assert_eq!(t.repo.head_id().expect("head"), Some(sha));
-}
-
-#[test]
-fn short_sha_takes_seven_characters() {
-    assert_eq!(short_sha("0123456789abcdef"), "0123456");
-    assert_eq!(short_sha("abc"), "abc");
 }
 
 /// Issue 6 §0: a commit made by another process since the handle loaded its index (an agent's

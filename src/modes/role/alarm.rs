@@ -51,7 +51,7 @@ pub(crate) fn raise(
     ))
     .with_hint(format!(
         "look at that commit (git show {}); then baton resume clears the flag{rerun}",
-        crate::git::short_sha(&found.step.change.sha)
+        crate::text::short_sha(&found.step.change.sha)
     )))
 }
 

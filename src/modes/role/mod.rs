@@ -61,7 +61,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
     while done < turns {
         let state = waiter.wait(actor)?;
         let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
-        match budget_gate(runner, &state, actor == Actor::Galph, &mut publish)? {
+        match budget_gate(runner, &state, actor == Actor::GALPH, &mut publish)? {
             Some(stop) => return stop.finish(),
             None if state.stop_requested().is_some() => continue, // a raised budget: wait again
             None => {}
@@ -123,7 +123,7 @@ fn start(
         );
         sync.push_fenced(repo)?;
     }
-    if actor == Actor::Galph && runner.store.load()?.is_none() {
+    if actor == Actor::GALPH && runner.store.load()?.is_none() {
         let mut state = State::default();
         runner.store.save(&mut state)?;
         let subject = crate::turn::subject::INIT_SUBJECT;

@@ -7,9 +7,10 @@
 //! trailer may be ended by any commit, so a run started before the upgrade goes on.
 
 use crate::error::Result;
-use crate::git::{FileChange, Repo, short_sha};
+use crate::git::{FileChange, Repo};
 use crate::modes::role::sync::RoleSync;
 use crate::state::{Actor, State, Status, parse_state};
+use crate::text::short_sha;
 use crate::turn::subject::{Marks, marks, subject_of};
 
 /// One commit that changed the state file, with the states around it (`None`: absent or not
@@ -34,9 +35,12 @@ impl Step {
 
     /// Whether the state before the commit was a running marker (a turn was claimed).
     fn over_running_turn(&self) -> bool {
-        self.before
-            .as_ref()
-            .is_some_and(|s| matches!(s.status, Status::RunningGalph | Status::RunningRalph))
+        self.before.as_ref().is_some_and(|s| {
+            matches!(
+                s.status,
+                Status::Running(Actor::GALPH) | Status::Running(Actor::RALPH)
+            )
+        })
     }
 
     /// Whether Baton's claim, stamp or alarm commit wrote it.

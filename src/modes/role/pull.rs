@@ -3,8 +3,9 @@
 //! backup ref and the run stops with the command that continues.
 
 use crate::error::{Error, Result};
-use crate::git::{FastForward, Repo, short_sha};
+use crate::git::{FastForward, Repo};
 use crate::modes::role::sync::{KeptOnBackup, RoleSync};
+use crate::text::short_sha;
 
 impl RoleSync {
     /// Fetches when the remote branch moved, then fast-forwards the clone to it. When the clone

@@ -11,7 +11,8 @@
 //! turn again from the shared history.
 
 use crate::error::Result;
-use crate::git::{Repo, short_sha};
+use crate::git::Repo;
+use crate::text::short_sha;
 use crate::turn::Turn;
 
 /// When HEAD no longer contains the turn's claim (`turn.head_before`: the running marker's

@@ -55,6 +55,16 @@ fn owner_alive(pid: &str, start: Option<&str>) -> bool {
     }
 }
 
+/// Whose turn `state` names, as a daemon of `actor` waits for it: its expected actor; the
+/// default pair's other actor while there is no state yet (galph creates it).
+fn whose(state: Option<&State>, actor: Actor) -> Actor {
+    match state {
+        Some(state) => state.expected_actor,
+        None if actor == Actor::GALPH => Actor::RALPH,
+        None => Actor::GALPH,
+    }
+}
+
 /// The peer's lease, as the heartbeat shows it.
 fn lease_text(state: &State) -> String {
     let Some(expires) = state.lease_expires_at.as_deref() else {
@@ -121,7 +131,7 @@ impl Waiter<'_> {
                 announced = true;
                 crate::events::emit(&crate::events::Event::Waiting {
                     actor,
-                    peer: actor.peer(),
+                    peer: whose(state.as_ref(), actor),
                     lease_owner: state.as_ref().and_then(|s| s.lease_owner.as_deref()),
                     lease_expires_at: state.as_ref().and_then(|s| s.lease_expires_at.as_deref()),
                 });
@@ -147,7 +157,7 @@ impl Waiter<'_> {
             }
             let waited = start.elapsed();
             if let Some(max) = config.git.max_wait.filter(|m| waited >= *m) {
-                let peer = actor.peer();
+                let peer = whose(state.as_ref(), actor);
                 let text = format!("gave up waiting for {peer} after {}", format_duration(max));
                 return Err(Error::failed(text)
                     .with_hint("start the other actor's daemon, or raise git.max_wait"));
@@ -157,6 +167,7 @@ impl Waiter<'_> {
                 .heartbeat
                 .is_some_and(|every| last_beat.elapsed() >= every)
             {
+                let peer = whose(state.as_ref(), actor);
                 let (waiting_on, detail) = state.as_ref().map_or_else(
                     || (WaitingOn::Peer, String::new()),
                     |s| {
@@ -171,6 +182,7 @@ impl Waiter<'_> {
                 crate::events::emit(&crate::events::Event::Heartbeat {
                     actor,
                     waiting_on,
+                    peer: (waiting_on == WaitingOn::Peer).then_some(peer),
                     waited_secs: waited.as_secs(),
                     detail: &detail,
                 });

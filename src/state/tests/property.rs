@@ -21,16 +21,15 @@ impl Rng {
     }
 
     fn actor(&mut self) -> Actor {
-        Actor::ALL[usize::from(self.below(2) == 1)]
+        Actor::PAIR[usize::from(self.below(2) == 1)]
     }
 }
 
 /// Status and `expected_actor` agree, and a lease is advertised exactly while running.
 fn assert_consistent(state: &State) {
     match state.status {
-        Status::RunningGalph => assert_eq!(state.expected_actor, Actor::Galph),
-        Status::RunningRalph | Status::WaitingRalph => {
-            assert_eq!(state.expected_actor, Actor::Ralph);
+        Status::Running(actor) | Status::Waiting(actor) => {
+            assert_eq!(state.expected_actor, actor);
         }
         Status::Idle | Status::Complete | Status::Failed | Status::Limited => {}
         Status::AwaitingApproval => {
@@ -44,7 +43,10 @@ fn assert_consistent(state: &State) {
     let limited = state.status == Status::Limited;
     assert_eq!(state.limit_until.is_some(), limited, "{state:?}");
     assert_eq!(state.limit_reason.is_some(), limited, "{state:?}");
-    let running = matches!(state.status, Status::RunningGalph | Status::RunningRalph);
+    let running = matches!(
+        state.status,
+        Status::Running(Actor::GALPH) | Status::Running(Actor::RALPH)
+    );
     assert_eq!(state.lease_owner.is_some(), running, "{state:?}");
     assert_eq!(state.lease_expires_at.is_some(), running, "{state:?}");
     assert_eq!(
@@ -69,10 +71,14 @@ fn random_sequences_keep_the_invariants() {
             let actor = rng.actor();
             match rng.below(8) {
                 0 => state.start_turn(actor, &claim(now)),
-                1 | 5 | 6 => {
-                    state.finish_ok(actor, "p.md", Some("c0ffee0".into()), Handoff::ToPeer, now)
-                }
-                2 => state.finish_ok(actor, "solo.md", None, Handoff::Stay, now),
+                1 | 5 | 6 => state.finish_ok(
+                    actor,
+                    "p.md",
+                    Some("c0ffee0".into()),
+                    Handoff::ToPeer.next(actor),
+                    now,
+                ),
+                2 => state.finish_ok(actor, "solo.md", None, Handoff::Stay.next(actor), now),
                 3 => state.finish_failed(actor, "agent exited 1", None, now),
                 4 => state.finish_limited(actor, now + Duration::from_secs(60), "limit", None, now),
                 _ => {

@@ -34,9 +34,9 @@ fn start_sets_running_lease_and_clears_last_error() {
         generation: 4,
         ..State::default()
     };
-    state.start_turn(Actor::Galph, &claim(t0()));
-    assert_eq!(state.status, Status::RunningGalph);
-    assert_eq!(state.expected_actor, Actor::Galph);
+    state.start_turn(Actor::GALPH, &claim(t0()));
+    assert_eq!(state.status, Status::Running(Actor::GALPH));
+    assert_eq!(state.expected_actor, Actor::GALPH);
     assert_eq!(state.lease_owner.as_deref(), Some("box:42"));
     assert_eq!(
         state.lease_expires_at.as_deref(),
@@ -50,34 +50,34 @@ fn start_sets_running_lease_and_clears_last_error() {
 #[test]
 fn ralph_start_from_waiting_runs_ralph() {
     let mut state = State {
-        expected_actor: Actor::Ralph,
-        status: Status::WaitingRalph,
+        expected_actor: Actor::RALPH,
+        status: Status::Waiting(Actor::RALPH),
         ..State::default()
     };
-    state.start_turn(Actor::Ralph, &claim(t0()));
-    assert_eq!(state.status, Status::RunningRalph);
-    assert_eq!(state.expected_actor, Actor::Ralph);
+    state.start_turn(Actor::RALPH, &claim(t0()));
+    assert_eq!(state.status, Status::Running(Actor::RALPH));
+    assert_eq!(state.expected_actor, Actor::RALPH);
 }
 
 #[test]
 fn galph_ok_hands_over_to_ralph() {
     let mut state = State::default();
-    state.start_turn(Actor::Galph, &claim(t0()));
+    state.start_turn(Actor::GALPH, &claim(t0()));
     state.finish_ok(
-        Actor::Galph,
+        Actor::GALPH,
         "reviewer.md",
         Some("1a2b3c4".into()),
-        Handoff::ToPeer,
+        Handoff::ToPeer.next(Actor::GALPH),
         later(),
     );
     let expected = State {
         iteration: 1,
-        expected_actor: Actor::Ralph,
-        status: Status::WaitingRalph,
+        expected_actor: Actor::RALPH,
+        status: Status::Waiting(Actor::RALPH),
         last_update: Some("2026-11-21T10:05:35Z".into()),
         galph_commit: Some("1a2b3c4".into()),
         last_prompt: Some("reviewer.md".into()),
-        last_prompt_actor: Some(Actor::Galph),
+        last_prompt_actor: Some(Actor::GALPH),
         ..State::default()
     };
     assert_eq!(state, expected);
@@ -90,29 +90,29 @@ fn ralph_ok_completes_and_advances_the_iteration() {
         galph_commit: Some("1a2b3c4".into()),
         ..State::default()
     };
-    state.start_turn(Actor::Ralph, &claim(t0()));
+    state.start_turn(Actor::RALPH, &claim(t0()));
     state.finish_ok(
-        Actor::Ralph,
+        Actor::RALPH,
         "main.md",
         Some("9f8e7d6".into()),
-        Handoff::ToPeer,
+        Handoff::ToPeer.next(Actor::RALPH),
         later(),
     );
     assert_eq!(state.iteration, 4);
-    assert_eq!(state.expected_actor, Actor::Galph);
+    assert_eq!(state.expected_actor, Actor::GALPH);
     assert_eq!(state.status, Status::Complete);
     assert_eq!(state.ralph_commit.as_deref(), Some("9f8e7d6"));
     assert_eq!(state.galph_commit.as_deref(), Some("1a2b3c4"));
-    assert_eq!(state.last_prompt_actor, Some(Actor::Ralph));
+    assert_eq!(state.last_prompt_actor, Some(Actor::RALPH));
     assert_eq!((state.lease_owner, state.lease_expires_at), (None, None));
 }
 
 #[test]
 fn stay_handoff_advances_and_keeps_the_actor() {
-    for actor in Actor::ALL {
+    for actor in Actor::PAIR {
         let mut state = State::default();
         state.start_turn(actor, &claim(t0()));
-        state.finish_ok(actor, "solo.md", None, Handoff::Stay, later());
+        state.finish_ok(actor, "solo.md", None, Handoff::Stay.next(actor), later());
         assert_eq!(state.iteration, 2);
         assert_eq!(state.expected_actor, actor);
         assert_eq!(state.status, Status::Complete);
@@ -124,33 +124,33 @@ fn stay_handoff_advances_and_keeps_the_actor() {
 fn failure_keeps_actor_and_last_prompt_then_retry_clears_the_error() {
     let mut state = State {
         iteration: 2,
-        expected_actor: Actor::Ralph,
-        status: Status::WaitingRalph,
+        expected_actor: Actor::RALPH,
+        status: Status::Waiting(Actor::RALPH),
         last_prompt: Some("reviewer.md".into()),
-        last_prompt_actor: Some(Actor::Galph),
+        last_prompt_actor: Some(Actor::GALPH),
         ralph_commit: Some("0000000".into()),
         ..State::default()
     };
-    state.start_turn(Actor::Ralph, &claim(t0()));
+    state.start_turn(Actor::RALPH, &claim(t0()));
     state.finish_failed(
-        Actor::Ralph,
+        Actor::RALPH,
         "agent exited 7",
         Some("abcdef1".into()),
         later(),
     );
     assert_eq!(state.status, Status::Failed);
-    assert_eq!(state.expected_actor, Actor::Ralph);
+    assert_eq!(state.expected_actor, Actor::RALPH);
     assert_eq!(state.iteration, 2);
     assert_eq!(state.last_error.as_deref(), Some("agent exited 7"));
     assert_eq!(state.last_prompt.as_deref(), Some("reviewer.md"));
-    assert_eq!(state.last_prompt_actor, Some(Actor::Galph));
+    assert_eq!(state.last_prompt_actor, Some(Actor::GALPH));
     assert_eq!(state.ralph_commit.as_deref(), Some("abcdef1"));
     assert_eq!(
         (state.lease_owner.clone(), state.lease_expires_at.clone()),
         (None, None)
     );
-    state.start_turn(Actor::Ralph, &claim(later()));
-    assert_eq!(state.status, Status::RunningRalph);
+    state.start_turn(Actor::RALPH, &claim(later()));
+    assert_eq!(state.status, Status::Running(Actor::RALPH));
     assert_eq!(state.last_error, None, "failed is not sticky");
 }
 
@@ -160,7 +160,13 @@ fn ok_clears_a_previous_error() {
         last_error: Some("timeout after 90m".into()),
         ..State::default()
     };
-    state.finish_ok(Actor::Galph, "plan.md", None, Handoff::ToPeer, later());
+    state.finish_ok(
+        Actor::GALPH,
+        "plan.md",
+        None,
+        Handoff::ToPeer.next(Actor::GALPH),
+        later(),
+    );
     assert_eq!(state.last_error, None);
 }
 

@@ -42,17 +42,17 @@ fn snapshot(status: Status, actor: Actor, turns: Vec<JournalEntry>) -> Snapshot 
 #[test]
 fn the_first_snapshot_shows_the_turn_and_every_recent_stamp_and_nothing_unset() {
     let snap = snapshot(
-        Status::WaitingRalph,
-        Actor::Ralph,
-        vec![entry(1, Actor::Galph, "ok")],
+        Status::Waiting(Actor::RALPH),
+        Actor::RALPH,
+        vec![entry(1, Actor::GALPH, "ok")],
     );
     let all = changes(None, &snap);
     assert_eq!(
         all,
         [
-            Change::Stamped(Box::new(entry(1, Actor::Galph, "ok"))),
+            Change::Stamped(Box::new(entry(1, Actor::GALPH, "ok"))),
             Change::Turn {
-                actor: Actor::Ralph,
+                actor: Actor::RALPH,
                 status: "waiting-ralph".to_owned(),
                 iteration: 1,
                 since: Some("2026-11-21T10:00:00Z".to_owned()),
@@ -69,29 +69,29 @@ fn the_first_snapshot_shows_the_turn_and_every_recent_stamp_and_nothing_unset() 
 #[test]
 fn a_new_stamp_a_started_agent_and_the_end_are_each_one_change() {
     let before = snapshot(
-        Status::RunningRalph,
-        Actor::Ralph,
-        vec![entry(1, Actor::Galph, "ok")],
+        Status::Running(Actor::RALPH),
+        Actor::RALPH,
+        vec![entry(1, Actor::GALPH, "ok")],
     );
     let mut during = before.clone();
-    during.running = Some(running(Actor::Ralph, 1));
+    during.running = Some(running(Actor::RALPH, 1));
     assert_eq!(
         changes(Some(&before), &during),
-        [Change::Started(running(Actor::Ralph, 1))]
+        [Change::Started(running(Actor::RALPH, 1))]
     );
     let mut after = snapshot(
         Status::Failed,
-        Actor::Ralph,
+        Actor::RALPH,
         vec![
-            entry(1, Actor::Galph, "ok"),
-            entry(1, Actor::Ralph, "failed"),
+            entry(1, Actor::GALPH, "ok"),
+            entry(1, Actor::RALPH, "failed"),
         ],
     );
     after.ended = Some("run ended with exit 1".to_owned());
     let found = changes(Some(&during), &after);
     assert_eq!(
         found[0],
-        Change::Stamped(Box::new(entry(1, Actor::Ralph, "failed")))
+        Change::Stamped(Box::new(entry(1, Actor::RALPH, "failed")))
     );
     assert!(matches!(&found[1], Change::Turn { status, .. } if status == "failed"));
     assert_eq!(
@@ -103,24 +103,24 @@ fn a_new_stamp_a_started_agent_and_the_end_are_each_one_change() {
 #[test]
 fn only_stamps_not_seen_before_are_new_when_the_window_slides() {
     let old = snapshot(
-        Status::WaitingRalph,
-        Actor::Ralph,
-        vec![entry(1, Actor::Galph, "ok"), entry(1, Actor::Ralph, "ok")],
+        Status::Waiting(Actor::RALPH),
+        Actor::RALPH,
+        vec![entry(1, Actor::GALPH, "ok"), entry(1, Actor::RALPH, "ok")],
     );
     let new = snapshot(
-        Status::WaitingRalph,
-        Actor::Ralph,
-        vec![entry(1, Actor::Ralph, "ok"), entry(2, Actor::Galph, "ok")],
+        Status::Waiting(Actor::RALPH),
+        Actor::RALPH,
+        vec![entry(1, Actor::RALPH, "ok"), entry(2, Actor::GALPH, "ok")],
     );
     assert_eq!(
         changes(Some(&old), &new),
-        [Change::Stamped(Box::new(entry(2, Actor::Galph, "ok")))]
+        [Change::Stamped(Box::new(entry(2, Actor::GALPH, "ok")))]
     );
 }
 
 #[test]
 fn a_lease_change_counts_but_its_countdown_does_not() {
-    let mut old = snapshot(Status::RunningGalph, Actor::Galph, vec![]);
+    let mut old = snapshot(Status::Running(Actor::GALPH), Actor::GALPH, vec![]);
     let mut new = old.clone();
     if let Some(s) = new.state.as_mut() {
         s.lease_owner = Some("laptop:42".to_owned());
@@ -142,7 +142,7 @@ fn a_lease_change_counts_but_its_countdown_does_not() {
 
 #[test]
 fn approval_stop_budget_and_problems_show_and_clear() {
-    let old = snapshot(Status::WaitingRalph, Actor::Ralph, vec![]);
+    let old = snapshot(Status::Waiting(Actor::RALPH), Actor::RALPH, vec![]);
     let mut new = old.clone();
     if let Some(s) = new.state.as_mut() {
         s.extra.insert(

@@ -10,7 +10,11 @@ fn a(name: &str) -> Actor {
 }
 
 fn at(line: u64) -> Pos {
-    Pos { line, column: 7 }
+    Pos {
+        key: "workflow.steps",
+        line,
+        column: 7,
+    }
 }
 
 fn step(line: u64, from: &[&str], to: &[&str]) -> Step {

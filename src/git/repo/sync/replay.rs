@@ -5,8 +5,9 @@ use git2::{Commit, ErrorClass, ErrorCode, Index, Oid, Sort};
 
 use super::checkout::MoveError;
 use super::tracking_ref;
-use crate::git::repo::{git_err, short_sha};
+use crate::git::repo::git_err;
 use crate::git::{GitError, Repo};
+use crate::text::short_sha;
 
 impl Repo {
     /// Replays the local commits that `refs/remotes/<remote>/<branch>` lacks (first-parent
