@@ -83,7 +83,7 @@ fn remove(path: &Path, what: &str) -> Result<()> {
             return Err(Error::from(e).context(format!("remove the leftover `{}`", path.display())));
         }
     }
-    warn_line!(
+    note!(
         "[baton] removed {what} `{}`: a leftover of a crash (no process holds it open)",
         path.display()
     );

@@ -13,7 +13,7 @@
 //! fails is a warning: a notification is never worth a failed turn.
 
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use crate::config::Config;
@@ -118,22 +118,60 @@ fn of_event(event: &crate::events::Event<'_>) -> Option<(Event, String, Option<A
     }
 }
 
-/// The notification subscriber of the event stream: runs `notify.command` for the events
-/// [`of_event`] names.
-pub(crate) fn on_event(config: &Config, event: &crate::events::Event<'_>) {
-    if let Some((kind, message, actor, iteration)) = of_event(event) {
-        send(config, kind, &message, actor, iteration);
+/// The notification subscriber of a run's event stream: runs `notify.command` for the events
+/// [`of_event`] names, each in the background, and keeps them until [`Notifier::settle`].
+pub(crate) struct Notifier {
+    config: Arc<Config>,
+    running: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Notifier {
+    /// The notifier of a run under `config`.
+    pub(crate) fn new(config: &Config) -> Notifier {
+        Notifier {
+            config: Arc::new(config.clone()),
+            running: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `notify.command` for `event` when it is one of the notified kinds.
+    pub(crate) fn on_event(&self, event: &crate::events::Event<'_>) {
+        if let Some((kind, message, actor, iteration)) = of_event(event)
+            && let Some(handle) = send(&self.config, kind, &message, actor, iteration)
+        {
+            self.running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(handle);
+        }
+    }
+
+    /// Waits for the notifications still running (each ends by `notify.timeout`).
+    pub(crate) fn settle(&self) {
+        let handles =
+            std::mem::take(&mut *self.running.lock().unwrap_or_else(PoisonError::into_inner));
+        for handle in handles {
+            let _ = handle.join();
+        }
     }
 }
 
-/// Notifications still running.
-static RUNNING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+impl Drop for Notifier {
+    /// No notification outlives the run.
+    fn drop(&mut self) {
+        self.settle();
+    }
+}
 
 /// Runs `notify.command` for `event` in the background (nothing when none is configured).
-fn send(config: &Config, event: Event, message: &str, actor: Option<Actor>, iteration: u64) {
-    let Some((program, args)) = config.notify.command.split_first() else {
-        return;
-    };
+fn send(
+    config: &Config,
+    event: Event,
+    message: &str,
+    actor: Option<Actor>,
+    iteration: u64,
+) -> Option<JoinHandle<()>> {
+    let (program, args) = config.notify.command.split_first()?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(&config.root)
@@ -162,22 +200,9 @@ fn send(config: &Config, event: Event, message: &str, actor: Option<Actor>, iter
             }
             Ok(_) => {}
             Err(e) => {
-                let text =
-                    format!("[baton] warning: notify.command `{program}` did not start: {e}");
-                crate::events::notice(crate::events::Level::Warning, &text);
+                note!("[baton] warning: notify.command `{program}` did not start: {e}");
             }
         }
     });
-    RUNNING
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(handle);
-}
-
-/// Waits for the notifications still running (each ends by `notify.timeout`).
-pub(crate) fn settle() {
-    let handles = std::mem::take(&mut *RUNNING.lock().unwrap_or_else(PoisonError::into_inner));
-    for handle in handles {
-        let _ = handle.join();
-    }
+    Some(handle)
 }

@@ -5,7 +5,7 @@ use crate::cli::preflight::preflight;
 use crate::cli::{GlobalArgs, load_workspace, workspace};
 use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
-use crate::events::{self, Event};
+use crate::events::{Event, Events};
 use crate::executor;
 use crate::git::Repo;
 use crate::modes::{self, RoleSync};
@@ -92,10 +92,10 @@ pub(crate) fn cmd_run(
         commit_dry_run: args.commit_dry_run,
         echo: !global.quiet,
     };
-    let runner = Runner::new(config, repo, held.run_dir(), options);
-    events::open(&runner.config);
+    let events = Events::for_run(&config);
+    let runner = Runner::new(config, repo, held.run_dir(), options, events);
     // People's `baton stop`, `note`, `approve` from this workspace reach the run from now on.
-    runner.inbox.listen(held.run_dir());
+    runner.inbox.listen(held.run_dir(), &runner.events);
     let (mode, actor) = match plan {
         Plan::Combined => ("combined", None),
         Plan::Solo(Actor::GALPH) => ("supervisor", Some(Actor::GALPH)),
@@ -104,14 +104,14 @@ pub(crate) fn cmd_run(
         Plan::RoleSync(actor) => ("role", Some(actor)),
     };
     let host = crate::process::hostname();
-    events::emit(&Event::RunStarted {
+    runner.events.emit(&Event::RunStarted {
         mode,
         actor,
         host: &host,
     });
     let result = run_plan(&runner, plan, role_sync, args);
     let code = result.as_ref().map_or_else(Error::code, |()| 0);
-    events::emit(&Event::RunEnded { code });
+    runner.events.emit(&Event::RunEnded { code });
     result?;
     resume_hint(&runner);
     Ok(())
@@ -144,7 +144,8 @@ fn run_plan(
         Plan::Combined => modes::run_combined(runner, count),
         Plan::Solo(actor) => modes::run_solo(runner, actor, count),
         Plan::RoleSync(actor) => {
-            let sync = role_sync.ok_or_else(|| Error::usage("role mode needs git"))?;
+            let mut sync = role_sync.ok_or_else(|| Error::usage("role mode needs git"))?;
+            sync.events = runner.events.clone();
             modes::run_role(runner, actor, count, &sync)
         }
     }

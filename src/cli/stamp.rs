@@ -70,7 +70,8 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         commit_dry_run: false,
         echo: false,
     };
-    let runner = Runner::new(config, repo, held.run_dir(), options);
+    let events = crate::events::Events::console();
+    let runner = Runner::new(config, repo, held.run_dir(), options, events);
     runner.recover()?;
     if let (Some(repo), Some(sync), false) = (&runner.repo, &sync, args.no_pull) {
         let head = sync.remote.ls_remote(&sync.branch)?;

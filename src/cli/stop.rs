@@ -176,7 +176,8 @@ pub(super) fn change_flag(
         commit_dry_run: false,
         echo: false,
     };
-    let runner = Runner::new(config, repo, held.run_dir(), options);
+    let events = crate::events::Events::console();
+    let runner = Runner::new(config, repo, held.run_dir(), options, events);
     runner.recover()?;
     match (&runner.repo, &sync) {
         (Some(repo), Some(sync)) => {

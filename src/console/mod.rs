@@ -27,19 +27,19 @@ macro_rules! note {
     };
 }
 
-/// A progress line from a lower layer (turn, modes, git, executor): emitted as an `info`
-/// notice event, which the console prints on stdout (see [`crate::events`]).
+/// A progress line from a lower layer (turn, modes, git, executor), emitted into `$events` (an
+/// [`crate::events::Events`]) as an `info` notice, which the console prints on stdout.
 macro_rules! info_line {
-    ($($arg:tt)*) => {
-        $crate::events::notice($crate::events::Level::Info, &format!($($arg)*))
+    ($events:expr, $($arg:tt)*) => {
+        $events.notice($crate::events::Level::Info, &format!($($arg)*))
     };
 }
 
-/// A warning from a lower layer: emitted as a `warning` notice event, which the console prints
-/// on stderr.
+/// A warning from a lower layer, emitted into `$events` as a `warning` notice, which the
+/// console prints on stderr.
 macro_rules! warn_line {
-    ($($arg:tt)*) => {
-        $crate::events::notice($crate::events::Level::Warning, &format!($($arg)*))
+    ($events:expr, $($arg:tt)*) => {
+        $events.notice($crate::events::Level::Warning, &format!($($arg)*))
     };
 }
 

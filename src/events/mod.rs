@@ -20,6 +20,7 @@ pub(crate) use log::FILE_NAME;
 pub(crate) use view::EventView;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
@@ -213,93 +214,172 @@ pub(crate) enum Event<'a> {
     Notice { level: Level, text: &'a str },
 }
 
-/// What the subscribers need from the run (set by [`open`]).
-struct Bus {
-    log: Option<log::Log>,
-    config: Option<Arc<Config>>,
-    transcript_bytes: usize,
+/// The stream a run (or a command) emits its events into, handed to every subscriber: the
+/// console always, the event log and `notify.command` for a run ([`Events::for_run`]). Cheap to
+/// clone (one shared hub); the session that made it owns it, and dropping the last clone waits
+/// for notifications still running.
+#[derive(Clone)]
+pub(crate) struct Events {
+    hub: Arc<Hub>,
 }
 
-static BUS: Mutex<Bus> = Mutex::new(Bus {
-    log: None,
-    config: None,
-    transcript_bytes: 0,
-});
-
-/// Starts the run's subscribers: the event log `<logs_dir>/events.jsonl` (appended to) and
-/// `notify.command`. Before this, events reach the console only.
-pub(crate) fn open(config: &Config) {
-    let log = log::Log::open(&config.logs_dir);
-    let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
-    bus.log = log;
-    bus.config = Some(Arc::new(config.clone()));
-}
-
-/// Hands `event` to the subscribers.
-pub(crate) fn emit(event: &Event<'_>) {
-    console::print(event);
-    let config = {
-        let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Event::AgentStarted { .. } = event {
-            bus.transcript_bytes = 0;
-        }
-        if let Some(log) = bus.log.as_mut() {
-            log.write(event);
-        }
-        bus.config.clone()
-    };
-    // Outside the lock: a notification that cannot start emits a warning.
-    if let Some(config) = config {
-        crate::notify::on_event(&config, event);
+impl Default for Events {
+    /// Console only (see [`Events::console`]).
+    fn default() -> Self {
+        Events::console()
     }
 }
 
-/// Emits a [`Event::Committed`].
-pub(crate) fn committed(what: CommitKind, sha: &str, subject: &str) {
-    emit(&Event::Committed { what, sha, subject });
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Events").finish_non_exhaustive()
+    }
 }
 
-/// Emits a notice line.
-pub(crate) fn notice(level: Level, text: &str) {
-    emit(&Event::Notice { level, text });
+/// The subscribers.
+struct Hub {
+    /// The event log, when a run opened one.
+    log: Mutex<Option<log::Log>>,
+    /// `notify.command` for a run: the configuration and the notifications still running.
+    notify: Option<crate::notify::Notifier>,
 }
 
-/// Logs a `tool_call` event while the turn's share of [`TRANSCRIPT_CAP`] lasts (the console
-/// shows the call as a transcript line already). Nothing when no event log is open.
-pub(crate) fn tool_call(name: &str, arg: Option<&str>) {
-    let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
-    let used = bus.transcript_bytes + name.len() + arg.map_or(0, str::len);
-    let Some(log) = bus.log.as_mut().filter(|_| used < TRANSCRIPT_CAP) else {
-        return;
-    };
-    log.write(&Event::ToolCall { name, arg });
-    bus.transcript_bytes = used;
-}
-
-/// Emits `text` (whole lines of the running agent's transcript) while the turn's share of
-/// [`TRANSCRIPT_CAP`] lasts; the event that crosses it is marked `truncated`, later ones are
-/// dropped. Nothing when no event log is open. Returns whether more is wanted this turn.
-pub(crate) fn transcript(text: &str) -> bool {
-    let mut bus = BUS.lock().unwrap_or_else(PoisonError::into_inner);
-    let used = bus.transcript_bytes;
-    let Some(log) = bus.log.as_mut().filter(|_| used < TRANSCRIPT_CAP) else {
-        return false;
-    };
-    let room = TRANSCRIPT_CAP - used;
-    let (text, truncated) = if text.len() > room {
-        let mut cut = room;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+impl Events {
+    /// Events that reach the console only (commands that are not runs).
+    #[must_use]
+    pub(crate) fn console() -> Events {
+        Events {
+            hub: Arc::new(Hub {
+                log: Mutex::new(None),
+                notify: None,
+            }),
         }
-        (&text[..cut], true)
-    } else {
-        (text, false)
-    };
-    log.write(&Event::Transcript { text, truncated });
-    bus.transcript_bytes = if truncated {
-        TRANSCRIPT_CAP
-    } else {
-        used + text.len()
-    };
-    !truncated
+    }
+
+    /// A run's events: the console, the event log `<logs_dir>/events.jsonl` (appended to) and
+    /// `notify.command`.
+    #[must_use]
+    pub(crate) fn for_run(config: &Config) -> Events {
+        Events {
+            hub: Arc::new(Hub {
+                log: Mutex::new(log::Log::open(&config.logs_dir)),
+                notify: Some(crate::notify::Notifier::new(config)),
+            }),
+        }
+    }
+
+    /// Hands `event` to the subscribers.
+    pub(crate) fn emit(&self, event: &Event<'_>) {
+        console::print(event);
+        if let Some(log) = self
+            .hub
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            log.write(event);
+        }
+        if let Some(notify) = &self.hub.notify {
+            notify.on_event(event);
+        }
+    }
+
+    /// Emits a [`Event::Committed`].
+    pub(crate) fn committed(&self, what: CommitKind, sha: &str, subject: &str) {
+        self.emit(&Event::Committed { what, sha, subject });
+    }
+
+    /// Emits a notice line.
+    pub(crate) fn notice(&self, level: Level, text: &str) {
+        self.emit(&Event::Notice { level, text });
+    }
+
+    /// A transcript sink for one agent run: its own share of [`TRANSCRIPT_CAP`].
+    #[must_use]
+    pub(crate) fn transcript(&self) -> Transcript {
+        Transcript {
+            events: self.clone(),
+            used: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Waits for the notifications still running (each ends by `notify.timeout`).
+    pub(crate) fn settle(&self) {
+        if let Some(notify) = &self.hub.notify {
+            notify.settle();
+        }
+    }
+
+    /// Writes `event` to the event log only (transcript pieces: the executor echoes them).
+    fn log_only(&self, event: &Event<'_>) -> bool {
+        match self
+            .hub
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            Some(log) => {
+                log.write(event);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// One agent run's transcript in the event log, capped at [`TRANSCRIPT_CAP`] bytes; clones
+/// share the cap (the output pump and the structured-output reader both write to it).
+#[derive(Clone, Debug)]
+pub(crate) struct Transcript {
+    events: Events,
+    used: Arc<AtomicUsize>,
+}
+
+impl Transcript {
+    /// The event stream it writes to.
+    #[must_use]
+    pub(crate) fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// Logs a `tool_call` event while the run's share of [`TRANSCRIPT_CAP`] lasts (the console
+    /// shows the call as a transcript line already). Nothing when no event log is open.
+    pub(crate) fn tool_call(&self, name: &str, arg: Option<&str>) {
+        let size = name.len() + arg.map_or(0, str::len);
+        let used = self.used.load(Ordering::Relaxed);
+        if used + size < TRANSCRIPT_CAP && self.events.log_only(&Event::ToolCall { name, arg }) {
+            self.used.fetch_add(size, Ordering::Relaxed);
+        }
+    }
+
+    /// Logs `text` (whole lines of the running agent's transcript) while the run's share of
+    /// [`TRANSCRIPT_CAP`] lasts; the event that crosses it is marked `truncated`, later ones are
+    /// dropped. Nothing when no event log is open. Returns whether more is wanted.
+    pub(crate) fn text(&self, text: &str) -> bool {
+        let used = self.used.load(Ordering::Relaxed);
+        if used >= TRANSCRIPT_CAP {
+            return false;
+        }
+        let room = TRANSCRIPT_CAP - used;
+        let (text, truncated) = if text.len() > room {
+            let mut cut = room;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            (&text[..cut], true)
+        } else {
+            (text, false)
+        };
+        if !self.events.log_only(&Event::Transcript { text, truncated }) {
+            return false;
+        }
+        if truncated {
+            self.used.store(TRANSCRIPT_CAP, Ordering::Relaxed);
+        } else {
+            self.used.fetch_add(text.len(), Ordering::Relaxed);
+        }
+        !truncated
+    }
 }

@@ -32,7 +32,11 @@ struct LogState {
 impl Log {
     /// Creates the log (and its parents) and writes `header`. The log itself is never
     /// written through a symlink (one there is replaced, with a warning).
-    pub(super) fn create(path: &Path, header: &str) -> Result<Log, ExecError> {
+    pub(super) fn create(
+        path: &Path,
+        header: &str,
+        events: &crate::events::Events,
+    ) -> Result<Log, ExecError> {
         let fail = |source| ExecError::Log {
             path: path.to_path_buf(),
             source,
@@ -42,7 +46,7 @@ impl Log {
         }
         let owned = crate::fsutil::open_owned(path, crate::fsutil::Access::Create).map_err(fail)?;
         for replaced in owned.replaced {
-            warn_line!("[baton] warning: {replaced}");
+            warn_line!(events, "[baton] warning: {replaced}");
         }
         let mut file = owned.file;
         file.write_all(header.as_bytes()).map_err(fail)?;
@@ -113,10 +117,10 @@ impl Activity {
 /// log keeps up to [`crate::events::TRANSCRIPT_CAP`] bytes a turn; past that, nothing is
 /// buffered here). A last line without a newline is dropped: the turn log has it; a line over
 /// [`TAP_LINE_MAX`] goes out in pieces.
-#[derive(Default)]
 struct Tap {
     pending: Vec<u8>,
     full: bool,
+    transcript: crate::events::Transcript,
 }
 
 impl Tap {
@@ -132,7 +136,7 @@ impl Tap {
             None => return,
         };
         let lines: Vec<u8> = self.pending.drain(..=end).collect();
-        self.full = !crate::events::transcript(&String::from_utf8_lossy(&lines));
+        self.full = !self.transcript.text(&String::from_utf8_lossy(&lines));
     }
 }
 
@@ -161,6 +165,8 @@ pub(super) struct Sinks {
     pub(super) events: Sender<Event>,
     /// Echo to the console.
     pub(super) echo: bool,
+    /// The run's transcript in the event log.
+    pub(super) transcript: crate::events::Transcript,
 }
 
 /// How a pump reads what it drains, and where it leaves what it read.
@@ -181,7 +187,11 @@ pub(super) fn pump(
 ) {
     std::thread::spawn(move || {
         let mut echo = sinks.echo;
-        let mut tap = Tap::default();
+        let mut tap = Tap {
+            pending: Vec::new(),
+            full: false,
+            transcript: sinks.transcript.clone(),
+        };
         let mut show = |bytes: &[u8]| {
             // A closed console (EPIPE) stops the echo, never the agent.
             if echo && !bytes.is_empty() && console(stream, bytes).is_err() {

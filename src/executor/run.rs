@@ -82,6 +82,8 @@ pub(crate) struct RunSpec {
     /// Where to record the running agent's processes for the next start after a crash (the
     /// run directory); `None` records nothing.
     pub run_dir: Option<PathBuf>,
+    /// The run's event stream: warnings, and the transcript (its own share of the cap).
+    pub events: crate::events::Events,
 }
 
 /// How the agent ended.
@@ -136,7 +138,10 @@ pub(crate) enum ExecError {
 pub(crate) fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
     let mut options = Options {
         grace: kill_grace(),
-        notices: &mut Notices::default(),
+        notices: &mut Notices {
+            pending: Vec::new(),
+            events: spec.events.clone(),
+        },
         signal: None,
         sweep_descendants: true,
     };
@@ -145,9 +150,9 @@ pub(crate) fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
 
 /// Lines written here become warning notices of the event stream (the console prints them on
 /// stderr).
-#[derive(Default)]
 struct Notices {
     pending: Vec<u8>,
+    events: crate::events::Events,
 }
 
 impl Write for Notices {
@@ -156,7 +161,7 @@ impl Write for Notices {
         while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
             let line: Vec<u8> = self.pending.drain(..=end).collect();
             let text = String::from_utf8_lossy(&line[..end]);
-            crate::events::notice(crate::events::Level::Warning, &text);
+            self.events.notice(crate::events::Level::Warning, &text);
         }
         Ok(buf.len())
     }
@@ -181,7 +186,12 @@ pub(super) struct Options<'a> {
 
 /// [`run`] with explicit [`Options`].
 pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunResult, ExecError> {
-    let log = Arc::new(Log::create(&spec.log_path, &text::header(&spec.argv))?);
+    let log = Arc::new(Log::create(
+        &spec.log_path,
+        &text::header(&spec.argv),
+        &spec.events,
+    )?);
+    let transcript_log = spec.events.transcript();
     let activity = Arc::new(Activity::new());
     let processes = Processes::prepare();
     let mut child = spawn(spec, &processes.marker, processes.cgroup.as_ref())?;
@@ -200,6 +210,7 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
         activity: Arc::clone(&activity),
         events: events.clone(),
         echo: spec.echo,
+        transcript: transcript_log.clone(),
     };
     if let Some(stdin) = child.stdin.take() {
         feed_stdin(stdin, spec.stdin.clone());
@@ -208,7 +219,7 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
     let tail_slot = Arc::new(Mutex::new(None));
     if let Some(out) = child.stdout.take() {
         let raw = raw_stream_path(&spec.log_path);
-        let transcript = Transcript::new(spec.format, &raw);
+        let transcript = Transcript::new(spec.format, &raw, transcript_log.clone());
         let reading = Reading::Stdout(Box::new(transcript), Arc::clone(&report_slot));
         pump(out, Stream::Stdout, sinks(), capture.clone(), reading);
     }

@@ -88,18 +88,24 @@ pub(super) struct Transcript {
     raw: Option<File>,
     /// The adapter's reason to end the agent was already passed on.
     abandoned: bool,
+    /// The run's transcript in the event log (tool calls go there).
+    log: crate::events::Transcript,
 }
 
 impl Transcript {
     /// A reader for `format`; a structured format keeps its raw stream at `raw_path`.
-    pub(super) fn new(format: Format, raw_path: &Path) -> Transcript {
+    pub(super) fn new(
+        format: Format,
+        raw_path: &Path,
+        log: crate::events::Transcript,
+    ) -> Transcript {
         let structured = format != Format::Text;
         let raw = structured
             .then(
                 || match crate::fsutil::open_owned(raw_path, crate::fsutil::Access::Create) {
                     Ok(owned) => {
                         for replaced in owned.replaced {
-                            warn_line!("[baton] warning: {replaced}");
+                            warn_line!(log.events(), "[baton] warning: {replaced}");
                         }
                         Some(owned.file)
                     }
@@ -116,6 +122,7 @@ impl Transcript {
             lines: Lines::new(if structured { EVENT_LINE } else { TEXT_LINE }),
             raw,
             abandoned: false,
+            log,
         }
     }
 
@@ -148,8 +155,9 @@ impl Transcript {
         }
         let mut shown = Vec::new();
         let adapter = &mut self.adapter;
+        let log = &self.log;
         self.lines.feed(chunk, &mut |piece| match piece {
-            Piece::Line(line) => render(adapter, line, &mut shown),
+            Piece::Line(line) => render(adapter, log, line, &mut shown),
             Piece::Overlong(part) => shown.extend_from_slice(part),
         });
         Some(shown)
@@ -160,10 +168,11 @@ impl Transcript {
         let mut shown = Vec::new();
         let structured = self.structured;
         let adapter = &mut self.adapter;
+        let log = &self.log;
         self.lines.finish(&mut |piece| {
             if let Piece::Line(line) = piece {
                 if structured {
-                    render(adapter, line, &mut shown);
+                    render(adapter, log, line, &mut shown);
                 } else {
                     adapter.line(&String::from_utf8_lossy(line));
                 }
@@ -173,10 +182,15 @@ impl Transcript {
     }
 }
 
-fn render(adapter: &mut Adapter, line: &[u8], shown: &mut Vec<u8>) {
+fn render(
+    adapter: &mut Adapter,
+    log: &crate::events::Transcript,
+    line: &[u8],
+    shown: &mut Vec<u8>,
+) {
     for rendered in adapter.line(&String::from_utf8_lossy(line)) {
         if let Rendered::Tool { name, arg } = &rendered {
-            crate::events::tool_call(name, arg.as_deref());
+            log.tool_call(name, arg.as_deref());
         }
         shown.extend_from_slice(rendered.to_string().as_bytes());
         shown.push(b'\n');
@@ -243,7 +257,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let raw = dir.path().join("turn.log.jsonl");
         let fixture = include_str!("../../tests/fixtures/agents/claude/success.jsonl");
-        let mut transcript = Transcript::new(Format::ClaudeStreamJson, &raw);
+        let mut transcript = Transcript::new(
+            Format::ClaudeStreamJson,
+            &raw,
+            crate::events::Events::console().transcript(),
+        );
         let mut shown = Vec::new();
         for chunk in fixture.as_bytes().chunks(7) {
             shown.extend(transcript.feed(chunk).unwrap_or_default());

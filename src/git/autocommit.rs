@@ -358,6 +358,7 @@ pub(crate) fn apply_plan(
     prompt: &str,
     iteration: u64,
     dry_run: bool,
+    events: &crate::events::Events,
 ) -> Result<Vec<String>, GitError> {
     let mut subjects = Vec::with_capacity(plan.groups.len());
     for group in plan.groups.iter().filter(|g| !g.paths.is_empty()) {
@@ -367,11 +368,11 @@ pub(crate) fn apply_plan(
             for path in &group.paths {
                 text.push_str(&format!("\n - {path}"));
             }
-            info_line!("{text}");
+            info_line!(events, "{text}");
         } else {
             let message = commit_message(actor, prompt, iteration, group);
             let sha = repo.commit_paths(&group.paths, &message)?;
-            crate::events::committed(crate::events::CommitKind::Autocommit, &sha, &subject);
+            events.committed(crate::events::CommitKind::Autocommit, &sha, &subject);
         }
         subjects.push(subject);
     }

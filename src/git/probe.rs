@@ -36,7 +36,12 @@ impl RemoteProbe {
     /// `()` on every change under its refs. A watcher that cannot start (e.g. the inotify watch
     /// limit) is reported once and polling carries on alone.
     #[must_use]
-    pub(crate) fn new(remote: Remote, branch: &str, wake: Sender<()>) -> RemoteProbe {
+    pub(crate) fn new(
+        remote: Remote,
+        branch: &str,
+        wake: Sender<()>,
+        events: &crate::events::Events,
+    ) -> RemoteProbe {
         let dir = remote.local_path();
         let local = dir
             .as_deref()
@@ -44,7 +49,7 @@ impl RemoteProbe {
         let watcher = dir
             .as_deref()
             .filter(|_| local.is_some())
-            .and_then(|d| watch(d, wake));
+            .and_then(|d| watch(d, wake, events));
         RemoteProbe {
             remote,
             branch: branch.to_owned(),
@@ -69,7 +74,11 @@ impl RemoteProbe {
 }
 
 /// Watches `dir/refs/heads` (recursively) and `dir` itself (for `packed-refs`).
-fn watch(dir: &Path, wake: Sender<()>) -> Option<notify::RecommendedWatcher> {
+fn watch(
+    dir: &Path,
+    wake: Sender<()>,
+    events: &crate::events::Events,
+) -> Option<notify::RecommendedWatcher> {
     // Only changes wake the waiter: the probe's own reads of the remote's refs produce access
     // events, and forwarding those would make the waiter poll itself in a loop.
     let handler = move |event: notify::Result<notify::Event>| {
@@ -97,6 +106,7 @@ fn watch(dir: &Path, wake: Sender<()>) -> Option<notify::RecommendedWatcher> {
                 _ => "",
             };
             warn_line!(
+                events,
                 "[baton] notice: cannot watch {} ({e}); polling only{advice}",
                 dir.display()
             );

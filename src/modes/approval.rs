@@ -5,7 +5,7 @@
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::events::{self, Event, WaitingOn};
+use crate::events::{Event, WaitingOn};
 use crate::modes::FlagChange;
 use crate::modes::local_wait::{LocalWait, TICK};
 use crate::state::{Actor, NothingAwaits, State};
@@ -62,7 +62,7 @@ pub(crate) fn gate(
         prompt: prompt.clone(),
     })?;
     let iteration = state.iteration;
-    events::emit(&Event::ApprovalRequested {
+    runner.events.emit(&Event::ApprovalRequested {
         actor,
         iteration,
         prompt: &prompt,
@@ -104,7 +104,10 @@ pub(crate) fn take_decision(
     match write(FlagChange::Decide(decision.clone())) {
         Ok(()) => {}
         Err(e) if e.is::<NothingAwaits>() => {
-            warn_line!("[baton] warning: an approval decision was dropped: {e}");
+            warn_line!(
+                runner.events,
+                "[baton] warning: an approval decision was dropped: {e}"
+            );
         }
         Err(e) => return Err(e),
     }

@@ -15,7 +15,7 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
     while done < iterations {
         let (state, stop) = at_boundary(runner, true)?;
         if let Some(stop) = stop {
-            return stop.finish();
+            return stop.finish(&runner.events);
         }
         if limit::wait_out(runner, &state)? {
             continue; // a stop request: the boundary takes it
@@ -32,6 +32,7 @@ pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
         if done == iterations {
             let state = &report.state;
             info_line!(
+                runner.events,
                 "[baton] {done} iteration(s) done; state {} at iteration {}, next {}",
                 state.status,
                 state.iteration,

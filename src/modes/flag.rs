@@ -3,7 +3,7 @@
 //! saved and committed as one state-only commit; role mode publishes it through the remote.
 
 use crate::error::{Context as _, Error, ErrorKind, Result};
-use crate::events::{self, Event};
+use crate::events::Event;
 use crate::state::{Actor, Decision, State};
 use crate::turn::Runner;
 use crate::turn::subject;
@@ -63,7 +63,7 @@ impl FlagChange {
                 })?;
                 if let Some(waiting) = waiting {
                     answered = waiting.actor;
-                    events::emit(&Event::ApprovalDecided {
+                    runner.events.emit(&Event::ApprovalDecided {
                         actor: waiting.actor,
                         iteration: waiting.iteration,
                         approved: decision.approve,

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
-use crate::events::{Event, WaitingOn, emit};
+use crate::events::{Event, Events, WaitingOn};
 use crate::modes::check_signal;
 use crate::state::Actor;
 use crate::turn::Runner;
@@ -25,6 +25,7 @@ pub(crate) struct LocalWait {
     beat: Duration,
     started: Instant,
     next_beat: Instant,
+    events: Events,
 }
 
 impl LocalWait {
@@ -37,6 +38,7 @@ impl LocalWait {
             beat: runner.config.agent.heartbeat.unwrap_or(DEFAULT_BEAT),
             started: now,
             next_beat: now,
+            events: runner.events.clone(),
         }
     }
 
@@ -49,7 +51,7 @@ impl LocalWait {
         check_signal()?;
         let now = Instant::now();
         if now >= self.next_beat {
-            emit(&Event::Heartbeat {
+            self.events.emit(&Event::Heartbeat {
                 actor: self.actor,
                 waiting_on: self.on,
                 peer: None,

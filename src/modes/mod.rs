@@ -43,7 +43,7 @@ impl Stop {
     ///
     /// # Errors
     /// [`Error::budget`] for a budget stop.
-    pub(crate) fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self, events: &crate::events::Events) -> Result<()> {
         let (why, reason) = match &self {
             Stop::Flag(r) if r.starts_with("complete:") => ("complete", r),
             Stop::Flag(r) => ("flag", r),
@@ -51,7 +51,7 @@ impl Stop {
             Stop::Stuck(r) => ("stuck", r),
         };
         // The console prints the stop from this event.
-        crate::events::emit(&Event::Stopped { why, reason });
+        events.emit(&Event::Stopped { why, reason });
         match self {
             Stop::Flag(_) => Ok(()),
             Stop::Budget(reason) => Err(Error::budget(reason)),
@@ -109,7 +109,7 @@ pub(crate) fn budget_gate(
             if !budget_flag {
                 write(FlagChange::Set(reason.clone()))?;
                 let iteration = state.iteration;
-                crate::events::emit(&Event::BudgetReached {
+                runner.events.emit(&Event::BudgetReached {
                     iteration,
                     reason: &reason,
                 });
@@ -117,7 +117,10 @@ pub(crate) fn budget_gate(
             Ok(Some(Stop::Budget(reason)))
         }
         None if budget_flag => {
-            info_line!("[baton] the budget that stopped the run was raised: going on");
+            info_line!(
+                runner.events,
+                "[baton] the budget that stopped the run was raised: going on"
+            );
             write(FlagChange::Clear)?;
             Ok(None)
         }
@@ -131,13 +134,16 @@ pub(crate) fn budget_gate(
             Some(stuck) if stuck.escalates && escalate && stuck::escalating() => {
                 let prompt = runner.config.stuck.escalate.as_deref().unwrap_or_default();
                 let reason = stuck.reason;
-                info_line!("[baton] {reason}: galph runs {prompt} once before the run stops");
+                info_line!(
+                    runner.events,
+                    "[baton] {reason}: galph runs {prompt} once before the run stops"
+                );
                 Ok(None)
             }
             Some(stuck::Stuck { reason, .. }) => {
                 write(FlagChange::Set(reason.clone()))?;
                 let iteration = state.iteration;
-                crate::events::emit(&Event::StuckDetected {
+                runner.events.emit(&Event::StuckDetected {
                     iteration,
                     reason: &reason,
                 });

@@ -15,7 +15,7 @@ pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> 
     while n < turns {
         let (state, stop) = at_boundary(runner, actor == Actor::GALPH)?;
         if let Some(stop) = stop {
-            return stop.finish();
+            return stop.finish(&runner.events);
         }
         if limit::wait_out(runner, &state)? {
             continue; // a stop request: the boundary takes it
@@ -30,6 +30,7 @@ pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> 
         }
         if n == turns {
             info_line!(
+                runner.events,
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}",
                 report.state.status,
                 report.state.iteration

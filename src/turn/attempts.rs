@@ -62,7 +62,7 @@ pub(crate) fn run(
                     return Err(fail(failure, agent, receipt));
                 }
                 let wait = verdict::retry_backoff(config, receipt.attempts);
-                crate::events::emit(&crate::events::Event::Retry {
+                runner.events.emit(&crate::events::Event::Retry {
                     actor: turn.actor,
                     reason: &why.to_string(),
                     attempt: receipt.attempts + 1,
@@ -79,7 +79,7 @@ pub(crate) fn run(
                 let rule = format!("agent.fallbacks.{}", tried[0]);
                 match next.map(|name| agent::resolve_as(config, name, rule)) {
                     Some(Ok(next)) => {
-                        crate::events::emit(&crate::events::Event::Fallback {
+                        runner.events.emit(&crate::events::Event::Fallback {
                             actor: turn.actor,
                             from: &agent.name,
                             to: &next.name,

@@ -27,12 +27,14 @@ pub(crate) fn claimed(
     final_message: Option<&str>,
     completion: &CompletionConfig,
     actor: Actor,
+    events: &crate::events::Events,
 ) -> bool {
     if !makes_promise(final_message, &completion.promise) {
         return false;
     }
     if completion.verify.is_empty() {
         info_line!(
+            events,
             "[complete] {actor}'s final message makes the completion promise, but \
              completion.verify is empty: no claim, the run goes on (a claim needs a verify \
              command; [[true]] takes the agent's word)"
@@ -50,7 +52,12 @@ fn makes_promise(final_message: Option<&str>, promise: &str) -> bool {
 
 /// Runs the verify commands, writing their output to `log`; stops at the first that fails.
 /// `relative` names the log in the record.
-pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> Completion {
+pub(crate) fn verify(
+    config: &Config,
+    log: &Path,
+    relative: Option<String>,
+    events: &crate::events::Events,
+) -> Completion {
     let mut record = Completion {
         verified: true,
         failed: None,
@@ -59,10 +66,11 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
     };
     for argv in &config.completion.verify {
         let command = argv.join(" ");
-        info_line!("[complete] verify: {command}");
-        let code = run_one(config, argv, log);
+        info_line!(events, "[complete] verify: {command}");
+        let code = run_one(config, argv, log, events);
         if code != Some(0) {
             warn_line!(
+                events,
                 "[complete] verify failed: `{command}` {}; the loop goes on",
                 code.map_or_else(|| "did not finish".to_owned(), |c| format!("exited {c}"))
             );
@@ -78,7 +86,12 @@ pub(crate) fn verify(config: &Config, log: &Path, relative: Option<String>) -> C
 /// Runs one command with its output appended to `log`; its exit code, `None` when it could not
 /// start, was ended at `completion.verify_timeout` or because Baton was interrupted (its whole
 /// process group: SIGTERM, then SIGKILL after the kill grace; see [`crate::process::Group`]).
-fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
+fn run_one(
+    config: &Config,
+    argv: &[String],
+    log: &Path,
+    events: &crate::events::Events,
+) -> Option<i32> {
     let (program, args) = argv.split_first()?;
     let out = crate::fsutil::open_in_tree(&config.logs_dir, log, crate::fsutil::Access::Append)
         .ok()?
@@ -103,6 +116,7 @@ fn run_one(config: &Config, argv: &[String], log: &Path) -> Option<i32> {
     let finished = run_bounded(&mut cmd, &bounds).ok()?;
     if finished.ending == Ending::TimedOut {
         warn_line!(
+            events,
             "[complete] `{}` ran past completion.verify_timeout ({}): ended",
             argv.join(" "),
             humantime::format_duration(config.completion.verify_timeout)

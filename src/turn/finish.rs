@@ -76,6 +76,7 @@ pub(crate) fn after_agent(
     };
     if !plan.dirty_left.is_empty() {
         warn_line!(
+            runner.events,
             "[autocommit] warning: left dirty: {}",
             plan.dirty_left.join(", ")
         );
@@ -90,13 +91,22 @@ pub(crate) fn after_agent(
     // The supervisor declares the work done (in a single-actor run, the one actor does).
     let may_claim = turn.actor == Actor::GALPH || runner.options.handoff == Handoff::Stay;
     let final_message = receipt.final_message.as_deref();
-    let claim =
-        may_claim && completion::claimed(final_message, &runner.config.completion, turn.actor);
+    let claim = may_claim
+        && completion::claimed(
+            final_message,
+            &runner.config.completion,
+            turn.actor,
+            &runner.events,
+        );
     let completion = claim.then(|| {
-        info_line!("[complete] {} claims the work is done", turn.actor);
+        info_line!(
+            runner.events,
+            "[complete] {} claims the work is done",
+            turn.actor
+        );
         let verify_log = completion::log_path(&log);
         let relative = runner.config.relative(&verify_log);
-        completion::verify(&runner.config, &verify_log, relative)
+        completion::verify(&runner.config, &verify_log, relative, &runner.events)
     });
     Ok(Finished {
         agent: agent.name,
@@ -122,10 +132,19 @@ fn autocommit(
     };
     let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude, of);
     for warning in &plan.warnings {
-        warn_line!("[autocommit] warning: {warning}");
+        warn_line!(runner.events, "[autocommit] warning: {warning}");
     }
     let dry_run = runner.options.commit_dry_run;
-    git::apply_plan(repo, &plan, turn.actor, prompt, turn.iteration, dry_run)?;
+    let events = &runner.events;
+    git::apply_plan(
+        repo,
+        &plan,
+        turn.actor,
+        prompt,
+        turn.iteration,
+        dry_run,
+        events,
+    )?;
     Ok(plan)
 }
 
@@ -198,6 +217,7 @@ pub(crate) fn stamp(
     let (mut state, state_ignored) = owned_state(runner, &turn.claimed);
     if !state_ignored.is_empty() {
         warn_line!(
+            runner.events,
             "[stamp] ignored what the turn changed in {} ({}): Baton owns the state file; \
              agents may set only exit and exit_reason",
             runner.store.path().display(),

@@ -132,7 +132,7 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
         } => decide_by_router(runner, turn, &prompt)
             .map_err(|e| failed(deterministic, TurnFailure::Router(e)))?,
     };
-    crate::events::emit(&crate::events::Event::Routed {
+    runner.events.emit(&crate::events::Event::Routed {
         actor: turn.actor,
         iteration: turn.iteration,
         prompt: &decision.prompt,
@@ -158,7 +158,7 @@ fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decisi
     }
     let stdout = result.stdout.unwrap_or_default();
     let answer = String::from_utf8_lossy(&stdout);
-    info_line!("[router] answer: {}", answer.trim());
+    info_line!(runner.events, "[router] answer: {}", answer.trim());
     router::accept_output(&answer, config, |name| config.prompt_path(name).is_file())
 }
 
@@ -223,8 +223,9 @@ pub(crate) fn run_prompt(
         capture_stdout: capture,
         label: format!("{} {prompt} ({})", turn.actor, agent.name),
         run_dir: Some(runner.run_dir().to_path_buf()),
+        events: runner.events.clone(),
     };
-    crate::events::emit(&crate::events::Event::AgentStarted {
+    runner.events.emit(&crate::events::Event::AgentStarted {
         actor: turn.actor,
         iteration: turn.iteration,
         prompt,
@@ -257,7 +258,7 @@ fn log_path(runner: &Runner, turn: &Turn, prompt: &str) -> PathBuf {
     match crate::fsutil::dir_in_tree(logs_dir, &dir) {
         Ok(made) => {
             for replaced in made.replaced {
-                warn_line!("[baton] warning: {replaced}");
+                warn_line!(runner.events, "[baton] warning: {replaced}");
             }
         }
         Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "turn log directory"),

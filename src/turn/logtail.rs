@@ -35,7 +35,7 @@ fn log_of(config: &Config, entry: &JournalEntry) -> Option<PathBuf> {
 /// Appends the footer to the turn log of `entry`:
 /// `== baton: outcome failed, exit 7, 12.3s, head 1a2b3c4 -> 9f8e7d6` (`-` for an unknown exit
 /// code or head). Best effort: a log that cannot be written only costs a warning in the trace.
-pub(crate) fn append_footer(config: &Config, entry: &JournalEntry) {
+pub(crate) fn append_footer(config: &Config, entry: &JournalEntry, events: &crate::events::Events) {
     let Some(path) = log_of(config, entry) else {
         return;
     };
@@ -45,7 +45,7 @@ pub(crate) fn append_footer(config: &Config, entry: &JournalEntry) {
         crate::fsutil::open_in_tree(&config.logs_dir, &path, crate::fsutil::Access::Append)
             .and_then(|mut owned| {
                 for replaced in &owned.replaced {
-                    warn_line!("[baton] warning: {replaced}");
+                    warn_line!(events, "[baton] warning: {replaced}");
                 }
                 owned.file.write_all(line.as_bytes())
             });

@@ -21,6 +21,7 @@ use std::time::SystemTime;
 
 use crate::config::Config;
 use crate::error::{Context as _, Result};
+use crate::events::Events;
 use crate::fault;
 use crate::git::Repo;
 use crate::journal::{Journal, JournalEntry};
@@ -132,6 +133,8 @@ pub(crate) struct Runner {
     pub(crate) inbox: Inbox,
     /// Baton's runtime files (turn record, stop requests, agent process records).
     run_dir: std::path::PathBuf,
+    /// The run's event stream and its subscribers.
+    pub(crate) events: Events,
 }
 
 impl Drop for Runner {
@@ -143,7 +146,7 @@ impl Drop for Runner {
             Some(_) => crate::git::maintenance::stop(crate::executor::kill_grace()),
             None => crate::git::maintenance::settle(),
         }
-        crate::notify::settle();
+        self.events.settle();
     }
 }
 
@@ -156,6 +159,7 @@ impl Runner {
         repo: Option<Repo>,
         run_dir: &Path,
         options: RunOptions,
+        events: Events,
     ) -> Runner {
         let store = StateStore::new(config.state_file.clone());
         let journal = Journal::new(config.journal_file.clone());
@@ -165,9 +169,10 @@ impl Runner {
             journal,
             repo,
             options,
-            record: RecordFile::new(run_dir),
+            record: RecordFile::new(run_dir, events.clone()),
             inbox: Inbox::new(run_dir),
             run_dir: run_dir.to_path_buf(),
+            events,
         }
     }
 
@@ -199,6 +204,7 @@ impl Runner {
             Some(loaded) => {
                 if loaded.legacy.is_some() {
                     warn_line!(
+                        self.events,
                         "[baton] notice: {} is in the Python tool's step_index format; it is \
                          converted on the next write",
                         self.store.path().display()
@@ -310,7 +316,7 @@ impl Runner {
             self.record.clear()?;
             return Ok(TurnEnd::Lost(holder));
         }
-        crate::events::emit(&crate::events::Event::TurnClaimed {
+        self.events.emit(&crate::events::Event::TurnClaimed {
             actor,
             iteration: state.iteration,
         });
@@ -358,7 +364,7 @@ impl Runner {
         })?;
         fault::point("stamp-recorded");
         self.apply_stamp(&pending.stamp)?;
-        logtail::append_footer(&self.config, &pending.stamp.entry);
+        logtail::append_footer(&self.config, &pending.stamp.entry, &self.events);
         hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
         fault::point("stamp-pushed");
         if let Some(repo) = &self.repo {
@@ -371,7 +377,7 @@ impl Runner {
         let finish::Stamped { stamp, failure } = pending;
         if stamp.entry.completion.as_ref().is_some_and(|c| c.verified) {
             let reason = stamp.state.stop_requested().unwrap_or_default();
-            crate::events::emit(&crate::events::Event::Completed {
+            self.events.emit(&crate::events::Event::Completed {
                 actor,
                 iteration: stamp.entry.iteration,
                 reason: &reason,

@@ -43,6 +43,7 @@ pub(crate) fn restore_sealed_journal(runner: &Runner, sealed: &SealedJournal) ->
 fn warn_restored(runner: &Runner, restored: &[String]) {
     if !restored.is_empty() {
         warn_line!(
+            runner.events,
             "[stamp] put back what the turn changed in the journal ({}; in {}): Baton owns \
              the journal, and budgets count from it",
             restored.join(", "),

@@ -71,6 +71,8 @@ pub(crate) struct SealedJournal {
 #[derive(Clone, Debug)]
 pub(crate) struct RecordFile {
     path: PathBuf,
+    /// Where its warnings go.
+    events: crate::events::Events,
 }
 
 /// The record could not be read or written.
@@ -96,10 +98,11 @@ pub(crate) enum RecordError {
 }
 
 impl RecordFile {
-    /// The record in `run_dir`.
-    pub(crate) fn new(run_dir: &Path) -> RecordFile {
+    /// The record in `run_dir`; its warnings go to `events`.
+    pub(crate) fn new(run_dir: &Path, events: crate::events::Events) -> RecordFile {
         RecordFile {
             path: run_dir.join(RECORD_FILE),
+            events,
         }
     }
 
@@ -127,7 +130,7 @@ impl RecordFile {
         let replaced =
             write_atomic_in_tree(run_dir, &self.path, &bytes).map_err(|source| self.io(source))?;
         for replaced in replaced {
-            warn_line!("[baton] warning: {replaced}");
+            warn_line!(self.events, "[baton] warning: {replaced}");
         }
         Ok(())
     }
@@ -203,7 +206,7 @@ mod tests {
     #[test]
     fn a_record_round_trips_and_clears() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = RecordFile::new(&dir.path().join("run"));
+        let file = RecordFile::new(&dir.path().join("run"), crate::events::Events::console());
         assert_eq!(file.load().expect("load"), None);
         file.save(&record()).expect("save");
         assert_eq!(file.load().expect("load"), Some(record()));
@@ -215,7 +218,7 @@ mod tests {
     #[test]
     fn an_unreadable_record_says_how_to_start_over() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = RecordFile::new(dir.path());
+        let file = RecordFile::new(dir.path(), crate::events::Events::console());
         std::fs::write(dir.path().join(RECORD_FILE), b"{").expect("write");
         let err = file.load().expect_err("invalid");
         assert!(err.to_string().contains("remove it"), "{err}");

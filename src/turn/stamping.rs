@@ -3,7 +3,7 @@
 //! a turn record a dead run left.
 
 use crate::error::{Context as _, Result};
-use crate::events::{self, CommitKind, Level, committed};
+use crate::events::{CommitKind, Level};
 use crate::fault;
 use crate::state::State;
 use crate::turn::Runner;
@@ -23,17 +23,18 @@ impl Runner {
         fault::point("stamp-state");
         if self.journal.tail(1)?.last() != Some(&stamp.entry) {
             for replaced in self.journal.append(&stamp.entry)? {
-                warn_line!("[stamp] warning: {replaced}");
+                warn_line!(self.events, "[stamp] warning: {replaced}");
             }
         }
         fault::point("stamp-journal");
-        announce(&stamp.entry, &stamp.state);
+        announce(&self.events, &stamp.entry, &stamp.state);
         match (&self.repo, &stamp.commit) {
             (Some(repo), Some(subject)) => {
                 let paths = self.stamp_paths(repo)?;
                 if repo.differs_from_head(&paths)? {
                     let sha = repo.commit_paths(&paths, subject)?;
-                    committed(CommitKind::Stamp, &sha, subject_of(subject));
+                    self.events
+                        .committed(CommitKind::Stamp, &sha, subject_of(subject));
                     fault::point("stamp-committed");
                 }
             }
@@ -43,7 +44,7 @@ impl Runner {
                 for path in self.stamp_paths(repo)? {
                     text.push_str(&format!("\n - {path}"));
                 }
-                events::notice(Level::Info, &text);
+                self.events.notice(Level::Info, &text);
             }
             _ => {}
         }
@@ -110,7 +111,8 @@ impl Runner {
         let paths = [rel];
         if repo.differs_from_head(&paths)? {
             let sha = repo.commit_paths(&paths, message)?;
-            committed(CommitKind::State, &sha, subject_of(message));
+            self.events
+                .committed(CommitKind::State, &sha, subject_of(message));
         }
         Ok(())
     }
@@ -131,6 +133,7 @@ impl Runner {
         match &record.stamp {
             Some(stamp) => {
                 warn_line!(
+                    self.events,
                     "[baton] a previous run stopped while stamping {actor}'s turn (iteration \
                      {iteration}); finishing its stamp"
                 );
@@ -148,6 +151,7 @@ impl Runner {
                         .context("restore the running marker")?;
                 }
                 warn_line!(
+                    self.events,
                     "[baton] a previous run stopped during {actor}'s turn (iteration \
                      {iteration}) before its stamp; the turn runs again{}",
                     if replaced {

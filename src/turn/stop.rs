@@ -162,13 +162,14 @@ impl Inbox {
     /// Starts taking requests on the run directory's channel, until the inbox is dropped (for
     /// runs: the workspace is held). A channel that cannot be opened is a warning: the run goes
     /// on, and `baton stop` from its workspace says it cannot reach it.
-    pub(crate) fn listen(&self, run_dir: &Path) {
+    pub(crate) fn listen(&self, run_dir: &Path, events: &crate::events::Events) {
         let shared = Arc::clone(&self.shared);
         match channel::listen(run_dir, move |request, peer| shared.accept(request, peer)) {
             Ok(listener) => {
                 *self.listener.lock().unwrap_or_else(PoisonError::into_inner) = Some(listener);
             }
             Err(e) => warn_line!(
+                events,
                 "[baton] warning: `baton stop`, `note` and `approve` cannot reach this run: its \
                  request channel did not open ({e})"
             ),

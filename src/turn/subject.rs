@@ -21,12 +21,12 @@ use crate::text::short_sha;
 
 /// Emits the `stamped` event of a turn: the journal line's outcome and receipt, and the state
 /// after it (the console prints the one-line summary).
-pub(crate) fn announce(entry: &JournalEntry, state: &State) {
+pub(crate) fn announce(events: &crate::events::Events, entry: &JournalEntry, state: &State) {
     let error = match entry.outcome {
         crate::journal::Outcome::Limited => state.limit_reason.as_deref(),
         _ => state.last_error.as_deref(),
     };
-    crate::events::emit(&crate::events::Event::Stamped {
+    events.emit(&crate::events::Event::Stamped {
         actor: entry.actor,
         iteration: entry.iteration,
         prompt: &entry.prompt,

@@ -143,7 +143,8 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         echo: true,
     };
     let run_dir = repo.git_dir().join("baton");
-    let runner = Runner::new(loaded.config, Some(repo), &run_dir, options);
+    let events = crate::events::Events::for_run(&loaded.config);
+    let runner = Runner::new(loaded.config, Some(repo), &run_dir, options, events);
     say!(
         "== {} combined iterations (galph then ralph), review every 2\n",
         args.iterations

@@ -44,7 +44,16 @@ fn apply_plan_commits_each_group_in_order() {
     let dirty = t.repo.dirty_paths().expect("status");
     let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
     assert_eq!(plan.dirty_left, strings(&["src/wip.rs"]));
-    let subjects = apply_plan(&t.repo, &plan, Actor::RALPH, "main.md", 3, false).expect("apply");
+    let subjects = apply_plan(
+        &t.repo,
+        &plan,
+        Actor::RALPH,
+        "main.md",
+        3,
+        false,
+        &crate::events::Events::console(),
+    )
+    .expect("apply");
     assert_eq!(
         subjects,
         strings(&[
@@ -81,8 +90,16 @@ fn apply_plan_dry_run_commits_nothing() {
     t.write("a.md", b"x\n");
     let dirty = t.repo.dirty_paths().expect("status");
     let plan = plan_autocommit(&dirty, &spec_defaults(), &[], ANY_TURN);
-    let subjects =
-        apply_plan(&t.repo, &plan, Actor::GALPH, "supervisor.md", 0, true).expect("dry run");
+    let subjects = apply_plan(
+        &t.repo,
+        &plan,
+        Actor::GALPH,
+        "supervisor.md",
+        0,
+        true,
+        &crate::events::Events::console(),
+    )
+    .expect("dry run");
     assert_eq!(
         subjects,
         strings(&["SUPERVISOR AUTO (prompt=supervisor.md) (iter=00000): reports evidence"])

@@ -30,7 +30,7 @@ pub(crate) fn raise(
     kept: Option<&str>,
 ) -> Result<Error> {
     let reason = format!("{PREFIX}commit {} {}", found.step.describe(), found.why);
-    crate::events::emit(&crate::events::Event::Alarm {
+    runner.events.emit(&crate::events::Event::Alarm {
         actor,
         iteration: found.restore.iteration,
         commit: &found.step.change.sha,
@@ -92,7 +92,9 @@ fn publish(
         let paths = std::slice::from_ref(&sync.state_rel);
         let sha = repo.commit_paths(paths, &message)?;
         let subject = crate::turn::subject::subject_of(&message);
-        crate::events::committed(crate::events::CommitKind::State, &sha, subject);
+        runner
+            .events
+            .committed(crate::events::CommitKind::State, &sha, subject);
         if sync.push_or_replay(repo)?.is_none() {
             return Ok(());
         }

@@ -50,11 +50,14 @@ impl TurnHooks for RoleHooks<'_> {
         let message = claim_message(state, &id);
         let sha = repo.commit_paths(std::slice::from_ref(&self.sync.state_rel), &message)?;
         let subject = subject_of(&message);
-        crate::events::committed(crate::events::CommitKind::Claim, &sha, subject);
+        runner
+            .events
+            .committed(crate::events::CommitKind::Claim, &sha, subject);
         crate::fault::point("claim-committed");
         let claimed = self.sync.push_claim(repo)?;
         match &claimed {
             Claimed::Lost(holder) => warn_line!(
+                runner.events,
                 "[sync] {actor}'s turn was claimed first by another daemon: {holder}; waiting"
             ),
             Claimed::Won => self.claim = Some((id, state.clone())),
@@ -85,7 +88,7 @@ impl TurnHooks for RoleHooks<'_> {
         let repo = repo_of(runner)?;
         let moved = match self.sync.push_or_replay(repo) {
             Ok(None) => {
-                crate::events::emit(&crate::events::Event::Pushed {
+                runner.events.emit(&crate::events::Event::Pushed {
                     remote: self.sync.remote.name(),
                     branch: &self.sync.branch,
                 });

@@ -48,7 +48,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
         .ok_or_else(|| Error::usage("role mode needs a git repository"))?;
     let (tx, wake) = mpsc::channel();
     wake_on_signal(tx.clone());
-    let probe = RemoteProbe::new(sync.remote.clone(), &sync.branch, tx);
+    let probe = RemoteProbe::new(sync.remote.clone(), &sync.branch, tx, &runner.events);
     start(runner, repo, sync, &probe, actor)?;
     let waiter = Waiter {
         runner,
@@ -62,7 +62,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
         let state = waiter.wait(actor)?;
         let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
         match budget_gate(runner, &state, actor == Actor::GALPH, &mut publish)? {
-            Some(stop) => return stop.finish(),
+            Some(stop) => return stop.finish(&runner.events),
             None if state.stop_requested().is_some() => continue, // a raised budget: wait again
             None => {}
         }
@@ -88,6 +88,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
         if done == turns {
             let state = &report.state;
             info_line!(
+                runner.events,
                 "[baton] {turns} {actor} turn(s) done; state {} at iteration {}, next {}",
                 state.status,
                 state.iteration,
@@ -112,12 +113,16 @@ fn start(
         FastForward::UpToDate | FastForward::Advanced => {}
         FastForward::Diverged { .. } if rewound_own_claim(repo, sync, actor)? => {}
         FastForward::Ahead(n) | FastForward::Diverged { ahead: n, .. } => {
-            warn_line!("[baton] resuming: pushing {n} local commit(s) the remote lacks");
+            warn_line!(
+                runner.events,
+                "[baton] resuming: pushing {n} local commit(s) the remote lacks"
+            );
             sync.push_fenced(repo)?;
         }
     }
     if head.is_none() {
         warn_line!(
+            runner.events,
             "[baton] the remote has no branch `{}` yet; publishing it",
             sync.branch
         );
@@ -128,7 +133,9 @@ fn start(
         runner.store.save(&mut state)?;
         let subject = crate::turn::subject::INIT_SUBJECT;
         let sha = repo.commit_paths(std::slice::from_ref(&sync.state_rel), subject)?;
-        crate::events::committed(crate::events::CommitKind::State, &sha, subject);
+        runner
+            .events
+            .committed(crate::events::CommitKind::State, &sha, subject);
         sync.push_fenced(repo)?;
     }
     Ok(())
@@ -151,6 +158,7 @@ fn rewound_own_claim(repo: &Repo, sync: &RoleSync, actor: Actor) -> Result<bool>
     let kept = repo.backup_head()?;
     repo.reset_hard(&tracking)?;
     warn_line!(
+        sync.events,
         "[baton] a previous run's agent rewound the branch under its claim; its commits are \
          kept on {kept}, and the turn runs again from {}",
         sync.tracking_ref()
@@ -187,6 +195,7 @@ fn settle_state_file(runner: &Runner, repo: &Repo, sync: &RoleSync) -> Result<()
     }
     repo.restore_from_head(&sync.state_rel)?;
     warn_line!(
+        runner.events,
         "[baton] {} held uncommitted changes left by an interrupted run; restored it from HEAD",
         sync.state_rel
     );

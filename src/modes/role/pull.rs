@@ -28,7 +28,7 @@ impl RoleSync {
         }
         let result = repo.fast_forward(self.remote.name(), &self.branch)?;
         if result == FastForward::Advanced {
-            crate::events::emit(&crate::events::Event::Fetched {
+            self.events.emit(&crate::events::Event::Fetched {
                 remote: self.remote.name(),
                 branch: &self.branch,
                 sha: head,

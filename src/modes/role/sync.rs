@@ -47,6 +47,8 @@ pub(crate) struct RoleSync {
     pub branch: String,
     /// The state file, relative to the work tree root.
     pub state_rel: String,
+    /// Where its notices go (the run's event stream once the run has one).
+    pub events: crate::events::Events,
 }
 
 impl RoleSync {
@@ -65,6 +67,7 @@ impl RoleSync {
             remote: Remote::new(repo.workdir(), &config.git.remote),
             branch,
             state_rel: rel(&config.state_file)?,
+            events: crate::events::Events::console(),
         })
     }
 
@@ -246,6 +249,7 @@ impl RoleSync {
             let pin = pinned.as_deref().map(|b| (self.state_rel.as_str(), b));
             let replayed = repo.replay_onto_tracking_with(self.remote.name(), &self.branch, pin)?;
             warn_line!(
+                self.events,
                 "[baton] remote moved on with commits of its own; replayed {replayed} local \
                  commit(s) on top (attempt {attempt}/{PUSH_ATTEMPTS})"
             );
@@ -291,6 +295,7 @@ impl RoleSync {
         merged.generation = store.next_generation(ours.generation.max(theirs.generation))?;
         if merged.stop_requested() != ours.stop_requested() {
             warn_line!(
+                self.events,
                 "[baton] the stop flag was changed on the remote during the turn; merged into \
                  this stamp: {}",
                 merged

@@ -129,7 +129,7 @@ impl Waiter<'_> {
             let state = self.read_state()?;
             if !announced {
                 announced = true;
-                crate::events::emit(&crate::events::Event::Waiting {
+                self.runner.events.emit(&crate::events::Event::Waiting {
                     actor,
                     peer: whose(state.as_ref(), actor),
                     lease_owner: state.as_ref().and_then(|s| s.lease_owner.as_deref()),
@@ -179,7 +179,7 @@ impl Waiter<'_> {
                             .unwrap_or_else(|| (WaitingOn::Peer, lease_text(s)))
                     },
                 );
-                crate::events::emit(&crate::events::Event::Heartbeat {
+                self.runner.events.emit(&crate::events::Event::Heartbeat {
                     actor,
                     waiting_on,
                     peer: (waiting_on == WaitingOn::Peer).then_some(peer),
