@@ -35,6 +35,7 @@ mod test_router;
 mod test_serve;
 mod test_signals;
 mod test_solo;
+mod test_speed;
 mod test_state_input;
 mod test_stats;
 mod test_status;
