@@ -69,6 +69,7 @@ pub(crate) fn end_leftovers(run_dir: &Path, grace: Duration) -> io::Result<Vec<i
                 group: record.leader.is_alive().then_some(record.leader.pid),
                 descendants: false,
                 cgroup: record.cgroup.clone().map(RunCgroup::at),
+                since_ticks: Some(record.leader.start_ticks),
             };
             end_run(&run, grace)
         }
