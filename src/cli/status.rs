@@ -9,8 +9,8 @@ use crate::config::{Config, Overrides};
 use crate::error::Result;
 use crate::git::short_sha;
 use crate::git::{Divergence, Remote, Repo};
+use crate::journal::Journal;
 use crate::journal::show::cost;
-use crate::journal::{Journal, Totals};
 use crate::state::{State, StateStore, parse_state};
 
 /// Flags of `baton status`.
@@ -83,8 +83,9 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     let state = state.unwrap_or_default();
     let journal = Journal::new(config.journal_file.clone());
     let turns = journal.tail(args.last)?;
-    let mut total = Totals::default();
-    journal.for_each(|entry| total.add(&entry))?;
+    let total = journal
+        .summary_kept_in(&crate::cli::stats::run_dir(&config))?
+        .total;
     let last_cost = turns.last().and_then(|t| t.usage.cost_usd);
     let remote = remote_view(&config, !args.no_fetch)?.unwrap_or_default();
     if args.json {

@@ -9,11 +9,13 @@
 //! segment through the archives.
 
 mod append;
+mod cache;
 mod read;
 pub(crate) mod show;
 mod summary;
 mod tail;
 
+pub(crate) use cache::SummaryCache;
 pub(crate) use read::parse_segment;
 pub(crate) use summary::{Summary, Totals};
 

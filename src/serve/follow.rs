@@ -22,7 +22,7 @@ use super::snapshot::{self, Snapshot, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
 use crate::events::EventView;
-use crate::journal::{Journal, Summary};
+use crate::journal::{Journal, SummaryCache};
 use crate::modes::budget;
 use crate::state::StateStore;
 
@@ -58,6 +58,8 @@ fn signature(path: &Path) -> Signature {
 struct Follower {
     config: Config,
     journal: Journal,
+    /// The sums of the archived segments read so far (they never change: each is read once).
+    journal_sums: SummaryCache,
     state_sig: Signature,
     journal_sig: (Signature, Signature),
     events_sig: Signature,
@@ -72,6 +74,7 @@ impl Follower {
     fn new(config: Config) -> Follower {
         Follower {
             journal: Journal::new(config.journal_file.clone()),
+            journal_sums: SummaryCache::default(),
             sources: Sources {
                 workspace: config.root.display().to_string(),
                 state: Ok(None),
@@ -133,11 +136,10 @@ impl Follower {
             Ok(turns) => self.sources.turns = turns,
             Err(e) => tracing::warn!(error = %e, "journal tail"),
         }
-        let mut summary = Summary::default();
-        if let Err(e) = self.journal.for_each(|entry| summary.add(&entry)) {
-            tracing::warn!(error = %e, "journal");
+        match self.journal.summary(&mut self.journal_sums) {
+            Ok(summary) => self.sources.summary = summary,
+            Err(e) => tracing::warn!(error = %e, "journal"),
         }
-        self.sources.summary = summary;
         let limits = &self.config.budget;
         self.sources.budget = if limits.is_set() {
             budget::spent(&self.journal, limits.since.as_ref())
