@@ -50,7 +50,11 @@ fn a_line_too_long_to_read_decides_nothing() {
 
 /// A journal line as Baton writes it (`docs/state.md`), costing `cost`.
 fn journal_line(iteration: u64, cost: f64) -> String {
-    let actor = if iteration % 2 == 0 { "galph" } else { "ralph" };
+    let actor = if iteration.is_multiple_of(2) {
+        "galph"
+    } else {
+        "ralph"
+    };
     serde_json::json!({
         "iteration": iteration, "actor": actor, "prompt": "main.md", "source": "deterministic",
         "reason": "seeded", "agent": "claude", "started_at": "2026-11-21T10:00:00Z",
@@ -156,7 +160,7 @@ fn stats_and_status_read_each_archived_segment_once() {
     let text = env.read("sync/journal/000002.jsonl");
     env.write(
         "sync/journal/000002.jsonl",
-        text.split_inclusive('\n').nth(0).expect("line"),
+        text.split_inclusive('\n').next().expect("line"),
     );
     let stats = env.baton(&["stats", "--json"]);
     let stats: serde_json::Value = serde_json::from_str(&stats.stdout).expect("json");
