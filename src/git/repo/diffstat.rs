@@ -34,17 +34,9 @@ impl Repo {
     ) -> Result<DiffStats, GitError> {
         let old = from.map(|sha| self.tree_of(sha)).transpose()?;
         let new = to.map(|sha| self.tree_of(sha)).transpose()?;
-        let mut paths = Vec::new();
-        self.differing_paths(old.as_ref(), new.as_ref(), b"", &mut paths)?;
-        if paths.is_empty() {
-            // An empty path list would mean every path.
+        let Some(mut options) = self.only_differences(old.as_ref(), new.as_ref())? else {
             return Ok(DiffStats::default());
-        }
-        let mut options = DiffOptions::new();
-        options.disable_pathspec_match(true);
-        for path in &paths {
-            options.pathspec(path.as_slice());
-        }
+        };
         let diff = self
             .inner
             .diff_tree_to_tree(old.as_ref(), new.as_ref(), Some(&mut options))
@@ -55,6 +47,30 @@ impl Repo {
             insertions: stats.insertions() as u64,
             deletions: stats.deletions() as u64,
         })
+    }
+
+    /// Options that limit a diff of the trees `old` and `new` to the paths where they differ
+    /// (an exact path list, see [`Repo::differing_paths`]); `None` when they are the same (an
+    /// empty path list would mean every path).
+    ///
+    /// # Errors
+    /// [`GitError`] when a tree cannot be read.
+    pub(super) fn only_differences(
+        &self,
+        old: Option<&Tree<'_>>,
+        new: Option<&Tree<'_>>,
+    ) -> Result<Option<DiffOptions>, GitError> {
+        let mut paths = Vec::new();
+        self.differing_paths(old, new, b"", &mut paths)?;
+        if paths.is_empty() {
+            return Ok(None);
+        }
+        let mut options = DiffOptions::new();
+        options.disable_pathspec_match(true);
+        for path in paths {
+            options.pathspec(path);
+        }
+        Ok(Some(options))
     }
 
     /// Appends to `out` the paths (under `prefix`, `/`-separated bytes, as git stores names)
