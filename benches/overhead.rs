@@ -6,7 +6,8 @@
 //!    (`/dev/zero`) and once as 80-byte lines, each next to `cat` of the same pipeline to a
 //!    file, with Baton's peak RSS after a small and after the large run.
 //!
-//! Environment: `BATON_BENCH_TURNS` (iterations, default 20), `BATON_BENCH_BYTES` (default 1 GiB).
+//! Environment: `BATON_BENCH_TURNS` (iterations, default 20), `BATON_BENCH_BYTES` (default 1 GiB),
+//! `BATON_BENCH_BIN` (another build of Baton to measure instead of this one).
 
 mod support;
 
@@ -14,7 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::resource::{UsageWho, getrusage};
-use support::{BATON, env_u64, git, init_workspace, per_turn, run};
+use support::{baton, env_u64, git, init_workspace, per_turn, run};
 
 /// A temporary workspace whose only agent is `argv`.
 fn workspace(argv: &str) -> tempfile::TempDir {
@@ -29,15 +30,15 @@ fn bench_turns() {
     let n = iterations.to_string();
     let ws = workspace("[\"true\"]");
     let root = ws.path();
-    let baton = |extra: &[&str]| {
-        let mut cmd = Command::new(BATON);
+    let time_run = |extra: &[&str]| {
+        let mut cmd = Command::new(baton());
         cmd.current_dir(root)
             .args(["run", "-q", "--iterations", &n])
             .args(extra);
         per_turn(run(&mut cmd), turns)
     };
-    let with_git = baton(&[]);
-    let no_git = baton(&["--no-git"]);
+    let with_git = time_run(&[]);
+    let no_git = time_run(&["--no-git"]);
     let start = Instant::now();
     for _ in 0..turns {
         let prompt = std::fs::File::open(root.join("prompts/main.md")).expect("prompt");
@@ -98,7 +99,7 @@ fn bench_stream(output: Output) {
     let small = (64 << 20).min(bytes);
     let stream = |n: u64| {
         let ws = workspace(&format!("[sh, -c, \"{}\"]", output.script(n)));
-        let mut cmd = Command::new(BATON);
+        let mut cmd = Command::new(baton());
         cmd.current_dir(ws.path())
             .args(["loop", "-q", "--no-git", "--iterations", "1"]);
         let took = run(&mut cmd);

@@ -6,8 +6,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary under measurement.
-pub(crate) const BATON: &str = env!("CARGO_BIN_EXE_baton");
+/// The binary under measurement: `BATON_BENCH_BIN` when set (another build, to be measured in
+/// the same run as this one, on the same loaded machine), else this build's.
+pub(crate) fn baton() -> String {
+    std::env::var("BATON_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").to_owned())
+}
 
 /// `key` from the environment as a number, else `default`.
 pub(crate) fn env_u64(key: &str, default: u64) -> u64 {
@@ -121,4 +124,20 @@ pub(crate) fn median_worst(mut xs: Vec<f64>) -> (f64, f64) {
     xs.sort_by(f64::total_cmp);
     let median = xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN);
     (median, xs.last().copied().unwrap_or(f64::NAN))
+}
+
+/// Writes `files` small files under `root/src/dNNN/` and commits them (nothing for 0).
+pub(crate) fn populate(root: &Path, files: u64) {
+    if files == 0 {
+        return;
+    }
+    for i in 0..files {
+        let dir = root.join(format!("src/d{:03}", i / 100));
+        if i % 100 == 0 {
+            std::fs::create_dir_all(&dir).expect("mkdir");
+        }
+        std::fs::write(dir.join(format!("f{i}.txt")), format!("{i}\n")).expect("write");
+    }
+    run(&mut git(root, &["add", "-A"]));
+    run(&mut git(root, &["commit", "-q", "-m", "populate"]));
 }
