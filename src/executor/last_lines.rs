@@ -4,7 +4,7 @@
 //!
 //! Why not every line: an agent may print millions of lines; reading each one (a UTF-8 check,
 //! a copy, an allocation) made Baton stream at a third of `cat`'s speed. Each chunk is searched
-//! backwards from its end (`memrchr`) for the newest [`LastLines::capacity`] lines only, so the
+//! backwards from its end (`memrchr`) for the newest lines only (as many as it keeps), so the
 //! cost of a chunk does not depend on how many lines it holds, and no memory is allocated once
 //! the kept lines' buffers have grown.
 
@@ -17,6 +17,8 @@ pub(super) struct LastLines {
     lines: VecDeque<Vec<u8>>,
     /// Buffers of lines pushed out, reused for the next ones.
     spare: Vec<Vec<u8>>,
+    /// Where the lines found in the chunk being read are (start and end offsets), newest first.
+    found: Vec<(usize, usize)>,
     /// The line being read (no `\n` yet), while it fits `limit`.
     partial: Vec<u8>,
     /// The line being read is longer than `limit`: it is skipped to its end.
@@ -31,6 +33,7 @@ impl LastLines {
         LastLines {
             lines: VecDeque::with_capacity(capacity),
             spare: Vec::new(),
+            found: Vec::with_capacity(capacity),
             partial: Vec::new(),
             overlong: false,
             capacity,
@@ -46,7 +49,8 @@ impl LastLines {
         };
         // Newest first: the complete lines of the chunk that can still be among the newest
         // `capacity`, then the first line, which continues the partial one.
-        let mut found: Vec<(usize, usize)> = Vec::with_capacity(self.capacity);
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
         let mut end = last_newline;
         let mut joins_partial = false;
         while found.len() < self.capacity {
@@ -66,7 +70,8 @@ impl LastLines {
             }
         }
         if joins_partial {
-            let mut line = std::mem::take(&mut self.partial);
+            let spare = self.spare.pop().unwrap_or_default();
+            let mut line = std::mem::replace(&mut self.partial, spare);
             line.extend_from_slice(&chunk[..end]);
             self.push(line);
         }
@@ -76,6 +81,7 @@ impl LastLines {
             line.extend_from_slice(&chunk[start..end]);
             self.push(line);
         }
+        self.found = found;
         self.partial.clear();
         self.overlong = false;
         self.extend_partial(&chunk[last_newline + 1..]);
