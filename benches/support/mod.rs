@@ -41,16 +41,32 @@ pub(crate) fn git(cwd: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// Runs `cmd` to its end (output discarded), panicking on failure; returns its wall time.
+/// Runs `cmd` to its end (stdout discarded), panicking on failure with the end of its stderr;
+/// returns its wall time.
 pub(crate) fn run(cmd: &mut Command) -> Duration {
     let start = Instant::now();
+    let err = tempfile::tempfile().expect("stderr file");
     let status = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(err.try_clone().expect("stderr file"))
         .status()
         .expect("spawn");
-    assert!(status.success(), "{cmd:?} failed: {status}");
+    check(cmd, status, err);
     start.elapsed()
+}
+
+/// Panics unless `status` is a success, with the last lines `cmd` wrote to `err`.
+fn check(cmd: &Command, status: std::process::ExitStatus, mut err: std::fs::File) {
+    use std::io::{Read as _, Seek as _};
+    if status.success() {
+        return;
+    }
+    let mut text = String::new();
+    let _ = err.rewind();
+    let _ = err.read_to_string(&mut text);
+    let tail: Vec<&str> = text.lines().rev().take(20).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    panic!("{cmd:?} failed: {status}\n{}", tail.join("\n"));
 }
 
 /// A committed workspace whose only agent is `argv` (YAML flow sequence), in `root`.
@@ -85,9 +101,10 @@ pub(crate) fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// the last peak seen (KiB; the process's own, not its children's).
 pub(crate) fn run_sampling_rss(cmd: &mut Command) -> (Duration, u64) {
     let start = Instant::now();
+    let err = tempfile::tempfile().expect("stderr file");
     let mut child = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(err.try_clone().expect("stderr file"))
         .spawn()
         .expect("spawn");
     let mut peak = 0;
@@ -96,7 +113,7 @@ pub(crate) fn run_sampling_rss(cmd: &mut Command) -> (Duration, u64) {
             peak = peak.max(hwm);
         }
         if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "{cmd:?} failed: {status}");
+            check(cmd, status, err);
             return (start.elapsed(), peak);
         }
         std::thread::sleep(Duration::from_millis(10));
