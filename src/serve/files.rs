@@ -44,6 +44,8 @@ pub(crate) struct Files {
     pub(crate) turns: Vec<JournalEntry>,
     /// Sums over the whole journal.
     pub(crate) summary: Summary,
+    /// The sums of the archived segments read so far (each is read once).
+    journal_sums: crate::journal::SummaryCache,
     /// The budget limits against what was spent.
     pub(crate) budget: Vec<budget::Line>,
     /// The event log, folded.
@@ -65,6 +67,7 @@ impl Files {
             state: Ok(None),
             turns: Vec::new(),
             summary: Summary::default(),
+            journal_sums: crate::journal::SummaryCache::default(),
             budget: Vec::new(),
             events_view: EventView::default(),
         }
@@ -105,11 +108,11 @@ impl Files {
             Ok(turns) => self.turns = turns,
             Err(e) => tracing::warn!(error = %e, "journal tail"),
         }
-        let mut summary = Summary::default();
-        if let Err(e) = self.journal.for_each(|entry| summary.add(&entry)) {
-            tracing::warn!(error = %e, "journal");
+        // Archived segments are summed once (they never change); the current one each time.
+        match self.journal.summary(&mut self.journal_sums) {
+            Ok(summary) => self.summary = summary,
+            Err(e) => tracing::warn!(error = %e, "journal"),
         }
-        self.summary = summary;
         let limits = &self.config.budget;
         // Every limit set is shown from the start, spent or not.
         self.budget = budget::spent(&self.journal, limits.since.as_ref())

@@ -46,6 +46,7 @@ mod test_serve_guards;
 mod test_serve_remote;
 mod test_signals;
 mod test_solo;
+mod test_speed;
 mod test_state_input;
 mod test_stats;
 mod test_status;
