@@ -23,9 +23,11 @@ fn the_last_lines_of_a_long_text_stream_still_decide_the_turn() {
     run.expect_code(1);
     let state = env.state();
     assert!(
-        state["last_error"].as_str().is_some_and(
-            |e| e.contains("agent.fail_patterns: AuthenticationError: invalid x-api-key")
-        ),
+        // A matched line that is an authentication error fails the turn as one.
+        state["last_error"]
+            .as_str()
+            .is_some_and(|e| e
+                .contains("agent could not authenticate: AuthenticationError: invalid x-api-key")),
         "{state:#}"
     );
     let journal = env.journal();
