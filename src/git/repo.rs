@@ -357,6 +357,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 
 mod fence;
 mod history;
+mod range;
 mod sync;
 pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;
