@@ -74,6 +74,23 @@ pub(crate) struct Stopped {
     pub(crate) reason: String,
 }
 
+/// A person's answer at an approval checkpoint (an `approval_decided` line).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Decided {
+    /// The actor whose turn was answered.
+    pub(crate) actor: String,
+    /// That turn's iteration.
+    pub(crate) iteration: u64,
+    /// Approved (`true`) or rejected.
+    pub(crate) approved: bool,
+    /// Who answered.
+    pub(crate) by: Option<String>,
+    /// The person's note.
+    pub(crate) note: Option<String>,
+    /// When the line was written (UTC).
+    pub(crate) at: Option<String>,
+}
+
 /// The fold of the event log.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub(crate) struct EventView {
@@ -87,6 +104,10 @@ pub(crate) struct EventView {
     pub(crate) stopped: Option<Stopped>,
     /// The newest events, oldest first, as written.
     pub(crate) recent: VecDeque<Value>,
+    /// The newest answers at approval checkpoints (at most [`RECENT`]), oldest first; the
+    /// dashboard marks them in its turns table.
+    #[serde(skip)]
+    pub(crate) decided: VecDeque<Decided>,
     /// The prompt and reason of the newest `routed` (`actor`, `iteration`, `prompt`, `reason`).
     #[serde(skip)]
     routed: Option<(String, u64, String, String)>,
@@ -160,6 +181,19 @@ impl EventView {
                 self.stopped = Some(Stopped {
                     why: text(line, "why").unwrap_or_default(),
                     reason: text(line, "reason").unwrap_or_default(),
+                });
+            }
+            "approval_decided" => {
+                if self.decided.len() == RECENT {
+                    self.decided.pop_front();
+                }
+                self.decided.push_back(Decided {
+                    actor,
+                    iteration,
+                    approved: line.get("approved").and_then(Value::as_bool) == Some(true),
+                    by: text(line, "by"),
+                    note: text(line, "note"),
+                    at: ts,
                 });
             }
             "run_ended" => {
@@ -248,6 +282,17 @@ mod tests {
             view.turn.as_ref().is_some_and(|t| t.running),
             "another turn's stamp"
         );
+        view.apply(&json!({"kind": "approval_decided", "actor": "ralph", "iteration": 1, "approved": false, "by": "ann@l", "note": "tests first", "ts": "T2"}));
+        let decided = view.decided.back().expect("the answer");
+        assert_eq!(
+            (
+                decided.actor.as_str(),
+                decided.approved,
+                decided.note.as_deref(),
+                decided.at.as_deref()
+            ),
+            ("ralph", false, Some("tests first"), Some("T2"))
+        );
         view.apply(&json!({"kind": "stamped", "actor": "galph", "iteration": 1, "outcome": "ok"}));
         let turn = view.turn.as_ref().expect("the finished turn stays");
         assert!(!turn.running);
@@ -259,7 +304,7 @@ mod tests {
             view.stopped.as_ref().map(|s| s.why.as_str()),
             Some("budget")
         );
-        assert_eq!(view.recent.len(), 9);
+        assert_eq!(view.recent.len(), 10);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::config::Config;
@@ -14,7 +15,7 @@ use crate::modes::budget;
 use crate::observe::{Follow, Line, MAX_LINE, Place};
 use crate::state::{State, StateStore};
 
-use super::snapshot::TURNS;
+use super::history::{JournalRead, TurnIndex};
 
 /// What identifies one version of a file: length, modification time and inode (`None`:
 /// missing).
@@ -42,6 +43,10 @@ pub(crate) struct Files {
     pub(crate) state: Result<Option<State>, String>,
     /// The newest journal lines, oldest first.
     pub(crate) turns: Vec<JournalEntry>,
+    /// How many lines come before them.
+    pub(crate) turns_before: u64,
+    /// Past turns by number.
+    pub(crate) index: Arc<TurnIndex>,
     /// Sums over the whole journal.
     pub(crate) summary: Summary,
     /// The budget limits against what was spent.
@@ -64,6 +69,8 @@ impl Files {
             events_error: None,
             state: Ok(None),
             turns: Vec::new(),
+            turns_before: 0,
+            index: Arc::default(),
             summary: Summary::default(),
             budget: Vec::new(),
             events_view: EventView::default(),
@@ -101,15 +108,14 @@ impl Files {
     }
 
     fn read_journal(&mut self) {
-        match self.journal.tail(TURNS) {
-            Ok(turns) => self.turns = turns,
-            Err(e) => tracing::warn!(error = %e, "journal tail"),
-        }
-        let mut summary = Summary::default();
-        if let Err(e) = self.journal.for_each(|entry| summary.add(&entry)) {
+        let mut read = JournalRead::new();
+        if let Err(e) = self.journal.for_each(|entry| read.add(entry)) {
             tracing::warn!(error = %e, "journal");
         }
-        self.summary = summary;
+        self.turns_before = read.before();
+        self.turns = read.turns.into();
+        self.index = Arc::new(read.index);
+        self.summary = read.summary;
         let limits = &self.config.budget;
         // Every limit set is shown from the start, spent or not.
         self.budget = budget::spent(&self.journal, limits.since.as_ref())

@@ -17,11 +17,16 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::decisions::{self, DecisionView};
 use super::files::Files;
+use super::history::TurnIndex;
+use super::links;
 use super::remote::RemoteView;
 use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
+use crate::git::Repo;
+use crate::journal::JournalEntry;
 use crate::observe::{self, Place};
 
 /// How often the files are looked at.
@@ -31,8 +36,8 @@ pub(crate) const POLL: Duration = Duration::from_millis(300);
 /// whose process died).
 const REFRESH: Duration = Duration::from_secs(3);
 
-/// What the dashboard shows now: the snapshot (as JSON, with a version that changes with it)
-/// and the transcript of the newest turn.
+/// What the dashboard shows now: the snapshot (as JSON, with a version that changes with it),
+/// the transcript of the newest turn, and the past turns the snapshot's numbers refer to.
 #[derive(Debug, Default)]
 pub(crate) struct Live {
     /// +1 whenever `snapshot` changes.
@@ -41,6 +46,8 @@ pub(crate) struct Live {
     pub(crate) snapshot: Arc<str>,
     /// The newest turn's transcript.
     pub(crate) transcript: Arc<Transcript>,
+    /// Past turns by number, of the journal the snapshot shows.
+    pub(crate) index: Arc<TurnIndex>,
 }
 
 /// What the page looks at, decided at each poll.
@@ -65,6 +72,14 @@ struct Follower {
     /// When the snapshot was last built (`None`: never).
     last_build: Option<Instant>,
     json: Arc<str>,
+    /// The index of the last snapshot built.
+    index: Arc<TurnIndex>,
+    /// This workspace's repository (`None`: not in one), for people's answers.
+    repo: Option<Repo>,
+    /// The answers found in the history.
+    answers: decisions::History,
+    /// Where commits are linked to.
+    commit_url: Option<String>,
 }
 
 impl Follower {
@@ -80,7 +95,9 @@ impl Follower {
             run.cancel_on(Arc::clone(stop));
             RemoteView::new(run)
         });
+        let repo = Repo::discover(&config.root).ok().flatten();
         Follower {
+            commit_url: links::commit_url(&config),
             files: Files::new(config),
             lock,
             remote,
@@ -88,6 +105,9 @@ impl Follower {
             refused: None,
             last_build: None,
             json: Arc::from(""),
+            index: Arc::default(),
+            repo,
+            answers: decisions::History::default(),
         }
     }
 
@@ -120,7 +140,9 @@ impl Follower {
         let mut snapshot = None;
         if changed || self.last_build.is_none_or(|at| at.elapsed() >= REFRESH) {
             self.last_build = Some(Instant::now());
-            let built: Snapshot = snapshot::build(&self.sources(&looking));
+            let sources = self.sources(&looking);
+            self.index = Arc::clone(&sources.index);
+            let built: Snapshot = snapshot::build(&sources);
             match serde_json::to_string(&built) {
                 Ok(json) if *json != *self.json => {
                     self.json = Arc::from(json);
@@ -167,6 +189,35 @@ impl Follower {
 
     /// What the snapshot is built from, for what the page looks at.
     fn sources(&mut self, looking: &Looking) -> Sources {
+        let mut sources = self.view_sources(looking);
+        let tip = match (looking, &self.remote) {
+            (Looking::Remote, Some(remote)) => remote.tip().map(str::to_owned),
+            _ => self.repo.as_ref().and_then(|r| r.head_id().ok().flatten()),
+        };
+        let history = tip
+            .map(|tip| self.answers(tip, sources.turns.first()))
+            .unwrap_or_default();
+        sources.decisions = decisions::merge(history, &sources.events.decided);
+        sources.commit_url.clone_from(&self.commit_url);
+        sources
+    }
+
+    /// The answers committed from `tip` down to the oldest turn shown (`oldest`).
+    fn answers(&mut self, tip: String, oldest: Option<&JournalEntry>) -> Vec<DecisionView> {
+        let (Some(repo), Some(state_rel)) = (
+            &self.repo,
+            self.repo
+                .as_ref()
+                .and_then(|r| r.relative(&self.files.config().state_file)),
+        ) else {
+            return Vec::new();
+        };
+        let hide = oldest.and_then(|t| t.head_before.clone());
+        self.answers.read(repo, tip, hide, &state_rel).to_vec()
+    }
+
+    /// What the view itself says: the remote's branch, or this workspace's files.
+    fn view_sources(&mut self, looking: &Looking) -> Sources {
         let workspace = self.files.config().root.display().to_string();
         if let (Looking::Remote, Some(remote)) = (looking, &mut self.remote) {
             return remote.sources(workspace, &self.files.config().budget);
@@ -192,9 +243,13 @@ impl Follower {
             source,
             state: self.files.state.clone(),
             turns: self.files.turns.clone(),
+            turns_before: self.files.turns_before,
+            index: Arc::clone(&self.files.index),
             summary: self.files.summary.clone(),
             budget: self.files.budget.clone(),
             events: self.files.events_view.clone(),
+            decisions: Vec::new(),
+            commit_url: None,
         }
     }
 }
@@ -217,6 +272,7 @@ pub(crate) fn start(
         version: 1,
         snapshot: snapshot.unwrap_or_else(|| Arc::clone(&follower.json)),
         transcript: Arc::new(follower.tail.transcript.clone()),
+        index: Arc::clone(&follower.index),
     };
     let (live, receiver) = watch::channel(Arc::new(first));
     let thread = std::thread::Builder::new()
@@ -230,10 +286,12 @@ pub(crate) fn start(
                             version: current.version,
                             snapshot: Arc::clone(&current.snapshot),
                             transcript: Arc::clone(&current.transcript),
+                            index: Arc::clone(&current.index),
                         };
                         if let Some(json) = snapshot {
                             next.version += 1;
                             next.snapshot = json;
+                            next.index = Arc::clone(&follower.index);
                         }
                         if transcript {
                             next.transcript = Arc::new(follower.tail.transcript.clone());

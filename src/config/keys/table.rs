@@ -336,6 +336,11 @@ pub(in crate::config) const KEYS: &[Key] = &[
         &["30s"],
     ),
     key(
+        "serve.commit_url",
+        Slot::CommitUrl(|d| &mut d.config.serve.commit_url),
+        &[],
+    ),
+    key(
         "input_file",
         Slot::MaybeName(|d| &mut d.config.compat.input_file),
         &["input.md"],
