@@ -42,71 +42,131 @@ pub(crate) struct DecisionView {
     pub(crate) note: Option<String>,
     /// The answer's commit (full SHA); `None` for one only the event log has.
     pub(crate) commit: Option<String>,
+    /// The number of the turn that ran next (the first shown whose `head_before` holds the
+    /// answer's commit): the turn an approval let run, or the one a rejection sent back to
+    /// the supervisor. `None` when no turn shown ran after it, or it has no commit.
+    pub(crate) before_turn: Option<u64>,
+}
+
+/// A turn of the table as the history walk needs it: its number and its heads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TurnHeads {
+    /// The turn's number.
+    pub(crate) n: u64,
+    /// HEAD before it.
+    pub(crate) before: Option<String>,
+    /// HEAD after it.
+    pub(crate) after: Option<String>,
 }
 
 /// The answers read from the history, kept until the history read changes.
 #[derive(Debug, Default)]
 pub(crate) struct History {
-    /// The (tip, hide) the answers were read for.
-    read_for: Option<(String, Option<String>)>,
+    /// The tip and turns the answers were read for.
+    read_for: Option<(String, Vec<TurnHeads>)>,
     found: Vec<DecisionView>,
 }
 
 impl History {
-    /// [`from_history`], read again only when `tip` or `hide` moved.
+    /// [`from_history`], read again only when `tip` or the turns shown changed.
     pub(crate) fn read(
         &mut self,
         repo: &Repo,
         tip: String,
-        hide: Option<String>,
+        turns: Vec<TurnHeads>,
         state_rel: &str,
     ) -> &[DecisionView] {
         let seen = self
             .read_for
             .as_ref()
-            .is_some_and(|(t, h)| *t == tip && *h == hide);
+            .is_some_and(|(t, shown)| *t == tip && *shown == turns);
         if !seen {
-            self.found = from_history(repo, &tip, hide.as_deref(), state_rel);
-            self.read_for = Some((tip, hide));
+            self.found = from_history(repo, &tip, &turns, state_rel);
+            self.read_for = Some((tip, turns));
         }
         &self.found
     }
 }
 
-/// The answers committed on the first-parent line of `tip` down to (not including) `hide`,
-/// oldest first, reading at most [`WALK`] commits; `state_rel` is the state file relative to
-/// the work tree root. A history that cannot be walked has none (the page shows fewer marks,
-/// never an error).
+/// The answers committed on the first-parent line of `tip` down to the oldest of `turns`'
+/// `head_before` (oldest first), oldest first, each with the turn that ran next; at most
+/// [`WALK`] commits are read. `state_rel` is the state file relative to the work tree root. A
+/// history that cannot be walked has none (the page shows fewer marks, never an error).
+///
+/// A person answers between turns; a commit with a `Baton-Decision` trailer made inside a turn
+/// (after its `head_before`, up to its `head_after`) was made by that turn's agent, which can
+/// write any message, and is no answer.
 pub(crate) fn from_history(
     repo: &Repo,
     tip: &str,
-    hide: Option<&str>,
+    turns: &[TurnHeads],
     state_rel: &str,
 ) -> Vec<DecisionView> {
-    let commits = match repo.log(tip, hide, true, WALK) {
+    let oldest = turns.first().and_then(|t| t.before.as_deref());
+    let walked = repo.log(tip, oldest, true, WALK).and_then(|mut commits| {
+        // The oldest head itself (hidden from the walk) may be an answer: the one that let
+        // the oldest turn shown run.
+        if let Some(head) = oldest {
+            commits.extend(repo.log(head, None, true, 1)?);
+        }
+        Ok(commits)
+    });
+    let commits = match walked {
         Ok(commits) => commits,
         Err(e) => {
             tracing::debug!(error = %e, "decisions: history");
             return Vec::new();
         }
     };
-    let mut found: Vec<DecisionView> = commits
-        .iter()
-        .filter_map(|commit| {
-            let mark = subject::decided(&commit.message)?;
-            let mut view = DecisionView {
-                actor: mark.actor,
-                iteration: mark.iteration,
-                approved: mark.approve,
-                by: None,
-                at: None,
-                note: None,
-                commit: Some(commit.sha.clone()),
-            };
-            fill_from_state(repo, &commit.sha, state_rel, &mut view);
-            Some(view)
-        })
-        .collect();
+    let at = |commit: &str, head: &Option<String>| {
+        head.as_deref()
+            .is_some_and(|h| h.len() >= 4 && commit.starts_with(h))
+    };
+    // Newest first: the last turn whose head_before was passed is the one after an answer;
+    // between a turn's head_after and its head_before the walk is inside that turn.
+    let mut next = None;
+    let mut inside = false;
+    let mut found = Vec::new();
+    for commit in &commits {
+        let sha = commit.sha.as_str();
+        if let Some(n) = turns
+            .iter()
+            .filter(|t| at(sha, &t.before))
+            .map(|t| t.n)
+            .min()
+        {
+            next = Some(n);
+            inside = false;
+        }
+        if turns
+            .iter()
+            .any(|t| at(sha, &t.after) && t.after != t.before)
+        {
+            inside = true;
+        }
+        let Some(mark) = subject::decided(&commit.message) else {
+            continue;
+        };
+        if inside {
+            tracing::debug!(
+                commit = sha,
+                "a decision trailer inside a turn: not an answer"
+            );
+            continue;
+        }
+        let mut view = DecisionView {
+            actor: mark.actor,
+            iteration: mark.iteration,
+            approved: mark.approve,
+            by: None,
+            at: None,
+            note: None,
+            commit: Some(commit.sha.clone()),
+            before_turn: next,
+        };
+        fill_from_state(repo, &commit.sha, state_rel, &mut view);
+        found.push(view);
+    }
     found.reverse();
     found
 }
@@ -172,6 +232,7 @@ pub(crate) fn merge(history: Vec<DecisionView>, logged: &VecDeque<Decided>) -> V
             at: answer.at.clone(),
             note: answer.note.clone(),
             commit: None,
+            before_turn: None,
         };
         let same = |c: &DecisionView| {
             (&c.actor, c.iteration, c.approved)
@@ -235,6 +296,7 @@ mod tests {
             at: Some("2026-11-21T10:00:00Z".into()),
             note: None,
             commit: Some("c1".into()),
+            before_turn: Some(4),
         };
         let logged: VecDeque<_> = [
             answer(false, "ann@l", "2026-11-21T10:00:02Z", Some("tests first")),

@@ -194,16 +194,18 @@ impl Follower {
             (Looking::Remote, Some(remote)) => remote.tip().map(str::to_owned),
             _ => self.repo.as_ref().and_then(|r| r.head_id().ok().flatten()),
         };
+        let first = sources.turns_before + 1;
         let history = tip
-            .map(|tip| self.answers(tip, sources.turns.first()))
+            .map(|tip| self.answers(tip, first, &sources.turns))
             .unwrap_or_default();
         sources.decisions = decisions::merge(history, &sources.events.decided);
         sources.commit_url.clone_from(&self.commit_url);
         sources
     }
 
-    /// The answers committed from `tip` down to the oldest turn shown (`oldest`).
-    fn answers(&mut self, tip: String, oldest: Option<&JournalEntry>) -> Vec<DecisionView> {
+    /// The answers committed from `tip` down to the oldest turn shown (`turns`, oldest
+    /// first; the first is number `first`).
+    fn answers(&mut self, tip: String, first: u64, turns: &[JournalEntry]) -> Vec<DecisionView> {
         let (Some(repo), Some(state_rel)) = (
             &self.repo,
             self.repo
@@ -212,8 +214,16 @@ impl Follower {
         ) else {
             return Vec::new();
         };
-        let hide = oldest.and_then(|t| t.head_before.clone());
-        self.answers.read(repo, tip, hide, &state_rel).to_vec()
+        let heads = turns
+            .iter()
+            .zip(first..)
+            .map(|(t, n)| decisions::TurnHeads {
+                n,
+                before: t.head_before.clone(),
+                after: t.head_after.clone(),
+            })
+            .collect();
+        self.answers.read(repo, tip, heads, &state_rel).to_vec()
     }
 
     /// What the view itself says: the remote's branch, or this workspace's files.

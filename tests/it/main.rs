@@ -42,6 +42,7 @@ mod test_router;
 mod test_serve;
 mod test_serve_guards;
 mod test_serve_marks;
+mod test_serve_page;
 mod test_serve_remote;
 mod test_serve_turns;
 mod test_signals;

@@ -84,8 +84,13 @@ function renderCharts(s) {
   drawChart($("chart-cost"), s, "cost");
   drawChart($("chart-tokens"), s, "tokens");
 }
-let resizeTimer = null;
-window.addEventListener("resize", () => {
-  clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => { if (chartSnap) renderCharts(chartSnap); }, 100);
+// Drawn again at its new width when a plot's box changes (a rotated phone, a narrower
+// window): the text stays at its size rather than being scaled with the picture.
+const plotSizes = new ResizeObserver((entries) => {
+  const moved = entries.some((e) => {
+    const svgNode = e.target.querySelector("svg");
+    return svgNode && Number(svgNode.getAttribute("width")) !== Math.max(160, Math.floor(e.target.clientWidth));
+  });
+  if (moved && chartSnap) renderCharts(chartSnap);
 });
+for (const plot of document.querySelectorAll(".chart .plot")) plotSizes.observe(plot);

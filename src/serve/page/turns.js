@@ -19,13 +19,15 @@ function decisionRow(d) {
       d.commit ? el("span", { class: "muted" }, " · ", commit(d.commit)) : null));
 }
 
-// The approval that let each turn run: for an approved answer, the first turn of that actor
-// and iteration that started at or after it.
+// The approval that let each turn run: the approved answer whose next turn it is (or, for an
+// answer no commit records, the first turn of that actor and iteration started after it).
 function approvalsByTurn(s) {
   const found = new Map();
   for (const d of s.decisions.filter((d) => d.approved)) {
-    const t = s.turns.find((t) => t.actor === d.actor && t.iteration === d.iteration &&
-      (!d.at || t.started_at >= d.at) && !found.has(t.n));
+    const t = d.before_turn !== null && d.before_turn !== undefined
+      ? s.turns.find((t) => t.n === d.before_turn && t.actor === d.actor)
+      : s.turns.find((t) => t.actor === d.actor && t.iteration === d.iteration &&
+        d.at && t.started_at >= d.at && !found.has(t.n));
     if (t) found.set(t.n, d);
   }
   return found;
@@ -51,20 +53,26 @@ function turnRow(t, fresh, approval) {
     el("td", { class: "muted ended" }, clock(t.ended_at)));
 }
 
+// Newest first. An answer sits below the turn that ran next (it came just before it); one
+// without such a turn (none ran since, or no commit records it) goes by its time.
 function renderTurns(s) {
   commitUrl = s.commit_url;
   const approvals = approvalsByTurn(s);
-  // Newest first; an answer sits below the turn it let run (it came just before it).
-  const items = s.turns.map((t) => ({ at: t.started_at, turn: t }))
-    .concat(s.decisions.map((d) => ({ at: d.at || "", decision: d })))
-    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.turn ? -1 : 1));
+  const shown = new Set(s.turns.map((t) => t.n));
+  const below = new Map();
+  const loose = [];
+  for (const d of s.decisions.slice().reverse()) {
+    if (shown.has(d.before_turn)) below.set(d.before_turn, (below.get(d.before_turn) || []).concat([d]));
+    else loose.push(d);
+  }
   const rows = [];
-  for (const item of items) {
-    if (item.decision) { rows.push(decisionRow(item.decision)); continue; }
-    const t = item.turn;
+  for (const t of s.turns.slice().reverse()) {
+    while (loose.length && (loose[0].at || "") >= t.started_at) rows.push(decisionRow(loose.shift()));
     rows.push(turnRow(t, seenTurns !== null && !seenTurns.has(turnKey(t)), approvals.get(t.n)));
     if (opened.has(t.n)) rows.push(opened.get(t.n));
+    for (const d of below.get(t.n) || []) rows.push(decisionRow(d));
   }
+  for (const d of loose) rows.push(decisionRow(d));
   seenTurns = new Set(s.turns.map(turnKey));
   if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: COLUMNS, class: "empty" }, "no turns yet")));
   fill($("turns").tBodies[0], ...rows);
