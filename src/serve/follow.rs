@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::decisions::{self, DecisionView};
+use super::decisions;
 use super::files::Files;
 use super::history::TurnIndex;
 use super::links;
@@ -25,8 +25,6 @@ use super::remote::RemoteView;
 use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
-use crate::git::Repo;
-use crate::journal::JournalEntry;
 use crate::observe::{self, Place};
 
 /// How often the files are looked at.
@@ -74,9 +72,7 @@ struct Follower {
     json: Arc<str>,
     /// The index of the last snapshot built.
     index: Arc<TurnIndex>,
-    /// This workspace's repository (`None`: not in one), for people's answers.
-    repo: Option<Repo>,
-    /// The answers found in the history.
+    /// People's answers at approval checkpoints.
     answers: decisions::History,
     /// Where commits are linked to.
     commit_url: Option<String>,
@@ -95,8 +91,8 @@ impl Follower {
             run.cancel_on(Arc::clone(stop));
             RemoteView::new(run)
         });
-        let repo = Repo::discover(&config.root).ok().flatten();
         Follower {
+            answers: decisions::History::new(&config),
             commit_url: links::commit_url(&config),
             files: Files::new(config),
             lock,
@@ -106,8 +102,6 @@ impl Follower {
             last_build: None,
             json: Arc::from(""),
             index: Arc::default(),
-            repo,
-            answers: decisions::History::default(),
         }
     }
 
@@ -191,39 +185,17 @@ impl Follower {
     fn sources(&mut self, looking: &Looking) -> Sources {
         let mut sources = self.view_sources(looking);
         let tip = match (looking, &self.remote) {
-            (Looking::Remote, Some(remote)) => remote.tip().map(str::to_owned),
-            _ => self.repo.as_ref().and_then(|r| r.head_id().ok().flatten()),
+            (Looking::Remote, Some(remote)) => remote.tip(),
+            _ => None,
         };
-        let first = sources.turns_before + 1;
-        let history = tip
-            .map(|tip| self.answers(tip, first, &sources.turns))
-            .unwrap_or_default();
-        sources.decisions = decisions::merge(history, &sources.events.decided);
+        sources.decisions = self.answers.answers(
+            tip,
+            sources.turns_before + 1,
+            &sources.turns,
+            &sources.events.decided,
+        );
         sources.commit_url.clone_from(&self.commit_url);
         sources
-    }
-
-    /// The answers committed from `tip` down to the oldest turn shown (`turns`, oldest
-    /// first; the first is number `first`).
-    fn answers(&mut self, tip: String, first: u64, turns: &[JournalEntry]) -> Vec<DecisionView> {
-        let (Some(repo), Some(state_rel)) = (
-            &self.repo,
-            self.repo
-                .as_ref()
-                .and_then(|r| r.relative(&self.files.config().state_file)),
-        ) else {
-            return Vec::new();
-        };
-        let heads = turns
-            .iter()
-            .zip(first..)
-            .map(|(t, n)| decisions::TurnHeads {
-                n,
-                before: t.head_before.clone(),
-                after: t.head_after.clone(),
-            })
-            .collect();
-        self.answers.read(repo, tip, heads, &state_rel).to_vec()
     }
 
     /// What the view itself says: the remote's branch, or this workspace's files.

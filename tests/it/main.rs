@@ -44,6 +44,7 @@ mod test_serve_guards;
 mod test_serve_marks;
 mod test_serve_page;
 mod test_serve_remote;
+mod test_serve_transcripts;
 mod test_serve_turns;
 mod test_signals;
 mod test_solo;

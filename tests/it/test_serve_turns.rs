@@ -1,8 +1,7 @@
 //! `baton serve` and past turns: a turn's diff (each file with its +/−, its commits) read
 //! through the repository from the journal line's heads and checked against git's own
-//! `--numstat`; a past turn's transcript, read only beneath `logs_dir` (a forged path, a
-//! planted symlink or FIFO refused), and one whose log is on another machine saying so; both
-//! endpoints under the token and Host rules.
+//! `--numstat`, heads that are no SHAs never read as revisions; both turn endpoints under the
+//! token and Host rules (the transcripts: `test_serve_transcripts.rs`).
 
 use std::collections::BTreeSet;
 
@@ -12,7 +11,7 @@ use crate::common::TestEnv;
 use crate::serve_env::{Server, http};
 
 /// `GET path` on the server: (status, JSON body).
-fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     let (status, body) = http(&server.addr, "GET", path, headers, "");
     let json = serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body));
     (status, json)
@@ -227,90 +226,4 @@ fn the_turn_endpoints_keep_the_token_and_host_rules() {
         &[("Host", "evil.example:7878")],
     );
     assert_eq!(status, 403, "no DNS rebinding");
-}
-
-#[test]
-fn a_past_turns_transcript_is_read_beneath_logs_dir_only_and_one_elsewhere_says_where() {
-    let env = TestEnv::new();
-    env.hook("galph", "echo \"galph plans iteration $BATON_ITERATION\"\n");
-    env.hook(
-        "ralph",
-        "echo \"ralph works on iteration $BATON_ITERATION\"\n",
-    );
-    env.baton(&["run", "--iterations", "3"]).expect_code(0);
-    let journal = env.journal();
-    assert_eq!(journal.len(), 6);
-    let log = |i: usize| journal[i]["log"].as_str().expect("log").to_owned();
-    let host = journal[0]["host"].as_str().expect("host").to_owned();
-
-    // Turn 2 plainly; turn 1's log named as a file outside logs_dir; turn 3's log replaced by a
-    // symlink to that file; turn 4's by a FIFO; turn 5 ran on another machine; turn 6 here,
-    // its log removed.
-    let secret = env.ctl.join("secret.txt");
-    std::fs::write(&secret, "TOP SECRET\n").expect("write secret");
-    let mut lines = journal.clone();
-    lines[0]["log"] = secret.display().to_string().into();
-    lines[4]["host"] = "build-7".into();
-    let forged: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(env.path("sync/journal.jsonl"), forged).expect("write journal");
-    std::fs::remove_file(env.path(&log(2))).expect("remove log 3");
-    std::os::unix::fs::symlink(&secret, env.path(&log(2))).expect("symlink");
-    std::fs::remove_file(env.path(&log(3))).expect("remove log 4");
-    nix::unistd::mkfifo(&env.path(&log(3)), nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
-    std::fs::remove_file(env.path(&log(4))).expect("remove log 5");
-    std::fs::remove_file(env.path(&log(5))).expect("remove log 6");
-
-    let server = Server::start(&env, &[]);
-    let (status, body) = get(&server, "/api/turn/2/transcript", &[]);
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(
-        (body["actor"].as_str(), body["log"].as_str()),
-        (Some("ralph"), Some(log(1).as_str()))
-    );
-    let text = body["text"].as_str().expect("text");
-    assert!(
-        text.starts_with("$ "),
-        "the log's first line is the command: {text}"
-    );
-    assert!(text.contains("ralph works on iteration 1"), "{text}");
-    assert!(text.contains("== baton: outcome ok"), "its footer: {text}");
-    assert_eq!(body["from"], 0);
-
-    for n in [1, 3, 4] {
-        let (status, body) = get(&server, &format!("/api/turn/{n}/transcript"), &[]);
-        assert_eq!(status, 403, "turn {n}: {body}");
-        assert!(!body.to_string().contains("TOP SECRET"), "turn {n}: {body}");
-    }
-    let (_, body) = get(&server, "/api/turn/4/transcript", &[]);
-    assert!(
-        body["error"].as_str().is_some_and(|e| e.contains("FIFO")),
-        "{body}"
-    );
-
-    let (status, body) = get(&server, "/api/turn/5/transcript", &[]);
-    assert_eq!(status, 404, "{body}");
-    assert_eq!(
-        (body["host"].as_str(), body["elsewhere"].as_bool()),
-        (Some("build-7"), Some(true))
-    );
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("is on build-7, the machine that ran it")),
-        "{body}"
-    );
-    let (status, body) = get(&server, "/api/turn/6/transcript", &[]);
-    assert_eq!(status, 404, "{body}");
-    assert_eq!(body["elsewhere"], false);
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains(&format!("another clone on {host}"))),
-        "{body}"
-    );
-    let stderr = std::fs::read_to_string(Server::stderr_path(&env)).unwrap_or_default();
-    assert!(
-        stderr.contains("outside") && stderr.contains("not shown"),
-        "a forged path is said on stderr: {stderr}"
-    );
 }
