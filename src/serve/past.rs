@@ -8,9 +8,10 @@
 //! of a log, and [`AT_ONCE`] answers worked on at a time (the rest wait), so a page opening
 //! turn after turn — or a client asking for a huge diff in a loop — cannot take the machine.
 
+use std::collections::BTreeSet;
 use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use axum::Json;
@@ -56,7 +57,13 @@ pub(crate) struct Past {
     /// This machine's name, to tell a log on another machine from one that is gone.
     host: String,
     permits: Semaphore,
+    /// The refused logs already said on stderr (each is said once, however often it is
+    /// asked for; at most [`WARNED`] are remembered).
+    warned: Mutex<BTreeSet<String>>,
 }
+
+/// How many refused logs [`Past`] remembers having warned about.
+const WARNED: usize = 1000;
 
 impl Past {
     /// Past turns of the workspace at `root`, their logs beneath `logs_dir`.
@@ -66,6 +73,7 @@ impl Past {
             logs_dir,
             host: crate::process::hostname(),
             permits: Semaphore::new(AT_ONCE),
+            warned: Mutex::default(),
         }
     }
 }
@@ -185,12 +193,15 @@ pub(crate) fn diff(root: &Path, n: u64, turn: &TurnRef) -> (StatusCode, Value) {
 /// "log", "host", "size", "from", "text"}` (`from`: the byte the text starts at). 404 with
 /// `{"error", "host", "elsewhere"}` when the log is not here (`elsewhere`: the turn ran on
 /// another machine); 403 when the journal names a file outside `logs_dir`, or a symlink or
-/// anything but a regular file is in its place (said on stderr too).
+/// anything but a regular file is in its place (said on stderr, once).
 pub(crate) fn transcript(past: &Past, n: u64, turn: &TurnRef) -> (StatusCode, Value) {
     let log = turn.log.as_str();
     let refused = |why: String| {
-        note!("baton: warning: turn {n}'s log `{log}`: {why}: not shown");
         let error = format!("turn {n}'s log `{log}`: {why}: not shown");
+        let mut warned = past.warned.lock().unwrap_or_else(PoisonError::into_inner);
+        if warned.len() < WARNED && warned.insert(error.clone()) {
+            note!("baton: warning: {error}");
+        }
         (StatusCode::FORBIDDEN, json!({ "error": error }))
     };
     let Some(place) = Place::beneath(&past.logs_dir, &past.root, Path::new(log)) else {

@@ -86,9 +86,15 @@ fn a_past_turns_transcript_is_read_beneath_logs_dir_only_and_one_elsewhere_says_
             .is_some_and(|e| e.contains(&format!("another clone on {host}"))),
         "{body}"
     );
+    let (status, _) = get(&server, "/api/turn/1/transcript", &[]);
+    assert_eq!(status, 403, "asked again");
     let stderr = std::fs::read_to_string(Server::stderr_path(&env)).unwrap_or_default();
+    let said = stderr
+        .lines()
+        .filter(|l| l.contains("turn 1's log"))
+        .count();
     assert!(
-        stderr.contains("outside") && stderr.contains("not shown"),
-        "a forged path is said on stderr: {stderr}"
+        stderr.contains("outside") && stderr.contains("not shown") && said == 1,
+        "a forged path is said on stderr, once however often it is asked for: {stderr}"
     );
 }
