@@ -98,3 +98,34 @@ fn a_past_turns_transcript_is_read_beneath_logs_dir_only_and_one_elsewhere_says_
         "a forged path is said on stderr, once however often it is asked for: {stderr}"
     );
 }
+
+#[test]
+fn a_long_transcript_comes_as_its_last_256_kib_from_a_line_start() {
+    let env = TestEnv::new();
+    // 4 000 lines of 100 bytes: about 400 KB.
+    env.hook(
+        "ralph",
+        "i=0; while [ $i -lt 4000 ]; do printf '%099d\\n' $i; i=$((i+1)); done\n",
+    );
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let log = env.journal()[1]["log"].as_str().expect("log").to_owned();
+    let size = std::fs::metadata(env.path(&log)).expect("the log").len();
+    let server = Server::start(&env, &[]);
+    let (status, body) = get(&server, "/api/turn/2/transcript", &[]);
+    assert_eq!(status, 200);
+    let text = body["text"].as_str().expect("text");
+    let from = body["from"].as_u64().expect("from");
+    assert!(
+        text.len() <= 256 * 1024 && text.len() > 200 * 1024,
+        "{}",
+        text.len()
+    );
+    assert_eq!(body["size"].as_u64(), Some(size));
+    assert_eq!(from + text.len() as u64, size, "the tail, to the end");
+    assert!(
+        text.lines().next().is_some_and(|l| l.len() == 99),
+        "from a line start"
+    );
+    assert!(text.contains("== baton: outcome ok"), "its footer");
+    assert!(!text.contains(&format!("{:099}\n", 0)), "not the start");
+}

@@ -227,3 +227,26 @@ fn the_turn_endpoints_keep_the_token_and_host_rules() {
     );
     assert_eq!(status, 403, "no DNS rebinding");
 }
+
+#[test]
+fn a_huge_turn_is_answered_in_bounded_pieces() {
+    let env = TestEnv::new();
+    // 310 files in one commit of its own, then 104 more commits: more than a diff lists.
+    env.hook(
+        "ralph",
+        "mkdir -p many && i=0; while [ $i -lt 310 ]; do echo $i > many/f$i.txt; i=$((i+1)); done\n\
+         git add many && git commit -q -m 'many files'\n\
+         i=0; while [ $i -lt 104 ]; do git commit -q --allow-empty -m \"step $i\"; i=$((i+1)); done\n",
+    );
+    env.baton(&["run", "--iterations", "1"]).expect_code(0);
+    let ralph = &env.journal()[1];
+    let server = Server::start(&env, &[]);
+    let (status, diff) = get(&server, "/api/turn/2/diff", &[]);
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff["files"].as_array().map(Vec::len), Some(300));
+    assert_eq!(diff["files_total"], 310);
+    assert_eq!(ralph["files_changed"], 310);
+    assert_eq!(diff["commits"].as_array().map(Vec::len), Some(100));
+    assert_eq!(diff["commits_more"], true);
+    assert_eq!(diff["commits"][0]["subject"], "step 103", "newest first");
+}
