@@ -220,6 +220,7 @@ fn answers_at_approval_checkpoints_carry_who_when_and_the_note_once_each() {
 #[test]
 fn role_an_answer_from_a_laptop_is_marked_on_the_daemons_clone_and_on_the_laptop() {
     let env = RoleEnv::with_config("approval:\n  before: [ralph]\n");
+    env.seed.hook("ralph", "echo done > work.txt\n");
     let galph = env.galph_daemon(&["--iterations", "1"]);
     let mut ralph = env.ralph_daemon(&["--iterations", "1"]);
     env.wait_remote_status(&mut ralph, "awaiting-approval");
@@ -251,4 +252,17 @@ fn role_an_answer_from_a_laptop_is_marked_on_the_daemons_clone_and_on_the_laptop
             .is_some_and(|b| b.contains('@')),
         "{snap}"
     );
+    // A past turn on the remote's view: its diff from the fetched commits; its log stayed in
+    // ralph's clone.
+    let (status, body) = http(&server.addr, "GET", "/api/turn/2/diff", &[], "");
+    assert_eq!(status, 200, "{body}");
+    let diff: Value = serde_json::from_str(&body).expect("diff");
+    assert_eq!(diff["actor"], "ralph");
+    assert!(
+        !diff["commits"].as_array().expect("commits").is_empty(),
+        "{diff}"
+    );
+    let (status, body) = http(&server.addr, "GET", "/api/turn/2/transcript", &[], "");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("another clone"), "{body}");
 }
