@@ -65,6 +65,8 @@ pub(super) enum Slot {
     /// The Python tool's `report_extensions`: reports are files with these extensions
     /// anywhere (sets `autocommit.report_extensions` and an empty `autocommit.report_globs`).
     ReportsAnywhere,
+    /// A commit URL template with `{sha}`, `off`, or `null`/blank for the derived default.
+    CommitUrl(fn(&mut Draft) -> &mut crate::config::CommitUrl),
     /// A key of the Python tool with no meaning here: accepted with a warning.
     Meaningless,
 }
@@ -163,5 +165,6 @@ pub(super) fn is_scalar(slot: Slot) -> bool {
             | Slot::MaybeCount(_)
             | Slot::Money(_)
             | Slot::Since(_)
+            | Slot::CommitUrl(_)
     )
 }

@@ -300,6 +300,26 @@ pub struct NotifyConfig {
     pub timeout: Duration,
 }
 
+/// Where the dashboard links a commit (`serve.commit_url`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CommitUrl {
+    /// Derived from the remote's URL when it is a github.com, gitlab.com or bitbucket.org one
+    /// (https or ssh); no links otherwise. The default.
+    #[default]
+    Derived,
+    /// No links (`off`): short SHAs as text.
+    Off,
+    /// A template holding `{sha}` (replaced by the full SHA): an `http://` or `https://` URL.
+    Template(String),
+}
+
+/// The dashboard (`serve.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// Where a commit is linked to.
+    pub commit_url: CommitUrl,
+}
+
 /// Paths and names the Python tool configured that agents may read (`input_file`, …).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CompatPaths {
@@ -351,6 +371,8 @@ pub struct Config {
     pub approval: ApprovalConfig,
     /// Notifications.
     pub notify: NotifyConfig,
+    /// The dashboard.
+    pub serve: ServeConfig,
     /// Compatibility paths of the Python tool.
     pub compat: CompatPaths,
 }

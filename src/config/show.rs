@@ -84,6 +84,7 @@ fn kind(slot: Slot) -> &'static str {
         Slot::Chains(_) => "chains",
         Slot::Formats(_) => "formats",
         Slot::Argvs(_) => "argvs",
+        Slot::CommitUrl(_) => "commit-url",
         Slot::ReportsAnywhere | Slot::Meaningless => "compat",
     }
 }
@@ -129,6 +130,11 @@ fn value(draft: &mut Draft, slot: Slot) -> Value {
             Value::Object(map)
         }
         Slot::Argvs(get) => json!(get(draft)),
+        Slot::CommitUrl(get) => match get(draft) {
+            crate::config::CommitUrl::Derived => Value::Null,
+            crate::config::CommitUrl::Off => json!("off"),
+            crate::config::CommitUrl::Template(url) => json!(url),
+        },
         Slot::ReportsAnywhere | Slot::Meaningless => Value::Null,
     }
 }

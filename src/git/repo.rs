@@ -348,6 +348,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
 mod diffstat;
 mod fence;
 mod history;
+mod range;
 mod sync;
 pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;

@@ -13,7 +13,6 @@ impl Journal {
     ///
     /// # Errors
     /// [`JournalError::Io`].
-    #[cfg(test)]
     pub(crate) fn for_each(&self, mut each: impl FnMut(JournalEntry)) -> Result<(), JournalError> {
         for segment in self.archives()?.iter().chain([&self.path]) {
             read_segment(segment, &mut each)?;
