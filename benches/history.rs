@@ -15,15 +15,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use support::{
-    BATON, command, dir_bytes, env_u64, git, init_workspace, median_worst, per_turn, run,
-    run_sampling_rss,
+    baton as baton_bin, command, dir_bytes, env_u64, git, init_workspace, median_worst, per_turn,
+    populate, run, run_sampling_rss,
 };
 
 /// An agent that logs its start (ns) to `$BENCH_TIMES`; ralph also changes `work.txt`.
 const AGENT: &str = r#"[sh, -c, "date +%s%N >> \"$BENCH_TIMES\"; if [ \"$BATON_ACTOR\" = ralph ]; then date +%s%N >> work.txt; fi; cat > /dev/null"]"#;
 
 fn baton(root: &Path, iterations: u64) -> std::process::Command {
-    let mut cmd = command(BATON, root);
+    let mut cmd = command(&baton_bin(), root);
     cmd.args(["run", "-q", "--iterations", &iterations.to_string()])
         .env("BENCH_TIMES", root.join("../times.txt"));
     cmd
@@ -130,19 +130,6 @@ fn bench_seeded_journal() {
          target <= 1.10); first turn (archives the old file once) {conversion:.1} ms",
         seeded_median / fresh_median
     );
-}
-
-/// Writes `files` small files under `root/src/dNNN/` and commits them.
-fn populate(root: &Path, files: u64) {
-    for i in 0..files {
-        let dir = root.join(format!("src/d{:03}", i / 100));
-        if i % 100 == 0 {
-            std::fs::create_dir_all(&dir).expect("mkdir");
-        }
-        std::fs::write(dir.join(format!("f{i}.txt")), format!("{i}\n")).expect("write");
-    }
-    run(&mut git(root, &["add", "-A"]));
-    run(&mut git(root, &["commit", "-q", "-m", "populate"]));
 }
 
 fn bench_big_repository() {

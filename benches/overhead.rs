@@ -2,10 +2,12 @@
 //!
 //! 1. Combined-mode cost per turn with a no-op agent, with and without auto-commit, next to the
 //!    floor: running that agent alone plus one `git commit`.
-//! 2. Executor throughput when an agent writes 1 GiB to stdout, next to `cat` of the same bytes
-//!    to a file, with Baton's peak RSS after a small and after the large run.
+//! 2. Executor throughput when an agent writes 1 GiB to stdout, once without line ends
+//!    (`/dev/zero`) and once as 80-byte lines, each next to `cat` of the same pipeline to a
+//!    file, with Baton's peak RSS after a small and after the large run.
 //!
-//! Environment: `BATON_BENCH_TURNS` (iterations, default 20), `BATON_BENCH_BYTES` (default 1 GiB).
+//! Environment: `BATON_BENCH_TURNS` (iterations, default 20), `BATON_BENCH_BYTES` (default 1 GiB),
+//! `BATON_BENCH_BIN` (another build of Baton to measure instead of this one).
 
 mod support;
 
@@ -13,7 +15,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use nix::sys::resource::{UsageWho, getrusage};
-use support::{BATON, env_u64, git, init_workspace, per_turn, run};
+use support::{baton, env_u64, git, init_workspace, per_turn, run};
 
 /// A temporary workspace whose only agent is `argv`.
 fn workspace(argv: &str) -> tempfile::TempDir {
@@ -28,15 +30,15 @@ fn bench_turns() {
     let n = iterations.to_string();
     let ws = workspace("[\"true\"]");
     let root = ws.path();
-    let baton = |extra: &[&str]| {
-        let mut cmd = Command::new(BATON);
+    let time_run = |extra: &[&str]| {
+        let mut cmd = Command::new(baton());
         cmd.current_dir(root)
             .args(["run", "-q", "--iterations", &n])
             .args(extra);
         per_turn(run(&mut cmd), turns)
     };
-    let with_git = baton(&[]);
-    let no_git = baton(&["--no-git"]);
+    let with_git = time_run(&[]);
+    let no_git = time_run(&["--no-git"]);
     let start = Instant::now();
     for _ in 0..turns {
         let prompt = std::fs::File::open(root.join("prompts/main.md")).expect("prompt");
@@ -66,12 +68,38 @@ fn children_max_rss_kib() -> i64 {
         .unwrap_or(-1)
 }
 
-fn bench_stream() {
+/// What an agent prints in the streaming benchmark: `bytes` from a shell pipeline.
+#[derive(Clone, Copy)]
+enum Output {
+    /// `head -c N /dev/zero`: no line ends at all.
+    Zeros,
+    /// 80-byte lines (79 characters and a newline), as agents and the tools they run print.
+    Lines,
+}
+
+impl Output {
+    /// The shell pipeline that prints `bytes` of this output.
+    fn script(self, bytes: u64) -> String {
+        match self {
+            Output::Zeros => format!("head -c {bytes} /dev/zero"),
+            Output::Lines => format!("yes {} | head -c {bytes}", "x".repeat(79)),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Output::Zeros => "bytes of /dev/zero",
+            Output::Lines => "bytes of 80-byte lines",
+        }
+    }
+}
+
+fn bench_stream(output: Output) {
     let bytes = env_u64("BATON_BENCH_BYTES", 1 << 30);
     let small = (64 << 20).min(bytes);
     let stream = |n: u64| {
-        let ws = workspace(&format!("[head, -c, \"{n}\", /dev/zero]"));
-        let mut cmd = Command::new(BATON);
+        let ws = workspace(&format!("[sh, -c, \"{}\"]", output.script(n)));
+        let mut cmd = Command::new(baton());
         cmd.current_dir(ws.path())
             .args(["loop", "-q", "--no-git", "--iterations", "1"]);
         let took = run(&mut cmd);
@@ -81,19 +109,23 @@ fn bench_stream() {
     let (took, rss_large) = stream(bytes);
     let out = tempfile::tempdir().expect("tempdir");
     let script = format!(
-        "head -c {bytes} /dev/zero | cat > {}/out",
+        "{} | cat > {}/out",
+        output.script(bytes),
         out.path().display()
     );
     let cat = run(Command::new("sh").args(["-c", &script]));
     let gib = bytes as f64 / f64::from(1u32 << 30);
     let rate = |d: Duration| gib / d.as_secs_f64();
-    println!("== streaming {bytes} bytes of agent stdout to the turn log");
+    println!(
+        "== streaming {bytes} {} of agent stdout to the turn log",
+        output.describe()
+    );
     println!(
         "  baton (console echo off):  {:6.2} GiB/s  ({:.0}% of cat)",
         rate(took),
         100.0 * rate(took) / rate(cat)
     );
-    println!("  head | cat > file:         {:6.2} GiB/s", rate(cat));
+    println!("  the same | cat > file:     {:6.2} GiB/s", rate(cat));
     println!(
         "  baton peak RSS: {rss_small} KiB after {small} bytes, {rss_large} KiB after {bytes} bytes"
     );
@@ -104,5 +136,6 @@ fn main() {
         return; // `cargo test --benches` probes with --list
     }
     bench_turns();
-    bench_stream();
+    bench_stream(Output::Zeros);
+    bench_stream(Output::Lines);
 }

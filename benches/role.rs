@@ -9,7 +9,9 @@
 //! 2. A waiting daemon: CPU share (utime + stime over wall time, its own and its reaped git
 //!    children's, from `/proc/<pid>/stat`) and peak RSS (`VmHWM`).
 //!
-//! Environment: `BATON_BENCH_HOPS` (default 10), `BATON_BENCH_WAIT_SECS` (default 60).
+//! Environment: `BATON_BENCH_HOPS` (default 10), `BATON_BENCH_WAIT_SECS` (default 60),
+//! `BATON_BENCH_FILES` (files committed besides the workspace, default 0: a big repository's
+//! hop), `BATON_BENCH_BIN` (another build of Baton to measure instead of this one).
 
 mod support;
 
@@ -17,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{env_u64, median_worst, vm_hwm_kib};
+use support::{env_u64, median_worst, populate, vm_hwm_kib};
 
-use support::BATON;
+use support::baton;
 
 const AGENT: &str = r#"#!/bin/sh
 echo "$BATON_ACTOR $BATON_ITERATION start $(date +%s%N)" >> "$BENCH_TIMES"
@@ -64,7 +66,7 @@ impl Bench {
     /// Spawns baton in `cwd`, stderr to `ctl/<log>.err`.
     fn spawn(&self, cwd: &Path, args: &[&str], log: &str) -> Child {
         let err = std::fs::File::create(self.path(&format!("ctl/{log}.err"))).expect("log");
-        self.command(BATON, cwd)
+        self.command(&baton(), cwd)
             .args(args)
             .stdout(Stdio::null())
             .stderr(err)
@@ -112,6 +114,7 @@ fn setup() -> Bench {
     bench.git(&seed, &["init", "-q", "-b", "main"]);
     bench.git(&seed, &["add", "-A"]);
     bench.git(&seed, &["commit", "-q", "-m", "seed"]);
+    populate(&seed, env_u64("BATON_BENCH_FILES", 0));
     bench.git(
         &seed,
         &["init", "-q", "--bare", "-b", "main", path_str(&remote)],
@@ -197,7 +200,15 @@ fn bench_hops(bench: &Bench) {
         })
         .collect();
     let (floor_median, floor_worst) = median_worst(floor);
-    println!("== hop latency over {n} hops (agent end -> other agent start), default settings");
+    let files = env_u64("BATON_BENCH_FILES", 0);
+    let size = if files > 0 {
+        format!(", {files} more files in the repository")
+    } else {
+        String::new()
+    };
+    println!(
+        "== hop latency over {n} hops (agent end -> other agent start), default settings{size}"
+    );
     println!("  baton role mode:  median {median:8.1} ms   worst {worst:8.1} ms");
     println!("  raw git floor:    median {floor_median:8.1} ms   worst {floor_worst:8.1} ms");
     println!("    (commit + push on one clone; ls-remote + fetch + merge --ff-only on the other)");

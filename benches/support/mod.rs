@@ -6,8 +6,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary under measurement.
-pub(crate) const BATON: &str = env!("CARGO_BIN_EXE_baton");
+/// The binary under measurement: `BATON_BENCH_BIN` when set (another build, to be measured in
+/// the same run as this one, on the same loaded machine), else this build's.
+pub(crate) fn baton() -> String {
+    std::env::var("BATON_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").to_owned())
+}
 
 /// `key` from the environment as a number, else `default`.
 pub(crate) fn env_u64(key: &str, default: u64) -> u64 {
@@ -38,16 +41,32 @@ pub(crate) fn git(cwd: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// Runs `cmd` to its end (output discarded), panicking on failure; returns its wall time.
+/// Runs `cmd` to its end (stdout discarded), panicking on failure with the end of its stderr;
+/// returns its wall time.
 pub(crate) fn run(cmd: &mut Command) -> Duration {
     let start = Instant::now();
+    let err = tempfile::tempfile().expect("stderr file");
     let status = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(err.try_clone().expect("stderr file"))
         .status()
         .expect("spawn");
-    assert!(status.success(), "{cmd:?} failed: {status}");
+    check(cmd, status, err);
     start.elapsed()
+}
+
+/// Panics unless `status` is a success, with the last lines `cmd` wrote to `err`.
+fn check(cmd: &Command, status: std::process::ExitStatus, mut err: std::fs::File) {
+    use std::io::{Read as _, Seek as _};
+    if status.success() {
+        return;
+    }
+    let mut text = String::new();
+    let _ = err.rewind();
+    let _ = err.read_to_string(&mut text);
+    let tail: Vec<&str> = text.lines().rev().take(20).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    panic!("{cmd:?} failed: {status}\n{}", tail.join("\n"));
 }
 
 /// A committed workspace whose only agent is `argv` (YAML flow sequence), in `root`.
@@ -82,9 +101,10 @@ pub(crate) fn vm_hwm_kib(pid: u32) -> Option<u64> {
 /// the last peak seen (KiB; the process's own, not its children's).
 pub(crate) fn run_sampling_rss(cmd: &mut Command) -> (Duration, u64) {
     let start = Instant::now();
+    let err = tempfile::tempfile().expect("stderr file");
     let mut child = cmd
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(err.try_clone().expect("stderr file"))
         .spawn()
         .expect("spawn");
     let mut peak = 0;
@@ -93,7 +113,7 @@ pub(crate) fn run_sampling_rss(cmd: &mut Command) -> (Duration, u64) {
             peak = peak.max(hwm);
         }
         if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "{cmd:?} failed: {status}");
+            check(cmd, status, err);
             return (start.elapsed(), peak);
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -121,4 +141,20 @@ pub(crate) fn median_worst(mut xs: Vec<f64>) -> (f64, f64) {
     xs.sort_by(f64::total_cmp);
     let median = xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN);
     (median, xs.last().copied().unwrap_or(f64::NAN))
+}
+
+/// Writes `files` small files under `root/src/dNNN/` and commits them (nothing for 0).
+pub(crate) fn populate(root: &Path, files: u64) {
+    if files == 0 {
+        return;
+    }
+    for i in 0..files {
+        let dir = root.join(format!("src/d{:03}", i / 100));
+        if i % 100 == 0 {
+            std::fs::create_dir_all(&dir).expect("mkdir");
+        }
+        std::fs::write(dir.join(format!("f{i}.txt")), format!("{i}\n")).expect("write");
+    }
+    run(&mut git(root, &["add", "-A"]));
+    run(&mut git(root, &["commit", "-q", "-m", "populate"]));
 }

@@ -27,8 +27,7 @@ pub struct StatsArgs {
 /// Config and journal errors; a closed stdout is a quiet exit 0.
 pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
     let config = load_workspace(global, Overrides::default())?.config;
-    let mut summary = Summary::default();
-    Journal::new(config.journal_file.clone()).for_each(|entry| summary.add(&entry))?;
+    let summary = Journal::new(config.journal_file.clone()).summary_kept_in(&run_dir(&config))?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
@@ -36,6 +35,13 @@ pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
         return Ok(());
     }
     print_text(&mut out, &summary, args.iterations)
+}
+
+/// Where the journal's sums are kept between commands: the workspace's run directory (see
+/// [`crate::cli::workspace::run_dir`]); a repository that cannot be opened counts as none.
+pub(crate) fn run_dir(config: &crate::config::Config) -> std::path::PathBuf {
+    let repo = crate::git::Repo::discover(&config.root).ok().flatten();
+    crate::cli::workspace::run_dir(config, repo.as_ref())
 }
 
 fn print_text(out: &mut impl Write, summary: &Summary, iterations: usize) -> Result<()> {

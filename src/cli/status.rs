@@ -52,8 +52,10 @@ impl Run {
             .map(|l| l.state);
         let journal = Journal::new(config.journal_file.clone());
         let turns = journal.tail(last)?;
-        let mut total = Totals::default();
-        journal.for_each(|entry| total.add(&entry))?;
+        // Archived segments are summed once and remembered (they never change).
+        let total = journal
+            .summary_kept_in(&crate::cli::stats::run_dir(config))?
+            .total;
         Ok(Run {
             state,
             turns,

@@ -187,6 +187,44 @@ pub(super) fn parse_since(text: &str) -> Result<crate::config::Since, String> {
         })
 }
 
+/// `serve.commit_url`: blank for the derived default, `off` (or `none`) for no links, else an
+/// `http://` or `https://` URL holding the placeholder `{sha}` (and no other `{…}`), without
+/// whitespace: the dashboard makes links of it, so no other scheme may slip in.
+pub(super) fn parse_commit_url(text: &str) -> Result<crate::config::CommitUrl, String> {
+    use crate::config::CommitUrl;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(CommitUrl::Derived);
+    }
+    if matches!(text.to_ascii_lowercase().as_str(), "off" | "none") {
+        return Ok(CommitUrl::Off);
+    }
+    let expected = "expected an http:// or https:// URL with `{sha}`, e.g. \
+                    https://github.com/you/repo/commit/{sha}, or `off`";
+    if !(text.starts_with("https://") || text.starts_with("http://")) {
+        return Err(format!("invalid commit URL `{text}` ({expected})"));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "invalid commit URL `{text}`: it holds {c:?} ({expected})"
+        ));
+    }
+    if !text.contains("{sha}") {
+        return Err(format!("commit URL `{text}` has no `{{sha}}` ({expected})"));
+    }
+    if let Some(other) = text
+        .replace("{sha}", "")
+        .split('{')
+        .nth(1)
+        .map(|rest| rest.split('}').next().unwrap_or(rest).to_owned())
+    {
+        return Err(format!(
+            "commit URL `{text}`: unknown placeholder `{{{other}}}` (only `{{sha}}`)"
+        ));
+    }
+    Ok(CommitUrl::Template(text.to_owned()))
+}
+
 /// A router mode (see [`RouterMode`]'s `FromStr`).
 pub(super) fn parse_router_mode(text: &str) -> Result<RouterMode, String> {
     text.parse()

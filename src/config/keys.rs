@@ -73,6 +73,8 @@ pub(super) enum Slot {
     Steps(fn(&mut Draft) -> &mut Option<Vec<crate::workflow::Step>>),
     /// `workflow.workers`: actor → the most turns of it at once.
     Workers(fn(&mut Draft) -> &mut BTreeMap<Actor, u32>),
+    /// A commit URL template with `{sha}`, `off`, or `null`/blank for the derived default.
+    CommitUrl(fn(&mut Draft) -> &mut crate::config::CommitUrl),
     /// A key of the Python tool with no meaning here: accepted with a warning.
     Meaningless,
 }
@@ -172,5 +174,6 @@ pub(super) fn is_scalar(slot: Slot) -> bool {
             | Slot::Money(_)
             | Slot::Since(_)
             | Slot::Start(_)
+            | Slot::CommitUrl(_)
     )
 }

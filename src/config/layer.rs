@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde_saphyr::Location;
 
 use crate::config::draft::{
-    Draft, blank_to_none, non_empty, normalize_extensions, parse_bool, parse_money,
-    parse_optional_duration, parse_positive_duration, parse_router_mode, parse_since, parse_u64,
+    Draft, blank_to_none, non_empty, normalize_extensions, parse_bool, parse_commit_url,
+    parse_money, parse_optional_duration, parse_positive_duration, parse_router_mode, parse_since,
+    parse_u64,
 };
 use crate::config::keys::{KEYS, Key, Slot};
 use crate::config::node::{Node, Yaml};
@@ -151,6 +152,14 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                     value: Yaml::Null, ..
                 }) => None,
                 _ => Some(parse_since(&scalar(input).map_err(bad)?).map_err(bad)?),
+            }
+        }
+        Slot::CommitUrl(slot) => {
+            *slot(draft) = match input {
+                Input::Node(Node {
+                    value: Yaml::Null, ..
+                }) => crate::config::CommitUrl::Derived,
+                _ => parse_commit_url(&scalar(input).map_err(bad)?).map_err(bad)?,
             }
         }
         Slot::Mode(slot) => {

@@ -301,6 +301,26 @@ pub struct NotifyConfig {
     pub timeout: Duration,
 }
 
+/// Where the dashboard links a commit (`serve.commit_url`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CommitUrl {
+    /// Derived from the remote's URL when it is a github.com, gitlab.com or bitbucket.org one
+    /// (https or ssh); no links otherwise. The default.
+    #[default]
+    Derived,
+    /// No links (`off`): short SHAs as text.
+    Off,
+    /// A template holding `{sha}` (replaced by the full SHA): an `http://` or `https://` URL.
+    Template(String),
+}
+
+/// The dashboard (`serve.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeConfig {
+    /// Where a commit is linked to.
+    pub commit_url: CommitUrl,
+}
+
 /// Paths and names the Python tool configured that agents may read (`input_file`, …).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct CompatPaths {
@@ -357,6 +377,8 @@ pub struct Config {
     pub workflow: crate::workflow::Workflow,
     /// Where the supervisor writes tasks for workers (`workflow.tasks_dir`).
     pub tasks_dir: PathBuf,
+    /// The dashboard.
+    pub serve: ServeConfig,
     /// Compatibility paths of the Python tool.
     pub compat: CompatPaths,
 }

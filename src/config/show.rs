@@ -90,6 +90,7 @@ fn kind(slot: Slot) -> &'static str {
         Slot::Start(_) => "actor",
         Slot::Steps(_) => "steps",
         Slot::Workers(_) => "workers",
+        Slot::CommitUrl(_) => "commit-url",
         Slot::ReportsAnywhere | Slot::Meaningless => "compat",
     }
 }
@@ -163,6 +164,11 @@ fn value(draft: &mut Draft, slot: Slot) -> Value {
                 .collect();
             Value::Object(map)
         }
+        Slot::CommitUrl(get) => match get(draft) {
+            crate::config::CommitUrl::Derived => Value::Null,
+            crate::config::CommitUrl::Off => json!("off"),
+            crate::config::CommitUrl::Template(url) => json!(url),
+        },
         Slot::ReportsAnywhere | Slot::Meaningless => Value::Null,
     }
 }

@@ -17,7 +17,7 @@ mod log;
 mod view;
 
 pub(crate) use log::FILE_NAME;
-pub(crate) use view::EventView;
+pub(crate) use view::{Decided, EventView};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,6 +2,7 @@
 //! turn log as it arrives, heartbeat, timeout (TERM → grace → KILL), signal forwarding.
 
 mod idle;
+mod last_lines;
 mod output;
 mod run;
 mod signals;

@@ -1,6 +1,6 @@
 //! The agent's output: two reader threads drain stdout and stderr at the same time (ripgrep
-//! `process.rs`), each 64 KiB chunk going straight to the console and to the turn log. Nothing is
-//! buffered whole; only up to `capture_stdout` bytes of stdout are kept in memory.
+//! `process.rs`), each chunk (up to 256 KiB) going straight to the console and to the turn log.
+//! Nothing is buffered whole; only up to `capture_stdout` bytes of stdout are kept in memory.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -15,8 +15,8 @@ use super::supervise::Event;
 use super::transcript::{ErrTail, Transcript};
 use crate::agent::output::Report;
 
-/// Read buffer size of each pump.
-const CHUNK: usize = 64 * 1024;
+/// Read buffer size of each pump: a quarter of the stdout pipe's capacity (see `spawn.rs`).
+const CHUNK: usize = 256 * 1024;
 
 /// The turn log, shared by both pumps. The first write error is kept and writing stops.
 pub(super) struct Log {

@@ -193,7 +193,7 @@ pub(super) fn run_with(spec: &RunSpec, options: &mut Options<'_>) -> Result<RunR
     )?);
     let transcript_log = spec.events.transcript();
     let activity = Arc::new(Activity::new());
-    let processes = Processes::prepare();
+    let mut processes = Processes::prepare();
     let mut child = spawn(spec, &processes.marker, processes.cgroup.as_ref())?;
     let group = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
     processes.record(spec.run_dir.as_deref(), group.as_raw());

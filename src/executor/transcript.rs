@@ -1,15 +1,16 @@
-//! What the agent's output says, while it streams: each complete line of stdout goes through
-//! the [`Adapter`] of the agent's [`Format`], which turns structured events into a readable
+//! What the agent's output says, while it streams: each complete line of a structured stdout
+//! goes through the [`Adapter`] of the agent's [`Format`], which turns events into a readable
 //! transcript (shown on the console and written to the turn log; the raw stream is kept beside
 //! the log as `<log>.jsonl`) and at the end into a [`Report`] (usage, a reported error, a usage
-//! limit, a transient error, the final message). Text output is shown byte for byte as before;
-//! its lines are only read. The last lines of stderr are kept too: a text agent often reports
-//! its limit there.
+//! limit, a transient error, the final message). Text output is shown byte for byte as it comes;
+//! only its last lines are read, at the end (see [`LastLines`]), as are stderr's: a text agent
+//! often reports its limit there.
 
 use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 
+use super::last_lines::LastLines;
 use crate::agent::output::{Adapter, Clock, Format, Rendered, Report, Tail};
 
 /// The longest line of text output that is read (longer ones are shown, never read: no limit
@@ -27,7 +28,7 @@ enum Piece<'a> {
     Overlong(&'a [u8]),
 }
 
-/// Reads one stream's lines.
+/// Reads a structured stream's lines, every one.
 pub(super) struct Lines {
     pending: Vec<u8>,
     /// The line being read is too long to read: skip it to its end.
@@ -83,13 +84,22 @@ impl Lines {
 /// The reader of the agent's stdout.
 pub(super) struct Transcript {
     adapter: Adapter,
-    structured: bool,
-    lines: Lines,
-    raw: Option<File>,
+    reading: Reading,
     /// The adapter's reason to end the agent was already passed on.
     abandoned: bool,
     /// The run's transcript in the event log (tool calls go there).
     log: crate::events::Transcript,
+}
+
+/// How stdout is read: text only at its end, a structured stream line by line.
+enum Reading {
+    Text(LastLines),
+    Structured { lines: Lines, raw: Option<File> },
+}
+
+/// Lines kept of a text stream: as many as its [`Tail`] remembers.
+fn text_tail() -> LastLines {
+    LastLines::new(Tail::LINES, TEXT_LINE)
 }
 
 impl Transcript {
@@ -99,28 +109,29 @@ impl Transcript {
         raw_path: &Path,
         log: crate::events::Transcript,
     ) -> Transcript {
-        let structured = format != Format::Text;
-        let raw = structured
-            .then(
-                || match crate::fsutil::open_owned(raw_path, crate::fsutil::Access::Create) {
-                    Ok(owned) => {
-                        for replaced in owned.replaced {
-                            warn_line!(log.events(), "[baton] warning: {replaced}");
-                        }
-                        Some(owned.file)
+        let reading = if format == Format::Text {
+            Reading::Text(text_tail())
+        } else {
+            let raw = match crate::fsutil::open_owned(raw_path, crate::fsutil::Access::Create) {
+                Ok(owned) => {
+                    for replaced in owned.replaced {
+                        warn_line!(log.events(), "[baton] warning: {replaced}");
                     }
-                    Err(e) => {
-                        tracing::warn!(path = %raw_path.display(), error = %e, "raw agent stream");
-                        None
-                    }
-                },
-            )
-            .flatten();
+                    Some(owned.file)
+                }
+                Err(e) => {
+                    tracing::warn!(path = %raw_path.display(), error = %e, "raw agent stream");
+                    None
+                }
+            };
+            Reading::Structured {
+                lines: Lines::new(EVENT_LINE),
+                raw,
+            }
+        };
         Transcript {
             adapter: Adapter::new(format),
-            structured,
-            lines: Lines::new(if structured { EVENT_LINE } else { TEXT_LINE }),
-            raw,
+            reading,
             abandoned: false,
             log,
         }
@@ -139,24 +150,22 @@ impl Transcript {
     /// Reads `chunk`; returns what to show (console and log) instead of it: `None` for text
     /// (the chunk itself is shown), the rendered lines for a structured stream.
     pub(super) fn feed(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
-        if !self.structured {
-            let adapter = &mut self.adapter;
-            self.lines.feed(chunk, &mut |piece| {
-                if let Piece::Line(line) = piece {
-                    adapter.line(&String::from_utf8_lossy(line));
-                }
-            });
-            return None;
-        }
-        if let Some(raw) = &mut self.raw
-            && raw.write_all(chunk).is_err()
+        let (lines, raw) = match &mut self.reading {
+            Reading::Text(tail) => {
+                tail.feed(chunk);
+                return None;
+            }
+            Reading::Structured { lines, raw } => (lines, raw),
+        };
+        if let Some(file) = raw
+            && file.write_all(chunk).is_err()
         {
-            self.raw = None;
+            *raw = None;
         }
         let mut shown = Vec::new();
         let adapter = &mut self.adapter;
         let log = &self.log;
-        self.lines.feed(chunk, &mut |piece| match piece {
+        lines.feed(chunk, &mut |piece| match piece {
             Piece::Line(line) => render(adapter, log, line, &mut shown),
             Piece::Overlong(part) => shown.extend_from_slice(part),
         });
@@ -164,21 +173,22 @@ impl Transcript {
     }
 
     /// Ends the stream: what is left to show, and the agent's report.
-    pub(super) fn finish(mut self) -> (Vec<u8>, Report) {
+    pub(super) fn finish(self) -> (Vec<u8>, Report) {
         let mut shown = Vec::new();
-        let structured = self.structured;
-        let adapter = &mut self.adapter;
-        let log = &self.log;
-        self.lines.finish(&mut |piece| {
-            if let Piece::Line(line) = piece {
-                if structured {
-                    render(adapter, log, line, &mut shown);
-                } else {
-                    adapter.line(&String::from_utf8_lossy(line));
+        let mut adapter = self.adapter;
+        match self.reading {
+            Reading::Text(tail) => {
+                for line in tail.finish() {
+                    adapter.line(&String::from_utf8_lossy(&line));
                 }
             }
-        });
-        (shown, self.adapter.finish())
+            Reading::Structured { mut lines, .. } => lines.finish(&mut |piece| {
+                if let Piece::Line(line) = piece {
+                    render(&mut adapter, &self.log, line, &mut shown);
+                }
+            }),
+        }
+        (shown, adapter.finish())
     }
 }
 
@@ -198,36 +208,30 @@ fn render(
 }
 
 /// The last lines of stderr, read for a limit or a transient error when stdout said nothing.
-#[derive(Default)]
 pub(super) struct ErrTail {
-    tail: Tail,
-    lines: Option<Lines>,
+    lines: LastLines,
+}
+
+impl Default for ErrTail {
+    fn default() -> Self {
+        ErrTail { lines: text_tail() }
+    }
 }
 
 impl ErrTail {
     /// Reads `chunk`.
     pub(super) fn feed(&mut self, chunk: &[u8]) {
-        let tail = &mut self.tail;
-        let lines = self.lines.get_or_insert_with(|| Lines::new(TEXT_LINE));
-        lines.feed(chunk, &mut |piece| {
-            if let Piece::Line(line) = piece {
-                tail.push(&String::from_utf8_lossy(line));
-            }
-        });
+        self.lines.feed(chunk);
     }
 
     /// Completes `report` with what the last lines of stderr say, when stdout said nothing of
     /// an authentication error, a limit or a transient error (see [`Report::read_printed`]).
-    pub(super) fn complete(mut self, report: &mut Report) {
-        let tail = &mut self.tail;
-        if let Some(lines) = &mut self.lines {
-            lines.finish(&mut |piece| {
-                if let Piece::Line(line) = piece {
-                    tail.push(&String::from_utf8_lossy(line));
-                }
-            });
+    pub(super) fn complete(self, report: &mut Report) {
+        let mut tail = Tail::default();
+        for line in self.lines.finish() {
+            tail.push(&String::from_utf8_lossy(&line));
         }
-        report.read_printed(&self.tail.last_lines(), &Clock::system());
+        report.read_printed(&tail.last_lines(), &Clock::system());
     }
 }
 

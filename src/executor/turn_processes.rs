@@ -15,6 +15,8 @@ pub(super) struct Processes {
     pub(super) marker: String,
     /// The run's cgroup, where one could be made.
     pub(super) cgroup: Option<RunCgroup>,
+    /// When the run's leader started (see [`RunProcesses::since_ticks`]), once it is known.
+    since_ticks: Option<u64>,
 }
 
 impl Processes {
@@ -45,13 +47,19 @@ impl Processes {
         Processes {
             marker: format!("{MARKER_VAR}={token}"),
             cgroup,
+            since_ticks: None,
         }
     }
 
-    /// Records the run (leader `leader`) in `run_dir` for a start after a crash; a failure is
-    /// a warning (the run goes on; only crash cleanup is weaker).
-    pub(super) fn record(&self, run_dir: Option<&Path>, leader: i32) {
-        let (Some(run_dir), Some(leader)) = (run_dir, Identity::of(leader)) else {
+    /// Notes when the run's leader `leader` started and records the run in `run_dir` for a
+    /// start after a crash; a failure is a warning (the run goes on; only crash cleanup is
+    /// weaker).
+    pub(super) fn record(&mut self, run_dir: Option<&Path>, leader: i32) {
+        let Some(leader) = Identity::of(leader) else {
+            return;
+        };
+        self.since_ticks = Some(leader.start_ticks);
+        let Some(run_dir) = run_dir else {
             return;
         };
         let record = AgentRecord {
@@ -79,6 +87,7 @@ impl Processes {
             group: Some(group),
             descendants,
             cgroup: self.cgroup,
+            since_ticks: self.since_ticks,
         };
         let ended = process::end_run(&run, grace);
         if let Some(run_dir) = run_dir

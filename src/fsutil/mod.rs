@@ -91,24 +91,51 @@ pub(crate) fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes `bytes` to `path` atomically: temp file `.baton-tmp-<pid>-XXXXXX` in the same
-/// directory, `sync_data`, rename, mode 0o644 (not tempfile's 0o600). Creates the parent
+/// How much of an atomic write survives a power loss (a crash of Baton alone never tears one:
+/// the rename is atomic and the page cache survives the process).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// On disk when the call returns: the data is synced before the rename, the directory after
+    /// it (two syncs).
+    Durable,
+    /// Never torn (the data is synced before the rename, one sync), but the rename itself may be
+    /// lost with the power, leaving the previous version: for a file whose previous version is
+    /// as good a start, and that a durable write made next covers.
+    Untorn,
+    /// Not synced at all: for a file that only matters during this boot.
+    Volatile,
+}
+
+/// Writes `bytes` to `path` atomically and durably: temp file `.baton-tmp-<pid>-XXXXXX` in the
+/// same directory, `sync_data`, rename, mode 0o644 (not tempfile's 0o600). Creates the parent
 /// directory when missing. The directory is fsynced afterwards, best effort.
 ///
 /// # Errors
 /// The io error; callers add the path as context.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_as(path, bytes, Durability::Durable)
+}
+
+/// [`write_atomic`] with the syncs of `durability` only.
+///
+/// # Errors
+/// The io error; callers add the path as context.
+pub(crate) fn write_atomic_as(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let parent = parent_dir(path);
     fs::create_dir_all(parent)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .tempfile_in(parent)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_data()?;
+    if durability != Durability::Volatile {
+        tmp.as_file().sync_data()?;
+    }
     tmp.as_file()
         .set_permissions(Permissions::from_mode(0o644))?;
     tmp.persist(path).map_err(|err| err.error)?;
-    if let Ok(dir) = File::open(parent) {
+    if durability == Durability::Durable
+        && let Ok(dir) = File::open(parent)
+    {
         // Best effort: makes the rename durable; some file systems refuse to fsync a directory.
         let _ = dir.sync_all();
     }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{Commit, ErrorCode, Signature, Status, StatusOptions, Tree};
+use git2::{Commit, ErrorCode, Signature, Status, StatusOptions};
 
 /// Author and committer name when git config has none.
 const FALLBACK_NAME: &str = "baton";
@@ -189,8 +189,8 @@ impl Repo {
     /// Commits exactly `paths` on HEAD with `message` (author/committer from git config, else
     /// `baton <baton@localhost>`): the new tree is HEAD's tree with those paths updated from the
     /// work tree (added, force-added when ignored, or removed when deleted), and nothing else.
-    /// The index, read from disk first, gets the same entries; other staged changes stay staged
-    /// and uncommitted. Returns the new short SHA. An empty `paths` makes a commit with HEAD's
+    /// The index, read again from disk first when it changed there, gets the same entries;
+    /// other staged changes stay staged and uncommitted. Returns the new commit's full SHA. An empty `paths` makes a commit with HEAD's
     /// tree.
     ///
     /// Why this shape (issue 6 §0): libgit2 keeps the index it loaded, and an agent's own
@@ -201,34 +201,18 @@ impl Repo {
     /// [`GitError`].
     pub(crate) fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, GitError> {
         let mut index = self.inner.index().map_err(git_err("open index"))?;
-        index.read(true).map_err(git_err("read the index"))?;
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        for path in paths {
-            let rel = Path::new(path);
-            let meta = self.workdir().join(rel).symlink_metadata();
-            if let Some(kind) = meta.as_ref().ok().and_then(uncommittable) {
-                // libgit2 would open it to hash it: a FIFO blocks that for ever.
-                return Err(GitError::Io {
-                    path: self.workdir().join(rel),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidInput,
-                        format!("git can only commit regular files and symlinks (it is a {kind})"),
-                    ),
-                });
+        // Read again only when the file changed (libgit2 compares its checksum trailer): a
+        // 50,000-file index costs milliseconds to parse and verify, and nothing but an agent's
+        // own git changes it between Baton's status walk and its commits.
+        index.read(false).map_err(git_err("read the index"))?;
+        let mut update = match self.stage(&mut index, paths) {
+            Ok(update) => update,
+            Err(e) => {
+                // Entries staged before the failure must not be written by a later commit.
+                let _ = index.read(true);
+                return Err(e);
             }
-            if meta.is_ok() {
-                index
-                    .add_path(rel)
-                    .map_err(git_err(format!("stage `{path}`")))?;
-                let entry = index.get_path(rel, 0).ok_or_else(|| missing_entry(path))?;
-                update.upsert(path, entry.id, file_mode(entry.mode));
-            } else {
-                index
-                    .remove_path(rel)
-                    .map_err(git_err(format!("stage removal of `{path}`")))?;
-                update.remove(path);
-            }
-        }
+        };
         index.write().map_err(git_err("write index"))?;
         let parent = self.head_commit()?;
         let base = match &parent {
@@ -260,35 +244,41 @@ impl Repo {
         Ok(id.to_string())
     }
 
-    /// Change counts from `from` to `to` (commit SHAs, full or abbreviated; `None` = the empty
-    /// tree / unborn).
-    ///
-    /// # Errors
-    /// [`GitError`] when a SHA does not name a commit.
-    pub(crate) fn diff_stats(
+    /// Stages `paths` from the work tree into `index` (added, or removed when deleted) and
+    /// returns the same changes as a tree update.
+    fn stage(
         &self,
-        from: Option<&str>,
-        to: Option<&str>,
-    ) -> Result<DiffStats, GitError> {
-        let old = from.map(|sha| self.tree_of(sha)).transpose()?;
-        let new = to.map(|sha| self.tree_of(sha)).transpose()?;
-        let diff = self
-            .inner
-            .diff_tree_to_tree(old.as_ref(), new.as_ref(), None)
-            .map_err(git_err("diff trees"))?;
-        let stats = diff.stats().map_err(git_err("count diff stats"))?;
-        Ok(DiffStats {
-            files_changed: stats.files_changed() as u64,
-            insertions: stats.insertions() as u64,
-            deletions: stats.deletions() as u64,
-        })
-    }
-
-    fn tree_of(&self, sha: &str) -> Result<Tree<'_>, GitError> {
-        let what = || format!("read commit `{sha}`");
-        let object = self.inner.revparse_single(sha).map_err(git_err(what()))?;
-        let commit = object.peel_to_commit().map_err(git_err(what()))?;
-        commit.tree().map_err(git_err(what()))
+        index: &mut git2::Index,
+        paths: &[String],
+    ) -> Result<git2::build::TreeUpdateBuilder, GitError> {
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for path in paths {
+            let rel = Path::new(path);
+            let meta = self.workdir().join(rel).symlink_metadata();
+            if let Some(kind) = meta.as_ref().ok().and_then(uncommittable) {
+                // libgit2 would open it to hash it: a FIFO blocks that for ever.
+                return Err(GitError::Io {
+                    path: self.workdir().join(rel),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("git can only commit regular files and symlinks (it is a {kind})"),
+                    ),
+                });
+            }
+            if meta.is_ok() {
+                index
+                    .add_path(rel)
+                    .map_err(git_err(format!("stage `{path}`")))?;
+                let entry = index.get_path(rel, 0).ok_or_else(|| missing_entry(path))?;
+                update.upsert(path, entry.id, file_mode(entry.mode));
+            } else {
+                index
+                    .remove_path(rel)
+                    .map_err(git_err(format!("stage removal of `{path}`")))?;
+                update.remove(path);
+            }
+        }
+        Ok(update)
     }
 
     /// HEAD's commit; `None` on an unborn branch.
@@ -349,8 +339,10 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Git2 { what, source }
 }
 
+mod diffstat;
 mod fence;
 mod history;
+mod range;
 mod sync;
 mod worktree;
 pub(crate) use fence::FileChange;

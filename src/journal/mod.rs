@@ -9,12 +9,14 @@
 //! segment through the archives.
 
 mod append;
+mod cache;
 mod read;
 mod seal;
 pub(crate) mod show;
 mod summary;
 mod tail;
 
+pub(crate) use cache::SummaryCache;
 pub(crate) use read::parse_segment;
 pub(crate) use seal::{Seal, SealMark};
 pub(crate) use summary::{Summary, Totals};

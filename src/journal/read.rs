@@ -43,7 +43,12 @@ pub(crate) fn parse_segment(bytes: &[u8]) -> Vec<JournalEntry> {
         .collect()
 }
 
-fn read_segment(path: &Path, each: &mut impl FnMut(JournalEntry)) -> Result<(), JournalError> {
+/// Calls `each` with every entry of the segment at `path` (none when it is missing); lines that
+/// do not parse are skipped.
+pub(super) fn read_segment(
+    path: &Path,
+    each: &mut impl FnMut(JournalEntry),
+) -> Result<(), JournalError> {
     let io_err = |source| JournalError::Io {
         path: path.to_path_buf(),
         source,

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
-use super::JournalEntry;
+use super::{JournalEntry, Outcome};
 
 /// The sums of one group of turns.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Totals {
     /// Turns counted.
     pub(crate) turns: u64,
@@ -31,7 +31,23 @@ pub(crate) struct Totals {
     /// Agent runs, retries included.
     pub(crate) attempts: u64,
     /// Turns by outcome (`ok`, `failed`, …; only outcomes that occurred).
+    #[serde(deserialize_with = "outcome_counts")]
     pub(crate) outcomes: BTreeMap<&'static str, u64>,
+}
+
+/// Reads [`Totals::outcomes`] back: each key is an [`Outcome`]'s journal spelling.
+fn outcome_counts<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<&'static str, u64>, D::Error> {
+    let counts = BTreeMap::<String, u64>::deserialize(deserializer)?;
+    counts
+        .into_iter()
+        .map(|(name, n)| {
+            let outcome =
+                Outcome::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name))?;
+            Ok((outcome.as_str(), n))
+        })
+        .collect()
 }
 
 fn add<T: std::ops::Add<Output = T> + Copy>(sum: &mut Option<T>, value: Option<T>) {
@@ -59,7 +75,7 @@ impl Totals {
 
 /// The sums over a journal: `{"total", "by_actor", "by_prompt", "by_agent", "by_iteration"}`,
 /// each group keyed by its name (iterations by number).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Summary {
     /// Every turn.
     pub(crate) total: Totals,

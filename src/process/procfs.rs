@@ -1,5 +1,6 @@
 //! Reading `/proc` (Linux): a process's parent, group, session, state and start time, every
-//! live pid, whether a process's environment holds a marker, and the boot id.
+//! live pid, a process's children, whether a process's environment holds a marker, and the boot
+//! id.
 //!
 //! Everything here tolerates processes that vanish between two reads: a process that is gone
 //! reads as `None`, never as an error.
@@ -70,6 +71,40 @@ pub(crate) fn all() -> Vec<Stat> {
     pids().into_iter().filter_map(stat).collect()
 }
 
+/// The children of process `pid`, from `/proc/<pid>/task/<tid>/children` of each of its threads
+/// (a child belongs to the thread that forked it). `None` when the kernel does not offer these
+/// files (built without `CONFIG_PROC_CHILDREN`); an empty list when `pid` is gone. Like any
+/// `/proc` listing, a child forked meanwhile may be missed: callers look again.
+pub(crate) fn children(pid: i32) -> Option<Vec<i32>> {
+    let tasks = match fs::read_dir(format!("/proc/{pid}/task")) {
+        Ok(tasks) => tasks,
+        Err(_) => return Some(Vec::new()),
+    };
+    let mut out = Vec::new();
+    let mut offered = false;
+    for task in tasks.flatten() {
+        match fs::read_to_string(task.path().join("children")) {
+            Ok(text) => {
+                offered = true;
+                out.extend(
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                );
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // The thread may have ended between the listing and the read; the file's
+                // absence is only told from a thread that is still there.
+                if task.path().exists() {
+                    return None;
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    // A process always has a thread; none readable means it is gone (or not ours to read).
+    Some(if offered { out } else { Vec::new() })
+}
+
 /// Whether `/proc/<pid>/environ` holds the entry `entry` (`NAME=value`). Unreadable (gone, or
 /// another user's process when not root) reads as false.
 pub(crate) fn environ_has(pid: i32, entry: &str) -> bool {
@@ -138,6 +173,16 @@ mod tests {
             &format!("PATH={}", std::env::var("PATH").unwrap_or_default())
         ));
         assert!(!environ_has(me, "BATON_SURELY_NOT_SET=1"));
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let pid = i32::try_from(child.id()).expect("pid");
+        let kids = children(me).expect("the kernel lists children");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(kids.contains(&pid), "{kids:?} lacks {pid}");
+        assert_eq!(children(i32::MAX), Some(Vec::new()));
         assert_eq!(stat(i32::MAX), None);
     }
 }

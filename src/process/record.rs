@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::{Durability, write_atomic_as};
 use crate::process::cgroup::RunCgroup;
 use crate::process::identity::Identity;
 use crate::process::procfs;
@@ -37,11 +37,13 @@ pub(crate) fn record_path(run_dir: &Path) -> PathBuf {
     run_dir.join(RECORD_FILE)
 }
 
-/// Writes the record (atomically).
+/// Writes the record atomically, not synced: it only matters during this boot (after a power
+/// loss nothing it names can run, and a record of another boot is ignored), and a crash of
+/// Baton alone leaves the page cache, and so the record, intact.
 pub(crate) fn save(run_dir: &Path, record: &AgentRecord) -> io::Result<()> {
     let bytes = serde_json::to_vec_pretty(record)
         .expect("invariant: an AgentRecord (plain fields) always serializes");
-    write_atomic(&record_path(run_dir), &bytes)
+    write_atomic_as(&record_path(run_dir), &bytes, Durability::Volatile)
 }
 
 /// Removes the record; a missing one is fine.
@@ -69,6 +71,7 @@ pub(crate) fn end_leftovers(run_dir: &Path, grace: Duration) -> io::Result<Vec<i
                 group: record.leader.is_alive().then_some(record.leader.pid),
                 descendants: false,
                 cgroup: record.cgroup.clone().map(RunCgroup::at),
+                since_ticks: Some(record.leader.start_ticks),
             };
             end_run(&run, grace)
         }

@@ -14,6 +14,14 @@
 //!
 //! They get SIGTERM, then SIGKILL after the grace period (newcomers forked meanwhile too), and
 //! those that became Baton's children are reaped. Zombies count as dead.
+//!
+//! What it reads of `/proc` each time it looks: while Baton is a subreaper, every process of its
+//! own run is its descendant (an orphan is re-parented to the nearest subreaper above it, and
+//! the group and the marker are inherited only by forks), so the tree is walked down from Baton
+//! through the `children` files: a few reads, however many processes the machine runs. Without
+//! the subreaper (refused, or a dead run's leftovers, re-parented to init) every process is
+//! looked at; its environment is read only when it started after the run's leader did (a marker
+//! is a fresh token: no older process can hold it).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
@@ -79,32 +87,74 @@ pub(crate) struct RunProcesses {
     pub(crate) descendants: bool,
     /// The run's cgroup, where one is in use.
     pub(crate) cgroup: Option<RunCgroup>,
+    /// When the run's leader started (clock ticks since boot, `/proc/<pid>/stat` field 22):
+    /// only processes started since then can carry the marker. `None` reads every environment.
+    pub(crate) since_ticks: Option<u64>,
 }
 
 impl RunProcesses {
     /// The live (or zombie) pids of the run now, Baton itself excluded.
     fn members(&self, me: i32) -> BTreeSet<i32> {
-        let all = procfs::all();
-        let mut set: BTreeSet<i32> = BTreeSet::new();
-        if self.descendants {
-            let spared = SPARED
+        let spared = || {
+            SPARED
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .clone();
-            set.extend(descendants(&all, me, &spared));
-        }
-        for stat in &all {
-            let grouped = self.group.is_some_and(|g| stat.pgid == g);
-            if grouped || procfs::environ_has(stat.pid, &self.marker) {
-                set.insert(stat.pid);
-            }
-        }
+                .clone()
+        };
+        let walked = (self.descendants && is_subreaper())
+            .then(|| walk_descendants(me, &spared()))
+            .flatten();
+        let mut set: BTreeSet<i32> = match walked {
+            Some(tree) => tree,
+            None => self.scan(me, &spared),
+        };
         if let Some(cgroup) = &self.cgroup {
             set.extend(cgroup.members());
         }
         set.remove(&me);
         set
     }
+
+    /// Every process of the machine looked at: Baton's descendants (with `descendants`), the
+    /// group's members and the marker's holders.
+    fn scan(&self, me: i32, spared: &dyn Fn() -> BTreeSet<i32>) -> BTreeSet<i32> {
+        let all = procfs::all();
+        let mut set: BTreeSet<i32> = BTreeSet::new();
+        if self.descendants {
+            set.extend(descendants(&all, me, &spared()));
+        }
+        for stat in &all {
+            let grouped = self.group.is_some_and(|g| stat.pgid == g);
+            let recent = self.since_ticks.is_none_or(|t| stat.start_ticks >= t);
+            if grouped || (recent && procfs::environ_has(stat.pid, &self.marker)) {
+                set.insert(stat.pid);
+            }
+        }
+        set
+    }
+}
+
+/// Whether this process is a child subreaper now (Linux).
+fn is_subreaper() -> bool {
+    #[cfg(target_os = "linux")]
+    return nix::sys::prctl::get_child_subreaper().unwrap_or(false);
+    #[cfg(not(target_os = "linux"))]
+    return false;
+}
+
+/// Every descendant of `root`, zombies included, except the subtrees rooted at `spared` pids,
+/// walked down through [`procfs::children`]; `None` when the kernel does not list children.
+fn walk_descendants(root: i32, spared: &BTreeSet<i32>) -> Option<BTreeSet<i32>> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        for child in procfs::children(pid)? {
+            if child != root && !spared.contains(&child) && out.insert(child) {
+                stack.push(child);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Every descendant of `root` in `all` (by parent pid), zombies included, except the subtrees

@@ -5,6 +5,7 @@
 
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::config::Config;
@@ -14,7 +15,7 @@ use crate::modes::budget;
 use crate::observe::{Follow, Line, MAX_LINE, Place};
 use crate::state::{State, StateStore};
 
-use super::snapshot::TURNS;
+use super::history::{JournalRead, TurnIndex};
 
 /// What identifies one version of a file: length, modification time and inode (`None`:
 /// missing).
@@ -42,8 +43,16 @@ pub(crate) struct Files {
     pub(crate) state: Result<Option<State>, String>,
     /// The newest journal lines, oldest first.
     pub(crate) turns: Vec<JournalEntry>,
+    /// How many lines come before them.
+    pub(crate) turns_before: u64,
+    /// Past turns by number.
+    pub(crate) index: Arc<TurnIndex>,
     /// Sums over the whole journal.
     pub(crate) summary: Summary,
+    /// The journal read so far, kept between polls: only lines written since are read.
+    read: JournalRead,
+    /// The sums of the archived segments (each is read once), for the line count.
+    journal_sums: crate::journal::SummaryCache,
     /// The budget limits against what was spent.
     pub(crate) budget: Vec<budget::Line>,
     /// The event log, folded.
@@ -64,7 +73,11 @@ impl Files {
             events_error: None,
             state: Ok(None),
             turns: Vec::new(),
+            turns_before: 0,
+            index: Arc::default(),
             summary: Summary::default(),
+            read: JournalRead::new(),
+            journal_sums: crate::journal::SummaryCache::default(),
             budget: Vec::new(),
             events_view: EventView::default(),
         }
@@ -100,16 +113,33 @@ impl Files {
         self.read_events() || changed
     }
 
+    /// Reads the lines written since the last read (all of them the first time, or when the
+    /// journal got shorter): the cost of a poll does not grow with the history.
     fn read_journal(&mut self) {
-        match self.journal.tail(TURNS) {
-            Ok(turns) => self.turns = turns,
-            Err(e) => tracing::warn!(error = %e, "journal tail"),
+        let lines = match self.journal.summary(&mut self.journal_sums) {
+            Ok(summary) => summary.total.turns,
+            Err(e) => {
+                tracing::warn!(error = %e, "journal");
+                return;
+            }
+        };
+        let new = if lines < self.read.count || self.read.count == 0 {
+            self.read = JournalRead::new();
+            let mut all = Vec::new();
+            self.journal.for_each(|entry| all.push(entry)).map(|()| all)
+        } else {
+            let missing = usize::try_from(lines - self.read.count).unwrap_or(usize::MAX);
+            self.journal.tail(missing)
+        };
+        match new {
+            Ok(entries) => entries.into_iter().for_each(|entry| self.read.add(entry)),
+            Err(e) => tracing::warn!(error = %e, "journal"),
         }
-        let mut summary = Summary::default();
-        if let Err(e) = self.journal.for_each(|entry| summary.add(&entry)) {
-            tracing::warn!(error = %e, "journal");
-        }
-        self.summary = summary;
+        let read = &self.read;
+        self.turns_before = read.before();
+        self.turns = read.turns.iter().cloned().collect();
+        self.index = Arc::new(read.index.clone());
+        self.summary = read.summary.clone();
         let limits = &self.config.budget;
         // Every limit set is shown from the start, spent or not.
         self.budget = budget::spent(&self.journal, limits.since.as_ref())

@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use super::decisions;
 use super::files::Files;
+use super::history::TurnIndex;
+use super::links;
 use super::remote::RemoteView;
 use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
@@ -31,8 +34,8 @@ pub(crate) const POLL: Duration = Duration::from_millis(300);
 /// whose process died).
 const REFRESH: Duration = Duration::from_secs(3);
 
-/// What the dashboard shows now: the snapshot (as JSON, with a version that changes with it)
-/// and the transcript of the newest turn.
+/// What the dashboard shows now: the snapshot (as JSON, with a version that changes with it),
+/// the transcript of the newest turn, and the past turns the snapshot's numbers refer to.
 #[derive(Debug, Default)]
 pub(crate) struct Live {
     /// +1 whenever `snapshot` changes.
@@ -41,6 +44,8 @@ pub(crate) struct Live {
     pub(crate) snapshot: Arc<str>,
     /// The newest turn's transcript.
     pub(crate) transcript: Arc<Transcript>,
+    /// Past turns by number, of the journal the snapshot shows.
+    pub(crate) index: Arc<TurnIndex>,
 }
 
 /// What the page looks at, decided at each poll.
@@ -65,6 +70,12 @@ struct Follower {
     /// When the snapshot was last built (`None`: never).
     last_build: Option<Instant>,
     json: Arc<str>,
+    /// The index of the last snapshot built.
+    index: Arc<TurnIndex>,
+    /// People's answers at approval checkpoints.
+    answers: decisions::History,
+    /// Where commits are linked to.
+    commit_url: Option<String>,
 }
 
 impl Follower {
@@ -81,6 +92,8 @@ impl Follower {
             RemoteView::new(run)
         });
         Follower {
+            answers: decisions::History::new(&config),
+            commit_url: links::commit_url(&config),
             files: Files::new(config),
             lock,
             remote,
@@ -88,6 +101,7 @@ impl Follower {
             refused: None,
             last_build: None,
             json: Arc::from(""),
+            index: Arc::default(),
         }
     }
 
@@ -120,7 +134,9 @@ impl Follower {
         let mut snapshot = None;
         if changed || self.last_build.is_none_or(|at| at.elapsed() >= REFRESH) {
             self.last_build = Some(Instant::now());
-            let built: Snapshot = snapshot::build(&self.sources(&looking));
+            let sources = self.sources(&looking);
+            self.index = Arc::clone(&sources.index);
+            let built: Snapshot = snapshot::build(&sources);
             match serde_json::to_string(&built) {
                 Ok(json) if *json != *self.json => {
                     self.json = Arc::from(json);
@@ -167,6 +183,23 @@ impl Follower {
 
     /// What the snapshot is built from, for what the page looks at.
     fn sources(&mut self, looking: &Looking) -> Sources {
+        let mut sources = self.view_sources(looking);
+        let tip = match (looking, &self.remote) {
+            (Looking::Remote, Some(remote)) => remote.tip(),
+            _ => None,
+        };
+        sources.decisions = self.answers.answers(
+            tip,
+            sources.turns_before + 1,
+            &sources.turns,
+            &sources.events.decided,
+        );
+        sources.commit_url.clone_from(&self.commit_url);
+        sources
+    }
+
+    /// What the view itself says: the remote's branch, or this workspace's files.
+    fn view_sources(&mut self, looking: &Looking) -> Sources {
         let workspace = self.files.config().root.display().to_string();
         if let (Looking::Remote, Some(remote)) = (looking, &mut self.remote) {
             return remote.sources(workspace, &self.files.config().budget);
@@ -192,9 +225,13 @@ impl Follower {
             source,
             state: self.files.state.clone(),
             turns: self.files.turns.clone(),
+            turns_before: self.files.turns_before,
+            index: Arc::clone(&self.files.index),
             summary: self.files.summary.clone(),
             budget: self.files.budget.clone(),
             events: self.files.events_view.clone(),
+            decisions: Vec::new(),
+            commit_url: None,
         }
     }
 }
@@ -217,6 +254,7 @@ pub(crate) fn start(
         version: 1,
         snapshot: snapshot.unwrap_or_else(|| Arc::clone(&follower.json)),
         transcript: Arc::new(follower.tail.transcript.clone()),
+        index: Arc::clone(&follower.index),
     };
     let (live, receiver) = watch::channel(Arc::new(first));
     let thread = std::thread::Builder::new()
@@ -230,10 +268,12 @@ pub(crate) fn start(
                             version: current.version,
                             snapshot: Arc::clone(&current.snapshot),
                             transcript: Arc::clone(&current.transcript),
+                            index: Arc::clone(&current.index),
                         };
                         if let Some(json) = snapshot {
                             next.version += 1;
                             next.snapshot = json;
+                            next.index = Arc::clone(&follower.index);
                         }
                         if transcript {
                             next.transcript = Arc::new(follower.tail.transcript.clone());

@@ -5,11 +5,14 @@
 //!
 //! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`snapshot`]
 //! (pure: what the run says), [`files`] (this workspace's files), [`remote`] (the remote's
-//! view), [`transcript`] and [`follow`] (the thread that watches the run: here, or on the
-//! remote's branch), [`stream`] (one browser's event stream), [`routes`] (HTTP and the steering
-//! endpoints) and [`body`] (what their requests may carry), [`listen`] (accepting connections:
-//! a header timeout, a bound, one request each) and `page/` (the page, its style and script,
-//! embedded with `include_str!`).
+//! view), [`history`] (the journal in one pass: sums, the newest turns, an index of past
+//! turns), [`decisions`] (people's answers at approval checkpoints), [`links`] (where a commit
+//! is linked to), [`transcript`] and [`follow`] (the thread that watches the run: here, or on
+//! the remote's branch), [`stream`] (one browser's event stream), [`routes`] (HTTP and the
+//! steering endpoints), [`past`] (a past turn's diff and transcript, on request) and [`body`]
+//! (what requests may carry), [`listen`] (accepting connections: a header timeout, a bound,
+//! one request each) and `page/` (the page, its style and script, embedded with
+//! `include_str!`).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
@@ -18,10 +21,14 @@
 
 mod auth;
 mod body;
+mod decisions;
 mod files;
 mod follow;
+mod history;
+mod links;
 mod listen;
 mod options;
+mod past;
 mod remote;
 mod routes;
 mod snapshot;
@@ -77,11 +84,12 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let repo = crate::git::Repo::discover(&config.root)?;
     let lock = lock_path(&config, repo.as_ref());
+    let past = past::Past::new(config.root.clone(), config.logs_dir.clone());
     let (live, follower) =
         follow::start(config, lock, Arc::clone(&stop)).context("start the file follower")?;
     let served = runtime.block_on(serve(
         &options,
-        routes::App::new(live, &options, steer),
+        routes::App::new(live, &options, steer, past),
         &stop,
     ));
     stop.store(true, Ordering::SeqCst);

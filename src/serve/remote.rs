@@ -3,9 +3,11 @@
 //! newest turns, the totals, the budget) kept per remote-tracking commit. The run's events and
 //! transcripts stay on the machine that runs each turn, so none are shown.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::snapshot::{SourceView, Sources, TURNS};
+use super::history::{JournalRead, TurnIndex};
+use super::snapshot::{SourceView, Sources};
 use crate::config::BudgetConfig;
 use crate::events::EventView;
 use crate::journal::{JournalEntry, Summary};
@@ -19,6 +21,8 @@ pub(crate) const REMOTE_EVERY: Duration = Duration::from_secs(2);
 struct Sums {
     tip: Option<String>,
     turns: Vec<JournalEntry>,
+    turns_before: u64,
+    index: Arc<TurnIndex>,
     summary: Summary,
     budget: Vec<budget::Line>,
 }
@@ -52,6 +56,11 @@ impl RemoteView {
         true
     }
 
+    /// The remote-tracking commit the view was read at.
+    pub(crate) fn tip(&self) -> Option<&str> {
+        self.run.tip()
+    }
+
     /// Why this workspace's files are shown rather than the remote's branch (see
     /// [`observe::files_instead`]); `None` when the branch is the view to show.
     pub(crate) fn files_instead(&self) -> Option<String> {
@@ -64,15 +73,14 @@ impl RemoteView {
         let sums = match self.sums.take() {
             Some(sums) if sums.tip.as_deref() == run.tip() => sums,
             _ => {
-                let mut summary = Summary::default();
-                for entry in run.journal() {
-                    summary.add(entry);
-                }
+                let read = JournalRead::of(run.journal().cloned());
                 let spent = budget::spent_in(run.journal(), limits.since.as_ref());
                 Sums {
                     tip: run.tip().map(str::to_owned),
-                    turns: run.tail(TURNS),
-                    summary,
+                    turns_before: read.before(),
+                    turns: read.turns.into(),
+                    index: Arc::new(read.index),
+                    summary: read.summary,
                     budget: budget::lines(limits, &spent),
                 }
             }
@@ -90,9 +98,13 @@ impl RemoteView {
             },
             state: Ok(run.state().cloned()),
             turns: sums.turns.clone(),
+            turns_before: sums.turns_before,
+            index: Arc::clone(&sums.index),
             summary: sums.summary.clone(),
             budget: sums.budget.clone(),
             events: EventView::default(),
+            decisions: Vec::new(),
+            commit_url: None,
         };
         self.sums = Some(sums);
         sources

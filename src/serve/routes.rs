@@ -1,12 +1,12 @@
 //! The HTTP surface (`docs/serve.md`, "Endpoints"): the page, the snapshot, the event stream,
-//! and the steering endpoints, which run the Baton binary's own `note`, `approve` and `reject`
+//! past turns (their diff and transcript, see [`past`]), and the steering endpoints, which run the Baton binary's own `note`, `approve` and `reject`
 //! commands and return their exit code and output. Every request passes [`auth::check`] first.
 
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -20,10 +20,11 @@ use tokio::sync::watch;
 use super::body::{ApproveBody, BODY_MAX_BYTES, Body, NoteBody, RejectBody, too_long};
 use super::follow::Live;
 use super::options::Options;
+use super::past::{self, Ask, Past};
 use super::{auth, stream};
 
-/// The page and its two assets, embedded in the binary: (path, content type, text).
-const ASSETS: [(&str, &str, &str); 3] = [
+/// The page and its assets, embedded in the binary: (path, content type, text).
+const ASSETS: [(&str, &str, &str); 6] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -33,6 +34,21 @@ const ASSETS: [(&str, &str, &str); 3] = [
         "/app.css",
         "text/css; charset=utf-8",
         include_str!("page/app.css"),
+    ),
+    (
+        "/util.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/util.js"),
+    ),
+    (
+        "/chart.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/chart.js"),
+    ),
+    (
+        "/turns.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/turns.js"),
     ),
     (
         "/app.js",
@@ -65,15 +81,22 @@ pub(crate) struct App {
     live: watch::Receiver<Arc<Live>>,
     token: Option<Arc<str>>,
     steer: Arc<Steer>,
+    past: Arc<Past>,
 }
 
 impl App {
-    /// The application over the follower's `live` picture.
-    pub(crate) fn new(live: watch::Receiver<Arc<Live>>, options: &Options, steer: Steer) -> App {
+    /// The application over the follower's `live` picture; past turns are read from `past`.
+    pub(crate) fn new(
+        live: watch::Receiver<Arc<Live>>,
+        options: &Options,
+        steer: Steer,
+        past: Past,
+    ) -> App {
         App {
             live,
             token: options.token.as_deref().map(Arc::from),
             steer: Arc::new(steer),
+            past: Arc::new(past),
         }
     }
 
@@ -93,6 +116,8 @@ impl App {
             .route("/api/snapshot", get(snapshot))
             .route("/api/transcript", get(transcript))
             .route("/api/events", get(events))
+            .route("/api/turn/{n}/diff", get(turn_diff))
+            .route("/api/turn/{n}/transcript", get(turn_transcript))
             .route("/api/note", post(note))
             .route("/api/approve", post(approve))
             .route("/api/reject", post(reject))
@@ -102,7 +127,7 @@ impl App {
     }
 }
 
-/// Runs [`auth::check`] before every handler. The page's style and script are the same for
+/// Runs [`auth::check`] before every handler. The page's style and scripts are the same for
 /// everyone and hold no data, so they are served without the token (a page opened with
 /// `?token=` loads them by plain URL).
 async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
@@ -144,6 +169,14 @@ async fn snapshot(State(app): State<App>) -> impl IntoResponse {
 async fn transcript(State(app): State<App>) -> impl IntoResponse {
     let t = Arc::clone(&app.live.borrow().transcript);
     Json(json!({ "log": t.log, "base": t.base, "text": t.text }))
+}
+
+async fn turn_diff(State(app): State<App>, Path(n): Path<String>) -> Response {
+    past::answer(&app.past, &app.live, &n, Ask::Diff).await
+}
+
+async fn turn_transcript(State(app): State<App>, Path(n): Path<String>) -> Response {
+    past::answer(&app.past, &app.live, &n, Ask::Transcript).await
 }
 
 async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {

@@ -4,10 +4,13 @@
 //! read and only rearranges it, so the page and the tests see the same thing.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
 
+use super::decisions::DecisionView;
+use super::history::TurnIndex;
 use crate::events::EventView;
 use crate::journal::{JournalEntry, Summary, Totals};
 use crate::modes::budget;
@@ -69,6 +72,17 @@ pub(crate) struct SourceView {
     pub(crate) why: Option<String>,
 }
 
+/// One journal line of the turns table, with its number.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct TurnRow {
+    /// The line's number in the whole journal (1 = the first turn ever): what
+    /// `/api/turn/<n>/…` takes.
+    pub(crate) n: u64,
+    /// The line, as written.
+    #[serde(flatten)]
+    pub(crate) entry: JournalEntry,
+}
+
 /// Everything the dashboard shows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct Snapshot {
@@ -99,7 +113,11 @@ pub(crate) struct Snapshot {
     /// Sums over the whole journal.
     pub(crate) totals: TotalsView,
     /// The newest journal lines, oldest first (at most [`TURNS`]).
-    pub(crate) turns: Vec<JournalEntry>,
+    pub(crate) turns: Vec<TurnRow>,
+    /// People's answers at approval checkpoints, oldest first.
+    pub(crate) decisions: Vec<DecisionView>,
+    /// Where a commit is linked to: a URL with `{sha}`; `None` for no links.
+    pub(crate) commit_url: Option<String>,
 }
 
 /// What the follower read, to build a [`Snapshot`] from.
@@ -113,12 +131,20 @@ pub(crate) struct Sources {
     pub(crate) state: Result<Option<State>, String>,
     /// The newest journal lines, oldest first.
     pub(crate) turns: Vec<JournalEntry>,
+    /// How many journal lines come before `turns`.
+    pub(crate) turns_before: u64,
+    /// Past turns by number.
+    pub(crate) index: Arc<TurnIndex>,
     /// Sums over the whole journal.
     pub(crate) summary: Summary,
     /// The budget limits against what was spent.
     pub(crate) budget: Vec<budget::Line>,
     /// The event log, folded.
     pub(crate) events: EventView,
+    /// People's answers at approval checkpoints, oldest first.
+    pub(crate) decisions: Vec<DecisionView>,
+    /// The commit URL template.
+    pub(crate) commit_url: Option<String>,
 }
 
 impl Default for Sources {
@@ -128,9 +154,13 @@ impl Default for Sources {
             source: SourceView::default(),
             state: Ok(None),
             turns: Vec::new(),
+            turns_before: 0,
+            index: Arc::default(),
             summary: Summary::default(),
             budget: Vec::new(),
             events: EventView::default(),
+            decisions: Vec::new(),
+            commit_url: None,
         }
     }
 }
@@ -184,129 +214,18 @@ pub(crate) fn build(sources: &Sources) -> Snapshot {
             total: sources.summary.total.clone(),
             by_actor: sources.summary.by_actor.clone(),
         },
-        turns: sources.turns[skip..].to_vec(),
+        turns: sources.turns[skip..]
+            .iter()
+            .zip(sources.turns_before + skip as u64 + 1..)
+            .map(|(entry, n)| TurnRow {
+                n,
+                entry: entry.clone(),
+            })
+            .collect(),
+        decisions: sources.decisions.clone(),
+        commit_url: sources.commit_url.clone(),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::state::{Actor, Status};
-    use serde_json::json;
-
-    fn entry(iteration: u64, actor: &str, prompt: &str, cost: f64) -> JournalEntry {
-        serde_json::from_value(json!({
-            "iteration": iteration, "actor": actor, "prompt": prompt,
-            "source": "deterministic", "reason": "r", "agent": "stub",
-            "started_at": "2026-11-21T10:00:00Z", "ended_at": "2026-11-21T10:01:00Z",
-            "duration_ms": 60_000, "outcome": "ok", "exit_code": 0,
-            "head_before": "a".repeat(40), "head_after": "b".repeat(40), "files_changed": 2,
-            "insertions": 5, "deletions": 1, "log": "logs/x.log", "host": "h", "generation": 3,
-            "usage": {"input_tokens": 100, "output_tokens": 10, "cost_usd": cost}
-        }))
-        .expect("journal entry")
-    }
-
-    #[test]
-    fn a_running_turn_with_its_history_sums_and_events() {
-        let mut state = State {
-            iteration: 2,
-            expected_actor: Actor::RALPH,
-            status: Status::Running(Actor::RALPH),
-            last_update: Some("2026-11-21T10:02:00Z".into()),
-            lease_owner: Some("h:42".into()),
-            ..State::default()
-        };
-        state.request_stop("enough for today");
-        let turns = vec![
-            entry(1, "galph", "supervisor.md", 0.5),
-            entry(1, "ralph", "main.md", 0.25),
-            entry(2, "galph", "reviewer.md", 1.0),
-        ];
-        let mut summary = Summary::default();
-        for t in &turns {
-            summary.add(t);
-        }
-        let mut events = EventView::default();
-        events.apply(&json!({"kind": "run_started", "pid": 9, "mode": "combined"}));
-        events.apply(
-            &json!({"kind": "agent_started", "actor": "ralph", "iteration": 2, "log": "/l"}),
-        );
-        let snapshot = build(&Sources {
-            workspace: "/w".into(),
-            source: SourceView::default(),
-            state: Ok(Some(state)),
-            turns,
-            summary,
-            budget: Vec::new(),
-            events,
-        });
-        let whose = snapshot.whose.as_ref().expect("whose");
-        assert_eq!(
-            (whose.actor.as_str(), whose.status.as_str(), whose.iteration),
-            ("ralph", "running-ralph", 2)
-        );
-        assert_eq!(whose.since.as_deref(), Some("2026-11-21T10:02:00Z"));
-        assert!(!snapshot.awaiting_approval);
-        assert_eq!(snapshot.stop_flag.as_deref(), Some("enough for today"));
-        assert_eq!(snapshot.turns.len(), 3);
-        assert_eq!(snapshot.turns[2].prompt, "reviewer.md", "oldest first");
-        assert_eq!(snapshot.totals.total.turns, 3);
-        assert_eq!(snapshot.totals.by_actor["galph"].cost_usd, Some(1.5));
-        assert_eq!(snapshot.totals.by_actor["ralph"].turns, 1);
-        assert!(snapshot.events.turn.as_ref().is_some_and(|t| t.running));
-        let wire = serde_json::to_value(&snapshot).expect("serializes");
-        assert_eq!(wire["state"]["status"], "running-ralph");
-        assert_eq!(wire["turns"][0]["head_after"], "b".repeat(40));
-    }
-
-    #[test]
-    fn no_state_a_broken_state_and_a_long_journal() {
-        let empty = Snapshot::default();
-        assert_eq!((empty.state.as_ref(), empty.whose.as_ref()), (None, None));
-        let turns: Vec<_> = (1..=TURNS as u64 + 7)
-            .map(|i| entry(i, "ralph", "main.md", 0.0))
-            .collect();
-        let broken = build(&Sources {
-            state: Err("state file `sync/state.json`: line 1".into()),
-            turns,
-            ..Sources::default()
-        });
-        assert_eq!(
-            broken.state_error.as_deref(),
-            Some("state file `sync/state.json`: line 1")
-        );
-        assert_eq!(broken.turns.len(), TURNS);
-        assert_eq!(broken.turns[0].iteration, 8, "the newest are kept");
-    }
-
-    #[test]
-    fn an_awaiting_approval_state_carries_its_request() {
-        let state = State {
-            status: Status::AwaitingApproval,
-            expected_actor: Actor::RALPH,
-            approval: Some(crate::state::Approval {
-                actor: Actor::RALPH,
-                iteration: 1,
-                prompt: Some("main.md".into()),
-                requested_at: "2026-11-21T10:02:00Z".into(),
-                resume_status: Status::Waiting(Actor::RALPH),
-                approved_by: None,
-                approved_at: None,
-            }),
-            ..State::default()
-        };
-        let snapshot = build(&Sources {
-            state: Ok(Some(state)),
-            ..Sources::default()
-        });
-        assert!(snapshot.awaiting_approval);
-        let approval = snapshot.approval.expect("the request");
-        assert_eq!(
-            (approval["actor"].as_str(), approval["prompt"].as_str()),
-            (Some("ralph"), Some("main.md"))
-        );
-        let approved = build(&Sources::default());
-        assert!(!approved.awaiting_approval && approved.approval.is_none());
-    }
-}
+mod tests;

@@ -93,6 +93,7 @@ mod tests {
                 base,
                 text: text.to_owned(),
             }),
+            index: Arc::default(),
         }
     }
 

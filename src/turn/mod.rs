@@ -302,7 +302,7 @@ impl Runner {
         let notes = state.notes_for(actor);
         state.start_turn(actor, &claim);
         self.store
-            .save(&mut state)
+            .save_claim(&mut state)
             .context("save the running marker")?;
         fault::point("claim-saved");
         self.record.save(&TurnRecord {

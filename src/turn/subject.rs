@@ -184,19 +184,48 @@ pub(crate) struct Marks {
     pub(crate) approved: Option<(Actor, u64)>,
 }
 
+/// The `Key: value` trailer lines of `message` (its last paragraph, as for git).
+fn trailers(message: &str) -> impl Iterator<Item = (&str, &str)> {
+    let last = message.trim_end().rsplit_once("\n\n").map(|(_, last)| last);
+    last.into_iter()
+        .flat_map(str::lines)
+        .filter_map(|line| line.split_once(": "))
+        .map(|(key, value)| (key, value.trim()))
+}
+
+/// A person's answer as its commit's `Baton-Decision` trailer says it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DecisionMark {
+    /// Approved (`approve`) or rejected (`reject`).
+    pub(crate) approve: bool,
+    /// The actor whose turn was answered, as written.
+    pub(crate) actor: String,
+    /// That turn's iteration.
+    pub(crate) iteration: u64,
+}
+
+/// The `Baton-Decision: approve|reject <actor> <iteration>` trailer of `message`, if any.
+#[must_use]
+pub(crate) fn decided(message: &str) -> Option<DecisionMark> {
+    trailers(message).find_map(|(key, value)| {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        match (key, &words[..]) {
+            (DECISION, [word @ ("approve" | "reject"), actor, iteration]) => Some(DecisionMark {
+                approve: *word == "approve",
+                actor: (*actor).to_owned(),
+                iteration: iteration.parse().ok()?,
+            }),
+            _ => None,
+        }
+    })
+}
+
 /// Reads the `Baton-*` trailers of `message` (only its last paragraph counts, as for git).
 #[must_use]
 pub(crate) fn marks(message: &str) -> Marks {
     let mut marks = Marks::default();
-    let body = message.trim_end();
-    let Some((_, last)) = body.rsplit_once("\n\n") else {
-        return marks;
-    };
-    for line in last.lines() {
-        let Some((key, value)) = line.split_once(": ") else {
-            continue;
-        };
-        let value = value.trim().to_owned();
+    for (key, value) in trailers(message) {
+        let value = value.to_owned();
         match key {
             CLAIM => marks.claim = Some(value),
             STAMP => marks.stamp = Some(value),
@@ -248,6 +277,17 @@ mod tests {
             marks(&decision_message(4, &reject, Actor::RALPH)).approved,
             None
         );
+        let mark = |approve| DecisionMark {
+            approve,
+            actor: "ralph".to_owned(),
+            iteration: 4,
+        };
+        assert_eq!(decided(&approve), Some(mark(true)));
+        assert_eq!(
+            decided(&decision_message(4, &reject, Actor::RALPH)),
+            Some(mark(false))
+        );
+        assert_eq!(decided("[SYNC i=4] approved by me@h"), None, "no trailer");
     }
 
     #[test]

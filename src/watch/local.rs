@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::config::{BudgetConfig, Config};
 use crate::events::EventView;
-use crate::journal::{Journal, Totals};
+use crate::journal::{Journal, SummaryCache};
 use crate::modes::budget;
 use crate::observe::{Follow, Line, Place};
 use crate::process::Identity;
@@ -31,6 +31,8 @@ pub(crate) struct Local {
     logs_dir: PathBuf,
     store: StateStore,
     journal: Journal,
+    /// The sums of the archived segments read so far (they never change: each is read once).
+    journal_sums: SummaryCache,
     budget: BudgetConfig,
     last: usize,
     events: Follow,
@@ -53,6 +55,7 @@ impl Local {
             logs_dir: config.logs_dir.clone(),
             store: StateStore::new(config.state_file.clone()),
             journal: Journal::new(config.journal_file.clone()),
+            journal_sums: SummaryCache::default(),
             budget: config.budget.clone(),
             last,
             events: Follow::from_tail(events, JOIN_BYTES),
@@ -106,9 +109,7 @@ impl Local {
             return Ok(());
         }
         self.view.turns = self.journal.tail(self.last)?;
-        let mut totals = Totals::default();
-        self.journal.for_each(|entry| totals.add(&entry))?;
-        self.view.totals = totals;
+        self.view.totals = self.journal.summary(&mut self.journal_sums)?.total;
         self.view.budget = if self.budget.is_set() {
             let spent = budget::spent(&self.journal, self.budget.since.as_ref())?;
             budget::left(&self.budget, &spent)

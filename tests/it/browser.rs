@@ -138,6 +138,37 @@ impl Browser {
         result["result"]["value"].clone()
     }
 
+    /// Makes the page a phone's screen: `width` × `height` CSS pixels, mobile (as Chromium's
+    /// device emulation does), and waits until the page sees the new width.
+    pub(crate) fn set_viewport(&mut self, width: u32, height: u32) {
+        let session = self.session.clone();
+        let metrics = json!({
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true,
+        });
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            metrics,
+            Some(&session),
+        );
+        self.wait_for(
+            10,
+            "the new width",
+            &format!("window.innerWidth === {width}"),
+        );
+    }
+
+    /// A PNG screenshot of the whole page (beyond the viewport too: the page's full width and
+    /// height), as bytes.
+    pub(crate) fn screenshot(&mut self) -> Vec<u8> {
+        let session = self.session.clone();
+        let shot = self.call(
+            "Page.captureScreenshot",
+            json!({ "format": "png", "captureBeyondViewport": true }),
+            Some(&session),
+        );
+        base64_decode(shot["data"].as_str().expect("screenshot data"))
+    }
+
     /// Polls `expression` in the page until it is `true`, for at most `secs` seconds.
     pub(crate) fn wait_for(&mut self, secs: u64, what: &str, expression: &str) {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -172,4 +203,41 @@ impl Drop for Browser {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Decodes standard base64 (the DevTools protocol's encoding of binary data); stops at `=`.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let digits: Vec<u8> = text.bytes().take_while(|&c| c != b'=').map(value).collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let bits = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &d)| acc | (u32::from(d) << (18 - 6 * i)));
+        let bytes = bits.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    out
+}
+
+/// The (width, height) of a PNG, from its `IHDR` chunk.
+pub(crate) fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let word = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+    (word(16), word(20))
+}
+
+#[test]
+fn base64_decodes_what_it_should() {
+    assert_eq!(base64_decode("aGVsbG8="), b"hello");
+    assert_eq!(base64_decode("aGk="), b"hi");
+    assert_eq!(base64_decode("YWJj"), b"abc");
 }

@@ -63,6 +63,7 @@ fn sample(key: &str, kind: &str, default: &Value) -> (String, Option<Value>) {
         "usd" => ("12.5".to_owned(), Some(json!(12.5))),
         "since" => ("40".to_owned(), Some(json!(40))),
         "router-mode" => text("router_only"),
+        "commit-url" => text("https://git.example.com/r/commit/{sha}"),
         "list" => ("a.md, b.md".to_owned(), Some(json!(["a.md", "b.md"]))),
         "extensions" => ("md,TXT".to_owned(), Some(json!([".md", ".txt"]))),
         "patterns" => ("^a,b$".to_owned(), Some(json!(["^a", "b$"]))),

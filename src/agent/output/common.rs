@@ -112,6 +112,9 @@ pub(crate) struct Tail {
 }
 
 impl Tail {
+    /// The most lines it keeps: a reader may drop any older line unread.
+    pub(crate) const LINES: usize = TAIL_LINES;
+
     /// Remembers `line` if it is not blank, forgetting the oldest beyond [`TAIL_LINES`].
     pub(crate) fn push(&mut self, line: &str) {
         if line.trim().is_empty() {

@@ -441,6 +441,13 @@ pub(in crate::config) const KEYS: &[Key] = &[
     )
     .doc("how long one notification may run"),
     key(
+        "serve.commit_url",
+        Slot::CommitUrl(|d| &mut d.config.serve.commit_url),
+        &[],
+    )
+    .doc("default: derived from a GitHub, GitLab or Bitbucket remote; `off`: no links")
+    .example("'https://git.example.com/you/repo/commit/{sha}'"),
+    key(
         "input_file",
         Slot::MaybeName(|d| &mut d.config.compat.input_file),
         &["input.md"],

@@ -169,3 +169,31 @@ fn a_key_written_twice_names_both_lines() {
         "key `review_every_n` is written twice (first at line 1, column 1)"
     );
 }
+
+#[test]
+fn a_commit_url_is_an_http_template_with_sha_or_off() {
+    use crate::config::CommitUrl;
+    let url = |text: &str| loaded(text).config.serve.commit_url;
+    assert_eq!(url(""), CommitUrl::Derived);
+    assert_eq!(url("serve:\n  commit_url: null\n"), CommitUrl::Derived);
+    assert_eq!(url("serve:\n  commit_url: 'off'\n"), CommitUrl::Off);
+    assert_eq!(
+        url("serve: {commit_url: 'https://git.example.com/r/commit/{sha}'}\n"),
+        CommitUrl::Template("https://git.example.com/r/commit/{sha}".into())
+    );
+    for (bad, says) in [
+        (
+            "'javascript:alert(1)//{sha}'",
+            "expected an http:// or https:// URL",
+        ),
+        ("'https://git.example.com/r/commit/'", "has no `{sha}`"),
+        ("'https://x/{sha}/{short}'", "unknown placeholder `{short}`"),
+        ("'https://x/{sha} y'", "it holds ' '"),
+        ("[a, b]", "expected a string"),
+    ] {
+        let (line, column, message) = invalid(&format!("serve:\n  commit_url: {bad}\n"));
+        assert_eq!((line, column), (2, 15), "{bad}");
+        assert!(message.starts_with("key `serve.commit_url`: "), "{message}");
+        assert!(message.contains(says), "{bad}: {message}");
+    }
+}

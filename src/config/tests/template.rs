@@ -76,3 +76,20 @@ fn the_repositorys_own_orchestration_yaml_is_the_generated_one() {
     }
     assert_eq!(own, generated, "regenerate orchestration.yaml (see above)");
 }
+
+#[test]
+fn every_key_says_what_it_means_in_the_generated_file() {
+    for key in crate::config::keys::KEYS
+        .iter()
+        .filter(|k| k.compat_for.is_none())
+    {
+        if matches!(key.slot, crate::config::keys::Slot::Meaningless) {
+            continue;
+        }
+        assert!(
+            !key.doc.trim().is_empty(),
+            "`{}` has no .doc(…) in the key table",
+            key.name
+        );
+    }
+}

@@ -1,49 +1,10 @@
-// The dashboard (baton serve): renders the server-sent snapshots and transcript, posts the
-// steering actions. Plain JavaScript, no build step; every value is inserted as text.
+// The dashboard (baton serve): renders the server-sent snapshots and the live transcript,
+// posts the steering actions. Plain JavaScript, no build step; every value is inserted as text.
+// Helpers are in util.js, the turns table in turns.js, the charts in chart.js.
 "use strict";
-const token = new URLSearchParams(location.search).get("token");
-const $ = (id) => document.getElementById(id);
 let snap = null;
-let seenTurns = null;
 let connected = false;
 const remote = (s) => !!(s && s.source && s.source.kind === "remote");
-
-function el(tag, props, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k === "class") node.className = v; else node.setAttribute(k, v);
-  }
-  for (const c of children) {
-    if (c === null || c === undefined) continue;
-    node.append(c instanceof Node ? c : String(c));
-  }
-  return node;
-}
-const actor = (name) => el("span", { class: "actor " + name }, name);
-const badge = (text, kind) => el("span", { class: "badge " + (kind || text) }, text);
-const short = (sha) => (sha ? sha.slice(0, 7) : "—");
-const num = (n) => (n === null || n === undefined ? "—" : n.toLocaleString("en"));
-const money = (c) => (c === null || c === undefined ? "—" : "$" + c.toFixed(2));
-function dur(ms) {
-  if (ms === null || ms === undefined) return "—";
-  const s = Math.round(ms / 1000);
-  if (s < 60) return s + "s";
-  const m = Math.floor(s / 60);
-  if (m < 60) return m + "m " + (s % 60) + "s";
-  return Math.floor(m / 60) + "h " + (m % 60) + "m";
-}
-function ago(iso) {
-  if (!iso) return "";
-  const ms = Date.now() - Date.parse(iso);
-  if (isNaN(ms)) return iso;
-  return ms < 5000 ? "just now" : dur(ms) + " ago";
-}
-const clock = (iso) => (iso ? iso.replace("T", " ").replace("Z", "") : "—");
-function fill(node, ...children) { node.replaceChildren(...children.filter((c) => c != null)); }
-function kv(node, pairs) {
-  fill(node, ...pairs.filter((p) => p[1] !== null && p[1] !== undefined && p[1] !== "")
-    .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-}
 
 function renderWhose(s) {
   const w = s.whose;
@@ -127,27 +88,6 @@ function renderApproval(s) {
     a.requested_at ? ", since " + ago(a.requested_at) : "", ". Approve to let it go on, or reject with a note (the turn goes back to galph).");
 }
 
-function renderTurns(s) {
-  const turns = s.turns.slice().reverse();
-  const key = (t) => t.iteration + "/" + t.actor + "/" + t.started_at;
-  const rows = turns.map((t) => {
-    const u = t.usage || {};
-    const fresh = seenTurns !== null && !seenTurns.has(key(t));
-    return el("tr", { class: "turn" + (fresh ? " fresh" : ""), "data-iteration": t.iteration, "data-actor": t.actor },
-      el("td", { class: "num" }, t.iteration), el("td", {}, actor(t.actor)), el("td", { class: "mono" }, t.prompt),
-      el("td", {}, badge(t.outcome)), el("td", { class: "num" }, dur(t.duration_ms)),
-      el("td", { class: "num" }, num(u.input_tokens) + " / " + num(u.output_tokens)),
-      el("td", { class: "num" }, money(u.cost_usd)),
-      el("td", { class: "num" }, t.files_changed + " ", el("span", { class: "muted" }, "+" + t.insertions + " −" + t.deletions)),
-      el("td", { class: "mono", title: (t.head_before || "") + " → " + (t.head_after || "") },
-        short(t.head_before) + " → " + short(t.head_after)),
-      el("td", { class: "muted" }, clock(t.ended_at)));
-  });
-  seenTurns = new Set(turns.map(key));
-  if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 10, class: "empty" }, "no turns yet")));
-  fill($("turns").tBodies[0], ...rows);
-}
-
 function renderActivity(s) {
   const items = s.events.recent.slice().reverse().map((e) => {
     const rest = Object.entries(e).filter(([k]) => !["v", "seq", "ts", "pid", "kind", "usage"].includes(k))
@@ -193,7 +133,7 @@ function render(s) {
   snap = s;
   $("workspace").textContent = s.workspace;
   renderSource(s); renderWhose(s); renderRun(s); renderBudget(s); renderTotals(s); renderApproval(s);
-  renderTurns(s); renderActivity(s);
+  renderTurns(s); renderCharts(s); renderActivity(s);
   const t = s.events.turn;
   const state = $("transcript-state");
   if (remote(s)) {

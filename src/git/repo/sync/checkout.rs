@@ -93,8 +93,8 @@ impl Repo {
     /// ignored files are protected too (`overwrite_ignored(false)`), unlike `git merge`, since
     /// ignored reports are force-added by auto-commit and may hold unpushed work.
     ///
-    /// Only the paths that differ between the two trees are looked at (a tree diff skips
-    /// unchanged subtrees by id), so a handoff in a repository of 50,000 files does not walk
+    /// Only the paths that differ between the two trees are looked at (the trees are compared
+    /// going down only into subtrees whose ids differ), so a handoff in a repository of 50,000 files does not walk
     /// them all; past [`FILTER_LIMIT`] changed paths, the whole tree is checked out.
     fn checkout_safely(
         &self,
@@ -159,9 +159,12 @@ impl Repo {
                 .map_err(git_err("read a commit's tree"))
         };
         let (old, new) = (tree(from)?, tree(to)?);
+        let Some(mut only) = self.only_differences(Some(&old), Some(&new))? else {
+            return Ok(Some(Vec::new()));
+        };
         let diff = self
             .inner
-            .diff_tree_to_tree(Some(&old), Some(&new), None)
+            .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut only))
             .map_err(git_err("diff the trees of a checkout"))?;
         if diff.deltas().len() > FILTER_LIMIT {
             return Ok(None);
