@@ -10,7 +10,7 @@ use crate::executor;
 use crate::git::Repo;
 use crate::modes::{self, RoleSync};
 use crate::state::{Actor, Handoff};
-use crate::turn::{RunOptions, Runner};
+use crate::turn::{RunOptions, Session, Workspace};
 
 /// Default number of iterations (combined) or turns (single-actor).
 pub(crate) const DEFAULT_ITERATIONS: u64 = 20;
@@ -93,7 +93,10 @@ pub(crate) fn cmd_run(
         echo: !global.quiet,
     };
     let events = Events::for_run(&config);
-    let runner = Runner::new(config, repo, held.run_dir(), options, events);
+    let runner = Session::new(
+        Workspace::new(config, repo, held.run_dir(), events),
+        options,
+    );
     // People's `baton stop`, `note`, `approve` from this workspace reach the run from now on.
     runner.inbox.listen(held.run_dir(), &runner.events);
     let (mode, actor) = match plan {
@@ -119,7 +122,7 @@ pub(crate) fn cmd_run(
 
 /// After a run that ended at the stop flag (a person's or an agent's, not a completion): how to
 /// run again, since every start stops at once until the flag is cleared.
-fn resume_hint(runner: &Runner) {
+fn resume_hint(runner: &Session) {
     let reason = runner
         .load_state()
         .ok()
@@ -133,7 +136,7 @@ fn resume_hint(runner: &Runner) {
 }
 
 fn run_plan(
-    runner: &Runner,
+    runner: &Session,
     plan: Plan,
     role_sync: Option<RoleSync>,
     args: &RunArgs,

@@ -13,7 +13,7 @@ use crate::modes::RoleSync;
 use crate::router;
 use crate::state::{Actor, Handoff, format_utc};
 use crate::turn::subject::stamp_message;
-use crate::turn::{PendingStamp, RunOptions, Runner};
+use crate::turn::{PendingStamp, Workspace};
 
 /// `ok` or `fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,14 +64,8 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
         }
         None => None,
     };
-    let options = RunOptions {
-        handoff: Handoff::ToPeer,
-        autocommit: false,
-        commit_dry_run: false,
-        echo: false,
-    };
     let events = crate::events::Events::console();
-    let runner = Runner::new(config, repo, held.run_dir(), options, events);
+    let runner = Workspace::new(config, repo, held.run_dir(), events);
     runner.recover()?;
     if let (Some(repo), Some(sync), false) = (&runner.repo, &sync, args.no_pull) {
         let head = sync.remote.ls_remote(&sync.branch)?;
@@ -95,7 +89,7 @@ pub(crate) fn cmd_stamp(global: &GlobalArgs, args: &StampArgs) -> Result<()> {
 
 /// Applies the transition and writes the stamp (state, journal line, stamp commit) through the
 /// turn record, as a turn's stamp is written.
-fn stamp_state(runner: &Runner, args: &StampArgs, claim: Option<&str>) -> Result<()> {
+fn stamp_state(runner: &Workspace, args: &StampArgs, claim: Option<&str>) -> Result<()> {
     let claimed = runner.load_state()?;
     let mut state = claimed.clone();
     let iteration = state.iteration;

@@ -16,8 +16,8 @@ use crate::error::Result;
 use crate::git::Repo;
 use crate::modes::{FlagChange, RoleSync};
 use crate::process::hostname;
-use crate::state::{Actor, Handoff, NOTE_MAX_BYTES, Note, format_utc};
-use crate::turn::{Request, RunOptions, Runner, send_request};
+use crate::state::{Actor, NOTE_MAX_BYTES, Note, format_utc};
+use crate::turn::{Request, Workspace, send_request};
 
 /// Flags of `baton stop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -170,14 +170,8 @@ pub(super) fn change_flag(
         (Some(repo), false) => shared_sync(&config, repo)?,
         _ => None,
     };
-    let options = RunOptions {
-        handoff: Handoff::ToPeer,
-        autocommit: false,
-        commit_dry_run: false,
-        echo: false,
-    };
     let events = crate::events::Events::console();
-    let runner = Runner::new(config, repo, held.run_dir(), options, events);
+    let runner = Workspace::new(config, repo, held.run_dir(), events);
     runner.recover()?;
     match (&runner.repo, &sync) {
         (Some(repo), Some(sync)) => {

@@ -1,7 +1,7 @@
 //! Holding a workspace: what every command that writes the state does first, in this order —
 //! take the runner lock (one Baton per clone), end the agent processes a dead run left
 //! running, and remove the lock and temp files a crash left behind. The runner then finishes
-//! a stamp the dead run left half-written (`Runner::recover`).
+//! a stamp the dead run left half-written (`Session::recover`).
 //!
 //! Commands that are not runs (`stop`, `resume`, `note`, `approve`, `reject`, `stamp`) take a
 //! second lock first, the command lock, waiting for each other there ([`hold_for_command`]).

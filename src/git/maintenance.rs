@@ -12,11 +12,12 @@
 //! never finds the branch locked by Baton's own housekeeping. Packing refs and expiring
 //! reflogs are left to the user's own `git gc` / `git maintenance`.
 //!
-//! At most one runs at a time (one Baton works on one clone). It is never running during a
-//! push ([`settle`] waits for it first), it stays in the foreground of its own child (no
-//! `gc.autoDetach`, so it remains Baton's child and is waited for) in its own process group
-//! ([`Group`]), the end-of-turn sweep of agent processes spares it (`crate::process::spare`),
-//! and a run waits for it before it exits — or ends it ([`stop`]) when interrupted.
+//! At most one runs at a time (one Baton works on one clone): the run's [`Housekeeping`] owns
+//! it. It stays in the foreground of its own child (no `gc.autoDetach`, so it remains Baton's
+//! child and is waited for) in its own process group ([`Group`]), the end-of-turn sweep of agent
+//! processes spares it (`crate::process::spare`), and a run waits for it before it exits — or
+//! ends it ([`Housekeeping::stop`]) when interrupted. A push need not wait for it: it takes no
+//! ref lock, and git keeps packing safe for concurrent readers.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -35,53 +36,59 @@ const GC_CONFIG: [&str; 5] = [
     "gc.reflogExpireUnreachable=never",
 ];
 
-/// The housekeeping started last, while it may still run.
-static RUNNING: Mutex<Option<Group>> = Mutex::new(None);
-
-fn running() -> MutexGuard<'static, Option<Group>> {
-    RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
+/// A run's background housekeeping: the `git gc --auto` started last, while it may still run.
+#[derive(Debug, Default)]
+pub(crate) struct Housekeeping {
+    running: Mutex<Option<Group>>,
 }
 
-/// Starts `git gc --auto --quiet` in `workdir` in the background, unless one still runs. A
-/// spawn failure (no `git` on PATH) is only logged: housekeeping is never worth a failed turn.
-pub(crate) fn start(workdir: &Path) {
-    let mut slot = running();
-    if slot.as_ref().is_some_and(|gc| gc.exited().is_none()) {
-        return;
+impl Housekeeping {
+    fn running(&self) -> MutexGuard<'_, Option<Group>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
     }
-    finish(&mut slot, None);
-    let spawned = Group::spawn(
-        Command::new("git")
-            .args(GC_CONFIG.iter().flat_map(|setting| ["-c", setting]))
-            .args(["gc", "--auto", "--quiet"])
-            .current_dir(workdir)
-            .env("LC_ALL", "C")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    match spawned {
-        Ok(gc) => {
-            process::spare(gc.child_id());
-            *slot = Some(gc);
+
+    /// Starts `git gc --auto --quiet` in `workdir` in the background, unless one still runs. A
+    /// spawn failure (no `git` on PATH) is only logged: housekeeping is never worth a failed
+    /// turn.
+    pub(crate) fn start(&self, workdir: &Path) {
+        let mut slot = self.running();
+        if slot.as_ref().is_some_and(|gc| gc.exited().is_none()) {
+            return;
         }
-        Err(e) => tracing::debug!(error = %e, "git gc --auto not started"),
+        finish(&mut slot, None);
+        let spawned = Group::spawn(
+            Command::new("git")
+                .args(GC_CONFIG.iter().flat_map(|setting| ["-c", setting]))
+                .args(["gc", "--auto", "--quiet"])
+                .current_dir(workdir)
+                .env("LC_ALL", "C")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        match spawned {
+            Ok(gc) => {
+                process::spare(gc.child_id());
+                *slot = Some(gc);
+            }
+            Err(e) => tracing::debug!(error = %e, "git gc --auto not started"),
+        }
     }
-}
 
-/// Waits for the running housekeeping, if any: before a push, and before a run exits.
-pub(crate) fn settle() {
-    let mut slot = running();
-    if let Some(gc) = slot.as_ref() {
-        let _ = gc.wait_exited(None);
+    /// Waits for the running housekeeping, if any (before a run exits).
+    pub(crate) fn settle(&self) {
+        let mut slot = self.running();
+        if let Some(gc) = slot.as_ref() {
+            let _ = gc.wait_exited(None);
+        }
+        finish(&mut slot, None);
     }
-    finish(&mut slot, None);
-}
 
-/// Ends the running housekeeping, if any (a run interrupted by a signal): SIGTERM — git
-/// removes its lock files on it — then SIGKILL after `grace`.
-pub(crate) fn stop(grace: Duration) {
-    finish(&mut running(), Some(grace));
+    /// Ends the running housekeeping, if any (a run interrupted by a signal): SIGTERM — git
+    /// removes its lock files on it — then SIGKILL after `grace`.
+    pub(crate) fn stop(&self, grace: Duration) {
+        finish(&mut self.running(), Some(grace));
+    }
 }
 
 /// Reaps the housekeeping (ended first with `end`'s grace when given) and takes it off the

@@ -187,7 +187,6 @@ impl Remote {
     /// # Errors
     /// [`SyncError::PushRejected`] with git's reason and the hook's message; others as they come.
     pub(crate) fn push(&self, branch: &str) -> Result<(), SyncError> {
-        super::maintenance::settle();
         let head = self.rev_parse("HEAD^{commit}")?;
         let spec = format!("HEAD:refs/heads/{branch}");
         let out = self.git(&["push", "--porcelain", &self.name, &spec])?;

@@ -9,7 +9,7 @@ use crate::events::{Event, WaitingOn};
 use crate::modes::FlagChange;
 use crate::modes::local_wait::{LocalWait, TICK};
 use crate::state::{Actor, NothingAwaits, State};
-use crate::turn::Runner;
+use crate::turn::Session;
 
 /// Whether the turn may run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub(crate) fn required(config: &Config, state: &State, actor: Actor) -> Option<S
 /// # Errors
 /// `write`'s.
 pub(crate) fn gate(
-    runner: &Runner,
+    runner: &Session,
     state: &State,
     actor: Actor,
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
@@ -95,7 +95,7 @@ pub(crate) fn describe(state: &State) -> Option<String> {
 /// # Errors
 /// `write`'s other errors.
 pub(crate) fn take_decision(
-    runner: &Runner,
+    runner: &Session,
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
 ) -> Result<()> {
     let Some(decision) = runner.inbox.decision() else {
@@ -121,7 +121,7 @@ pub(crate) fn take_decision(
 ///
 /// # Errors
 /// Interrupted (exit 128 + N).
-pub(crate) fn wait_local(runner: &Runner, state: &State) -> Result<()> {
+pub(crate) fn wait_local(runner: &Session, state: &State) -> Result<()> {
     let Some(actor) = state.awaiting_approval().map(|waiting| waiting.actor) else {
         return Ok(());
     };

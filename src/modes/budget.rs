@@ -79,24 +79,27 @@ fn counts(entry: &JournalEntry, since: Option<&Since>) -> bool {
     }
 }
 
-/// Sums of archived segments, by (path, length, since).
-type Cache = HashMap<(PathBuf, u64, String), Spent>;
-static ARCHIVES: Mutex<Option<Cache>> = Mutex::new(None);
+/// What the budget remembers between checks: the sums of archived journal segments (which never
+/// change once made), by (path, length, since), so that each is read once per run.
+#[derive(Debug, Default)]
+pub(crate) struct SpentCache {
+    archives: Mutex<HashMap<(PathBuf, u64, String), Spent>>,
+}
 
-/// What the journal says was spent since `since`.
+/// What the journal says was spent since `since`, archived segments from `cache`.
 ///
 /// # Errors
 /// Journal errors.
-pub(crate) fn spent(journal: &Journal, since: Option<&Since>) -> Result<Spent> {
+pub(crate) fn spent(journal: &Journal, since: Option<&Since>, cache: &SpentCache) -> Result<Spent> {
     let since_key = format!("{since:?}");
     let mut total = Spent::default();
     for archive in journal.archives()? {
         let len = std::fs::metadata(&archive).map_or(0, |m| m.len());
         let key = (archive.clone(), len, since_key.clone());
-        let cached = ARCHIVES
+        let cached = cache
+            .archives
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get_or_insert_with(HashMap::new)
             .get(&key)
             .copied();
         let part = match cached {
@@ -108,10 +111,10 @@ pub(crate) fn spent(journal: &Journal, since: Option<&Since>) -> Result<Spent> {
                         part.add(&e);
                     }
                 })?;
-                ARCHIVES
+                cache
+                    .archives
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .get_or_insert_with(HashMap::new)
                     .insert(key, part);
                 part
             }
@@ -278,11 +281,18 @@ pub(crate) fn lines(budget: &BudgetConfig, spent: &Spent) -> Vec<Line> {
 ///
 /// # Errors
 /// Journal errors.
-pub(crate) fn check(budget: &BudgetConfig, journal: &Journal) -> Result<Option<String>> {
+pub(crate) fn check(
+    budget: &BudgetConfig,
+    journal: &Journal,
+    cache: &SpentCache,
+) -> Result<Option<String>> {
     if !budget.is_set() {
         return Ok(None);
     }
-    Ok(reached(budget, &spent(journal, budget.since.as_ref())?))
+    Ok(reached(
+        budget,
+        &spent(journal, budget.since.as_ref(), cache)?,
+    ))
 }
 
 #[cfg(test)]

@@ -3,14 +3,14 @@
 use crate::error::Result;
 use crate::modes::{at_boundary, awaits_approval, check_signal, limit, run_local_turn};
 use crate::state::{Actor, Status};
-use crate::turn::Runner;
+use crate::turn::Session;
 
 /// Runs `iterations` iterations (counted as ralph turns), starting with whichever actor the state
 /// expects. The first failed turn stops the run.
 ///
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
-pub(crate) fn run_combined(runner: &Runner, iterations: u64) -> Result<()> {
+pub(crate) fn run_combined(runner: &Session, iterations: u64) -> Result<()> {
     let mut done = 0;
     while done < iterations {
         let (state, stop) = at_boundary(runner, true)?;

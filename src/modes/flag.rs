@@ -5,7 +5,7 @@
 use crate::error::{Context as _, Error, ErrorKind, Result};
 use crate::events::Event;
 use crate::state::{Actor, Decision, State};
-use crate::turn::Runner;
+use crate::turn::Workspace;
 use crate::turn::subject;
 
 /// A change of the state made between turns: the stop flag (the first use, hence the name),
@@ -31,7 +31,7 @@ impl FlagChange {
     ///
     /// # Errors
     /// State and git errors; [`Error::usage`] for a decision when no turn waits.
-    pub(crate) fn write(&self, runner: &Runner, state: &mut State) -> Result<()> {
+    pub(crate) fn write(&self, runner: &Workspace, state: &mut State) -> Result<()> {
         // The actor whose waiting turn a decision answered (the approval is gone after a
         // rejection, and the commit names it).
         let mut answered = Actor::RALPH;

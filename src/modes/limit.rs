@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::events::WaitingOn;
 use crate::modes::local_wait::LocalWait;
 use crate::state::{State, Status};
-use crate::turn::Runner;
+use crate::turn::Session;
 
 /// `limit_until` of a `limited` state, when it parses.
 pub(crate) fn until(state: &State) -> Option<SystemTime> {
@@ -42,7 +42,7 @@ pub(crate) fn describe(state: &State) -> Option<String> {
 ///
 /// # Errors
 /// Interrupted (exit 128 + N).
-pub(crate) fn wait_out(runner: &Runner, state: &State) -> Result<bool> {
+pub(crate) fn wait_out(runner: &Session, state: &State) -> Result<bool> {
     let Some(until) = until(state) else {
         return Ok(false);
     };

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::events::{Event, Events, WaitingOn};
 use crate::modes::check_signal;
 use crate::state::Actor;
-use crate::turn::Runner;
+use crate::turn::Session;
 
 /// How often a wait looks for an answer, a stop request or a signal.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
@@ -30,7 +30,7 @@ pub(crate) struct LocalWait {
 
 impl LocalWait {
     /// Starts a wait of `actor`'s turn on `on`, beating as `runner`'s configuration says.
-    pub(crate) fn new(runner: &Runner, actor: Actor, on: WaitingOn) -> Self {
+    pub(crate) fn new(runner: &Session, actor: Actor, on: WaitingOn) -> Self {
         let now = Instant::now();
         Self {
             actor,

@@ -10,7 +10,7 @@ mod limit;
 mod local_wait;
 pub(crate) mod role;
 mod solo;
-mod stuck;
+pub(crate) mod stuck;
 
 pub(crate) use approval::describe as describe_approval;
 pub(crate) use combined::run_combined;
@@ -18,14 +18,13 @@ pub(crate) use flag::FlagChange;
 pub(crate) use limit::describe as describe_limit;
 pub(crate) use role::{RoleSync, run_role};
 pub(crate) use solo::run_solo;
-pub(crate) use stuck::take_escalation;
 
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::executor::received_signal;
 use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
-use crate::turn::{Claimed, Runner, TurnEnd, TurnHooks, TurnReport};
+use crate::turn::{Claimed, Session, TurnEnd, TurnHooks, TurnReport};
 
 /// What stopped a run early at a turn boundary.
 #[derive(Debug, PartialEq, Eq)]
@@ -67,7 +66,7 @@ impl Stop {
 ///
 /// # Errors
 /// Interrupted (exit 128 + N), or a state, journal or git error.
-pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, Option<Stop>)> {
+pub(crate) fn at_boundary(runner: &Session, runs_galph: bool) -> Result<(State, Option<Stop>)> {
     check_signal()?;
     let mut state = match runner.take_stop_request()? {
         Some(state) => state,
@@ -93,7 +92,7 @@ pub(crate) fn at_boundary(runner: &Runner, runs_galph: bool) -> Result<(State, O
 /// # Errors
 /// Journal errors and `write`'s.
 pub(crate) fn budget_gate(
-    runner: &Runner,
+    runner: &Session,
     state: &State,
     runs_galph: bool,
     write: &mut dyn FnMut(FlagChange) -> Result<()>,
@@ -104,7 +103,7 @@ pub(crate) fn budget_gate(
     if let Some(reason) = flag.filter(|_| !budget_flag) {
         return Ok(Some(Stop::Flag(reason)));
     }
-    match budget::check(&runner.config.budget, &runner.journal)? {
+    match budget::check(&runner.config.budget, &runner.journal, &runner.caches.spent)? {
         Some(reason) => {
             if !budget_flag {
                 write(FlagChange::Set(reason.clone()))?;
@@ -124,14 +123,19 @@ pub(crate) fn budget_gate(
             write(FlagChange::Clear)?;
             Ok(None)
         }
-        None => match stuck::check(&runner.config.stuck, &runner.journal, state.generation)? {
+        None => match stuck::check(
+            &runner.config.stuck,
+            &runner.journal,
+            state.generation,
+            &runner.caches.stuck,
+        )? {
             // With `stuck.escalate`, galph runs that prompt once before the loop stops; only
             // the process that runs galph's turns acts on it.
             Some(stuck) if stuck.escalates && escalate && !runs_galph => {
                 tracing::debug!(reason = %stuck.reason, "stuck: left to the supervisor's escalation");
                 Ok(None)
             }
-            Some(stuck) if stuck.escalates && escalate && stuck::escalating() => {
+            Some(stuck) if stuck.escalates && escalate && runner.caches.stuck.escalating() => {
                 let prompt = runner.config.stuck.escalate.as_deref().unwrap_or_default();
                 let reason = stuck.reason;
                 info_line!(
@@ -171,11 +175,11 @@ pub(crate) fn check_signal() -> Result<()> {
 pub(crate) struct Local;
 
 impl TurnHooks for Local {
-    fn claimed(&mut self, _: &Runner, _: &State) -> Result<Claimed> {
+    fn claimed(&mut self, _: &Session, _: &State) -> Result<Claimed> {
         Ok(Claimed::Won)
     }
 
-    fn stamped(&mut self, _: &Runner, _: &State, _: &JournalEntry) -> Result<()> {
+    fn stamped(&mut self, _: &Session, _: &State, _: &JournalEntry) -> Result<()> {
         Ok(())
     }
 }
@@ -186,7 +190,7 @@ impl TurnHooks for Local {
 ///
 /// # Errors
 /// State and git errors; interrupted (exit 128 + N).
-pub(crate) fn awaits_approval(runner: &Runner, state: &State, actor: Actor) -> Result<bool> {
+pub(crate) fn awaits_approval(runner: &Session, state: &State, actor: Actor) -> Result<bool> {
     let mut write = |change: FlagChange| change.write(runner, &mut runner.load_state()?);
     match approval::gate(runner, state, actor, &mut write)? {
         approval::Gate::Open => Ok(false),
@@ -197,12 +201,22 @@ pub(crate) fn awaits_approval(runner: &Runner, state: &State, actor: Actor) -> R
     }
 }
 
+/// The prompt a stuck loop's `stuck.escalate` gives the supervisor's next turn, once, when the
+/// loop is stuck and an escalation is pending (see [`stuck::StuckWatch`]).
+pub(crate) fn escalation(runner: &Session, actor: Actor) -> Option<String> {
+    if runner.config.workflow.kind(actor) != crate::state::ActorKind::Supervisor {
+        return None;
+    }
+    let prompt = runner.config.stuck.escalate.as_deref();
+    runner.caches.stuck.take_escalation(prompt)
+}
+
 /// Runs one local turn of `actor` (no claim can be lost without a remote).
 ///
 /// # Errors
-/// As [`Runner::run_turn`].
-pub(crate) fn run_local_turn(runner: &Runner, actor: Actor) -> Result<TurnReport> {
-    match runner.run_turn(actor, &mut Local)? {
+/// As [`Session::run_turn`].
+pub(crate) fn run_local_turn(runner: &Session, actor: Actor) -> Result<TurnReport> {
+    match runner.run_turn(actor, escalation(runner, actor), &mut Local)? {
         TurnEnd::Done(report) => Ok(*report),
         TurnEnd::Lost(holder) => Err(Error::failed(format!(
             "{actor}'s turn was claimed by {holder}"

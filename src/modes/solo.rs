@@ -4,13 +4,13 @@
 use crate::error::Result;
 use crate::modes::{at_boundary, awaits_approval, check_signal, limit, run_local_turn};
 use crate::state::{Actor, Status};
-use crate::turn::Runner;
+use crate::turn::Session;
 
 /// Runs `turns` turns of `actor`. The runner's options must use `Handoff::Stay`.
 ///
 /// # Errors
 /// The failed turn's error (exit 1, or 128 + N), or a state, git or io error.
-pub(crate) fn run_solo(runner: &Runner, actor: Actor, turns: u64) -> Result<()> {
+pub(crate) fn run_solo(runner: &Session, actor: Actor, turns: u64) -> Result<()> {
     let mut n = 0;
     while n < turns {
         let (state, stop) = at_boundary(runner, actor == Actor::GALPH)?;

@@ -43,10 +43,10 @@ pub(crate) fn check(
     config: &StuckConfig,
     journal: &Journal,
     generation: u64,
+    watch: &StuckWatch,
 ) -> Result<Option<Stuck>> {
     // The state's generation at this run's first boundary: later journal lines are this run's.
-    static STARTED: OnceLock<u64> = OnceLock::new();
-    let started = *STARTED.get_or_init(|| generation);
+    let started = *watch.started.get_or_init(|| generation);
     let n = config.iterations.filter(|n| *n > 0);
     let limited_cap = n.unwrap_or(LIMITED_IN_A_ROW);
     let window = n
@@ -132,27 +132,47 @@ enum Escalation {
     Taken,
 }
 
-static ESCALATION: Mutex<Escalation> = Mutex::new(Escalation::Idle);
-
-fn escalation() -> std::sync::MutexGuard<'static, Escalation> {
-    ESCALATION.lock().unwrap_or_else(PoisonError::into_inner)
+/// What stuck detection remembers over a run: the state's generation at its first boundary
+/// (journal lines after it are this run's) and where `stuck.escalate` stands.
+#[derive(Debug)]
+pub(crate) struct StuckWatch {
+    started: OnceLock<u64>,
+    escalation: Mutex<Escalation>,
 }
 
-/// Whether a stuck loop goes on for an escalation turn: true until galph's turn has taken it.
-pub(crate) fn escalating() -> bool {
-    let mut state = escalation();
-    if *state == Escalation::Idle {
-        *state = Escalation::Pending;
+impl Default for StuckWatch {
+    fn default() -> Self {
+        StuckWatch {
+            started: OnceLock::new(),
+            escalation: Mutex::new(Escalation::Idle),
+        }
     }
-    *state == Escalation::Pending
 }
 
-/// The escalation prompt for galph's turn, once, when one is pending.
-pub(crate) fn take_escalation(prompt: Option<&str>) -> Option<String> {
-    let mut state = escalation();
-    let prompt = prompt.filter(|_| *state == Escalation::Pending)?;
-    *state = Escalation::Taken;
-    Some(prompt.to_owned())
+impl StuckWatch {
+    fn escalation(&self) -> std::sync::MutexGuard<'_, Escalation> {
+        self.escalation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a stuck loop goes on for an escalation turn: true until the supervisor's turn
+    /// has taken it.
+    pub(crate) fn escalating(&self) -> bool {
+        let mut state = self.escalation();
+        if *state == Escalation::Idle {
+            *state = Escalation::Pending;
+        }
+        *state == Escalation::Pending
+    }
+
+    /// The escalation prompt for the supervisor's turn, once, when one is pending.
+    pub(crate) fn take_escalation(&self, prompt: Option<&str>) -> Option<String> {
+        let mut state = self.escalation();
+        let prompt = prompt.filter(|_| *state == Escalation::Pending)?;
+        *state = Escalation::Taken;
+        Some(prompt.to_owned())
+    }
 }
 
 #[cfg(test)]

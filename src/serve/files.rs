@@ -53,6 +53,8 @@ pub(crate) struct Files {
     read: JournalRead,
     /// The sums of the archived segments (each is read once), for the line count.
     journal_sums: crate::journal::SummaryCache,
+    /// The budget's sums of archived segments.
+    spent: budget::SpentCache,
     /// The budget limits against what was spent.
     pub(crate) budget: Vec<budget::Line>,
     /// The event log, folded.
@@ -78,6 +80,7 @@ impl Files {
             summary: Summary::default(),
             read: JournalRead::new(),
             journal_sums: crate::journal::SummaryCache::default(),
+            spent: budget::SpentCache::default(),
             budget: Vec::new(),
             events_view: EventView::default(),
         }
@@ -142,7 +145,7 @@ impl Files {
         self.summary = read.summary.clone();
         let limits = &self.config.budget;
         // Every limit set is shown from the start, spent or not.
-        self.budget = budget::spent(&self.journal, limits.since.as_ref())
+        self.budget = budget::spent(&self.journal, limits.since.as_ref(), &self.spent)
             .map(|spent| budget::lines(limits, &spent))
             .unwrap_or_else(|_| budget::lines(limits, &budget::Spent::default()));
     }

@@ -10,11 +10,11 @@ use crate::turn::failure::TurnFailure;
 use crate::turn::finish::Turn;
 use crate::turn::launch::{Launched, Receipt, failed, run_prompt};
 use crate::turn::verdict::{self, Verdict};
-use crate::turn::{Failure, Runner};
+use crate::turn::{Failure, Session};
 
 /// Runs `agent` for the turn until a verdict ends it.
 pub(crate) fn run(
-    runner: &Runner,
+    runner: &Session,
     turn: &Turn,
     decision: Decision,
     mut agent: AgentChoice,

@@ -15,7 +15,7 @@ use crate::turn::launch::{Launched, Receipt, failed};
 use crate::turn::owned::owned_state;
 use crate::turn::record::PendingStamp;
 use crate::turn::subject::stamp_message;
-use crate::turn::{Failure, Runner};
+use crate::turn::{Failure, Session};
 
 /// The facts of a running turn fixed at its claim.
 #[derive(Clone, Debug)]
@@ -50,7 +50,7 @@ pub(crate) struct Finished {
 
 /// Auto-commits after a successful agent run, and applies galph's dirty-tree guard.
 pub(crate) fn after_agent(
-    runner: &Runner,
+    runner: &Session,
     turn: &Turn,
     launched: Launched,
 ) -> Result<Finished, Box<Failure>> {
@@ -118,7 +118,7 @@ pub(crate) fn after_agent(
 }
 
 fn autocommit(
-    runner: &Runner,
+    runner: &Session,
     repo: &git::Repo,
     turn: &Turn,
     prompt: &str,
@@ -208,7 +208,7 @@ pub(crate) struct Stamped {
 /// # Errors
 /// Git errors reading HEAD; a generation that cannot grow.
 pub(crate) fn stamp(
-    runner: &Runner,
+    runner: &Session,
     turn: &Turn,
     decision: &Decision,
     result: std::result::Result<Finished, Box<Failure>>,
@@ -324,7 +324,7 @@ pub(crate) fn stamp(
     })
 }
 
-fn diff_stats(runner: &Runner, before: Option<&str>, after: Option<&str>) -> DiffStats {
+fn diff_stats(runner: &Session, before: Option<&str>, after: Option<&str>) -> DiffStats {
     let Some(repo) = &runner.repo else {
         return DiffStats::default();
     };
@@ -342,7 +342,7 @@ fn duration_ms(start: SystemTime, end: SystemTime) -> u64 {
     u64::try_from(ms).unwrap_or(u64::MAX)
 }
 
-fn relative(runner: &Runner, path: &Path) -> String {
+fn relative(runner: &Session, path: &Path) -> String {
     runner
         .config
         .relative(path)

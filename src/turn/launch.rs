@@ -17,7 +17,7 @@ use crate::state::{Actor, State, format_utc};
 use crate::turn::completion;
 use crate::turn::failure::TurnFailure;
 use crate::turn::finish::Turn;
-use crate::turn::{Failure, Runner};
+use crate::turn::{Failure, Session};
 
 /// Bytes of router stdout kept in memory; the contract is one short line.
 const ROUTER_CAPTURE_BYTES: usize = 64 * 1024;
@@ -57,12 +57,18 @@ pub(crate) struct Receipt {
     pub(crate) final_message: Option<String>,
 }
 
-/// Checks, before anything is written, that `actor`'s turn can be routed and run.
+/// Checks, before anything is written, that `actor`'s turn can be routed and run; `escalation`
+/// is a prompt the run chose for it instead of routing (a stuck loop's `stuck.escalate`).
 ///
 /// # Errors
 /// A usage error (exit 2): a missing prompt file, an agent that cannot be resolved, or
 /// `router_only` without a router prompt.
-pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Route, Error> {
+pub(crate) fn prepare(
+    runner: &Session,
+    state: &State,
+    actor: Actor,
+    escalation: Option<String>,
+) -> Result<Route, Error> {
     let config = &runner.config;
     let det = router::deterministic(state, config, actor);
     let usable = |prompt: &str, what: &str| -> Result<(), Error> {
@@ -70,10 +76,7 @@ pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Ro
         agent::resolve(config, actor, prompt)?;
         Ok(())
     };
-    // A stuck loop with `stuck.escalate`: galph's next turn runs that prompt, once.
-    if actor == Actor::GALPH
-        && let Some(prompt) = crate::modes::take_escalation(config.stuck.escalate.as_deref())
-    {
+    if let Some(prompt) = escalation {
         usable(&prompt, "stuck.escalate prompt")?;
         return Ok(Route::Decided(Decision {
             prompt,
@@ -110,7 +113,7 @@ pub(crate) fn prepare(runner: &Runner, state: &State, actor: Actor) -> Result<Ro
 
 /// Routes the turn and runs its agent.
 pub(crate) fn route_and_run(
-    runner: &Runner,
+    runner: &Session,
     turn: &Turn,
     route: Route,
 ) -> Result<Launched, Box<Failure>> {
@@ -123,7 +126,7 @@ pub(crate) fn route_and_run(
     })
 }
 
-fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Failure>> {
+fn launch(runner: &Session, turn: &Turn, route: Route) -> Result<Launched, Box<Failure>> {
     let decision = match route {
         Route::Decided(decision) => decision,
         Route::Router {
@@ -147,7 +150,7 @@ fn launch(runner: &Runner, turn: &Turn, route: Route) -> Result<Launched, Box<Fa
 }
 
 /// Runs the router prompt through the agent galph would use for it and validates its answer.
-fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decision, RouterError> {
+fn decide_by_router(runner: &Session, turn: &Turn, prompt: &str) -> Result<Decision, RouterError> {
     let config = &runner.config;
     let agent = agent::resolve(config, Actor::GALPH, prompt)
         .map_err(|e| RouterError::AgentFailed(e.to_string()))?;
@@ -164,7 +167,7 @@ fn decide_by_router(runner: &Runner, turn: &Turn, prompt: &str) -> Result<Decisi
 
 /// Runs `prompt` through `agent`, streaming into a fresh turn log.
 pub(crate) fn run_prompt(
-    runner: &Runner,
+    runner: &Session,
     turn: &Turn,
     prompt: &str,
     agent: &AgentChoice,
@@ -239,7 +242,7 @@ pub(crate) fn run_prompt(
 }
 
 /// `logs/<branch>/<actor>/iter-<NNNNN>_<YYYYmmddTHHMMSS>_<prompt stem>.log`, made unique.
-fn log_path(runner: &Runner, turn: &Turn, prompt: &str) -> PathBuf {
+fn log_path(runner: &Session, turn: &Turn, prompt: &str) -> PathBuf {
     let stamp: String = format_utc(SystemTime::now())
         .chars()
         .filter(|c| *c != '-' && *c != ':')

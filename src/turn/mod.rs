@@ -1,6 +1,6 @@
 //! The shared turn runner: one turn = claim → route → run the agent → auto-commit → stamp →
 //! journal. It does not care who calls it: the combined loop, a single-actor run or a role
-//! daemon all drive [`Runner::run_turn`] and plug their git work in through [`TurnHooks`].
+//! daemon all drive [`Session::run_turn`] and plug their git work in through [`TurnHooks`].
 
 mod attempts;
 mod completion;
@@ -57,13 +57,13 @@ pub(crate) trait TurnHooks {
     ///
     /// # Errors
     /// Any error stops the run (the state keeps `running-<actor>`).
-    fn claimed(&mut self, runner: &Runner, state: &State) -> Result<Claimed>;
+    fn claimed(&mut self, runner: &Session, state: &State) -> Result<Claimed>;
 
     /// Called after the stamp has been applied (state, journal line, stamp commit).
     ///
     /// # Errors
     /// Any error stops the run; the stamp stays committed locally.
-    fn stamped(&mut self, runner: &Runner, state: &State, entry: &JournalEntry) -> Result<()>;
+    fn stamped(&mut self, runner: &Session, state: &State, entry: &JournalEntry) -> Result<()>;
 
     /// The id of the claim won by [`TurnHooks::claimed`], named by the stamp commit (role
     /// mode); `None` when nothing was claimed on a remote.
@@ -83,7 +83,7 @@ pub(crate) trait TurnHooks {
     ///
     /// # Errors
     /// Any error stops the run before the stamp (the state keeps `running-<actor>`).
-    fn before_stamp(&mut self, _runner: &Runner, _turn: &finish::Turn) -> Result<Option<String>> {
+    fn before_stamp(&mut self, _runner: &Session, _turn: &finish::Turn) -> Result<Option<String>> {
         Ok(None)
     }
 }
@@ -98,7 +98,7 @@ pub(crate) enum Claimed {
     Lost(String),
 }
 
-/// How [`Runner::run_turn`] ended when it did not fail.
+/// How [`Session::run_turn`] ended when it did not fail.
 #[derive(Clone, Debug)]
 pub(crate) enum TurnEnd {
     /// The turn ran and was stamped `ok`.
@@ -114,9 +114,12 @@ pub(crate) struct TurnReport {
     pub state: State,
 }
 
-/// Runs turns for one workspace.
+/// A workspace's files and the writes Baton makes to them: configuration, state file,
+/// journal, repository, turn record, the inbox of people's requests, and the event stream they
+/// are reported on. Every command that changes a run's state (`stop`, `note`, `approve`,
+/// `stamp`) holds one; a run holds one inside its [`Session`].
 #[derive(Debug)]
-pub(crate) struct Runner {
+pub(crate) struct Workspace {
     /// The configuration.
     pub config: Config,
     /// The state file.
@@ -125,50 +128,98 @@ pub(crate) struct Runner {
     pub journal: Journal,
     /// The repository, when git is in use.
     pub repo: Option<Repo>,
-    /// Mode options.
-    pub options: RunOptions,
+    /// Print what would be committed instead of committing (`--commit-dry-run`).
+    pub commit_dry_run: bool,
     /// The turn record in the run directory (see [`record`]).
     record: RecordFile,
     /// Requests from people's `baton stop`, `note`, `approve` / `reject` (see [`stop`]).
     pub(crate) inbox: Inbox,
     /// Baton's runtime files (turn record, stop requests, agent process records).
     run_dir: std::path::PathBuf,
-    /// The run's event stream and its subscribers.
+    /// The event stream its writes are reported on.
     pub(crate) events: Events,
 }
 
-impl Drop for Runner {
+/// A run: one object owning the workspace it runs (reached through `Deref`), how the mode runs
+/// it, and what the run keeps beside its turns — the background `git gc`, and what budget
+/// and stuck checks remember between turns. Dropping it waits for (or, when interrupted, ends)
+/// its background children.
+#[derive(Debug)]
+pub(crate) struct Session {
+    /// The workspace.
+    ws: Workspace,
+    /// Mode options.
+    pub options: RunOptions,
+    /// The run's background `git gc --auto` (see [`crate::git::maintenance`]).
+    housekeeping: crate::git::maintenance::Housekeeping,
+    /// What the run's checks remember between turns.
+    pub(crate) caches: Caches,
+}
+
+/// What a run's budget and stuck checks remember between turns (see
+/// [`crate::modes::budget::SpentCache`] and [`crate::modes::stuck::StuckWatch`]).
+#[derive(Debug, Default)]
+pub(crate) struct Caches {
+    /// The budget's sums of archived journal segments.
+    pub(crate) spent: crate::modes::budget::SpentCache,
+    /// Where this run began and its `stuck.escalate` turn stands.
+    pub(crate) stuck: crate::modes::stuck::StuckWatch,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Workspace;
+
+    fn deref(&self) -> &Workspace {
+        &self.ws
+    }
+}
+
+impl Drop for Session {
     /// Waits for the background `git gc --auto` a stamp started (see
     /// [`crate::git::maintenance`]; ended instead when the run was interrupted) and for running
     /// notifications (see [`crate::notify`]), so that no process of Baton's outlives the run.
     fn drop(&mut self) {
         match crate::executor::received_signal() {
-            Some(_) => crate::git::maintenance::stop(crate::executor::kill_grace()),
-            None => crate::git::maintenance::settle(),
+            Some(_) => self.housekeeping.stop(crate::executor::kill_grace()),
+            None => self.housekeeping.settle(),
         }
-        self.events.settle();
+        self.ws.events.settle();
     }
 }
 
-impl Runner {
-    /// A runner for `config`; `repo` is `None` with `--no-git` or outside a repository;
-    /// `run_dir` holds Baton's runtime files (the turn record).
+impl Session {
+    /// A run of `ws` as `options` say.
+    #[must_use]
+    pub(crate) fn new(mut ws: Workspace, options: RunOptions) -> Session {
+        ws.commit_dry_run = options.commit_dry_run;
+        Session {
+            ws,
+            options,
+            housekeeping: crate::git::maintenance::Housekeeping::default(),
+            caches: Caches::default(),
+        }
+    }
+}
+
+impl Workspace {
+    /// The workspace of `config`; `repo` is `None` with `--no-git` or outside a repository;
+    /// `run_dir` holds Baton's runtime files (the turn record); its writes are reported on
+    /// `events`.
     #[must_use]
     pub(crate) fn new(
         config: Config,
         repo: Option<Repo>,
         run_dir: &Path,
-        options: RunOptions,
         events: Events,
-    ) -> Runner {
+    ) -> Workspace {
         let store = StateStore::new(config.state_file.clone());
         let journal = Journal::new(config.journal_file.clone());
-        Runner {
+        Workspace {
             config,
             store,
             journal,
             repo,
-            options,
+            commit_dry_run: false,
             record: RecordFile::new(run_dir, events.clone()),
             inbox: Inbox::new(run_dir),
             run_dir: run_dir.to_path_buf(),
@@ -272,18 +323,26 @@ impl Runner {
             None => Ok(None),
         }
     }
+}
 
+impl Session {
     /// Runs one turn of `actor` to its stamp: prepare (nothing written on error), claim (the
     /// running marker saved and recorded; `hooks.claimed`), route and run the agent, auto-commit,
-    /// stamp (recorded, then applied), `hooks.stamped`, record cleared.
+    /// stamp (recorded, then applied), `hooks.stamped`, record cleared. `escalation` is a prompt
+    /// the run chose instead of routing (a stuck loop's `stuck.escalate`).
     ///
     /// # Errors
     /// Before the claim, with nothing written: a usage error (exit 2) for a missing prompt or
     /// agent, or a state error. After a failed turn (already stamped `failed` and journalled):
     /// exit 1, or 128 + N when interrupted.
-    pub(crate) fn run_turn(&self, actor: Actor, hooks: &mut dyn TurnHooks) -> Result<TurnEnd> {
+    pub(crate) fn run_turn(
+        &self,
+        actor: Actor,
+        escalation: Option<String>,
+        hooks: &mut dyn TurnHooks,
+    ) -> Result<TurnEnd> {
         let mut state = self.load_state()?;
-        let route = launch::prepare(self, &state, actor)?;
+        let route = launch::prepare(self, &state, actor, escalation)?;
         // Before anything is written, and long before the agent starts: what the stamp puts
         // back if the agent changes the journal.
         let seal = self.journal.seal()?;
@@ -368,7 +427,7 @@ impl Runner {
         hooks.stamped(self, &pending.stamp.state, &pending.stamp.entry)?;
         fault::point("stamp-pushed");
         if let Some(repo) = &self.repo {
-            crate::git::maintenance::start(repo.workdir());
+            self.housekeeping.start(repo.workdir());
         }
         self.record.clear()?;
         if pending.stamp.state.stop_requested().is_some() {

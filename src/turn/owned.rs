@@ -7,7 +7,7 @@
 use crate::error::Result;
 use crate::journal::Seal;
 use crate::state::State;
-use crate::turn::Runner;
+use crate::turn::Workspace;
 use crate::turn::record::SealedJournal;
 
 /// Puts back what the turn changed in the journal since `seal` (taken before the agent
@@ -18,7 +18,7 @@ use crate::turn::record::SealedJournal;
 /// # Errors
 /// [`crate::journal::JournalError`] when a segment cannot be written.
 pub(crate) fn restore_journal(
-    runner: &Runner,
+    runner: &Workspace,
     seal: &Seal,
     head: Option<&str>,
 ) -> Result<Vec<String>> {
@@ -33,14 +33,14 @@ pub(crate) fn restore_journal(
 ///
 /// # Errors
 /// As [`restore_journal`].
-pub(crate) fn restore_sealed_journal(runner: &Runner, sealed: &SealedJournal) -> Result<()> {
+pub(crate) fn restore_sealed_journal(runner: &Workspace, sealed: &SealedJournal) -> Result<()> {
     let copies = |rel: &str| copy_at(runner, sealed.head.as_deref(), rel);
     let restored = runner.journal.restore_mark(&sealed.mark, &copies)?;
     warn_restored(runner, &restored);
     Ok(())
 }
 
-fn warn_restored(runner: &Runner, restored: &[String]) {
+fn warn_restored(runner: &Workspace, restored: &[String]) {
     if !restored.is_empty() {
         warn_line!(
             runner.events,
@@ -57,7 +57,7 @@ fn warn_restored(runner: &Runner, restored: &[String]) {
 }
 
 /// The bytes of the journal file `rel` (relative to the journal's directory) at `head`.
-fn copy_at(runner: &Runner, head: Option<&str>, rel: &str) -> Option<Vec<u8>> {
+fn copy_at(runner: &Workspace, head: Option<&str>, rel: &str) -> Option<Vec<u8>> {
     let repo = runner.repo.as_ref()?;
     let path = runner.journal.path().parent()?.join(rel);
     repo.read_at(head?, &repo.relative(&path)?).ok().flatten()
@@ -68,7 +68,7 @@ fn copy_at(runner: &Runner, head: Option<&str>, rel: &str) -> Option<Vec<u8>> {
 /// one — the only fields an agent or a person may set during a turn — or from a pending
 /// `baton stop` request. Also returns what was
 /// ignored: the other top-level fields that differ in the file, or `invalid JSON` / `deleted`.
-pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
+pub(crate) fn owned_state(runner: &Workspace, claimed: &State) -> (State, Vec<String>) {
     let (mut state, ignored) = state_from_file(runner, claimed);
     if let Some(reason) = runner.inbox.pending_stop() {
         state.request_stop(&reason);
@@ -76,7 +76,7 @@ pub(crate) fn owned_state(runner: &Runner, claimed: &State) -> (State, Vec<Strin
     (state, ignored)
 }
 
-fn state_from_file(runner: &Runner, claimed: &State) -> (State, Vec<String>) {
+fn state_from_file(runner: &Workspace, claimed: &State) -> (State, Vec<String>) {
     let mut state = claimed.clone();
     let bytes = match crate::fsutil::read_regular(runner.store.path()) {
         Ok(bytes) => bytes,

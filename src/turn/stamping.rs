@@ -6,12 +6,12 @@ use crate::error::{Context as _, Result};
 use crate::events::{CommitKind, Level};
 use crate::fault;
 use crate::state::State;
-use crate::turn::Runner;
+use crate::turn::Workspace;
 use crate::turn::owned::{owned_state, restore_sealed_journal};
 use crate::turn::record::{PendingStamp, TurnRecord};
 use crate::turn::subject::{announce, stamp_subject, stop_message, subject_of};
 
-impl Runner {
+impl Workspace {
     /// Writes a decided stamp; every step is idempotent, so a start that finds the stamp in
     /// the turn record can apply it again: the state as recorded, the journal line unless it
     /// is already the last one, the stamp commit when the state or journal differ from HEAD.
@@ -38,7 +38,7 @@ impl Runner {
                     fault::point("stamp-committed");
                 }
             }
-            (Some(repo), None) if self.options.commit_dry_run => {
+            (Some(repo), None) if self.commit_dry_run => {
                 let subject = stamp_subject(&stamp.state, stamp.entry.actor);
                 let mut text = format!("[stamp] would commit: {subject}");
                 for path in self.stamp_paths(repo)? {
@@ -102,7 +102,7 @@ impl Runner {
     /// # Errors
     /// Git errors.
     pub(crate) fn commit_state(&self, message: &str) -> Result<()> {
-        let Some(repo) = self.repo.as_ref().filter(|_| !self.options.commit_dry_run) else {
+        let Some(repo) = self.repo.as_ref().filter(|_| !self.commit_dry_run) else {
             return Ok(());
         };
         let Some(rel) = repo.relative(&self.config.state_file) else {

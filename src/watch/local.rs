@@ -33,6 +33,8 @@ pub(crate) struct Local {
     journal: Journal,
     /// The sums of the archived segments read so far (they never change: each is read once).
     journal_sums: SummaryCache,
+    /// The budget's sums of archived segments.
+    spent: budget::SpentCache,
     budget: BudgetConfig,
     last: usize,
     events: Follow,
@@ -56,6 +58,7 @@ impl Local {
             store: StateStore::new(config.state_file.clone()),
             journal: Journal::new(config.journal_file.clone()),
             journal_sums: SummaryCache::default(),
+            spent: budget::SpentCache::default(),
             budget: config.budget.clone(),
             last,
             events: Follow::from_tail(events, JOIN_BYTES),
@@ -111,7 +114,7 @@ impl Local {
         self.view.turns = self.journal.tail(self.last)?;
         self.view.totals = self.journal.summary(&mut self.journal_sums)?.total;
         self.view.budget = if self.budget.is_set() {
-            let spent = budget::spent(&self.journal, self.budget.since.as_ref())?;
+            let spent = budget::spent(&self.journal, self.budget.since.as_ref(), &self.spent)?;
             budget::left(&self.budget, &spent)
         } else {
             Vec::new()

@@ -22,7 +22,7 @@ use crate::journal::{Journal, JournalEntry};
 use crate::modes;
 use crate::state::{Handoff, StateStore};
 use crate::text::short_sha;
-use crate::turn::{RunOptions, Runner};
+use crate::turn::{RunOptions, Session};
 
 /// The scripted agent (POSIX sh), run as `sh ./demo-agent.sh`.
 const DEMO_AGENT: &str = include_str!("agent.sh");
@@ -144,7 +144,8 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     };
     let run_dir = repo.git_dir().join("baton");
     let events = crate::events::Events::for_run(&loaded.config);
-    let runner = Runner::new(loaded.config, Some(repo), &run_dir, options, events);
+    let ws = crate::turn::Workspace::new(loaded.config, Some(repo), &run_dir, events);
+    let runner = Session::new(ws, options);
     say!(
         "== {} combined iterations (galph then ralph), review every 2\n",
         args.iterations
@@ -171,7 +172,7 @@ fn prepare(root: &Path) -> anyhow::Result<Repo> {
 }
 
 /// Prints the combined run's journal, history and final state.
-fn summarize(runner: &Runner) -> anyhow::Result<()> {
+fn summarize(runner: &Session) -> anyhow::Result<()> {
     let turns = Journal::new(runner.config.journal_file.clone()).tail(100)?;
     let state = StateStore::new(runner.config.state_file.clone())
         .load()?

@@ -9,7 +9,7 @@ use crate::git::Repo;
 use crate::modes::role::provenance::Foreign;
 use crate::modes::role::sync::{PUSH_ATTEMPTS, RoleSync};
 use crate::state::{Actor, State};
-use crate::turn::Runner;
+use crate::turn::Session;
 use crate::turn::subject::alarm_message;
 
 /// The prefix of an alarm's stop reason.
@@ -22,7 +22,7 @@ const PREFIX: &str = "alarm: ";
 /// # Errors
 /// Git and state errors while publishing.
 pub(crate) fn raise(
-    runner: &Runner,
+    runner: &Session,
     repo: &Repo,
     sync: &RoleSync,
     actor: Actor,
@@ -68,7 +68,7 @@ pub(crate) fn raised_at(sync: &RoleSync, repo: &Repo, rev: &str) -> Option<Strin
 /// Commits the state before the foreign commit with the stop flag on top of the remote's tip
 /// and pushes it; when the remote moves meanwhile, starts again from its new tip (bounded).
 fn publish(
-    runner: &Runner,
+    runner: &Session,
     repo: &Repo,
     sync: &RoleSync,
     found: &Foreign,

@@ -10,7 +10,7 @@ use crate::modes::role::provenance::Foreign;
 use crate::modes::role::sync::{KeptOnBackup, Moved, RoleSync};
 use crate::state::State;
 use crate::turn::subject::{claim_message, subject_of};
-use crate::turn::{Claimed, Runner, Turn, TurnHooks};
+use crate::turn::{Claimed, Session, Turn, TurnHooks};
 
 /// Hooks of one role-mode turn.
 pub(crate) struct RoleHooks<'a> {
@@ -31,7 +31,7 @@ impl<'a> RoleHooks<'a> {
     }
 }
 
-fn repo_of(runner: &Runner) -> Result<&Repo> {
+fn repo_of(runner: &Session) -> Result<&Repo> {
     runner
         .repo
         .as_ref()
@@ -43,7 +43,7 @@ impl TurnHooks for RoleHooks<'_> {
     /// two daemons of the same actor (a person restarting on a new machine while the old one
     /// still runs) never both run their agent for one turn; the one whose claim reaches the
     /// remote second gets [`Claimed::Lost`] and waits again.
-    fn claimed(&mut self, runner: &Runner, state: &State) -> Result<Claimed> {
+    fn claimed(&mut self, runner: &Session, state: &State) -> Result<Claimed> {
         let repo = repo_of(runner)?;
         let actor = state.expected_actor;
         let id = crate::turn::subject::new_claim_id();
@@ -77,14 +77,14 @@ impl TurnHooks for RoleHooks<'_> {
     /// HEAD~3`, an amend or a rebase of the claim) made a history the remote cannot take
     /// without a force push. Its commits go to a backup ref, the branch goes back to the claim
     /// and the turn fails saying so (see [`super::rewind`]).
-    fn before_stamp(&mut self, runner: &Runner, turn: &Turn) -> Result<Option<String>> {
+    fn before_stamp(&mut self, runner: &Session, turn: &Turn) -> Result<Option<String>> {
         let repo = repo_of(runner)?;
         super::rewind::put_back(repo, turn)
     }
 
     /// Pushes the stamp. A foreign commit that changed the state over this turn raises the
     /// alarm; a stamp refused and kept on a backup ref is dropped from the turn record.
-    fn stamped(&mut self, runner: &Runner, _: &State, _: &JournalEntry) -> Result<()> {
+    fn stamped(&mut self, runner: &Session, _: &State, _: &JournalEntry) -> Result<()> {
         let repo = repo_of(runner)?;
         let moved = match self.sync.push_or_replay(repo) {
             Ok(None) => {
@@ -110,7 +110,7 @@ impl TurnHooks for RoleHooks<'_> {
 impl RoleHooks<'_> {
     /// The error for a stamp the remote's state moved past: an alarm when a foreign commit did
     /// it (or the peer already raised one over this claim), else a stale stamp.
-    fn refused(&self, runner: &Runner, repo: &Repo, moved: &Moved) -> Result<Error> {
+    fn refused(&self, runner: &Session, repo: &Repo, moved: &Moved) -> Result<Error> {
         let Some((claim, claimed)) = &self.claim else {
             return self.sync.stale(repo, moved);
         };

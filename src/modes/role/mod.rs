@@ -29,7 +29,7 @@ use crate::executor::wake_on_signal;
 use crate::git::{FastForward, RemoteProbe, Repo};
 use crate::modes::{budget_gate, check_signal};
 use crate::state::{Actor, State};
-use crate::turn::{Runner, TurnEnd};
+use crate::turn::{Session, TurnEnd};
 
 pub(crate) use sync::RoleSync;
 
@@ -41,7 +41,7 @@ use wait::Waiter;
 /// # Errors
 /// A failed turn's exit (after its `failed` stamp is pushed), `max_wait`, a stale stamp, guard
 /// and git errors.
-pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSync) -> Result<()> {
+pub(crate) fn run_role(runner: &Session, actor: Actor, turns: u64, sync: &RoleSync) -> Result<()> {
     let repo = runner
         .repo
         .as_ref()
@@ -76,7 +76,8 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
             continue; // the waiter waits for the answer
         }
         let env = guard::agent_env(repo, runner.run_dir(), &sync.branch)?;
-        let report = match runner.run_turn(actor, &mut RoleHooks::new(sync, env))? {
+        let escalation = crate::modes::escalation(runner, actor);
+        let report = match runner.run_turn(actor, escalation, &mut RoleHooks::new(sync, env))? {
             // Another daemon of this actor won the claim: wait for the next turn.
             TurnEnd::Lost(_) => continue,
             TurnEnd::Done(report) => report,
@@ -101,7 +102,7 @@ pub(crate) fn run_role(runner: &Runner, actor: Actor, turns: u64, sync: &RoleSyn
 
 /// Brings the clone level with the remote before the first wait.
 fn start(
-    runner: &Runner,
+    runner: &Session,
     repo: &Repo,
     sync: &RoleSync,
     probe: &RemoteProbe,
@@ -167,11 +168,11 @@ fn rewound_own_claim(repo: &Repo, sync: &RoleSync, actor: Actor) -> Result<bool>
 }
 
 /// In role mode every state write of Baton is committed, and agents' writes are ignored, so a
-/// state file that differs from HEAD at start (after [`Runner::recover`]) is the running marker
+/// state file that differs from HEAD at start (after [`Session::recover`]) is the running marker
 /// of a run killed before its claim commit. It would block the fast-forward to the remote, so
 /// it is restored from HEAD (the turn runs again); a stop flag found in it is kept as a stop
 /// request, so it is published rather than lost.
-fn settle_state_file(runner: &Runner, repo: &Repo, sync: &RoleSync) -> Result<()> {
+fn settle_state_file(runner: &Session, repo: &Repo, sync: &RoleSync) -> Result<()> {
     let paths = std::slice::from_ref(&sync.state_rel);
     if !repo.differs_from_head(paths)? {
         return Ok(());

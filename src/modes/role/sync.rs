@@ -9,7 +9,7 @@ use crate::git::{Remote, Repo, SyncError};
 use crate::modes::FlagChange;
 use crate::modes::role::provenance::Step;
 use crate::state::{State, parse_state};
-use crate::turn::{Claimed, Runner};
+use crate::turn::{Claimed, Workspace};
 
 /// Push attempts after a rejection whose cause can be replayed away (someone pushed unrelated
 /// commits). Backoff doubles from [`FIRST_BACKOFF`].
@@ -156,7 +156,12 @@ impl RoleSync {
     ///
     /// # Errors
     /// Git and state errors; a remote that keeps moving.
-    pub(crate) fn publish_stop(&self, runner: &Runner, repo: &Repo, reason: &str) -> Result<State> {
+    pub(crate) fn publish_stop(
+        &self,
+        runner: &Workspace,
+        repo: &Repo,
+        reason: &str,
+    ) -> Result<State> {
         self.publish_flag(runner, repo, &FlagChange::Set(reason.to_owned()))
     }
 
@@ -167,7 +172,7 @@ impl RoleSync {
     /// As [`RoleSync::publish_stop`].
     pub(crate) fn publish_flag(
         &self,
-        runner: &Runner,
+        runner: &Workspace,
         repo: &Repo,
         change: &FlagChange,
     ) -> Result<State> {

@@ -13,7 +13,7 @@ use crate::modes::check_signal;
 use crate::modes::role::sync::RoleSync;
 use crate::process::hostname;
 use crate::state::{Actor, State, Status};
-use crate::turn::Runner;
+use crate::turn::Session;
 
 /// Whether `state` gives `actor` the turn. A `running-<actor>` marker left by a process of this
 /// machine that no longer exists (a crash) is this actor's turn again; one held by a live process
@@ -88,7 +88,7 @@ fn round(d: Duration) -> Duration {
 
 /// Waits until it is `actor`'s turn, pulling the remote as it moves.
 pub(crate) struct Waiter<'a> {
-    pub(crate) runner: &'a Runner,
+    pub(crate) runner: &'a Session,
     pub(crate) repo: &'a Repo,
     pub(crate) sync: &'a RoleSync,
     pub(crate) probe: &'a RemoteProbe,
