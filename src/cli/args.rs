@@ -26,6 +26,10 @@ pub struct RunArgs {
     /// Hand turns over through the git remote (role mode).
     #[arg(long)]
     pub sync_via_git: bool,
+    /// Run this actor's turns through the git remote (repeatable: several actors on one
+    /// clone); `baton supervisor --sync-via-git` is `--as galph`.
+    #[arg(long = "as", value_name = "ACTOR", value_parser = ActorArg)]
+    pub as_actors: Vec<Actor>,
     /// Iterations to run (combined) or turns (single-actor), at least 1. Default: 20.
     #[arg(long, visible_alias = "sync-loops", value_name = "N", value_parser = parse_iterations)]
     pub iterations: Option<u64>,

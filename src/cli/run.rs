@@ -8,7 +8,9 @@ use crate::error::{Context as _, Error, Result};
 use crate::events::{Event, Events};
 use crate::executor;
 use crate::git::Repo;
-use crate::modes::{self, RoleSync};
+use crate::modes::role::Role;
+use crate::modes::run::Plan;
+use crate::modes::{self, Local, RoleSync};
 use crate::state::{Actor, Handoff};
 use crate::turn::{RunOptions, Session, Workspace};
 
@@ -16,14 +18,27 @@ use crate::turn::{RunOptions, Session, Workspace};
 pub(crate) const DEFAULT_ITERATIONS: u64 = 20;
 
 /// What a run command line asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plan {
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Asked {
+    /// Every actor, in this process (`baton run`).
     Combined,
+    /// One actor's turns back to back in this process (`baton loop`, `baton supervisor`).
     Solo(Actor),
-    RoleSync(Actor),
+    /// These actors' turns, through the remote (`--as A`, `--sync-via-git`).
+    Role(Vec<Actor>),
 }
 
-fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan> {
+fn asked(args: &RunArgs, forced_role: Option<Actor>) -> Result<Asked> {
+    if !args.as_actors.is_empty() {
+        if forced_role.is_some() || args.role.is_some() || args.mode == Some(ModeArg::Combined) {
+            return Err(Error::usage(
+                "--as names the actors of role mode; it takes no --role or --mode combined",
+            ));
+        }
+        let mut actors = args.as_actors.clone();
+        actors.dedup();
+        return Ok(Asked::Role(actors));
+    }
     let mode = if forced_role.is_some() {
         Some(ModeArg::Role)
     } else {
@@ -32,13 +47,13 @@ fn plan(args: &RunArgs, forced_role: Option<Actor>) -> Result<Plan> {
     let role = forced_role.or(args.role);
     match (mode, role) {
         (Some(ModeArg::Role), None) => Err(Error::usage("--mode role needs --role galph|ralph")),
-        (Some(ModeArg::Role), Some(actor)) if args.sync_via_git => Ok(Plan::RoleSync(actor)),
-        (Some(ModeArg::Role), Some(actor)) => Ok(Plan::Solo(actor)),
+        (Some(ModeArg::Role), Some(actor)) if args.sync_via_git => Ok(Asked::Role(vec![actor])),
+        (Some(ModeArg::Role), Some(actor)) => Ok(Asked::Solo(actor)),
         (_, _) if args.sync_via_git => Err(Error::usage(
-            "--sync-via-git needs role mode (--mode role --role R)",
+            "--sync-via-git needs role mode (--as ACTOR, or --mode role --role R)",
         )),
         (_, Some(_)) => Err(Error::usage("--role needs --mode role")),
-        (_, None) => Ok(Plan::Combined),
+        (_, None) => Ok(Asked::Combined),
     }
 }
 
@@ -51,29 +66,41 @@ pub(crate) fn cmd_run(
     args: &RunArgs,
     forced_role: Option<Actor>,
 ) -> Result<()> {
-    let plan = plan(args, forced_role)?;
+    let asked = asked(args, forced_role)?;
     executor::install_handlers().context("install signal handlers")?;
     let loaded = load_workspace(global, args.overrides())?;
-    let actors: Vec<Actor> = match plan {
-        Plan::Combined => Actor::PAIR.to_vec(),
-        Plan::Solo(actor) | Plan::RoleSync(actor) => vec![actor],
+    let workflow = &loaded.config.workflow;
+    let (actors, graph) = match &asked {
+        Asked::Combined => {
+            let reached = workflow.actors.keys().filter(|a| workflow.reaches(**a));
+            (reached.copied().collect::<Vec<_>>(), workflow.clone())
+        }
+        Asked::Solo(actor) => (vec![*actor], workflow.solo(*actor)),
+        Asked::Role(actors) => (actors.clone(), workflow.clone()),
     };
-    if let Some(actor) = actors.iter().find(|a| !loaded.config.workflow.has(**a)) {
-        return Err(Error::usage(format!("`{actor}` is no declared actor"))
-            .with_hint("declare it under `actors:` in orchestration.yaml"));
+    if let Some(actor) = actors.iter().find(|a| !workflow.has(**a)) {
+        let declared: Vec<&str> = workflow.actors.keys().map(Actor::as_str).collect();
+        return Err(
+            Error::usage(format!("`{actor}` is no declared actor")).with_hint(format!(
+                "declared actors: {}; declare others under `actors:` in orchestration.yaml",
+                declared.join(", ")
+            )),
+        );
     }
-    let actors = &actors[..];
-    // A completion claim is taken by galph, or by the one actor of a single-actor run.
-    let claims = !matches!(plan, Plan::RoleSync(Actor::RALPH));
-    let checked = preflight(&loaded, actors, claims).or_first_problem()?;
+    // A completion claim is taken by a supervisor, or by the one actor of a single-actor run.
+    let claims = matches!(asked, Asked::Solo(_))
+        || actors
+            .iter()
+            .any(|a| workflow.kind(*a) == crate::state::ActorKind::Supervisor);
+    let checked = preflight(&loaded, &actors, claims).or_first_problem()?;
     for warning in &checked.warnings {
         note!("baton: warning: {warning}");
     }
     let config = loaded.config;
     let discovered = discover_repo(&config)?;
-    let role_sync = match (plan, &discovered) {
-        (Plan::RoleSync(_), Some(repo)) => Some(role_guards(&config, repo)?),
-        (Plan::RoleSync(_), None) => {
+    let role_sync = match (&asked, &discovered) {
+        (Asked::Role(_), Some(repo)) => Some(role_guards(&config, repo)?),
+        (Asked::Role(_), None) => {
             return Err(Error::usage(
                 "role mode (--sync-via-git) needs a git repository",
             ));
@@ -83,7 +110,7 @@ pub(crate) fn cmd_run(
     let held = workspace::hold(&config, discovered.as_ref())?.or_refuse()?;
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
-        handoff: if matches!(plan, Plan::Solo(_)) {
+        handoff: if matches!(asked, Asked::Solo(_)) {
             Handoff::Stay
         } else {
             Handoff::ToPeer
@@ -99,12 +126,12 @@ pub(crate) fn cmd_run(
     );
     // People's `baton stop`, `note`, `approve` from this workspace reach the run from now on.
     runner.inbox.listen(held.run_dir(), &runner.events);
-    let (mode, actor) = match plan {
-        Plan::Combined => ("combined", None),
-        Plan::Solo(Actor::GALPH) => ("supervisor", Some(Actor::GALPH)),
-        Plan::Solo(Actor::RALPH) => ("loop", Some(Actor::RALPH)),
-        Plan::Solo(actor) => ("solo", Some(actor)),
-        Plan::RoleSync(actor) => ("role", Some(actor)),
+    let (mode, actor) = match &asked {
+        Asked::Combined => ("combined", None),
+        Asked::Solo(Actor::GALPH) => ("supervisor", Some(Actor::GALPH)),
+        Asked::Solo(Actor::RALPH) => ("loop", Some(Actor::RALPH)),
+        Asked::Solo(actor) => ("solo", Some(*actor)),
+        Asked::Role(actors) => ("role", actors.first().copied()),
     };
     let host = crate::process::hostname();
     runner.events.emit(&Event::RunStarted {
@@ -112,7 +139,12 @@ pub(crate) fn cmd_run(
         actor,
         host: &host,
     });
-    let result = run_plan(&runner, plan, role_sync, args);
+    let plan = Plan {
+        workflow: graph,
+        actors,
+        count: args.iterations.unwrap_or(DEFAULT_ITERATIONS),
+    };
+    let result = run_plan(&runner, &plan, role_sync);
     let code = result.as_ref().map_or_else(Error::code, |()| 0);
     runner.events.emit(&Event::RunEnded { code });
     result?;
@@ -135,22 +167,12 @@ fn resume_hint(runner: &Session) {
     }
 }
 
-fn run_plan(
-    runner: &Session,
-    plan: Plan,
-    role_sync: Option<RoleSync>,
-    args: &RunArgs,
-) -> Result<()> {
+/// Finishes what a dead run left, then runs `plan` in its mode.
+fn run_plan(runner: &Session, plan: &Plan, role_sync: Option<RoleSync>) -> Result<()> {
     runner.recover()?;
-    let count = args.iterations.unwrap_or(DEFAULT_ITERATIONS);
-    match plan {
-        Plan::Combined => modes::run_combined(runner, count),
-        Plan::Solo(actor) => modes::run_solo(runner, actor, count),
-        Plan::RoleSync(actor) => {
-            let mut sync = role_sync.ok_or_else(|| Error::usage("role mode needs git"))?;
-            sync.events = runner.events.clone();
-            modes::run_role(runner, actor, count, &sync)
-        }
+    match role_sync {
+        Some(sync) => modes::run::run(runner, &mut Role::new(runner, sync)?, plan),
+        None => modes::run::run(runner, &mut Local, plan),
     }
 }
 

@@ -1,30 +1,30 @@
-//! Run modes (README, "Using it on your project"): combined (both actors in one process),
-//! single-actor runs (supervisor-only, loop-only), and role mode through a git remote; all
-//! drive the same runner.
+//! Run modes (README, "Using it on your project"): a mode is a type — [`Local`] (every turn in
+//! this process: combined runs, `baton loop` / `baton supervisor` alone) or [`role::Role`] (this
+//! process's actors through a git remote, which it holds) — and one loop ([`run::run`]) drives
+//! either through its gates: people's requests, the stop flag, budgets, stuck detection, usage
+//! limits and approval checkpoints.
 
 pub(crate) mod approval;
 pub(crate) mod budget;
-mod combined;
 mod flag;
 mod limit;
+mod local;
 mod local_wait;
 pub(crate) mod role;
-mod solo;
+pub(crate) mod run;
 pub(crate) mod stuck;
 
 pub(crate) use approval::describe as describe_approval;
-pub(crate) use combined::run_combined;
 pub(crate) use flag::FlagChange;
 pub(crate) use limit::describe as describe_limit;
-pub(crate) use role::{RoleSync, run_role};
-pub(crate) use solo::run_solo;
+pub(crate) use local::Local;
+pub(crate) use role::RoleSync;
 
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::executor::received_signal;
-use crate::journal::JournalEntry;
 use crate::state::{Actor, State};
-use crate::turn::{Claimed, Session, TurnEnd, TurnHooks, TurnReport};
+use crate::turn::Session;
 
 /// What stopped a run early at a turn boundary.
 #[derive(Debug, PartialEq, Eq)]
@@ -57,31 +57,6 @@ impl Stop {
             Stop::Stuck(reason) => Err(Error::stuck(reason)),
         }
     }
-}
-
-/// Checks the turn boundary: a received signal ends the run (exit 128 + N); a pending
-/// `baton stop` request is written into the state; the state's stop flag ends the run cleanly;
-/// then the budgets (see [`budget_gate`]). Returns the state read, so the caller need not read
-/// it again.
-///
-/// # Errors
-/// Interrupted (exit 128 + N), or a state, journal or git error.
-pub(crate) fn at_boundary(runner: &Session, runs_galph: bool) -> Result<(State, Option<Stop>)> {
-    check_signal()?;
-    let mut state = match runner.take_stop_request()? {
-        Some(state) => state,
-        None => runner.load_state()?,
-    };
-    let notes = runner.inbox.notes();
-    for note in &notes {
-        FlagChange::Note(note.clone()).write(runner, &mut state)?;
-    }
-    runner.inbox.clear_notes(&notes)?;
-    approval::take_decision(runner, &mut |change| change.write(runner, &mut state))?;
-    let mut written = state.clone();
-    let mut write = |change: FlagChange| change.write(runner, &mut written);
-    let stop = budget_gate(runner, &state, runs_galph, &mut write)?;
-    Ok((written, stop))
 }
 
 /// The stop at a turn boundary given the `state` just read: the budgets are checked first, so
@@ -169,38 +144,6 @@ pub(crate) fn check_signal() -> Result<()> {
     }
 }
 
-/// Combined and single-actor hooks: nothing around the turn (the runner makes the local stamp
-/// commit itself; there is no remote to claim on or push to).
-#[derive(Debug, Default)]
-pub(crate) struct Local;
-
-impl TurnHooks for Local {
-    fn claimed(&mut self, _: &Session, _: &State) -> Result<Claimed> {
-        Ok(Claimed::Won)
-    }
-
-    fn stamped(&mut self, _: &Session, _: &State, _: &JournalEntry) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// The approval checkpoint of a local (combined or single-actor) run before `actor`'s turn:
-/// `true` when the turn waits (the wait has ended with an answer, a note or a stop request
-/// for the caller's turn boundary to take), `false` when it may run.
-///
-/// # Errors
-/// State and git errors; interrupted (exit 128 + N).
-pub(crate) fn awaits_approval(runner: &Session, state: &State, actor: Actor) -> Result<bool> {
-    let mut write = |change: FlagChange| change.write(runner, &mut runner.load_state()?);
-    match approval::gate(runner, state, actor, &mut write)? {
-        approval::Gate::Open => Ok(false),
-        approval::Gate::Closed => {
-            approval::wait_local(runner, &runner.load_state()?)?;
-            Ok(true)
-        }
-    }
-}
-
 /// The prompt a stuck loop's `stuck.escalate` gives the supervisor's next turn, once, when the
 /// loop is stuck and an escalation is pending (see [`stuck::StuckWatch`]).
 pub(crate) fn escalation(runner: &Session, actor: Actor) -> Option<String> {
@@ -209,17 +152,4 @@ pub(crate) fn escalation(runner: &Session, actor: Actor) -> Option<String> {
     }
     let prompt = runner.config.stuck.escalate.as_deref();
     runner.caches.stuck.take_escalation(prompt)
-}
-
-/// Runs one local turn of `actor` (no claim can be lost without a remote).
-///
-/// # Errors
-/// As [`Session::run_turn`].
-pub(crate) fn run_local_turn(runner: &Session, actor: Actor) -> Result<TurnReport> {
-    match runner.run_turn(actor, escalation(runner, actor), &mut Local)? {
-        TurnEnd::Done(report) => Ok(*report),
-        TurnEnd::Lost(holder) => Err(Error::failed(format!(
-            "{actor}'s turn was claimed by {holder}"
-        ))),
-    }
 }

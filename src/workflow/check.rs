@@ -178,7 +178,7 @@ fn shape(step: &Step) -> Result<(), CheckError> {
 }
 
 /// The actors a turn of `start` can lead to, `start` included.
-fn reachable(workflow: &Workflow) -> BTreeSet<Actor> {
+pub(crate) fn reachable(workflow: &Workflow) -> BTreeSet<Actor> {
     reach_from(workflow, workflow.start, |_| true)
 }
 

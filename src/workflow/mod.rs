@@ -229,6 +229,12 @@ impl Workflow {
             .map_or(ActorKind::Reviewer, |spec| spec.kind)
     }
 
+    /// Whether a turn of `actor` can happen: it is `start` or a step leads to it from there.
+    #[must_use]
+    pub fn reaches(&self, actor: Actor) -> bool {
+        check::reachable(self).contains(&actor)
+    }
+
     /// Whether `actor` is declared.
     #[must_use]
     pub fn has(&self, actor: Actor) -> bool {

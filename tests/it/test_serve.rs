@@ -321,8 +321,10 @@ fn reject_from_the_dashboard_sends_the_turn_back_to_galph_with_the_note() {
     let note = r#"{"note": "split the parser change first"}"#;
     let (status, body) = http(addr, "POST", "/api/reject", &[JSON], note);
     assert_eq!(status, 200, "{body}");
+    // The hook's `>` makes the file before printf fills it: wait for the whole note.
     wait_for(30, "galph's turn with the note", || {
-        env.ctl.join("galph-note").exists()
+        std::fs::read_to_string(env.ctl.join("galph-note"))
+            .is_ok_and(|note| note.ends_with("first"))
     });
     let got = std::fs::read_to_string(env.ctl.join("galph-note")).expect("note");
     assert!(

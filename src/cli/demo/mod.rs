@@ -20,7 +20,7 @@ use crate::fsutil::write_atomic;
 use crate::git::Repo;
 use crate::journal::{Journal, JournalEntry};
 use crate::modes;
-use crate::state::{Handoff, StateStore};
+use crate::state::{Actor, Handoff, StateStore};
 use crate::text::short_sha;
 use crate::turn::{RunOptions, Session};
 
@@ -150,7 +150,12 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         "== {} combined iterations (galph then ralph), review every 2\n",
         args.iterations
     );
-    modes::run_combined(&runner, args.iterations)?;
+    let plan = modes::run::Plan {
+        workflow: runner.config.workflow.clone(),
+        actors: Actor::PAIR.to_vec(),
+        count: args.iterations,
+    };
+    modes::run::run(&runner, &mut modes::Local, &plan)?;
     summarize(&runner)
 }
 

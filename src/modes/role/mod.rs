@@ -27,77 +27,79 @@ use std::sync::mpsc;
 use crate::error::{Error, Result};
 use crate::executor::wake_on_signal;
 use crate::git::{FastForward, RemoteProbe, Repo};
-use crate::modes::{budget_gate, check_signal};
+use crate::modes::FlagChange;
+use crate::modes::run::{Mode, Plan};
 use crate::state::{Actor, State};
-use crate::turn::{Session, TurnEnd};
+use crate::turn::{Session, TurnHooks};
 
 pub(crate) use sync::RoleSync;
 
 use hooks::RoleHooks;
 use wait::Waiter;
 
-/// Runs `turns` turns of `actor` in role mode, syncing through `sync`.
-///
-/// # Errors
-/// A failed turn's exit (after its `failed` stamp is pushed), `max_wait`, a stale stamp, guard
-/// and git errors.
-pub(crate) fn run_role(runner: &Session, actor: Actor, turns: u64, sync: &RoleSync) -> Result<()> {
-    let repo = runner
-        .repo
-        .as_ref()
-        .ok_or_else(|| Error::usage("role mode needs a git repository"))?;
-    let (tx, wake) = mpsc::channel();
-    wake_on_signal(tx.clone());
-    let probe = RemoteProbe::new(sync.remote.clone(), &sync.branch, tx, &runner.events);
-    start(runner, repo, sync, &probe, actor)?;
-    let waiter = Waiter {
-        runner,
-        repo,
-        sync,
-        probe: &probe,
-        wake: &wake,
-    };
-    let mut done = 0;
-    while done < turns {
-        let state = waiter.wait(actor)?;
-        let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
-        match budget_gate(runner, &state, actor == Actor::GALPH, &mut publish)? {
-            Some(stop) => return stop.finish(&runner.events),
-            None if state.stop_requested().is_some() => continue, // a raised budget: wait again
-            None => {}
-        }
-        if crate::modes::limit::wait_out(runner, &state)? {
-            continue; // a stop request: the waiter publishes it
-        }
-        let mut publish = |change| sync.publish_flag(runner, repo, &change).map(drop);
-        if crate::modes::approval::gate(runner, &state, actor, &mut publish)?
-            == crate::modes::approval::Gate::Closed
-        {
-            continue; // the waiter waits for the answer
-        }
-        let env = guard::agent_env(repo, runner.run_dir(), &sync.branch)?;
-        let escalation = crate::modes::escalation(runner, actor);
-        let report = match runner.run_turn(actor, escalation, &mut RoleHooks::new(sync, env))? {
-            // Another daemon of this actor won the claim: wait for the next turn.
-            TurnEnd::Lost(_) => continue,
-            TurnEnd::Done(report) => report,
-        };
-        // A limited turn runs again: it does not count.
-        if report.state.status != crate::state::Status::Limited {
-            done += 1;
-        }
-        if done == turns {
-            let state = &report.state;
-            info_line!(
-                runner.events,
-                "[baton] {turns} {actor} turn(s) done; state {} at iteration {}, next {}",
-                state.status,
-                state.iteration,
-                state.expected_actor
-            );
-        }
+/// Role mode: this process runs its actors' turns, taking them through the git remote. It
+/// holds the repository it syncs (a role-mode run without git cannot be made).
+pub(crate) struct Role<'a> {
+    repo: &'a Repo,
+    sync: RoleSync,
+    probe: RemoteProbe,
+    wake: mpsc::Receiver<()>,
+}
+
+impl<'a> Role<'a> {
+    /// Role mode for `session`'s repository, syncing through `sync`.
+    ///
+    /// # Errors
+    /// A usage error (exit 2) when the session has no repository (`--no-git`).
+    pub(crate) fn new(session: &'a Session, mut sync: RoleSync) -> Result<Role<'a>> {
+        let repo = session
+            .repo
+            .as_ref()
+            .ok_or_else(|| Error::usage("role mode (--sync-via-git) needs git (not --no-git)"))?;
+        sync.events = session.events.clone();
+        let (tx, wake) = mpsc::channel();
+        wake_on_signal(tx.clone());
+        let probe = RemoteProbe::new(sync.remote.clone(), &sync.branch, tx, &session.events);
+        Ok(Role {
+            repo,
+            sync,
+            probe,
+            wake,
+        })
     }
-    check_signal()
+}
+
+impl Mode for Role<'_> {
+    fn start(&mut self, session: &Session, plan: &Plan) -> Result<()> {
+        start(session, self.repo, &self.sync, &self.probe, plan)
+    }
+
+    fn boundary(&mut self, session: &Session, plan: &Plan) -> Result<State> {
+        let waiter = Waiter {
+            runner: session,
+            repo: self.repo,
+            sync: &self.sync,
+            probe: &self.probe,
+            wake: &self.wake,
+        };
+        waiter.wait(&plan.actors)
+    }
+
+    fn write(&mut self, session: &Session, change: FlagChange) -> Result<()> {
+        self.sync
+            .publish_flag(session, self.repo, &change)
+            .map(drop)
+    }
+
+    /// Nothing here: the boundary waits until the turn is no longer waiting for a person.
+    fn await_answer(&mut self, _: &Session, _: &State) -> Result<()> {
+        Ok(())
+    }
+
+    fn hooks(&mut self, session: &Session, _: Actor) -> Result<Box<dyn TurnHooks + '_>> {
+        let env = guard::agent_env(self.repo, session.run_dir(), &self.sync.branch)?;
+        Ok(Box::new(RoleHooks::new(&self.sync, env)))
+    }
 }
 
 /// Brings the clone level with the remote before the first wait.
@@ -106,13 +108,13 @@ fn start(
     repo: &Repo,
     sync: &RoleSync,
     probe: &RemoteProbe,
-    actor: Actor,
+    plan: &Plan,
 ) -> Result<()> {
     settle_state_file(runner, repo, sync)?;
     let head = probe.head()?;
     match sync.pull(repo, head.as_deref())? {
         FastForward::UpToDate | FastForward::Advanced => {}
-        FastForward::Diverged { .. } if rewound_own_claim(repo, sync, actor)? => {}
+        FastForward::Diverged { .. } if rewound_own_claim(repo, sync, &plan.actors)? => {}
         FastForward::Ahead(n) | FastForward::Diverged { ahead: n, .. } => {
             warn_line!(
                 runner.events,
@@ -129,7 +131,8 @@ fn start(
         );
         sync.push_fenced(repo)?;
     }
-    if actor == Actor::GALPH && runner.store.load()?.is_none() {
+    // The daemon of the actor each iteration starts with makes the first state.
+    if plan.actors.contains(&plan.workflow.start) && runner.store.load()?.is_none() {
         let mut state = State::default();
         runner.store.save(&mut state)?;
         let subject = crate::turn::subject::INIT_SUBJECT;
@@ -146,13 +149,15 @@ fn start(
 /// branch under the claim (the clone lacks the claim the remote holds, whose owner is dead):
 /// the agent's commits go to a backup ref and the clone to the remote, so the turn runs again.
 /// Returns whether it was so.
-fn rewound_own_claim(repo: &Repo, sync: &RoleSync, actor: Actor) -> Result<bool> {
+fn rewound_own_claim(repo: &Repo, sync: &RoleSync, actors: &[Actor]) -> Result<bool> {
     let tracking = sync.tracking_ref();
     let Some(theirs) = sync.state_at(repo, &tracking).ok().flatten() else {
         return Ok(false);
     };
-    let ours =
-        theirs.status == crate::state::Status::running(actor) && wait::is_turn_of(&theirs, actor);
+    let ours = theirs
+        .status
+        .running_actor()
+        .is_some_and(|actor| actors.contains(&actor) && wait::is_turn_of(&theirs, actor));
     if !ours || repo.is_ancestor(&tracking, "HEAD")? {
         return Ok(false);
     }

@@ -102,7 +102,9 @@ impl Waiter<'_> {
     ///
     /// # Errors
     /// Interrupted (128 + N), a failure (exit 1) after `max_wait`, git and state errors.
-    pub(crate) fn wait(&self, actor: Actor) -> Result<State> {
+    pub(crate) fn wait(&self, actors: &[Actor]) -> Result<State> {
+        // Whom the lines and events speak for: the first of this daemon's actors.
+        let actor = actors.first().copied().unwrap_or(Actor::GALPH);
         let config = &self.runner.config;
         let start = Instant::now();
         let mut last_beat = start;
@@ -136,14 +138,18 @@ impl Waiter<'_> {
                     lease_expires_at: state.as_ref().and_then(|s| s.lease_expires_at.as_deref()),
                 });
             }
-            if let Some(state) = &state
-                && (state.stop_requested().is_some() || is_turn_of(state, actor))
-            {
-                tracing::info!(generation = state.generation, status = %state.status, "wait: {actor}'s turn");
-                if state.stop_requested().is_none() {
-                    self.vouch(state, actor)?;
+            if let Some(state) = &state {
+                let turn = actors.iter().copied().find(|a| is_turn_of(state, *a));
+                if let Some(actor) = turn {
+                    tracing::info!(generation = state.generation, status = %state.status, "wait: {actor}'s turn");
+                    if state.stop_requested().is_none() {
+                        self.vouch(state, actor)?;
+                    }
+                    return Ok(state.clone());
                 }
-                return Ok(state.clone());
+                if state.stop_requested().is_some() {
+                    return Ok(state.clone());
+                }
             }
             if let Some(state) = state.as_ref().filter(|s| seen != Some(s.generation)) {
                 seen = Some(state.generation);
