@@ -5,6 +5,7 @@ mod approve;
 mod args;
 mod check;
 mod demo;
+mod graph;
 mod init;
 mod logs;
 mod man;
@@ -85,6 +86,8 @@ pub enum Command {
     Stats(stats::StatsArgs),
     /// Print the next decisions of the deterministic router, without running anything.
     Route(route::RouteArgs),
+    /// Draw the workflow: which actor's turn leads to which (text, Graphviz DOT or Mermaid).
+    Graph(graph::GraphArgs),
     /// Validate config, prompts, state and agents; exit 0 or 2.
     Check(check::CheckArgs),
     /// Stamp a turn by hand: `baton stamp ralph ok` (same commits and pushes as a daemon).
@@ -139,6 +142,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Status(a) => status::cmd_status(g, a),
         Command::Stats(a) => stats::cmd_stats(g, a),
         Command::Route(a) => route::cmd_route(g, a),
+        Command::Graph(a) => graph::cmd_graph(g, a),
         Command::Check(a) => check::cmd_check(g, a),
         Command::Stamp(a) => stamp::cmd_stamp(g, a),
         Command::Stop(a) => stop::cmd_stop(g, a),

@@ -7,7 +7,9 @@ use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
 use crate::error::Result;
 use crate::router;
-use crate::state::{Handoff, StateStore};
+use crate::state::{Next, StateStore};
+use crate::turn::next::{Leads, step};
+use crate::workflow::walk::Assumed;
 
 /// Flags of `baton route`.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,7 +22,9 @@ pub struct RouteArgs {
     pub json: bool,
 }
 
-/// Prints the next `--next` decisions from the current state, assuming every turn succeeds.
+/// Prints the next `--next` decisions from the current state, walking the workflow and
+/// assuming every turn succeeds with no answer (no `when: {command}` runs; no `when: {file}`
+/// exists). Turns that would run at once are listed one after the other.
 ///
 /// # Errors
 /// Config or state errors (exit 2).
@@ -46,13 +50,13 @@ pub(crate) fn cmd_route(global: &GlobalArgs, args: &RouteArgs) -> Result<()> {
         } else {
             writeln!(out, "{}", decision.log_line(state.iteration, actor))?;
         }
-        state.finish_ok(
-            actor,
-            &decision.prompt,
-            None,
-            Handoff::ToPeer.next(actor),
-            SystemTime::now(),
-        );
+        let (leads, progress) = step(&config.workflow, &state, actor, true, None, &mut Assumed);
+        let next = match leads {
+            Leads::To(next) => next,
+            Leads::Again => Next::Actor(actor),
+        };
+        state.finish_ok(actor, &decision.prompt, None, next, SystemTime::now());
+        state.set_progress(progress);
     }
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&decisions)?)?;

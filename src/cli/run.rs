@@ -11,7 +11,7 @@ use crate::git::Repo;
 use crate::modes::role::Role;
 use crate::modes::run::Plan;
 use crate::modes::{self, Local, RoleSync};
-use crate::state::{Actor, Handoff};
+use crate::state::Actor;
 use crate::turn::{RunOptions, Session, Workspace};
 
 /// Default number of iterations (combined) or turns (single-actor).
@@ -110,11 +110,6 @@ pub(crate) fn cmd_run(
     let held = workspace::hold(&config, discovered.as_ref())?.or_refuse()?;
     let repo = discovered.filter(|_| !args.no_git);
     let options = RunOptions {
-        handoff: if matches!(asked, Asked::Solo(_)) {
-            Handoff::Stay
-        } else {
-            Handoff::ToPeer
-        },
         autocommit: repo.is_some(),
         commit_dry_run: args.commit_dry_run,
         echo: !global.quiet,
@@ -122,6 +117,7 @@ pub(crate) fn cmd_run(
     let events = Events::for_run(&config);
     let runner = Session::new(
         Workspace::new(config, repo, held.run_dir(), events),
+        graph.clone(),
         options,
     );
     // People's `baton stop`, `note`, `approve` from this workspace reach the run from now on.

@@ -11,9 +11,11 @@ use crate::git::Repo;
 use crate::journal::{JournalEntry, Outcome};
 use crate::modes::RoleSync;
 use crate::router;
-use crate::state::{Actor, Handoff, format_utc};
+use crate::state::{Actor, Next, format_utc};
+use crate::turn::next::{Leads, step};
 use crate::turn::subject::stamp_message;
 use crate::turn::{PendingStamp, Workspace};
+use crate::workflow::walk::Assumed;
 
 /// `ok` or `fail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -98,13 +100,15 @@ fn stamp_state(runner: &Workspace, args: &StampArgs, claim: Option<&str>) -> Res
     let decision = router::deterministic(&state, &runner.config, args.actor);
     let outcome = match args.result {
         StampResult::Ok => {
-            state.finish_ok(
-                args.actor,
-                &decision.prompt,
-                head.clone(),
-                Handoff::ToPeer.next(args.actor),
-                now,
-            );
+            // A hand stamp answers nothing and runs no condition: the walk assumes them.
+            let graph = &runner.config.workflow;
+            let (leads, progress) = step(graph, &state, args.actor, true, None, &mut Assumed);
+            let next = match leads {
+                Leads::To(next) => next,
+                Leads::Again => Next::Actor(args.actor),
+            };
+            state.finish_ok(args.actor, &decision.prompt, head.clone(), next, now);
+            state.set_progress(progress);
             Outcome::Ok
         }
         StampResult::Fail => {

@@ -101,6 +101,9 @@ struct Step<'a> {
 pub(crate) struct TurnOf {
     /// The actor that ran.
     pub actor: Actor,
+    /// Whether its edits are its work (an engineer's: ralph's rules); a supervisor's or a
+    /// reviewer's are taken only by the doc whitelist and report rules.
+    pub work: bool,
     /// When the turn started: paths modified earlier (or with no time) were dirty before it.
     /// `None` counts every path as the turn's.
     pub since: Option<SystemTime>,
@@ -270,7 +273,7 @@ fn finish(
     rules: &AutocommitConfig,
     turn: TurnOf,
 ) -> AutocommitPlan {
-    let work = rules.work && turn.actor == Actor::RALPH;
+    let work = rules.work && turn.work;
     let (mut committed, kind) = (
         Vec::new(),
         if work {

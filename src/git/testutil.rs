@@ -27,6 +27,7 @@ pub(crate) fn spec_defaults() -> AutocommitConfig {
 /// Any actor's turn, every dirty path counted as the turn's.
 pub(crate) const ANY_TURN: crate::git::TurnOf = crate::git::TurnOf {
     actor: crate::state::Actor::GALPH,
+    work: false,
     since: None,
 };
 

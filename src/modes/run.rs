@@ -123,7 +123,10 @@ pub(crate) fn run(session: &Session, mode: &mut dyn Mode, plan: &Plan) -> Result
         let mut hooks = mode.hooks(session, actor)?;
         let report = match session.run_turn(actor, escalation, &mut *hooks)? {
             // Another daemon of this actor won the claim: wait for the next turn.
-            TurnEnd::Lost(_) => continue,
+            TurnEnd::Lost(holder) => {
+                tracing::info!(%holder, "claim lost: waiting for the next turn");
+                continue;
+            }
             TurnEnd::Done(report) => report,
         };
         drop(hooks);

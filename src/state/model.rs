@@ -240,6 +240,11 @@ pub struct State {
     /// The approval checkpoint of the next (or running) turn, when `approval.before` names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval: Option<crate::state::Approval>,
+    /// Where the iteration stands in a workflow, when that says more than `expected_actor` and
+    /// `status` do (several actors ready or running, a join half done, a loop counted); see
+    /// [`State::progress`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<crate::workflow::Progress>,
     /// Keys this version does not know; preserved across writes.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -268,6 +273,7 @@ impl Default for State {
             exit_reason: None,
             notes: Vec::new(),
             approval: None,
+            workflow: None,
             extra: Map::new(),
         }
     }

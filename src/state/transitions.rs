@@ -28,6 +28,8 @@ impl State {
     /// [`StateStore::save`]: crate::state::StateStore::save
     pub fn start_turn(&mut self, actor: Actor, claim: &Claim) {
         let expires = claim.now.checked_add(claim.lease).unwrap_or(claim.now);
+        let mut progress = self.progress();
+        progress.begin(actor);
         self.status = Status::running(actor);
         self.expected_actor = actor;
         self.lease_owner = Some(claim.owner.clone());
@@ -37,6 +39,7 @@ impl State {
         self.limit_until = None;
         self.limit_reason = None;
         self.last_update = Some(format_utc(claim.now));
+        self.set_progress(progress);
     }
 
     /// Stamps a turn whose agent hit a usage or rate limit: `limited`, expected stays `actor`
@@ -51,20 +54,24 @@ impl State {
         commit: Option<String>,
         now: SystemTime,
     ) {
+        let mut progress = self.progress();
+        progress.again(actor);
         self.expected_actor = actor;
         self.status = Status::Limited;
         self.last_error = None;
         self.end_turn(actor, commit, now);
         self.limit_until = Some(format_utc(until));
         self.limit_reason = Some(reason.to_owned());
+        self.set_progress(progress);
     }
 
     /// Stamps a successful turn of `actor` that ran `prompt`, leaving HEAD at `commit`.
     ///
     /// [`Next::Actor`]: expected that actor, `waiting-<actor>`. [`Next::End`]: iteration + 1,
     /// expected the start actor, `complete`. Both set `<actor>_commit`, `last_prompt`,
-    /// `last_prompt_actor`, clear lease and `last_error`. A `None` commit (HEAD unknown) leaves
-    /// the previous `<actor>_commit` in place.
+    /// `last_prompt_actor`, clear lease and `last_error`, and the `workflow` progress (a walker
+    /// sets it after: [`State::set_progress`]). A `None` commit (HEAD unknown) leaves the
+    /// previous `<actor>_commit` in place.
     pub fn finish_ok(
         &mut self,
         actor: Actor,
@@ -77,6 +84,8 @@ impl State {
             Next::Actor(next) => (next, Status::Waiting(next), false),
             Next::End { start } => (start, Status::Complete, true),
         };
+        // What the iteration says beyond `expected_actor` is the walker's to set after this.
+        self.workflow = None;
         if advance {
             self.iteration = self.iteration.saturating_add(1);
         }
@@ -99,11 +108,31 @@ impl State {
         commit: Option<String>,
         now: SystemTime,
     ) {
+        let mut progress = self.progress();
+        progress.again(actor);
         self.expected_actor = actor;
         self.status = Status::Failed;
         self.last_error = Some(error.to_owned());
         self.approval = None;
         self.end_turn(actor, commit, now);
+        self.set_progress(progress);
+    }
+
+    /// After [`State::finish_failed`], a workflow step for `outcome: failed` takes the run on to
+    /// `next`: that turn is next (`waiting-<actor>`), or the iteration ends (`complete`,
+    /// iteration + 1); `last_error` stays to say what failed.
+    pub fn take_failure_step(&mut self, next: Next) {
+        match next {
+            Next::Actor(actor) => {
+                self.expected_actor = actor;
+                self.status = Status::Waiting(actor);
+            }
+            Next::End { start } => {
+                self.expected_actor = start;
+                self.status = Status::Complete;
+                self.iteration = self.iteration.saturating_add(1);
+            }
+        }
     }
 
     /// What both ends of a turn share: commit stamp, lease cleared, `last_update = now`.
@@ -123,6 +152,31 @@ impl State {
         self.limit_until = None;
         self.limit_reason = None;
         self.last_update = Some(format_utc(now));
+    }
+
+    /// Where the iteration stands: the `workflow` field when the state has one, else what
+    /// `expected_actor` and `status` say (that actor running, or ready).
+    #[must_use]
+    pub fn progress(&self) -> crate::workflow::Progress {
+        self.workflow
+            .clone()
+            .unwrap_or_else(|| self.plain_progress())
+    }
+
+    /// The progress `expected_actor` and `status` alone say.
+    fn plain_progress(&self) -> crate::workflow::Progress {
+        let mut progress = crate::workflow::Progress::default();
+        match self.status {
+            Status::Running(actor) => progress.running.push(actor),
+            _ => progress.ready.push(self.expected_actor),
+        }
+        progress
+    }
+
+    /// Keeps `progress`: in the `workflow` field only when it says more than `expected_actor`
+    /// and `status` do (so the default pair's files look as they always did).
+    pub fn set_progress(&mut self, progress: crate::workflow::Progress) {
+        self.workflow = (progress != self.plain_progress()).then_some(progress);
     }
 
     /// Sets the stop flag: `exit: true` with `reason` as `exit_reason`.

@@ -86,7 +86,8 @@ pub(crate) fn verify(
 /// Runs one command with its output appended to `log`; its exit code, `None` when it could not
 /// start, was ended at `completion.verify_timeout` or because Baton was interrupted (its whole
 /// process group: SIGTERM, then SIGKILL after the kill grace; see [`crate::process::Group`]).
-fn run_one(
+/// Verify commands and a workflow's `when: {command: …}` conditions run so.
+pub(crate) fn run_one(
     config: &Config,
     argv: &[String],
     log: &Path,

@@ -8,10 +8,11 @@ use crate::error::Result;
 use crate::git::{self, DiffStats};
 use crate::journal::{Completion, JournalEntry, Outcome};
 use crate::router::Decision;
-use crate::state::{Actor, Handoff, State, format_utc};
+use crate::state::{Actor, Next, State, format_utc};
 use crate::turn::completion;
 use crate::turn::failure::TurnFailure;
 use crate::turn::launch::{Launched, Receipt, failed};
+use crate::turn::next::{Leads, walk};
 use crate::turn::owned::owned_state;
 use crate::turn::record::PendingStamp;
 use crate::turn::subject::stamp_message;
@@ -81,15 +82,17 @@ pub(crate) fn after_agent(
             plan.dirty_left.join(", ")
         );
     }
-    // The supervisor plans and reviews; what it changed outside the rules fails its turn, in
-    // every mode (issue 6 §4), unless tolerated. Dirt that was there before is not its doing.
-    let guard = turn.actor == Actor::GALPH && !runner.config.autocommit.tolerate_dirty;
+    // A supervisor plans and a reviewer reviews; what either changed outside the rules fails
+    // its turn, in every mode, unless tolerated. Dirt that was there before is not its doing.
+    let guard =
+        !runner.graph.kind(turn.actor).edits_are_work() && !runner.config.autocommit.tolerate_dirty;
     if guard && !plan.turn_left.is_empty() {
         return Err(fail(TurnFailure::DirtyGuard(plan.turn_left)));
     }
     let dirty_left = plan.dirty_left;
     // The supervisor declares the work done (in a single-actor run, the one actor does).
-    let may_claim = turn.actor == Actor::GALPH || runner.options.handoff == Handoff::Stay;
+    let may_claim = runner.graph.kind(turn.actor) == crate::state::ActorKind::Supervisor
+        || runner.graph.alone() == Some(turn.actor);
     let final_message = receipt.final_message.as_deref();
     let claim = may_claim
         && completion::claimed(
@@ -125,9 +128,18 @@ fn autocommit(
 ) -> Result<git::AutocommitPlan> {
     let config = &runner.config;
     let exclude = runner.baton_paths(repo);
-    let rules = rules_in_repo(&config.autocommit, repo.relative(&config.root).as_deref());
+    let kind = runner.graph.kind(turn.actor);
+    let mut rules = config.autocommit.clone();
+    // A supervisor hands work out as task files: they are its to write.
+    if kind == crate::state::ActorKind::Supervisor
+        && let Some(tasks) = config.relative(&config.tasks_dir)
+    {
+        rules.doc_whitelist.push(format!("{tasks}/**"));
+    }
+    let rules = rules_in_repo(&rules, repo.relative(&config.root).as_deref());
     let of = git::TurnOf {
         actor: turn.actor,
+        work: kind.edits_are_work(),
         since: Some(turn.started),
     };
     let plan = git::plan_autocommit(&repo.dirty_paths()?, &rules, &exclude, of);
@@ -199,6 +211,8 @@ pub(crate) struct Stamped {
     pub(crate) stamp: PendingStamp,
     /// Why the turn failed, if it did.
     pub(crate) failure: Option<TurnFailure>,
+    /// Whether a failed turn was taken on by a step for `outcome: failed` (the run goes on).
+    pub(crate) routed: bool,
 }
 
 /// Decides the stamp of a finished turn, writing nothing: the state as claimed (Baton owns it;
@@ -228,11 +242,19 @@ pub(crate) fn stamp(
     let now = SystemTime::now();
     let mut retry_at = None;
     let mut completion = None;
+    let mut routed = false;
     let (outcome, exit_code, agent, log, dirty_left, failure, receipt) = match result {
         Ok(done) => {
             completion.clone_from(&done.completion);
-            let next = runner.options.handoff.next(turn.actor);
+            let message = done.receipt.final_message.as_deref();
+            let (leads, progress) =
+                walk(runner, &state, turn.actor, true, message, Some(&done.log));
+            let next = match leads {
+                Leads::To(next) => next,
+                Leads::Again => Next::Actor(turn.actor),
+            };
             state.finish_ok(turn.actor, &decision.prompt, head_after.clone(), next, now);
+            state.set_progress(progress);
             state.drop_notes(&turn.notes);
             (
                 Outcome::Ok,
@@ -258,8 +280,19 @@ pub(crate) fn stamp(
                     state.finish_limited(turn.actor, *until, reason, head_after.clone(), now);
                     retry_at = Some(format_utc(*until));
                 }
+                TurnFailure::Interrupted(_) => {
+                    state.finish_failed(turn.actor, &failure.to_string(), head_after.clone(), now);
+                }
                 other => {
+                    let message = receipt.final_message.as_deref();
+                    let (leads, progress) =
+                        walk(runner, &state, turn.actor, false, message, log.as_deref());
                     state.finish_failed(turn.actor, &other.to_string(), head_after.clone(), now);
+                    if let Leads::To(next) = leads {
+                        state.take_failure_step(next);
+                        state.set_progress(progress);
+                        routed = true;
+                    }
                 }
             }
             let outcome = failure.outcome();
@@ -321,6 +354,7 @@ pub(crate) fn stamp(
             commit,
         },
         failure,
+        routed,
     })
 }
 

@@ -8,6 +8,7 @@ mod failure;
 mod finish;
 mod launch;
 mod logtail;
+pub(crate) mod next;
 mod notes;
 mod owned;
 mod record;
@@ -26,7 +27,7 @@ use crate::fault;
 use crate::git::Repo;
 use crate::journal::{Journal, JournalEntry};
 use crate::router::Decision;
-use crate::state::{Actor, Claim, Handoff, State, StateStore};
+use crate::state::{Actor, Claim, State, StateStore};
 
 pub(crate) use failure::TurnFailure;
 pub(crate) use finish::Turn;
@@ -39,8 +40,6 @@ pub(crate) use stop::{Inbox, Request, send_request};
 /// How the runner behaves for the mode that drives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RunOptions {
-    /// Hand the turn to the peer (combined, role) or keep it (single-actor runs).
-    pub handoff: Handoff,
     /// Auto-commit after a successful turn (off with `--no-git` or outside a repository).
     pub autocommit: bool,
     /// Print what auto-commit would commit instead of committing.
@@ -150,6 +149,8 @@ pub(crate) struct Session {
     ws: Workspace,
     /// Mode options.
     pub options: RunOptions,
+    /// The run's graph: the configured workflow, or one actor alone (`baton loop`).
+    pub(crate) graph: crate::workflow::Workflow,
     /// The run's background `git gc --auto` (see [`crate::git::maintenance`]).
     housekeeping: crate::git::maintenance::Housekeeping,
     /// What the run's checks remember between turns.
@@ -188,13 +189,18 @@ impl Drop for Session {
 }
 
 impl Session {
-    /// A run of `ws` as `options` say.
+    /// A run of `ws` over `graph` as `options` say.
     #[must_use]
-    pub(crate) fn new(mut ws: Workspace, options: RunOptions) -> Session {
+    pub(crate) fn new(
+        mut ws: Workspace,
+        graph: crate::workflow::Workflow,
+        options: RunOptions,
+    ) -> Session {
         ws.commit_dry_run = options.commit_dry_run;
         Session {
             ws,
             options,
+            graph,
             housekeeping: crate::git::maintenance::Housekeeping::default(),
             caches: Caches::default(),
         }
@@ -433,7 +439,11 @@ impl Session {
         if pending.stamp.state.stop_requested().is_some() {
             self.inbox.clear_stop()?;
         }
-        let finish::Stamped { stamp, failure } = pending;
+        let finish::Stamped {
+            stamp,
+            failure,
+            routed,
+        } = pending;
         if stamp.entry.completion.as_ref().is_some_and(|c| c.verified) {
             let reason = stamp.state.stop_requested().unwrap_or_default();
             self.events.emit(&crate::events::Event::Completed {
@@ -443,8 +453,17 @@ impl Session {
             });
         }
         match failure {
-            // A usage limit is not a failure: the state says when the same turn runs again.
+            // A usage limit is not a failure: the state says when the same turn runs again. A
+            // failure a workflow step takes on is the graph's to route, not the run's end.
             Some(TurnFailure::Limited { .. }) | None => {
+                Ok(TurnEnd::Done(Box::new(TurnReport { state: stamp.state })))
+            }
+            Some(failure) if routed && !matches!(failure, TurnFailure::Interrupted(_)) => {
+                warn_line!(
+                    self.events,
+                    "[turn] {actor}'s turn failed ({failure}); the workflow goes on to {}",
+                    stamp.state.expected_actor
+                );
                 Ok(TurnEnd::Done(Box::new(TurnReport { state: stamp.state })))
             }
             Some(failure) => Err(logtail::with_hint(

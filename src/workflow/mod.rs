@@ -220,6 +220,17 @@ impl Workflow {
         }
     }
 
+    /// The actor of a graph that is one actor's turns back to back (`start → end`, as
+    /// [`Workflow::solo`] makes): every turn is an iteration, and that actor may declare the
+    /// work complete.
+    #[must_use]
+    pub fn alone(&self) -> Option<Actor> {
+        match self.steps.as_slice() {
+            [only] if only.from == [self.start] && only.to == Target::End => Some(self.start),
+            _ => None,
+        }
+    }
+
     /// The kind of `actor`; an undeclared name counts as a reviewer (it may change nothing
     /// but docs and reports).
     #[must_use]

@@ -104,8 +104,12 @@ impl Progress {
         self.ready.is_empty() && self.running.is_empty()
     }
 
-    /// Marks `actor`'s turn as running (it leaves the ready list).
+    /// Marks `actor`'s turn as running (it leaves the ready list). A turn the graph did not
+    /// make ready (one actor run alone, a turn stamped by hand) starts a progress of its own.
     pub fn begin(&mut self, actor: Actor) {
+        if !self.ready.contains(&actor) && !self.running.contains(&actor) {
+            *self = Progress::default();
+        }
         self.ready.retain(|a| *a != actor);
         if !self.running.contains(&actor) {
             self.running.push(actor);

@@ -20,7 +20,7 @@ use crate::fsutil::write_atomic;
 use crate::git::Repo;
 use crate::journal::{Journal, JournalEntry};
 use crate::modes;
-use crate::state::{Actor, Handoff, StateStore};
+use crate::state::{Actor, StateStore};
 use crate::text::short_sha;
 use crate::turn::{RunOptions, Session};
 
@@ -137,7 +137,6 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
         ..LoadOptions::default()
     })?;
     let options = RunOptions {
-        handoff: Handoff::ToPeer,
         autocommit: true,
         commit_dry_run: false,
         echo: true,
@@ -145,7 +144,8 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     let run_dir = repo.git_dir().join("baton");
     let events = crate::events::Events::for_run(&loaded.config);
     let ws = crate::turn::Workspace::new(loaded.config, Some(repo), &run_dir, events);
-    let runner = Session::new(ws, options);
+    let graph = ws.config.workflow.clone();
+    let runner = Session::new(ws, graph, options);
     say!(
         "== {} combined iterations (galph then ralph), review every 2\n",
         args.iterations

@@ -294,6 +294,7 @@ fn defaults_commit_reports_work_and_guard_the_supervisor() {
     ];
     let ralph = TurnOf {
         actor: Actor::RALPH,
+        work: true,
         since: Some(start),
     };
     let plan = plan_autocommit(&dirty, &rules, &[], ralph);
@@ -309,6 +310,7 @@ fn defaults_commit_reports_work_and_guard_the_supervisor() {
     assert!(plan.turn_left.is_empty());
     let galph = TurnOf {
         actor: Actor::GALPH,
+        work: false,
         since: Some(start),
     };
     let plan = plan_autocommit(&dirty, &rules, &[], galph);
