@@ -22,6 +22,10 @@ pub struct LogsArgs {
     /// Only this actor's logs.
     #[arg(long, value_parser = crate::cli::args::ActorArg)]
     pub actor: Option<Actor>,
+    /// Only this worker's logs (`ralph-2`: a worker of `workflow.workers`; its logs are under
+    /// `logs/<branch>/ralph-2/`).
+    #[arg(long, value_name = "WORKER", conflicts_with = "actor")]
+    pub worker: Option<String>,
     /// Only this iteration's logs.
     #[arg(long, value_name = "N")]
     pub iteration: Option<u64>,
@@ -41,7 +45,9 @@ fn find_logs(dir: &Path, args: &LogsArgs) -> Vec<PathBuf> {
         branches.flat_map(|b| std::fs::read_dir(b.path()).into_iter().flatten().flatten())
     {
         let actor_name = actor_dir.file_name().to_string_lossy().into_owned();
-        if args.actor.is_some_and(|a| a.as_str() != actor_name) {
+        if args.actor.is_some_and(|a| a.as_str() != actor_name)
+            || args.worker.as_ref().is_some_and(|w| *w != actor_name)
+        {
             continue;
         }
         for log in std::fs::read_dir(actor_dir.path())

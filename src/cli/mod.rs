@@ -4,6 +4,7 @@
 mod approve;
 mod args;
 mod check;
+mod cleanup;
 mod demo;
 mod graph;
 mod init;
@@ -104,6 +105,8 @@ pub enum Command {
     Resume(stop::ResumeArgs),
     /// Show or follow turn logs.
     Logs(logs::LogsArgs),
+    /// Remove what workers left: worktrees of tasks that did not land, merged worker branches.
+    Cleanup(cleanup::CleanupArgs),
     /// Serve a live dashboard of the run in the browser (loopback; a token for anything else).
     Serve(crate::serve::ServeArgs),
     /// Follow a run live: whose turn, the running transcript, the last turns, budget, lease.
@@ -151,6 +154,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Approve(a) => approve::cmd_approve(g, a),
         Command::Reject(a) => approve::cmd_reject(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
+        Command::Cleanup(a) => cleanup::cmd_cleanup(g, a),
         Command::Serve(a) => crate::serve::cmd_serve(g, a),
         Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),

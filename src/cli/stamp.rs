@@ -146,6 +146,8 @@ fn stamp_state(runner: &Workspace, args: &StampArgs, claim: Option<&str>) -> Res
         completion: None,
         notes_delivered: 0,
         journal_restored: Vec::new(),
+        tasks: Vec::new(),
+        task_problems: Vec::new(),
     };
     say!(
         "[stamp] {} {:?}: state {} at iteration {}, next {}",

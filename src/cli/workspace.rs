@@ -69,7 +69,16 @@ pub(crate) fn hold(config: &Config, repo: Option<&Repo>) -> Result<Hold> {
         Err(e) => return Err(e.into()),
     };
     let run_dir = run_dir(config, repo);
-    let ended = process::end_leftovers(&run_dir, kill_grace())?;
+    let mut ended = process::end_leftovers(&run_dir, kill_grace())?;
+    // Each worker of `workflow.workers` records its agent in a directory of its own.
+    if let Ok(workers) = std::fs::read_dir(run_dir.join(crate::turn::workers::RUN_SUBDIR)) {
+        for dir in workers
+            .flatten()
+            .filter(|d| d.file_type().is_ok_and(|t| t.is_dir()))
+        {
+            ended.extend(process::end_leftovers(&dir.path(), kill_grace())?);
+        }
+    }
     if !ended.is_empty() {
         let pids: Vec<String> = ended.iter().map(ToString::to_string).collect();
         note!(

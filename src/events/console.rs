@@ -12,11 +12,24 @@ use crate::journal::Outcome;
 use crate::text::short_sha;
 
 /// Prints `event`'s line, if it has one.
-pub(super) fn print(event: &Event<'_>) {
-    match line(event) {
+pub(super) fn print(event: &Event<'_>, worker: Option<&super::WorkerTag>) {
+    let line = line(event).map(|(level, text)| match worker {
+        // A worker's line says whose it is: `[turn] ralph runs …` → `[turn] ralph-2 (task a) runs …`.
+        Some(tag) => (level, of_worker(&text, tag)),
+        None => (level, text),
+    });
+    match line {
         Some((Level::Info, text)) => say!("{text}"),
         Some((Level::Warning, text)) => note!("{text}"),
         None => {}
+    }
+}
+
+/// `text` with the worker named after its `[tag]`.
+fn of_worker(text: &str, tag: &super::WorkerTag) -> String {
+    match text.split_once("] ") {
+        Some((head, rest)) => format!("{head}] {} (task {}): {rest}", tag.worker, tag.task),
+        None => format!("{} (task {}): {text}", tag.worker, tag.task),
     }
 }
 
@@ -90,7 +103,30 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
                 CommitKind::Claim => format!("[sync] {sha} {subject}"),
                 CommitKind::Autocommit => format!("[autocommit] {subject}"),
                 CommitKind::Stamp | CommitKind::State => format!("[stamp] {sha} {subject}"),
+                CommitKind::Land => format!("[land] {sha} {subject}"),
             })
+        }
+        Event::WorkerStarted {
+            worker,
+            task,
+            branch,
+            ..
+        } => info(format!("[worker] {worker} takes task {task} on {branch}")),
+        Event::WorkerEnded {
+            worker,
+            task,
+            landing,
+            error,
+            ..
+        } => {
+            let line = match error {
+                Some(why) => format!("[worker] {worker}: task {task} {landing}: {why}"),
+                None => format!("[worker] {worker}: task {task} {landing}"),
+            };
+            match landing {
+                crate::journal::Landing::Landed => info(line),
+                _ => warn(line),
+            }
         }
         Event::Pushed { remote, branch } => info(format!("[sync] pushed to {remote}/{branch}")),
         Event::Stamped {

@@ -66,8 +66,9 @@ impl Log {
         }
     }
 
-    /// Appends `event` as one line.
-    pub(super) fn write(&mut self, event: &Event<'_>) {
+    /// Appends `event` as one line; `worker`, when set, adds `"worker"` and `"task"` fields
+    /// (an event of a worker's turn).
+    pub(super) fn write(&mut self, event: &Event<'_>, worker: Option<&super::WorkerTag>) {
         let mut value = match serde_json::to_value(event) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => return,
@@ -78,6 +79,10 @@ impl Log {
         line.insert("seq".into(), self.seq.into());
         line.insert("ts".into(), format_utc(SystemTime::now()).into());
         line.insert("pid".into(), std::process::id().into());
+        if let Some(tag) = worker {
+            line.insert("worker".into(), tag.worker.clone().into());
+            line.insert("task".into(), tag.task.clone().into());
+        }
         line.append(&mut value);
         let mut bytes = serde_json::Value::Object(line).to_string().into_bytes();
         bytes.push(b'\n');

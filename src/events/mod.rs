@@ -66,6 +66,8 @@ pub(crate) enum CommitKind {
     Stamp,
     /// A state-only change between turns (stop flag, note, approval).
     State,
+    /// A worker's landing: the merge commit of its branch into the shared branch.
+    Land,
 }
 
 /// One phase of a run.
@@ -99,6 +101,28 @@ pub(crate) enum Event<'a> {
     },
     /// A turn was claimed (the running marker written).
     TurnClaimed { actor: Actor, iteration: u64 },
+    /// A worker took a task (`workflow.workers`): `worker` is `<actor>-<n>`, `branch` its
+    /// branch, in a worktree of its own.
+    WorkerStarted {
+        actor: Actor,
+        iteration: u64,
+        worker: &'a str,
+        task: &'a str,
+        branch: &'a str,
+    },
+    /// A worker's task ended: `landing` says how (`landed`, `conflict`, `red`, `failed`,
+    /// `limited`, `interrupted`), `merge` is the merge commit of a landed task, `conflicts`
+    /// the paths of a conflict, `error` why it did not land.
+    WorkerEnded {
+        actor: Actor,
+        iteration: u64,
+        worker: &'a str,
+        task: &'a str,
+        landing: crate::journal::Landing,
+        merge: Option<&'a str>,
+        conflicts: &'a [String],
+        error: Option<&'a str>,
+    },
     /// The turn's prompt was chosen.
     Routed {
         actor: Actor,
@@ -221,6 +245,17 @@ pub(crate) enum Event<'a> {
 #[derive(Clone)]
 pub(crate) struct Events {
     hub: Arc<Hub>,
+    /// The worker whose turn emits through this handle (see [`Events::for_worker`]).
+    worker: Option<Arc<WorkerTag>>,
+}
+
+/// The worker and task an event of a worker's turn belongs to.
+#[derive(Debug)]
+pub(crate) struct WorkerTag {
+    /// `ralph-2`.
+    pub(crate) worker: String,
+    /// The task id.
+    pub(crate) task: String,
 }
 
 impl Default for Events {
@@ -253,6 +288,7 @@ impl Events {
                 log: Mutex::new(None),
                 notify: None,
             }),
+            worker: None,
         }
     }
 
@@ -265,12 +301,26 @@ impl Events {
                 log: Mutex::new(log::Log::open(&config.logs_dir)),
                 notify: Some(crate::notify::Notifier::new(config)),
             }),
+            worker: None,
+        }
+    }
+
+    /// The same stream for `worker`'s turn on `task`: its events carry `worker` and `task` in
+    /// the event log, and its console lines name the worker.
+    #[must_use]
+    pub(crate) fn for_worker(&self, worker: &str, task: &str) -> Events {
+        Events {
+            hub: Arc::clone(&self.hub),
+            worker: Some(Arc::new(WorkerTag {
+                worker: worker.to_owned(),
+                task: task.to_owned(),
+            })),
         }
     }
 
     /// Hands `event` to the subscribers.
     pub(crate) fn emit(&self, event: &Event<'_>) {
-        console::print(event);
+        console::print(event, self.worker.as_deref());
         if let Some(log) = self
             .hub
             .log
@@ -278,7 +328,7 @@ impl Events {
             .unwrap_or_else(PoisonError::into_inner)
             .as_mut()
         {
-            log.write(event);
+            log.write(event, self.worker.as_deref());
         }
         if let Some(notify) = &self.hub.notify {
             notify.on_event(event);
@@ -321,7 +371,7 @@ impl Events {
             .as_mut()
         {
             Some(log) => {
-                log.write(event);
+                log.write(event, self.worker.as_deref());
                 true
             }
             None => false,

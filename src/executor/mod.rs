@@ -12,5 +12,5 @@ mod text;
 mod transcript;
 mod turn_processes;
 
-pub(crate) use run::{ExecError, RunOutcome, RunResult, RunSpec, kill_grace, run};
+pub(crate) use run::{ExecError, RunOutcome, RunResult, RunSpec, kill_grace, run, run_beside};
 pub(crate) use signals::{install_handlers, received_signal, wake_on_signal};

@@ -136,6 +136,20 @@ pub(crate) enum ExecError {
 /// # Errors
 /// [`ExecError`] when it cannot start or the log cannot be written.
 pub(crate) fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
+    run_alone(spec, true)
+}
+
+/// [`run`] for an agent that runs beside others of this process (a worker of
+/// `workflow.workers`): its end sweeps its own processes — its group, its marker, its cgroup —
+/// and never the other agents, which are Baton's descendants too.
+///
+/// # Errors
+/// As [`run`].
+pub(crate) fn run_beside(spec: &RunSpec) -> Result<RunResult, ExecError> {
+    run_alone(spec, false)
+}
+
+fn run_alone(spec: &RunSpec, alone: bool) -> Result<RunResult, ExecError> {
     let mut options = Options {
         grace: kill_grace(),
         notices: &mut Notices {
@@ -143,7 +157,7 @@ pub(crate) fn run(spec: &RunSpec) -> Result<RunResult, ExecError> {
             events: spec.events.clone(),
         },
         signal: None,
-        sweep_descendants: true,
+        sweep_descendants: alone,
     };
     run_with(spec, &mut options)
 }

@@ -13,7 +13,9 @@ mod testutil;
 pub(crate) use autocommit::{AutocommitPlan, TurnOf, apply_plan, plan_autocommit};
 pub(crate) use probe::RemoteProbe;
 pub(crate) use remote::{Remote, SyncError};
-pub(crate) use repo::{DiffStats, DirtyPath, Divergence, FastForward, FileChange, GitError, Repo};
+pub(crate) use repo::{
+    DiffStats, DirtyPath, Divergence, FastForward, FileChange, GitError, MergeSpec, Merged, Repo,
+};
 
 /// Turns libgit2's object cache off, so that a run's memory stays flat over thousands of
 /// turns. On by default with a 256 MiB limit, it keeps every commit and tree a long run writes

@@ -347,6 +347,7 @@ mod sync;
 mod worktree;
 pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;
+pub(crate) use sync::land::{MergeSpec, Merged};
 pub(crate) use sync::{FastForward, WouldOverwrite};
 
 #[cfg(test)]

@@ -177,6 +177,108 @@ pub(crate) struct JournalEntry {
     /// when there was nothing to put back). Omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) journal_restored: Vec<String>,
+    /// The tasks the turn's workers ran (`workflow.workers`), in the order they ended; its
+    /// `usage` is their sum. Omitted for a turn without workers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tasks: Vec<TaskRun>,
+    /// What was wrong with task files (a cycle, an unknown dependency, a bad name): those tasks
+    /// were not run, and the supervisor is told. Omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) task_problems: Vec<String>,
+}
+
+/// How one worker's task ended (`docs/workflows.md`, "Landing").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Landing {
+    /// Merged into the shared branch; the task file moved to `done/`.
+    Landed,
+    /// Git's 3-way merge with the shared head conflicts; nothing was merged.
+    Conflict,
+    /// `completion.verify` failed on the branch merged with the shared head; nothing landed.
+    Red,
+    /// The worker's turn failed (exit, timeout, stall, guard); the task is open again.
+    Failed,
+    /// The worker's agent hit a usage limit; the task is open again.
+    Limited,
+    /// Baton was interrupted; the task is open again.
+    Interrupted,
+}
+
+impl std::fmt::Display for Landing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Landing::Landed => "landed",
+            Landing::Conflict => "conflict",
+            Landing::Red => "red",
+            Landing::Failed => "failed",
+            Landing::Limited => "limited",
+            Landing::Interrupted => "interrupted",
+        })
+    }
+}
+
+/// One worker's task in a turn's journal line: who ran it, on which branch, how it ended and
+/// what the agent reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TaskRun {
+    /// The worker (`ralph-2`).
+    pub(crate) worker: String,
+    /// The task id (its file name without `.md`).
+    pub(crate) task: String,
+    /// How it ended.
+    pub(crate) landing: Landing,
+    /// The worker's branch (`baton/ralph-2/<task>`), kept unless it landed.
+    pub(crate) branch: String,
+    /// The merge commit on the shared branch (full SHA), when it landed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) merge: Option<String>,
+    /// The agent that ran it.
+    pub(crate) agent: String,
+    /// Its turn log, relative to the workspace root.
+    pub(crate) log: String,
+    /// Wall-clock length in milliseconds, from its start to its landing.
+    pub(crate) duration_ms: u64,
+    /// What the agent reported.
+    #[serde(default)]
+    pub(crate) usage: Usage,
+    /// Agent runs made for it.
+    pub(crate) attempts: u32,
+    /// Paths that conflict (a `conflict`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) conflicts: Vec<String>,
+    /// Why it did not land (a failure, the red verify command), one line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<String>,
+    /// The verify log of a `red` landing, relative to the workspace root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) verify_log: Option<String>,
+}
+
+impl Usage {
+    /// `self` with `other` added: each count summed where either reported one; the model and
+    /// session of the last that reported them.
+    #[must_use]
+    pub(crate) fn plus(mut self, other: &Usage) -> Usage {
+        fn add<T: Copy + std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            }
+        }
+        self.input_tokens = add(self.input_tokens, other.input_tokens);
+        self.output_tokens = add(self.output_tokens, other.output_tokens);
+        self.cached_input_tokens = add(self.cached_input_tokens, other.cached_input_tokens);
+        self.cost_usd = add(self.cost_usd, other.cost_usd);
+        self.tool_calls = add(self.tool_calls, other.tool_calls);
+        if other.model.is_some() {
+            self.model.clone_from(&other.model);
+        }
+        if other.session_id.is_some() {
+            self.session_id.clone_from(&other.session_id);
+        }
+        self
+    }
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -35,6 +35,8 @@ pub(super) fn entry(iteration: u64) -> JournalEntry {
         completion: None,
         notes_delivered: 0,
         journal_restored: Vec::new(),
+        tasks: Vec::new(),
+        task_problems: Vec::new(),
     }
 }
 

@@ -37,16 +37,23 @@ pub(crate) struct Turn {
     pub(crate) seal_head: Option<String>,
     /// The journal before the agent started (see [`crate::journal::Seal`]).
     pub(crate) seal: crate::journal::Seal,
+    /// The worker and task, when this is a worker's turn (see [`crate::turn::workers`]).
+    pub(crate) worker: Option<crate::turn::workers::WorkerOf>,
 }
 
 /// A turn whose agent succeeded and whose auto-commit ran.
 #[derive(Debug)]
 pub(crate) struct Finished {
-    agent: String,
-    log: PathBuf,
-    dirty_left: Vec<String>,
-    receipt: Receipt,
-    completion: Option<Completion>,
+    /// The agent that ran.
+    pub(crate) agent: String,
+    /// Its turn log.
+    pub(crate) log: PathBuf,
+    /// Paths still dirty after auto-commit.
+    pub(crate) dirty_left: Vec<String>,
+    /// What its runs reported.
+    pub(crate) receipt: Receipt,
+    /// Its completion claim and verdict, if it claimed.
+    pub(crate) completion: Option<Completion>,
 }
 
 /// Auto-commits after a successful agent run, and applies galph's dirty-tree guard.
@@ -340,6 +347,8 @@ pub(crate) fn stamp(
         state_ignored,
         usage: receipt.usage,
         attempts: receipt.attempts.max(1),
+        tasks: receipt.tasks,
+        task_problems: receipt.task_problems,
         retry_at,
         completion,
         notes_delivered: u32::try_from(turn.notes.len()).unwrap_or(u32::MAX),

@@ -14,13 +14,17 @@ use crate::executor::{self, RunResult, RunSpec};
 use crate::journal::Usage;
 use crate::router::{self, Decision, RouterError, RouterStep};
 use crate::state::{Actor, State, format_utc};
-use crate::turn::completion;
 use crate::turn::failure::TurnFailure;
 use crate::turn::finish::Turn;
 use crate::turn::{Failure, Session};
+use crate::turn::{completion, workers};
 
 /// Bytes of router stdout kept in memory; the contract is one short line.
 const ROUTER_CAPTURE_BYTES: usize = 64 * 1024;
+
+/// Journal lines a supervisor's prompt looks back through for what workers did not land
+/// since its last turn.
+const REPORT_LOOKBACK: usize = 32;
 
 /// How the turn's prompt is chosen, checked before the claim.
 #[derive(Clone, Debug)]
@@ -55,6 +59,10 @@ pub(crate) struct Receipt {
     pub(crate) attempts: u32,
     /// The agent's final message (the completion promise is looked for at its end).
     pub(crate) final_message: Option<String>,
+    /// The tasks its workers ran, when the turn ran workers (see [`crate::turn::workers`]).
+    pub(crate) tasks: Vec<crate::journal::TaskRun>,
+    /// What was wrong with task files (not run; the supervisor is told).
+    pub(crate) task_problems: Vec<String>,
 }
 
 /// Checks, before anything is written, that `actor`'s turn can be routed and run; `escalation`
@@ -146,7 +154,14 @@ fn launch(runner: &Session, turn: &Turn, route: Route) -> Result<Launched, Box<F
         Ok(agent) => agent,
         Err(e) => return Err(failed(decision, e.into())),
     };
-    crate::turn::attempts::run(runner, turn, decision, agent)
+    match crate::turn::workers::planned(runner, turn.actor) {
+        Ok(Some(batch)) => crate::turn::workers::run(runner, turn, decision, agent, batch),
+        Ok(None) => crate::turn::attempts::run(runner, turn, decision, agent),
+        Err(e) => Err(failed(
+            decision,
+            TurnFailure::Start(format!("read the tasks: {e:#}")),
+        )),
+    }
 }
 
 /// Runs the router prompt through the agent galph would use for it and validates its answer.
@@ -212,6 +227,22 @@ pub(crate) fn run_prompt(
             super::notes::env_value(&turn.notes),
         ));
     }
+    if let Some(worker) = &turn.worker {
+        stdin.extend_from_slice(workers::task_prompt(worker).as_bytes());
+        env.push(("BATON_TASK".to_owned(), worker.task.id.clone()));
+        env.push(("BATON_TASK_FILE".to_owned(), path_text(&worker.task_file)));
+        env.push(("BATON_WORKER".to_owned(), worker.name.clone()));
+    } else if capture.is_none()
+        && runner.graph.kind(turn.actor) == crate::state::ActorKind::Supervisor
+        && let Some(report) = runner
+            .journal
+            .tail(REPORT_LOOKBACK)
+            .ok()
+            .and_then(|recent| workers::supervisor_report(&recent, turn.actor))
+    {
+        stdin.extend_from_slice(workers::report_prompt(&report).as_bytes());
+        env.push(("BATON_CONFLICTS".to_owned(), report));
+    }
     let spec = RunSpec {
         argv: agent.argv.clone(),
         stdin,
@@ -236,13 +267,18 @@ pub(crate) fn run_prompt(
         rule: &agent.rule,
         log: &log,
     });
-    let result = executor::run(&spec)
-        .map_err(|e| TurnFailure::Start(format!("{:#}", anyhow::Error::new(e))))?;
+    let result = if turn.worker.is_some() {
+        executor::run_beside(&spec)
+    } else {
+        executor::run(&spec)
+    };
+    let result = result.map_err(|e| TurnFailure::Start(format!("{:#}", anyhow::Error::new(e))))?;
     Ok((result, log))
 }
 
-/// `logs/<branch>/<actor>/iter-<NNNNN>_<YYYYmmddTHHMMSS>_<prompt stem>.log`, made unique.
-fn log_path(runner: &Session, turn: &Turn, prompt: &str) -> PathBuf {
+/// `logs/<branch>/<actor>/iter-<NNNNN>_<YYYYmmddTHHMMSS>_<prompt stem>.log`, made unique; a
+/// worker's is `logs/<shared branch>/<worker>/iter-…_<prompt stem>-<task>.log`.
+pub(crate) fn log_path(runner: &Session, turn: &Turn, prompt: &str) -> PathBuf {
     let stamp: String = format_utc(SystemTime::now())
         .chars()
         .filter(|c| *c != '-' && *c != ':')
@@ -253,9 +289,15 @@ fn log_path(runner: &Session, turn: &Turn, prompt: &str) -> PathBuf {
         |s| s.to_string_lossy().replace(['/', '\\'], "-"),
     );
     let logs_dir = &runner.config.logs_dir;
-    let dir = logs_dir
-        .join(runner.branch_label())
-        .join(turn.actor.as_str());
+    let (label, who, stem) = match &turn.worker {
+        Some(w) => (
+            w.logs_label.clone(),
+            w.name.as_str(),
+            format!("{stem}-{}", w.task.id),
+        ),
+        None => (runner.branch_label(), turn.actor.as_str(), stem),
+    };
+    let dir = logs_dir.join(label).join(who);
     // The logs directory tree is Baton's: made of real directories, so that no log is written
     // through a symlink an agent planted in it (the executor guards the file itself).
     match crate::fsutil::dir_in_tree(logs_dir, &dir) {

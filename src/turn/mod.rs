@@ -16,6 +16,7 @@ mod stamping;
 mod stop;
 pub(crate) mod subject;
 mod verdict;
+pub(crate) mod workers;
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -398,6 +399,7 @@ impl Session {
             env: hooks.agent_env(),
             seal_head: sealed.head,
             seal,
+            worker: None,
         };
         let launched = launch::route_and_run(self, &turn, route);
         // The agent is done and its processes are ended: what it changed in the journal is put

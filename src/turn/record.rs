@@ -190,6 +190,8 @@ mod tests {
             completion: None,
             notes_delivered: 0,
             journal_restored: Vec::new(),
+            tasks: Vec::new(),
+            task_problems: Vec::new(),
         };
         TurnRecord {
             actor: Actor::GALPH,

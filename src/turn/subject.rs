@@ -9,7 +9,8 @@
 //! - `Baton-Stamp: <id>` on the stamp that ends that claim (and on `baton stamp` over it);
 //! - `Baton-Alarm: <id>` (or `none`) on the stop commit of an alarm, which puts that claim's
 //!   running marker back;
-//! - `Baton-Decision: approve|reject <actor> <iteration>` on `baton approve` / `baton reject`.
+//! - `Baton-Decision: approve|reject <actor> <iteration>` on `baton approve` / `baton reject`;
+//! - `Baton-Task: <id>` on a worker's landing, the merge commit of its branch.
 //!
 //! A claim id is 16 hex digits, new for every claim.
 
@@ -151,6 +152,21 @@ pub(crate) fn decision_message(iteration: u64, decision: &Decision, actor: Actor
     )
 }
 
+/// A worker's landing, the merge commit of its branch into the shared branch:
+/// `[LAND i=<it>] <worker>: task <id> (<branch>)` and `Baton-Task: <id>`.
+#[must_use]
+pub(crate) fn land_message(iteration: u64, worker: &str, task: &str, branch: &str) -> String {
+    let subject = format!("[LAND i={iteration}] {worker}: task {task} ({branch})");
+    format!("{subject}\n\n{TASK}: {task}\n")
+}
+
+/// The merge of the shared head into a worker's branch, in its worktree, before its verify:
+/// `[LAND] <worker>: the shared head merged in for verify (task <id>)`.
+#[must_use]
+pub(crate) fn land_sync_message(worker: &str, task: &str) -> String {
+    format!("[LAND] {worker}: the shared head merged in for verify (task {task})")
+}
+
 /// The first line of a commit message (what events and consoles show).
 #[must_use]
 pub(crate) fn subject_of(message: &str) -> &str {
@@ -158,6 +174,7 @@ pub(crate) fn subject_of(message: &str) -> &str {
 }
 
 const CLAIM: &str = "Baton-Claim";
+const TASK: &str = "Baton-Task";
 const STAMP: &str = "Baton-Stamp";
 const ALARM: &str = "Baton-Alarm";
 const DECISION: &str = "Baton-Decision";

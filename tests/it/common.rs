@@ -194,6 +194,11 @@ impl TestEnv {
     pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
+
+    /// Reads `rel` under the control directory (what stub agents noted); empty when missing.
+    pub(crate) fn read_ctl(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.ctl.join(rel)).unwrap_or_default()
+    }
 }
 
 /// A finished baton process.

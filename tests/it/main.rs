@@ -57,6 +57,7 @@ mod test_status;
 mod test_stop;
 mod test_watch;
 mod test_watch_clone;
+mod test_workers;
 mod test_workflows;
 
 /// Every `test_*.rs` file in this directory is declared above (jj's guard against forgotten

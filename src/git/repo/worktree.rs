@@ -200,6 +200,18 @@ impl Repo {
         Ok(out)
     }
 
+    /// The tip of local branch `name` (short name), full SHA; `None` when there is none.
+    ///
+    /// # Errors
+    /// [`GitError`].
+    pub(crate) fn branch_tip(&self, name: &str) -> Result<Option<String>, GitError> {
+        match self.inner.find_branch(name, BranchType::Local) {
+            Ok(branch) => Ok(branch.get().target().map(|id| id.to_string())),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(format!("look up branch `{name}`"))(e)),
+        }
+    }
+
     /// Deletes local branch `name` (short name).
     ///
     /// # Errors
@@ -251,7 +263,10 @@ mod tests {
         worker
             .commit_paths(&["b.txt".to_owned()], "work")
             .expect("commit");
-        assert_eq!(t.repo.list_worktrees().expect("list"), std::slice::from_ref(&tree));
+        assert_eq!(
+            t.repo.list_worktrees().expect("list"),
+            std::slice::from_ref(&tree)
+        );
         let branches = t.repo.worker_branches("main").expect("branches");
         assert_eq!(branches.len(), 1);
         assert!(!branches[0].merged, "the worker's commit is not on main");
