@@ -239,6 +239,10 @@ pub(crate) struct TaskRun {
     pub(crate) log: String,
     /// Wall-clock length in milliseconds, from its start to its landing.
     pub(crate) duration_ms: u64,
+    /// Milliseconds the landing itself took: the merge with the shared head and moving the
+    /// shared branch (the verify excluded); 0 when it never got there.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub(crate) land_ms: u64,
     /// What the agent reported.
     #[serde(default)]
     pub(crate) usage: Usage,
@@ -282,6 +286,10 @@ impl Usage {
 }
 
 fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 

@@ -324,3 +324,38 @@ fn without_task_files_a_worker_step_runs_once_in_the_main_work_tree() {
     let root = env.root.canonicalize().expect("root");
     assert_eq!(env.read_ctl("where").trim(), root.to_string_lossy());
 }
+
+#[test]
+fn in_role_mode_the_workers_step_is_one_claimed_turn_whose_stamp_pushes_every_landing() {
+    use crate::role_env::{DEADLINE, RoleEnv};
+    let env = RoleEnv::with_config("workflow:\n  workers: {ralph: 3}\n");
+    env.seed.hook(
+        "galph",
+        "if [ \"$BATON_ITERATION\" = 1 ]; then mkdir -p tasks; for t in a b c; do echo \"do $t\" > tasks/$t.md; done; fi\n",
+    );
+    env.seed.hook(
+        "ralph",
+        "mkdir -p out && echo \"$BATON_WORKER\" > \"out/$BATON_TASK.txt\"\n",
+    );
+    let galph = env.galph_daemon(&["--iterations", "2", "--max-wait", "30s"]);
+    let ralph = env.ralph_daemon(&["--iterations", "2", "--max-wait", "30s"]);
+    galph.wait(DEADLINE).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    for t in ["a", "b", "c"] {
+        assert!(env.remote_file(&format!("out/{t}.txt")).is_some(), "{t}");
+        assert!(
+            env.remote_file(&format!("tasks/done/{t}.md")).is_some(),
+            "{t}"
+        );
+    }
+    let subjects = env.remote_subjects();
+    let lands = subjects
+        .iter()
+        .filter(|s| s.starts_with("[LAND i=1]"))
+        .count();
+    assert_eq!(lands, 3, "{subjects:#?}");
+    let journal = env.remote_journal();
+    let ralph_turns: Vec<&Value> = journal.iter().filter(|e| e["actor"] == "ralph").collect();
+    assert_eq!(ralph_turns[0]["tasks"].as_array().map(Vec::len), Some(3));
+    assert_eq!(env.remote_state()["status"], "complete");
+}

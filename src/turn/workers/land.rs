@@ -51,6 +51,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         agent: String::new(),
         log: String::new(),
         duration_ms: 0,
+        land_ms: 0,
         usage: crate::journal::Usage::default(),
         attempts: 1,
         conflicts: Vec::new(),
@@ -118,6 +119,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
     let from = join(&tasks, &format!("{id}.md"));
     let to = join(&tasks, &format!("{}/{id}.md", crate::tasks::DONE_DIR));
     let message = land_message(iteration, &worker.name, id, branch);
+    let landing = std::time::Instant::now();
     let merged = repo.merge_for_landing(&MergeSpec {
         ours: &shared,
         theirs: &theirs,
@@ -134,6 +136,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         }
         Merged::Clean(merge) => match repo.advance_head(&shared, &merge, "land") {
             Ok(()) => {
+                run.land_ms = u64::try_from(landing.elapsed().as_millis()).unwrap_or(u64::MAX);
                 runner
                     .events
                     .committed(crate::events::CommitKind::Land, &merge, &message);

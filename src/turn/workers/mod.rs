@@ -324,6 +324,7 @@ fn land_back(
         agent: String::new(),
         log: String::new(),
         duration_ms: 0,
+        land_ms: 0,
         usage: crate::journal::Usage::default(),
         attempts: 1,
         conflicts: Vec::new(),

@@ -96,6 +96,7 @@ mod tests {
             agent: "a".into(),
             log: String::new(),
             duration_ms: 0,
+            land_ms: 0,
             usage: crate::journal::Usage::default(),
             attempts: 1,
             conflicts: vec!["src/a.rs".into()],
