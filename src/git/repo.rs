@@ -349,6 +349,7 @@ pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;
 pub(crate) use sync::land::{MergeSpec, Merged};
 pub(crate) use sync::{FastForward, WouldOverwrite};
+pub(crate) use worktree::worktree_name;
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 //! shared history and the final state, and keeps the workspace (unless `--discard`) for `baton
 //! stats`, `watch` and `serve` to look at.
 
+mod examples;
 mod machines;
 
 use std::path::Path;
@@ -57,6 +58,15 @@ pub struct DemoArgs {
     /// One process in combined mode instead of two machines in role mode.
     #[arg(long)]
     pub combined: bool,
+    /// Run one of the workflow examples instead (`pr-review`: reviewers fan out, a critic
+    /// loops, a synthesizer reports; `parallel`: four workers in worktrees, landings, a
+    /// conflict), in combined mode.
+    #[arg(long, value_name = "NAME", value_parser = parse_example, conflicts_with = "combined")]
+    pub example: Option<String>,
+}
+
+fn parse_example(name: &str) -> Result<String, String> {
+    examples::find(name).map(|e| e.name.to_owned())
 }
 
 /// Runs the demonstration.
@@ -70,7 +80,11 @@ pub(crate) fn cmd_demo(args: &DemoArgs) -> crate::error::Result<()> {
 fn demo(args: &DemoArgs) -> anyhow::Result<()> {
     executor::install_handlers().context("install signal handlers")?;
     let tmp = tempfile::Builder::new().prefix("baton-demo-").tempdir()?;
-    let workspace = if args.combined {
+    let workspace = if let Some(name) = &args.example {
+        let example = examples::find(name).map_err(anyhow::Error::msg)?;
+        examples::run(example, args.iterations, tmp.path())?;
+        tmp.path().to_path_buf()
+    } else if args.combined {
         combined(args, tmp.path())?;
         tmp.path().to_path_buf()
     } else {
@@ -211,6 +225,22 @@ fn print_summary(turns: &[JournalEntry], repo: &Repo, state: &[u8]) -> anyhow::R
             t.deletions,
             t.usage.cost_usd.unwrap_or(0.0)
         );
+        for task in &t.tasks {
+            let why = task
+                .error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
+            say!(
+                "      {:9} task {:10} {:8} {}{why}",
+                task.worker,
+                task.task,
+                task.landing.to_string(),
+                task.merge
+                    .as_deref()
+                    .map_or(task.branch.as_str(), short_sha),
+            );
+        }
     }
     say!(
         "  {} turns, {tokens} tokens, ${cost:.4} (made-up figures: the demo agent calls no model)",

@@ -13,6 +13,17 @@ use crate::git::{GitError, Repo};
 /// The prefix of every worker branch.
 pub(crate) const BRANCH_PREFIX: &str = "baton/";
 
+/// The name of the worktree of worker branch `branch` (`baton/ralph-2/fix` → `ralph-2+fix`;
+/// `+` is in neither an actor's name nor a task id): one worktree per branch, so that a task
+/// that did not land keeps its worktree while the worker takes the next.
+#[must_use]
+pub(crate) fn worktree_name(branch: &str) -> String {
+    branch
+        .strip_prefix(BRANCH_PREFIX)
+        .unwrap_or(branch)
+        .replace('/', "+")
+}
+
 /// One of Baton's worktrees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Worktree {

@@ -137,13 +137,15 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         Merged::Clean(merge) => match repo.advance_head(&shared, &merge, "land") {
             Ok(()) => {
                 run.land_ms = u64::try_from(landing.elapsed().as_millis()).unwrap_or(u64::MAX);
-                runner
-                    .events
-                    .committed(crate::events::CommitKind::Land, &merge, &message);
+                runner.events.committed(
+                    crate::events::CommitKind::Land,
+                    &merge,
+                    crate::turn::subject::subject_of(&message),
+                );
                 run.landing = Landing::Landed;
                 run.merge = Some(merge);
                 if let Err(e) = repo
-                    .remove_worktree(&worker.name)
+                    .remove_worktree(&crate::git::worktree_name(branch))
                     .and_then(|()| repo.delete_branch(branch))
                 {
                     tracing::warn!(error = %e, branch, "a landed worker's worktree or branch stays");

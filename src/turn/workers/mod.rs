@@ -126,7 +126,7 @@ pub(crate) fn run(
     let Some(repo) = runner.repo.as_ref() else {
         return Err(broke(crate::error::Error::failed("workers need git")));
     };
-    clear_dead_worktrees(runner, repo);
+    note_kept_worktrees(runner, repo);
     let problems = batch.board.problem_lines();
     let outcome = run_workers(runner, repo, turn, &decision, &agent, batch).map_err(broke)?;
     let mut receipt = Receipt {
@@ -164,29 +164,22 @@ pub(crate) fn run(
     }
 }
 
-/// Removes the worktrees a dead run left (its agents were ended when this run took the
-/// workspace): their tasks are open again, their branches keep what they committed.
-fn clear_dead_worktrees(runner: &Session, repo: &Repo) {
-    let trees = match repo.list_worktrees() {
-        Ok(trees) => trees,
-        Err(e) => {
-            warn_line!(
-                runner.events,
-                "[worker] warning: cannot list worktrees: {e}"
-            );
-            return;
-        }
-    };
-    for tree in trees {
-        match repo.remove_worktree(&tree.worker) {
-            Ok(()) => info_line!(
-                runner.events,
-                "[worker] removed the worktree {} a previous run left (branch {} kept)",
-                tree.worker,
-                tree.branch.as_deref().unwrap_or("-")
-            ),
-            Err(e) => warn_line!(runner.events, "[worker] warning: {e}"),
-        }
+/// Says how many worktrees of tasks that did not land are kept (a conflict, a red verify, a
+/// failure, or a run that died): they stay for people to look at until `baton cleanup`.
+fn note_kept_worktrees(runner: &Session, repo: &Repo) {
+    match repo.list_worktrees() {
+        Ok(trees) if !trees.is_empty() => info_line!(
+            runner.events,
+            "[worker] {} worktree(s) of tasks that did not land are kept under {} (`baton \
+             cleanup` removes them)",
+            trees.len(),
+            repo.worktrees_dir().display()
+        ),
+        Ok(_) => {}
+        Err(e) => warn_line!(
+            runner.events,
+            "[worker] warning: cannot list worktrees: {e}"
+        ),
     }
 }
 
@@ -287,7 +280,7 @@ fn start_worktree(repo: &Repo, worker: &str, task: &str) -> Result<(String, Path
         .head_id()?
         .ok_or_else(|| crate::error::Error::failed("the shared branch has no commit"))?;
     let branch = repo.free_branch_name(worker, task)?;
-    let tree = repo.add_worktree(worker, &branch, &head)?;
+    let tree = repo.add_worktree(&crate::git::worktree_name(&branch), &branch, &head)?;
     Ok((branch, tree.path))
 }
 

@@ -1,0 +1,133 @@
+//! `baton demo --example NAME`: one of the repository's `examples/` — a workflow with its
+//! prompts and a scripted agent — copied into a temporary git repository and run offline in
+//! combined mode, then summarized (turns, tasks, commits, the files it made).
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::config::{self, LoadOptions};
+use crate::fsutil::write_atomic;
+use crate::git::Repo;
+use crate::modes;
+use crate::turn::{RunOptions, Session};
+
+/// An example: its name and its files (path in the workspace, contents), embedded from
+/// `examples/<name>/` at build time so that an installed `baton` has them.
+pub(super) struct Example {
+    /// `pr-review`, `parallel`.
+    pub(super) name: &'static str,
+    /// What it shows, one line.
+    pub(super) about: &'static str,
+    files: &'static [(&'static str, &'static str)],
+}
+
+macro_rules! file {
+    ($example:literal, $path:literal) => {
+        (
+            $path,
+            include_str!(concat!("../../../examples/", $example, "/", $path)),
+        )
+    };
+}
+
+/// The examples `--example` accepts.
+pub(super) const EXAMPLES: &[Example] = &[
+    Example {
+        name: "pr-review",
+        about: "two reviewers fan out on a change, a critic sends them back up to twice, a \
+                synthesizer writes reports/review.md",
+        files: &[
+            file!("pr-review", "orchestration.yaml"),
+            file!("pr-review", "agent.sh"),
+            file!("pr-review", "prompts/supervisor.md"),
+            file!("pr-review", "prompts/review-security.md"),
+            file!("pr-review", "prompts/review-architecture.md"),
+            file!("pr-review", "prompts/critic.md"),
+            file!("pr-review", "prompts/synthesize.md"),
+        ],
+    },
+    Example {
+        name: "parallel",
+        about: "galph writes eight tasks, four ralphs work at once in worktrees, every branch \
+                lands by git's merge, a conflict goes back to galph",
+        files: &[
+            file!("parallel", "orchestration.yaml"),
+            file!("parallel", "agent.sh"),
+            file!("parallel", "prompts/supervisor.md"),
+            file!("parallel", "prompts/main.md"),
+        ],
+    },
+];
+
+/// The example called `name`.
+///
+/// # Errors
+/// A message listing the examples when there is none of that name.
+pub(super) fn find(name: &str) -> Result<&'static Example, String> {
+    EXAMPLES.iter().find(|e| e.name == name).ok_or_else(|| {
+        let names: Vec<&str> = EXAMPLES.iter().map(|e| e.name).collect();
+        format!("no example `{name}`; the examples are {}", names.join(", "))
+    })
+}
+
+/// Runs `example` for `iterations` in a repository made at `root`.
+pub(super) fn run(example: &Example, iterations: u64, root: &Path) -> anyhow::Result<()> {
+    say!(
+        "== Baton demo, example {}: {}\n   in {}",
+        example.name,
+        example.about,
+        root.display()
+    );
+    let repo = prepare(example, root)?;
+    let loaded = config::load(&LoadOptions {
+        cwd: root.to_path_buf(),
+        ..LoadOptions::default()
+    })?;
+    let options = RunOptions {
+        autocommit: true,
+        commit_dry_run: false,
+        echo: true,
+    };
+    let run_dir = repo.git_dir().join("baton");
+    let events = crate::events::Events::for_run(&loaded.config);
+    let ws = crate::turn::Workspace::new(loaded.config, Some(repo), &run_dir, events);
+    let graph = ws.config.workflow.clone();
+    let runner = Session::new(ws, graph, options);
+    say!("\n== The workflow (baton graph)");
+    say!(
+        "{}",
+        crate::workflow::draw::draw(&runner.graph, crate::workflow::draw::Format::Text, &[])
+            .trim_end()
+    );
+    say!("\n== {iterations} iteration(s)\n");
+    let plan = modes::run::Plan {
+        workflow: runner.graph.clone(),
+        actors: runner.graph.actors.keys().copied().collect(),
+        count: iterations,
+    };
+    modes::run::run(&runner, &mut modes::Local, &plan)?;
+    super::summarize(&runner)
+}
+
+/// Writes the example's files into a new repository and commits them.
+fn prepare(example: &Example, root: &Path) -> anyhow::Result<Repo> {
+    let mut init = git2::RepositoryInitOptions::new();
+    init.initial_head("main");
+    let git = git2::Repository::init_opts(root, &init).context("git init")?;
+    let mut cfg = git.config()?;
+    cfg.set_str("user.name", "Baton Demo")?;
+    cfg.set_str("user.email", "demo@baton.invalid")?;
+    for (path, text) in example.files {
+        let path = root.join(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomic(&path, text.as_bytes())?;
+    }
+    write_atomic(&root.join(".gitignore"), b"logs/\n")?;
+    let repo = Repo::discover(root)?.context("open the demo repository")?;
+    let paths: Vec<String> = repo.dirty_paths()?.into_iter().map(|d| d.path).collect();
+    repo.commit_paths(&paths, &format!("demo: example {}", example.name))?;
+    Ok(repo)
+}
