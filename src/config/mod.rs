@@ -48,7 +48,7 @@ pub(crate) use env::var_name;
 /// The configuration file's name, searched upward from the working directory.
 pub const CONFIG_FILE_NAME: &str = "orchestration.yaml";
 
-/// How the router prompt's answer combines with the deterministic rule (SPEC §4).
+/// How the router prompt's answer combines with the deterministic rule (`router.mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RouterMode {
     /// Validate the deterministic choice first; a valid router answer replaces it.
@@ -114,7 +114,7 @@ pub struct RouterConfig {
     pub allowlist: Vec<String>,
 }
 
-/// Agent selection and limits (`agent.*` plus the dispatch flags of SPEC §5).
+/// Agent selection and limits (`agent.*`, with `--agent`, `--agent-role` and `--agent-prompt`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AgentConfig {
     /// Agent for every turn unless mapped (`--agent` flag > `BATON_AGENT_DEFAULT` > YAML >
@@ -170,7 +170,7 @@ pub struct GitConfig {
     pub read_timeout: Duration,
 }
 
-/// What is committed after a turn (`autocommit.*`, SPEC §8). Sizes are bytes.
+/// What is committed after a turn (`autocommit.*`). Sizes are bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AutocommitConfig {
     /// Commit reports at all. Default: true.
@@ -384,7 +384,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// All defaults (SPEC §2, §8) for a workspace rooted at `root` (absolute), as if
+    /// Every key at its default for a workspace rooted at `root` (absolute), as if
     /// `orchestration.yaml` were missing and no environment or flag applied.
     #[must_use]
     pub fn defaults(root: &Path) -> Config {

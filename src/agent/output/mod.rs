@@ -1,5 +1,5 @@
 //! What agents print, understood: output formats, a readable transcript, and what the agent
-//! reported about its turn (issue 7, §1–§4).
+//! reported about its turn.
 //!
 //! An [`Adapter`] is fed the agent's stdout one complete line at a time. It returns the readable
 //! transcript lines for it ([`Rendered`]: assistant text, one line per tool call, errors — never
