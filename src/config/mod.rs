@@ -9,13 +9,15 @@
 //! Inside: `keys.rs` (the declarations), `layer.rs` (values checked and stored), `node.rs` and
 //! `yaml.rs` (the file as a positioned tree, walked against the keys), `env.rs` and `flags.rs`
 //! (the environment and flag layers), `draft.rs` (dependent defaults and value parsers),
-//! `origin.rs` (where each value came from), `show.rs` (every key's value in force),
-//! `source.rs` and `suggest.rs` (error positions and "did you mean").
+//! `format.rs` (the output formats agents speak), `origin.rs` (where each value came from),
+//! `show.rs` (every key's value in force), `source.rs` and `suggest.rs` (error positions and
+//! "did you mean").
 
 mod draft;
 mod duration;
 mod env;
 mod flags;
+mod format;
 mod keys;
 mod layer;
 mod load;
@@ -44,6 +46,7 @@ pub use show::{Setting, settings, variables};
 pub use template::template;
 
 pub(crate) use env::var_name;
+pub(crate) use format::{Format, UnknownFormat};
 
 /// The configuration file's name, searched upward from the working directory.
 pub const CONFIG_FILE_NAME: &str = "orchestration.yaml";
@@ -132,7 +135,7 @@ pub struct AgentConfig {
     pub commands: BTreeMap<String, Vec<String>>,
     /// `agent.formats`: agent name → what its stdout speaks (a custom agent or wrapper that
     /// prints Claude's stream-json, …).
-    pub(crate) formats: BTreeMap<String, crate::agent::output::Format>,
+    pub(crate) formats: BTreeMap<String, Format>,
     /// Wall-clock limit per turn; `None` = no limit.
     pub timeout: Option<Duration>,
     /// Silence after which a "still running" line is printed; `None` = off. Default: 10 s.
