@@ -12,6 +12,7 @@ mod man;
 mod preflight;
 mod route;
 mod run;
+mod serve;
 mod shell;
 mod stamp;
 mod stats;
@@ -151,7 +152,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Approve(a) => approve::cmd_approve(g, a),
         Command::Reject(a) => approve::cmd_reject(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
-        Command::Serve(a) => crate::serve::cmd_serve(g, a),
+        Command::Serve(a) => serve::cmd_serve(g, a),
         Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
         Command::Man => man::cmd_man(),
