@@ -21,6 +21,8 @@ mod fault;
 pub(crate) mod fsutil;
 pub(crate) mod git;
 pub(crate) mod journal;
+#[cfg(test)]
+mod layers_tests;
 mod leftovers;
 pub(crate) mod modes;
 mod notify;
