@@ -344,6 +344,10 @@ mod fence;
 mod history;
 mod range;
 mod sync;
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "the parallel workers' run will use it")
+)]
 mod worktree;
 pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;

@@ -10,6 +10,10 @@ use super::git_err;
 use crate::git::{GitError, Repo};
 
 mod checkout;
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "the parallel workers' run will use it")
+)]
 pub(crate) mod land;
 #[cfg(test)]
 mod land_tests;

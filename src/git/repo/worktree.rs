@@ -251,7 +251,10 @@ mod tests {
         worker
             .commit_paths(&["b.txt".to_owned()], "work")
             .expect("commit");
-        assert_eq!(t.repo.list_worktrees().expect("list"), std::slice::from_ref(&tree));
+        assert_eq!(
+            t.repo.list_worktrees().expect("list"),
+            std::slice::from_ref(&tree)
+        );
         let branches = t.repo.worker_branches("main").expect("branches");
         assert_eq!(branches.len(), 1);
         assert!(!branches[0].merged, "the worker's commit is not on main");
