@@ -3,8 +3,9 @@
 //! Every command returns [`Result`]; its [`Error`] carries an [`ErrorKind`] that decides the exit
 //! code (README), a message with its context chain, and hints printed apart from the message
 //! (jj's `CommandError`). Each module keeps its own typed errors (`ConfigError`, `StateError`,
-//! `GitError`, …); the `From` impls below are the only place that decides which kind each one
-//! is, so no exit code is ever decided by downcasting or by string.
+//! `GitError`, …); a `From` impl into [`Error`] is the only place that decides which kind each
+//! one is, so no exit code is ever decided by downcasting or by string. Those impls are below,
+//! except the turn record's, which sits beside its type: this module lies below the turn.
 //!
 //! Exit codes: 0 done (or stop flag, or a closed stdout pipe); 1 an operation failed (a turn,
 //! git, io); 2 usage, config or state error — and nothing was written; 3 a budget stopped the
@@ -258,10 +259,6 @@ kind_of! {
     crate::journal::JournalError => |_| ErrorKind::Failed;
     crate::executor::ExecError => |_| ErrorKind::Failed;
     crate::git::SyncError => |_| ErrorKind::Failed;
-    crate::turn::RecordError => |e| match e {
-        crate::turn::RecordError::Io { .. } => ErrorKind::Failed,
-        crate::turn::RecordError::Invalid { .. } => ErrorKind::Usage,
-    };
     serde_json::Error => |_| ErrorKind::Internal;
 }
 

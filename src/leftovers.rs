@@ -1,4 +1,4 @@
-//! Leftovers of a crash (issue 6 §3b): a git lock file (`.git/index.lock`, `HEAD.lock`,
+//! Leftovers of a crash: a git lock file (`.git/index.lock`, `HEAD.lock`,
 //! `refs/heads/<b>.lock`, …) or the temp file of an interrupted atomic write (`sync/.baton-tmp-…`)
 //! left by a killed process would fail every restart.
 //!

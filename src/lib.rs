@@ -1,8 +1,8 @@
 //! Baton: a git-native, file-based handoff orchestrator for autonomous coding-agent CLIs.
 //!
 //! Two actors — galph (supervisor) and ralph (engineer) — take turns on one repository. A shared
-//! runner ([`turn`]) loads `sync/state.json`, asks the [`router`] which prompt runs next, runs
-//! the agent ([`executor`]) and stamps the result into the state, the [`journal`] and the logs.
+//! runner (`turn`) loads `sync/state.json`, asks the `router` which prompt runs next, runs the
+//! agent (`executor`) and stamps the result into the [`state`], the `journal` and the logs.
 //! The files, formats and commands are described in `docs/`; this crate is one library plus a
 //! thin binary.
 
@@ -21,6 +21,8 @@ mod fault;
 pub(crate) mod fsutil;
 pub(crate) mod git;
 pub(crate) mod journal;
+#[cfg(test)]
+mod layers_tests;
 mod leftovers;
 pub(crate) mod modes;
 mod notify;

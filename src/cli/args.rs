@@ -14,7 +14,7 @@ pub enum ModeArg {
     Role,
 }
 
-/// Flags of `baton run` / `supervisor` / `loop` (SPEC §10).
+/// Flags of `baton run` / `supervisor` / `loop`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
     /// `combined` (default for `run`) or `role`.

@@ -13,6 +13,7 @@ mod man;
 mod preflight;
 mod route;
 mod run;
+mod serve;
 mod shell;
 mod stamp;
 mod stats;
@@ -155,7 +156,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Reject(a) => approve::cmd_reject(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Cleanup(a) => cleanup::cmd_cleanup(g, a),
-        Command::Serve(a) => crate::serve::cmd_serve(g, a),
+        Command::Serve(a) => serve::cmd_serve(g, a),
         Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),
         Command::Man => man::cmd_man(),

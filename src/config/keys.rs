@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::RouterMode;
 use crate::config::draft::Draft;
+use crate::config::{Format, RouterMode};
 use crate::state::Actor;
 
 /// Where a key's value goes, which also says how it is written and checked.
@@ -59,7 +59,7 @@ pub(super) enum Slot {
     /// A list of regular expressions (each must compile).
     Patterns(fn(&mut Draft) -> &mut Vec<String>),
     /// A mapping of agent name to output format (`claude-stream-json`, …).
-    Formats(fn(&mut Draft) -> &mut BTreeMap<String, crate::agent::output::Format>),
+    Formats(fn(&mut Draft) -> &mut BTreeMap<String, Format>),
     /// A mapping of agent name to argv list (first item: the program).
     Argvs(fn(&mut Draft) -> &mut BTreeMap<String, Vec<String>>),
     /// The Python tool's `report_extensions`: reports are files with these extensions

@@ -260,7 +260,7 @@ pub(super) fn set(draft: &mut Draft, key: &Key, input: &Input<'_>) -> Result<(),
                 let text = node_text(key, &name.0, format)?;
                 let parsed = text
                     .parse()
-                    .map_err(|e: crate::agent::output::UnknownFormat| Bad {
+                    .map_err(|e: crate::config::UnknownFormat| Bad {
                         at: format.at,
                         key: format!("{}.{}", key.name, name.0),
                         message: e.to_string(),

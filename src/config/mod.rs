@@ -9,13 +9,15 @@
 //! Inside: `keys.rs` (the declarations), `layer.rs` (values checked and stored), `node.rs` and
 //! `yaml.rs` (the file as a positioned tree, walked against the keys), `env.rs` and `flags.rs`
 //! (the environment and flag layers), `draft.rs` (dependent defaults and value parsers),
-//! `origin.rs` (where each value came from), `show.rs` (every key's value in force),
-//! `source.rs` and `suggest.rs` (error positions and "did you mean").
+//! `format.rs` (the output formats agents speak), `origin.rs` (where each value came from),
+//! `show.rs` (every key's value in force), `source.rs` and `suggest.rs` (error positions and
+//! "did you mean").
 
 mod draft;
 mod duration;
 mod env;
 mod flags;
+mod format;
 mod keys;
 mod layer;
 mod load;
@@ -44,11 +46,12 @@ pub use show::{Setting, settings, variables};
 pub use template::template;
 
 pub(crate) use env::var_name;
+pub(crate) use format::{Format, UnknownFormat};
 
 /// The configuration file's name, searched upward from the working directory.
 pub const CONFIG_FILE_NAME: &str = "orchestration.yaml";
 
-/// How the router prompt's answer combines with the deterministic rule (SPEC §4).
+/// How the router prompt's answer combines with the deterministic rule (`router.mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RouterMode {
     /// Validate the deterministic choice first; a valid router answer replaces it.
@@ -114,7 +117,7 @@ pub struct RouterConfig {
     pub allowlist: Vec<String>,
 }
 
-/// Agent selection and limits (`agent.*` plus the dispatch flags of SPEC §5).
+/// Agent selection and limits (`agent.*`, with `--agent`, `--agent-role` and `--agent-prompt`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AgentConfig {
     /// Agent for every turn unless mapped (`--agent` flag > `BATON_AGENT_DEFAULT` > YAML >
@@ -132,7 +135,7 @@ pub struct AgentConfig {
     pub commands: BTreeMap<String, Vec<String>>,
     /// `agent.formats`: agent name → what its stdout speaks (a custom agent or wrapper that
     /// prints Claude's stream-json, …).
-    pub(crate) formats: BTreeMap<String, crate::agent::output::Format>,
+    pub(crate) formats: BTreeMap<String, Format>,
     /// Wall-clock limit per turn; `None` = no limit.
     pub timeout: Option<Duration>,
     /// Silence after which a "still running" line is printed; `None` = off. Default: 10 s.
@@ -170,7 +173,7 @@ pub struct GitConfig {
     pub read_timeout: Duration,
 }
 
-/// What is committed after a turn (`autocommit.*`, SPEC §8). Sizes are bytes.
+/// What is committed after a turn (`autocommit.*`). Sizes are bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AutocommitConfig {
     /// Commit reports at all. Default: true.
@@ -384,7 +387,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// All defaults (SPEC §2, §8) for a workspace rooted at `root` (absolute), as if
+    /// Every key at its default for a workspace rooted at `root` (absolute), as if
     /// `orchestration.yaml` were missing and no environment or flag applied.
     #[must_use]
     pub fn defaults(root: &Path) -> Config {

@@ -8,7 +8,7 @@
 //! force-added then); a file skipped for a size cap gets
 //! a warning and is never swept into the `work` or `remaining changes` group.
 //!
-//! Defaults (issue 6 §4, safe on a real project): reports are files under `reports/` (any
+//! Defaults (safe on a real project): reports are files under `reports/` (any
 //! extension); what ralph changed during its turn and no step took is committed as its `work`;
 //! what galph changed outside the rules is reported in [`AutocommitPlan::turn_left`] so the
 //! runner can fail its turn. Only changes made during the turn (modified at or after its start)

@@ -193,7 +193,7 @@ impl Repo {
     /// other staged changes stay staged and uncommitted. Returns the new commit's full SHA. An empty `paths` makes a commit with HEAD's
     /// tree.
     ///
-    /// Why this shape (issue 6 §0): libgit2 keeps the index it loaded, and an agent's own
+    /// Why this shape: libgit2 keeps the index it loaded, and an agent's own
     /// `git commit` changes the one on disk; a commit built from the cached copy undid the
     /// agent's commits. Building from HEAD's tree and touching only `paths` cannot lose them.
     ///

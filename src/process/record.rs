@@ -1,5 +1,5 @@
 //! The record of a running agent's processes, in the run directory (`agents.json`), so that
-//! the next start after a SIGKILL of Baton can end what the dead run left (issue 6 §1).
+//! the next start after a SIGKILL of Baton can end what the dead run left.
 //!
 //! The record names the run's marker, its leader's identity (pid + start time + boot id: a
 //! reused pid is never mistaken for the leader) and its cgroup. At the next start, processes

@@ -1,4 +1,4 @@
-//! Ending every process an agent run left behind (issue 6 §1).
+//! Ending every process an agent run left behind: none outlives its turn.
 //!
 //! A process group is not enough: an agent's helper that calls `setsid` or double-forks leaves
 //! the group, and one that ignores SIGTERM outlives a polite stop. So Baton is a child

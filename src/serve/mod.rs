@@ -36,13 +36,15 @@ mod stream;
 mod transcript;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, load_config, lock_path, require_workspace};
-use crate::config::Overrides;
+use crate::config::Config;
 use crate::error::{Context as _, Error, Result};
+
+pub(crate) use options::Options;
 
 /// How long open connections get to finish once a signal asked the server to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -60,17 +62,24 @@ pub struct ServeArgs {
     pub token: Option<String>,
 }
 
-/// Serves the dashboard of the workspace until SIGINT or SIGTERM.
+impl ServeArgs {
+    /// The options these flags and `BATON_SERVE_TOKEN` ask for, checked.
+    ///
+    /// # Errors
+    /// Usage (exit 2): a non-loopback address without a token, or an empty token.
+    pub(crate) fn options(&self) -> Result<Options> {
+        let env_token = std::env::var(options::TOKEN_ENV).ok();
+        Options::new(self.addr, self.token.clone(), env_token)
+            .map_err(|e| Error::usage(e).with_hint("bind 127.0.0.1, or set --token"))
+    }
+}
+
+/// Serves the dashboard of the workspace `config` describes, whose runner lock is `lock`,
+/// until SIGINT or SIGTERM.
 ///
 /// # Errors
-/// Usage (exit 2): outside a workspace, or a non-loopback address without a token. Failed
-/// (exit 1): the address cannot be bound.
-pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
-    let env_token = std::env::var(options::TOKEN_ENV).ok();
-    let options = options::Options::new(args.addr, args.token.clone(), env_token)
-        .map_err(|e| Error::usage(e).with_hint("bind 127.0.0.1, or set --token"))?;
-    let config = load_config(global, Overrides::default())?.config;
-    require_workspace(&config)?;
+/// Failed (exit 1): the address cannot be bound.
+pub(crate) fn run(options: &Options, config: Config, lock: PathBuf) -> Result<()> {
     let steer = routes::Steer {
         exe: std::env::current_exe().context("find the baton binary")?,
         config_file: config.file.clone(),
@@ -82,14 +91,12 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
         .build()
         .context("start the server's runtime")?;
     let stop = Arc::new(AtomicBool::new(false));
-    let repo = crate::git::Repo::discover(&config.root)?;
-    let lock = lock_path(&config, repo.as_ref());
     let past = past::Past::new(config.root.clone(), config.logs_dir.clone());
     let (live, follower) =
         follow::start(config, lock, Arc::clone(&stop)).context("start the file follower")?;
     let served = runtime.block_on(serve(
-        &options,
-        routes::App::new(live, &options, steer, past),
+        options,
+        routes::App::new(live, options, steer, past),
         &stop,
     ));
     stop.store(true, Ordering::SeqCst);
@@ -100,7 +107,7 @@ pub(crate) fn cmd_serve(global: &GlobalArgs, args: &ServeArgs) -> Result<()> {
     served
 }
 
-async fn serve(options: &options::Options, app: routes::App, stop: &AtomicBool) -> Result<()> {
+async fn serve(options: &Options, app: routes::App, stop: &AtomicBool) -> Result<()> {
     // Handlers first: a signal that comes as soon as the address is printed must stop the
     // server cleanly, not kill it.
     let signals = Signals::new().context("install the SIGINT/SIGTERM handlers")?;

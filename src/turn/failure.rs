@@ -199,6 +199,14 @@ mod tests {
             assert_eq!(failure.to_string(), text);
             assert_eq!(failure.outcome(), outcome);
         }
+        let idle = Some(Duration::from_millis(500));
+        let stalled = TurnFailure::of_run(&run(RunOutcome::Stalled, None, Some(15)), limit, idle)
+            .expect("a failure");
+        assert_eq!(
+            stalled.to_string(),
+            "stalled: no output and no file changed for 500ms"
+        );
+        assert_eq!(stalled.outcome(), Outcome::Stalled);
         assert_eq!(
             TurnFailure::of_run(&run(RunOutcome::Ok, Some(0), None), limit, None),
             None

@@ -97,6 +97,19 @@ pub(crate) enum RecordError {
     },
 }
 
+/// A record that cannot be read or written fails the command (exit 1); one this version does
+/// not understand is a usage error (exit 2). Decided here because `crate::error` lies below the
+/// turn and knows no turn.
+impl From<RecordError> for crate::error::Error {
+    fn from(error: RecordError) -> Self {
+        let kind = match error {
+            RecordError::Io { .. } => crate::error::ErrorKind::Failed,
+            RecordError::Invalid { .. } => crate::error::ErrorKind::Usage,
+        };
+        crate::error::Error::new(kind, error)
+    }
+}
+
 impl RecordFile {
     /// The record in `run_dir`; its warnings go to `events`.
     pub(crate) fn new(run_dir: &Path, events: crate::events::Events) -> RecordFile {

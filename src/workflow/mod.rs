@@ -7,7 +7,7 @@
 //! `start`). A step from several actors with `join: all` fires once every one of them is done.
 //!
 //! Without `workflow:` in the configuration the default pair runs: galph, then ralph, then the
-//! iteration ends ([`Workflow::pair`]). Everything here is pure: [`check`] validates a graph,
+//! iteration ends ([`Workflow::pair`]). Everything here is pure: [`check()`] validates a graph,
 //! [`walk`] moves an iteration on after a turn (conditions that need I/O come in through a
 //! [`walk::Facts`] implementation), [`draw`] renders the graph as text, DOT or Mermaid.
 

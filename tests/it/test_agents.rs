@@ -1,4 +1,4 @@
-//! Agents Baton understands (issue 7): fake `claude` / `codex` CLIs on PATH replay output
+//! Agents Baton understands: fake `claude` / `codex` CLIs on PATH replay output
 //! derived from the real CLIs' sources (`tests/fixtures/agents/*`, each citing its source).
 //! A transcript instead of raw JSON, receipts in the journal and in `baton stats`, an error
 //! reported on exit 0, a usage limit that waits and reruns the same turn, transient retries,

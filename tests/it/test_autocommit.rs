@@ -1,4 +1,4 @@
-//! Issue 6 §4: auto-commit that is safe on a real project.
+//! Auto-commit that is safe on a real project.
 
 use crate::common::TestEnv;
 

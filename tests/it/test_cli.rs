@@ -1,4 +1,4 @@
-//! The command line as users expect it (issue 8 §5): completions and a man page generated from
+//! The command line as users expect it: completions and a man page generated from
 //! the parser, `--json` on the reading commands, `--color`.
 
 use serde_json::Value;

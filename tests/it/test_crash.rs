@@ -1,4 +1,4 @@
-//! Issue 6 §2: a stamp is all or nothing. Baton is SIGKILLed at each step of a turn's writes
+//! A stamp is all or nothing. Baton is SIGKILLed at each step of a turn's writes
 //! (`BATON_FAULT=<point>` makes it kill itself there); the next start must leave every finished
 //! turn with exactly one journal line and one stamp commit, in combined and in role mode.
 
@@ -99,7 +99,7 @@ fn a_kill_at_any_step_of_a_combined_turn_is_finished_by_the_next_start() {
     }
 }
 
-/// Issue 6 §3: an agent that leaves invalid JSON in the state file is ignored at the stamp (the
+/// An agent that leaves invalid JSON in the state file is ignored at the stamp (the
 /// state is Baton's), and a crash while the file is broken does not wedge the restart.
 #[test]
 fn an_agent_that_corrupts_the_state_never_wedges_the_run() {
@@ -145,7 +145,7 @@ fn an_agent_that_corrupts_the_state_never_wedges_the_run() {
     assert_eq!(actors(&env.journal()), ["galph", "ralph"]);
 }
 
-/// Issue 6 §3: an agent may set only the stop flag; `generation` and `iteration` written by an
+/// An agent may set only the stop flag; `generation` and `iteration` written by an
 /// agent are ignored (recorded in the journal), and its `exit` is honoured.
 #[test]
 fn an_agent_may_set_only_the_stop_flag() {

@@ -113,7 +113,7 @@ fn agent_binary_missing_from_path_is_an_error_before_anything_runs() {
     assert!(env.calls().is_empty());
 }
 
-/// Issue 6 §3b: a missing prompt is a usage error and exit 2 means nothing was written (it used
+/// A missing prompt is a usage error and exit 2 means nothing was written (it used
 /// to write and commit a failed stamp).
 #[test]
 fn missing_prompt_exits_2_and_writes_nothing() {
@@ -139,7 +139,7 @@ fn missing_prompt_exits_2_and_writes_nothing() {
     assert_eq!(env.subjects(), expected, "no stamp commit");
 }
 
-/// Issue 6 §6: a pipe closed early ends output commands quietly with exit 0 (it was a panic,
+/// A pipe closed early ends output commands quietly with exit 0 (it was a panic,
 /// exit 101).
 #[test]
 fn a_closed_stdout_pipe_exits_0_quietly() {

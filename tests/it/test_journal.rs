@@ -1,4 +1,4 @@
-//! The journal stays cheap and whole (issue 6 §3b, §5): a long single-file journal becomes an
+//! The journal stays cheap and whole: a long single-file journal becomes an
 //! archived segment, history reads across segments, a full disk leaves no partial line (exit 1)
 //! and a torn line is never glued to the next one.
 

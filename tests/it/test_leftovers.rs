@@ -1,4 +1,4 @@
-//! Issue 6 §3b: leftovers of a crash never block a restart. A git lock or temp file that no live
+//! Leftovers of a crash never block a restart. A git lock or temp file that no live
 //! process holds open is removed at start (with a line saying so); one a live process holds
 //! stops the run with exit 1, naming the process and the command that fixes it.
 

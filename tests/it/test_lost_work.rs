@@ -1,4 +1,4 @@
-//! Issue 6 §0: a failed turn never deletes work. An agent that commits a file and then fails,
+//! A failed turn never deletes work. An agent that commits a file and then fails,
 //! times out or is interrupted keeps its commit and file on the branch (and on the remote in
 //! role mode) after the failed stamp, and a retry is not blocked by "dirty paths".
 

@@ -1,4 +1,4 @@
-//! Issue 6 §6: a newcomer and a container are not surprised. Outside a workspace nothing is
+//! A newcomer and a container are not surprised. Outside a workspace nothing is
 //! created; `init` writes a fix plan and says to commit; turn logs end with a footer; `claude`'s
 //! refusal to run as root is warned about by `check` and explained when a turn fails on it.
 

@@ -1,4 +1,4 @@
-//! No agent process outlives its turn (issue 6 §1): an agent that ignores SIGTERM and leaves a
+//! No agent process outlives its turn: an agent that ignores SIGTERM and leaves a
 //! `setsid` grandchild and a double-forked orphan behind (both ignoring SIGTERM too), ended at
 //! a normal exit, a timeout, SIGINT, SIGTERM — and, after a SIGKILL of Baton, by the next start.
 //! Each case runs with the per-run cgroup (where this machine offers one) and without it

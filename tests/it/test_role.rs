@@ -287,7 +287,7 @@ fn role_galph_first_start_without_state_commits_sync_init() {
     assert_eq!(state["status"], "waiting-ralph");
 }
 
-/// Issue 6 §2b: two daemons of one actor on two clones (a person restarting on a new machine
+/// Two daemons of one actor on two clones (a person restarting on a new machine
 /// while the old one still runs) never both run their agent for one turn: the claim is a
 /// compare-and-swap push made before the agent starts.
 #[test]

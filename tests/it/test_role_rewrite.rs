@@ -1,4 +1,4 @@
-//! Issue 6 §3b: a force-push that rewrites the shared branch, or a clone that diverges while its
+//! A force-push that rewrites the shared branch, or a clone that diverges while its
 //! daemon waits, stops the daemon at once (exit 1) with its commits on a backup ref and the
 //! command that continues from the remote; it used to sit blind until `--max-wait`, and a
 //! restart pushed the rewritten-away commits back.

@@ -1,6 +1,6 @@
-//! Issue 6 §3b, the state file's smaller input holes: each is refused by `run` and `check` with
-//! exit 2, a message naming file, position and key, the file untouched and nothing run. And
-//! §6: the Python tool's own final state is read.
+//! The state file's smaller input holes: each is refused by `run` and `check` with exit 2, a
+//! message naming file, position and key, the file untouched and nothing run. And the Python
+//! tool's own final state is read.
 
 use crate::common::TestEnv;
 use crate::role_env::Daemon;
@@ -92,7 +92,7 @@ fn a_fifo_state_file_is_refused_without_hanging() {
     );
 }
 
-/// Issue 6 §6: the Python tool's final state names the step by its prompt file (it was exit 2).
+/// The Python tool's final state names the step by its prompt file (it was exit 2).
 #[test]
 fn the_python_tools_final_state_is_read_and_converted() {
     let env = TestEnv::new();

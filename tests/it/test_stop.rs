@@ -1,4 +1,4 @@
-//! Issue 6 §3: `baton stop` sets the stop flag from anywhere; nobody edits the JSON by hand.
+//! `baton stop` sets the stop flag from anywhere; nobody edits the JSON by hand.
 
 use crate::common::TestEnv;
 use crate::role_env::{DEADLINE, RoleEnv, WAIT_FOR_GO};

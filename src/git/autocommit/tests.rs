@@ -267,10 +267,10 @@ fn an_invalid_glob_is_reported_and_dropped() {
     );
 }
 
-/// Issue 6 §4: the defaults are safe on a real project. Reports are files under `reports/`
-/// (any extension); source edits are never "reports"; ignored files are never added unless
-/// named; what ralph changed during its turn is its `work`; what galph changed outside the
-/// rules is reported for its guard; dirt older than the turn is left alone.
+/// The defaults are safe on a real project. Reports are files under `reports/` (any extension);
+/// source edits are never "reports"; ignored files are never added unless named; what ralph
+/// changed during its turn is its `work`; what galph changed outside the rules is reported for
+/// its guard; dirt older than the turn is left alone.
 #[test]
 fn defaults_commit_reports_work_and_guard_the_supervisor() {
     let rules = crate::config::Config::defaults(std::path::Path::new("/ws")).autocommit;

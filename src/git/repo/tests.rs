@@ -193,7 +193,7 @@ fn branch_is_none_when_head_is_detached() {
     assert_eq!(t.repo.head_id().expect("head"), Some(sha));
 }
 
-/// Issue 6 §0: a commit made by another process since the handle loaded its index (an agent's
+/// A commit made by another process since the handle loaded its index (an agent's
 /// `git commit`) is kept, and changes staged but not named stay staged and uncommitted.
 #[test]
 fn commit_paths_keeps_foreign_commits_and_commits_only_its_paths() {

@@ -40,7 +40,7 @@ pub(crate) fn is_turn_of(state: &State, actor: Actor) -> bool {
 }
 
 /// Whether the lease owner `pid` of this machine still runs. With its start token (pid + start
-/// time + boot id) a process that merely reuses the pid does not count (issue 6 §3b); markers
+/// time + boot id) a process that merely reuses the pid does not count; markers
 /// of older versions carry only the pid.
 fn owner_alive(pid: &str, start: Option<&str>) -> bool {
     let Ok(pid) = pid.parse::<i32>() else {
