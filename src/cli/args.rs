@@ -104,7 +104,7 @@ impl RunArgs {
 }
 
 fn parse_actor(s: &str) -> Result<Actor, String> {
-    Actor::parse_alias(s).ok_or_else(|| format!("unknown actor `{s}` (expected galph or ralph)"))
+    Actor::parse_alias(s).ok_or_else(|| format!("unknown actor `{s}` (expected galph, ralph or the name of an actor declared under `actors:`)"))
 }
 
 /// The value parser of every actor argument (`--role`, `--to`, `--actor`, `stamp ACTOR`): a

@@ -200,6 +200,10 @@ impl Repo {
     /// # Errors
     /// [`GitError`].
     pub(crate) fn commit_paths(&self, paths: &[String], message: &str) -> Result<String, GitError> {
+        retry_object_writes(|| self.commit_paths_once(paths, message))
+    }
+
+    fn commit_paths_once(&self, paths: &[String], message: &str) -> Result<String, GitError> {
         let mut index = self.inner.index().map_err(git_err("open index"))?;
         // Read again only when the file changed (libgit2 compares its checksum trailer): a
         // 50,000-file index costs milliseconds to parse and verify, and nothing but an agent's
@@ -334,6 +338,35 @@ fn missing_entry(path: &str) -> GitError {
 }
 
 /// Maps a libgit2 error to [`GitError::Git2`] naming the operation `what`.
+/// Runs `write` (which writes objects and then, at most, moves a ref at its very end) again,
+/// up to a few times, when an object write failed because its fan-out directory
+/// (`.git/objects/5b/`) vanished between libgit2 making it and renaming the object into it: the
+/// background `git gc` (see [`crate::git::maintenance`]) packs loose objects and removes the
+/// emptied directories while a turn commits. Git's own object writes retry the same way.
+pub(super) fn retry_object_writes<T>(
+    mut write: impl FnMut() -> Result<T, GitError>,
+) -> Result<T, GitError> {
+    const ATTEMPTS: u32 = 5;
+    let mut attempt = 1;
+    loop {
+        match write() {
+            Err(GitError::Git2 { source, .. }) if attempt < ATTEMPTS && vanished_dir(&source) => {
+                tracing::debug!(error = %source, attempt, "object directory vanished; writing again");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether `error` is an object write that found its directory gone (`ENOENT` renaming the
+/// temporary file into `objects/xx/`).
+fn vanished_dir(error: &git2::Error) -> bool {
+    error.class() == git2::ErrorClass::Os
+        && error.message().contains("rename")
+        && error.message().contains("No such file or directory")
+}
+
 fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let what = what.into();
     move |source| GitError::Git2 { what, source }

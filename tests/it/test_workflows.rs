@@ -324,3 +324,65 @@ fn a_state_naming_an_undeclared_actor_is_refused_by_run() {
     );
     assert!(env.calls().is_empty());
 }
+
+#[test]
+fn a_declared_actor_runs_on_a_third_clone_with_run_as_and_hands_turns_over_through_the_remote() {
+    use crate::role_env::{DEADLINE, Daemon, RoleEnv, daemon_args};
+    let env = RoleEnv::with_config(&format!(
+        "{CRITIC}workflow:
+  steps:
+    - {{from: galph, to: ralph}}
+    - {{from: ralph, to: critic}}
+    - {{from: critic, to: end}}
+"
+    ));
+    env.seed.write("prompts/critic.md", "PROMPT critic\n");
+    env.seed.commit_all("critic prompt");
+    env.seed.git(&["push", "-q", "origin", "main"]);
+    let third = env.another_clone("critic");
+    env.seed.hook(
+        "critic",
+        "mkdir -p reports && echo \"critique $BATON_ITERATION\" > reports/critique.md\n",
+    );
+    // Each clone pulls the seed's latest commit before it starts.
+    for clone in [&env.galph, &env.ralph] {
+        clone.git(&["pull", "-q", "--ff-only", "origin", "main"]);
+    }
+    let galph = env.galph_daemon(&["--iterations", "2", "--max-wait", "30s"]);
+    let ralph = env.ralph_daemon(&["--iterations", "2", "--max-wait", "30s"]);
+    let args = daemon_args(
+        "run",
+        &["--as", "critic", "--iterations", "2", "--max-wait", "30s"],
+    );
+    let args: Vec<&str> = args
+        .into_iter()
+        .filter(|a| *a != "--sync-via-git")
+        .collect();
+    let critic = Daemon::spawn(third.baton_cmd(&args), &env.seed.ctl);
+    galph.wait(DEADLINE).expect_code(0);
+    ralph.wait(DEADLINE).expect_code(0);
+    critic.wait(DEADLINE).expect_code(0);
+    let actors: Vec<String> = env
+        .remote_journal()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        actors,
+        ["galph", "ralph", "critic", "galph", "ralph", "critic"]
+    );
+    let hosts: std::collections::BTreeSet<String> = env
+        .remote_subjects()
+        .iter()
+        .filter(|s| s.contains("actor=critic status=running"))
+        .cloned()
+        .collect();
+    assert_eq!(hosts.len(), 2, "critic claimed its two turns: {hosts:?}");
+    assert_eq!(
+        env.remote_file("reports/critique.md").as_deref(),
+        Some("critique 2\n")
+    );
+    let state = env.remote_state();
+    assert_eq!(state["status"], "complete");
+    assert_eq!(state["iteration"], 3);
+}

@@ -266,7 +266,10 @@ fn run_workers(
             free.push(back.slot);
             let run = land_back(runner, repo, turn, back, &mut outcome);
             if run.landing == Landing::Landed {
-                board = board_at_head(runner, repo)?;
+                // The landing moved the task file to done/ (and nothing else of the tasks
+                // folder: a worker's edits to it never land), so the board follows in memory.
+                board.open.remove(&run.task);
+                board.done.insert(run.task.clone());
             }
             outcome.runs.push(run);
         }

@@ -42,6 +42,10 @@ impl Repo {
     /// # Errors
     /// [`GitError`] when a SHA names no commit or an object cannot be written.
     pub(crate) fn merge_for_landing(&self, spec: &MergeSpec<'_>) -> Result<Merged, GitError> {
+        crate::git::repo::retry_object_writes(|| self.merge_once(spec))
+    }
+
+    fn merge_once(&self, spec: &MergeSpec<'_>) -> Result<Merged, GitError> {
         let commit = |sha: &str| {
             Oid::from_str(sha)
                 .and_then(|id| self.inner.find_commit(id))
