@@ -14,9 +14,10 @@ use crate::text::short_sha;
 /// Prints `event`'s line, if it has one.
 pub(super) fn print(event: &Event<'_>, worker: Option<&super::WorkerTag>) {
     let line = line(event).map(|(level, text)| match worker {
-        // A worker's line says whose it is: `[turn] ralph runs …` → `[turn] ralph-2 (task a) runs …`.
-        Some(tag) => (level, of_worker(&text, tag)),
-        None => (level, text),
+        // A worker's line says whose it is: `[turn] ralph runs …` → `[turn] ralph-2 (task a):
+        // ralph runs …`; a fan-out turn's lines name their actor already.
+        Some(tag) if !tag.task.is_empty() => (level, of_worker(&text, tag)),
+        _ => (level, text),
     });
     match line {
         Some((Level::Info, text)) => say!("{text}"),
@@ -108,6 +109,12 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
         }
         Event::WorkerStarted {
             worker,
+            task: "",
+            branch,
+            ..
+        } => info(format!("[worker] {worker} runs its turn on {branch}")),
+        Event::WorkerStarted {
+            worker,
             task,
             branch,
             ..
@@ -119,9 +126,14 @@ fn line(event: &Event<'_>) -> Option<(Level, String)> {
             error,
             ..
         } => {
+            let what = if task.is_empty() {
+                "its turn".to_owned()
+            } else {
+                format!("task {task}")
+            };
             let line = match error {
-                Some(why) => format!("[worker] {worker}: task {task} {landing}: {why}"),
-                None => format!("[worker] {worker}: task {task} {landing}"),
+                Some(why) => format!("[worker] {worker}: {what} {landing}: {why}"),
+                None => format!("[worker] {worker}: {what} {landing}"),
             };
             match landing {
                 crate::journal::Landing::Landed => info(line),

@@ -43,6 +43,10 @@ impl Mode for Local {
         approval::wait_local(session, state)
     }
 
+    fn runs_beside(&self) -> bool {
+        true
+    }
+
     fn hooks(&mut self, _: &Session, _: Actor) -> Result<Box<dyn TurnHooks + '_>> {
         Ok(Box::new(LocalHooks))
     }

@@ -43,6 +43,12 @@ pub(crate) trait Mode {
     /// Interrupted (exit 128 + N).
     fn await_answer(&mut self, session: &Session, state: &State) -> Result<()>;
 
+    /// Whether this mode runs a fan-out's turns at once, each in a worktree (local mode; in role
+    /// mode one claim holds one actor's turn, so they run one after another).
+    fn runs_beside(&self) -> bool {
+        false
+    }
+
     /// The git work around one turn of `actor` (role mode: the claim push and the stamp push).
     ///
     /// # Errors
@@ -78,6 +84,19 @@ impl Plan {
         self.actors
             .iter()
             .any(|a| self.workflow.kind(*a) == ActorKind::Supervisor)
+    }
+
+    /// The turns to run at once with `actor`'s: every actor ready beside it after a fan-out,
+    /// when this process runs them all, none is a supervisor (it may end the run) and no
+    /// approval checkpoint is configured (each turn would wait for its own answer); else none.
+    fn fanout(&self, session: &Session, state: &State, actor: Actor) -> Vec<Actor> {
+        let ready = state.progress().ready;
+        let together = ready.first() == Some(&actor)
+            && session.config.approval.before.is_empty()
+            && ready.iter().all(|a| {
+                self.actors.contains(a) && self.workflow.kind(*a) != ActorKind::Supervisor
+            });
+        if together { ready } else { Vec::new() }
     }
 
     /// The actor of `plan` whose turn `state` says is next.
@@ -119,9 +138,24 @@ pub(crate) fn run(session: &Session, mode: &mut dyn Mode, plan: &Plan) -> Result
             mode.await_answer(session, &session.load_state()?)?;
             continue; // the boundary takes the answer
         }
-        let escalation = escalation(session, actor);
-        let mut hooks = mode.hooks(session, actor)?;
-        let report = match session.run_turn(actor, escalation, &mut *hooks)? {
+        let group = if mode.runs_beside() {
+            plan.fanout(session, &state, actor)
+        } else {
+            Vec::new()
+        };
+        let fanned = match group.as_slice() {
+            [] | [_] => None,
+            many => session.run_fanout(many)?,
+        };
+        let end = match fanned {
+            Some(end) => end,
+            None => {
+                let escalation = escalation(session, actor);
+                let mut hooks = mode.hooks(session, actor)?;
+                session.run_turn(actor, escalation, &mut *hooks)?
+            }
+        };
+        let report = match end {
             // Another daemon of this actor won the claim: wait for the next turn.
             TurnEnd::Lost(holder) => {
                 tracing::info!(%holder, "claim lost: waiting for the next turn");
@@ -129,7 +163,6 @@ pub(crate) fn run(session: &Session, mode: &mut dyn Mode, plan: &Plan) -> Result
             }
             TurnEnd::Done(report) => report,
         };
-        drop(hooks);
         let after = &report.state;
         // A limited turn runs again: it consumes nothing.
         let counted = if whole {

@@ -86,6 +86,10 @@ pub(crate) enum TurnFailure {
     /// are kept.
     #[error("{0}")]
     Branch(String),
+    /// A fan-out turn's branch did not land on the shared branch (a conflict, a red verify):
+    /// the text says why; the branch is kept.
+    #[error("landing: {0}")]
+    Landing(String),
     /// galph left dirty paths outside the auto-commit rules.
     #[error("dirty paths outside the auto-commit rules after galph's turn: {}", .0.join(", "))]
     DirtyGuard(Vec<String>),

@@ -228,9 +228,11 @@ pub(crate) fn run_prompt(
         ));
     }
     if let Some(worker) = &turn.worker {
-        stdin.extend_from_slice(workers::task_prompt(worker).as_bytes());
-        env.push(("BATON_TASK".to_owned(), worker.task.id.clone()));
-        env.push(("BATON_TASK_FILE".to_owned(), path_text(&worker.task_file)));
+        if let Some(assigned) = &worker.assigned {
+            stdin.extend_from_slice(workers::task_prompt(worker, assigned).as_bytes());
+            env.push(("BATON_TASK".to_owned(), assigned.task.id.clone()));
+            env.push(("BATON_TASK_FILE".to_owned(), path_text(&assigned.file)));
+        }
         env.push(("BATON_WORKER".to_owned(), worker.name.clone()));
     } else if capture.is_none()
         && runner.graph.kind(turn.actor) == crate::state::ActorKind::Supervisor
@@ -293,7 +295,8 @@ pub(crate) fn log_path(runner: &Session, turn: &Turn, prompt: &str) -> PathBuf {
         Some(w) => (
             w.logs_label.clone(),
             w.name.as_str(),
-            format!("{stem}-{}", w.task.id),
+            w.task_id()
+                .map_or_else(|| stem.clone(), |id| format!("{stem}-{id}")),
         ),
         None => (runner.branch_label(), turn.actor.as_str(), stem),
     };

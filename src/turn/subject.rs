@@ -152,12 +152,23 @@ pub(crate) fn decision_message(iteration: u64, decision: &Decision, actor: Actor
     )
 }
 
-/// A worker's landing, the merge commit of its branch into the shared branch:
-/// `[LAND i=<it>] <worker>: task <id> (<branch>)` and `Baton-Task: <id>`.
+/// A landing, the merge commit of a worktree's branch into the shared branch: a worker's
+/// `[LAND i=<it>] <worker>: task <id> (<branch>)` with `Baton-Task: <id>`, or a fan-out turn's
+/// `[LAND i=<it>] <actor>: its turn (<branch>)`.
 #[must_use]
-pub(crate) fn land_message(iteration: u64, worker: &str, task: &str, branch: &str) -> String {
-    let subject = format!("[LAND i={iteration}] {worker}: task {task} ({branch})");
-    format!("{subject}\n\n{TASK}: {task}\n")
+pub(crate) fn land_message(
+    iteration: u64,
+    worker: &str,
+    task: Option<&str>,
+    branch: &str,
+) -> String {
+    match task {
+        Some(task) => {
+            let subject = format!("[LAND i={iteration}] {worker}: task {task} ({branch})");
+            format!("{subject}\n\n{TASK}: {task}\n")
+        }
+        None => format!("[LAND i={iteration}] {worker}: its turn ({branch})"),
+    }
 }
 
 /// The merge of the shared head into a worker's branch, in its worktree, before its verify:

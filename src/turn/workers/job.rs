@@ -17,18 +17,35 @@ use crate::turn::finish::{self, Finished, Turn};
 use crate::turn::{Failure, RunOptions, Session, Workspace, attempts};
 use crate::workflow::Workflow;
 
-/// Who a worker turn is for: the worker's name, its task, and where its log goes.
+/// Who a turn in a worktree is for: the worker's name, its task (a fan-out's turn has none),
+/// and where its log goes.
 #[derive(Clone, Debug)]
 pub(crate) struct WorkerOf {
-    /// `ralph-2`: the actor's name and the worker's slot.
+    /// `ralph-2` (the actor's name and the worker's slot), or the actor's own name for a
+    /// fan-out's turn.
     pub(crate) name: String,
-    /// The task it took.
-    pub(crate) task: Task,
-    /// The task file in the worker's worktree (`BATON_TASK_FILE`).
-    pub(crate) task_file: PathBuf,
+    /// The task it took, for a worker of `workflow.workers`.
+    pub(crate) assigned: Option<Assigned>,
     /// The shared branch's log label (`main`): worker logs go to
     /// `logs/<label>/<worker>/iter-…_<prompt>.log`.
     pub(crate) logs_label: String,
+}
+
+/// A worker's task and its file in the worker's worktree (`BATON_TASK_FILE`).
+#[derive(Clone, Debug)]
+pub(crate) struct Assigned {
+    /// The task.
+    pub(crate) task: Task,
+    /// Its file in the worktree.
+    pub(crate) file: PathBuf,
+}
+
+impl WorkerOf {
+    /// The id of its task, when it has one.
+    #[must_use]
+    pub(crate) fn task_id(&self) -> Option<&str> {
+        self.assigned.as_ref().map(|a| a.task.id.as_str())
+    }
 }
 
 /// What a worker thread is handed: everything it needs, owned or shared read-only.
@@ -56,6 +73,8 @@ pub(super) struct Job<'a> {
 
 /// How a worker's agent run ended, before landing.
 pub(super) struct Ran {
+    /// Whose turn it was.
+    pub(super) turn_actor: crate::state::Actor,
     /// The worker and its task.
     pub(super) worker: WorkerOf,
     /// When the worker started.
@@ -68,8 +87,10 @@ pub(super) struct Ran {
 pub(super) fn run(job: Job<'_>) -> Ran {
     let started = SystemTime::now();
     let worker = job.worker.clone();
+    let turn_actor = job.turn.actor;
     let result = work(job);
     Ran {
+        turn_actor,
         worker,
         started,
         result,

@@ -20,7 +20,7 @@ use crate::turn::workers::job::{Ran, in_worktree};
 /// A worker's finished run, where its work is.
 pub(super) struct Made<'a> {
     /// The run.
-    pub(super) ran: Ran,
+    pub(super) ran: &'a Ran,
     /// Its branch (short name).
     pub(super) branch: &'a str,
     /// Its worktree.
@@ -44,7 +44,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
     let worker = &ran.worker;
     let mut run = TaskRun {
         worker: worker.name.clone(),
-        task: worker.task.id.clone(),
+        task: worker.task_id().unwrap_or_default().to_owned(),
         landing: Landing::Failed,
         branch: branch.to_owned(),
         merge: None,
@@ -64,14 +64,14 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
             .relative(p)
             .unwrap_or_else(|| p.to_string_lossy().into_owned())
     };
-    let done: Finished = match ran.result {
+    let done: &Finished = match &ran.result {
         Ok(done) => done,
         Err(failure) => {
             run.agent.clone_from(&failure.agent);
             run.log = failure.log.as_deref().map(relative).unwrap_or_default();
             run.usage = failure.receipt.usage.clone();
             run.attempts = failure.receipt.attempts.max(1);
-            run.landing = match failure.failure {
+            run.landing = match &failure.failure {
                 TurnFailure::Limited { .. } => Landing::Limited,
                 TurnFailure::Interrupted(_) => Landing::Interrupted,
                 _ => Landing::Failed,
@@ -105,7 +105,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
     };
     if !runner.config.completion.verify.is_empty() {
         match verify_merged(
-            runner, repo, &done, &mut run, worktree, &shared, &theirs, &keep,
+            runner, repo, done, &mut run, worktree, &shared, &theirs, &keep,
         )? {
             Some(tip) => theirs = tip,
             None => {
@@ -115,16 +115,22 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         }
     }
     let tasks = repo.relative(&runner.config.tasks_dir).unwrap_or_default();
-    let id = &worker.task.id;
-    let from = join(&tasks, &format!("{id}.md"));
-    let to = join(&tasks, &format!("{}/{id}.md", crate::tasks::DONE_DIR));
+    let id = worker.task_id();
+    let moves = id.map(|id| {
+        (
+            join(&tasks, &format!("{id}.md")),
+            join(&tasks, &format!("{}/{id}.md", crate::tasks::DONE_DIR)),
+        )
+    });
     let message = land_message(iteration, &worker.name, id, branch);
     let landing = std::time::Instant::now();
     let merged = repo.merge_for_landing(&MergeSpec {
         ours: &shared,
         theirs: &theirs,
         message: &message,
-        moving: Some((&from, &to)),
+        moving: moves
+            .as_ref()
+            .map(|(from, to)| (from.as_str(), to.as_str())),
         keep_ours: &keep,
     })?;
     run.duration_ms = since(ran.started);

@@ -12,6 +12,7 @@
 //! what did not land (see `report.rs`). Worker threads never touch the state, the journal or
 //! the shared branch: the run's thread lands, one branch at a time.
 
+mod fanout;
 mod job;
 mod land;
 mod report;
@@ -21,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::SystemTime;
 
-pub(crate) use job::WorkerOf;
+pub(crate) use job::{Assigned, WorkerOf};
 pub(crate) use report::{report_prompt, supervisor_report, task_prompt};
 
 use crate::agent::AgentChoice;
@@ -236,8 +237,10 @@ fn run_workers(
                     run_dir: runner.run_dir().join(RUN_SUBDIR).join(&name),
                     worker: WorkerOf {
                         name,
-                        task,
-                        task_file,
+                        assigned: Some(Assigned {
+                            task,
+                            file: task_file,
+                        }),
                         logs_label: logs_label.clone(),
                     },
                     turn: turn.clone(),
@@ -295,10 +298,8 @@ fn land_back(
     back: Back,
     outcome: &mut Outcome,
 ) -> TaskRun {
-    let (name, task) = (
-        back.ran.worker.name.clone(),
-        back.ran.worker.task.id.clone(),
-    );
+    let name = back.ran.worker.name.clone();
+    let task = back.ran.worker.task_id().unwrap_or_default().to_owned();
     if let Err(failure) = &back.ran.result
         && let TurnFailure::Limited { reason, until } = &failure.failure
         && outcome.limited.as_ref().is_none_or(|(_, u)| u < until)
@@ -306,7 +307,7 @@ fn land_back(
         outcome.limited = Some((reason.clone(), *until));
     }
     let made = land::Made {
-        ran: back.ran,
+        ran: &back.ran,
         branch: &back.branch,
         worktree: &back.worktree,
         iteration: turn.iteration,

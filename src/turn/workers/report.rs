@@ -4,18 +4,18 @@
 
 use crate::journal::{JournalEntry, Landing};
 use crate::state::Actor;
-use crate::turn::workers::WorkerOf;
+use crate::turn::workers::{Assigned, WorkerOf};
 
 /// The text appended to a worker's prompt: its task, whole.
 #[must_use]
-pub(crate) fn task_prompt(worker: &WorkerOf) -> String {
+pub(crate) fn task_prompt(worker: &WorkerOf, assigned: &Assigned) -> String {
     format!(
         "\n\n---\nBaton: you are worker {} and your task is `{}` (the file {}; it moves to \
          done/ when your work lands). Do this task only, and commit nothing outside it.\n\n{}\n",
         worker.name,
-        worker.task.id,
-        worker.task_file.display(),
-        worker.task.text.trim_end()
+        assigned.task.id,
+        assigned.file.display(),
+        assigned.task.text.trim_end()
     )
 }
 
