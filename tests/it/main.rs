@@ -57,6 +57,7 @@ mod test_status;
 mod test_stop;
 mod test_watch;
 mod test_watch_clone;
+mod test_watch_workers;
 mod test_workers;
 mod test_workflows;
 

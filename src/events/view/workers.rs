@@ -131,12 +131,6 @@ impl Workers {
             .or_else(|| self.ended.iter().rev().find(|w| w.is(worker, task)))
     }
 
-    /// Whether nothing is known of any worker.
-    #[must_use]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.running.is_empty() && self.ended.is_empty()
-    }
-
     /// A `worker_started` line.
     pub(super) fn started(&mut self, line: &Value) {
         let (Some(worker), Some(task)) = (text(line, "worker"), text(line, "task")) else {
