@@ -48,6 +48,7 @@ mod test_serve_page;
 mod test_serve_remote;
 mod test_serve_transcripts;
 mod test_serve_turns;
+mod test_serve_workers;
 mod test_signals;
 mod test_solo;
 mod test_speed;
