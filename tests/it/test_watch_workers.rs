@@ -90,6 +90,16 @@ fn watch_shows_the_step_a_row_per_worker_its_own_transcript_and_its_landing() {
     assert!(!out.lines().any(|l| l.starts_with("| working on")), "{out}");
     assert_eq!(out.matches("| ralph-1: done a\n").count(), 1, "{out}");
     assert_eq!(out.matches("landing: ralph-1 ").count(), 1, "{out}");
+    // The log the watch read is the one the documentation describes, workers' events included.
+    let events = crate::event_log::events(&env);
+    let started = crate::event_log::of_kind(&events, "worker_started");
+    assert_eq!(started.len(), 2);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "transcript" && e["worker"] == "ralph-1" && e["task"] == "a"),
+        "a worker's transcript is tagged"
+    );
     let merge = env.git(&["log", "--merges", "--format=%h %s", "-n", "2"]);
     let short = merge
         .lines()
