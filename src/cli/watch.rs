@@ -68,8 +68,7 @@ pub(crate) fn cmd_watch(global: &GlobalArgs, args: &WatchArgs) -> Result<()> {
 fn pick_source(config: &Config, args: &WatchArgs) -> Result<Box<dyn Source>> {
     let local = || -> Box<dyn Source> { Box::new(Local::new(config, args.last)) };
     let remote = |run: RemoteRun, checked: bool| -> Box<dyn Source> {
-        let budget = config.budget.clone();
-        Box::new(Remote::new(run, checked, budget, args.last, args.interval))
+        Box::new(Remote::new(run, checked, config, args.last, args.interval))
     };
     match args.source {
         SourceArg::Local => Ok(local()),

@@ -17,7 +17,7 @@ mod log;
 mod view;
 
 pub(crate) use log::FILE_NAME;
-pub(crate) use view::{Decided, EventView};
+pub(crate) use view::{Decided, EventView, WorkerRun, Workers};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,17 +1,24 @@
 //! What the event log (`logs/events.jsonl`) says about the run right now, folded line by line
 //! (for `baton serve` and `baton watch`):
-//! the run in progress, the turn whose agent is running (and its transcript file), a daemon
-//! waiting for its turn, the last stop, and the newest events for the activity list.
+//! the run in progress, the turn whose agent is running (and its transcript file), the
+//! workers running and the newest ended ones ([`workers`]), a daemon waiting for its turn, the
+//! last stop, and the newest events for the activity list.
 //!
 //! Pure: [`EventView::apply`] takes one parsed line. Lines of kinds this version does not know
 //! (the log is versioned and grows) only show up in the activity list; `transcript` and
 //! `tool_call` lines do not (the transcript panel reads the turn log), and heartbeats in a row
-//! show as the newest.
+//! show as the newest. A line with a `worker` field is an event of that worker's own turn: it
+//! updates the worker (its transcript pieces go to the worker's transcript), never the main
+//! turn.
+
+mod workers;
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::Value;
+
+pub(crate) use workers::{WorkerRun, Workers};
 
 /// How many of the newest events the activity list keeps.
 pub(crate) const RECENT: usize = 40;
@@ -96,8 +103,10 @@ pub(crate) struct Decided {
 pub(crate) struct EventView {
     /// The newest run.
     pub(crate) run: Option<RunInfo>,
-    /// The newest turn whose agent started (running or finished).
+    /// The newest turn whose agent started (running or finished); never a worker's.
     pub(crate) turn: Option<AgentTurn>,
+    /// The workers running, and the newest ended ones with their landing.
+    pub(crate) workers: Workers,
     /// A daemon waiting for its turn.
     pub(crate) waiting: Option<Waiting>,
     /// The newest run's stop, if it stopped at a boundary.
@@ -131,6 +140,15 @@ impl EventView {
         let iteration = number(line, "iteration").unwrap_or(0);
         let ts = text(line, "ts");
         match kind {
+            "worker_started" => self.workers.started(line),
+            "worker_ended" => self.workers.ended(line),
+            // An event of a worker's own turn: the worker's, not the main turn's.
+            _ if line.get("worker").is_some() => {
+                self.workers.tagged(kind, line);
+                if matches!(kind, "transcript" | "tool_call") {
+                    return;
+                }
+            }
             "run_started" => {
                 self.run = Some(RunInfo {
                     pid: number(line, "pid"),
@@ -141,6 +159,7 @@ impl EventView {
                     ended: None,
                     ended_at: None,
                 });
+                self.workers.end_all(None);
                 self.end_turn();
                 self.waiting = None;
                 self.stopped = None;
@@ -197,6 +216,7 @@ impl EventView {
                 });
             }
             "run_ended" => {
+                self.workers.end_all(ts.as_deref());
                 if let Some(run) = &mut self.run {
                     run.ended = number(line, "code");
                     run.ended_at = ts;
@@ -234,6 +254,7 @@ impl EventView {
     /// of it runs any more.
     pub(crate) fn mark_gone(&mut self) {
         self.end_turn();
+        self.workers.end_all(None);
         self.waiting = None;
     }
 }

@@ -213,7 +213,9 @@ impl Files {
                 nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
                     == Err(nix::errno::Errno::ESRCH)
             });
-        if gone && events.turn.as_ref().is_some_and(|t| t.running) {
+        let running =
+            events.turn.as_ref().is_some_and(|t| t.running) || !events.workers.running.is_empty();
+        if gone && running {
             events.mark_gone();
         }
     }

@@ -25,7 +25,9 @@ use super::remote::RemoteView;
 use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
+use crate::events::Workers;
 use crate::observe::{self, Place};
+use crate::workflow::Workflow;
 
 /// How often the files are looked at.
 pub(crate) const POLL: Duration = Duration::from_millis(300);
@@ -35,7 +37,8 @@ pub(crate) const POLL: Duration = Duration::from_millis(300);
 const REFRESH: Duration = Duration::from_secs(3);
 
 /// What the dashboard shows now: the snapshot (as JSON, with a version that changes with it),
-/// the transcript of the newest turn, and the past turns the snapshot's numbers refer to.
+/// the transcript of the newest turn, the past turns the snapshot's numbers refer to, and the
+/// workers the snapshot lists, with their transcripts.
 #[derive(Debug, Default)]
 pub(crate) struct Live {
     /// +1 whenever `snapshot` changes.
@@ -46,6 +49,8 @@ pub(crate) struct Live {
     pub(crate) transcript: Arc<Transcript>,
     /// Past turns by number, of the journal the snapshot shows.
     pub(crate) index: Arc<TurnIndex>,
+    /// The workers of the snapshot, with their transcripts' kept tails.
+    pub(crate) workers: Arc<Workers>,
 }
 
 /// What the page looks at, decided at each poll.
@@ -72,6 +77,10 @@ struct Follower {
     json: Arc<str>,
     /// The index of the last snapshot built.
     index: Arc<TurnIndex>,
+    /// The workers of the last snapshot built.
+    workers: Arc<Workers>,
+    /// The run's graph.
+    workflow: Arc<Workflow>,
     /// People's answers at approval checkpoints.
     answers: decisions::History,
     /// Where commits are linked to.
@@ -94,6 +103,7 @@ impl Follower {
         Follower {
             answers: decisions::History::new(&config),
             commit_url: links::commit_url(&config),
+            workflow: Arc::new(config.workflow.clone()),
             files: Files::new(config),
             lock,
             remote,
@@ -102,6 +112,7 @@ impl Follower {
             last_build: None,
             json: Arc::from(""),
             index: Arc::default(),
+            workers: Arc::default(),
         }
     }
 
@@ -136,6 +147,7 @@ impl Follower {
             self.last_build = Some(Instant::now());
             let sources = self.sources(&looking);
             self.index = Arc::clone(&sources.index);
+            self.workers = Arc::new(sources.events.workers.clone());
             let built: Snapshot = snapshot::build(&sources);
             match serde_json::to_string(&built) {
                 Ok(json) if *json != *self.json => {
@@ -195,6 +207,7 @@ impl Follower {
             &sources.events.decided,
         );
         sources.commit_url.clone_from(&self.commit_url);
+        sources.workflow = Arc::clone(&self.workflow);
         sources
     }
 
@@ -232,6 +245,7 @@ impl Follower {
             events: self.files.events_view.clone(),
             decisions: Vec::new(),
             commit_url: None,
+            workflow: Arc::default(),
         }
     }
 }
@@ -255,6 +269,7 @@ pub(crate) fn start(
         snapshot: snapshot.unwrap_or_else(|| Arc::clone(&follower.json)),
         transcript: Arc::new(follower.tail.transcript.clone()),
         index: Arc::clone(&follower.index),
+        workers: Arc::clone(&follower.workers),
     };
     let (live, receiver) = watch::channel(Arc::new(first));
     let thread = std::thread::Builder::new()
@@ -269,11 +284,13 @@ pub(crate) fn start(
                             snapshot: Arc::clone(&current.snapshot),
                             transcript: Arc::clone(&current.transcript),
                             index: Arc::clone(&current.index),
+                            workers: Arc::clone(&current.workers),
                         };
                         if let Some(json) = snapshot {
                             next.version += 1;
                             next.snapshot = json;
                             next.index = Arc::clone(&follower.index);
+                            next.workers = Arc::clone(&follower.workers);
                         }
                         if transcript {
                             next.transcript = Arc::new(follower.tail.transcript.clone());

@@ -4,26 +4,29 @@
 //! steers it with Approve / Reject / Note.
 //!
 //! Layout: [`options`] (address and token), [`auth`] (who may read and write), [`snapshot`]
-//! (pure: what the run says), [`files`] (this workspace's files), [`remote`] (the remote's
+//! (pure: what the run says) and [`graph`] (the workflow and its step), [`files`] (this workspace's files), [`remote`] (the remote's
 //! view), [`history`] (the journal in one pass: sums, the newest turns, an index of past
 //! turns), [`decisions`] (people's answers at approval checkpoints), [`links`] (where a commit
 //! is linked to), [`transcript`] and [`follow`] (the thread that watches the run: here, or on
 //! the remote's branch), [`stream`] (one browser's event stream), [`routes`] (HTTP and the
-//! steering endpoints), [`past`] (a past turn's diff and transcript, on request) and [`body`]
+//! steering endpoints), [`past`] (a past turn's diff and transcript, on request),
+//! [`workers`] (a worker's transcript, on request) and [`body`]
 //! (what requests may carry), [`listen`] (accepting connections: a header timeout, a bound,
-//! one request each) and `page/` (the page, its style and script, embedded with
-//! `include_str!`).
+//! one request each) and `page/` (the page, its style and scripts, embedded with
+//! `include_str!` by [`assets`]).
 //!
 //! Invariants: the server never writes the state or the journal. Every steering action runs
 //! the Baton binary itself (`baton note|approve|reject`, same `--config`), so each action has
 //! exactly one owner, the CLI command, with its locks, commits and pushes. SIGINT or SIGTERM
 //! ends the server cleanly: the follower stops, open event streams end, and it exits 0.
 
+mod assets;
 mod auth;
 mod body;
 mod decisions;
 mod files;
 mod follow;
+mod graph;
 mod history;
 mod links;
 mod listen;
@@ -34,6 +37,7 @@ mod routes;
 mod snapshot;
 mod stream;
 mod transcript;
+mod workers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

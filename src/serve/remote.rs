@@ -105,6 +105,7 @@ impl RemoteView {
             events: EventView::default(),
             decisions: Vec::new(),
             commit_url: None,
+            workflow: Arc::default(),
         };
         self.sums = Some(sums);
         sources

@@ -1,6 +1,8 @@
 //! The HTTP surface (`docs/serve.md`, "Endpoints"): the page, the snapshot, the event stream,
-//! past turns (their diff and transcript, see [`past`]), and the steering endpoints, which run the Baton binary's own `note`, `approve` and `reject`
-//! commands and return their exit code and output. Every request passes [`auth::check`] first.
+//! past turns (their diff and transcript, see [`past`]), a worker's transcript (see
+//! [`workers`]), and the steering endpoints, which run the Baton binary's own `note`, `approve`
+//! and `reject` commands and return their exit code and output. Every request passes
+//! [`auth::check`] first.
 
 use std::convert::Infallible;
 use std::path::PathBuf;
@@ -17,51 +19,12 @@ use futures_util::Stream;
 use serde_json::json;
 use tokio::sync::watch;
 
+use super::assets::{ASSETS, CSP};
 use super::body::{ApproveBody, BODY_MAX_BYTES, Body, NoteBody, RejectBody, too_long};
 use super::follow::Live;
 use super::options::Options;
 use super::past::{self, Ask, Past};
-use super::{auth, stream};
-
-/// The page and its assets, embedded in the binary: (path, content type, text).
-const ASSETS: [(&str, &str, &str); 6] = [
-    (
-        "/",
-        "text/html; charset=utf-8",
-        include_str!("page/index.html"),
-    ),
-    (
-        "/app.css",
-        "text/css; charset=utf-8",
-        include_str!("page/app.css"),
-    ),
-    (
-        "/util.js",
-        "text/javascript; charset=utf-8",
-        include_str!("page/util.js"),
-    ),
-    (
-        "/chart.js",
-        "text/javascript; charset=utf-8",
-        include_str!("page/chart.js"),
-    ),
-    (
-        "/turns.js",
-        "text/javascript; charset=utf-8",
-        include_str!("page/turns.js"),
-    ),
-    (
-        "/app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("page/app.js"),
-    ),
-];
-
-/// The page's policy: scripts, styles and connections only from this server, no inline code
-/// (every value is inserted as text; this is the second fence), no framing by other sites (a
-/// framed Approve button could be clicked by a trick).
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-                   img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+use super::{auth, stream, workers};
 
 /// How the steering endpoints run Baton: this binary, the workspace's configuration file, in
 /// the workspace root.
@@ -118,6 +81,10 @@ impl App {
             .route("/api/events", get(events))
             .route("/api/turn/{n}/diff", get(turn_diff))
             .route("/api/turn/{n}/transcript", get(turn_transcript))
+            .route(
+                "/api/worker/{worker}/{task}/transcript",
+                get(worker_transcript),
+            )
             .route("/api/note", post(note))
             .route("/api/approve", post(approve))
             .route("/api/reject", post(reject))
@@ -177,6 +144,14 @@ async fn turn_diff(State(app): State<App>, Path(n): Path<String>) -> Response {
 
 async fn turn_transcript(State(app): State<App>, Path(n): Path<String>) -> Response {
     past::answer(&app.past, &app.live, &n, Ask::Transcript).await
+}
+
+async fn worker_transcript(
+    State(app): State<App>,
+    Path((worker, task)): Path<(String, String)>,
+) -> Response {
+    let live = Arc::clone(&app.live.borrow());
+    workers::transcript(&live.workers, &worker, &task)
 }
 
 async fn events(State(app): State<App>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {

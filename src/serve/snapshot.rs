@@ -1,6 +1,7 @@
 //! The dashboard's picture of a workspace at one moment (`GET /api/snapshot`, and the
 //! `snapshot` server-sent event): the state file, the newest journal lines, sums per actor,
-//! budgets, and what the event log says is running. Pure: [`build`] takes what the follower
+//! budgets, what the event log says is running (the turn, the workers), and the workflow with
+//! its current step. Pure: [`build`] takes what the follower
 //! read and only rearranges it, so the page and the tests see the same thing.
 
 use std::collections::BTreeMap;
@@ -10,11 +11,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::decisions::DecisionView;
+use super::graph::GraphView;
 use super::history::TurnIndex;
 use crate::events::EventView;
 use crate::journal::{JournalEntry, Summary, Totals};
 use crate::modes::budget;
 use crate::state::{Note, State};
+use crate::workflow::Workflow;
 
 /// How many of the newest turns a snapshot carries.
 pub(crate) const TURNS: usize = 50;
@@ -106,8 +109,10 @@ pub(crate) struct Snapshot {
     pub(crate) stop_flag: Option<String>,
     /// Notes waiting for their turn.
     pub(crate) notes: Vec<Note>,
-    /// The run as the event log tells it.
+    /// The run as the event log tells it (its `workers`: those running and the newest ended).
     pub(crate) events: EventView,
+    /// The workflow, with the actors running or ready marked.
+    pub(crate) graph: GraphView,
     /// The budget limits set, against what was spent since `budget.since`.
     pub(crate) budget: Vec<budget::Line>,
     /// Sums over the whole journal.
@@ -145,6 +150,8 @@ pub(crate) struct Sources {
     pub(crate) decisions: Vec<DecisionView>,
     /// The commit URL template.
     pub(crate) commit_url: Option<String>,
+    /// The run's graph.
+    pub(crate) workflow: Arc<Workflow>,
 }
 
 impl Default for Sources {
@@ -161,6 +168,7 @@ impl Default for Sources {
             events: EventView::default(),
             decisions: Vec::new(),
             commit_url: None,
+            workflow: Arc::default(),
         }
     }
 }
@@ -209,6 +217,7 @@ pub(crate) fn build(sources: &Sources) -> Snapshot {
         state: value,
         state_error,
         events: sources.events.clone(),
+        graph: super::graph::view(&sources.workflow, state),
         budget: sources.budget.clone(),
         totals: TotalsView {
             total: sources.summary.total.clone(),

@@ -94,6 +94,7 @@ mod tests {
                 text: text.to_owned(),
             }),
             index: Arc::default(),
+            workers: Arc::default(),
         }
     }
 

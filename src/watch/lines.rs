@@ -7,6 +7,7 @@ use crate::journal::JournalEntry;
 use crate::journal::Outcome;
 use crate::journal::show::{cost, number, wall};
 use crate::watch::model::{Change, Running};
+use crate::watch::rows;
 
 /// One stamped turn: `i=3 ralph main.md ok 12s, tokens 1200 in / 300 out, $0.04`.
 pub(crate) fn turn_row(t: &JournalEntry) -> String {
@@ -73,6 +74,9 @@ pub(crate) fn line(change: &Change) -> String {
             running_row(r),
             r.log.display()
         ),
+        Change::Step(text) => format!("step: {text}"),
+        Change::Worker(w) => format!("worker: {}", rows::started(w)),
+        Change::Landing(w) => format!("landing: {}", rows::landing(w)),
         Change::Elsewhere(text) => format!("agent: {text}"),
         Change::Stamped(t) => format!("stamped: {}", turn_row(t)),
         Change::Ended(text) => format!("ended: {text}"),
@@ -85,6 +89,11 @@ pub(crate) fn line(change: &Change) -> String {
 /// (the end of the run, a read problem); the others describe what led to those lines.
 pub(crate) fn after_transcript(change: &Change) -> bool {
     matches!(change, Change::Ended(_) | Change::Problem(_))
+}
+
+/// A worker's transcript line: `| ralph-2: <line>`.
+pub(crate) fn worker_line(worker: &str, line: &str) -> String {
+    format!("| {worker}: {line}")
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Watching the workspace a Baton runs in: the state file, the journal and the event log are
 //! read where the run writes them (a short poll: a few `stat`s and small reads every
 //! [`EVERY`]), and the running turn's transcript is followed while its agent runs — only
-//! beneath `logs_dir`, whatever file the event log names. Nothing is written.
+//! beneath `logs_dir`, whatever file the event log names. Workers' transcripts come from the
+//! event log (each worker's own `transcript` events). Nothing is written.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -14,7 +15,9 @@ use crate::observe::{Follow, Line, Place};
 use crate::process::Identity;
 use crate::state::StateStore;
 use crate::watch::model::{Running, Snapshot};
+use crate::watch::workers::Seen;
 use crate::watch::{Source, Transcript};
+use crate::workflow::Workflow;
 
 /// How often the files are looked at.
 const EVERY: Duration = Duration::from_millis(250);
@@ -45,6 +48,10 @@ pub(crate) struct Local {
     /// Where the running turn's transcript may be read (`None`: no turn runs, or the event
     /// log names a file outside `logs_dir`).
     target: Option<Place>,
+    /// The run's graph, for its step.
+    workflow: Workflow,
+    /// How much of each worker's transcript was shown.
+    worker_seen: Seen,
     view: Snapshot,
 }
 
@@ -66,6 +73,8 @@ impl Local {
             transcript: None,
             journal_mark: None,
             target: None,
+            workflow: config.workflow.clone(),
+            worker_seen: Seen::new(TRANSCRIPT_JOIN_BYTES),
             view: Snapshot::default(),
         }
     }
@@ -148,7 +157,17 @@ impl Source for Local {
         let pid = self.trail.run.as_ref().and_then(|r| r.pid);
         let pid = pid.and_then(|p| i32::try_from(p).ok());
         let gone = pid.is_some_and(|pid| !Identity::of(pid).is_some_and(|id| id.is_alive()));
+        if gone {
+            self.trail.mark_gone();
+        }
         self.view.running = running(&self.trail, &self.root).filter(|_| !gone);
+        self.view.workers = self.trail.workers.running.clone();
+        self.view.ended_workers = self.trail.workers.ended.iter().cloned().collect();
+        self.view.step = self
+            .view
+            .state
+            .as_ref()
+            .and_then(|state| crate::watch::rows::step(&self.workflow, state));
         // A turn this workspace's Baton does not run itself (a daemon waiting for its peer):
         // its agent works on the lease holder's machine.
         let here = self
@@ -201,6 +220,7 @@ impl Source for Local {
         Transcript {
             finished: text(finished),
             running: text(running),
+            workers: self.worker_seen.lines(&self.trail.workers),
         }
     }
 }
@@ -249,45 +269,4 @@ fn text(lines: Vec<Line>) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn folded(lines: &[serde_json::Value]) -> EventView {
-        let mut view = EventView::default();
-        for line in lines {
-            view.apply(line);
-        }
-        view
-    }
-
-    #[test]
-    fn the_running_turn_and_the_end_of_the_run_come_from_the_event_log() {
-        let started = [
-            json!({"kind": "run_started", "pid": 42, "mode": "combined"}),
-            json!({"kind": "routed", "actor": "ralph", "iteration": 3, "prompt": "main.md"}),
-            json!({"kind": "agent_started", "actor": "ralph", "iteration": 3, "agent": "stub",
-                   "log": "logs/main/ralph/iter-00003.log", "ts": "2026-11-21T10:00:02Z"}),
-        ];
-        let view = folded(&started);
-        let turn = running(&view, std::path::Path::new("/ws")).expect("running");
-        assert_eq!(turn.actor, crate::state::Actor::RALPH);
-        assert_eq!(turn.prompt.as_deref(), Some("main.md"));
-        assert_eq!(
-            turn.log,
-            std::path::Path::new("/ws/logs/main/ralph/iter-00003.log")
-        );
-        assert_eq!(turn.since, "2026-11-21T10:00:02Z");
-        assert_eq!(ended(&view), None);
-
-        let mut view = view;
-        view.apply(&json!({"kind": "stamped", "actor": "ralph", "iteration": 3}));
-        assert_eq!(running(&view, std::path::Path::new("/ws")), None);
-        view.apply(&json!({"kind": "stopped", "why": "budget", "reason": "budget: turns 2"}));
-        view.apply(&json!({"kind": "run_ended", "code": 3, "ts": "2026-11-21T11:00:00Z"}));
-        assert_eq!(
-            ended(&view).as_deref(),
-            Some("run ended at 2026-11-21T11:00:00Z with exit 3 (budget: turns 2)")
-        );
-    }
-}
+mod tests;

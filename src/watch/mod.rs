@@ -2,7 +2,9 @@
 //! a running Baton ([`Local`]: its state file, journal, event log and the running turn's
 //! transcript) or a role-mode remote from any clone ([`Remote`]: fetched, read at the
 //! remote-tracking ref) — into a [`model::Snapshot`]; the model says what changed; the output
-//! is plain lines ([`lines`]) or a redrawn screen ([`screen`] on a [`terminal::Terminal`]).
+//! is plain lines ([`lines`]) or a redrawn screen ([`screen`] on a [`terminal::Terminal`]);
+//! [`rows`] says a workflow's step and its workers, [`workers`] follows the workers'
+//! transcripts.
 //!
 //! Invariant: watching writes nothing to the workspace, the state or the remote (a fetch
 //! updates only the remote-tracking ref). `q`, Ctrl-C, SIGTERM and SIGHUP end it with exit 0,
@@ -12,20 +14,23 @@ mod lines;
 mod local;
 mod model;
 mod remote;
+mod rows;
 mod screen;
 mod terminal;
+mod workers;
 
 use std::collections::VecDeque;
 use std::io::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 pub(crate) use local::Local;
 pub(crate) use remote::Remote;
+pub(crate) use workers::WorkerLines;
 
 use crate::error::Result;
-use crate::watch::model::{Snapshot, changes};
+use crate::watch::model::{Change, Snapshot, changes};
 use crate::watch::terminal::Terminal;
 
 /// Where a watch reads the run from.
@@ -53,6 +58,8 @@ pub(crate) struct Transcript {
     pub(crate) finished: Vec<String>,
     /// New lines of the running turn's transcript.
     pub(crate) running: Vec<String>,
+    /// New lines of each worker's transcript (workers with none are left out).
+    pub(crate) workers: Vec<WorkerLines>,
 }
 
 /// How the watch shows the run.
@@ -124,16 +131,28 @@ fn watch_lines(source: &mut dyn Source, quit: &AtomicBool, once: bool) -> Result
         } else {
             source.transcript()
         };
+        let (feed, rest): (Vec<_>, Vec<_>) = found
+            .iter()
+            .partition(|c| matches!(c, Change::Worker(_) | Change::Landing(_)));
         let (last, first): (Vec<_>, Vec<_>) =
-            found.iter().partition(|c| lines::after_transcript(c));
+            rest.into_iter().partition(|c| lines::after_transcript(c));
+        // A step stamped in this read: its workers' last lines and landings came before it.
+        let step_done =
+            previous.is_some() && first.iter().any(|c| workers::stamps_a_worker(c, &feed));
         for line in &transcript.finished {
             writeln!(out, "| {line}")?;
+        }
+        if step_done {
+            workers::write_feed(&mut out, &feed, &transcript.workers)?;
         }
         for change in first {
             writeln!(out, "{}", lines::line(change))?;
         }
         for line in &transcript.running {
             writeln!(out, "| {line}")?;
+        }
+        if !step_done {
+            workers::write_feed(&mut out, &feed, &transcript.workers)?;
         }
         for change in last {
             writeln!(out, "{}", lines::line(change))?;
@@ -156,13 +175,22 @@ fn watch_screen(source: &mut dyn Source, quit: &Arc<AtomicBool>) -> Result<()> {
         if Instant::now() >= next_read {
             snap = source.read();
             let new = source.transcript();
-            transcript.extend(new.finished.into_iter().chain(new.running));
+            let workers = new.workers.into_iter().flat_map(|w| {
+                let worker = w.worker;
+                w.lines.into_iter().map(move |l| format!("{worker}: {l}"))
+            });
+            transcript.extend(new.finished.into_iter().chain(new.running).chain(workers));
             let excess = transcript.len().saturating_sub(TRANSCRIPT_LINES);
             transcript.drain(..excess);
             next_read = Instant::now() + source.every();
         }
         let (width, height) = Terminal::size();
-        let lines = screen::frame(&title, &snap, transcript.make_contiguous(), width, height);
+        let shown_now = screen::Shown {
+            title: &title,
+            transcript: transcript.make_contiguous(),
+            now: SystemTime::now(),
+        };
+        let lines = screen::frame(&shown_now, &snap, width, height);
         if lines != shown {
             terminal.draw(&lines)?;
             shown = lines;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::events::WorkerRun;
 use crate::journal::{JournalEntry, Totals};
 use crate::state::{Actor, State};
 
@@ -43,6 +44,13 @@ pub(crate) struct Snapshot {
     pub(crate) budget: Vec<String>,
     /// The running turn (local workspaces with an event log only).
     pub(crate) running: Option<Running>,
+    /// Where the workflow stands (see [`crate::watch::rows::step`]); `None` for the default
+    /// pair.
+    pub(crate) step: Option<String>,
+    /// The workers running now, by slot (local workspaces with an event log only).
+    pub(crate) workers: Vec<WorkerRun>,
+    /// The newest ended workers, oldest first, with their landing.
+    pub(crate) ended_workers: Vec<WorkerRun>,
     /// Where the running turn's agent works when this view does not run it (a remote's run, or
     /// a daemon here waiting for its peer): `runs on <host:pid> (the lease holder); …`.
     pub(crate) elsewhere: Option<String>,
@@ -79,6 +87,12 @@ pub(crate) enum Change {
     Stop(Option<String>),
     /// The budget's figures changed.
     Budget(Vec<String>),
+    /// The workflow's step changed (see [`Snapshot::step`]).
+    Step(String),
+    /// A worker started its task.
+    Worker(Box<WorkerRun>),
+    /// A worker's task ended: its landing.
+    Landing(Box<WorkerRun>),
     /// An agent started a turn.
     Started(Running),
     /// The running turn's agent works elsewhere (see [`Snapshot::elsewhere`]).
@@ -132,8 +146,8 @@ fn limit_key(state: &State) -> (Option<&str>, Option<&str>, bool) {
 
 /// What changed from `old` to `new` (everything worth showing when `old` is `None`), in
 /// reading order: turns stamped (they happened before the state that followed them), the turn,
-/// its lease, limit, approval and stop flag, the budget, a started agent (or where one works),
-/// the end of the run, and read problems.
+/// its lease, limit, approval and stop flag, the budget, the workflow's step, a started agent
+/// (or where one works), workers started and ended, the end of the run, and read problems.
 pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
     let old_turns = old.map_or(&[][..], |o| o.turns.as_slice());
     let mut out: Vec<Change> = new
@@ -152,11 +166,17 @@ pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
     if new.budget != old_budget {
         out.push(Change::Budget(new.budget.clone()));
     }
+    if let Some(step) = &new.step
+        && old.and_then(|o| o.step.as_ref()) != Some(step)
+    {
+        out.push(Change::Step(step.clone()));
+    }
     if let Some(running) = &new.running
         && old.and_then(|o| o.running.as_ref()) != Some(running)
     {
         out.push(Change::Started(running.clone()));
     }
+    worker_changes(old, new, &mut out);
     if let Some(elsewhere) = &new.elsewhere
         && old.and_then(|o| o.elsewhere.as_ref()) != Some(elsewhere)
     {
@@ -171,6 +191,28 @@ pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
         out.push(Change::Problem(new.problem.clone()));
     }
     out
+}
+
+/// The workers' part of [`changes`]: each worker once when it starts, and once when it ends
+/// (a worker that started and ended between two reads: both; the first snapshot: those
+/// running, and the newest ended).
+fn worker_changes(old: Option<&Snapshot>, new: &Snapshot, out: &mut Vec<Change>) {
+    let was_running = |n: u64| old.is_some_and(|o| o.workers.iter().any(|w| w.n == n));
+    let had_ended = |n: u64| old.is_some_and(|o| o.ended_workers.iter().any(|w| w.n == n));
+    for worker in &new.workers {
+        if !was_running(worker.n) {
+            out.push(Change::Worker(Box::new(worker.clone())));
+        }
+    }
+    for worker in &new.ended_workers {
+        if had_ended(worker.n) {
+            continue;
+        }
+        if old.is_some() && !was_running(worker.n) {
+            out.push(Change::Worker(Box::new(worker.clone())));
+        }
+        out.push(Change::Landing(Box::new(worker.clone())));
+    }
 }
 
 /// The state's part of [`changes`]: against `old` (`None`: the first read, or no state before).

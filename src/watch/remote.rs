@@ -12,11 +12,14 @@ use crate::modes::budget;
 use crate::observe::RemoteRun;
 use crate::watch::model::Snapshot;
 use crate::watch::{Source, Transcript};
+use crate::workflow::Workflow;
 
 /// The shared branch of a remote, read at its remote-tracking ref.
 pub(crate) struct Remote {
     run: RemoteRun,
     budget: BudgetConfig,
+    /// The run's graph, for its step.
+    workflow: Workflow,
     last: usize,
     every: Duration,
     /// Whether the view was built once.
@@ -28,17 +31,19 @@ pub(crate) struct Remote {
 
 impl Remote {
     /// Watches `run`, checking it every `every` (the first read does not when `checked`: it
-    /// was just checked) and showing the last `last` turns against `budget`.
+    /// was just checked) and showing the last `last` turns against `config`'s budget, and the
+    /// step of its workflow.
     pub(crate) fn new(
         run: RemoteRun,
         checked: bool,
-        budget: BudgetConfig,
+        config: &crate::config::Config,
         last: usize,
         every: Duration,
     ) -> Remote {
         Remote {
             run,
-            budget,
+            budget: config.budget.clone(),
+            workflow: config.workflow.clone(),
             last,
             every,
             built: false,
@@ -50,6 +55,10 @@ impl Remote {
     /// The snapshot of what the run shows now.
     fn build(&mut self) {
         self.view.state = self.run.state().cloned();
+        self.view.step = self
+            .run
+            .state()
+            .and_then(|state| crate::watch::rows::step(&self.workflow, state));
         // The agent of a running turn works on the lease holder's machine, never here.
         self.view.elsewhere = self.run.state().and_then(crate::observe::agent_elsewhere);
         let mut totals = Totals::default();

@@ -1,21 +1,39 @@
 //! The redrawn screen on a terminal: a pure [`frame`] of the snapshot (the turn, its lease,
-//! limit, approval and stop flag, budget and totals, the last turns, the running transcript's
-//! newest lines), cut to the terminal's size.
+//! limit, approval and stop flag, the workflow's step, budget and totals, the last turns, one
+//! row per worker, the running transcript's newest lines), cut to the terminal's size.
+
+use std::time::SystemTime;
 
 use crate::journal::show::{cost, outcomes, wall};
 use crate::watch::lines::{running_row, turn_row};
 use crate::watch::model::{Snapshot, approval};
+use crate::watch::rows;
 
-/// The screen's lines for `snap` (at most `height`, each at most `width` columns): `title`
-/// names the source, `transcript` holds the newest transcript lines (oldest first).
+/// How many ended workers the screen shows (the newest).
+const ENDED_ROWS: usize = 4;
+
+/// What the screen shows beside the snapshot.
+pub(crate) struct Shown<'a> {
+    /// What is watched.
+    pub(crate) title: &'a str,
+    /// The newest transcript lines, oldest first (a worker's start with its name).
+    pub(crate) transcript: &'a [String],
+    /// The time now, for the workers' elapsed times.
+    pub(crate) now: SystemTime,
+}
+
+/// The screen's lines for `snap` (at most `height`, each at most `width` columns).
 pub(crate) fn frame(
-    title: &str,
+    shown: &Shown<'_>,
     snap: &Snapshot,
-    transcript: &[String],
     width: usize,
     height: usize,
 ) -> Vec<String> {
-    let mut out = vec![format!("baton watch: {title}  (q quits)"), String::new()];
+    let transcript = shown.transcript;
+    let mut out = vec![
+        format!("baton watch: {}  (q quits)", shown.title),
+        String::new(),
+    ];
     let mut field = |name: &str, value: String| out.push(format!("{name:<9} {value}"));
     match &snap.state {
         None => field("turn", "no state file yet".to_owned()),
@@ -43,6 +61,9 @@ pub(crate) fn frame(
                 field("stop", format!("requested ({reason})"));
             }
         }
+    }
+    if let Some(step) = &snap.step {
+        field("step", step.clone());
     }
     if !snap.budget.is_empty() {
         field("budget", snap.budget.join(", "));
@@ -77,10 +98,15 @@ pub(crate) fn frame(
             .rev()
             .map(|t| format!("  {}", turn_row(t))),
     );
+    workers(snap, shown.now, &mut out);
     out.push(String::new());
     match (&snap.running, &snap.elsewhere) {
         (Some(r), _) => out.push(format!("running: {}", running_row(r))),
         (None, Some(elsewhere)) => out.push(format!("agent: {elsewhere}")),
+        (None, None) if !snap.workers.is_empty() => out.push(format!(
+            "running: {} worker(s), each line with its name",
+            snap.workers.len()
+        )),
         (None, None) => out.push("no agent running".to_owned()),
     }
     let room = height.saturating_sub(out.len());
@@ -92,6 +118,23 @@ pub(crate) fn frame(
     );
     out.truncate(height);
     out.iter().map(|l| fit(l, width)).collect()
+}
+
+/// The workers' rows, when there are any: each running one, then the newest ended ones with
+/// their landing.
+fn workers(snap: &Snapshot, now: SystemTime, out: &mut Vec<String>) {
+    if snap.workers.is_empty() && snap.ended_workers.is_empty() {
+        return;
+    }
+    out.push(String::new());
+    out.push(format!("workers ({} running)", snap.workers.len()));
+    for worker in &snap.workers {
+        out.push(format!("  {}", printable(&rows::running(worker, now))));
+    }
+    let skip = snap.ended_workers.len().saturating_sub(ENDED_ROWS);
+    for worker in &snap.ended_workers[skip..] {
+        out.push(format!("  {}", printable(&rows::landing(worker))));
+    }
 }
 
 /// `line` without control characters (an agent's own colour codes would garble the screen).
@@ -149,7 +192,12 @@ mod tests {
             ..Snapshot::default()
         };
         let transcript: Vec<String> = (1..=50).map(|i| format!("line {i}\tend")).collect();
-        let lines = frame("workspace /ws", &snap, &transcript, 30, 14);
+        let shown = Shown {
+            title: "workspace /ws",
+            transcript: &transcript,
+            now: SystemTime::now(),
+        };
+        let lines = frame(&shown, &snap, 30, 14);
         assert_eq!(lines.len(), 14);
         assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:#?}");
         assert_eq!(lines[0], "baton watch: workspace /ws  (q");
@@ -167,12 +215,64 @@ mod tests {
             elsewhere: Some("runs on box:7 (the lease holder)".to_owned()),
             ..snap
         };
-        let lines = frame("origin/main", &elsewhere, &[], 80, 14);
+        let shown = Shown {
+            title: "origin/main",
+            transcript: &[],
+            now: SystemTime::now(),
+        };
+        let lines = frame(&shown, &elsewhere, 80, 14);
         assert!(
             lines
                 .iter()
                 .any(|l| l == "agent: runs on box:7 (the lease holder)")
                 && !lines.iter().any(|l| l == "no agent running"),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn the_step_and_one_row_per_worker_then_the_newest_landings() {
+        use crate::events::WorkerRun;
+        let worker = |n: u64, landing: Option<&str>| WorkerRun {
+            n,
+            worker: format!("ralph-{n}"),
+            task: format!("t{n}"),
+            started_at: Some("2026-11-21T10:00:00Z".to_owned()),
+            ended_at: landing.map(|_| "2026-11-21T10:00:05Z".to_owned()),
+            landing: landing.map(str::to_owned),
+            last_line: Some("compiling\u{1b}[0m".to_owned()),
+            attempt: 1,
+            ..WorkerRun::default()
+        };
+        let snap = Snapshot {
+            state: Some(State::default()),
+            step: Some("running ralph".to_owned()),
+            workers: vec![worker(1, None), worker(2, None)],
+            ended_workers: (3..9).map(|n| worker(n, Some("landed"))).collect(),
+            ..Snapshot::default()
+        };
+        let shown = Shown {
+            title: "workspace /ws",
+            transcript: &[],
+            now: humantime::parse_rfc3339("2026-11-21T10:00:12Z").expect("time"),
+        };
+        let lines = frame(&shown, &snap, 80, 40);
+        let at = lines
+            .iter()
+            .position(|l| l == "workers (2 running)")
+            .expect("the workers' rows");
+        assert_eq!(
+            lines[at + 1..at + 4],
+            [
+                "  ralph-1  task t1  12s  compiling [0m",
+                "  ralph-2  task t2  12s  compiling [0m",
+                "  ralph-5  task t5  landed after 5s",
+            ],
+            "{lines:#?}"
+        );
+        assert_eq!(lines[at + 6], "  ralph-8  task t8  landed after 5s");
+        assert!(
+            lines.contains(&"step      running ralph".to_owned()),
             "{lines:#?}"
         );
     }

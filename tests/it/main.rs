@@ -48,6 +48,7 @@ mod test_serve_page;
 mod test_serve_remote;
 mod test_serve_transcripts;
 mod test_serve_turns;
+mod test_serve_workers;
 mod test_signals;
 mod test_solo;
 mod test_speed;
@@ -57,6 +58,7 @@ mod test_status;
 mod test_stop;
 mod test_watch;
 mod test_watch_clone;
+mod test_watch_workers;
 mod test_workers;
 mod test_workflows;
 

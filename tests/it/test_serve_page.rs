@@ -73,7 +73,7 @@ fn run_with_answers(env: &TestEnv) {
 }
 
 /// Elements that reach past the viewport's right or left edge, as `tag#id.class (left–right)`.
-const OVERFLOWING: &str = r"(() => {
+pub(crate) const OVERFLOWING: &str = r"(() => {
   const w = window.innerWidth, out = [];
   for (const n of document.querySelectorAll('body *')) {
     const r = n.getBoundingClientRect();

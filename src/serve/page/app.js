@@ -1,6 +1,7 @@
 // The dashboard (baton serve): renders the server-sent snapshots and the live transcript,
 // posts the steering actions. Plain JavaScript, no build step; every value is inserted as text.
-// Helpers are in util.js, the turns table in turns.js, the charts in chart.js.
+// Helpers are in util.js, the turns table in turns.js, the charts in chart.js, the workers and
+// the workflow in workers.js.
 "use strict";
 let snap = null;
 let connected = false;
@@ -23,6 +24,7 @@ function renderWhose(s) {
     ["since", w.since ? el("span", { "data-since": w.since }, ago(w.since)) : null],
     ["prompt", running ? running.prompt : null],
     ["agent", running ? running.agent : elsewhere],
+    ["workers", s.events.workers && s.events.workers.running.length ? s.events.workers.running.length + " running" : null],
     ["lease", w.lease_owner],
     ["note queue", s.notes.length ? s.notes.length + " waiting" : null],
   ]);
@@ -133,7 +135,7 @@ function render(s) {
   snap = s;
   $("workspace").textContent = s.workspace;
   renderSource(s); renderWhose(s); renderRun(s); renderBudget(s); renderTotals(s); renderApproval(s);
-  renderTurns(s); renderCharts(s); renderActivity(s);
+  renderWorkers(s); renderGraph(s); renderTurns(s); renderCharts(s); renderActivity(s);
   const t = s.events.turn;
   const state = $("transcript-state");
   if (remote(s)) {

@@ -193,3 +193,49 @@ fn a_missing_state_file_is_said_once() {
     assert_eq!(changes(None, &empty), [Change::NoState]);
     assert_eq!(changes(Some(&empty), &empty), []);
 }
+
+fn worker(n: u64, landing: Option<&str>) -> crate::events::WorkerRun {
+    crate::events::WorkerRun {
+        n,
+        worker: format!("ralph-{n}"),
+        task: format!("t{n}"),
+        landing: landing.map(str::to_owned),
+        ..crate::events::WorkerRun::default()
+    }
+}
+
+#[test]
+fn a_worker_is_a_change_when_it_starts_and_when_it_ends_and_the_step_when_it_moves() {
+    let mut old = snapshot(Status::Running(Actor::RALPH), Actor::RALPH, vec![]);
+    old.workers = vec![worker(1, None)];
+    old.ended_workers = vec![worker(0, Some("landed"))];
+    let first = changes(None, &old);
+    assert_eq!(
+        first[1..],
+        [
+            Change::Worker(Box::new(worker(1, None))),
+            Change::Landing(Box::new(worker(0, Some("landed")))),
+        ],
+        "joining: the running ones and the newest ended"
+    );
+    let mut new = old.clone();
+    new.step = Some("running ralph".to_owned());
+    new.workers = vec![worker(2, None)];
+    new.ended_workers = vec![
+        worker(0, Some("landed")),
+        worker(1, Some("conflict")),
+        worker(3, Some("failed")),
+    ];
+    assert_eq!(
+        changes(Some(&old), &new),
+        [
+            Change::Step("running ralph".to_owned()),
+            Change::Worker(Box::new(worker(2, None))),
+            Change::Landing(Box::new(worker(1, Some("conflict")))),
+            Change::Worker(Box::new(worker(3, Some("failed")))),
+            Change::Landing(Box::new(worker(3, Some("failed")))),
+        ],
+        "a worker that started and ended between two reads is both"
+    );
+    assert_eq!(changes(Some(&new), &new), []);
+}
