@@ -74,7 +74,7 @@ pub(crate) fn view(workflow: &Workflow, state: Option<&State>) -> GraphView {
         })
         .collect();
     GraphView {
-        pair: !workflow.declared && workflow.workers.is_empty(),
+        pair: workflow.is_plain_pair(),
         text: draw(workflow, Format::Text, &marked),
         running: names(&progress.running),
         ready: names(&progress.ready),

@@ -14,7 +14,7 @@ use crate::workflow::{Target, Workflow};
 /// declared, or workers).
 #[must_use]
 pub(crate) fn shows_step(workflow: &Workflow) -> bool {
-    workflow.declared || !workflow.workers.is_empty()
+    !workflow.is_plain_pair()
 }
 
 fn names(actors: &[Actor]) -> String {

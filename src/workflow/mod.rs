@@ -220,6 +220,13 @@ impl Workflow {
         }
     }
 
+    /// Whether this is the default pair as it always ran: no graph or actors declared, no
+    /// workers (what `watch` and `serve` show no workflow step for).
+    #[must_use]
+    pub fn is_plain_pair(&self) -> bool {
+        !self.declared && self.workers.is_empty()
+    }
+
     /// The actor of a graph that is one actor's turns back to back (`start → end`, as
     /// [`Workflow::solo`] makes): every turn is an iteration, and that actor may declare the
     /// work complete.
