@@ -8,7 +8,7 @@ mod probe;
 mod remote;
 mod repo;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub(crate) use autocommit::{AutocommitPlan, TurnOf, apply_plan, plan_autocommit};
 pub(crate) use probe::RemoteProbe;

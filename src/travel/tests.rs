@@ -1,16 +1,12 @@
 //! Reading stamps off a branch's line: which commit wrote which journal line, with agents'
 //! commits, rewinds and archived segments in the way.
 
-use std::path::Path;
-
 use super::{History, Line, Row, Target, journal_at, stamp_on_line};
-use crate::git::Repo;
+use crate::git::testutil::TestRepo;
 
-/// A repository in a temp dir, written through git2 directly.
+/// A repository in a temp dir (`main`, a configured user) and the journal written so far.
 struct Fixture {
-    dir: tempfile::TempDir,
-    raw: git2::Repository,
-    repo: Repo,
+    t: TestRepo,
     /// The journal lines written so far (the current segment).
     journal: Vec<String>,
     /// Turns made so far (each line is unique, as real ones are by their times).
@@ -19,46 +15,19 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let raw = git2::Repository::init(dir.path()).expect("init");
-        let mut cfg = raw.config().expect("config");
-        cfg.set_str("user.name", "T").expect("name");
-        cfg.set_str("user.email", "t@example.invalid")
-            .expect("email");
-        let repo = Repo::discover(dir.path()).expect("discover").expect("repo");
         Fixture {
-            dir,
-            raw,
-            repo,
+            t: TestRepo::new(),
             journal: Vec::new(),
             turns: 0,
         }
     }
 
     fn write(&self, rel: &str, text: &str) {
-        let path = self.dir.path().join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
+        self.t.write(rel, text.as_bytes());
     }
 
     fn commit(&self, message: &str) -> String {
-        let mut index = self.raw.index().expect("index");
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .expect("add");
-        index.update_all(["*"], None).expect("update");
-        index.write().expect("write index");
-        let tree = self
-            .raw
-            .find_tree(index.write_tree().expect("tree"))
-            .expect("tree");
-        let sig = self.raw.signature().expect("sig");
-        let parent = self.raw.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        self.raw
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-            .expect("commit")
-            .to_string()
+        self.t.commit_all(message)
     }
 
     /// A turn: work committed by the "agent", then the stamp with a new journal line.
@@ -78,7 +47,7 @@ impl Fixture {
     }
 
     fn line(&self, tip: &str) -> Line {
-        Line::read(&self.repo, tip, "sync/journal.jsonl").expect("line")
+        Line::read(&self.t.repo, tip, "sync/journal.jsonl").expect("line")
     }
 }
 
@@ -110,7 +79,7 @@ fn each_journal_line_has_the_stamp_that_wrote_it_and_nothing_else_counts() {
     let stamps: Vec<&str> = line.stamps.iter().map(|s| s.sha.as_str()).collect();
     assert_eq!(stamps, [s1.as_str(), s2.as_str()]);
     assert_eq!(line.stamps[1].line.entry.actor.as_str(), "ralph");
-    let journal = journal_at(&f.repo, &stop, "sync/journal.jsonl").expect("journal");
+    let journal = journal_at(&f.t.repo, &stop, "sync/journal.jsonl").expect("journal");
     assert_eq!(journal.len(), 2);
     assert_eq!(
         line.stamp_of(&journal[0].bytes).map(|s| s.sha.as_str()),
@@ -119,7 +88,7 @@ fn each_journal_line_has_the_stamp_that_wrote_it_and_nothing_else_counts() {
     assert!(line.stamp_at(&stop).is_none());
     assert_eq!(line.place(&stop), Some(line.commits.len() - 1));
 
-    let find = |target: Target| stamp_on_line(&f.repo, &line, &journal, &target, "main");
+    let find = |target: Target| stamp_on_line(&f.t.repo, &line, &journal, &target, "main");
     assert_eq!(
         find(Target::Iteration(1)).expect("i=1").sha,
         s2,
@@ -153,8 +122,8 @@ fn a_rewind_is_read_and_ordered_among_the_turns() {
     let s2 = f.turn(1, "ralph");
     // A rewind to s1: its tree, a message with the trailer.
     let message = crate::turn::subject::rewind_message(1, 1, &s1, "back");
-    let back = f.repo.commit_tree_on_head(&s1, &message).expect("rewind");
-    f.repo.move_head_to(&back, "test").expect("move");
+    let back = f.t.repo.commit_tree_on_head(&s1, &message).expect("rewind");
+    f.t.repo.move_head_to(&back, "test").expect("move");
     f.journal.truncate(1);
     let s3 = f.turn(1, "ralph");
     let line = f.line(&s3);
@@ -162,7 +131,7 @@ fn a_rewind_is_read_and_ordered_among_the_turns() {
     assert_eq!(line.rewinds.len(), 1);
     assert_eq!(line.rewinds[0].to, s1);
     assert_eq!(line.rewinds[0].before.as_deref(), Some(s2.as_str()));
-    let journal = journal_at(&f.repo, &s3, "sync/journal.jsonl").expect("journal");
+    let journal = journal_at(&f.t.repo, &s3, "sync/journal.jsonl").expect("journal");
     let history = History::of(&journal, Some(&line), Some("main".into()));
     let rows: Vec<String> = history
         .in_order()
@@ -193,10 +162,9 @@ fn archived_segments_are_read_at_a_commit_in_order() {
     f.write("sync/journal/notes.txt", "ignored\n");
     f.write("sync/journal.jsonl", &(line(3, "galph", 3) + "\n"));
     let tip = f.commit("journal");
-    let journal = journal_at(&f.repo, &tip, "sync/journal.jsonl").expect("journal");
+    let journal = journal_at(&f.t.repo, &tip, "sync/journal.jsonl").expect("journal");
     let iterations: Vec<u64> = journal.iter().map(|l| l.entry.iteration).collect();
     assert_eq!(iterations, [1, 2, 3]);
-    assert!(Path::new(&f.dir.path().join("sync")).is_dir());
 }
 
 #[test]
