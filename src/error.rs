@@ -166,7 +166,16 @@ impl Error {
     where
         E: std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
     {
-        self.error.downcast_ref::<E>().is_some()
+        self.downcast_ref::<E>().is_some()
+    }
+
+    /// The error (not its context) as an `E`, when it is one.
+    #[must_use]
+    pub(crate) fn downcast_ref<E>(&self) -> Option<&E>
+    where
+        E: std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    {
+        self.error.downcast_ref::<E>()
     }
 
     /// The kind.

@@ -14,8 +14,8 @@ const RULES: &[(&[&str], &[&str])] = &[
     ),
     // Git, running an agent's process, and the errors users see: no turn, mode or command.
     (&["git", "executor", "error"], &["turn", "modes", "cli"]),
-    // The readers of a run: no command.
-    (&["watch", "serve"], &["cli"]),
+    // The readers of a run, and going back in its history: no command.
+    (&["watch", "serve", "travel"], &["cli"]),
 ];
 
 #[test]

@@ -33,6 +33,7 @@ mod serve;
 pub mod state;
 pub mod tasks;
 mod text;
+mod travel;
 pub(crate) mod turn;
 mod watch;
 pub mod workflow;

@@ -6,11 +6,14 @@ mod args;
 mod check;
 mod cleanup;
 mod demo;
+mod fork;
 mod graph;
+mod history;
 mod init;
 mod logs;
 mod man;
 mod preflight;
+mod rewind;
 mod route;
 mod run;
 mod serve;
@@ -86,6 +89,14 @@ pub enum Command {
     /// Sum the journal: turns, tokens, cost, time and outcomes, by actor, prompt, agent and
     /// iteration.
     Stats(stats::StatsArgs),
+    /// Every turn with its iteration, actor, outcome, tasks, heads and stamp commit, and the
+    /// rewinds.
+    History(history::HistoryArgs),
+    /// Go back to a turn's stamp with a new commit (tree, state and journal as it left them;
+    /// history kept).
+    Rewind(rewind::RewindArgs),
+    /// Make a branch at a turn's stamp commit, to run from there beside this branch.
+    Fork(fork::ForkArgs),
     /// Print the next decisions of the deterministic router, without running anything.
     Route(route::RouteArgs),
     /// Draw the workflow: which actor's turn leads to which (text, Graphviz DOT or Mermaid).
@@ -145,6 +156,9 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Loop(a) => run::cmd_run(g, a, Some(crate::state::Actor::RALPH)),
         Command::Status(a) => status::cmd_status(g, a),
         Command::Stats(a) => stats::cmd_stats(g, a),
+        Command::History(a) => history::cmd_history(g, a),
+        Command::Rewind(a) => rewind::cmd_rewind(g, a),
+        Command::Fork(a) => fork::cmd_fork(g, a),
         Command::Route(a) => route::cmd_route(g, a),
         Command::Graph(a) => graph::cmd_graph(g, a),
         Command::Check(a) => check::cmd_check(g, a),

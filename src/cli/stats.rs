@@ -1,12 +1,13 @@
-//! `baton stats [--json]`: what the journal says the run cost — turns, tokens, cost, wall time
-//! and outcomes, in total and by actor, prompt, agent and iteration (see
-//! `crate::journal::Summary`). Only what agents reported is summed.
+//! `baton stats [--json] [--branch NAME]`: what the journal says the run cost — turns, tokens,
+//! cost, wall time and outcomes, in total and by actor, prompt, agent and iteration (see
+//! `crate::journal::Summary`). Only what agents reported is summed. `--branch` sums the journal
+//! as committed at another branch's tip (a fork's, a rewind's backup ref), to compare them.
 
 use std::io::Write;
 
 use crate::cli::{GlobalArgs, load_workspace};
 use crate::config::Overrides;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::journal::show::{cost, number, outcomes, wall};
 use crate::journal::{Journal, Summary, Totals};
 
@@ -19,6 +20,10 @@ pub struct StatsArgs {
     /// Iterations shown by the text output (the newest; `--json` has all).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub iterations: usize,
+    /// Sum the journal as committed at this branch's tip (or any ref or commit), read from
+    /// git rather than the workspace's files: what another line of work cost.
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
 }
 
 /// Sums the journal and prints it.
@@ -27,7 +32,10 @@ pub struct StatsArgs {
 /// Config and journal errors; a closed stdout is a quiet exit 0.
 pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
     let config = load_workspace(global, Overrides::default())?.config;
-    let summary = Journal::new(config.journal_file.clone()).summary_kept_in(&run_dir(&config))?;
+    let summary = match &args.branch {
+        Some(name) => summary_at(&config, name)?,
+        None => Journal::new(config.journal_file.clone()).summary_kept_in(&run_dir(&config))?,
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
@@ -35,6 +43,25 @@ pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
         return Ok(());
     }
     print_text(&mut out, &summary, args.iterations)
+}
+
+/// The sums of the journal as committed at branch (or ref, or commit) `name`'s tip.
+///
+/// # Errors
+/// A usage error (exit 2) without git or for a name that names nothing; git errors.
+fn summary_at(config: &crate::config::Config, name: &str) -> Result<Summary> {
+    let Some(repo) = crate::git::Repo::discover(&config.root)? else {
+        return Err(Error::usage(
+            "--branch reads the journal from git, and this workspace is not in a git repository",
+        ));
+    };
+    let rel = crate::travel::relative(&repo, &config.journal_file)?;
+    let (_, tip) = crate::travel::resolve_branch(&repo, name)?;
+    let mut summary = Summary::default();
+    for line in crate::travel::journal_at(&repo, &tip, &rel)? {
+        summary.add(&line.entry);
+    }
+    Ok(summary)
 }
 
 /// Where the journal's sums are kept between commands: the workspace's run directory (see

@@ -8,14 +8,14 @@ mod probe;
 mod remote;
 mod repo;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 pub(crate) use autocommit::{AutocommitPlan, TurnOf, apply_plan, plan_autocommit};
 pub(crate) use probe::RemoteProbe;
 pub(crate) use remote::{Remote, SyncError};
 pub(crate) use repo::{
     DiffStats, DirtyPath, Divergence, FastForward, FileChange, GitError, MergeSpec, Merged, Repo,
-    worktree_name,
+    valid_branch_name, worktree_name,
 };
 
 /// Turns libgit2's object cache off, so that a run's memory stays flat over thousands of

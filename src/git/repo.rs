@@ -377,11 +377,15 @@ mod fence;
 mod history;
 mod range;
 mod sync;
+mod travel;
+#[cfg(test)]
+mod travel_tests;
 mod worktree;
 pub(crate) use fence::FileChange;
 pub(crate) use history::Divergence;
 pub(crate) use sync::land::{MergeSpec, Merged};
 pub(crate) use sync::{FastForward, WouldOverwrite};
+pub(crate) use travel::valid_branch_name;
 pub(crate) use worktree::worktree_name;
 
 #[cfg(test)]

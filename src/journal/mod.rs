@@ -17,7 +17,7 @@ mod summary;
 mod tail;
 
 pub(crate) use cache::SummaryCache;
-pub(crate) use read::parse_segment;
+pub(crate) use read::{parse_segment, segment_lines};
 pub(crate) use seal::{Seal, SealMark};
 pub(crate) use summary::{Summary, Totals};
 

@@ -10,7 +10,8 @@
 //! - `Baton-Alarm: <id>` (or `none`) on the stop commit of an alarm, which puts that claim's
 //!   running marker back;
 //! - `Baton-Decision: approve|reject <actor> <iteration>` on `baton approve` / `baton reject`;
-//! - `Baton-Task: <id>` on a worker's landing, the merge commit of its branch.
+//! - `Baton-Task: <id>` on a worker's landing, the merge commit of its branch;
+//! - `Baton-Rewind: <stamp>` on `baton rewind`'s commit, naming the stamp it went back to.
 //!
 //! A claim id is 16 hex digits, new for every claim.
 
@@ -178,6 +179,40 @@ pub(crate) fn land_sync_message(worker: &str, task: &str) -> String {
     format!("[LAND] {worker}: the shared head merged in for verify (task {task})")
 }
 
+/// A rewind (`baton rewind`): a commit that takes the tree of an earlier stamp back on top of
+/// the branch, `[SYNC i=<it>] rewind to i=<to> (<stamp>)` (`<it>`: the state's iteration
+/// after it, as in every `[SYNC …]` subject; `<to>`: the iteration of the turn that stamp
+/// ended), then `body`, and `Baton-Rewind: <stamp>` (its full SHA).
+#[must_use]
+pub(crate) fn rewind_message(iteration: u64, to: u64, stamp: &str, body: &str) -> String {
+    let subject = format!(
+        "[SYNC i={iteration}] rewind to i={to} ({})",
+        short_sha(stamp)
+    );
+    format!("{subject}\n\n{}\n\n{REWIND}: {stamp}\n", body.trim_end())
+}
+
+/// The stamp a rewind's commit went back to (its `Baton-Rewind` trailer), if `message` is one.
+#[must_use]
+pub(crate) fn rewound_to(message: &str) -> Option<String> {
+    trailers(message).find_map(|(key, value)| (key == REWIND).then(|| value.to_owned()))
+}
+
+/// Whether `message` has the subject of a turn's stamp (see [`stamp_subject`]):
+/// `[SYNC i=<it>] actor=<a> …`, not a claim's `… status=running`. (`baton stamp` writes the
+/// same subject; a claim, stop, note, decision or rewind has another.)
+#[must_use]
+pub(crate) fn is_stamp_subject(message: &str) -> bool {
+    let subject = subject_of(message);
+    let Some((it, rest)) = subject
+        .strip_prefix("[SYNC i=")
+        .and_then(|s| s.split_once("] actor="))
+    else {
+        return false;
+    };
+    !it.is_empty() && it.bytes().all(|b| b.is_ascii_digit()) && !rest.ends_with(" status=running")
+}
+
 /// The first line of a commit message (what events and consoles show).
 #[must_use]
 pub(crate) fn subject_of(message: &str) -> &str {
@@ -189,6 +224,7 @@ const TASK: &str = "Baton-Task";
 const STAMP: &str = "Baton-Stamp";
 const ALARM: &str = "Baton-Alarm";
 const DECISION: &str = "Baton-Decision";
+const REWIND: &str = "Baton-Rewind";
 
 fn with_trailer(subject: String, key: &str, value: Option<&str>) -> String {
     match value {
@@ -316,6 +352,37 @@ mod tests {
             Some(mark(false))
         );
         assert_eq!(decided("[SYNC i=4] approved by me@h"), None, "no trailer");
+    }
+
+    #[test]
+    fn stamps_and_rewinds_read_back() {
+        let mut state = State::default();
+        let claim = new_claim_id();
+        assert!(is_stamp_subject(&stamp_message(
+            &state,
+            Actor::GALPH,
+            Some(&claim)
+        )));
+        state.status = Status::Failed;
+        assert!(is_stamp_subject(&stamp_subject(&state, Actor::RALPH)));
+        for other in [
+            claim_message(&state, &claim),
+            INIT_SUBJECT.to_owned(),
+            stop_message(3, "actor=x"),
+            resume_message(3),
+            land_message(3, "ralph-1", Some("a"), "baton/ralph-1/a"),
+            "[SYNC i=] actor=galph".to_owned(),
+            "fix [SYNC i=3] actor=galph".to_owned(),
+        ] {
+            assert!(!is_stamp_subject(&other), "{other}");
+        }
+        let stamp = "0123456789abcdef0123456789abcdef01234567";
+        let message = rewind_message(4, 3, stamp, "Rewound over 2 commits.\n");
+        assert_eq!(subject_of(&message), "[SYNC i=4] rewind to i=3 (0123456)");
+        assert!(!is_stamp_subject(&message));
+        assert_eq!(rewound_to(&message).as_deref(), Some(stamp));
+        assert_eq!(marks(&message), Marks::default(), "no turn commit");
+        assert_eq!(rewound_to(&stamp_subject(&state, Actor::RALPH)), None);
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod test_env;
 mod test_errors;
 mod test_events;
 mod test_fifos;
+mod test_history;
 mod test_housekeeping;
 mod test_journal;
 mod test_leftovers;

@@ -264,6 +264,8 @@ fn every_reading_command_exits_0_quietly_when_its_reader_has_gone() {
     for args in [
         &["stats", "--json"][..],
         &["stats"],
+        &["history"],
+        &["history", "--json"],
         &["status"],
         &["status", "--json"],
         &["route", "--next", "500"],

@@ -89,6 +89,9 @@ fn outside_a_workspace_every_command_that_changes_a_run_exits_2_and_writes_nothi
         &["stats"],
         &["route"],
         &["watch", "--once"],
+        &["history"],
+        &["rewind", "1"],
+        &["fork", "1", "--branch", "x"],
     ] {
         let mut cmd = env.baton_cmd(args);
         cmd.current_dir(empty.path());

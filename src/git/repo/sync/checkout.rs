@@ -62,6 +62,24 @@ impl Repo {
         }
     }
 
+    /// Moves the current branch from HEAD to commit `target` (a full SHA), with the same safe
+    /// checkout as a fast-forward: only the paths that differ between the two trees are
+    /// written, and nothing is when a local file is in the way. A rewind moves to a commit
+    /// that has an earlier tree; its undo moves back.
+    ///
+    /// # Errors
+    /// [`GitError::WouldOverwrite`] naming the local files in the way (nothing changed then);
+    /// [`GitError`] when `target` is not a commit or HEAD moved meanwhile.
+    pub(crate) fn move_head_to(&self, target: &str, reflog: &str) -> Result<(), GitError> {
+        let id = Oid::from_str(target).map_err(git_err(format!("`{target}` is not a SHA")))?;
+        let head = self.head_commit()?.map(|c| c.id());
+        match self.move_head(head, id, crate::text::short_sha(target), reflog) {
+            Ok(()) => Ok(()),
+            Err(MoveError::Overwrite(e)) => Err(e.into()),
+            Err(MoveError::Git(e)) => Err(e),
+        }
+    }
+
     /// Checks out `target`'s tree over HEAD's with a safe checkout, then points the current
     /// branch (or a detached HEAD) at `target`, provided it still points at `head`. `label`
     /// names the target in errors, `reflog` is the reflog message.
