@@ -16,6 +16,8 @@ const RULES: &[(&[&str], &[&str])] = &[
     (&["git", "executor", "error"], &["turn", "modes", "cli"]),
     // The readers of a run: no command.
     (&["watch", "serve"], &["cli"]),
+    // The pool's protocol core: pure, below the turn and the commands that drive it.
+    (&["pool"], &["agent", "turn", "modes", "cli", "executor"]),
 ];
 
 #[test]
