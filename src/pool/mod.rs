@@ -6,10 +6,13 @@
 //! expired one, releases it, or lands the task — the shared branch and the claim ref in one
 //! atomic push — always as a compare-and-swap on the refs it changes. This module is the pure
 //! core of that protocol, with no I/O: the names of the refs ([`refs`]), the claim commit's
-//! message and its strict reader ([`claim`]), which tasks to try (`plan`), what a fresh read
-//! of the remote means for a claim or a push whose answer was lost (`outcome`), and each push
-//! as data and as the system git's arguments (`push`). The git layer reads the remote, calls
+//! message and its strict reader ([`claim`]), which tasks to try ([`plan`]), what a fresh read
+//! of the remote means for a claim or a push whose answer was lost ([`outcome`]), and each push
+//! as data and as the system git's arguments ([`push`]). The git layer reads the remote, calls
 //! these, and runs the pushes they describe.
 
 pub(crate) mod claim;
+pub(crate) mod outcome;
+pub(crate) mod plan;
+pub(crate) mod push;
 pub(crate) mod refs;
