@@ -16,6 +16,8 @@ const RULES: &[(&[&str], &[&str])] = &[
     (&["git", "executor", "error"], &["turn", "modes", "cli"]),
     // The readers of a run, and going back in its history: no command.
     (&["watch", "serve", "travel"], &["cli"]),
+    // The pool's protocol core: pure, below the turn and the commands that drive it.
+    (&["pool"], &["agent", "turn", "modes", "cli", "executor"]),
 ];
 
 #[test]

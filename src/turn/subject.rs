@@ -11,9 +11,14 @@
 //!   running marker back;
 //! - `Baton-Decision: approve|reject <actor> <iteration>` on `baton approve` / `baton reject`;
 //! - `Baton-Task: <id>` on a worker's landing, the merge commit of its branch;
+//! - `Baton-Task-Claim: <id>` after it on a pool worker's landing: the claim it landed under;
 //! - `Baton-Rewind: <stamp>` on `baton rewind`'s commit, naming the stamp it went back to.
 //!
 //! A claim id is 16 hex digits, new for every claim.
+//!
+//! The pool's claim commits (`[CLAIM] <task> by <worker>@<host>`, on `refs/baton/claims/<task>`,
+//! never on a branch) and the `Baton-Task-Claim` trailer are written and read by
+//! `crate::pool::claim`, below the turn; [`pool_land_message`] calls it (docs/pool.md).
 
 use std::hash::{BuildHasher, Hasher};
 
@@ -170,6 +175,22 @@ pub(crate) fn land_message(
         }
         None => format!("[LAND i={iteration}] {worker}: its turn ({branch})"),
     }
+}
+
+/// A pool worker's landing (docs/pool.md): [`land_message`] of its task, then the
+/// `Baton-Task-Claim: <claim id>` trailer, so that a worker whose landing was applied while its
+/// answer was lost finds it on the shared branch.
+#[cfg_attr(not(test), expect(dead_code, reason = "baton work uses it next"))]
+#[must_use]
+pub(crate) fn pool_land_message(
+    iteration: u64,
+    worker: &str,
+    task: &str,
+    branch: &str,
+    claim: &str,
+) -> String {
+    let message = land_message(iteration, worker, Some(task), branch);
+    format!("{message}{}", crate::pool::claim::landing_trailer(claim))
 }
 
 /// The merge of the shared head into a worker's branch, in its worktree, before its verify:
@@ -383,6 +404,21 @@ mod tests {
         assert_eq!(rewound_to(&message).as_deref(), Some(stamp));
         assert_eq!(marks(&message), Marks::default(), "no turn commit");
         assert_eq!(rewound_to(&stamp_subject(&state, Actor::RALPH)), None);
+    }
+
+    #[test]
+    fn a_pool_landing_names_its_task_and_claim() {
+        let message = pool_land_message(3, "ralph-2", "a", "baton/ralph-2/a", "0123456789abcdef");
+        assert_eq!(
+            message,
+            "[LAND i=3] ralph-2: task a (baton/ralph-2/a)\n\nBaton-Task: a\n\
+             Baton-Task-Claim: 0123456789abcdef\n"
+        );
+        assert_eq!(
+            crate::pool::claim::landed_claim(&message),
+            Some("0123456789abcdef")
+        );
+        assert_eq!(marks(&message), Marks::default(), "no role-mode claim");
     }
 
     #[test]
