@@ -27,7 +27,6 @@ mod leftovers;
 pub(crate) mod modes;
 mod notify;
 mod observe;
-#[cfg_attr(not(test), expect(dead_code, reason = "baton work uses it next"))]
 pub(crate) mod pool;
 mod process;
 pub(crate) mod router;

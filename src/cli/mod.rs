@@ -16,6 +16,7 @@ mod preflight;
 mod rewind;
 mod route;
 mod run;
+mod runner;
 mod serve;
 mod shell;
 mod stamp;
@@ -23,6 +24,7 @@ mod stats;
 mod status;
 mod stop;
 mod watch;
+mod work;
 mod workspace;
 
 use std::path::PathBuf;
@@ -119,6 +121,10 @@ pub enum Command {
     Logs(logs::LogsArgs),
     /// Remove what workers left: worktrees of tasks that did not land, merged worker branches.
     Cleanup(cleanup::CleanupArgs),
+    /// Be a pool worker: take open tasks through the remote, land each (any number of clones).
+    Work(work::WorkArgs),
+    /// Write jobs that run pool workers: a GitHub Actions workflow or a Kubernetes Indexed Job.
+    Runner(runner::RunnerArgs),
     /// Serve a live dashboard of the run in the browser (loopback; a token for anything else).
     Serve(crate::serve::ServeArgs),
     /// Follow a run live: whose turn, the running transcript, the last turns, budget, lease.
@@ -170,6 +176,8 @@ pub(crate) fn dispatch(cli: Cli) -> Result<()> {
         Command::Reject(a) => approve::cmd_reject(g, a),
         Command::Logs(a) => logs::cmd_logs(g, a),
         Command::Cleanup(a) => cleanup::cmd_cleanup(g, a),
+        Command::Work(a) => work::cmd_work(g, a),
+        Command::Runner(a) => runner::cmd_runner(g, a),
         Command::Serve(a) => serve::cmd_serve(g, a),
         Command::Watch(a) => watch::cmd_watch(g, a),
         Command::Completions(a) => shell::cmd_completions(a),

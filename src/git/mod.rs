@@ -12,7 +12,7 @@ pub(crate) mod testutil;
 
 pub(crate) use autocommit::{AutocommitPlan, TurnOf, apply_plan, plan_autocommit};
 pub(crate) use probe::RemoteProbe;
-pub(crate) use remote::{Remote, SyncError};
+pub(crate) use remote::{Pushed, Remote, SyncError};
 pub(crate) use repo::{
     DiffStats, DirtyPath, Divergence, FastForward, FileChange, GitError, MergeSpec, Merged, Repo,
     valid_branch_name, worktree_name,

@@ -10,7 +10,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 mod child;
+mod leased;
 mod parse;
+
+pub(crate) use leased::Pushed;
 
 #[cfg(test)]
 pub(crate) mod fixture;

@@ -372,6 +372,7 @@ fn git_err(what: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Git2 { what, source }
 }
 
+mod claims;
 mod diffstat;
 mod fence;
 mod history;

@@ -24,9 +24,7 @@ impl Journal {
     /// # Errors
     /// [`JournalError::NotAFile`] when the segment is a FIFO, directory, …; [`JournalError::Io`].
     pub(crate) fn append(&self, entry: &JournalEntry) -> Result<Vec<Replaced>, JournalError> {
-        let mut line = serde_json::to_vec(entry)
-            .expect("invariant: a JournalEntry (plain fields) always serializes");
-        line.push(b'\n');
+        let line = line_of(entry);
         let mut replaced = Vec::new();
         let (mut file, mut len) = self.open_repaired(&mut replaced)?;
         if len > 0 && len + line.len() as u64 > SEGMENT_BYTES {
@@ -169,4 +167,13 @@ fn line_start(file: &File, end: u64) -> io::Result<u64> {
         }
     }
     Ok(0)
+}
+
+/// `entry` as one journal line: compact JSON and a newline (the format every segment holds).
+#[must_use]
+pub(crate) fn line_of(entry: &JournalEntry) -> Vec<u8> {
+    let mut line = serde_json::to_vec(entry)
+        .expect("invariant: a JournalEntry (plain fields) always serializes");
+    line.push(b'\n');
+    line
 }

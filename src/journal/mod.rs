@@ -9,6 +9,7 @@
 //! segment through the archives.
 
 mod append;
+pub(crate) use append::line_of;
 mod cache;
 mod read;
 mod seal;

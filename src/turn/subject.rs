@@ -180,7 +180,6 @@ pub(crate) fn land_message(
 /// A pool worker's landing (docs/pool.md): [`land_message`] of its task, then the
 /// `Baton-Task-Claim: <claim id>` trailer, so that a worker whose landing was applied while its
 /// answer was lost finds it on the shared branch.
-#[cfg_attr(not(test), expect(dead_code, reason = "baton work uses it next"))]
 #[must_use]
 pub(crate) fn pool_land_message(
     iteration: u64,

@@ -23,17 +23,25 @@ pub(super) struct Rejection {
 /// The first rejected ref in `git push --porcelain` standard output: a status line is
 /// `<flag>\t<from>:<to>\t<summary> (<reason>)` and flag `!` means rejected.
 pub(super) fn rejection(stdout: &str) -> Option<Rejection> {
-    stdout.lines().find_map(|line| {
-        let rest = line.strip_prefix('!')?;
-        let mut fields = rest.trim_start_matches('\t').splitn(2, '\t');
-        let spec = fields.next()?;
-        let summary = fields.next().unwrap_or("").trim();
-        let refname = spec.rsplit_once(':').map_or(spec, |(_, to)| to).to_owned();
-        Some(Rejection {
-            refname,
-            reason: reason_of(summary),
+    rejections(stdout).into_iter().next()
+}
+
+/// Every rejected ref in `git push --porcelain` standard output, in git's order.
+pub(super) fn rejections(stdout: &str) -> Vec<Rejection> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix('!')?;
+            let mut fields = rest.trim_start_matches('\t').splitn(2, '\t');
+            let spec = fields.next()?;
+            let summary = fields.next().unwrap_or("").trim();
+            let refname = spec.rsplit_once(':').map_or(spec, |(_, to)| to).to_owned();
+            Some(Rejection {
+                refname,
+                reason: reason_of(summary),
+            })
         })
-    })
+        .collect()
 }
 
 /// The text in the last parentheses of `summary` (`[rejected] (fetch first)` -> `fetch first`),

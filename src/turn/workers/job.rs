@@ -75,6 +75,10 @@ pub(super) struct Job<'a> {
 pub(super) struct Ran {
     /// Whose turn it was.
     pub(super) turn_actor: crate::state::Actor,
+    /// The iteration of that turn.
+    pub(super) turn_iteration: u64,
+    /// The prompt it ran.
+    pub(super) prompt: String,
     /// The worker and its task.
     pub(super) worker: WorkerOf,
     /// When the worker started.
@@ -88,9 +92,13 @@ pub(super) fn run(job: Job<'_>) -> Ran {
     let started = SystemTime::now();
     let worker = job.worker.clone();
     let turn_actor = job.turn.actor;
+    let turn_iteration = job.turn.iteration;
+    let prompt = job.decision.prompt.clone();
     let result = work(job);
     Ran {
         turn_actor,
+        turn_iteration,
+        prompt,
         worker,
         started,
         result,

@@ -6,7 +6,6 @@
 //! tree; the branch and worktree are kept and the supervisor is told.
 
 use std::path::Path;
-use std::time::SystemTime;
 
 use crate::error::Result;
 use crate::git::{MergeSpec, Merged, Repo};
@@ -77,7 +76,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
                 _ => Landing::Failed,
             };
             run.error = Some(failure.failure.to_string());
-            run.duration_ms = since(ran.started);
+            run.duration_ms = super::millis_since(ran.started);
             return Ok(run);
         }
     };
@@ -96,7 +95,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
     };
     let Some(mut theirs) = repo.branch_tip(branch)? else {
         run.error = Some(format!("branch `{branch}` is gone"));
-        run.duration_ms = since(ran.started);
+        run.duration_ms = super::millis_since(ran.started);
         return Ok(run);
     };
     let Some(shared) = repo.head_id()? else {
@@ -109,19 +108,14 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         )? {
             Some(tip) => theirs = tip,
             None => {
-                run.duration_ms = since(ran.started);
+                run.duration_ms = super::millis_since(ran.started);
                 return Ok(run);
             }
         }
     }
     let tasks = repo.relative(&runner.config.tasks_dir).unwrap_or_default();
     let id = worker.task_id();
-    let moves = id.map(|id| {
-        (
-            join(&tasks, &format!("{id}.md")),
-            join(&tasks, &format!("{}/{id}.md", crate::tasks::DONE_DIR)),
-        )
-    });
+    let moves = id.map(|id| super::task_paths(&tasks, id));
     let message = land_message(iteration, &worker.name, id, branch);
     let landing = std::time::Instant::now();
     let merged = repo.merge_for_landing(&MergeSpec {
@@ -132,8 +126,9 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
             .as_ref()
             .map(|(from, to)| (from.as_str(), to.as_str())),
         keep_ours: &keep,
+        replacing: None,
     })?;
-    run.duration_ms = since(ran.started);
+    run.duration_ms = super::millis_since(ran.started);
     match merged {
         Merged::Conflict(paths) => {
             run.landing = Landing::Conflict;
@@ -169,7 +164,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
 /// `completion.verify` there; the branch's new tip when green, `None` (with `run` saying why)
 /// when it conflicts or is red.
 #[allow(clippy::too_many_arguments)]
-fn verify_merged(
+pub(super) fn verify_merged(
     runner: &Session,
     repo: &Repo,
     done: &Finished,
@@ -187,6 +182,7 @@ fn verify_merged(
         message: &message,
         moving: None,
         keep_ours: keep,
+        replacing: None,
     })? {
         Merged::Conflict(paths) => {
             run.landing = Landing::Conflict;
@@ -224,20 +220,4 @@ fn verify_merged(
     ));
     run.verify_log = verdict.log;
     Ok(None)
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-fn since(start: SystemTime) -> u64 {
-    let ms = SystemTime::now()
-        .duration_since(start)
-        .unwrap_or_default()
-        .as_millis();
-    u64::try_from(ms).unwrap_or(u64::MAX)
 }

@@ -14,6 +14,9 @@
 
 mod fanout;
 mod job;
+mod pool;
+
+pub(crate) use pool::PoolOptions;
 mod land;
 mod report;
 
@@ -75,18 +78,29 @@ pub(crate) fn planned(runner: &Session, actor: Actor) -> Result<Option<Batch>> {
 /// The tasks of `repo`'s HEAD (the shared branch as committed: a task is what the supervisor
 /// committed, never a file an agent left in the work tree).
 fn board_at_head(runner: &Session, repo: &Repo) -> Result<Board> {
-    let (Some(dir), Some(head)) = (repo.relative(&runner.config.tasks_dir), repo.head_id()?) else {
+    match repo.head_id()? {
+        Some(head) => board_at(runner, repo, &head),
+        None => Ok(Board::default()),
+    }
+}
+
+/// The tasks of the shared branch at `head` (a full SHA).
+///
+/// # Errors
+/// Git errors reading the tree.
+pub(crate) fn board_at(runner: &Session, repo: &Repo, head: &str) -> Result<Board> {
+    let Some(dir) = repo.relative(&runner.config.tasks_dir) else {
         return Ok(Board::default());
     };
     let mut files = Vec::new();
-    for name in repo.list_at(&head, &dir)? {
+    for name in repo.list_at(head, &dir)? {
         let bytes = repo
-            .read_at(&head, &format!("{dir}/{name}"))?
+            .read_at(head, &format!("{dir}/{name}"))?
             .unwrap_or_default();
         files.push((name, bytes));
     }
     let done = format!("{dir}/{}", crate::tasks::DONE_DIR);
-    for name in repo.list_at(&head, &done)? {
+    for name in repo.list_at(head, &done)? {
         files.push((format!("{}/{name}", crate::tasks::DONE_DIR), Vec::new()));
     }
     Ok(Board::from_files(files))
@@ -370,4 +384,29 @@ fn write_summary(runner: &Session, log: &std::path::Path, receipt: &Receipt) {
             log.display()
         );
     }
+}
+
+/// A task's file and where its landing moves it, relative to the repository:
+/// `(tasks/<id>.md, tasks/done/<id>.md)`.
+fn task_paths(tasks_dir: &str, id: &str) -> (String, String) {
+    let join = |name: String| {
+        if tasks_dir.is_empty() {
+            name
+        } else {
+            format!("{tasks_dir}/{name}")
+        }
+    };
+    (
+        join(format!("{id}.md")),
+        join(format!("{}/{id}.md", crate::tasks::DONE_DIR)),
+    )
+}
+
+/// Milliseconds from `start` to now.
+fn millis_since(start: SystemTime) -> u64 {
+    let ms = SystemTime::now()
+        .duration_since(start)
+        .unwrap_or_default()
+        .as_millis();
+    u64::try_from(ms).unwrap_or(u64::MAX)
 }

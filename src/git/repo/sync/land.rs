@@ -23,6 +23,9 @@ pub(crate) struct MergeSpec<'a> {
     pub(crate) moving: Option<(&'a str, &'a str)>,
     /// Paths (a trailing `/` for a directory) whose version in `ours` is kept.
     pub(crate) keep_ours: &'a [String],
+    /// `(path, contents)`: a file of the merged tree given these contents (a pool landing's
+    /// journal with its line appended); applied after `keep_ours`.
+    pub(crate) replacing: Option<(&'a str, &'a [u8])>,
 }
 
 /// What merging gave.
@@ -88,6 +91,15 @@ impl Repo {
         }
         if let Some((from, to)) = spec.moving {
             move_entry(&mut index, from, to)?;
+        }
+        if let Some((path, contents)) = spec.replacing {
+            let blob = self
+                .inner
+                .blob(contents)
+                .map_err(git_err(format!("write `{path}`")))?;
+            index
+                .add(&blob_entry(path, blob, 0o100_644))
+                .map_err(git_err(format!("set `{path}`")))?;
         }
         let tree_id = index
             .write_tree_to(&self.inner)
