@@ -10,8 +10,14 @@
 //! of the remote means for a claim or a push whose answer was lost ([`outcome`]), and each push
 //! as data and as the system git's arguments ([`push`]). The git layer reads the remote, calls
 //! these, and runs the pushes they describe.
+//!
+//! A model (`model`, tests only) runs these same functions for 2–4 simulated workers over a
+//! simulated remote — lost acknowledgements, crashes, clock jumps, any interleaving — and
+//! checks the protocol's invariants after every step.
 
 pub(crate) mod claim;
+#[cfg(test)]
+mod model;
 pub(crate) mod outcome;
 pub(crate) mod plan;
 pub(crate) mod push;
