@@ -163,6 +163,8 @@ mkdir -p out && echo "by $(basename "$TEST_CLONE")" > out/slow.txt
 #[test]
 fn a_job_killed_mid_task_loses_nothing_a_fresh_clone_takes_the_task_after_its_lease() {
     let env = pool(&["a", "b"], "git:\n  lease: 2s\n");
+    // A shared bare repository refuses non-fast-forwards: a take-over must not need one.
+    env.remote_git(&["config", "receive.denyNonFastForwards", "true"]);
     env.seed.hook(
         "ralph",
         r#"if [ "$(basename "$TEST_CLONE")" = doomed ]; then

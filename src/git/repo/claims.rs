@@ -19,12 +19,18 @@ pub(crate) struct SeenRef {
 }
 
 impl Repo {
-    /// Writes a commit with no parent and the empty tree whose message is `message`, on no
-    /// ref; its full SHA.
+    /// Writes a commit with the empty tree whose message is `message`, on no ref, as a child
+    /// of `parent` (the claim commit it replaces: a renewal or a take-over is then a
+    /// fast-forward, which a remote with `receive.denyNonFastForwards` accepts) or of none;
+    /// its full SHA.
     ///
     /// # Errors
-    /// [`GitError`].
-    pub(crate) fn note_commit(&self, message: &str) -> Result<String, GitError> {
+    /// [`GitError`], e.g. when `parent` is not a commit of this repository.
+    pub(crate) fn note_commit(
+        &self,
+        message: &str,
+        parent: Option<&str>,
+    ) -> Result<String, GitError> {
         super::retry_object_writes(|| {
             let tree = self
                 .inner
@@ -36,9 +42,18 @@ impl Repo {
                 .find_tree(tree)
                 .map_err(git_err("read the empty tree"))?;
             let sig = self.signature()?;
+            let parent = match parent {
+                Some(sha) => Some(
+                    Oid::from_str(sha)
+                        .and_then(|id| self.inner.find_commit(id))
+                        .map_err(git_err(format!("read claim commit `{sha}`")))?,
+                ),
+                None => None,
+            };
+            let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
             let id = self
                 .inner
-                .commit(None, &sig, &sig, message, &tree, &[])
+                .commit(None, &sig, &sig, message, &tree, &parents)
                 .map_err(git_err("write a claim commit"))?;
             Ok(id.to_string())
         })

@@ -223,7 +223,7 @@ pub(super) fn land(
 /// Where this worker's task stands at `shared` (see [`crate::pool::outcome::standing`]): its
 /// claim ref as fetched with it, and — when the task is no longer open — whether one of the
 /// shared branch's recent landings carries this claim's id.
-fn standing(
+pub(super) fn standing(
     session: &Session,
     repo: &Repo,
     remote: &Remote,

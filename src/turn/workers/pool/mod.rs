@@ -166,17 +166,28 @@ impl Session {
                             free.push(slot);
                             continue;
                         };
+                        // Claimed from what may be an old fetch: run it only while it is still
+                        // open at the head and the claim ours (it may have landed meanwhile).
+                        remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
+                        let now_at = repo.ref_sha(&tracking)?.unwrap_or_default();
+                        let standing =
+                            land::standing(self, repo, remote, &now_at, &attempt.task, &claim)?;
+                        if standing != crate::pool::outcome::Standing::Proceed {
+                            remote.push_leased(&[push::release(&attempt.task, &claim.sha)])?;
+                            free.push(slot);
+                            continue;
+                        }
                         picked += 1;
                         started += 1;
                         let task = attempt.task.clone();
                         tried.insert(task.clone());
                         held.insert(task.clone(), claim);
                         let job = self.pool_job(
-                            repo, &state, &seal, &shared, slot, found, &decision, &agent, options,
+                            repo, &state, &seal, &now_at, slot, found, &decision, &agent, options,
                         )?;
                         let tx = tx.clone();
                         let (worktree, branch_name) = (job.worktree.clone(), job.branch.clone());
-                        let shared_at = shared.clone();
+                        let shared_at = now_at.clone();
                         scope.spawn(move || {
                             let ran = job::run(job.job);
                             // The receiver lives until every worker is back.
@@ -231,7 +242,11 @@ impl Session {
         let task = attempt.task.as_str();
         let record = ClaimRecord::new(task, holder.clone(), worker, lease_until, &id)
             .map_err(|e| Error::failed(format!("claim task {task}: {e}")))?;
-        let sha = repo.note_commit(&record.message())?;
+        let replaces = match &attempt.claim {
+            Claim::TakeOver { stale_sha } => Some(stale_sha.as_str()),
+            Claim::Fresh => None,
+        };
+        let sha = repo.note_commit(&record.message(), replaces)?;
         let expect = attempt.claim.expect();
         let pushed = match remote.push_leased(&[push::claim(task, &sha, expect.clone())]) {
             Ok(pushed) => pushed,
@@ -348,7 +363,7 @@ fn renew_due(
             continue;
         }
         let record = claim.record.renewed(now, lease);
-        let sha = repo.note_commit(&record.message())?;
+        let sha = repo.note_commit(&record.message(), Some(&claim.sha))?;
         match remote.push_leased(&[push::renew(task, &sha, &claim.sha)])? {
             Pushed::Applied => {
                 claim.record = record;
