@@ -244,6 +244,10 @@ pub(crate) struct TaskRun {
     /// shared branch (the verify excluded); 0 when it never got there.
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub(crate) land_ms: u64,
+    /// Milliseconds the claim took, for a task of the pool (`baton work`): the compare-and-swap
+    /// push of its claim ref; 0 otherwise.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub(crate) claim_ms: u64,
     /// What the agent reported.
     #[serde(default)]
     pub(crate) usage: Usage,

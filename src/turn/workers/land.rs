@@ -51,6 +51,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         log: String::new(),
         duration_ms: 0,
         land_ms: 0,
+        claim_ms: 0,
         usage: crate::journal::Usage::default(),
         attempts: 1,
         conflicts: Vec::new(),

@@ -336,6 +336,7 @@ fn land_back(
         log: String::new(),
         duration_ms: 0,
         land_ms: 0,
+        claim_ms: 0,
         usage: crate::journal::Usage::default(),
         attempts: 1,
         conflicts: Vec::new(),
@@ -388,7 +389,7 @@ fn write_summary(runner: &Session, log: &std::path::Path, receipt: &Receipt) {
 
 /// A task's file and where its landing moves it, relative to the repository:
 /// `(tasks/<id>.md, tasks/done/<id>.md)`.
-fn task_paths(tasks_dir: &str, id: &str) -> (String, String) {
+pub(super) fn task_paths(tasks_dir: &str, id: &str) -> (String, String) {
     let join = |name: String| {
         if tasks_dir.is_empty() {
             name

@@ -97,6 +97,7 @@ mod tests {
             log: String::new(),
             duration_ms: 0,
             land_ms: 0,
+            claim_ms: 0,
             usage: crate::journal::Usage::default(),
             attempts: 1,
             conflicts: vec!["src/a.rs".into()],

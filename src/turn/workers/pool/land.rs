@@ -12,6 +12,7 @@ use crate::journal::{JournalEntry, Landing, Outcome, TaskRun};
 use crate::pool::outcome::{Seen, Standing};
 use crate::pool::{push, refs};
 use crate::state::format_utc;
+use crate::tasks::Board;
 use crate::turn::Session;
 use crate::turn::subject::pool_land_message;
 use crate::turn::workers::pool::{Back, Held};
@@ -46,6 +47,7 @@ pub(super) fn land(
         log: String::new(),
         duration_ms: super::super::millis_since(back.ran.started),
         land_ms: 0,
+        claim_ms: 0,
         usage: crate::journal::Usage::default(),
         attempts: 1,
         conflicts: Vec::new(),
@@ -62,6 +64,7 @@ pub(super) fn land(
         run.error = Some("no claim held".to_owned());
         return Ok(report(session, &back, run));
     };
+    run.claim_ms = claim.claim_ms;
     let done = match &back.ran.result {
         Ok(done) => done,
         Err(failure) => {
@@ -231,7 +234,7 @@ pub(super) fn standing(
     task: &str,
     claim: &Held,
 ) -> Result<Standing> {
-    let board = crate::turn::workers::board_at(session, repo, shared)?;
+    let board = task_alone(session, repo, shared, task)?;
     let claim_ref = repo.ref_sha(&format!("{}{task}", refs::tracked_claims(remote.name())))?;
     let messages = if board.open.contains_key(task) {
         Vec::new()
@@ -249,6 +252,21 @@ pub(super) fn standing(
         claim_ref: claim_ref.as_deref(),
     };
     Ok(crate::pool::outcome::standing(task, &claim.sha, id, &seen))
+}
+
+/// The board of `task` alone at `shared`: the task open when its file is there and no
+/// `done/` copy is (two blob lookups, where the whole board reads every task file).
+fn task_alone(session: &Session, repo: &Repo, shared: &str, task: &str) -> Result<Board> {
+    let tasks = repo.relative(&session.config.tasks_dir).unwrap_or_default();
+    let (open, done) = crate::turn::workers::task_paths(&tasks, task);
+    let mut files = Vec::new();
+    if let Some(bytes) = repo.read_at(shared, &open)? {
+        files.push((format!("{task}.md"), bytes));
+    }
+    if repo.read_at(shared, &done)?.is_some() {
+        files.push((format!("{}/{task}.md", crate::tasks::DONE_DIR), Vec::new()));
+    }
+    Ok(Board::from_files(files))
 }
 
 /// Removes a landed worker's worktree and branch (its commits are the merge's second parent).

@@ -53,6 +53,8 @@ pub(super) struct Held {
     pub(super) sha: String,
     /// Whether a renewal found it taken over: the worker's work must not land.
     pub(super) lost: bool,
+    /// How long its claim push took (milliseconds).
+    pub(super) claim_ms: u64,
 }
 
 /// A finished worker of the pool, handed back by its thread.
@@ -145,8 +147,9 @@ impl Session {
                         // A claim nobody needs (its task is gone); losing this race is fine.
                         remote.push_leased(&[push::release(&sweep.task, &sweep.sha)])?;
                     }
+                    let mut won = Vec::new();
                     for attempt in planned.attempts {
-                        if options.once && started > 0 {
+                        if options.once && (started > 0 || !won.is_empty()) {
                             break;
                         }
                         let Some(found) = board.open.get(&attempt.task).cloned() else {
@@ -166,20 +169,26 @@ impl Session {
                             free.push(slot);
                             continue;
                         };
-                        // Claimed from what may be an old fetch: run it only while it is still
-                        // open at the head and the claim ours (it may have landed meanwhile).
+                        won.push((attempt.task, found, slot, claim));
+                    }
+                    // Claimed from what may be an old fetch: run each only while it is still
+                    // open at a fresh head and the claim ours (it may have landed meanwhile).
+                    // One fetch for every claim won.
+                    let now_at = if won.is_empty() {
+                        shared.clone()
+                    } else {
                         remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-                        let now_at = repo.ref_sha(&tracking)?.unwrap_or_default();
-                        let standing =
-                            land::standing(self, repo, remote, &now_at, &attempt.task, &claim)?;
+                        repo.ref_sha(&tracking)?.unwrap_or_default()
+                    };
+                    for (task, found, slot, claim) in won {
+                        let standing = land::standing(self, repo, remote, &now_at, &task, &claim)?;
                         if standing != crate::pool::outcome::Standing::Proceed {
-                            remote.push_leased(&[push::release(&attempt.task, &claim.sha)])?;
+                            remote.push_leased(&[push::release(&task, &claim.sha)])?;
                             free.push(slot);
                             continue;
                         }
                         picked += 1;
                         started += 1;
-                        let task = attempt.task.clone();
                         tried.insert(task.clone());
                         held.insert(task.clone(), claim);
                         let job = self.pool_job(
@@ -248,6 +257,7 @@ impl Session {
         };
         let sha = repo.note_commit(&record.message(), replaces)?;
         let expect = attempt.claim.expect();
+        let pushing = std::time::Instant::now();
         let pushed = match remote.push_leased(&[push::claim(task, &sha, expect.clone())]) {
             Ok(pushed) => pushed,
             // The answer is lost, not the push perhaps: a fresh read of the ref says.
@@ -273,6 +283,7 @@ impl Session {
                     record,
                     sha,
                     lost: false,
+                    claim_ms: u64::try_from(pushing.elapsed().as_millis()).unwrap_or(u64::MAX),
                 }))
             }
             Pushed::Stale { .. } => Ok(None),

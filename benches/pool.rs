@@ -1,0 +1,285 @@
+//! Pool benchmark (`cargo bench --bench pool`): figures printed, never asserted.
+//!
+//! `BATON_BENCH_CLONES` clones (default 4) of one local bare remote each run `baton work --slots
+//! BATON_BENCH_SLOTS` (default 4) over `BATON_BENCH_TASKS` tasks (default 200); the stub agent
+//! sleeps `BATON_BENCH_SLEEP_MS` (default 1000) and writes its own file. Every
+//! `BATON_BENCH_KILL_SECS` (default 10) one worker is SIGKILLed and started again (its claims run
+//! out after `git.lease`, 3 s here, and are taken over).
+//!
+//! 1. Correctness under kills: tasks run twice (landed more than once), lost (never landed),
+//!    landed exactly once.
+//! 2. Effective parallelism: tasks per second of the pool over one worker's alone (one clone,
+//!    one slot, measured in the same run), next to the slots (target ≥ 0.8 × slots).
+//! 3. Claim latency (each task's `claim_ms` from the journal): p50 / p99 next to the floor, a
+//!    raw `git push` of a new ref to the same remote, measured in the same run.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{env_u64, git, run};
+
+const AGENT: &str = r#"#!/bin/sh
+cat > /dev/null
+sleep "$BENCH_SLEEP"
+mkdir -p out
+echo "$BATON_TASK by $BATON_WORKER" > "out/$BATON_TASK.txt"
+"#;
+
+struct Bench {
+    dir: tempfile::TempDir,
+    sleep: String,
+}
+
+impl Bench {
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// A seed workspace with `tasks` tasks, pushed to a new bare remote `name.git`.
+    fn remote(&self, name: &str, tasks: u64) -> PathBuf {
+        let seed = self.path(&format!("{name}-seed"));
+        std::fs::create_dir_all(&seed).expect("mkdir");
+        let agent = self.path("agent.sh");
+        support::init_workspace(&seed, &format!("[sh, \"{}\"]", agent.display()));
+        let yaml = std::fs::read_to_string(seed.join("orchestration.yaml")).expect("config");
+        std::fs::write(
+            seed.join("orchestration.yaml"),
+            format!("{yaml}git:\n  lease: 3s\n"),
+        )
+        .expect("config");
+        std::fs::create_dir_all(seed.join("tasks")).expect("mkdir");
+        for i in 1..=tasks {
+            std::fs::write(
+                seed.join(format!("tasks/t{i:04}.md")),
+                format!("task {i}\n"),
+            )
+            .expect("task");
+        }
+        run(&mut git(&seed, &["add", "-A"]));
+        run(&mut git(&seed, &["commit", "-qm", "tasks"]));
+        let bare = self.path(&format!("{name}.git"));
+        let bare_arg = bare.to_str().expect("utf-8");
+        run(&mut git(
+            self.dir.path(),
+            &["init", "-q", "--bare", "-b", "main", bare_arg],
+        ));
+        run(&mut git(&seed, &["remote", "add", "origin", bare_arg]));
+        run(&mut git(&seed, &["push", "-q", "origin", "main"]));
+        bare
+    }
+
+    fn clone(&self, bare: &Path, name: &str) -> PathBuf {
+        let to = self.path(name);
+        run(&mut git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                bare.to_str().expect("utf-8"),
+                to.to_str().expect("utf-8"),
+            ],
+        ));
+        to
+    }
+
+    fn worker(&self, clone: &Path, slots: u64) -> Child {
+        let mut cmd = support::command(&support::baton(), clone);
+        cmd.args([
+            "work",
+            "--slots",
+            &slots.to_string(),
+            "--poll-interval",
+            "0.2s",
+        ])
+        .env("BENCH_SLEEP", &self.sleep)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        cmd.spawn().expect("spawn baton work")
+    }
+}
+
+/// How many times each task landed, from the `[LAND …] … task <id>` subjects of `bare`'s main.
+fn landings(bare: &Path) -> BTreeMap<String, u64> {
+    let out = Command::new("git")
+        .args([
+            "--git-dir",
+            bare.to_str().expect("utf-8"),
+            "log",
+            "--format=%s",
+            "main",
+        ])
+        .output()
+        .expect("git log");
+    let mut counts = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some(task) = line
+            .strip_prefix("[LAND ")
+            .and_then(|rest| rest.split(": task ").nth(1))
+            .and_then(|rest| rest.split(' ').next())
+        {
+            *counts.entry(task.to_owned()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// Every task's `claim_ms` in the journal of `bare`'s main (ms).
+fn claim_times(bare: &Path) -> Vec<f64> {
+    let out = Command::new("git")
+        .args([
+            "--git-dir",
+            bare.to_str().expect("utf-8"),
+            "show",
+            "main:sync/journal.jsonl",
+        ])
+        .output()
+        .expect("git show");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["tasks"][0]["claim_ms"].as_f64())
+        .collect()
+}
+
+fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    xs.sort_by(f64::total_cmp);
+    let at = ((xs.len() - 1) as f64 * p).round() as usize;
+    xs[at.min(xs.len() - 1)]
+}
+
+/// Runs workers on `clones` until every one of `tasks` landed (or `deadline`), killing one and
+/// starting it again every `kill`; the wall time and how many were killed.
+fn drive(
+    bench: &Bench,
+    clones: &[PathBuf],
+    slots: u64,
+    tasks: u64,
+    kill: Option<Duration>,
+    bare: &Path,
+) -> (Duration, u32) {
+    let start = Instant::now();
+    let mut workers: Vec<Child> = clones.iter().map(|c| bench.worker(c, slots)).collect();
+    let mut killed = 0;
+    let mut next_kill = start + kill.unwrap_or(Duration::MAX / 4);
+    let deadline = start + Duration::from_secs(900);
+    loop {
+        let landed = landings(bare).len() as u64;
+        if landed >= tasks || Instant::now() > deadline {
+            break;
+        }
+        for (i, worker) in workers.iter_mut().enumerate() {
+            // A worker that ran out of takeable work while others still held claims exits;
+            // start it again so that it takes over a killed worker's tasks.
+            if let Ok(Some(_)) = worker.try_wait() {
+                *worker = bench.worker(&clones[i], slots);
+            }
+        }
+        if let Some(period) = kill
+            && Instant::now() >= next_kill
+        {
+            let i = killed as usize % workers.len();
+            let _ = workers[i].kill();
+            let _ = workers[i].wait();
+            workers[i] = bench.worker(&clones[i], slots);
+            killed += 1;
+            next_kill += period;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let took = start.elapsed();
+    for mut worker in workers {
+        let _ = worker.kill();
+        let _ = worker.wait();
+    }
+    (took, killed)
+}
+
+fn main() {
+    let clones_n = env_u64("BATON_BENCH_CLONES", 4);
+    let slots = env_u64("BATON_BENCH_SLOTS", 4);
+    let tasks = env_u64("BATON_BENCH_TASKS", 200);
+    let sleep_ms = env_u64("BATON_BENCH_SLEEP_MS", 1000);
+    let kill_secs = env_u64("BATON_BENCH_KILL_SECS", 10);
+    let bench = Bench {
+        dir: tempfile::tempdir().expect("temp dir"),
+        sleep: format!("{:.3}", sleep_ms as f64 / 1000.0),
+    };
+    std::fs::write(bench.path("agent.sh"), AGENT).expect("agent");
+
+    // One worker alone, one slot, 10 tasks: the rate the pool is compared with.
+    let solo_tasks = 10;
+    let solo_bare = bench.remote("solo", solo_tasks);
+    let solo = bench.clone(&solo_bare, "solo-1");
+    let (solo_took, _) = drive(&bench, &[solo], 1, solo_tasks, None, &solo_bare);
+    let solo_rate = solo_tasks as f64 / solo_took.as_secs_f64();
+
+    let bare = bench.remote("pool", tasks);
+    let clones: Vec<PathBuf> = (1..=clones_n)
+        .map(|i| bench.clone(&bare, &format!("m{i}")))
+        .collect();
+    let (took, killed) = drive(
+        &bench,
+        &clones,
+        slots,
+        tasks,
+        Some(Duration::from_secs(kill_secs)),
+        &bare,
+    );
+    let counts = landings(&bare);
+    let twice = counts.values().filter(|n| **n > 1).count();
+    let once = counts.values().filter(|n| **n == 1).count();
+    let lost = tasks as usize - counts.len();
+    let rate = counts.len() as f64 / took.as_secs_f64();
+    let total_slots = clones_n * slots;
+    println!(
+        "pool: {clones_n} clones x {slots} slots over one bare remote, {tasks} tasks, a stub agent \
+         sleeping {} s, one worker SIGKILLed every {kill_secs} s ({killed} kills)",
+        bench.sleep
+    );
+    println!("  tasks landed exactly once: {once}   run twice: {twice}   lost: {lost}");
+    println!(
+        "  pool: {rate:.2} tasks/s in {:.1} s; one worker alone: {solo_rate:.2} tasks/s",
+        took.as_secs_f64()
+    );
+    println!(
+        "  effective parallelism: {:.2} (slots {total_slots}; target >= {:.1})",
+        rate / solo_rate,
+        0.8 * total_slots as f64
+    );
+
+    // The floor of a claim: a raw push of a new ref to the same remote.
+    let probe = &clones[0];
+    let floor: Vec<f64> = (0..20)
+        .map(|i| {
+            let took = run(&mut git(
+                probe,
+                &[
+                    "push",
+                    "-q",
+                    "origin",
+                    &format!("HEAD:refs/bench/probe-{i}"),
+                ],
+            ));
+            took.as_secs_f64() * 1000.0
+        })
+        .collect();
+    let claims = claim_times(&bare);
+    println!(
+        "  claim latency: p50 {:.1} ms, p99 {:.1} ms over {} claims",
+        percentile(claims.clone(), 0.5),
+        percentile(claims, 0.99),
+        counts.len()
+    );
+    println!(
+        "  floor, raw `git push` of a new ref: p50 {:.1} ms, p99 {:.1} ms",
+        percentile(floor.clone(), 0.5),
+        percentile(floor, 0.99)
+    );
+}
