@@ -264,6 +264,31 @@ pub(crate) struct TaskRun {
     pub(crate) verify_log: Option<String>,
 }
 
+impl TaskRun {
+    /// A task `worker` runs on `branch`, before anything is known of how it went: `failed`
+    /// until its landing says otherwise, nothing reported, one agent run.
+    #[must_use]
+    pub(crate) fn new(worker: &str, task: &str, branch: &str) -> TaskRun {
+        TaskRun {
+            worker: worker.to_owned(),
+            task: task.to_owned(),
+            landing: Landing::Failed,
+            branch: branch.to_owned(),
+            merge: None,
+            agent: String::new(),
+            log: String::new(),
+            duration_ms: 0,
+            land_ms: 0,
+            claim_ms: 0,
+            usage: Usage::default(),
+            attempts: 1,
+            conflicts: Vec::new(),
+            error: None,
+            verify_log: None,
+        }
+    }
+}
+
 impl Usage {
     /// `self` with `other` added: each count summed where either reported one; the model and
     /// session of the last that reported them.

@@ -234,6 +234,17 @@ impl Workspace {
         }
     }
 
+    /// A claim of a turn by this process made at `now`, under `git.lease`.
+    #[must_use]
+    pub(crate) fn claim_at(&self, now: SystemTime) -> Claim {
+        Claim {
+            now,
+            lease: self.config.git.lease,
+            owner: crate::process::host_pid(),
+            owner_start: crate::process::Identity::current().map(|id| id.start_token()),
+        }
+    }
+
     /// The run directory (Baton's runtime files).
     #[must_use]
     pub(crate) fn run_dir(&self) -> &Path {
@@ -358,12 +369,7 @@ impl Session {
             mark: seal.mark.clone(),
         };
         let started = SystemTime::now();
-        let claim = Claim {
-            now: started,
-            lease: self.config.git.lease,
-            owner: crate::process::host_pid(),
-            owner_start: crate::process::Identity::current().map(|id| id.start_token()),
-        };
+        let claim = self.claim_at(started);
         // People's notes for this turn leave the state with the claim: delivered once.
         let notes = state.notes_for(actor);
         state.start_turn(actor, &claim);

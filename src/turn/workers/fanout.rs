@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use crate::error::{Context as _, Result};
 use crate::journal::Landing;
-use crate::state::{Actor, Claim};
+use crate::state::Actor;
 use crate::turn::failure::TurnFailure;
 use crate::turn::finish::{self, Turn};
 use crate::turn::launch::{self, Route};
@@ -69,12 +69,7 @@ impl Session {
             mark: seal.mark.clone(),
         };
         let started = SystemTime::now();
-        let claim = Claim {
-            now: started,
-            lease: self.config.git.lease,
-            owner: crate::process::host_pid(),
-            owner_start: crate::process::Identity::current().map(|id| id.start_token()),
-        };
+        let claim = self.claim_at(started);
         for actor in actors.iter().rev() {
             state.start_turn(*actor, &claim);
         }
@@ -201,16 +196,7 @@ impl Session {
                 iteration,
             },
         )?;
-        self.events.emit(&crate::events::Event::WorkerEnded {
-            actor: ran.turn_actor,
-            iteration,
-            worker: &landed.worker,
-            task: "",
-            landing: landed.landing,
-            merge: landed.merge.as_deref(),
-            conflicts: &landed.conflicts,
-            error: landed.error.as_deref(),
-        });
+        super::ended(&self.events, ran.turn_actor, iteration, &landed);
         let result = match ran.result {
             Ok(done) if landed.landing == Landing::Landed => Ok(done),
             Ok(done) => {

@@ -41,23 +41,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
         iteration,
     } = made;
     let worker = &ran.worker;
-    let mut run = TaskRun {
-        worker: worker.name.clone(),
-        task: worker.task_id().unwrap_or_default().to_owned(),
-        landing: Landing::Failed,
-        branch: branch.to_owned(),
-        merge: None,
-        agent: String::new(),
-        log: String::new(),
-        duration_ms: 0,
-        land_ms: 0,
-        claim_ms: 0,
-        usage: crate::journal::Usage::default(),
-        attempts: 1,
-        conflicts: Vec::new(),
-        error: None,
-        verify_log: None,
-    };
+    let mut run = TaskRun::new(&worker.name, worker.task_id().unwrap_or_default(), branch);
     let relative = |p: &Path| {
         runner
             .config

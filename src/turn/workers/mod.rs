@@ -326,33 +326,12 @@ fn land_back(
         worktree: &back.worktree,
         iteration: turn.iteration,
     };
-    let run = land::land(runner, repo, made).unwrap_or_else(|e| TaskRun {
-        worker: name,
-        task,
-        landing: Landing::Failed,
-        branch: back.branch.clone(),
-        merge: None,
-        agent: String::new(),
-        log: String::new(),
-        duration_ms: 0,
-        land_ms: 0,
-        claim_ms: 0,
-        usage: crate::journal::Usage::default(),
-        attempts: 1,
-        conflicts: Vec::new(),
-        error: Some(format!("landing: {e:#}")),
-        verify_log: None,
+    let run = land::land(runner, repo, made).unwrap_or_else(|e| {
+        let mut run = TaskRun::new(&name, &task, &back.branch);
+        run.error = Some(format!("landing: {e:#}"));
+        run
     });
-    runner.events.emit(&crate::events::Event::WorkerEnded {
-        actor: turn.actor,
-        iteration: turn.iteration,
-        worker: &run.worker,
-        task: &run.task,
-        landing: run.landing,
-        merge: run.merge.as_deref(),
-        conflicts: &run.conflicts,
-        error: run.error.as_deref(),
-    });
+    ended(&runner.events, turn.actor, turn.iteration, &run);
     run
 }
 
@@ -410,4 +389,23 @@ fn millis_since(start: SystemTime) -> u64 {
         .unwrap_or_default()
         .as_millis();
     u64::try_from(ms).unwrap_or(u64::MAX)
+}
+
+/// Says how a worker's task ended (a `worker_ended` event).
+fn ended(
+    events: &crate::events::Events,
+    actor: crate::state::Actor,
+    iteration: u64,
+    run: &TaskRun,
+) {
+    events.emit(&crate::events::Event::WorkerEnded {
+        actor,
+        iteration,
+        worker: &run.worker,
+        task: &run.task,
+        landing: run.landing,
+        merge: run.merge.as_deref(),
+        conflicts: &run.conflicts,
+        error: run.error.as_deref(),
+    });
 }

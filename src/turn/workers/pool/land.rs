@@ -37,23 +37,8 @@ pub(super) fn land(
     back: Back,
     claim: Option<Held>,
 ) -> Result<TaskRun> {
-    let mut run = TaskRun {
-        worker: back.ran.worker.name.clone(),
-        task: back.task.clone(),
-        landing: Landing::Failed,
-        branch: back.branch.clone(),
-        merge: None,
-        agent: String::new(),
-        log: String::new(),
-        duration_ms: super::super::millis_since(back.ran.started),
-        land_ms: 0,
-        claim_ms: 0,
-        usage: crate::journal::Usage::default(),
-        attempts: 1,
-        conflicts: Vec::new(),
-        error: None,
-        verify_log: None,
-    };
+    let mut run = TaskRun::new(&back.ran.worker.name, &back.task, &back.branch);
+    run.duration_ms = super::super::millis_since(back.ran.started);
     let relative = |p: &std::path::Path| {
         session
             .config
@@ -350,15 +335,11 @@ fn entry(repo: &Repo, back: &Back, run: &TaskRun, shared: &str, tip: &str) -> Jo
 
 /// Says how the task went (a `worker_ended` event) and returns it.
 fn report(session: &Session, back: &Back, run: TaskRun) -> TaskRun {
-    session.events.emit(&crate::events::Event::WorkerEnded {
-        actor: back.ran.turn_actor,
-        iteration: back.ran.turn_iteration,
-        worker: &run.worker,
-        task: &run.task,
-        landing: run.landing,
-        merge: run.merge.as_deref(),
-        conflicts: &run.conflicts,
-        error: run.error.as_deref(),
-    });
+    super::super::ended(
+        &session.events,
+        back.ran.turn_actor,
+        back.ran.turn_iteration,
+        &run,
+    );
     run
 }
