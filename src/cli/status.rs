@@ -15,6 +15,7 @@ use crate::observe::{self, RemoteRun};
 use crate::state::{State, StateStore};
 use crate::text::short_sha;
 
+mod pool;
 mod text;
 
 use text::{print_local, print_remote, print_run, print_view};
@@ -157,8 +158,10 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         ("remote", Some(remote)) => remote,
         _ => &local,
     };
+    let claims = pool::claims(&config, !args.no_fetch);
     if args.json {
-        let value = status_json(&config, &view, shown, &local, remote.as_ref(), divergence);
+        let mut value = status_json(&config, &view, shown, &local, remote.as_ref(), divergence);
+        value["pool"] = pool::json(&claims);
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
@@ -167,6 +170,9 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
     match (&view.remote, view.source) {
         (Some(run), "remote") => print_local(out, run, &local)?,
         _ => print_remote(out, divergence.as_ref(), &view, remote.as_ref())?,
+    }
+    for line in pool::lines(&claims) {
+        writeln!(out, "{line}")?;
     }
     writeln!(out, "last turns:")?;
     for t in &shown.turns {

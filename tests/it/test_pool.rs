@@ -194,8 +194,22 @@ mkdir -p out && echo "$BATON_TASK by $(basename "$TEST_CLONE")" > "out/$BATON_TA
         1,
         "the dead job's claim stays: {claims}"
     );
-    // A fresh job (a new clone) takes both tasks — the dead one's once its lease ran out.
+    // A fresh job (a new clone) takes both tasks — the dead one's once its lease ran out. Its
+    // `baton status` lists the dead job's claim first.
     let fresh = clone_with_name(&env, "fresh");
+    let status = fresh.baton(&["status", "--json"]);
+    status.expect_code(0);
+    let status: Value = serde_json::from_str(&status.stdout).expect("status json");
+    let pool = status["pool"].as_array().expect("pool");
+    assert_eq!(pool.len(), 1, "{pool:?}");
+    assert_eq!(pool[0]["worker"], "ralph-1");
+    assert!(pool[0]["pid"].as_u64().is_some_and(|p| p > 0), "{pool:?}");
+    let text = fresh.baton(&["status"]);
+    assert!(
+        text.stdout.contains("pool: 1 claim(s) on the remote"),
+        "{}",
+        text.stdout
+    );
     let mut cmd = fresh.baton_cmd(&["work", "--slots", "2", "--poll-interval", "0.2s"]);
     cmd.env("TEST_CLONE", &fresh.root);
     Daemon::spawn(cmd, &env.seed.ctl)
