@@ -1,7 +1,8 @@
 //! `baton cleanup [--older-than DURATION]`: removes what workers left — worktrees of tasks that
 //! did not land (kept for people to look at) and worker branches the shared branch already
-//! contains. A branch with work that never landed is listed and kept: deleting it is a
-//! person's decision (`git branch -D`).
+//! contains, and the pool's stale claims on the remote (a claim on a task that is no longer
+//! open, whose lease is over). A branch with work that never landed is listed and kept:
+//! deleting it is a person's decision (`git branch -D`).
 
 use std::time::{Duration, SystemTime};
 
@@ -76,6 +77,59 @@ pub(crate) fn cmd_cleanup(global: &GlobalArgs, args: &CleanupArgs) -> Result<()>
             "[cleanup] kept {name}: its work never landed (delete it with `git branch -D {name}`)"
         );
     }
+    removed += sweep_claims(&config, &repo)?;
     say!("[cleanup] {removed} removed, {} kept", kept.len());
     Ok(())
+}
+
+/// Deletes the pool's stale claims on the remote (`docs/pool.md`): claims whose task is no
+/// longer open and whose lease is over, each expected at the claim it deletes (a worker that
+/// claims again at the same moment wins). Nothing without a remote; how many it deleted.
+fn sweep_claims(config: &crate::config::Config, repo: &Repo) -> Result<usize> {
+    use crate::pool::{plan, push, refs};
+    let remote = crate::git::Remote::new(repo.workdir(), &config.git.remote)
+        .with_deadline(config.git.read_timeout);
+    let branch = config.git.branch.clone().or(repo.branch()?);
+    let (Ok(_), Some(branch)) = (remote.url(), branch) else {
+        return Ok(0);
+    };
+    if let Err(e) = remote.fetch_with(&branch, &refs::claims_fetch_spec(remote.name())) {
+        say!("[cleanup] the pool's claims were not swept: {e}");
+        return Ok(0);
+    }
+    let tracking = format!("refs/remotes/{}/{branch}", remote.name());
+    let Some(head) = repo.ref_sha(&tracking)? else {
+        return Ok(0);
+    };
+    let board = crate::turn::workers::board_in(repo, &config.tasks_dir, &head)?;
+    let claims = repo
+        .seen_refs(&refs::tracked_claims(remote.name()))?
+        .into_iter()
+        .map(|r| {
+            let record = crate::pool::claim::ClaimRecord::parse(&r.message).ok();
+            (r.name, plan::ClaimRef { sha: r.sha, record })
+        })
+        .collect();
+    let view = plan::View {
+        board: &board,
+        claims: &claims,
+        now: SystemTime::now(),
+        lease: config.git.lease,
+    };
+    let holder =
+        crate::pool::claim::Holder::new(&crate::process::hostname(), std::process::id(), "cleanup")
+            .map_err(|e| Error::failed(format!("this process's identity: {e}")))?;
+    let mut swept = 0;
+    for stale in plan::plan(&view, &holder, &std::collections::BTreeSet::new(), 0).sweep {
+        if remote.push_leased(&[push::release(&stale.task, &stale.sha)])?
+            == crate::git::Pushed::Applied
+        {
+            swept += 1;
+            say!(
+                "[cleanup] deleted the stale claim on task {} (the task is no longer open)",
+                stale.task
+            );
+        }
+    }
+    Ok(swept)
 }

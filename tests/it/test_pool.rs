@@ -227,4 +227,19 @@ mkdir -p out && echo "$BATON_TASK by $(basename "$TEST_CLONE")" > "out/$BATON_TA
             .trim(),
         ""
     );
+    // A claim ref left on a task that is done (here a planted one, no claim at all) is swept by
+    // `baton cleanup`.
+    fresh.git(&["push", "-q", "origin", "HEAD:refs/baton/claims/a"]);
+    let swept = fresh.baton(&["cleanup"]);
+    swept.expect_code(0);
+    assert!(
+        swept.stdout.contains("deleted the stale claim on task a"),
+        "{}",
+        swept.stdout
+    );
+    assert_eq!(
+        env.remote_git(&["for-each-ref", "refs/baton/claims/"])
+            .trim(),
+        ""
+    );
 }

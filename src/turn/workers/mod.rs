@@ -89,7 +89,15 @@ fn board_at_head(runner: &Session, repo: &Repo) -> Result<Board> {
 /// # Errors
 /// Git errors reading the tree.
 pub(crate) fn board_at(runner: &Session, repo: &Repo, head: &str) -> Result<Board> {
-    let Some(dir) = repo.relative(&runner.config.tasks_dir) else {
+    board_in(repo, &runner.config.tasks_dir, head)
+}
+
+/// The tasks under `tasks_dir` (absolute, inside `repo`'s work tree) at commit `head`.
+///
+/// # Errors
+/// Git errors reading the tree.
+pub(crate) fn board_in(repo: &Repo, tasks_dir: &std::path::Path, head: &str) -> Result<Board> {
+    let Some(dir) = repo.relative(tasks_dir) else {
         return Ok(Board::default());
     };
     let mut files = Vec::new();
