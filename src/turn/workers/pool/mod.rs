@@ -119,16 +119,17 @@ impl Session {
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
-                remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-                let shared = repo
-                    .ref_sha(&tracking)?
-                    .ok_or_else(|| Error::usage(format!("the remote has no branch `{branch}`")))?;
                 renew_due(repo, remote, &mut held, lease)?;
                 let mut picked = 0;
                 // Open tasks another worker holds: this one waits for them to land, or for a
                 // claim to run out (a dead worker) and takes the task over.
                 let mut held_elsewhere = false;
-                if !stopping {
+                // With every slot busy there is nothing to look at the remote for.
+                if !stopping && !free.is_empty() {
+                    remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
+                    let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
+                        Error::usage(format!("the remote has no branch `{branch}`"))
+                    })?;
                     let board = board_at(self, repo, &shared)?;
                     let claims = claims_seen(repo, &seen)?;
                     let busy: BTreeSet<String> = tried.iter().chain(held.keys()).cloned().collect();
