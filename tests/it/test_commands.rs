@@ -386,3 +386,65 @@ fn zero_iterations_is_a_usage_error_and_runs_nothing() {
     assert!(!env.path("logs").exists(), "nothing written");
     assert!(env.calls().is_empty(), "nothing ran");
 }
+
+#[test]
+fn demo_examples_run_offline_a_review_pipeline_and_parallel_workers_that_land() {
+    let env = TestEnv::bare();
+    let review = demo(
+        &env,
+        &[
+            "demo",
+            "--example",
+            "pr-review",
+            "--iterations",
+            "1",
+            "--discard",
+        ],
+    );
+    review.expect_code(0);
+    for needle in [
+        "galph -> sec, arch",
+        "[worker] sec runs its turn on baton/sec/i1",
+        "[worker] arch runs its turn on baton/arch/i1",
+        "BATON-NEXT: revise",
+        "synth: wrote reports/review.md",
+        "\"iteration\": 2",
+    ] {
+        assert!(
+            review.stdout.contains(needle),
+            "{needle} in\n{}",
+            review.stdout
+        );
+    }
+    let parallel = demo(
+        &env,
+        &[
+            "demo",
+            "--example",
+            "parallel",
+            "--iterations",
+            "2",
+            "--discard",
+        ],
+    );
+    parallel.expect_code(0);
+    for needle in [
+        "actor ralph: engineer, 4 workers",
+        "[LAND i=1] ralph-",
+        "task notes-b",
+        "landed",
+    ] {
+        assert!(
+            parallel.stdout.contains(needle),
+            "{needle} in\n{}",
+            parallel.stdout
+        );
+    }
+    let unknown = demo(&env, &["demo", "--example", "nope"]);
+    unknown.expect_code(2);
+    assert!(
+        unknown.stderr.contains("pr-review, parallel"),
+        "{}",
+        unknown.stderr
+    );
+}

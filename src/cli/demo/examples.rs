@@ -6,11 +6,9 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::config::{self, LoadOptions};
 use crate::fsutil::write_atomic;
 use crate::git::Repo;
 use crate::modes;
-use crate::turn::{RunOptions, Session};
 
 /// An example: its name and its files (path in the workspace, contents), embedded from
 /// `examples/<name>/` at build time so that an installed `baton` has them.
@@ -79,21 +77,7 @@ pub(super) fn run(example: &Example, iterations: u64, root: &Path) -> anyhow::Re
         example.about,
         root.display()
     );
-    let repo = prepare(example, root)?;
-    let loaded = config::load(&LoadOptions {
-        cwd: root.to_path_buf(),
-        ..LoadOptions::default()
-    })?;
-    let options = RunOptions {
-        autocommit: true,
-        commit_dry_run: false,
-        echo: true,
-    };
-    let run_dir = repo.git_dir().join("baton");
-    let events = crate::events::Events::for_run(&loaded.config);
-    let ws = crate::turn::Workspace::new(loaded.config, Some(repo), &run_dir, events);
-    let graph = ws.config.workflow.clone();
-    let runner = Session::new(ws, graph, options);
+    let runner = super::local_session(root, prepare(example, root)?)?;
     say!("\n== The workflow (baton graph)");
     say!(
         "{}",

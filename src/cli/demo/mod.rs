@@ -145,7 +145,23 @@ fn look_around(kept: &Path, workspace: &Path) {
 /// Combined mode in one process.
 fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     say!("== Baton demo: a temporary workspace in {}", root.display());
-    let repo = prepare(root)?;
+    let runner = local_session(root, prepare(root)?)?;
+    say!(
+        "== {} combined iterations (galph then ralph), review every 2\n",
+        args.iterations
+    );
+    let plan = modes::run::Plan {
+        workflow: runner.config.workflow.clone(),
+        actors: Actor::PAIR.to_vec(),
+        count: args.iterations,
+    };
+    modes::run::run(&runner, &mut modes::Local, &plan)?;
+    summarize(&runner)
+}
+
+/// A local (combined-mode) run of the workspace at `root`, committed in `repo`, echoing its
+/// agents.
+fn local_session(root: &Path, repo: Repo) -> anyhow::Result<Session> {
     let loaded = config::load(&LoadOptions {
         cwd: root.to_path_buf(),
         ..LoadOptions::default()
@@ -159,18 +175,7 @@ fn combined(args: &DemoArgs, root: &Path) -> anyhow::Result<()> {
     let events = crate::events::Events::for_run(&loaded.config);
     let ws = crate::turn::Workspace::new(loaded.config, Some(repo), &run_dir, events);
     let graph = ws.config.workflow.clone();
-    let runner = Session::new(ws, graph, options);
-    say!(
-        "== {} combined iterations (galph then ralph), review every 2\n",
-        args.iterations
-    );
-    let plan = modes::run::Plan {
-        workflow: runner.config.workflow.clone(),
-        actors: Actor::PAIR.to_vec(),
-        count: args.iterations,
-    };
-    modes::run::run(&runner, &mut modes::Local, &plan)?;
-    summarize(&runner)
+    Ok(Session::new(ws, graph, options))
 }
 
 /// Writes the workspace and makes the first commit.
