@@ -359,3 +359,24 @@ fn in_role_mode_the_workers_step_is_one_claimed_turn_whose_stamp_pushes_every_la
     assert_eq!(ralph_turns[0]["tasks"].as_array().map(Vec::len), Some(3));
     assert_eq!(env.remote_state()["status"], "complete");
 }
+
+#[test]
+fn a_step_whose_every_worker_fails_fails_its_turn_and_the_tasks_stay_open() {
+    let env = workspace(2, "", &[("x", "x"), ("y", "y")], "exit 9\n");
+    let run = env.baton(&["run", "--iterations", "1"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("every task's worker failed"),
+        "{}",
+        run.stderr
+    );
+    let journal = env.journal();
+    let ralph = journal
+        .iter()
+        .find(|e| e["actor"] == "ralph")
+        .expect("ralph's step");
+    assert_eq!(ralph["outcome"], "failed");
+    assert_eq!(landings(&journal).len(), 2);
+    assert!(env.path("tasks/x.md").is_file() && env.path("tasks/y.md").is_file());
+    assert_eq!(env.state()["status"], "failed");
+}

@@ -70,10 +70,10 @@ pub(crate) fn run(
     write_summary(runner, &log, &receipt);
     let failure = if let Some(signal) = crate::executor::received_signal() {
         Some(TurnFailure::Interrupted(signal))
+    } else if let Some((reason, until)) = outcome.limited {
+        Some(TurnFailure::Limited { reason, until })
     } else {
-        outcome
-            .limited
-            .map(|(reason, until)| TurnFailure::Limited { reason, until })
+        every_task_failed(&receipt.tasks)
     };
     match failure {
         Some(failure) => Err(Box::new(Failure {
@@ -277,4 +277,20 @@ fn write_summary(runner: &Session, log: &std::path::Path, receipt: &Receipt) {
             log.display()
         );
     }
+}
+
+/// The step's failure when it ran tasks and every one of them failed (the agent, not the
+/// landing): a broken agent or setup fails the turn, so that the run's failure breaker and a
+/// workflow's `outcome: failed` step see it, instead of a step that looks fine and runs the same
+/// tasks again. Conflicts and red verifies are the supervisor's to decide: they never fail it.
+fn every_task_failed(runs: &[TaskRun]) -> Option<TurnFailure> {
+    let first = runs.first()?;
+    if !runs.iter().all(|r| r.landing == Landing::Failed) {
+        return None;
+    }
+    Some(TurnFailure::Landing(format!(
+        "every task's worker failed ({} task(s); the first: {})",
+        runs.len(),
+        first.error.as_deref().unwrap_or("failed")
+    )))
 }
