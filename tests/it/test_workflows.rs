@@ -8,7 +8,7 @@ use crate::common::TestEnv;
 
 /// A workspace whose configuration adds `yaml` (top-level keys) and whose prompts include one
 /// per declared actor named in `actors`.
-fn workspace(yaml: &str, actors: &[&str]) -> TestEnv {
+pub(crate) fn workspace(yaml: &str, actors: &[&str]) -> TestEnv {
     let env = TestEnv::bare();
     for actor in actors {
         env.write(&format!("prompts/{actor}.md"), &format!("PROMPT {actor}\n"));
@@ -21,7 +21,7 @@ fn workspace(yaml: &str, actors: &[&str]) -> TestEnv {
     env
 }
 
-fn actors_of(journal: &[Value]) -> Vec<String> {
+pub(crate) fn actors_of(journal: &[Value]) -> Vec<String> {
     journal
         .iter()
         .map(|t| t["actor"].as_str().unwrap_or_default().to_owned())
@@ -31,6 +31,20 @@ fn actors_of(journal: &[Value]) -> Vec<String> {
 const CRITIC: &str = "actors:
   critic: {kind: reviewer, prompt: critic.md}
 ";
+
+/// galph → ralph → critic, the critic sending ralph back on `BATON-NEXT: revise` at most
+/// `max` times per iteration.
+fn critic_loop(max: u32) -> String {
+    format!(
+        "{CRITIC}workflow:
+  steps:
+    - {{from: galph, to: ralph}}
+    - {{from: ralph, to: critic}}
+    - {{from: critic, to: ralph, when: {{answer: revise}}, max_loops: {max}}}
+    - {{from: critic, to: end}}
+"
+    )
+}
 
 #[test]
 fn a_declared_reviewer_takes_its_turn_in_sequence_and_the_iteration_ends_after_it() {
@@ -81,18 +95,7 @@ fn a_declared_reviewer_takes_its_turn_in_sequence_and_the_iteration_ends_after_i
 
 #[test]
 fn an_answer_loops_back_at_most_max_loops_times_then_the_next_step() {
-    let env = workspace(
-        &format!(
-            "{CRITIC}workflow:
-  steps:
-    - {{from: galph, to: ralph}}
-    - {{from: ralph, to: critic}}
-    - {{from: critic, to: ralph, when: {{answer: revise}}, max_loops: 2}}
-    - {{from: critic, to: end}}
-"
-        ),
-        &["critic"],
-    );
+    let env = workspace(&critic_loop(2), &["critic"]);
     env.hook("critic", "echo 'not yet'\necho 'BATON-NEXT: revise'\n");
     env.baton(&["run", "--iterations", "1"]).expect_code(0);
     assert_eq!(
@@ -162,18 +165,7 @@ fn conditions_on_files_and_commands_choose_the_step_and_a_failure_step_routes_a_
 
 #[test]
 fn route_walks_the_graph_and_graph_draws_it() {
-    let env = workspace(
-        &format!(
-            "{CRITIC}workflow:
-  steps:
-    - {{from: galph, to: ralph}}
-    - {{from: ralph, to: critic}}
-    - {{from: critic, to: ralph, when: {{answer: revise}}, max_loops: 1}}
-    - {{from: critic, to: end}}
-"
-        ),
-        &["critic"],
-    );
+    let env = workspace(&critic_loop(1), &["critic"]);
     let route = env.baton(&["route", "--next", "4"]);
     route.expect_code(0);
     let actors: Vec<&str> = route
@@ -385,111 +377,4 @@ fn a_declared_actor_runs_on_a_third_clone_with_run_as_and_hands_turns_over_throu
     let state = env.remote_state();
     assert_eq!(state["status"], "complete");
     assert_eq!(state["iteration"], 3);
-}
-
-const REVIEWERS: &str = "actors:
-  sec: {kind: reviewer, prompt: sec.md}
-  arch: {kind: reviewer, prompt: arch.md}
-  critic: {kind: reviewer, prompt: critic.md}
-workflow:
-  steps:
-    - {from: galph, to: ralph}
-    - {from: ralph, to: [sec, arch]}
-    - {from: [sec, arch], to: critic, join: all}
-    - {from: critic, to: end}
-";
-
-/// A reviewer that notes how many reviewers run beside it and writes its own report (or,
-/// with `SAME`, one report both write).
-fn reviewer(file: &str) -> String {
-    format!(
-        r#"mkdir -p "$TEST_CTL/running" && touch "$TEST_CTL/running/$BATON_ACTOR"
-i=0; while [ "$(ls "$TEST_CTL/running" | wc -l)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-ls "$TEST_CTL/running" | wc -l >> "$TEST_CTL/beside"
-echo "$BATON_WORKER $(pwd)" >> "$TEST_CTL/where"
-mkdir -p reports && echo "$BATON_ACTOR says ok" > reports/{file}
-sleep 0.2
-rm -f "$TEST_CTL/running/$BATON_ACTOR"
-"#
-    )
-}
-
-#[test]
-fn a_fan_out_runs_both_turns_at_once_in_worktrees_and_the_join_waits_for_both() {
-    let env = workspace(REVIEWERS, &["sec", "arch", "critic"]);
-    env.hook("sec", &reviewer("$BATON_ACTOR.md"));
-    env.hook("arch", &reviewer("$BATON_ACTOR.md"));
-    env.hook(
-        "critic",
-        "cat reports/sec.md reports/arch.md > \"$TEST_CTL/critic-read\"\n",
-    );
-    env.baton(&["run", "--iterations", "1"]).expect_code(0);
-    let actors = actors_of(&env.journal());
-    assert_eq!(&actors[..2], ["galph", "ralph"]);
-    let mut fanned = actors[2..4].to_vec();
-    fanned.sort();
-    assert_eq!(fanned, ["arch", "sec"]);
-    assert_eq!(actors[4], "critic");
-    // Both ran at once, each in a worktree of its own, and the critic saw both reports.
-    let beside = env.read_ctl("beside");
-    assert!(beside.lines().all(|l| l.trim() == "2"), "{beside}");
-    let root = env.root.canonicalize().expect("root");
-    let places = env.read_ctl("where");
-    assert!(
-        places
-            .lines()
-            .all(|l| !l.ends_with(&*root.to_string_lossy())),
-        "{places}"
-    );
-    assert_eq!(env.read_ctl("critic-read"), "sec says ok\narch says ok\n");
-    let lands = env
-        .subjects()
-        .into_iter()
-        .filter(|s| s.starts_with("[LAND i=1] ") && s.contains(": its turn (baton/"))
-        .count();
-    assert_eq!(lands, 2);
-    let state = env.state();
-    assert_eq!(state["status"], "complete");
-    assert_eq!(state["iteration"], 2);
-    assert!(state["commits"]["sec"].is_string() && state["commits"]["arch"].is_string());
-    assert_eq!(env.git(&["status", "--porcelain"]).trim(), "");
-}
-
-#[test]
-fn a_fan_out_turn_whose_branch_conflicts_fails_keeps_its_branch_and_the_rerun_finishes() {
-    let env = workspace(REVIEWERS, &["sec", "arch", "critic"]);
-    env.hook("sec", &reviewer("shared.md"));
-    env.hook("arch", &reviewer("shared.md"));
-    let first = env.baton(&["run", "--iterations", "1"]);
-    first.expect_code(1);
-    assert!(first.stderr.contains("landing:"), "{}", first.stderr);
-    let journal = env.journal();
-    let outcomes: Vec<(String, String)> = journal[2..]
-        .iter()
-        .map(|e| {
-            (
-                e["actor"].as_str().unwrap_or_default().to_owned(),
-                e["outcome"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
-    assert!(outcomes.iter().any(|(_, o)| o == "ok"), "{outcomes:?}");
-    let (lost, _) = outcomes
-        .iter()
-        .find(|(_, o)| o == "failed")
-        .expect("one turn failed");
-    assert!(
-        env.git(&["branch", "--list", "baton/*"])
-            .contains(&format!("baton/{lost}/i1")),
-        "the conflicting branch is kept"
-    );
-    assert_eq!(env.git(&["status", "--porcelain"]).trim(), "");
-    // The next start runs the failed turn again, on top of what landed, then the join fires.
-
-    env.baton(&["run", "--iterations", "1"]).expect_code(0);
-    let actors = actors_of(&env.journal());
-    assert_eq!(actors[4], *lost, "{actors:?}");
-    assert_eq!(actors[5], "critic", "{actors:?}");
-    assert_eq!(env.state()["iteration"], 2);
 }

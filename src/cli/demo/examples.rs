@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use anyhow::Context as _;
-
 use crate::fsutil::write_atomic;
 use crate::git::Repo;
 use crate::modes;
@@ -96,12 +94,7 @@ pub(super) fn run(example: &Example, iterations: u64, root: &Path) -> anyhow::Re
 
 /// Writes the example's files into a new repository and commits them.
 fn prepare(example: &Example, root: &Path) -> anyhow::Result<Repo> {
-    let mut init = git2::RepositoryInitOptions::new();
-    init.initial_head("main");
-    let git = git2::Repository::init_opts(root, &init).context("git init")?;
-    let mut cfg = git.config()?;
-    cfg.set_str("user.name", "Baton Demo")?;
-    cfg.set_str("user.email", "demo@baton.invalid")?;
+    super::new_repository(root)?;
     for (path, text) in example.files {
         let path = root.join(path);
         if let Some(dir) = path.parent() {
@@ -110,8 +103,5 @@ fn prepare(example: &Example, root: &Path) -> anyhow::Result<Repo> {
         write_atomic(&path, text.as_bytes())?;
     }
     write_atomic(&root.join(".gitignore"), b"logs/\n")?;
-    let repo = Repo::discover(root)?.context("open the demo repository")?;
-    let paths: Vec<String> = repo.dirty_paths()?.into_iter().map(|d| d.path).collect();
-    repo.commit_paths(&paths, &format!("demo: example {}", example.name))?;
-    Ok(repo)
+    super::commit_everything(root, &format!("demo: example {}", example.name))
 }

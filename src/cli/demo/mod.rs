@@ -180,18 +180,29 @@ fn local_session(root: &Path, repo: Repo) -> anyhow::Result<Session> {
 
 /// Writes the workspace and makes the first commit.
 fn prepare(root: &Path) -> anyhow::Result<Repo> {
+    new_repository(root)?;
+    init_workspace(root, false)?;
+    write_atomic(&root.join("orchestration.yaml"), DEMO_CONFIG.as_bytes())?;
+    write_atomic(&root.join("demo-agent.sh"), DEMO_AGENT.as_bytes())?;
+    commit_everything(root, "demo: workspace from baton init")
+}
+
+/// A new repository at `root` on `main`, with the demo's committer.
+fn new_repository(root: &Path) -> anyhow::Result<()> {
     let mut init = git2::RepositoryInitOptions::new();
     init.initial_head("main");
     let git = git2::Repository::init_opts(root, &init).context("git init")?;
     let mut cfg = git.config()?;
     cfg.set_str("user.name", "Baton Demo")?;
     cfg.set_str("user.email", "demo@baton.invalid")?;
-    init_workspace(root, false)?;
-    write_atomic(&root.join("orchestration.yaml"), DEMO_CONFIG.as_bytes())?;
-    write_atomic(&root.join("demo-agent.sh"), DEMO_AGENT.as_bytes())?;
+    Ok(())
+}
+
+/// Commits every file of the work tree at `root` as `message`; the repository.
+fn commit_everything(root: &Path, message: &str) -> anyhow::Result<Repo> {
     let repo = Repo::discover(root)?.context("open the demo repository")?;
     let paths: Vec<String> = repo.dirty_paths()?.into_iter().map(|d| d.path).collect();
-    repo.commit_paths(&paths, "demo: workspace from baton init")?;
+    repo.commit_paths(&paths, message)?;
     Ok(repo)
 }
 
