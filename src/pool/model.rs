@@ -5,8 +5,10 @@
 //! [`crate::pool::outcome`] and [`crate::pool::claim`].
 //!
 //! A case is a list of tasks (with dependencies and a number of run steps), of workers, and of
-//! operations in any order: fetch, plan and claim, renew, run a step, land (make the merge on
-//! a fresh head, then push it), fail a task (release), crash (forget everything; claims stay),
+//! operations in any order: fetch, plan and claim (every attempt in one push, each its own
+//! compare-and-swap), renew, run a step, land (make the merge on a fresh head, then push it),
+//! land a train (make a chain of merges of every task run, then push the branch and every
+//! claim's deletion at once), fail a task (release), crash (forget everything; claims stay),
 //! move the clock (up to two leases, or to around the end of a claim's lease), plant a claim
 //! by hand (garbage, a past lease, a lease ending in 9999). Each push may lose its answer
 //! (applied, the pusher told an error) or be dropped (not applied, an error too); never the
@@ -36,6 +38,8 @@ enum Op {
     Renew(usize, usize, Net),
     Step(usize, usize),
     Land(usize, usize, Net),
+    /// Land every task it ran, as one train.
+    Train(usize, Net),
     Fail(usize, usize, Net),
     Crash(usize),
     Advance(u64),
@@ -69,7 +73,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (w.clone(), net()).prop_map(|(w, net)| Op::Claim(w, net)),
         2 => (w.clone(), n.clone(), net()).prop_map(|(w, n, net)| Op::Renew(w, n, net)),
         8 => (w.clone(), n.clone()).prop_map(|(w, n)| Op::Step(w, n)),
-        6 => (w.clone(), n.clone(), net()).prop_map(|(w, n, net)| Op::Land(w, n, net)),
+                6 => (w.clone(), n.clone(), net()).prop_map(|(w, n, net)| Op::Land(w, n, net)),
+        4 => (w.clone(), net()).prop_map(|(w, net)| Op::Train(w, net)),
         1 => (w.clone(), n, net()).prop_map(|(w, n, net)| Op::Fail(w, n, net)),
         1 => w.prop_map(Op::Crash),
         2 => prop_oneof![4 => 0..=lease_ms / 10, 1 => 0..=2 * lease_ms].prop_map(Op::Advance),
@@ -114,6 +119,7 @@ impl World {
         | Op::Renew(w, ..)
         | Op::Step(w, _)
         | Op::Land(w, ..)
+        | Op::Train(w, _)
         | Op::Fail(w, ..) = *op
         {
             self.settle(w % n)?;
@@ -137,6 +143,7 @@ impl World {
                     self.land(w % n, &task, net)?;
                 }
             }
+            Op::Train(w, net) => self.train(w % n, net)?,
             Op::Fail(w, i, net) => {
                 if let Some(task) = held(self, w, i) {
                     self.fail(w % n, &task, net)?;

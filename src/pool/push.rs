@@ -42,13 +42,6 @@ pub(crate) fn claim(task: &str, new: &str, expect: Expect) -> RefUpdate {
     }
 }
 
-/// A renewal: the claim commit `new` (same claim id, later lease) expecting the ref at
-/// `ours`, the holder's current claim commit. Rejected: the claim was taken over.
-#[must_use]
-pub(crate) fn renew(task: &str, new: &str, ours: &str) -> RefUpdate {
-    claim(task, new, Expect::At(ours.to_owned()))
-}
-
 /// A release without landing, or the sweep of a stale claim: delete the claim ref expecting
 /// it at `sha`.
 #[must_use]
@@ -71,42 +64,25 @@ pub(crate) fn backup(task: &str, claim_id: &str, merge: &str) -> RefUpdate {
     }
 }
 
-/// A landing: the shared branch to the merge commit, expecting the head the merge was made
-/// on, and the claim ref deleted, expecting the lander's claim commit — pushed atomically.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct LandPush {
-    /// `refs/heads/<branch>`: the merge, expecting the fetched head.
-    pub(crate) branch: RefUpdate,
-    /// `refs/baton/claims/<task>`: deleted, expecting our claim commit.
-    pub(crate) claim: RefUpdate,
-}
-
-impl LandPush {
-    /// The landing of `task` on `branch`: `merge` made on `fetched_head`, while our claim
-    /// commit is `ours` (all full SHAs).
-    #[must_use]
-    pub(crate) fn new(
-        branch: &str,
-        merge: &str,
-        fetched_head: &str,
-        task: &str,
-        ours: &str,
-    ) -> LandPush {
-        LandPush {
-            branch: RefUpdate {
-                refname: refs::branch(branch),
-                new: Some(merge.to_owned()),
-                expect: Expect::At(fetched_head.to_owned()),
-            },
-            claim: release(task, ours),
-        }
-    }
-
-    /// Its two updates, branch first, for [`push_args`].
-    #[must_use]
-    pub(crate) fn updates(&self) -> [RefUpdate; 2] {
-        [self.branch.clone(), self.claim.clone()]
-    }
+/// A landing (a train of them): the shared branch to `merge`, the last of a chain of merges
+/// made on `fetched_head` (one a task), and every task's claim deleted, each expecting the
+/// lander's claim commit — one atomic push, so the branch moves only while every claim is
+/// still ours. `claims` are `(task, our claim commit)` pairs; the branch update comes first.
+/// A renewal is a [`claim`] expecting the holder's current claim commit.
+#[must_use]
+pub(crate) fn train(
+    branch: &str,
+    merge: &str,
+    fetched_head: &str,
+    claims: &[(&str, &str)],
+) -> Vec<RefUpdate> {
+    let mut updates = vec![RefUpdate {
+        refname: refs::branch(branch),
+        new: Some(merge.to_owned()),
+        expect: Expect::At(fetched_head.to_owned()),
+    }];
+    updates.extend(claims.iter().map(|(task, ours)| release(task, ours)));
+    updates
 }
 
 /// The arguments after `git` that push `updates` to `remote`: `push --porcelain`, `--atomic`
@@ -115,8 +91,19 @@ impl LandPush {
 /// forced). `--porcelain` prints one status line per ref, which says which lease failed.
 #[must_use]
 pub(crate) fn push_args(remote: &str, updates: &[RefUpdate]) -> Vec<String> {
+    args_of(remote, updates, updates.len() > 1)
+}
+
+/// [`push_args`] without `--atomic`: each update is its own compare-and-swap, applied or
+/// refused alone (a worker's claims and renewals of one look at the remote, in one push).
+#[must_use]
+pub(crate) fn push_each_args(remote: &str, updates: &[RefUpdate]) -> Vec<String> {
+    args_of(remote, updates, false)
+}
+
+fn args_of(remote: &str, updates: &[RefUpdate], atomic: bool) -> Vec<String> {
     let mut args = vec!["push".to_owned(), "--porcelain".to_owned()];
-    if updates.len() > 1 {
+    if atomic {
         args.push("--atomic".to_owned());
     }
     for update in updates {
@@ -169,10 +156,7 @@ mod tests {
             ),
             "a take-over"
         );
-        assert_eq!(
-            args(&[renew("t1", A, B)]),
-            args(&[claim("t1", A, Expect::At(B.into()))])
-        );
+
         assert_eq!(
             args(&[release("t1", B)]),
             format!(
@@ -187,9 +171,9 @@ mod tests {
 
     #[test]
     fn a_landing_moves_the_branch_and_deletes_the_claim_atomically() {
-        let land = LandPush::new("main", A, B, "t1", C);
+        let land = train("main", A, B, &[("t1", C)]);
         assert_eq!(
-            push_args("origin", &land.updates()),
+            push_args("origin", &land),
             [
                 "push",
                 "--porcelain",
@@ -201,7 +185,32 @@ mod tests {
                 ":refs/baton/claims/t1",
             ]
         );
-        assert_eq!(land.claim, release("t1", C));
-        assert_ne!(land.branch.new.as_deref(), Some(D));
+        assert_eq!(land[1], release("t1", C));
+        assert_ne!(land[0].new.as_deref(), Some(D));
+    }
+
+    #[test]
+    fn a_train_moves_the_branch_once_and_deletes_every_claim_atomically() {
+        let updates = train("main", A, B, &[("t1", C), ("t2", D)]);
+        assert_eq!(updates[..2], train("main", A, B, &[("t1", C)]));
+        assert_eq!(updates[2], release("t2", D));
+        let args = push_args("origin", &updates);
+        assert!(args.contains(&"--atomic".to_owned()), "{args:?}");
+    }
+
+    #[test]
+    fn claims_of_one_look_are_pushed_together_each_on_its_own() {
+        let updates = [
+            claim("t1", A, Expect::Absent),
+            claim("t2", B, Expect::At(C.into())),
+        ];
+        assert_eq!(
+            push_each_args("origin", &updates).join(" "),
+            format!(
+                "push --porcelain --force-with-lease=refs/baton/claims/t1: \
+                 --force-with-lease=refs/baton/claims/t2:{C} origin {A}:refs/baton/claims/t1 \
+                 {B}:refs/baton/claims/t2"
+            )
+        );
     }
 }

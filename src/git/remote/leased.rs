@@ -38,15 +38,7 @@ impl Remote {
             .or(rejected.first())
             .cloned();
         if let Some(rejected) = first {
-            let lease = [
-                "stale info",
-                "fetch first",
-                "atomic push failed",
-                "already exists",
-            ]
-            .iter()
-            .any(|r| rejected.reason.contains(r));
-            if lease {
+            if is_lease(&rejected.reason) {
                 return Ok(Pushed::Stale {
                     refname: rejected.refname,
                     reason: rejected.reason,
@@ -62,9 +54,52 @@ impl Remote {
         Ok(Pushed::Applied)
     }
 
+    /// Pushes `updates` in one `git push`, each its own compare-and-swap (no `--atomic`; the
+    /// arguments are [`crate::pool::push::push_each_args`]'s): how each ended, in the order of
+    /// `updates`. An empty list pushes nothing.
+    ///
+    /// # Errors
+    /// [`SyncError`] when any ref was refused for another reason than its lease (a hook, a
+    /// permission) or git failed without saying which ref: then no answer is known, and a
+    /// fresh read of the refs says which updates were applied.
+    pub(crate) fn push_each(&self, updates: &[RefUpdate]) -> Result<Vec<Pushed>, SyncError> {
+        if updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let args = crate::pool::push::push_each_args(&self.name, updates);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.git(&args)?;
+        let rejected = parse::rejections(&out.stdout);
+        if let Some(other) = rejected.iter().find(|r| !is_lease(&r.reason)) {
+            return Err(SyncError::PushRejected {
+                refname: other.refname.clone(),
+                reason: other.reason.clone(),
+                remote_message: parse::remote_lines(&out.stderr),
+            });
+        }
+        if rejected.is_empty() {
+            out.ok()?;
+        }
+        Ok(updates
+            .iter()
+            .map(|update| {
+                rejected
+                    .iter()
+                    .find(|r| r.refname == update.refname)
+                    .map_or(Pushed::Applied, |r| Pushed::Stale {
+                        refname: r.refname.clone(),
+                        reason: r.reason.clone(),
+                    })
+            })
+            .collect())
+    }
+
     /// Fetches `branch` (into `refs/remotes/<remote>/<branch>`) and the refs of `also` (a
     /// refspec, e.g. the pool's claims into their local copies), in one `git fetch --prune`:
-    /// refs deleted on the remote disappear from their local copies.
+    /// refs deleted on the remote disappear from their local copies. It starts no
+    /// housekeeping of its own (`--no-auto-maintenance`: a detached `git gc` would lock refs
+    /// under a running worker; the run's own background gc packs what fetches leave) and writes
+    /// no `FETCH_HEAD` (nothing reads it).
     ///
     /// # Errors
     /// [`SyncError`].
@@ -75,6 +110,9 @@ impl Remote {
             "--quiet",
             "--no-tags",
             "--prune",
+            "--no-auto-maintenance",
+            "--no-write-fetch-head",
+            "--no-show-forced-updates",
             &self.name,
             &branch_spec,
             also,
@@ -82,4 +120,17 @@ impl Remote {
         .ok()?;
         Ok(())
     }
+}
+
+/// Whether git's reason for refusing a ref is a failed compare-and-swap (the ref was not what
+/// the push expected), as opposed to a hook or a permission.
+fn is_lease(reason: &str) -> bool {
+    [
+        "stale info",
+        "fetch first",
+        "atomic push failed",
+        "already exists",
+    ]
+    .iter()
+    .any(|r| reason.contains(r))
 }

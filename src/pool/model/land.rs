@@ -7,7 +7,7 @@ use crate::pool::model::remote::{Object, Sha};
 use crate::pool::model::worker::Pending;
 use crate::pool::model::world::{Answer, BRANCH, Kind, Net, World};
 use crate::pool::outcome::{Seen, Settled, Standing, settle, standing};
-use crate::pool::push::{self, LandPush};
+use crate::pool::push;
 use crate::pool::refs;
 
 impl World {
@@ -49,8 +49,8 @@ impl World {
         };
         let ours = held.sha.clone();
         let claim_id = held.record.claim_id().to_owned();
-        let land = LandPush::new(BRANCH, &merge, &head, task, &ours);
-        match self.push(&land.updates(), net, Kind::Land)? {
+        let land = push::train(BRANCH, &merge, &head, &[(task, &ours)]);
+        match self.push(&land, net, Kind::Land)? {
             Answer::Done => {
                 self.stats.bump("landings");
                 self.reported.insert(claim_id);
@@ -66,6 +66,85 @@ impl World {
                 if let Some(held) = self.workers[w].held.remove(task) {
                     let task = task.to_owned();
                     self.workers[w].pending.push(Pending::Land { task, held });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Lands every task it ran in one train (as `baton work` lands what came back since its
+    /// last look): makes the chain of merges on a fresh head, one a task, or pushes the chain
+    /// made — the branch and every claim's deletion, atomically. A train one of whose tasks
+    /// it no longer holds is dropped (made again next time).
+    pub(super) fn train(&mut self, w: usize, net: Net) -> Result<(), String> {
+        self.settle(w)?;
+        let Some((head, merge, tasks)) = self.workers[w].train.take() else {
+            let ready: Vec<String> = self.workers[w]
+                .held
+                .iter()
+                .filter(|(_, h)| h.checked && h.steps_left == 0)
+                .map(|(task, _)| task.clone())
+                .collect();
+            let (mut head, mut tip, mut on) = (None, None, Vec::new());
+            for task in ready {
+                let Some(at) = self.stand(w, &task)? else {
+                    continue;
+                };
+                let base = tip.clone().unwrap_or_else(|| at.clone());
+                head.get_or_insert(at);
+                let merge = self.merge(w, &base, &task);
+                if let Some(held) = self.workers[w].held.get_mut(&task) {
+                    held.merge = Some(merge.clone());
+                }
+                tip = Some(merge);
+                let id = self.workers[w]
+                    .held
+                    .get(&task)
+                    .map(|h| h.record.claim_id().to_owned());
+                on.push((task, id.unwrap_or_default()));
+            }
+            if let (Some(head), Some(tip)) = (head, tip) {
+                self.workers[w].train = Some((head, tip, on));
+            }
+            return Ok(());
+        };
+        // Each merge names the claim it was made under: a task released and claimed again
+        // since is another claim, and the train is made again.
+        let mut claims = Vec::new();
+        for (task, id) in &tasks {
+            let Some(held) = self.workers[w].held.get(task) else {
+                return Ok(());
+            };
+            if held.record.claim_id() != id {
+                return Ok(());
+            }
+            claims.push((task.clone(), held.sha.clone(), id.clone()));
+        }
+        let pairs: Vec<(&str, &str)> = claims
+            .iter()
+            .map(|(task, sha, _)| (task.as_str(), sha.as_str()))
+            .collect();
+        let updates = push::train(BRANCH, &merge, &head, &pairs);
+        match self.push(&updates, net, Kind::Land)? {
+            Answer::Done => {
+                self.stats.bump("trains");
+                for (task, _, claim_id) in claims {
+                    self.stats.bump("landings");
+                    self.reported.insert(claim_id);
+                    self.workers[w].held.remove(&task);
+                }
+            }
+            Answer::Rejected => {
+                self.stats.bump("trains rejected");
+                for (task, _) in &tasks {
+                    self.stand(w, task)?;
+                }
+            }
+            Answer::Unknown => {
+                for (task, _) in tasks {
+                    if let Some(held) = self.workers[w].held.remove(&task) {
+                        self.workers[w].pending.push(Pending::Land { task, held });
+                    }
                 }
             }
         }

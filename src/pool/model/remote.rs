@@ -73,9 +73,9 @@ impl Remote {
             .push(value);
     }
 
-    /// Applies `git <args>` (a `push` as `push_args` makes it): `Ok` with the updates applied,
-    /// or `Err` with the refs whose lease or fast-forward check failed (nothing applied to
-    /// them; with `--atomic`, nothing applied at all).
+    /// Applies `git <args>` (a `push` as `push_args` or `push_each_args` makes it): `Ok` with
+    /// the updates applied, or `Err` with the refs whose lease or fast-forward check failed
+    /// (nothing applied to them; with `--atomic`, nothing applied at all).
     pub(super) fn push(&mut self, args: &[String]) -> Result<(), Vec<String>> {
         let mut args = args.iter().map(String::as_str);
         assert_eq!(args.next(), Some("push"));
@@ -116,10 +116,6 @@ impl Remote {
             updates.push((refname, new, force));
         }
         assert!(!updates.is_empty(), "a refspec");
-        assert!(
-            atomic || updates.len() == 1,
-            "several updates are pushed atomically"
-        );
         let mut rejected = Vec::new();
         for (refname, new, force) in &updates {
             let current = self.refs.get(*refname).map(String::as_str);
@@ -136,17 +132,25 @@ impl Remote {
                 rejected.push((*refname).to_owned());
             }
         }
-        if !rejected.is_empty() {
+        if atomic && !rejected.is_empty() {
             return Err(rejected);
         }
-        for (refname, new, _) in updates {
+        // Without --atomic each update is applied or refused on its own.
+        for (refname, new, _) in updates
+            .iter()
+            .filter(|u| !rejected.iter().any(|r| r == u.0))
+        {
             self.record(refname, new.clone());
             match new {
-                Some(sha) => self.refs.insert(refname.to_owned(), sha),
-                None => self.refs.remove(refname),
+                Some(sha) => self.refs.insert((*refname).to_owned(), sha.clone()),
+                None => self.refs.remove(*refname),
             };
         }
-        Ok(())
+        if rejected.is_empty() {
+            Ok(())
+        } else {
+            Err(rejected)
+        }
     }
 
     /// Whether `commit` has `ancestor` on its history (the shared branch's commits only).

@@ -7,7 +7,7 @@ use crate::pool::claim::{ClaimRecord, Holder};
 use crate::pool::model::remote::{Object, Sha};
 use crate::pool::model::world::{Answer, Kind, LEASE, Net, World};
 use crate::pool::plan::{Claim, ClaimRef, View, plan};
-use crate::pool::push::{self, Expect};
+use crate::pool::push::{self, Expect, RefUpdate};
 use crate::pool::refs;
 use crate::tasks::Board;
 
@@ -21,6 +21,9 @@ pub(super) struct Worker {
     view: Option<Fetched>,
     pub(super) held: BTreeMap<String, Held>,
     pub(super) pending: Vec<Pending>,
+    /// A landing train made and not pushed yet: the head it was made on, its last merge, and
+    /// its tasks in order, each with the claim id its merge names.
+    pub(super) train: Option<Train>,
 }
 
 /// What its last fetch said.
@@ -28,6 +31,10 @@ struct Fetched {
     board: Board,
     claims: BTreeMap<String, ClaimRef>,
 }
+
+/// A landing train made and not pushed: the head it was made on, its last merge, and its
+/// tasks in order, each with the claim id its merge names.
+pub(super) type Train = (Sha, Sha, Vec<(String, String)>);
 
 /// A claim it believes it holds (its push was answered, or settled as applied).
 pub(super) struct Held {
@@ -72,6 +79,7 @@ impl Worker {
             view: None,
             held: BTreeMap::new(),
             pending: Vec::new(),
+            train: None,
         }
     }
 
@@ -138,11 +146,9 @@ impl World {
                 Kind::Sweep,
             )?;
         }
-        let mut won = 0;
-        for attempt in planned.attempts {
-            if won == free {
-                break;
-            }
+        // Every attempt in one push, each its own compare-and-swap (as `baton work` claims).
+        let mut made = Vec::new();
+        for attempt in planned.attempts.into_iter().take(free) {
             let id = self.new_claim_id();
             let worker = &self.workers[w];
             let until = self.clock(w) + LEASE;
@@ -155,13 +161,23 @@ impl World {
             )
             .map_err(|e| e.to_string())?;
             let sha = self.remote.store(Object::Claim(record.message()));
-            let expect = attempt.claim.expect();
             let kind = match attempt.claim {
                 Claim::Fresh => Kind::Claim,
                 Claim::TakeOver { .. } => Kind::TakeOver,
             };
-            let update = push::claim(&attempt.task, &sha, expect.clone());
-            match self.push(&[update], net, kind)? {
+            made.push((attempt, record, sha, kind));
+        }
+        if made.is_empty() {
+            return Ok(());
+        }
+        let updates: Vec<RefUpdate> = made
+            .iter()
+            .map(|(attempt, _, sha, _)| push::claim(&attempt.task, sha, attempt.claim.expect()))
+            .collect();
+        let kinds: Vec<Kind> = made.iter().map(|m| m.3).collect();
+        let answers = self.push_each(&updates, &kinds, net)?;
+        for ((attempt, record, sha, kind), answer) in made.into_iter().zip(answers) {
+            match answer {
                 Answer::Done => {
                     if kind == Kind::Claim {
                         self.stats.bump("fresh claims");
@@ -169,18 +185,16 @@ impl World {
                         self.stats.bump("take-overs");
                     }
                     self.hold(w, &attempt.task, record, sha);
-                    won += 1;
                 }
                 Answer::Rejected => {}
                 Answer::Unknown => {
-                    let task = attempt.task;
+                    let expect = attempt.claim.expect();
                     self.workers[w].pending.push(Pending::Claim {
-                        task,
+                        task: attempt.task,
                         record,
                         sha,
                         expect,
                     });
-                    won += 1;
                 }
             }
         }
@@ -213,7 +227,8 @@ impl World {
         let record = held.record.renewed(self.clock(w), LEASE);
         let ours = held.sha.clone();
         let sha = self.remote.store(Object::Claim(record.message()));
-        match self.push(&[push::renew(task, &sha, &ours)], net, Kind::Renew)? {
+        let renewal = push::claim(task, &sha, Expect::At(ours.clone()));
+        match self.push(&[renewal], net, Kind::Renew)? {
             Answer::Done => {
                 if let Some(held) = self.workers[w].held.get_mut(task) {
                     (held.record, held.sha) = (record, sha);
@@ -266,6 +281,7 @@ impl World {
         worker.view = None;
         worker.held.clear();
         worker.pending.clear();
+        worker.train = None;
         self.orphaned.extend(forgotten);
     }
 }

@@ -217,50 +217,89 @@ impl World {
             .map(str::to_owned)
     }
 
-    /// Pushes `updates` through `net`, as `git push` with [`push_args`]; checks that no claim
-    /// commit someone else replaced is ever renewed or landed with (invariant 4).
+    /// Pushes `updates` through `net`, as `git push` with [`push_args`] (atomic when there
+    /// are several); checks that no claim commit someone else replaced is ever renewed or landed
+    /// with (invariant 4).
     pub(super) fn push(
         &mut self,
         updates: &[RefUpdate],
         net: Net,
         kind: Kind,
     ) -> Result<Answer, String> {
+        let kinds = vec![kind; updates.len()];
+        let answers = self.push_with(updates, &kinds, net, true)?;
+        Ok(answers.into_iter().next().unwrap_or(Answer::Unknown))
+    }
+
+    /// Pushes `updates` in one push without `--atomic` ([`push::push_each_args`]), each of its
+    /// `kinds`: one answer each, in order (all unknown when the answer is lost).
+    pub(super) fn push_each(
+        &mut self,
+        updates: &[RefUpdate],
+        kinds: &[Kind],
+        net: Net,
+    ) -> Result<Vec<Answer>, String> {
+        self.push_with(updates, kinds, net, false)
+    }
+
+    /// The push of [`World::push`] and [`World::push_each`]: with `atomic`, one answer for all.
+    fn push_with(
+        &mut self,
+        updates: &[RefUpdate],
+        kinds: &[Kind],
+        net: Net,
+        atomic: bool,
+    ) -> Result<Vec<Answer>, String> {
+        let each = if atomic { 1 } else { updates.len() };
         if net == Net::Dropped {
-            return Ok(Answer::Unknown);
+            return Ok((0..each).map(|_| Answer::Unknown).collect());
         }
         let before: Vec<Option<Sha>> = updates
             .iter()
             .map(|u| self.remote.read(&u.refname).cloned())
             .collect();
-        let applied = self.remote.push(&push_args("origin", updates)).is_ok();
-        if applied {
-            for (update, old) in updates.iter().zip(before) {
-                let is_claim = refs::task_of_claim(&update.refname).is_some();
-                if let (true, Expect::At(expected)) = (is_claim, &update.expect)
-                    && matches!(kind, Kind::Renew | Kind::Land)
-                    && self.superseded.contains(expected)
-                {
-                    return Err(format!(
-                        "a {kind:?} expecting {expected}, taken over before, was applied"
-                    ));
-                }
-                if let (true, Some(old), Kind::TakeOver | Kind::Sweep | Kind::Plant) =
-                    (is_claim, old, kind)
-                {
-                    self.superseded.insert(old);
-                }
+        let args = if atomic {
+            push_args("origin", updates)
+        } else {
+            push::push_each_args("origin", updates)
+        };
+        let rejected = self.remote.push(&args).err().unwrap_or_default();
+        let applied: Vec<bool> = updates
+            .iter()
+            .map(|u| !rejected.contains(&u.refname) && (!atomic || rejected.is_empty()))
+            .collect();
+        for ((update, old), (&kind, &applied)) in
+            updates.iter().zip(before).zip(kinds.iter().zip(&applied))
+        {
+            if !applied {
+                continue;
+            }
+            let is_claim = refs::task_of_claim(&update.refname).is_some();
+            if let (true, Expect::At(expected)) = (is_claim, &update.expect)
+                && matches!(kind, Kind::Renew | Kind::Land)
+                && self.superseded.contains(expected)
+            {
+                return Err(format!(
+                    "a {kind:?} expecting {expected}, taken over before, was applied"
+                ));
+            }
+            if let (true, Some(old), Kind::TakeOver | Kind::Sweep | Kind::Plant) =
+                (is_claim, old, kind)
+            {
+                self.superseded.insert(old);
             }
         }
-        Ok(match (applied, net) {
-            (_, Net::LostAck) => {
-                if applied {
-                    self.stats.bump("lost answers");
-                }
-                Answer::Unknown
+        if net == Net::LostAck {
+            if applied.iter().any(|a| *a) {
+                self.stats.bump("lost answers");
             }
-            (true, _) => Answer::Done,
-            (false, _) => Answer::Rejected,
-        })
+            return Ok((0..each).map(|_| Answer::Unknown).collect());
+        }
+        Ok(applied
+            .iter()
+            .take(each)
+            .map(|&a| if a { Answer::Done } else { Answer::Rejected })
+            .collect())
     }
 
     /// Keeps `merge` on the backup ref of `task`'s claim `claim_id`.

@@ -1,101 +1,189 @@
-//! A pool worker's claims on the remote (`docs/pool.md`): claiming a task with a
-//! compare-and-swap push of a new claim commit (a lost answer settled by reading the ref back),
-//! renewing held claims as they come due, and reading the claims a fetch saw.
+//! A pool worker's claims on the remote (`docs/pool.md`): claiming the tasks of one look at the
+//! remote in one push, each a compare-and-swap of its own claim ref (a lost answer settled by
+//! reading the refs back), renewing held claims as they come due (one push too), and reading
+//! the claims a fetch saw.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
+use crate::events::Events;
 use crate::git::{Pushed, Remote, Repo};
 use crate::pool::claim::{ClaimRecord, Holder};
+use crate::pool::outcome::Settled;
 use crate::pool::plan::{Attempt, Claim, ClaimRef};
-use crate::pool::{push, refs};
+use crate::pool::push::{self, Expect, RefUpdate};
+use crate::pool::refs;
 use crate::turn::Session;
 use crate::turn::workers::pool::Held;
 
+/// One claim to push: the attempt the plan made, the worker's name, and the stale claim it
+/// takes over (its record, for the log line), if any.
+pub(super) struct Want<'a> {
+    pub(super) attempt: Attempt,
+    pub(super) worker: String,
+    pub(super) stale: Option<&'a ClaimRecord>,
+}
+
 impl Session {
-    /// Claims `attempt`'s task with a compare-and-swap push of a new claim commit; `None` when
-    /// another worker's claim won.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn claim(
+    /// Claims every wanted task in one push, each a compare-and-swap of its own claim ref
+    /// (a new claim commit); for each, in order, the claim held, or `None` when another
+    /// worker's claim won. A push whose answer is lost is settled by a fresh read of the refs.
+    ///
+    /// # Errors
+    /// Git errors writing the claim commits or fetching.
+    pub(super) fn claim_all(
         &self,
         repo: &Repo,
         remote: &Remote,
         branch: &str,
-        attempt: &Attempt,
         holder: &Holder,
-        worker: &str,
-        stale: Option<&ClaimRecord>,
-    ) -> Result<Option<Held>> {
+        wants: &[Want<'_>],
+    ) -> Result<Vec<Option<Held>>> {
         let lease_until = SystemTime::now() + self.config.git.lease;
-        let id = crate::turn::subject::new_claim_id();
-        let task = attempt.task.as_str();
-        let record = ClaimRecord::new(task, holder.clone(), worker, lease_until, &id)
-            .map_err(|e| Error::failed(format!("claim task {task}: {e}")))?;
-        let replaces = match &attempt.claim {
-            Claim::TakeOver { stale_sha } => Some(stale_sha.as_str()),
-            Claim::Fresh => None,
-        };
-        let sha = repo.note_commit(&record.message(), replaces)?;
-        let expect = attempt.claim.expect();
-        let pushing = std::time::Instant::now();
-        let pushed = match remote.push_leased(&[push::claim(task, &sha, expect.clone())]) {
-            Ok(pushed) => pushed,
-            // The answer is lost, not the push perhaps: a fresh read of the ref says.
-            Err(e) => {
-                warn_line!(self.events, "[pool] claim of task {task}: {e}");
-                remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-                let seen = format!("{}{task}", refs::tracked_claims(remote.name()));
-                let found = repo.ref_sha(&seen)?;
-                match crate::pool::outcome::settle(&expect, Some(&sha), found.as_deref()) {
-                    crate::pool::outcome::Settled::Applied => Pushed::Applied,
-                    _ => return Ok(None),
-                }
-            }
-        };
-        match pushed {
-            Pushed::Applied => {
-                info_line!(
-                    self.events,
-                    "[pool] {worker} claimed task {task}{}",
-                    taken_from(attempt, stale)
-                );
-                Ok(Some(Held {
-                    record,
-                    sha,
-                    lost: false,
-                    claim_ms: u64::try_from(pushing.elapsed().as_millis()).unwrap_or(u64::MAX),
-                }))
-            }
-            Pushed::Stale { .. } => Ok(None),
+        let mut made = Vec::new();
+        for want in wants {
+            let task = want.attempt.task.as_str();
+            let id = crate::turn::subject::new_claim_id();
+            let record = ClaimRecord::new(task, holder.clone(), &want.worker, lease_until, &id)
+                .map_err(|e| Error::failed(format!("claim task {task}: {e}")))?;
+            let replaces = match &want.attempt.claim {
+                Claim::TakeOver { stale_sha } => Some(stale_sha.as_str()),
+                Claim::Fresh => None,
+            };
+            let sha = repo.note_commit(&record.message(), replaces)?;
+            made.push((record, sha, want.attempt.claim.expect()));
         }
+        let sent: Vec<Sent<'_>> = wants
+            .iter()
+            .zip(&made)
+            .map(|(want, (_, sha, expect))| Sent {
+                task: &want.attempt.task,
+                sha,
+                expect,
+            })
+            .collect();
+        let pushing = std::time::Instant::now();
+        let answers = push_settled(repo, remote, branch, &sent, &self.events)?;
+        let claim_ms = u64::try_from(pushing.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut held = Vec::new();
+        for ((want, (record, sha, _)), answer) in wants.iter().zip(made).zip(answers) {
+            if answer != Settled::Applied {
+                held.push(None);
+                continue;
+            }
+            info_line!(
+                self.events,
+                "[pool] {} claimed task {}{}",
+                want.worker,
+                want.attempt.task,
+                taken_from(&want.attempt, want.stale)
+            );
+            held.push(Some(Held {
+                record,
+                sha,
+                lost: false,
+                claim_ms,
+            }));
+        }
+        Ok(held)
     }
 }
 
-/// Renews every held claim that is due ([`crate::pool::plan::renew_due`]); a claim found
-/// taken over is marked lost (its worker's work will not land).
+/// Renews every held claim that is due ([`crate::pool::plan::renew_due`]) in one push, each
+/// a compare-and-swap expecting the holder's current claim commit; a claim found taken over is
+/// marked lost (its worker's work will not land), one not renewed (its answer lost, the ref
+/// still at the old commit) is renewed at the next look.
+///
+/// # Errors
+/// Git errors writing the claim commits or fetching.
 pub(super) fn renew_due(
     repo: &Repo,
     remote: &Remote,
+    branch: &str,
     held: &mut BTreeMap<String, Held>,
     lease: Duration,
+    events: &Events,
 ) -> Result<()> {
     let now = SystemTime::now();
-    for (task, claim) in held.iter_mut().filter(|(_, c)| !c.lost) {
-        if !crate::pool::plan::renew_due(&claim.record, now, lease) {
-            continue;
+    let mut due = Vec::new();
+    for (task, claim) in held.iter().filter(|(_, c)| !c.lost) {
+        if crate::pool::plan::renew_due(&claim.record, now, lease) {
+            let record = claim.record.renewed(now, lease);
+            let sha = repo.note_commit(&record.message(), Some(&claim.sha))?;
+            due.push((task.clone(), record, sha, Expect::At(claim.sha.clone())));
         }
-        let record = claim.record.renewed(now, lease);
-        let sha = repo.note_commit(&record.message(), Some(&claim.sha))?;
-        match remote.push_leased(&[push::renew(task, &sha, &claim.sha)])? {
-            Pushed::Applied => {
+    }
+    let sent: Vec<Sent<'_>> = due
+        .iter()
+        .map(|(task, _, sha, expect)| Sent { task, sha, expect })
+        .collect();
+    let answers = push_settled(repo, remote, branch, &sent, events)?;
+    for ((task, record, sha, _), answer) in due.into_iter().zip(answers) {
+        let Some(claim) = held.get_mut(&task) else {
+            continue;
+        };
+        match answer {
+            Settled::Applied => {
                 claim.record = record;
                 claim.sha = sha;
             }
-            Pushed::Stale { .. } => claim.lost = true,
+            Settled::Overtaken => claim.lost = true,
+            Settled::NotApplied => {}
         }
     }
     Ok(())
+}
+
+/// One claim ref update of a push: the task, the claim commit pushed, what it expected.
+struct Sent<'a> {
+    task: &'a str,
+    sha: &'a str,
+    expect: &'a Expect,
+}
+
+/// Pushes `sent` in one push, each its own compare-and-swap, and says how each ended: applied,
+/// or refused by its lease (`Overtaken`). When the push's answer is lost (an error), a fresh
+/// read of the refs settles each ([`crate::pool::outcome::settle`]).
+fn push_settled(
+    repo: &Repo,
+    remote: &Remote,
+    branch: &str,
+    sent: &[Sent<'_>],
+    events: &Events,
+) -> Result<Vec<Settled>> {
+    let updates: Vec<RefUpdate> = sent
+        .iter()
+        .map(|s| push::claim(s.task, s.sha, s.expect.clone()))
+        .collect();
+    match remote.push_each(&updates) {
+        Ok(answers) => Ok(answers
+            .into_iter()
+            .map(|answer| match answer {
+                Pushed::Applied => Settled::Applied,
+                Pushed::Stale { .. } => Settled::Overtaken,
+            })
+            .collect()),
+        Err(e) => {
+            warn_line!(
+                events,
+                "[pool] pushing {} claim(s): {e}; reading them back",
+                sent.len()
+            );
+            remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
+            let seen = refs::tracked_claims(remote.name());
+            sent.iter()
+                .map(|s| {
+                    let found = repo.ref_sha(&format!("{seen}{}", s.task))?;
+                    Ok(crate::pool::outcome::settle(
+                        s.expect,
+                        Some(s.sha),
+                        found.as_deref(),
+                    ))
+                })
+                .collect()
+        }
+    }
 }
 
 /// The claims the last fetch saw, by task (refs that name no task are left out).

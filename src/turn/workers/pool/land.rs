@@ -1,42 +1,105 @@
-//! A pool worker's landing through the remote: fetch → merge onto the remote's head (the task
-//! moved to `done/`, its journal line appended) → one atomic push that moves the shared branch
-//! (expected at the head merged onto) and deletes the claim (expected at this worker's claim).
-//! A moved branch is merged again and pushed again; a claim found taken over means another
-//! worker owns the task now: nothing lands, the work is kept on a backup ref.
-
+//! A pool worker's landings through the remote, as a train: every task that came back since
+//! the last look at the remote is merged onto the head that look fetched — one merge commit a
+//! task, chained, each moving its task to `done/` and appending its journal line — and one
+//! atomic push moves the shared branch (expected at that head) and deletes every one of their
+//! claims (each expected at this worker's claim). A moved branch is fetched and merged again;
+//! a claim found taken over means another worker owns that task now: it leaves the train, its
+//! work kept on a backup ref, and the rest lands.
 use std::time::SystemTime;
 
 use crate::error::Result;
 use crate::git::{MergeSpec, Merged, Pushed, Remote, Repo};
 use crate::journal::{JournalEntry, Landing, Outcome, TaskRun};
 use crate::pool::outcome::{Seen, Standing};
-use crate::pool::{push, refs};
+use crate::pool::push::{self, RefUpdate};
+use crate::pool::refs;
 use crate::state::format_utc;
 use crate::tasks::Board;
 use crate::turn::Session;
 use crate::turn::subject::pool_land_message;
 use crate::turn::workers::pool::{Back, Held};
 
-/// How often a landing merges again onto a shared branch that moved under it.
+/// How often a train merges again onto a shared branch that moved under it.
 const ATTEMPTS: u32 = 8;
 
 /// How far back along the shared branch a worker looks for its own landing whose answer it
 /// lost (first-parent commits).
 const RECENT_LANDINGS: usize = 64;
 
-/// Lands what came back (or releases its claim), cleans up its worktree when it landed, and
-/// says how it went.
+/// A finished task on its way to the shared branch.
+struct Car {
+    back: Back,
+    claim: Held,
+    run: TaskRun,
+    /// The worker's branch tip (after verifying, the verified merge).
+    tip: String,
+    /// Its landing message (names the claim).
+    message: String,
+}
+
+/// Lands what came back (or releases the claims of what will not land), cleans up the
+/// worktrees of what landed, and says how each went; `shared` is the shared head this look
+/// fetched.
 ///
 /// # Errors
 /// Git errors talking to the remote.
-pub(super) fn land(
+pub(super) fn land_all(
     session: &Session,
     repo: &Repo,
     remote: &Remote,
     branch: &str,
+    shared: &str,
+    backs: Vec<(Back, Option<Held>)>,
+) -> Result<Vec<TaskRun>> {
+    let mut ended = Vec::new();
+    let mut releases = Vec::new();
+    let mut train = Vec::new();
+    for (back, claim) in backs {
+        match board(session, repo, remote, shared, back, claim, &mut releases)? {
+            Boarded::Car(car) => train.push(*car),
+            Boarded::Ended(ended_here) => {
+                let (back, run) = *ended_here;
+                ended.push(report(session, &back, run));
+            }
+        }
+    }
+    if !train.is_empty() {
+        ended.extend(run_train(
+            session,
+            repo,
+            remote,
+            branch,
+            shared,
+            train,
+            &mut releases,
+        )?);
+        session.housekeeping.start(repo.workdir());
+    }
+    if let Err(e) = remote.push_each(&releases) {
+        // A claim not released runs out with its lease; the task is taken over then.
+        warn_line!(session.events, "[pool] releasing claims: {e}");
+    }
+    Ok(ended)
+}
+
+/// Whether a task that came back boards the train, or ends here.
+enum Boarded {
+    Car(Box<Car>),
+    Ended(Box<(Back, TaskRun)>),
+}
+
+/// Checks a task that came back before it boards: it needs its claim, a successful run, its
+/// branch, and (with `completion.verify`) a green verify of the shared head merged into it.
+/// A task that will not land queues its claim's release.
+fn board(
+    session: &Session,
+    repo: &Repo,
+    remote: &Remote,
+    shared: &str,
     back: Back,
     claim: Option<Held>,
-) -> Result<TaskRun> {
+    releases: &mut Vec<RefUpdate>,
+) -> Result<Boarded> {
     let mut run = TaskRun::new(&back.ran.worker.name, &back.task, &back.branch);
     run.duration_ms = super::super::millis_since(back.ran.started);
     let relative = |p: &std::path::Path| {
@@ -47,7 +110,7 @@ pub(super) fn land(
     };
     let Some(claim) = claim else {
         run.error = Some("no claim held".to_owned());
-        return Ok(report(session, &back, run));
+        return Ok(Boarded::Ended(Box::new((back, run))));
     };
     run.claim_ms = claim.claim_ms;
     let done = match &back.ran.result {
@@ -56,8 +119,8 @@ pub(super) fn land(
             run.agent.clone_from(&failure.agent);
             run.log = failure.log.as_deref().map(relative).unwrap_or_default();
             run.error = Some(failure.failure.to_string());
-            release(remote, &back.task, &claim)?;
-            return Ok(report(session, &back, run));
+            release(releases, &back.task, &claim);
+            return Ok(Boarded::Ended(Box::new((back, run))));
         }
     };
     run.agent.clone_from(&done.agent);
@@ -66,50 +129,38 @@ pub(super) fn land(
     run.attempts = done.receipt.attempts.max(1);
     let Some(mut tip) = repo.branch_tip(&back.branch)? else {
         run.error = Some(format!("branch `{}` is gone", back.branch));
-        release(remote, &back.task, &claim)?;
-        return Ok(report(session, &back, run));
+        release(releases, &back.task, &claim);
+        return Ok(Boarded::Ended(Box::new((back, run))));
     };
     if claim.lost {
         keep_backup(repo, remote, &back.task, &claim, &tip, &mut run)?;
-        return Ok(report(session, &back, run));
+        return Ok(Boarded::Ended(Box::new((back, run))));
     }
     if !session.config.completion.verify.is_empty() {
-        // Verified on the shared head as fetched now, merged into the worker's branch in its
-        // worktree; a landing that has to merge again onto a newer head lands that merge.
-        remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-        let tracking = format!("refs/remotes/{}/{branch}", remote.name());
-        if let Some(shared) = repo.ref_sha(&tracking)? {
-            let mut keep = session.baton_paths(repo);
-            keep.push(format!(
-                "{}/",
-                repo.relative(&session.config.tasks_dir).unwrap_or_default()
-            ));
-            match crate::turn::workers::land::verify_merged(
-                session,
-                repo,
-                done,
-                &mut run,
-                &back.worktree,
-                &shared,
-                &tip,
-                &keep,
-            )? {
-                Some(verified) => tip = verified,
-                None => {
-                    release(remote, &back.task, &claim)?;
-                    return Ok(report(session, &back, run));
-                }
+        // Verified on the shared head this look fetched, merged into the worker's branch in
+        // its worktree; a train that has to merge again onto a newer head lands that merge.
+        let mut keep = session.baton_paths(repo);
+        keep.push(format!(
+            "{}/",
+            repo.relative(&session.config.tasks_dir).unwrap_or_default()
+        ));
+        match crate::turn::workers::land::verify_merged(
+            session,
+            repo,
+            done,
+            &mut run,
+            &back.worktree,
+            shared,
+            &tip,
+            &keep,
+        )? {
+            Some(verified) => tip = verified,
+            None => {
+                release(releases, &back.task, &claim);
+                return Ok(Boarded::Ended(Box::new((back, run))));
             }
         }
     }
-    let tasks = repo.relative(&session.config.tasks_dir).unwrap_or_default();
-    let (from, to) = super::super::task_paths(&tasks, &back.task);
-    let mut keep = session.baton_paths(repo);
-    keep.push(format!("{tasks}/"));
-    let journal = repo
-        .relative(&session.config.journal_file)
-        .unwrap_or_default();
-    let tracking = format!("refs/remotes/{}/{branch}", remote.name());
     let message = pool_land_message(
         back.ran.turn_iteration,
         &run.worker,
@@ -117,95 +168,175 @@ pub(super) fn land(
         &back.branch,
         claim.record.claim_id(),
     );
+    Ok(Boarded::Car(Box::new(Car {
+        back,
+        claim,
+        run,
+        tip,
+        message,
+    })))
+}
+
+/// Merges the train onto `shared` and pushes it, fetching and merging again while the branch
+/// moves; every car ends landed or with why not.
+fn run_train(
+    session: &Session,
+    repo: &Repo,
+    remote: &Remote,
+    branch: &str,
+    shared: &str,
+    mut train: Vec<Car>,
+    releases: &mut Vec<RefUpdate>,
+) -> Result<Vec<TaskRun>> {
+    let tasks = repo.relative(&session.config.tasks_dir).unwrap_or_default();
+    let mut keep = session.baton_paths(repo);
+    keep.push(format!("{tasks}/"));
+    let journal = repo
+        .relative(&session.config.journal_file)
+        .unwrap_or_default();
+    let tracking = format!("refs/remotes/{}/{branch}", remote.name());
+    let mut ended = Vec::new();
+    let mut head = Some(shared.to_owned());
     let landing = std::time::Instant::now();
-    for _ in 0..ATTEMPTS {
-        remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-        let Some(shared) = repo.ref_sha(&tracking)? else {
-            run.error = Some(format!("the remote has no branch `{branch}`"));
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
+            head = repo.ref_sha(&tracking)?;
+        }
+        let Some(shared) = head.clone() else {
+            for mut car in train.drain(..) {
+                car.run.error = Some(format!("the remote has no branch `{branch}`"));
+                release(releases, &car.back.task, &car.claim);
+                ended.push(report(session, &car.back, car.run));
+            }
             break;
         };
-        match standing(session, repo, remote, &shared, &back.task, &claim)? {
-            Standing::Proceed => {}
-            Standing::Landed => {
-                // An earlier push of ours was applied and its answer lost.
-                run.landing = Landing::Landed;
-                clean_up(repo, &back.branch);
-                return Ok(report(session, &back, run));
-            }
-            Standing::Lost => {
-                keep_backup(repo, remote, &back.task, &claim, &tip, &mut run)?;
-                return Ok(report(session, &back, run));
-            }
-            Standing::Gone => {
-                release(remote, &back.task, &claim)?;
-                keep_backup(repo, remote, &back.task, &claim, &tip, &mut run)?;
-                run.error = Some(format!(
-                    "task {} is no longer open on the shared branch; the work is kept on {}",
-                    back.task,
-                    refs::backup(&back.task, claim.record.claim_id())
-                ));
-                return Ok(report(session, &back, run));
+        // Where each car stands at this head: on, landed already (an answer lost), or off.
+        let mut on = Vec::new();
+        for mut car in train.drain(..) {
+            match standing(session, repo, remote, &shared, &car.back.task, &car.claim)? {
+                Standing::Proceed => on.push(car),
+                Standing::Landed => {
+                    car.run.landing = Landing::Landed;
+                    clean_up(repo, &car.back.branch);
+                    ended.push(report(session, &car.back, car.run));
+                }
+                Standing::Lost => {
+                    keep_backup(
+                        repo,
+                        remote,
+                        &car.back.task,
+                        &car.claim,
+                        &car.tip,
+                        &mut car.run,
+                    )?;
+                    ended.push(report(session, &car.back, car.run));
+                }
+                Standing::Gone => {
+                    release(releases, &car.back.task, &car.claim);
+                    keep_backup(
+                        repo,
+                        remote,
+                        &car.back.task,
+                        &car.claim,
+                        &car.tip,
+                        &mut car.run,
+                    )?;
+                    car.run.error = Some(format!(
+                        "task {} is no longer open on the shared branch; the work is kept on {}",
+                        car.back.task,
+                        refs::backup(&car.back.task, car.claim.record.claim_id())
+                    ));
+                    ended.push(report(session, &car.back, car.run));
+                }
             }
         }
+        // The chain of merges: each car merged onto the one before, its journal line appended.
+        let mut ours = shared.clone();
         let mut contents = repo.read_at(&shared, &journal)?.unwrap_or_default();
-        contents.extend(crate::journal::line_of(&entry(
-            repo, &back, &run, &shared, &tip,
-        )));
-        let merged = repo.merge_for_landing(&MergeSpec {
-            ours: &shared,
-            theirs: &tip,
-            message: &message,
-            moving: Some((&from, &to)),
-            keep_ours: &keep,
-            replacing: Some((&journal, &contents)),
-        })?;
-        let merge = match merged {
-            Merged::Conflict(paths) => {
-                run.landing = Landing::Conflict;
-                run.error = Some(format!("merging `{}` conflicts", back.branch));
-                run.conflicts = paths;
-                release(remote, &back.task, &claim)?;
-                return Ok(report(session, &back, run));
+        let mut merged = Vec::new();
+        for mut car in on {
+            let (from, to) = super::super::task_paths(&tasks, &car.back.task);
+            let mut next = contents.clone();
+            next.extend(crate::journal::line_of(&entry(
+                repo, &car.back, &car.run, &shared, &car.tip,
+            )));
+            match repo.merge_for_landing(&MergeSpec {
+                ours: &ours,
+                theirs: &car.tip,
+                message: &car.message,
+                moving: Some((&from, &to)),
+                keep_ours: &keep,
+                replacing: Some((&journal, &next)),
+            })? {
+                Merged::Conflict(paths) => {
+                    car.run.landing = Landing::Conflict;
+                    car.run.error = Some(format!("merging `{}` conflicts", car.back.branch));
+                    car.run.conflicts = paths;
+                    release(releases, &car.back.task, &car.claim);
+                    ended.push(report(session, &car.back, car.run));
+                }
+                Merged::Clean(merge) => {
+                    ours.clone_from(&merge);
+                    contents = next;
+                    car.run.merge = Some(merge);
+                    merged.push(car);
+                }
             }
-            Merged::Clean(merge) => merge,
-        };
-        let landing_push = push::LandPush::new(branch, &merge, &shared, &back.task, &claim.sha);
-        let pushed = match remote.push_leased(&landing_push.updates()) {
-            Ok(pushed) => pushed,
-            // Applied or not, the next look at the remote says (its answer may be lost).
-            Err(e) => {
-                warn_line!(session.events, "[pool] landing task {}: {e}", back.task);
-                continue;
-            }
-        };
-        match pushed {
-            Pushed::Applied => {
-                run.landing = Landing::Landed;
-                run.land_ms = u64::try_from(landing.elapsed().as_millis()).unwrap_or(u64::MAX);
-                run.merge = Some(merge.clone());
-                session.events.committed(
-                    crate::events::CommitKind::Land,
-                    &merge,
-                    crate::turn::subject::subject_of(&message),
-                );
-                clean_up(repo, &back.branch);
-                return Ok(report(session, &back, run));
-            }
-            Pushed::Stale { refname, .. } if refname == refs::claim(&back.task) => {
-                keep_backup(repo, remote, &back.task, &claim, &tip, &mut run)?;
-                return Ok(report(session, &back, run));
-            }
-            // The shared branch moved (another landing): merge onto its new head.
-            Pushed::Stale { .. } => {}
         }
+        if merged.is_empty() {
+            return Ok(ended);
+        }
+        let claims: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|car| (car.back.task.as_str(), car.claim.sha.as_str()))
+            .collect();
+        let updates = push::train(branch, &ours, &shared, &claims);
+        let pushed = remote.push_leased(&updates);
+        match pushed {
+            Ok(Pushed::Applied) => {
+                let land_ms = u64::try_from(landing.elapsed().as_millis()).unwrap_or(u64::MAX);
+                for mut car in merged {
+                    car.run.landing = Landing::Landed;
+                    car.run.land_ms = land_ms;
+                    if let Some(merge) = &car.run.merge {
+                        session.events.committed(
+                            crate::events::CommitKind::Land,
+                            merge,
+                            crate::turn::subject::subject_of(&car.message),
+                        );
+                    }
+                    clean_up(repo, &car.back.branch);
+                    ended.push(report(session, &car.back, car.run));
+                }
+                return Ok(ended);
+            }
+            // Applied or not, the next look at the remote says (its answer may be lost).
+            Err(e) => warn_line!(
+                session.events,
+                "[pool] landing {} task(s): {e}",
+                merged.len()
+            ),
+            // A claim taken over leaves the train at the next look (its standing says so); a
+            // moved branch is merged onto again.
+            Ok(Pushed::Stale { .. }) => {}
+        }
+        train = merged
+            .into_iter()
+            .map(|mut car| {
+                car.run.merge = None;
+                car
+            })
+            .collect();
     }
-    if run.error.is_none() {
-        run.error = Some(format!(
+    for mut car in train {
+        car.run.error = Some(format!(
             "the shared branch moved under {ATTEMPTS} landings in a row"
         ));
+        release(releases, &car.back.task, &car.claim);
+        ended.push(report(session, &car.back, car.run));
     }
-    release(remote, &back.task, &claim)?;
-    Ok(report(session, &back, run))
+    Ok(ended)
 }
 
 /// Where this worker's task stands at `shared` (see [`crate::pool::outcome::standing`]): its
@@ -264,13 +395,12 @@ fn clean_up(repo: &Repo, branch: &str) {
     }
 }
 
-/// Deletes this worker's claim (expected at its own claim commit); the task is open again.
-fn release(remote: &Remote, task: &str, claim: &Held) -> Result<()> {
-    if claim.lost {
-        return Ok(());
+/// Queues the deletion of this worker's claim (expected at its own claim commit): the task is
+/// open again once it is pushed.
+fn release(releases: &mut Vec<RefUpdate>, task: &str, claim: &Held) {
+    if !claim.lost {
+        releases.push(push::release(task, &claim.sha));
     }
-    remote.push_leased(&[push::release(task, &claim.sha)])?;
-    Ok(())
 }
 
 /// The work of a worker whose claim was taken over: kept on `refs/baton/backup/<task>-<id>`,

@@ -12,8 +12,9 @@
 
 mod claims;
 mod land;
+mod task_job;
 
-use claims::{claims_seen, renew_due};
+use claims::{Want, claims_seen, renew_due};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -24,15 +25,14 @@ use crate::error::{Error, Result};
 use crate::git::{Remote, Repo};
 use crate::journal::TaskRun;
 use crate::pool::claim::{ClaimRecord, Holder};
+use crate::pool::outcome::Standing;
 use crate::pool::plan::View;
 use crate::pool::{push, refs};
 use crate::state::Actor;
 use crate::tasks::Board;
 use crate::turn::Session;
-use crate::turn::finish::Turn;
 use crate::turn::launch::{self, Route};
-use crate::turn::workers::job::{self, Job};
-use crate::turn::workers::{Assigned, RUN_SUBDIR, WorkerOf};
+use crate::turn::workers::job;
 
 /// What `baton work` was asked.
 #[derive(Clone, Debug)]
@@ -58,6 +58,14 @@ pub(super) struct Held {
     pub(super) lost: bool,
     /// How long its claim push took (milliseconds).
     pub(super) claim_ms: u64,
+}
+
+/// A claim won at one look at the remote, checked at the next before its task runs.
+struct Pending {
+    task: String,
+    found: crate::tasks::Task,
+    slot: u32,
+    claim: Held,
 }
 
 /// A finished worker of the pool, handed back by its thread.
@@ -119,88 +127,76 @@ impl Session {
             let mut free: Vec<u32> = (1..=options.slots).rev().collect();
             let mut running = 0_u32;
             let mut started = 0_u32;
+            // Claims won at the last look, checked at this one before they run.
+            let mut pending: Vec<Pending> = Vec::new();
+            // Tasks that came back since the last look, to land at this one.
+            let mut finished: Vec<Back> = Vec::new();
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
-                renew_due(repo, remote, &mut held, lease)?;
-                let mut picked = 0;
+                while let Ok(back) = rx.try_recv() {
+                    running -= 1;
+                    free.push(back.slot);
+                    finished.push(back);
+                }
+                renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
                 // Open tasks another worker holds: this one waits for them to land, or for a
                 // claim to run out (a dead worker) and takes the task over.
                 let mut held_elsewhere = false;
-                // With every slot busy there is nothing to look at the remote for.
-                if !stopping && !free.is_empty() {
+                // One fetch a look serves the landings, the checks and the next claims; with
+                // every slot busy and nothing to land or check, there is nothing to look for.
+                let look =
+                    !finished.is_empty() || !pending.is_empty() || (!stopping && !free.is_empty());
+                if look {
                     remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
-                    let board = board_at(self, repo, &shared)?;
-                    let claims = claims_seen(repo, &seen)?;
-                    let busy: BTreeSet<String> = tried.iter().chain(held.keys()).cloned().collect();
-                    let view = View {
-                        board: &board,
-                        claims: &claims,
-                        now: SystemTime::now(),
-                        lease,
-                    };
-                    let planned = crate::pool::plan::plan(&view, &holder, &busy, free.len());
-                    held_elsewhere = board
-                        .open
-                        .keys()
-                        .any(|t| !busy.contains(t) && claims.contains_key(t));
-                    for sweep in &planned.sweep {
-                        // A claim nobody needs (its task is gone); losing this race is fine.
-                        remote.push_leased(&[push::release(&sweep.task, &sweep.sha)])?;
+                    if !finished.is_empty() {
+                        let backs = finished
+                            .drain(..)
+                            .map(|back| {
+                                let claim = held.remove(&back.task);
+                                (back, claim)
+                            })
+                            .collect();
+                        runs.extend(land::land_all(self, repo, remote, branch, &shared, backs)?);
                     }
-                    let mut won = Vec::new();
-                    for attempt in planned.attempts {
-                        if options.once && (started > 0 || !won.is_empty()) {
-                            break;
-                        }
-                        let Some(found) = board.open.get(&attempt.task).cloned() else {
-                            continue;
-                        };
-                        let Some(slot) = free.pop() else { break };
-                        let Some(claim) = self.claim(
+                    // Claimed from a look that may be old by now: each runs only while it is
+                    // still open at this head and the claim ours (it may have landed).
+                    let mut releases = Vec::new();
+                    for claimed in pending.drain(..) {
+                        let standing = land::standing(
+                            self,
                             repo,
                             remote,
-                            branch,
-                            &attempt,
-                            &holder,
-                            &format!("{}-{slot}", options.actor),
-                            claims.get(&attempt.task).and_then(|c| c.record.as_ref()),
-                        )?
-                        else {
-                            free.push(slot);
-                            continue;
-                        };
-                        won.push((attempt.task, found, slot, claim));
-                    }
-                    // Claimed from what may be an old fetch: run each only while it is still
-                    // open at a fresh head and the claim ours (it may have landed meanwhile).
-                    // One fetch for every claim won.
-                    let now_at = if won.is_empty() {
-                        shared.clone()
-                    } else {
-                        remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-                        repo.ref_sha(&tracking)?.unwrap_or_default()
-                    };
-                    for (task, found, slot, claim) in won {
-                        let standing = land::standing(self, repo, remote, &now_at, &task, &claim)?;
-                        if standing != crate::pool::outcome::Standing::Proceed {
-                            remote.push_leased(&[push::release(&task, &claim.sha)])?;
-                            free.push(slot);
+                            &shared,
+                            &claimed.task,
+                            &claimed.claim,
+                        )?;
+                        if standing != Standing::Proceed || stopping {
+                            releases.push(push::release(&claimed.task, &claimed.claim.sha));
+                            free.push(claimed.slot);
                             continue;
                         }
-                        picked += 1;
                         started += 1;
-                        tried.insert(task.clone());
-                        held.insert(task.clone(), claim);
+                        tried.insert(claimed.task.clone());
+                        held.insert(claimed.task.clone(), claimed.claim);
                         let job = self.pool_job(
-                            repo, &state, &seal, &now_at, slot, found, &decision, &agent, options,
+                            repo,
+                            &state,
+                            &seal,
+                            &shared,
+                            claimed.slot,
+                            claimed.found,
+                            &decision,
+                            &agent,
+                            options,
                         )?;
                         let tx = tx.clone();
+                        let (slot, task) = (claimed.slot, claimed.task);
                         let (worktree, branch_name) = (job.worktree.clone(), job.branch.clone());
-                        let shared_at = now_at.clone();
+                        let shared_at = shared.clone();
                         scope.spawn(move || {
                             let ran = job::run(job.job);
                             // The receiver lives until every worker is back.
@@ -215,20 +211,82 @@ impl Session {
                         });
                         running += 1;
                     }
+                    if !(stopping || free.is_empty() || options.once && started > 0) {
+                        let board = board_at(self, repo, &shared)?;
+                        let claims = claims_seen(repo, &seen)?;
+                        let busy: BTreeSet<String> =
+                            tried.iter().chain(held.keys()).cloned().collect();
+                        let view = View {
+                            board: &board,
+                            claims: &claims,
+                            now: SystemTime::now(),
+                            lease,
+                        };
+                        let room = if options.once { 1 } else { free.len() };
+                        let planned = crate::pool::plan::plan(&view, &holder, &busy, room);
+                        held_elsewhere = board
+                            .open
+                            .keys()
+                            .any(|t| !busy.contains(t) && claims.contains_key(t));
+                        // Claims nobody needs (their task is gone); losing these races is fine.
+                        releases.extend(
+                            planned
+                                .sweep
+                                .iter()
+                                .map(|sweep| push::release(&sweep.task, &sweep.sha)),
+                        );
+                        let mut wants = Vec::new();
+                        let mut slots = Vec::new();
+                        for attempt in planned.attempts {
+                            let Some(found) = board.open.get(&attempt.task).cloned() else {
+                                continue;
+                            };
+                            let Some(slot) = free.pop() else { break };
+                            let stale = claims.get(&attempt.task).and_then(|c| c.record.as_ref());
+                            wants.push(Want {
+                                attempt,
+                                worker: format!("{}-{slot}", options.actor),
+                                stale,
+                            });
+                            slots.push((slot, found));
+                        }
+                        let won = self.claim_all(repo, remote, branch, &holder, &wants)?;
+                        for ((want, (slot, found)), claim) in wants.into_iter().zip(slots).zip(won)
+                        {
+                            match claim {
+                                Some(claim) => pending.push(Pending {
+                                    task: want.attempt.task,
+                                    found,
+                                    slot,
+                                    claim,
+                                }),
+                                None => free.push(slot),
+                            }
+                        }
+                    }
+                    if let Err(e) = remote.push_each(&releases) {
+                        // A claim not released runs out with its lease.
+                        warn_line!(self.events, "[pool] releasing claims: {e}");
+                    }
                 }
-                if running == 0 && (stopping || (picked == 0 && !held_elsewhere)) {
+                if running == 0
+                    && pending.is_empty()
+                    && finished.is_empty()
+                    && (stopping || !held_elsewhere)
+                {
                     break;
                 }
-                match rx.recv_timeout(options.poll) {
-                    Ok(back) => {
-                        running -= 1;
-                        free.push(back.slot);
-                        let claim = held.remove(&back.task);
-                        let run = land::land(self, repo, remote, branch, back, claim)?;
-                        runs.push(run);
+                // Claims just won are checked at once; otherwise wait for a task to come back.
+                if pending.is_empty() {
+                    match rx.recv_timeout(options.poll) {
+                        Ok(back) => {
+                            running -= 1;
+                            free.push(back.slot);
+                            finished.push(back);
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
             Ok::<(), Error>(())
@@ -236,75 +294,6 @@ impl Session {
         crate::modes::check_signal()?;
         Ok(runs)
     }
-
-    /// The job of one claimed task: a worktree on a new branch from `shared`.
-    #[allow(clippy::too_many_arguments)]
-    fn pool_job<'a>(
-        &'a self,
-        repo: &'a Repo,
-        state: &crate::state::State,
-        seal: &crate::journal::Seal,
-        shared: &str,
-        slot: u32,
-        task: crate::tasks::Task,
-        decision: &crate::router::Decision,
-        agent: &crate::agent::AgentChoice,
-        options: &PoolOptions,
-    ) -> Result<PoolJob<'a>> {
-        let name = format!("{}-{slot}", options.actor);
-        let branch = repo.free_branch_name(&name, &task.id)?;
-        let tree = repo.add_worktree(&crate::git::worktree_name(&branch), &branch, shared)?;
-        self.events.emit(&crate::events::Event::WorkerStarted {
-            actor: options.actor,
-            iteration: state.iteration,
-            worker: &name,
-            task: &task.id,
-            branch: &branch,
-        });
-        let tasks_dir = repo.relative(&self.config.tasks_dir).unwrap_or_default();
-        let file = tree.path.join(&tasks_dir).join(format!("{}.md", task.id));
-        let events = self.events.for_worker(&name, &task.id);
-        let turn = Turn {
-            actor: options.actor,
-            iteration: state.iteration,
-            started: SystemTime::now(),
-            head_before: Some(shared.to_owned()),
-            claimed: state.clone(),
-            notes: Vec::new(),
-            claim: None,
-            env: Vec::new(),
-            seal_head: None,
-            seal: seal.clone(),
-            worker: None,
-        };
-        Ok(PoolJob {
-            worktree: tree.path.clone(),
-            branch,
-            job: Job {
-                config: &self.config,
-                graph: &self.graph,
-                main_workdir: repo.workdir(),
-                worktree: tree.path,
-                run_dir: self.run_dir().join(RUN_SUBDIR).join(&name),
-                worker: WorkerOf {
-                    name,
-                    assigned: Some(Assigned { task, file }),
-                    logs_label: self.branch_label(),
-                },
-                turn,
-                decision: decision.clone(),
-                agent: agent.clone(),
-                events,
-            },
-        })
-    }
-}
-
-/// A job and where it works.
-struct PoolJob<'a> {
-    worktree: PathBuf,
-    branch: String,
-    job: Job<'a>,
 }
 
 /// The tasks of the shared branch at `commit`.

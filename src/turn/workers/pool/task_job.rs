@@ -1,0 +1,84 @@
+//! The job of one claimed task of the pool: a worktree on a new branch from the shared head,
+//! and the worker's turn that runs the actor's prompt on the task there.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::error::Result;
+use crate::git::Repo;
+use crate::turn::Session;
+use crate::turn::finish::Turn;
+use crate::turn::workers::job::Job;
+use crate::turn::workers::pool::PoolOptions;
+use crate::turn::workers::{Assigned, RUN_SUBDIR, WorkerOf};
+
+impl Session {
+    /// The job of one claimed task: a worktree on a new branch from `shared`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn pool_job<'a>(
+        &'a self,
+        repo: &'a Repo,
+        state: &crate::state::State,
+        seal: &crate::journal::Seal,
+        shared: &str,
+        slot: u32,
+        task: crate::tasks::Task,
+        decision: &crate::router::Decision,
+        agent: &crate::agent::AgentChoice,
+        options: &PoolOptions,
+    ) -> Result<PoolJob<'a>> {
+        let name = format!("{}-{slot}", options.actor);
+        let branch = repo.free_branch_name(&name, &task.id)?;
+        let tree = repo.add_worktree(&crate::git::worktree_name(&branch), &branch, shared)?;
+        self.events.emit(&crate::events::Event::WorkerStarted {
+            actor: options.actor,
+            iteration: state.iteration,
+            worker: &name,
+            task: &task.id,
+            branch: &branch,
+        });
+        let tasks_dir = repo.relative(&self.config.tasks_dir).unwrap_or_default();
+        let file = tree.path.join(&tasks_dir).join(format!("{}.md", task.id));
+        let events = self.events.for_worker(&name, &task.id);
+        let turn = Turn {
+            actor: options.actor,
+            iteration: state.iteration,
+            started: SystemTime::now(),
+            head_before: Some(shared.to_owned()),
+            claimed: state.clone(),
+            notes: Vec::new(),
+            claim: None,
+            env: Vec::new(),
+            seal_head: None,
+            seal: seal.clone(),
+            worker: None,
+        };
+        Ok(PoolJob {
+            worktree: tree.path.clone(),
+            branch,
+            job: Job {
+                config: &self.config,
+                graph: &self.graph,
+                main_workdir: repo.workdir(),
+                worktree: tree.path,
+                run_dir: self.run_dir().join(RUN_SUBDIR).join(&name),
+                worker: WorkerOf {
+                    name,
+                    assigned: Some(Assigned { task, file }),
+                    logs_label: self.branch_label(),
+                },
+                turn,
+                decision: decision.clone(),
+                agent: agent.clone(),
+                events,
+            },
+        })
+    }
+}
+
+/// A job and where it works.
+pub(super) struct PoolJob<'a> {
+    pub(super) worktree: PathBuf,
+    pub(super) branch: String,
+    pub(super) job: Job<'a>,
+}
