@@ -14,8 +14,8 @@ use crate::turn::Session;
 use crate::turn::workers::pool::Held;
 
 impl Session {
-    /// Claims `attempt`'s task with a compare-and-swap push of a new claim commit; `None` when
-    /// another worker's claim won.
+    /// Claims `attempt`'s task with a compare-and-swap push of a new claim commit saying this
+    /// worker runs up to `slots` tasks at once; `None` when another worker's claim won.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn claim(
         &self,
@@ -25,12 +25,14 @@ impl Session {
         attempt: &Attempt,
         holder: &Holder,
         worker: &str,
+        slots: u32,
         stale: Option<&ClaimRecord>,
     ) -> Result<Option<Held>> {
         let lease_until = SystemTime::now() + self.config.git.lease;
         let id = crate::turn::subject::new_claim_id();
         let task = attempt.task.as_str();
         let record = ClaimRecord::new(task, holder.clone(), worker, lease_until, &id)
+            .and_then(|record| record.with_slots(slots))
             .map_err(|e| Error::failed(format!("claim task {task}: {e}")))?;
         let replaces = match &attempt.claim {
             Claim::TakeOver { stale_sha } => Some(stale_sha.as_str()),

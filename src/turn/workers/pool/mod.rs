@@ -167,6 +167,7 @@ impl Session {
                             &attempt,
                             &holder,
                             &format!("{}-{slot}", options.actor),
+                            options.slots,
                             claims.get(&attempt.task).and_then(|c| c.record.as_ref()),
                         )?
                         else {
