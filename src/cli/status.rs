@@ -158,8 +158,10 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         ("remote", Some(remote)) => remote,
         _ => &local,
     };
+    // Beside a Baton running here (a `baton work`), the claims as it fetched them: a fetch of
+    // ours could hold their refs' locks while it fetches.
     let pool = observe::PoolReader::new(&config).map(|mut reader| {
-        reader.refresh(!args.no_fetch);
+        reader.refresh(!args.no_fetch && view.pid.is_none());
         reader.view(std::time::SystemTime::now())
     });
     if args.json {

@@ -145,6 +145,12 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
         "{}",
         beside.stdout
     );
+    let status = status_json(&machine);
+    assert!(
+        status["pool"]["checked_at"].is_null(),
+        "status did not fetch either: {status}"
+    );
+    assert_eq!(status["pool"]["workers"], pool["workers"]);
 
     // serve: the snapshot carries the same pool.
     let server = Server::start(&laptop, &[]);
