@@ -14,8 +14,9 @@ const RULES: &[(&[&str], &[&str])] = &[
     ),
     // Git, running an agent's process, and the errors users see: no turn, mode or command.
     (&["git", "executor", "error"], &["turn", "modes", "cli"]),
-    // The readers of a run, and going back in its history: no command.
-    (&["watch", "serve", "travel"], &["cli"]),
+    // The readers of a run (the pool's claims included), and going back in its history: no
+    // command.
+    (&["observe", "watch", "serve", "travel"], &["cli"]),
     // The pool's protocol core: pure, below the turn and the commands that drive it.
     (&["pool"], &["agent", "turn", "modes", "cli", "executor"]),
 ];

@@ -1,7 +1,8 @@
 //! `baton status [--json] [--no-fetch]`: whose turn, status, iteration, lease, the last turns,
 //! cost so far — of the view that is current: this workspace while a Baton runs here (or when
 //! the remote shows nothing newer), else the remote's branch (fetched first, each git command
-//! bounded by `git.read_timeout`), with how far this clone's own files are behind it.
+//! bounded by `git.read_timeout`), with how far this clone's own files are behind it; and the
+//! pool's workers and claims on the remote (`crate::observe::pool`).
 
 use serde_json::{Value, json};
 use std::io::Write;
@@ -15,7 +16,6 @@ use crate::observe::{self, RemoteRun};
 use crate::state::{State, StateStore};
 use crate::text::short_sha;
 
-mod pool;
 mod text;
 
 use text::{print_local, print_remote, print_run, print_view};
@@ -158,10 +158,15 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         ("remote", Some(remote)) => remote,
         _ => &local,
     };
-    let claims = pool::claims(&config, !args.no_fetch);
+    // Beside a Baton running here (a `baton work`), the claims as it fetched them: a fetch of
+    // ours could hold their refs' locks while it fetches.
+    let pool = observe::PoolReader::new(&config).map(|mut reader| {
+        reader.refresh(!args.no_fetch && view.pid.is_none());
+        reader.view(std::time::SystemTime::now())
+    });
     if args.json {
         let mut value = status_json(&config, &view, shown, &local, remote.as_ref(), divergence);
-        value["pool"] = pool::json(&claims);
+        value["pool"] = serde_json::to_value(&pool)?;
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
@@ -171,8 +176,10 @@ pub(crate) fn cmd_status(global: &GlobalArgs, args: &StatusArgs) -> Result<()> {
         (Some(run), "remote") => print_local(out, run, &local)?,
         _ => print_remote(out, divergence.as_ref(), &view, remote.as_ref())?,
     }
-    for line in pool::lines(&claims) {
-        writeln!(out, "{line}")?;
+    let pool = pool.as_ref().map(observe::pool::lines).unwrap_or_default();
+    for (n, line) in pool.iter().enumerate() {
+        let word = if n == 0 { "pool: " } else { "" };
+        writeln!(out, "{word}{line}")?;
     }
     writeln!(out, "last turns:")?;
     for t in &shown.turns {

@@ -30,7 +30,8 @@ pub struct WatchArgs {
     /// Where to read the run from.
     #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
     pub source: SourceArg,
-    /// How often the remote is asked whether its branch moved (remote source), e.g. `2s`.
+    /// How often the remote is asked whether its branch moved (remote source) and the pool's
+    /// claims are read, e.g. `2s`.
     #[arg(long, value_name = "DUR", default_value = "2s", value_parser = parse_duration)]
     pub interval: Duration,
     /// How many of the newest turns to show.
@@ -66,9 +67,20 @@ pub(crate) fn cmd_watch(global: &GlobalArgs, args: &WatchArgs) -> Result<()> {
 }
 
 fn pick_source(config: &Config, args: &WatchArgs) -> Result<Box<dyn Source>> {
-    let local = || -> Box<dyn Source> { Box::new(Local::new(config, args.last)) };
+    let lock = workspace::lock_path(config, Repo::discover(&config.root)?.as_ref());
+    let local = || -> Box<dyn Source> {
+        Box::new(Local::new(config, args.last, args.interval, lock.clone()))
+    };
     let remote = |run: RemoteRun, checked: bool| -> Box<dyn Source> {
-        Box::new(Remote::new(run, checked, config, args.last, args.interval))
+        let lock = lock.clone();
+        Box::new(Remote::new(
+            run,
+            checked,
+            config,
+            args.last,
+            args.interval,
+            lock,
+        ))
     };
     match args.source {
         SourceArg::Local => Ok(local()),
@@ -88,19 +100,13 @@ fn pick_source(config: &Config, args: &WatchArgs) -> Result<Box<dyn Source>> {
             }
             Ok(remote(RemoteRun::new(config, repo, branch)?, false))
         }
-        SourceArg::Auto => {
-            let repo = Repo::discover(&config.root)?;
-            let lock = workspace::lock_path(config, repo.as_ref());
-            Ok(match observe::pick(config, &lock, true) {
-                Ok(Pick::Remote(run)) => remote(*run, true),
-                Ok(Pick::Local) => local(),
-                Err(e) => {
-                    note!(
-                        "baton: warning: watching this workspace, the remote cannot be read: {e:#}"
-                    );
-                    local()
-                }
-            })
-        }
+        SourceArg::Auto => Ok(match observe::pick(config, &lock, true) {
+            Ok(Pick::Remote(run)) => remote(*run, true),
+            Ok(Pick::Local) => local(),
+            Err(e) => {
+                note!("baton: warning: watching this workspace, the remote cannot be read: {e:#}");
+                local()
+            }
+        }),
     }
 }

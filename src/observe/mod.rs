@@ -3,19 +3,22 @@
 //! workspace's files), the remote's branch read at its remote-tracking ref ([`RemoteRun`],
 //! every network wait bounded by `git.read_timeout`), and files another process appends to
 //! ([`Follow`]: the event log, a transcript), read with bounded memory and — for files an event
-//! line names — only beneath `logs_dir` ([`Place`]).
+//! line names — only beneath `logs_dir` ([`Place`]); and the pool's claims on the remote
+//! ([`PoolReader`], [`PoolView`]).
 //!
 //! Invariant: nothing here writes the workspace, the state or the remote; a fetch updates only
-//! the remote-tracking ref.
+//! remote-tracking refs.
 
 mod follow;
 mod place;
+pub(crate) mod pool;
 mod remote;
 
 use std::path::Path;
 
 pub(crate) use follow::{Follow, Line, MAX_LINE};
 pub(crate) use place::Place;
+pub(crate) use pool::{PoolReader, PoolView};
 pub(crate) use remote::RemoteRun;
 
 use crate::config::Config;

@@ -12,7 +12,12 @@
 //! Baton-Worker: <worker>
 //! Baton-Lease: <UTC YYYY-MM-DDTHH:MM:SSZ, when the lease ends>
 //! Baton-Claim: <16 hex digits, one per claim, kept by its renewals>
+//! Baton-Slots: <how many tasks the holder runs at once, 1 or more>
 //! ```
+//!
+//! `Baton-Slots` is optional: claims written before it existed do not carry it, and read as
+//! claims whose holder's slots are not known. It only informs the views (`baton status`,
+//! `watch`, `serve`); no decision reads it.
 //!
 //! A pool landing, the merge that moves the task to done on the shared branch, carries
 //! `Baton-Task-Claim: <claim id>` after its `Baton-Task` ([`landing_trailer`]), so a worker
@@ -26,14 +31,17 @@
 //! allowed (a later version may add some), as long as they are `Key: value` lines.
 
 mod holder;
+mod landing;
 mod lease;
+mod read;
 #[cfg(test)]
 mod tests;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(crate) use holder::Holder;
-use lease::{LAST_SECOND, format_lease, parse_lease, whole_second};
+pub(crate) use landing::{landed_claim, landing_trailer};
+use lease::{LAST_SECOND, format_lease, whole_second};
 
 use crate::tasks::is_task_id;
 
@@ -42,7 +50,7 @@ const HOLDER: &str = "Baton-Holder";
 const WORKER: &str = "Baton-Worker";
 const LEASE: &str = "Baton-Lease";
 const CLAIM: &str = "Baton-Claim";
-const TASK_CLAIM: &str = "Baton-Task-Claim";
+const SLOTS: &str = "Baton-Slots";
 
 /// What is wrong with a claim record, or with a message that should hold one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +68,8 @@ pub(crate) enum ClaimError {
     /// A field's value breaks its rule.
     #[error("the claim's {what} `{value}` is invalid: {why}")]
     Invalid {
-        /// The field: `task`, `worker`, `host`, `pid`, `start token`, `lease` or `claim id`.
+        /// The field: `task`, `worker`, `host`, `pid`, `start token`, `lease`, `claim id` or
+        /// `slots`.
         what: &'static str,
         /// The value as found (its first 80 characters).
         value: String,
@@ -94,6 +103,8 @@ pub(crate) struct ClaimRecord {
     worker: String,
     lease_until: SystemTime,
     claim_id: String,
+    /// How many tasks the holder runs at once; `None` in claims written without it.
+    slots: Option<u32>,
 }
 
 impl ClaimRecord {
@@ -142,6 +153,22 @@ impl ClaimRecord {
             worker: worker.to_owned(),
             lease_until: UNIX_EPOCH + Duration::from_secs(secs),
             claim_id: claim_id.to_owned(),
+            slots: None,
+        })
+    }
+
+    /// The same claim saying that its holder runs up to `slots` tasks at once (`--slots`);
+    /// kept by its renewals.
+    ///
+    /// # Errors
+    /// [`ClaimError::Invalid`] when `slots` is 0.
+    pub(crate) fn with_slots(self, slots: u32) -> Result<ClaimRecord, ClaimError> {
+        if slots == 0 {
+            return Err(invalid("slots", "0", "1 or more"));
+        }
+        Ok(ClaimRecord {
+            slots: Some(slots),
+            ..self
         })
     }
 
@@ -175,6 +202,12 @@ impl ClaimRecord {
         &self.claim_id
     }
 
+    /// How many tasks the holder runs at once, when its claim says (`Baton-Slots`).
+    #[must_use]
+    pub(crate) fn slots(&self) -> Option<u32> {
+        self.slots
+    }
+
     /// Whether the lease is over at `now` (the reader's clock): from its last second on. The
     /// holder and every taker judge by this same rule, so no clock reads a lease as both live
     /// and over.
@@ -206,11 +239,15 @@ impl ClaimRecord {
     }
 
     /// The claim commit's whole message: the subject, a blank line, and the five trailers
-    /// (module docs), ending in a newline.
+    /// (module docs), then `Baton-Slots` when the record has slots, ending in a newline.
     #[must_use]
     pub(crate) fn message(&self) -> String {
+        let slots = self
+            .slots
+            .map(|n| format!("{SLOTS}: {n}\n"))
+            .unwrap_or_default();
         format!(
-            "{}\n\n{TASK}: {}\n{HOLDER}: {}\n{WORKER}: {}\n{LEASE}: {}\n{CLAIM}: {}\n",
+            "{}\n\n{TASK}: {}\n{HOLDER}: {}\n{WORKER}: {}\n{LEASE}: {}\n{CLAIM}: {}\n{slots}",
             self.subject(),
             self.task,
             self.holder,
@@ -219,73 +256,4 @@ impl ClaimRecord {
             self.claim_id
         )
     }
-
-    /// Reads a claim commit's message, strictly (module docs); trailing newlines are ignored.
-    /// Never panics, whatever the input.
-    ///
-    /// # Errors
-    /// [`ClaimError`] saying what is wrong first.
-    pub(crate) fn parse(message: &str) -> Result<ClaimRecord, ClaimError> {
-        let text = message.trim_end_matches('\n');
-        let (subject, trailers) = text
-            .split_once("\n\n")
-            .ok_or(ClaimError::Shape("no blank line before the trailers"))?;
-        if subject.contains('\n') {
-            return Err(ClaimError::Shape("more than one line before the trailers"));
-        }
-        let mut found: [Option<&str>; 5] = [None; 5];
-        let keys = [TASK, HOLDER, WORKER, LEASE, CLAIM];
-        for line in trailers.split('\n') {
-            let (key, value) = line
-                .split_once(": ")
-                .filter(|(key, _)| is_trailer_key(key))
-                .ok_or(ClaimError::Shape(
-                    "a line of the trailers is not `Key: value`",
-                ))?;
-            if let Some(at) = keys.iter().position(|k| *k == key)
-                && found[at].replace(value).is_some()
-            {
-                return Err(ClaimError::Repeated(keys[at]));
-            }
-        }
-        let [task, holder, worker, lease, claim] = found;
-        let record = ClaimRecord::new(
-            task.ok_or(ClaimError::Missing(TASK))?,
-            Holder::parse(holder.ok_or(ClaimError::Missing(HOLDER))?)?,
-            worker.ok_or(ClaimError::Missing(WORKER))?,
-            parse_lease(lease.ok_or(ClaimError::Missing(LEASE))?)?,
-            claim.ok_or(ClaimError::Missing(CLAIM))?,
-        )?;
-        let expected = record.subject();
-        if subject != expected {
-            return Err(ClaimError::Subject {
-                found: subject.chars().take(80).collect(),
-                expected,
-            });
-        }
-        Ok(record)
-    }
-}
-
-/// A trailer key as git reads one: ASCII letters, digits and `-`.
-fn is_trailer_key(key: &str) -> bool {
-    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// The trailer line a pool landing's merge message carries after `Baton-Task: <task>`:
-/// `Baton-Task-Claim: <claim id>` and a newline (module docs).
-#[must_use]
-pub(crate) fn landing_trailer(claim_id: &str) -> String {
-    format!("{TASK_CLAIM}: {claim_id}\n")
-}
-
-/// The claim id in the `Baton-Task-Claim` trailer of a commit message (its last paragraph, as
-/// git reads trailers), if it has one.
-#[must_use]
-pub(crate) fn landed_claim(message: &str) -> Option<&str> {
-    let (_, last) = message.trim_end().rsplit_once("\n\n")?;
-    last.lines()
-        .filter_map(|line| line.split_once(": "))
-        .find(|(key, _)| *key == TASK_CLAIM)
-        .map(|(_, value)| value.trim())
 }

@@ -2,7 +2,7 @@
 //! with.
 
 /// The page and its assets, embedded in the binary: (path, content type, text).
-pub(crate) const ASSETS: [(&str, &str, &str); 7] = [
+pub(crate) const ASSETS: [(&str, &str, &str); 8] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -32,6 +32,11 @@ pub(crate) const ASSETS: [(&str, &str, &str); 7] = [
         "/workers.js",
         "text/javascript; charset=utf-8",
         include_str!("page/workers.js"),
+    ),
+    (
+        "/pool.js",
+        "text/javascript; charset=utf-8",
+        include_str!("page/pool.js"),
     ),
     (
         "/app.js",

@@ -3,7 +3,8 @@
 //! runner lock), else the remote's branch when it carries the state and this clone has nothing
 //! newer ([`crate::observe`]), else this workspace's files — reads only what changed, rebuilds
 //! the [`Snapshot`] and follows the newest turn's transcript (local only: transcripts stay on
-//! the machine that runs the turn).
+//! the machine that runs the turn). The pool's claims are read every [`REMOTE_EVERY`]: fetched
+//! while no Baton runs here, else as the Baton running here fetched them.
 //!
 //! Polling rather than file notifications: the state file is replaced by a rename, the journal
 //! rotates into an archive directory and the transcript lives in a directory made per branch and
@@ -21,12 +22,12 @@ use super::decisions;
 use super::files::Files;
 use super::history::TurnIndex;
 use super::links;
-use super::remote::RemoteView;
+use super::remote::{REMOTE_EVERY, RemoteView};
 use super::snapshot::{self, Snapshot, SourceView, Sources};
 use super::transcript::{Tail, Transcript};
 use crate::config::Config;
 use crate::events::Workers;
-use crate::observe::{self, Place};
+use crate::observe::{self, Place, PoolReader};
 use crate::workflow::Workflow;
 
 /// How often the files are looked at.
@@ -69,6 +70,8 @@ struct Follower {
     /// This workspace's runner lock (who holds it runs here).
     lock: PathBuf,
     remote: Option<RemoteView>,
+    /// The pool's claims on the remote.
+    pool: Option<PoolReader>,
     tail: Tail,
     /// The transcript name last refused (warned about once).
     refused: Option<String>,
@@ -100,7 +103,12 @@ impl Follower {
             run.cancel_on(Arc::clone(stop));
             RemoteView::new(run)
         });
+        let pool = PoolReader::new(&config).map(|mut pool| {
+            pool.cancel_on(Arc::clone(stop));
+            pool
+        });
         Follower {
+            pool,
             answers: decisions::History::new(&config),
             commit_url: links::commit_url(&config),
             workflow: Arc::new(config.workflow.clone()),
@@ -142,6 +150,16 @@ impl Follower {
             Looking::Remote => asked,
             Looking::Local(_) | Looking::Files(_) => self.files.read_changes(),
         };
+        let pool_read = match &mut self.pool {
+            Some(pool) if network => pool.refresh_when_due(REMOTE_EVERY, &self.lock),
+            // The first read, before the thread starts: as last fetched, no network.
+            Some(pool) => {
+                pool.refresh(false);
+                true
+            }
+            None => false,
+        };
+        let changed = changed || pool_read;
         let mut snapshot = None;
         if changed || self.last_build.is_none_or(|at| at.elapsed() >= REFRESH) {
             self.last_build = Some(Instant::now());
@@ -208,6 +226,9 @@ impl Follower {
         );
         sources.commit_url.clone_from(&self.commit_url);
         sources.workflow = Arc::clone(&self.workflow);
+        if let Some(pool) = &self.pool {
+            sources.pool = pool.view(std::time::SystemTime::now());
+        }
         sources
     }
 
@@ -246,6 +267,7 @@ impl Follower {
             decisions: Vec::new(),
             commit_url: None,
             workflow: Arc::default(),
+            pool: observe::PoolView::default(),
         }
     }
 }

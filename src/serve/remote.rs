@@ -106,6 +106,7 @@ impl RemoteView {
             decisions: Vec::new(),
             commit_url: None,
             workflow: Arc::default(),
+            pool: observe::PoolView::default(),
         };
         self.sums = Some(sums);
         sources

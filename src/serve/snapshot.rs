@@ -1,7 +1,7 @@
 //! The dashboard's picture of a workspace at one moment (`GET /api/snapshot`, and the
 //! `snapshot` server-sent event): the state file, the newest journal lines, sums per actor,
-//! budgets, what the event log says is running (the turn, the workers), and the workflow with
-//! its current step. Pure: [`build`] takes what the follower
+//! budgets, what the event log says is running (the turn, the workers), the pool's workers and
+//! claims on the remote, and the workflow with its current step. Pure: [`build`] takes what the follower
 //! read and only rearranges it, so the page and the tests see the same thing.
 
 use std::collections::BTreeMap;
@@ -16,6 +16,7 @@ use super::history::TurnIndex;
 use crate::events::EventView;
 use crate::journal::{JournalEntry, Summary, Totals};
 use crate::modes::budget;
+use crate::observe::PoolView;
 use crate::state::{Note, State};
 use crate::workflow::Workflow;
 
@@ -113,6 +114,9 @@ pub(crate) struct Snapshot {
     pub(crate) events: EventView,
     /// The workflow, with the actors running or ready marked.
     pub(crate) graph: GraphView,
+    /// The pool on the remote: its worker processes (host, pid, slots) with their claims and
+    /// leases, and the claim refs that hold no claim ([`PoolView`]; empty without a remote).
+    pub(crate) pool: PoolView,
     /// The budget limits set, against what was spent since `budget.since`.
     pub(crate) budget: Vec<budget::Line>,
     /// Sums over the whole journal.
@@ -152,6 +156,8 @@ pub(crate) struct Sources {
     pub(crate) commit_url: Option<String>,
     /// The run's graph.
     pub(crate) workflow: Arc<Workflow>,
+    /// The pool's claims.
+    pub(crate) pool: PoolView,
 }
 
 impl Default for Sources {
@@ -169,6 +175,7 @@ impl Default for Sources {
             decisions: Vec::new(),
             commit_url: None,
             workflow: Arc::default(),
+            pool: PoolView::default(),
         }
     }
 }
@@ -218,6 +225,7 @@ pub(crate) fn build(sources: &Sources) -> Snapshot {
         state_error,
         events: sources.events.clone(),
         graph: super::graph::view(&sources.workflow, state),
+        pool: sources.pool.clone(),
         budget: sources.budget.clone(),
         totals: TotalsView {
             total: sources.summary.total.clone(),

@@ -77,6 +77,12 @@ pub(crate) fn line(change: &Change) -> String {
         Change::Step(text) => format!("step: {text}"),
         Change::Worker(w) => format!("worker: {}", rows::started(w)),
         Change::Landing(w) => format!("landing: {}", rows::landing(w)),
+        Change::Pool(pool) if pool.is_empty() => format!("pool: no claims on {}", pool.remote),
+        Change::Pool(pool) => crate::observe::pool::lines(pool)
+            .iter()
+            .map(|l| format!("pool: {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         Change::Elsewhere(text) => format!("agent: {text}"),
         Change::Stamped(t) => format!("stamped: {}", turn_row(t)),
         Change::Ended(text) => format!("ended: {text}"),

@@ -2,7 +2,9 @@
 //! read where the run writes them (a short poll: a few `stat`s and small reads every
 //! [`EVERY`]), and the running turn's transcript is followed while its agent runs — only
 //! beneath `logs_dir`, whatever file the event log names. Workers' transcripts come from the
-//! event log (each worker's own `transcript` events). Nothing is written.
+//! event log (each worker's own `transcript` events). The pool's claims are read every
+//! `--interval`: as the Baton running here fetched them, else fetched. Nothing is written but
+//! the claims' remote-tracking refs.
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -11,7 +13,7 @@ use crate::config::{BudgetConfig, Config};
 use crate::events::EventView;
 use crate::journal::{Journal, SummaryCache};
 use crate::modes::budget;
-use crate::observe::{Follow, Line, Place};
+use crate::observe::{Follow, Line, Place, PoolReader};
 use crate::process::Identity;
 use crate::state::StateStore;
 use crate::watch::model::{Running, Snapshot};
@@ -52,12 +54,18 @@ pub(crate) struct Local {
     workflow: Workflow,
     /// How much of each worker's transcript was shown.
     worker_seen: Seen,
+    /// The pool's claims, read every `pool_every`; fetched only while no Baton holds the
+    /// runner lock `lock`.
+    pool: Option<PoolReader>,
+    pool_every: Duration,
+    lock: PathBuf,
     view: Snapshot,
 }
 
 impl Local {
-    /// Watches `config`'s workspace, showing the last `last` turns.
-    pub(crate) fn new(config: &Config, last: usize) -> Local {
+    /// Watches `config`'s workspace, showing the last `last` turns, and the pool's claims read
+    /// every `pool_every` (fetched while no Baton holds the runner lock `lock`).
+    pub(crate) fn new(config: &Config, last: usize, pool_every: Duration, lock: PathBuf) -> Local {
         let events = Place::new(&config.logs_dir, crate::events::FILE_NAME);
         Local {
             root: config.root.clone(),
@@ -75,6 +83,9 @@ impl Local {
             target: None,
             workflow: config.workflow.clone(),
             worker_seen: Seen::new(TRANSCRIPT_JOIN_BYTES),
+            pool: PoolReader::new(config),
+            pool_every,
+            lock,
             view: Snapshot::default(),
         }
     }
@@ -142,6 +153,12 @@ impl Source for Local {
         EVERY
     }
 
+    fn cancel_on(&mut self, quit: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        if let Some(pool) = &mut self.pool {
+            pool.cancel_on(quit);
+        }
+    }
+
     fn read(&mut self) -> Snapshot {
         let mut problems = Vec::new();
         if let Err(e) = self.read_events() {
@@ -153,6 +170,10 @@ impl Source for Local {
         }
         if let Err(e) = self.read_journal() {
             problems.push(format!("{e:#}"));
+        }
+        if let Some(pool) = &mut self.pool {
+            pool.refresh_when_due(self.pool_every, &self.lock);
+            self.view.pool = pool.view(SystemTime::now());
         }
         let pid = self.trail.run.as_ref().and_then(|r| r.pid);
         let pid = pid.and_then(|p| i32::try_from(p).ok());

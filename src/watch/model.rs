@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::events::WorkerRun;
 use crate::journal::{JournalEntry, Totals};
+use crate::observe::PoolView;
 use crate::state::{Actor, State};
 
 /// The turn whose agent runs now, from the event log's latest `agent_started` (local only).
@@ -51,6 +52,8 @@ pub(crate) struct Snapshot {
     pub(crate) workers: Vec<WorkerRun>,
     /// The newest ended workers, oldest first, with their landing.
     pub(crate) ended_workers: Vec<WorkerRun>,
+    /// The pool's claims on the remote, by worker process (read on the remote's cadence).
+    pub(crate) pool: PoolView,
     /// Where the running turn's agent works when this view does not run it (a remote's run, or
     /// a daemon here waiting for its peer): `runs on <host:pid> (the lease holder); …`.
     pub(crate) elsewhere: Option<String>,
@@ -93,6 +96,9 @@ pub(crate) enum Change {
     Worker(Box<WorkerRun>),
     /// A worker's task ended: its landing.
     Landing(Box<WorkerRun>),
+    /// The pool's workers or claims changed (a claim, a release, a take-over, a lease that ran
+    /// out; not a renewal): the whole pool as it is now.
+    Pool(Box<PoolView>),
     /// An agent started a turn.
     Started(Running),
     /// The running turn's agent works elsewhere (see [`Snapshot::elsewhere`]).
@@ -147,7 +153,8 @@ fn limit_key(state: &State) -> (Option<&str>, Option<&str>, bool) {
 /// What changed from `old` to `new` (everything worth showing when `old` is `None`), in
 /// reading order: turns stamped (they happened before the state that followed them), the turn,
 /// its lease, limit, approval and stop flag, the budget, the workflow's step, a started agent
-/// (or where one works), workers started and ended, the end of the run, and read problems.
+/// (or where one works), workers started and ended, the pool, the end of the run, and read
+/// problems.
 pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
     let old_turns = old.map_or(&[][..], |o| o.turns.as_slice());
     let mut out: Vec<Change> = new
@@ -177,6 +184,10 @@ pub(crate) fn changes(old: Option<&Snapshot>, new: &Snapshot) -> Vec<Change> {
         out.push(Change::Started(running.clone()));
     }
     worker_changes(old, new, &mut out);
+    let same_pool = old.is_some_and(|o| o.pool.same_claims(&new.pool));
+    if !same_pool && (old.is_some() || !new.pool.is_empty()) {
+        out.push(Change::Pool(Box::new(new.pool.clone())));
+    }
     if let Some(elsewhere) = &new.elsewhere
         && old.and_then(|o| o.elsewhere.as_ref()) != Some(elsewhere)
     {

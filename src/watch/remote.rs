@@ -1,15 +1,17 @@
 //! Watching a role-mode run from any clone of its remote: the [`RemoteRun`] is checked every
 //! interval (one `git ls-remote`, a fetch only when the branch moved) and its view becomes the
-//! watch's [`Snapshot`]. Transcripts stay on the machine that ran the turn.
+//! watch's [`Snapshot`], with the pool's claims read on the same cadence. Transcripts stay on
+//! the machine that ran the turn.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::config::BudgetConfig;
 use crate::journal::Totals;
 use crate::modes::budget;
-use crate::observe::RemoteRun;
+use crate::observe::{PoolReader, RemoteRun};
 use crate::watch::model::Snapshot;
 use crate::watch::{Source, Transcript};
 use crate::workflow::Workflow;
@@ -26,21 +28,29 @@ pub(crate) struct Remote {
     built: bool,
     /// Whether the next read may skip asking the remote (it was just asked).
     fresh: bool,
+    /// The pool's claims, and this workspace's runner lock (its claims are fetched only while
+    /// no Baton holds it).
+    pool: Option<PoolReader>,
+    lock: PathBuf,
     view: Snapshot,
 }
 
 impl Remote {
     /// Watches `run`, checking it every `every` (the first read does not when `checked`: it
-    /// was just checked) and showing the last `last` turns against `config`'s budget, and the
-    /// step of its workflow.
+    /// was just checked) and showing the last `last` turns against `config`'s budget, the
+    /// step of its workflow, and the pool's claims (fetched every `every` while no Baton holds
+    /// this workspace's runner lock `lock`).
     pub(crate) fn new(
         run: RemoteRun,
         checked: bool,
         config: &crate::config::Config,
         last: usize,
         every: Duration,
+        lock: PathBuf,
     ) -> Remote {
         Remote {
+            pool: PoolReader::new(config),
+            lock,
             run,
             budget: config.budget.clone(),
             workflow: config.workflow.clone(),
@@ -79,6 +89,9 @@ impl Remote {
 
 impl Source for Remote {
     fn cancel_on(&mut self, quit: Arc<AtomicBool>) {
+        if let Some(pool) = &mut self.pool {
+            pool.cancel_on(Arc::clone(&quit));
+        }
         self.run.cancel_on(quit);
     }
 
@@ -95,6 +108,11 @@ impl Source for Remote {
     }
 
     fn read(&mut self) -> Snapshot {
+        // The pool's fetch brings the branch too: the run's check then has nothing to fetch.
+        if let Some(pool) = &mut self.pool {
+            pool.refresh_when_due(self.every, &self.lock);
+            self.view.pool = pool.view(SystemTime::now());
+        }
         let changed = !std::mem::take(&mut self.fresh) && self.run.check();
         if changed || !self.built {
             self.build();

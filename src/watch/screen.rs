@@ -1,6 +1,7 @@
 //! The redrawn screen on a terminal: a pure [`frame`] of the snapshot (the turn, its lease,
 //! limit, approval and stop flag, the workflow's step, budget and totals, the last turns, one
-//! row per worker, the running transcript's newest lines), cut to the terminal's size.
+//! row per worker, the pool's workers and claims, the running transcript's newest lines), cut
+//! to the terminal's size.
 
 use std::time::SystemTime;
 
@@ -99,6 +100,12 @@ pub(crate) fn frame(
             .map(|t| format!("  {}", turn_row(t))),
     );
     workers(snap, shown.now, &mut out);
+    let pool = crate::observe::pool::lines(&snap.pool);
+    if let Some((summary, rows)) = pool.split_first() {
+        out.push(String::new());
+        out.push(format!("pool: {summary}"));
+        out.extend(rows.iter().map(|l| printable(l)));
+    }
     out.push(String::new());
     match (&snap.running, &snap.elsewhere) {
         (Some(r), _) => out.push(format!("running: {}", running_row(r))),
@@ -273,6 +280,56 @@ mod tests {
         assert_eq!(lines[at + 6], "  ralph-8  task t8  landed after 5s");
         assert!(
             lines.contains(&"step      running ralph".to_owned()),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn the_pool_follows_the_workers_one_row_per_worker_process_and_claim() {
+        use crate::observe::pool::{NoClaim, PoolClaim, PoolWorker};
+        let snap = Snapshot {
+            pool: crate::observe::PoolView {
+                remote: "origin".to_owned(),
+                workers: vec![PoolWorker {
+                    host: "m1".to_owned(),
+                    pid: 42,
+                    start: "boot/1".to_owned(),
+                    names: vec!["ralph-1".to_owned()],
+                    slots: Some(4),
+                    claims: vec![PoolClaim {
+                        task: "a".to_owned(),
+                        worker: "ralph-1".to_owned(),
+                        lease_until: "2026-11-21T10:10:00Z".to_owned(),
+                        expired: false,
+                        over: false,
+                    }],
+                }],
+                no_claim: vec![NoClaim {
+                    task: "junk".to_owned(),
+                    why: "not a claim commit".to_owned(),
+                }],
+                checked_at: Some("2026-11-21T10:00:00Z".to_owned()),
+                problem: None,
+            },
+            ..Snapshot::default()
+        };
+        let shown = Shown {
+            title: "origin/main",
+            transcript: &[],
+            now: SystemTime::now(),
+        };
+        let lines = frame(&shown, &snap, 100, 40);
+        let at = lines
+            .iter()
+            .position(|l| l == "pool: 2 claim(s) on origin by 1 worker(s)")
+            .expect("the pool's rows");
+        assert_eq!(
+            lines[at + 1..at + 4],
+            [
+                "  m1 pid 42 (ralph-1): 4 slots, 1 claim(s)",
+                "    task a by ralph-1, lease until 2026-11-21T10:10:00Z",
+                "  task junk: its claim ref holds no claim (counts as over): not a claim commit",
+            ],
             "{lines:#?}"
         );
     }

@@ -200,13 +200,14 @@ mkdir -p out && echo "$BATON_TASK by $(basename "$TEST_CLONE")" > "out/$BATON_TA
     let status = fresh.baton(&["status", "--json"]);
     status.expect_code(0);
     let status: Value = serde_json::from_str(&status.stdout).expect("status json");
-    let pool = status["pool"].as_array().expect("pool");
-    assert_eq!(pool.len(), 1, "{pool:?}");
-    assert_eq!(pool[0]["worker"], "ralph-1");
+    let pool = &status["pool"]["workers"];
+    assert_eq!(pool.as_array().map(Vec::len), Some(1), "{pool:?}");
+    assert_eq!(pool[0]["names"], serde_json::json!(["ralph-1"]));
     assert!(pool[0]["pid"].as_u64().is_some_and(|p| p > 0), "{pool:?}");
     let text = fresh.baton(&["status"]);
     assert!(
-        text.stdout.contains("pool: 1 claim(s) on the remote"),
+        text.stdout
+            .contains("pool: 1 claim(s) on origin by 1 worker(s)"),
         "{}",
         text.stdout
     );

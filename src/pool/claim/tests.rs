@@ -180,6 +180,43 @@ fn anything_but_an_exact_claim_message_is_refused() {
 }
 
 #[test]
+fn slots_are_an_optional_last_trailer_kept_by_renewals_and_read_strictly() {
+    let with = record().with_slots(4).expect("slots");
+    assert_eq!(with.slots(), Some(4));
+    assert_eq!(record().slots(), None, "a claim of an older writer");
+    assert_eq!(
+        with.message(),
+        format!("{}Baton-Slots: 4\n", record().message()),
+        "after the five trailers an older reader knows"
+    );
+    assert_eq!(ClaimRecord::parse(&with.message()), Ok(with.clone()));
+    let renewed = with.renewed(at(1_000), Duration::from_secs(600));
+    assert_eq!(renewed.slots(), Some(4), "a renewal keeps them");
+    assert!(renewed.message().ends_with("Baton-Slots: 4\n"));
+    assert!(record().with_slots(0).is_err());
+    let good = with.message();
+    let moved = good
+        .replace("Baton-Slots: 4\n", "")
+        .replace("Baton-Task:", "Baton-Slots: 4\nBaton-Task:");
+    assert_eq!(
+        ClaimRecord::parse(&moved),
+        Ok(with.clone()),
+        "anywhere among the trailers"
+    );
+    for (bad, why) in [
+        ("Baton-Slots: 0", "zero"),
+        ("Baton-Slots: 04", "a leading zero"),
+        ("Baton-Slots: -4", "negative"),
+        ("Baton-Slots: four", "not a number"),
+        ("Baton-Slots: 4294967296", "too large"),
+        ("Baton-Slots: 4\nBaton-Slots: 4", "repeated"),
+    ] {
+        let message = good.replace("Baton-Slots: 4", bad);
+        assert!(ClaimRecord::parse(&message).is_err(), "{why}: {message:?}");
+    }
+}
+
+#[test]
 fn a_landing_names_its_claim_in_its_last_paragraph() {
     let message = format!(
         "[LAND i=3] ralph-2: task a (baton/ralph-2/a)\n\nBaton-Task: a\n{}",
@@ -206,11 +243,19 @@ fn any_record() -> impl Strategy<Value = ClaimRecord> {
         "[a-z][a-z0-9-]{0,10}",
         0u64..=LAST_SECOND,
         "[0-9a-f]{16}",
+        prop::option::of(any::<u32>()),
     )
-        .prop_filter_map("valid", |(task, host, pid, start, worker, secs, id)| {
-            let holder = Holder::new(&host, pid, &start).ok()?;
-            ClaimRecord::new(&task, holder, &worker, at(secs), &id).ok()
-        })
+        .prop_filter_map(
+            "valid",
+            |(task, host, pid, start, worker, secs, id, slots)| {
+                let holder = Holder::new(&host, pid, &start).ok()?;
+                let record = ClaimRecord::new(&task, holder, &worker, at(secs), &id).ok()?;
+                match slots {
+                    Some(n) => record.with_slots(n).ok(),
+                    None => Some(record),
+                }
+            },
+        )
 }
 
 proptest! {

@@ -1,7 +1,7 @@
 // The dashboard (baton serve): renders the server-sent snapshots and the live transcript,
 // posts the steering actions. Plain JavaScript, no build step; every value is inserted as text.
 // Helpers are in util.js, the turns table in turns.js, the charts in chart.js, the workers and
-// the workflow in workers.js.
+// the workflow in workers.js, the pool in pool.js.
 "use strict";
 let snap = null;
 let connected = false;
@@ -135,7 +135,7 @@ function render(s) {
   snap = s;
   $("workspace").textContent = s.workspace;
   renderSource(s); renderWhose(s); renderRun(s); renderBudget(s); renderTotals(s); renderApproval(s);
-  renderWorkers(s); renderGraph(s); renderTurns(s); renderCharts(s); renderActivity(s);
+  renderWorkers(s); renderGraph(s); renderPool(s); renderTurns(s); renderCharts(s); renderActivity(s);
   const t = s.events.turn;
   const state = $("transcript-state");
   if (remote(s)) {

@@ -239,3 +239,74 @@ fn a_worker_is_a_change_when_it_starts_and_when_it_ends_and_the_step_when_it_mov
     );
     assert_eq!(changes(Some(&new), &new), []);
 }
+
+#[test]
+fn the_pool_is_a_change_when_its_claims_change_not_when_a_lease_is_renewed() {
+    use crate::observe::pool::{PoolClaim, PoolWorker};
+    let claim = |task: &str, until: &str, expired: bool| PoolClaim {
+        task: task.to_owned(),
+        worker: "ralph-1".to_owned(),
+        lease_until: until.to_owned(),
+        expired,
+        over: expired,
+    };
+    let pool = |claims: Vec<PoolClaim>| PoolView {
+        remote: "origin".to_owned(),
+        workers: vec![PoolWorker {
+            host: "m1".to_owned(),
+            pid: 42,
+            start: "boot/1".to_owned(),
+            names: vec!["ralph-1".to_owned()],
+            slots: Some(1),
+            claims,
+        }],
+        ..PoolView::default()
+    };
+    let base = snapshot(Status::Idle, Actor::GALPH, Vec::new());
+    let empty = changes(None, &base);
+    assert!(
+        !empty.iter().any(|c| matches!(c, Change::Pool(_))),
+        "no pool, no line: {empty:?}"
+    );
+    let held = Snapshot {
+        pool: pool(vec![claim("a", "2026-11-21T10:10:00Z", false)]),
+        ..base.clone()
+    };
+    assert_eq!(
+        changes(Some(&base), &held),
+        [Change::Pool(Box::new(held.pool.clone()))]
+    );
+    let renewed = Snapshot {
+        pool: pool(vec![claim("a", "2026-11-21T10:13:20Z", false)]),
+        ..base.clone()
+    };
+    assert_eq!(changes(Some(&held), &renewed), [], "a renewal");
+    let ran_out = Snapshot {
+        pool: pool(vec![claim("a", "2026-11-21T10:13:20Z", true)]),
+        ..base.clone()
+    };
+    assert_eq!(
+        changes(Some(&renewed), &ran_out).len(),
+        1,
+        "a lease that ran out"
+    );
+    let released = Snapshot {
+        pool: PoolView {
+            remote: "origin".to_owned(),
+            ..PoolView::default()
+        },
+        ..base.clone()
+    };
+    let last = changes(Some(&ran_out), &released);
+    assert_eq!(last, [Change::Pool(Box::new(released.pool.clone()))]);
+    assert_eq!(
+        crate::watch::lines::line(&last[0]),
+        "pool: no claims on origin"
+    );
+    assert_eq!(
+        crate::watch::lines::line(&changes(Some(&base), &held)[0]),
+        "pool: 1 claim(s) on origin by 1 worker(s) (as last fetched)\n\
+         pool:   m1 pid 42 (ralph-1): 1 slot, 1 claim(s)\n\
+         pool:     task a by ralph-1, lease until 2026-11-21T10:10:00Z"
+    );
+}

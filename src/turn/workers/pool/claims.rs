@@ -27,8 +27,9 @@ pub(super) struct Want<'a> {
 
 impl Session {
     /// Claims every wanted task in one push, each a compare-and-swap of its own claim ref
-    /// (a new claim commit); for each, in order, the claim held, or `None` when another
-    /// worker's claim won. A push whose answer is lost is settled by a fresh read of the refs.
+    /// (a new claim commit saying this worker runs up to `slots` tasks at once); for each, in
+    /// order, the claim held, or `None` when another worker's claim won. A push whose answer
+    /// is lost is settled by a fresh read of the refs.
     ///
     /// # Errors
     /// Git errors writing the claim commits or fetching.
@@ -38,6 +39,7 @@ impl Session {
         remote: &Remote,
         branch: &str,
         holder: &Holder,
+        slots: u32,
         wants: &[Want<'_>],
     ) -> Result<Vec<Option<Held>>> {
         let lease_until = SystemTime::now() + self.config.git.lease;
@@ -46,6 +48,7 @@ impl Session {
             let task = want.attempt.task.as_str();
             let id = crate::turn::subject::new_claim_id();
             let record = ClaimRecord::new(task, holder.clone(), &want.worker, lease_until, &id)
+                .and_then(|record| record.with_slots(slots))
                 .map_err(|e| Error::failed(format!("claim task {task}: {e}")))?;
             let replaces = match &want.attempt.claim {
                 Claim::TakeOver { stale_sha } => Some(stale_sha.as_str()),

@@ -250,7 +250,8 @@ impl Session {
                             });
                             slots.push((slot, found));
                         }
-                        let won = self.claim_all(repo, remote, branch, &holder, &wants)?;
+                        let won =
+                            self.claim_all(repo, remote, branch, &holder, options.slots, &wants)?;
                         for ((want, (slot, found)), claim) in wants.into_iter().zip(slots).zip(won)
                         {
                             match claim {
