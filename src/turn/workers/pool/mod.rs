@@ -131,6 +131,7 @@ impl Session {
             let mut pending: Vec<Pending> = Vec::new();
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
+            let mut failed_looks = 0_u32;
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
@@ -147,8 +148,9 @@ impl Session {
                 // every slot busy and nothing to land or check, there is nothing to look for.
                 let look =
                     !finished.is_empty() || !pending.is_empty() || (!stopping && !free.is_empty());
-                if look {
-                    remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
+                // A failed look (a lock another git held, the network) is tried again next
+                // time: claims won stay pending, tasks back stay to land.
+                if look && self.look(remote, branch, &mut failed_looks)? {
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
@@ -278,7 +280,7 @@ impl Session {
                     break;
                 }
                 // Claims just won are checked at once; otherwise wait for a task to come back.
-                if pending.is_empty() {
+                if pending.is_empty() || failed_looks > 0 {
                     match rx.recv_timeout(options.poll) {
                         Ok(back) => {
                             running -= 1;
@@ -296,6 +298,31 @@ impl Session {
         Ok(runs)
     }
 }
+
+impl Session {
+    /// Fetches the shared branch and the claims for one look at the remote: `true` when it
+    /// did; `false` (with a warning) when it failed fewer than [`LOOKS_TRIED`] times in a row.
+    ///
+    /// # Errors
+    /// The fetch's error once it failed [`LOOKS_TRIED`] times in a row.
+    fn look(&self, remote: &Remote, branch: &str, failed: &mut u32) -> Result<bool> {
+        match remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name())) {
+            Ok(()) => {
+                *failed = 0;
+                Ok(true)
+            }
+            Err(e) if *failed + 1 < LOOKS_TRIED => {
+                *failed += 1;
+                warn_line!(self.events, "[pool] fetching {branch} and the claims: {e}");
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// How many looks at the remote in a row may fail before the worker gives up.
+const LOOKS_TRIED: u32 = 5;
 
 /// The tasks of the shared branch at `commit`.
 fn board_at(session: &Session, repo: &Repo, commit: &str) -> Result<Board> {
