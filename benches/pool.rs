@@ -10,8 +10,10 @@
 //!    landed exactly once.
 //! 2. Effective parallelism: tasks per second of the pool over one worker's alone (one clone,
 //!    one slot, measured in the same run), next to the slots (target ≥ 0.8 × slots).
-//! 3. Claim latency (each task's `claim_ms` from the journal): p50 / p99 next to the floor, a
-//!    raw `git push` of a new ref to the same remote, measured in the same run.
+//! 3. Claim latency (each task's `claim_ms` from the journal: the push that claimed it, which
+//!    may carry several claims): p50 / p99 next to the floor, a raw `git push` of a new ref to
+//!    the same remote, measured in the same run twice — while the pool runs (one probe push
+//!    every half second, under the same load as the claims) and idle afterwards.
 
 mod support;
 
@@ -145,6 +147,15 @@ fn claim_times(bare: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// A raw `git push` of `probe`'s HEAD to a new ref `refs/bench/<name>` of its remote (ms).
+fn raw_push(probe: &Path, name: &str) -> f64 {
+    let took = run(&mut git(
+        probe,
+        &["push", "-q", "origin", &format!("HEAD:refs/bench/{name}")],
+    ));
+    took.as_secs_f64() * 1000.0
+}
+
 fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
     if xs.is_empty() {
         return 0.0;
@@ -224,14 +235,28 @@ fn main() {
     let clones: Vec<PathBuf> = (1..=clones_n)
         .map(|i| bench.clone(&bare, &format!("m{i}")))
         .collect();
-    let (took, killed) = drive(
-        &bench,
-        &clones,
-        slots,
-        tasks,
-        Some(Duration::from_secs(kill_secs)),
-        &bare,
-    );
+    let probe_clone = bench.clone(&bare, "probe");
+    let probing = std::sync::atomic::AtomicBool::new(true);
+    let (took, killed, loaded_floor) = std::thread::scope(|scope| {
+        let probe = scope.spawn(|| {
+            let mut times = Vec::new();
+            while probing.load(std::sync::atomic::Ordering::Relaxed) {
+                times.push(raw_push(&probe_clone, &format!("loaded-{}", times.len())));
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            times
+        });
+        let (took, killed) = drive(
+            &bench,
+            &clones,
+            slots,
+            tasks,
+            Some(Duration::from_secs(kill_secs)),
+            &bare,
+        );
+        probing.store(false, std::sync::atomic::Ordering::Relaxed);
+        (took, killed, probe.join().expect("the probe"))
+    });
     let counts = landings(&bare);
     let twice = counts.values().filter(|n| **n > 1).count();
     let once = counts.values().filter(|n| **n == 1).count();
@@ -254,21 +279,9 @@ fn main() {
         0.8 * total_slots as f64
     );
 
-    // The floor of a claim: a raw push of a new ref to the same remote.
-    let probe = &clones[0];
+    // The floor of a claim, idle: a raw push of a new ref to the same remote.
     let floor: Vec<f64> = (0..20)
-        .map(|i| {
-            let took = run(&mut git(
-                probe,
-                &[
-                    "push",
-                    "-q",
-                    "origin",
-                    &format!("HEAD:refs/bench/probe-{i}"),
-                ],
-            ));
-            took.as_secs_f64() * 1000.0
-        })
+        .map(|i| raw_push(&probe_clone, &format!("idle-{i}")))
         .collect();
     let claims = claim_times(&bare);
     println!(
@@ -278,7 +291,14 @@ fn main() {
         counts.len()
     );
     println!(
-        "  floor, raw `git push` of a new ref: p50 {:.1} ms, p99 {:.1} ms",
+        "  floor, raw `git push` of a new ref while the pool runs: p50 {:.1} ms, p99 {:.1} ms \
+         over {} pushes",
+        percentile(loaded_floor.clone(), 0.5),
+        percentile(loaded_floor.clone(), 0.99),
+        loaded_floor.len()
+    );
+    println!(
+        "  floor, raw `git push` of a new ref, idle: p50 {:.1} ms, p99 {:.1} ms",
         percentile(floor.clone(), 0.5),
         percentile(floor, 0.99)
     );

@@ -244,3 +244,67 @@ mkdir -p out && echo "$BATON_TASK by $(basename "$TEST_CLONE")" > "out/$BATON_TA
         ""
     );
 }
+
+#[test]
+fn tasks_back_while_a_landing_is_pushed_land_together_in_one_train() {
+    let env = pool(&["a", "b", "c"], "");
+    // Each agent waits for all three to run, then ends at once.
+    env.seed.hook(
+        "ralph",
+        r#"touch "$TEST_CTL/started-$BATON_TASK"
+while [ "$(ls "$TEST_CTL" | grep -c '^started-')" -lt 3 ]; do sleep 0.05; done
+mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    // The remote logs how many landings each push of the branch carries (first-parent commits
+    // added) and holds the first one for two seconds: whatever comes back meanwhile waits for
+    // the next look, and lands with the others in one push.
+    crate::common::write_script(
+        &env.remote.join("hooks"),
+        "pre-receive",
+        &format!(
+            r#"#!/bin/sh
+while read old new ref; do
+  if [ "$ref" = refs/heads/main ]; then
+    git rev-list --first-parent --count "$old..$new" >> "{log}"
+    [ "$(wc -l < "{log}")" -eq 1 ] && sleep 2
+  fi
+done
+exit 0
+"#,
+            log = env.seed.ctl.join("branch-pushes").display()
+        ),
+    );
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "3", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 3, "{landed:?}");
+    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    let pushes: Vec<u32> = std::fs::read_to_string(env.seed.ctl.join("branch-pushes"))
+        .expect("the hook's log")
+        .lines()
+        .map(|l| l.trim().parse().expect("a count"))
+        .collect();
+    assert_eq!(pushes.iter().sum::<u32>(), 3, "{pushes:?}");
+    assert!(
+        pushes.len() < 3 && pushes.iter().any(|n| *n >= 2),
+        "fewer pushes than landings: {pushes:?}"
+    );
+    // Each task still has its own merge commit and journal line.
+    let journal = remote_lines(&env);
+    let mut tasks: Vec<&str> = journal
+        .iter()
+        .filter_map(|e| e["tasks"][0]["task"].as_str())
+        .collect();
+    tasks.sort_unstable();
+    assert_eq!(tasks, ["a", "b", "c"]);
+    assert_eq!(
+        env.remote_git(&["for-each-ref", "refs/baton/claims/"])
+            .trim(),
+        ""
+    );
+}
