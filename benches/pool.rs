@@ -237,6 +237,7 @@ fn main() {
         .collect();
     let probe_clone = bench.clone(&bare, "probe");
     let probing = std::sync::atomic::AtomicBool::new(true);
+    let cpu_before = support::cpu_ticks();
     let (took, killed, loaded_floor) = std::thread::scope(|scope| {
         let probe = scope.spawn(|| {
             let mut times = Vec::new();
@@ -257,6 +258,7 @@ fn main() {
         probing.store(false, std::sync::atomic::Ordering::Relaxed);
         (took, killed, probe.join().expect("the probe"))
     });
+    let cpu_after = support::cpu_ticks();
     let counts = landings(&bare);
     let twice = counts.values().filter(|n| **n > 1).count();
     let once = counts.values().filter(|n| **n == 1).count();
@@ -278,6 +280,21 @@ fn main() {
         rate / solo_rate,
         0.8 * total_slots as f64
     );
+    // What the machine can do at most: its cores over the CPU time a task took (everything the
+    // machine ran during the pool: Batons, git on both sides, agents, this bench).
+    if let (Some((busy0, all0)), Some((busy1, all1))) = (cpu_before, cpu_after) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let busy = (busy1 - busy0) as f64 / (all1 - all0).max(1) as f64;
+        let cpu_per_task = busy * cores * took.as_secs_f64() / counts.len().max(1) as f64;
+        println!(
+            "  CPU: {:.0}% of {cores} cores busy, {:.0} ms of CPU a task; this machine's \
+             ceiling: {:.2} tasks/s = {:.2} x one worker alone",
+            busy * 100.0,
+            cpu_per_task * 1000.0,
+            cores / cpu_per_task,
+            cores / cpu_per_task / solo_rate
+        );
+    }
 
     // The floor of a claim, idle: a raw push of a new ref to the same remote.
     let floor: Vec<f64> = (0..20)
@@ -302,4 +319,8 @@ fn main() {
         percentile(floor.clone(), 0.5),
         percentile(floor, 0.99)
     );
+    if std::env::var_os("BATON_BENCH_KEEP").is_some() {
+        // Kept for a look at the journal and the clones afterwards.
+        println!("  kept: {}", bench.dir.keep().display());
+    }
 }

@@ -158,3 +158,18 @@ pub(crate) fn populate(root: &Path, files: u64) {
     run(&mut git(root, &["add", "-A"]));
     run(&mut git(root, &["commit", "-q", "-m", "populate"]));
 }
+
+/// The machine's CPU time so far, busy and all (in `/proc/stat` ticks: the first `cpu` line's
+/// fields, busy being all but idle and iowait), `None` where `/proc/stat` is not there.
+pub(crate) fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let all: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    Some((all.saturating_sub(idle), all))
+}

@@ -58,6 +58,9 @@ struct Case {
     /// Each worker's slots and clock skew (ms).
     workers: Vec<(usize, i64)>,
     ops: Vec<Op>,
+    /// Whether workers check a claimed task at a fresh read before running it (see
+    /// [`Rules::check_before_run`]); both are explored.
+    check_before_run: bool,
 }
 
 fn net() -> impl Strategy<Value = Net> {
@@ -92,7 +95,7 @@ fn case() -> impl Strategy<Value = Case> {
     let tasks = count.prop_flat_map(|n| proptest::collection::vec((any::<u8>(), 1u8..=3), n));
     let workers = proptest::collection::vec((1usize..=2, skew), 2..=4);
     let ops = proptest::collection::vec(op(), 0..=200);
-    (tasks, workers, ops).prop_map(|(tasks, workers, ops)| Case {
+    (tasks, workers, ops, any::<bool>()).prop_map(|(tasks, workers, ops, check_before_run)| Case {
         tasks: tasks
             .into_iter()
             .enumerate()
@@ -107,6 +110,7 @@ fn case() -> impl Strategy<Value = Case> {
             .collect(),
         workers,
         ops,
+        check_before_run,
     })
 }
 
@@ -165,7 +169,11 @@ impl World {
 }
 
 /// Runs one case: every operation, the invariants after each, then the fault-free end.
-fn run(case: &Case, rules: Rules, stats: &RefCell<Stats>) -> Result<(), TestCaseError> {
+fn run(case: &Case, check_open: bool, stats: &RefCell<Stats>) -> Result<(), TestCaseError> {
+    let rules = Rules {
+        check_open,
+        check_before_run: case.check_before_run,
+    };
     let mut world = World::new(case.tasks.clone(), &case.workers, rules);
     for (i, op) in case.ops.iter().enumerate() {
         world
@@ -207,9 +215,7 @@ fn the_protocol_keeps_its_invariants() {
     let stats = RefCell::new(Stats::default());
     let started = Instant::now();
     let (mut runner, default) = runner();
-    let result = runner.run(&case(), |case| {
-        run(&case, Rules { check_open: true }, &stats)
-    });
+    let result = runner.run(&case(), |case| run(&case, true, &stats));
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -227,6 +233,7 @@ fn the_protocol_keeps_its_invariants() {
         "renewals that found the claim lost",
         "landings rejected",
         "landings",
+        "trains",
         "landings found after a lost answer",
         "claims found lost",
         "claims of tasks gone",
@@ -246,9 +253,7 @@ fn the_protocol_keeps_its_invariants() {
 fn the_design_as_first_written_lands_a_task_twice() {
     let stats = RefCell::new(Stats::default());
     let (mut runner, _) = runner();
-    let result = runner.run(&case(), |case| {
-        run(&case, Rules { check_open: false }, &stats)
-    });
+    let result = runner.run(&case(), |case| run(&case, false, &stats));
     match result {
         Err(TestError::Fail(why, case)) => {
             eprintln!("{why}\n{case:#?}");

@@ -4,8 +4,8 @@
 //! A push can be applied on the remote while its answer is lost (a dropped connection, a
 //! killed git): the pusher cannot tell an error from a rejection by the exit code alone. So
 //! after any push that did not report success, the worker reads the ref back and calls
-//! [`settle`]; and before it runs a claimed task and before each landing, it reads the shared
-//! head and the claim ref and calls [`standing`].
+//! [`settle`]; and before each landing, it reads the shared head and the claim ref and calls
+//! [`standing`].
 
 use crate::pool::push::Expect;
 use crate::tasks::Board;

@@ -70,7 +70,15 @@ impl Remote {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = self.git(&args)?;
         let rejected = parse::rejections(&out.stdout);
-        if let Some(other) = rejected.iter().find(|r| !is_lease(&r.reason)) {
+        // Two pushes creating one ref at once: the remote's ref lock refuses the second with
+        // "failed to update ref" and says "cannot lock ref '<ref>'": a lost race, as a lease.
+        let raced = |r: &parse::Rejection| {
+            r.reason.contains("failed to update ref")
+                && out
+                    .stderr
+                    .contains(&format!("cannot lock ref '{}'", r.refname))
+        };
+        if let Some(other) = rejected.iter().find(|r| !is_lease(&r.reason) && !raced(r)) {
             return Err(SyncError::PushRejected {
                 refname: other.refname.clone(),
                 reason: other.reason.clone(),

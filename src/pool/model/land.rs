@@ -21,7 +21,8 @@ impl World {
             if let Some(held) = self.workers[w].held.get_mut(task) {
                 held.steps_left = held.steps_left.saturating_sub(1);
             }
-        } else if (!self.rules.check_open || self.stand(w, task)?.is_some())
+        } else if (!(self.rules.check_open && self.rules.check_before_run)
+            || self.stand(w, task)?.is_some())
             && let Some(held) = self.workers[w].held.get_mut(task)
         {
             held.checked = true;

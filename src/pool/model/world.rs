@@ -62,9 +62,13 @@ pub(super) enum Kind {
 /// Which protocol the workers follow.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Rules {
-    /// The fix: before running a claimed task and before landing it, check that it is still
-    /// open at the shared head (`outcome::standing`'s `Gone`). Off: the design as first written.
+    /// The fix: before landing a claimed task, check that it is still open at the shared head
+    /// (`outcome::standing`'s `Gone`). Off: the design as first written.
     pub(super) check_open: bool,
+    /// Whether that check is also made at a read after the claim, before the task runs (it
+    /// only saves running a task that landed meanwhile; `baton work` runs a claimed task at
+    /// once, from the read it claimed from).
+    pub(super) check_before_run: bool,
 }
 
 /// How often each path of the protocol ran, by name (the model is no model if some never

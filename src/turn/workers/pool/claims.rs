@@ -159,14 +159,24 @@ fn push_settled(
         .iter()
         .map(|s| push::claim(s.task, s.sha, s.expect.clone()))
         .collect();
+    let seen = refs::tracked_claims(remote.name());
     match remote.push_each(&updates) {
-        Ok(answers) => Ok(answers
-            .into_iter()
-            .map(|answer| match answer {
-                Pushed::Applied => Settled::Applied,
-                Pushed::Stale { .. } => Settled::Overtaken,
-            })
-            .collect()),
+        Ok(answers) => {
+            let mut settled = Vec::new();
+            for (s, answer) in sent.iter().zip(answers) {
+                settled.push(match answer {
+                    Pushed::Applied => {
+                        // The local copy follows, so that this clone's status and watch show
+                        // the claim before the next fetch (git does so for its own remote-
+                        // tracking refs).
+                        repo.set_ref(&format!("{seen}{}", s.task), s.sha, "baton: claimed")?;
+                        Settled::Applied
+                    }
+                    Pushed::Stale { .. } => Settled::Overtaken,
+                });
+            }
+            Ok(settled)
+        }
         Err(e) => {
             warn_line!(
                 events,
@@ -174,7 +184,6 @@ fn push_settled(
                 sent.len()
             );
             remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-            let seen = refs::tracked_claims(remote.name());
             sent.iter()
                 .map(|s| {
                     let found = repo.ref_sha(&format!("{seen}{}", s.task))?;

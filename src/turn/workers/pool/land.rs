@@ -19,12 +19,17 @@ use crate::turn::Session;
 use crate::turn::subject::pool_land_message;
 use crate::turn::workers::pool::{Back, Held};
 
-/// How often a train merges again onto a shared branch that moved under it.
-const ATTEMPTS: u32 = 8;
+/// How many trains in a row a task may miss because the shared branch moved under them (each
+/// miss means another landing went in) before it gives up and is released.
+const ATTEMPTS: u32 = 16;
 
 /// How far back along the shared branch a worker looks for its own landing whose answer it
 /// lost (first-parent commits).
 const RECENT_LANDINGS: usize = 64;
+
+/// What a look's landings came to: the runs that ended (landed or not), and the tasks a moved
+/// branch kept from landing, with their claims, for the next look.
+pub(super) type Landed = (Vec<TaskRun>, Vec<(Back, Held)>);
 
 /// A finished task on its way to the shared branch.
 struct Car {
@@ -39,7 +44,8 @@ struct Car {
 
 /// Lands what came back (or releases the claims of what will not land), cleans up the
 /// worktrees of what landed, and says how each went; `shared` is the shared head this look
-/// fetched.
+/// fetched. What a moved branch kept from landing comes back with its claim, for the next
+/// look's train (its verified tip kept: it is not verified again).
 ///
 /// # Errors
 /// Git errors talking to the remote.
@@ -50,7 +56,7 @@ pub(super) fn land_all(
     branch: &str,
     shared: &str,
     backs: Vec<(Back, Option<Held>)>,
-) -> Result<Vec<TaskRun>> {
+) -> Result<Landed> {
     let mut ended = Vec::new();
     let mut releases = Vec::new();
     let mut train = Vec::new();
@@ -63,23 +69,25 @@ pub(super) fn land_all(
             }
         }
     }
+    let mut again = Vec::new();
     if !train.is_empty() {
-        ended.extend(run_train(
-            session,
-            repo,
-            remote,
-            branch,
-            shared,
-            train,
-            &mut releases,
-        )?);
+        let (landed, left) =
+            run_train(session, repo, remote, branch, shared, train, &mut releases)?;
+        ended.extend(landed);
+        again = left
+            .into_iter()
+            .map(|mut car| {
+                car.back.verified = Some(car.tip);
+                (car.back, car.claim)
+            })
+            .collect();
         session.housekeeping.start(repo.workdir());
     }
     if let Err(e) = remote.push_each(&releases) {
         // A claim not released runs out with its lease; the task is taken over then.
         warn_line!(session.events, "[pool] releasing claims: {e}");
     }
-    Ok(ended)
+    Ok((ended, again))
 }
 
 /// Whether a task that came back boards the train, or ends here.
@@ -136,7 +144,10 @@ fn board(
         keep_backup(repo, remote, &back.task, &claim, &tip, &mut run)?;
         return Ok(Boarded::Ended(Box::new((back, run))));
     }
-    if !session.config.completion.verify.is_empty() {
+    if let Some(verified) = &back.verified {
+        // Verified at an earlier look, whose train the remote refused.
+        tip.clone_from(verified);
+    } else if !session.config.completion.verify.is_empty() {
         // Verified on the shared head this look fetched, merged into the worker's branch in
         // its worktree; a train that has to merge again onto a newer head lands that merge.
         let mut keep = session.baton_paths(repo);
@@ -177,166 +188,148 @@ fn board(
     })))
 }
 
-/// Merges the train onto `shared` and pushes it, fetching and merging again while the branch
-/// moves; every car ends landed or with why not.
+/// Merges the train onto `shared` and pushes it once: every car ends landed or with why not,
+/// except those of a train the remote refused because the branch moved (or whose answer was
+/// lost), which come back to board the next look's train.
 fn run_train(
     session: &Session,
     repo: &Repo,
     remote: &Remote,
     branch: &str,
     shared: &str,
-    mut train: Vec<Car>,
+    train: Vec<Car>,
     releases: &mut Vec<RefUpdate>,
-) -> Result<Vec<TaskRun>> {
+) -> Result<(Vec<TaskRun>, Vec<Car>)> {
     let tasks = repo.relative(&session.config.tasks_dir).unwrap_or_default();
     let mut keep = session.baton_paths(repo);
     keep.push(format!("{tasks}/"));
     let journal = repo
         .relative(&session.config.journal_file)
         .unwrap_or_default();
-    let tracking = format!("refs/remotes/{}/{branch}", remote.name());
     let mut ended = Vec::new();
-    let mut head = Some(shared.to_owned());
-    let landing = std::time::Instant::now();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
-            head = repo.ref_sha(&tracking)?;
+    // Where each car stands at this head: on, landed already (an answer lost), or off.
+    let mut on = Vec::new();
+    for mut car in train {
+        match standing(session, repo, remote, shared, &car.back.task, &car.claim)? {
+            Standing::Proceed => on.push(car),
+            Standing::Landed => {
+                car.run.landing = Landing::Landed;
+                clean_up(repo, &car.back.branch);
+                ended.push(report(session, &car.back, car.run));
+            }
+            Standing::Lost => {
+                keep_backup(
+                    repo,
+                    remote,
+                    &car.back.task,
+                    &car.claim,
+                    &car.tip,
+                    &mut car.run,
+                )?;
+                ended.push(report(session, &car.back, car.run));
+            }
+            Standing::Gone => {
+                release(releases, &car.back.task, &car.claim);
+                keep_backup(
+                    repo,
+                    remote,
+                    &car.back.task,
+                    &car.claim,
+                    &car.tip,
+                    &mut car.run,
+                )?;
+                car.run.error = Some(format!(
+                    "task {} is no longer open on the shared branch; the work is kept on {}",
+                    car.back.task,
+                    refs::backup(&car.back.task, car.claim.record.claim_id())
+                ));
+                ended.push(report(session, &car.back, car.run));
+            }
         }
-        let Some(shared) = head.clone() else {
-            for mut car in train.drain(..) {
-                car.run.error = Some(format!("the remote has no branch `{branch}`"));
+    }
+    // The chain of merges: each car merged onto the one before, its journal line appended.
+    let mut ours = shared.to_owned();
+    let mut contents = repo.read_at(shared, &journal)?.unwrap_or_default();
+    let mut merged = Vec::new();
+    for mut car in on {
+        let (from, to) = super::super::task_paths(&tasks, &car.back.task);
+        let mut next = contents.clone();
+        next.extend(crate::journal::line_of(&entry(
+            repo, &car.back, &car.run, shared, &car.tip,
+        )));
+        match repo.merge_for_landing(&MergeSpec {
+            ours: &ours,
+            theirs: &car.tip,
+            message: &car.message,
+            moving: Some((&from, &to)),
+            keep_ours: &keep,
+            replacing: Some((&journal, &next)),
+        })? {
+            Merged::Conflict(paths) => {
+                car.run.landing = Landing::Conflict;
+                car.run.error = Some(format!("merging `{}` conflicts", car.back.branch));
+                car.run.conflicts = paths;
                 release(releases, &car.back.task, &car.claim);
                 ended.push(report(session, &car.back, car.run));
             }
-            break;
-        };
-        // Where each car stands at this head: on, landed already (an answer lost), or off.
-        let mut on = Vec::new();
-        for mut car in train.drain(..) {
-            match standing(session, repo, remote, &shared, &car.back.task, &car.claim)? {
-                Standing::Proceed => on.push(car),
-                Standing::Landed => {
-                    car.run.landing = Landing::Landed;
-                    clean_up(repo, &car.back.branch);
-                    ended.push(report(session, &car.back, car.run));
-                }
-                Standing::Lost => {
-                    keep_backup(
-                        repo,
-                        remote,
-                        &car.back.task,
-                        &car.claim,
-                        &car.tip,
-                        &mut car.run,
-                    )?;
-                    ended.push(report(session, &car.back, car.run));
-                }
-                Standing::Gone => {
-                    release(releases, &car.back.task, &car.claim);
-                    keep_backup(
-                        repo,
-                        remote,
-                        &car.back.task,
-                        &car.claim,
-                        &car.tip,
-                        &mut car.run,
-                    )?;
-                    car.run.error = Some(format!(
-                        "task {} is no longer open on the shared branch; the work is kept on {}",
-                        car.back.task,
-                        refs::backup(&car.back.task, car.claim.record.claim_id())
-                    ));
-                    ended.push(report(session, &car.back, car.run));
-                }
+            Merged::Clean(merge) => {
+                ours.clone_from(&merge);
+                contents = next;
+                car.run.merge = Some(merge);
+                merged.push(car);
             }
         }
-        // The chain of merges: each car merged onto the one before, its journal line appended.
-        let mut ours = shared.clone();
-        let mut contents = repo.read_at(&shared, &journal)?.unwrap_or_default();
-        let mut merged = Vec::new();
-        for mut car in on {
-            let (from, to) = super::super::task_paths(&tasks, &car.back.task);
-            let mut next = contents.clone();
-            next.extend(crate::journal::line_of(&entry(
-                repo, &car.back, &car.run, &shared, &car.tip,
-            )));
-            match repo.merge_for_landing(&MergeSpec {
-                ours: &ours,
-                theirs: &car.tip,
-                message: &car.message,
-                moving: Some((&from, &to)),
-                keep_ours: &keep,
-                replacing: Some((&journal, &next)),
-            })? {
-                Merged::Conflict(paths) => {
-                    car.run.landing = Landing::Conflict;
-                    car.run.error = Some(format!("merging `{}` conflicts", car.back.branch));
-                    car.run.conflicts = paths;
-                    release(releases, &car.back.task, &car.claim);
-                    ended.push(report(session, &car.back, car.run));
-                }
-                Merged::Clean(merge) => {
-                    ours.clone_from(&merge);
-                    contents = next;
-                    car.run.merge = Some(merge);
-                    merged.push(car);
-                }
-            }
-        }
-        if merged.is_empty() {
-            return Ok(ended);
-        }
-        let claims: Vec<(&str, &str)> = merged
-            .iter()
-            .map(|car| (car.back.task.as_str(), car.claim.sha.as_str()))
-            .collect();
-        let updates = push::train(branch, &ours, &shared, &claims);
-        let pushed = remote.push_leased(&updates);
-        match pushed {
-            Ok(Pushed::Applied) => {
-                let land_ms = u64::try_from(landing.elapsed().as_millis()).unwrap_or(u64::MAX);
-                for mut car in merged {
-                    car.run.landing = Landing::Landed;
-                    car.run.land_ms = land_ms;
-                    if let Some(merge) = &car.run.merge {
-                        session.events.committed(
-                            crate::events::CommitKind::Land,
-                            merge,
-                            crate::turn::subject::subject_of(&car.message),
-                        );
-                    }
-                    clean_up(repo, &car.back.branch);
-                    ended.push(report(session, &car.back, car.run));
-                }
-                return Ok(ended);
-            }
-            // Applied or not, the next look at the remote says (its answer may be lost).
-            Err(e) => warn_line!(
-                session.events,
-                "[pool] landing {} task(s): {e}",
-                merged.len()
-            ),
-            // A claim taken over leaves the train at the next look (its standing says so); a
-            // moved branch is merged onto again.
-            Ok(Pushed::Stale { .. }) => {}
-        }
-        train = merged
-            .into_iter()
-            .map(|mut car| {
-                car.run.merge = None;
-                car
-            })
-            .collect();
     }
-    for mut car in train {
-        car.run.error = Some(format!(
-            "the shared branch moved under {ATTEMPTS} landings in a row"
-        ));
-        release(releases, &car.back.task, &car.claim);
-        ended.push(report(session, &car.back, car.run));
+    if merged.is_empty() {
+        return Ok((ended, Vec::new()));
     }
-    Ok(ended)
+    let claims: Vec<(&str, &str)> = merged
+        .iter()
+        .map(|car| (car.back.task.as_str(), car.claim.sha.as_str()))
+        .collect();
+    let updates = push::train(branch, &ours, shared, &claims);
+    match remote.push_leased(&updates) {
+        Ok(Pushed::Applied) => {
+            for mut car in merged {
+                car.run.landing = Landing::Landed;
+                car.run.land_ms = super::super::millis_since(car.back.landing_from);
+                if let Some(merge) = &car.run.merge {
+                    session.events.committed(
+                        crate::events::CommitKind::Land,
+                        merge,
+                        crate::turn::subject::subject_of(&car.message),
+                    );
+                }
+                clean_up(repo, &car.back.branch);
+                ended.push(report(session, &car.back, car.run));
+            }
+            return Ok((ended, Vec::new()));
+        }
+        // Applied or not, the next look at the remote says (its answer may be lost).
+        Err(e) => warn_line!(
+            session.events,
+            "[pool] landing {} task(s): {e}",
+            merged.len()
+        ),
+        // A claim taken over leaves the train at the next look (its standing says so); a
+        // moved branch is merged onto again.
+        Ok(Pushed::Stale { .. }) => {}
+    }
+    let mut again = Vec::new();
+    for mut car in merged {
+        car.back.trains += 1;
+        if car.back.trains >= ATTEMPTS {
+            car.run.error = Some(format!(
+                "the shared branch moved under {ATTEMPTS} landings in a row"
+            ));
+            release(releases, &car.back.task, &car.claim);
+            ended.push(report(session, &car.back, car.run));
+        } else {
+            car.run.merge = None;
+            again.push(car);
+        }
+    }
+    Ok((ended, again))
 }
 
 /// Where this worker's task stands at `shared` (see [`crate::pool::outcome::standing`]): its

@@ -3,9 +3,14 @@
 //! compare-and-swap push of its own claim ref (`refs/baton/claims/<task>`, expected absent, or
 //! expected at a claim whose lease expired), worked on in a worktree as a worker of
 //! `workflow.workers` is, and landed by one atomic push that moves the shared branch to the
-//! merge commit (expected at the head it merged onto; retried after a fetch when it moved) and
-//! deletes the claim (expected at this worker's own claim): a worker that lost its claim never
-//! lands. Leases are renewed while a task runs.
+//! merge commit (expected at the head it merged onto; merged again at the next look when it
+//! moved) and deletes the claim (expected at this worker's own claim): a worker that lost its
+//! claim never lands. Leases are renewed while a task runs.
+//!
+//! The worker works in *looks*: one fetch of the branch and the claims serves the landing of
+//! every task back since the last look (one train: a chain of merges, one atomic push) and the
+//! claims for its free slots (one push, each claim its own compare-and-swap), whose tasks run
+//! at once.
 //!
 //! The pool never writes the state file; each landing appends the task's journal line in its
 //! merge commit, so budgets and `baton stats` count pool tasks.
@@ -25,7 +30,6 @@ use crate::error::{Error, Result};
 use crate::git::{Remote, Repo};
 use crate::journal::TaskRun;
 use crate::pool::claim::{ClaimRecord, Holder};
-use crate::pool::outcome::Standing;
 use crate::pool::plan::View;
 use crate::pool::{push, refs};
 use crate::state::Actor;
@@ -60,7 +64,7 @@ pub(super) struct Held {
     pub(super) claim_ms: u64,
 }
 
-/// A claim won at one look at the remote, checked at the next before its task runs.
+/// A claim won at a look at the remote, its task about to run.
 struct Pending {
     task: String,
     found: crate::tasks::Task,
@@ -76,6 +80,12 @@ pub(super) struct Back {
     pub(super) worktree: PathBuf,
     pub(super) ran: job::Ran,
     pub(super) shared: String,
+    /// When it came back: its landing's time counts from here (trains it missed included).
+    pub(super) landing_from: SystemTime,
+    /// Its tip verified at an earlier look whose train did not land (not verified again).
+    pub(super) verified: Option<String>,
+    /// How many trains it was on that the remote refused.
+    pub(super) trains: u32,
 }
 
 impl Session {
@@ -127,8 +137,6 @@ impl Session {
             let mut free: Vec<u32> = (1..=options.slots).rev().collect();
             let mut running = 0_u32;
             let mut started = 0_u32;
-            // Claims won at the last look, checked at this one before they run.
-            let mut pending: Vec<Pending> = Vec::new();
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
             let mut failed_looks = 0_u32;
@@ -146,10 +154,9 @@ impl Session {
                 let mut held_elsewhere = false;
                 // One fetch a look serves the landings, the checks and the next claims; with
                 // every slot busy and nothing to land or check, there is nothing to look for.
-                let look =
-                    !finished.is_empty() || !pending.is_empty() || (!stopping && !free.is_empty());
+                let look = !finished.is_empty() || (!stopping && !free.is_empty());
                 // A failed look (a lock another git held, the network) is tried again next
-                // time: claims won stay pending, tasks back stay to land.
+                // time: tasks back stay to land.
                 if look && self.look(remote, branch, &mut failed_looks)? {
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
@@ -162,57 +169,18 @@ impl Session {
                                 (back, claim)
                             })
                             .collect();
-                        runs.extend(land::land_all(self, repo, remote, branch, &shared, backs)?);
-                    }
-                    // Claimed from a look that may be old by now: each runs only while it is
-                    // still open at this head and the claim ours (it may have landed).
-                    let mut releases = Vec::new();
-                    for claimed in pending.drain(..) {
-                        let standing = land::standing(
-                            self,
-                            repo,
-                            remote,
-                            &shared,
-                            &claimed.task,
-                            &claimed.claim,
-                        )?;
-                        if standing != Standing::Proceed || stopping {
-                            releases.push(push::release(&claimed.task, &claimed.claim.sha));
-                            free.push(claimed.slot);
-                            continue;
+                        let (ended, again) =
+                            land::land_all(self, repo, remote, branch, &shared, backs)?;
+                        runs.extend(ended);
+                        // A moved branch: these board the next look's train, still renewed.
+                        for (back, claim) in again {
+                            held.insert(back.task.clone(), claim);
+                            finished.push(back);
                         }
-                        started += 1;
-                        tried.insert(claimed.task.clone());
-                        held.insert(claimed.task.clone(), claimed.claim);
-                        let job = self.pool_job(
-                            repo,
-                            &state,
-                            &seal,
-                            &shared,
-                            claimed.slot,
-                            claimed.found,
-                            &decision,
-                            &agent,
-                            options,
-                        )?;
-                        let tx = tx.clone();
-                        let (slot, task) = (claimed.slot, claimed.task);
-                        let (worktree, branch_name) = (job.worktree.clone(), job.branch.clone());
-                        let shared_at = shared.clone();
-                        scope.spawn(move || {
-                            let ran = job::run(job.job);
-                            // The receiver lives until every worker is back.
-                            let _ = tx.send(Back {
-                                slot,
-                                task,
-                                branch: branch_name,
-                                worktree,
-                                ran,
-                                shared: shared_at,
-                            });
-                        });
-                        running += 1;
                     }
+                    let mut releases = Vec::new();
+                    // Claims won at this look, to run.
+                    let mut pending: Vec<Pending> = Vec::new();
                     if !(stopping || free.is_empty() || options.once && started > 0) {
                         let board = board_at(self, repo, &shared)?;
                         let claims = claims_seen(repo, &seen)?;
@@ -267,29 +235,62 @@ impl Session {
                             }
                         }
                     }
+                    // Claimed from this look's head, each runs at once. One that landed between
+                    // that fetch and its claim (a whole run of another worker in that instant)
+                    // is found gone when it lands: run for nothing, never landed twice.
+                    for claimed in pending.drain(..) {
+                        started += 1;
+                        tried.insert(claimed.task.clone());
+                        held.insert(claimed.task.clone(), claimed.claim);
+                        let job = self.pool_job(
+                            repo,
+                            &state,
+                            &seal,
+                            &shared,
+                            claimed.slot,
+                            claimed.found,
+                            &decision,
+                            &agent,
+                            options,
+                        )?;
+                        let tx = tx.clone();
+                        let (slot, task) = (claimed.slot, claimed.task);
+                        let (worktree, branch_name) = (job.worktree.clone(), job.branch.clone());
+                        let shared_at = shared.clone();
+                        scope.spawn(move || {
+                            let ran = job::run(job.job);
+                            // The receiver lives until every worker is back.
+                            let _ = tx.send(Back {
+                                slot,
+                                task,
+                                branch: branch_name,
+                                worktree,
+                                ran,
+                                shared: shared_at,
+                                landing_from: SystemTime::now(),
+                                verified: None,
+                                trains: 0,
+                            });
+                        });
+                        running += 1;
+                    }
                     if let Err(e) = remote.push_each(&releases) {
                         // A claim not released runs out with its lease.
                         warn_line!(self.events, "[pool] releasing claims: {e}");
                     }
                 }
-                if running == 0
-                    && pending.is_empty()
-                    && finished.is_empty()
-                    && (stopping || !held_elsewhere)
-                {
+                if running == 0 && finished.is_empty() && (stopping || !held_elsewhere) {
                     break;
                 }
-                // Claims just won are checked at once; otherwise wait for a task to come back.
-                if pending.is_empty() || failed_looks > 0 {
-                    match rx.recv_timeout(options.poll) {
-                        Ok(back) => {
-                            running -= 1;
-                            free.push(back.slot);
-                            finished.push(back);
-                        }
-                        Err(mpsc::RecvTimeoutError::Timeout) => {}
-                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                // Wait for a task to come back, or for the next look.
+                match rx.recv_timeout(options.poll) {
+                    Ok(back) => {
+                        running -= 1;
+                        free.push(back.slot);
+                        finished.push(back);
                     }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
             Ok::<(), Error>(())
