@@ -42,6 +42,21 @@ struct Car {
     message: String,
 }
 
+impl Car {
+    /// Keeps its work on its claim's backup ref (see [`keep_backup`]): a lost claim, or a task
+    /// gone from the shared branch.
+    fn keep_backup(&mut self, repo: &Repo, remote: &Remote) -> Result<()> {
+        keep_backup(
+            repo,
+            remote,
+            &self.back.task,
+            &self.claim,
+            &self.tip,
+            &mut self.run,
+        )
+    }
+}
+
 /// Lands what came back (or releases the claims of what will not land), cleans up the
 /// worktrees of what landed, and says how each went; `shared` is the shared head this look
 /// fetched. What a moved branch kept from landing comes back with its claim, for the next
@@ -218,26 +233,12 @@ fn run_train(
                 ended.push(report(session, &car.back, car.run));
             }
             Standing::Lost => {
-                keep_backup(
-                    repo,
-                    remote,
-                    &car.back.task,
-                    &car.claim,
-                    &car.tip,
-                    &mut car.run,
-                )?;
+                car.keep_backup(repo, remote)?;
                 ended.push(report(session, &car.back, car.run));
             }
             Standing::Gone => {
                 release(releases, &car.back.task, &car.claim);
-                keep_backup(
-                    repo,
-                    remote,
-                    &car.back.task,
-                    &car.claim,
-                    &car.tip,
-                    &mut car.run,
-                )?;
+                car.keep_backup(repo, remote)?;
                 car.run.error = Some(format!(
                     "task {} is no longer open on the shared branch; the work is kept on {}",
                     car.back.task,
