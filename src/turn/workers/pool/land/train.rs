@@ -1,0 +1,188 @@
+//! The train: the tasks boarding it merged in a chain onto the look's head (one merge commit a
+//! task, each moving its task to `done/` and appending its journal line), and one atomic push
+//! of the shared branch and every one of their claims' deletions.
+
+use std::time::SystemTime;
+
+use super::{Car, clean_up, release, report, standing};
+use crate::error::Result;
+use crate::git::{MergeSpec, Merged, Pushed, Remote, Repo};
+use crate::journal::{JournalEntry, Landing, Outcome, TaskRun};
+use crate::pool::outcome::Standing;
+use crate::pool::push::{self, RefUpdate};
+use crate::pool::refs;
+use crate::state::format_utc;
+use crate::turn::Session;
+use crate::turn::workers::pool::Back;
+
+/// How many trains in a row a task may miss because the shared branch moved under them (each
+/// miss means another landing went in) before it gives up and is released.
+const ATTEMPTS: u32 = 16;
+
+/// Merges the train onto `shared` and pushes it once: every car ends landed or with why not,
+/// except those of a train the remote refused because the branch moved (or whose answer was
+/// lost), which come back to board the next look's train.
+pub(super) fn run_train(
+    session: &Session,
+    repo: &Repo,
+    remote: &Remote,
+    branch: &str,
+    shared: &str,
+    train: Vec<Car>,
+    releases: &mut Vec<RefUpdate>,
+) -> Result<(Vec<TaskRun>, Vec<Car>)> {
+    let tasks = repo.relative(&session.config.tasks_dir).unwrap_or_default();
+    let mut keep = session.baton_paths(repo);
+    keep.push(format!("{tasks}/"));
+    let journal = repo
+        .relative(&session.config.journal_file)
+        .unwrap_or_default();
+    let mut ended = Vec::new();
+    // Where each car stands at this head: on, landed already (an answer lost), or off.
+    let mut on = Vec::new();
+    for mut car in train {
+        match standing(session, repo, remote, shared, &car.back.task, &car.claim)? {
+            Standing::Proceed => on.push(car),
+            Standing::Landed => {
+                car.run.landing = Landing::Landed;
+                clean_up(repo, &car.back.branch);
+                ended.push(report(session, &car.back, car.run));
+            }
+            Standing::Lost => {
+                car.keep_backup(repo, remote)?;
+                ended.push(report(session, &car.back, car.run));
+            }
+            Standing::Gone => {
+                release(releases, &car.back.task, &car.claim);
+                car.keep_backup(repo, remote)?;
+                car.run.error = Some(format!(
+                    "task {} is no longer open on the shared branch; the work is kept on {}",
+                    car.back.task,
+                    refs::backup(&car.back.task, car.claim.record.claim_id())
+                ));
+                ended.push(report(session, &car.back, car.run));
+            }
+        }
+    }
+    // The chain of merges: each car merged onto the one before, its journal line appended.
+    let mut ours = shared.to_owned();
+    let mut contents = repo.read_at(shared, &journal)?.unwrap_or_default();
+    let mut merged = Vec::new();
+    for mut car in on {
+        let (from, to) = crate::turn::workers::task_paths(&tasks, &car.back.task);
+        let mut next = contents.clone();
+        next.extend(crate::journal::line_of(&entry(
+            repo, &car.back, &car.run, shared, &car.tip,
+        )));
+        match repo.merge_for_landing(&MergeSpec {
+            ours: &ours,
+            theirs: &car.tip,
+            message: &car.message,
+            moving: Some((&from, &to)),
+            keep_ours: &keep,
+            replacing: Some((&journal, &next)),
+        })? {
+            Merged::Conflict(paths) => {
+                car.run.landing = Landing::Conflict;
+                car.run.error = Some(format!("merging `{}` conflicts", car.back.branch));
+                car.run.conflicts = paths;
+                release(releases, &car.back.task, &car.claim);
+                ended.push(report(session, &car.back, car.run));
+            }
+            Merged::Clean(merge) => {
+                ours.clone_from(&merge);
+                contents = next;
+                car.run.merge = Some(merge);
+                merged.push(car);
+            }
+        }
+    }
+    if merged.is_empty() {
+        return Ok((ended, Vec::new()));
+    }
+    let claims: Vec<(&str, &str)> = merged
+        .iter()
+        .map(|car| (car.back.task.as_str(), car.claim.sha.as_str()))
+        .collect();
+    let updates = push::train(branch, &ours, shared, &claims);
+    match remote.push_leased(&updates) {
+        Ok(Pushed::Applied) => {
+            for mut car in merged {
+                car.run.landing = Landing::Landed;
+                car.run.land_ms = crate::turn::workers::millis_since(car.back.landing_from);
+                if let Some(merge) = &car.run.merge {
+                    session.events.committed(
+                        crate::events::CommitKind::Land,
+                        merge,
+                        crate::turn::subject::subject_of(&car.message),
+                    );
+                }
+                clean_up(repo, &car.back.branch);
+                ended.push(report(session, &car.back, car.run));
+            }
+            return Ok((ended, Vec::new()));
+        }
+        // Applied or not, the next look at the remote says (its answer may be lost).
+        Err(e) => warn_line!(
+            session.events,
+            "[pool] landing {} task(s): {e}",
+            merged.len()
+        ),
+        // A claim taken over leaves the train at the next look (its standing says so); a
+        // moved branch is merged onto again.
+        Ok(Pushed::Stale { .. }) => {}
+    }
+    let mut again = Vec::new();
+    for mut car in merged {
+        car.back.trains += 1;
+        if car.back.trains >= ATTEMPTS {
+            car.run.error = Some(format!(
+                "the shared branch moved under {ATTEMPTS} landings in a row"
+            ));
+            release(releases, &car.back.task, &car.claim);
+            ended.push(report(session, &car.back, car.run));
+        } else {
+            car.run.merge = None;
+            again.push(car);
+        }
+    }
+    Ok((ended, again))
+}
+
+/// The journal line a landing appends: the worker's turn on its task.
+fn entry(repo: &Repo, back: &Back, run: &TaskRun, shared: &str, tip: &str) -> JournalEntry {
+    let stats = repo.diff_stats(Some(shared), Some(tip)).unwrap_or_default();
+    let mut landed = run.clone();
+    landed.landing = Landing::Landed;
+    JournalEntry {
+        iteration: back.ran.turn_iteration,
+        actor: back.ran.turn_actor,
+        prompt: back.ran.prompt.clone(),
+        source: "deterministic".to_owned(),
+        reason: format!("pool: task {}", back.task),
+        agent: run.agent.clone(),
+        started_at: format_utc(back.ran.started),
+        ended_at: format_utc(SystemTime::now()),
+        duration_ms: crate::turn::workers::millis_since(back.ran.started),
+        outcome: Outcome::Ok,
+        exit_code: Some(0),
+        head_before: Some(back.shared.clone()),
+        head_after: Some(tip.to_owned()),
+        files_changed: stats.files_changed,
+        insertions: stats.insertions,
+        deletions: stats.deletions,
+        log: run.log.clone(),
+        host: crate::process::hostname(),
+        generation: 0,
+        dirty_left: Vec::new(),
+        state_ignored: Vec::new(),
+        usage: run.usage.clone(),
+        attempts: run.attempts,
+        retry_at: None,
+        completion: None,
+        notes_delivered: 0,
+        journal_restored: Vec::new(),
+        tasks: vec![landed],
+        task_problems: Vec::new(),
+    }
+}
