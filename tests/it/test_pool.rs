@@ -308,3 +308,28 @@ exit 0
         ""
     );
 }
+
+#[test]
+fn a_remote_gone_for_a_moment_is_looked_at_again_and_every_task_lands() {
+    let env = pool(&["a", "b"], "");
+    env.seed.hook("ralph", WORKER);
+    let machine = clone_with_name(&env, "m1");
+    // The remote disappears before the worker's first look, and comes back a moment later.
+    let away = env.remote.with_extension("away");
+    std::fs::rename(&env.remote, &away).expect("take the remote away");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "2", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    let work = Daemon::spawn(cmd, &env.seed.ctl);
+    // Several looks fail (one every 0.2 s), each a warning; none ends the worker.
+    wait_for(30, "failed looks", || {
+        work.stderr()
+            .matches("[pool] fetching main and the claims:")
+            .count()
+            >= 5
+    });
+    std::fs::rename(&away, &env.remote).expect("bring the remote back");
+    let run = work.wait(DEADLINE);
+    run.expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 2, "{landed:?}");
+}

@@ -139,7 +139,7 @@ impl Session {
             let mut started = 0_u32;
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
-            let mut failed_looks = 0_u32;
+            let mut failed_looks = Failing::default();
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
@@ -157,7 +157,8 @@ impl Session {
                 let look = !finished.is_empty() || (!stopping && !free.is_empty());
                 // A failed look (a lock another git held, the network) is tried again next
                 // time: tasks back stay to land.
-                if look && self.look(remote, branch, &mut failed_looks)? {
+                let looked = look && self.look(remote, branch, &mut failed_looks)?;
+                if looked {
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
@@ -279,7 +280,10 @@ impl Session {
                         warn_line!(self.events, "[pool] releasing claims: {e}");
                     }
                 }
-                if running == 0 && finished.is_empty() && (stopping || !held_elsewhere) {
+                // Done once nothing runs or waits to land, and a look found nothing to wait for
+                // (a failed look says nothing: the next one tries again).
+                if running == 0 && finished.is_empty() && (stopping || (looked && !held_elsewhere))
+                {
                     break;
                 }
                 // Wait for a task to come back, or for the next look.
@@ -302,28 +306,41 @@ impl Session {
 
 impl Session {
     /// Fetches the shared branch and the claims for one look at the remote: `true` when it
-    /// did; `false` (with a warning) when it failed fewer than [`LOOKS_TRIED`] times in a row.
+    /// did; `false` (with a warning) when it failed, until looks have failed [`LOOKS_TRIED`]
+    /// times in a row over at least [`LOOKS_FOR`].
     ///
     /// # Errors
-    /// The fetch's error once it failed [`LOOKS_TRIED`] times in a row.
-    fn look(&self, remote: &Remote, branch: &str, failed: &mut u32) -> Result<bool> {
+    /// The fetch's error once looks failed that often for that long.
+    fn look(&self, remote: &Remote, branch: &str, failing: &mut Failing) -> Result<bool> {
         match remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name())) {
             Ok(()) => {
-                *failed = 0;
+                *failing = Failing::default();
                 Ok(true)
             }
-            Err(e) if *failed + 1 < LOOKS_TRIED => {
-                *failed += 1;
+            Err(e) => {
+                let since = *failing.since.get_or_insert_with(std::time::Instant::now);
+                failing.times += 1;
+                if failing.times >= LOOKS_TRIED && since.elapsed() >= LOOKS_FOR {
+                    return Err(e.into());
+                }
                 warn_line!(self.events, "[pool] fetching {branch} and the claims: {e}");
                 Ok(false)
             }
-            Err(e) => Err(e.into()),
         }
     }
 }
 
-/// How many looks at the remote in a row may fail before the worker gives up.
+/// Looks at the remote that failed in a row: how many, since when.
+#[derive(Clone, Copy, Debug, Default)]
+struct Failing {
+    times: u32,
+    since: Option<std::time::Instant>,
+}
+
+/// How many looks at the remote in a row may fail before the worker gives up …
 const LOOKS_TRIED: u32 = 5;
+/// … once they have failed for this long (a network blip, a remote restarting).
+const LOOKS_FOR: Duration = Duration::from_secs(60);
 
 /// The tasks of the shared branch at `commit`.
 fn board_at(session: &Session, repo: &Repo, commit: &str) -> Result<Board> {
