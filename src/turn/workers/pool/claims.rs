@@ -27,12 +27,14 @@ pub(super) struct Want<'a> {
 
 impl Session {
     /// Claims every wanted task in one push, each a compare-and-swap of its own claim ref
-    /// (a new claim commit saying this worker runs up to `slots` tasks at once); for each, in
-    /// order, the claim held, or `None` when another worker's claim won. A push whose answer
-    /// is lost is settled by a fresh read of the refs.
+    /// (a new claim commit saying this worker runs up to `slots` tasks at once), and renews in
+    /// the same push the claims of `held` that are due ([`renew_due`]); for each wanted task,
+    /// in order, the claim held, or `None` when another worker's claim won. A push whose
+    /// answer is lost is settled by a fresh read of the refs.
     ///
     /// # Errors
     /// Git errors writing the claim commits or fetching.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn claim_all(
         &self,
         repo: &Repo,
@@ -41,6 +43,7 @@ impl Session {
         holder: &Holder,
         slots: u32,
         wants: &[Want<'_>],
+        held: &mut BTreeMap<String, Held>,
     ) -> Result<Vec<Option<Held>>> {
         let lease_until = SystemTime::now() + self.config.git.lease;
         let mut made = Vec::new();
@@ -57,7 +60,8 @@ impl Session {
             let sha = repo.note_commit(&record.message(), replaces)?;
             made.push((record, sha, want.attempt.claim.expect()));
         }
-        let sent: Vec<Sent<'_>> = wants
+        let due = renewals_due(repo, held, self.config.git.lease)?;
+        let mut sent: Vec<Sent<'_>> = wants
             .iter()
             .zip(&made)
             .map(|(want, (_, sha, expect))| Sent {
@@ -66,13 +70,16 @@ impl Session {
                 expect,
             })
             .collect();
+        sent.extend(due.iter().map(Due::sent));
         let pushing = std::time::Instant::now();
-        let answers = push_settled(repo, remote, branch, &sent, &self.events)?;
+        let mut answers = push_settled(repo, remote, branch, &sent, &self.events)?;
         let claim_ms = u64::try_from(pushing.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let mut held = Vec::new();
+        let renewed = answers.split_off(wants.len());
+        apply_renewals(held, due, renewed);
+        let mut won = Vec::new();
         for ((want, (record, sha, _)), answer) in wants.iter().zip(made).zip(answers) {
             if answer != Settled::Applied {
-                held.push(None);
+                won.push(None);
                 continue;
             }
             info_line!(
@@ -82,14 +89,14 @@ impl Session {
                 want.attempt.task,
                 taken_from(&want.attempt, want.stale)
             );
-            held.push(Some(Held {
+            won.push(Some(Held {
                 record,
                 sha,
                 lost: false,
                 claim_ms,
             }));
         }
-        Ok(held)
+        Ok(won)
     }
 }
 
@@ -108,34 +115,67 @@ pub(super) fn renew_due(
     lease: Duration,
     events: &Events,
 ) -> Result<()> {
+    let due = renewals_due(repo, held, lease)?;
+    let sent: Vec<Sent<'_>> = due.iter().map(Due::sent).collect();
+    let answers = push_settled(repo, remote, branch, &sent, events)?;
+    apply_renewals(held, due, answers);
+    Ok(())
+}
+
+/// A renewal due: the task, its renewed record, that record's new claim commit, and the claim
+/// commit it replaces (what the push expects).
+struct Due {
+    task: String,
+    record: ClaimRecord,
+    sha: String,
+    expect: Expect,
+}
+
+impl Due {
+    fn sent(&self) -> Sent<'_> {
+        Sent {
+            task: &self.task,
+            sha: &self.sha,
+            expect: &self.expect,
+        }
+    }
+}
+
+/// The renewals of `held` that are due now, their claim commits written.
+fn renewals_due(repo: &Repo, held: &BTreeMap<String, Held>, lease: Duration) -> Result<Vec<Due>> {
     let now = SystemTime::now();
     let mut due = Vec::new();
     for (task, claim) in held.iter().filter(|(_, c)| !c.lost) {
         if crate::pool::plan::renew_due(&claim.record, now, lease) {
             let record = claim.record.renewed(now, lease);
             let sha = repo.note_commit(&record.message(), Some(&claim.sha))?;
-            due.push((task.clone(), record, sha, Expect::At(claim.sha.clone())));
+            due.push(Due {
+                task: task.clone(),
+                record,
+                sha,
+                expect: Expect::At(claim.sha.clone()),
+            });
         }
     }
-    let sent: Vec<Sent<'_>> = due
-        .iter()
-        .map(|(task, _, sha, expect)| Sent { task, sha, expect })
-        .collect();
-    let answers = push_settled(repo, remote, branch, &sent, events)?;
-    for ((task, record, sha, _), answer) in due.into_iter().zip(answers) {
-        let Some(claim) = held.get_mut(&task) else {
+    Ok(due)
+}
+
+/// Takes the renewals' answers into `held`: renewed, lost (taken over), or still ours at the
+/// old commit (renewed at the next look).
+fn apply_renewals(held: &mut BTreeMap<String, Held>, due: Vec<Due>, answers: Vec<Settled>) {
+    for (renewal, answer) in due.into_iter().zip(answers) {
+        let Some(claim) = held.get_mut(&renewal.task) else {
             continue;
         };
         match answer {
             Settled::Applied => {
-                claim.record = record;
-                claim.sha = sha;
+                claim.record = renewal.record;
+                claim.sha = renewal.sha;
             }
             Settled::Overtaken => claim.lost = true,
             Settled::NotApplied => {}
         }
     }
-    Ok(())
 }
 
 /// One claim ref update of a push: the task, the claim commit pushed, what it expected.

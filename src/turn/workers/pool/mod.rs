@@ -148,7 +148,6 @@ impl Session {
                     free.push(back.slot);
                     finished.push(back);
                 }
-                renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
                 // Open tasks another worker holds: this one waits for them to land, or for a
                 // claim to run out (a dead worker) and takes the task over.
                 let mut held_elsewhere = false;
@@ -221,8 +220,15 @@ impl Session {
                             });
                             slots.push((slot, found));
                         }
-                        let won =
-                            self.claim_all(repo, remote, branch, &holder, options.slots, &wants)?;
+                        let won = self.claim_all(
+                            repo,
+                            remote,
+                            branch,
+                            &holder,
+                            options.slots,
+                            &wants,
+                            &mut held,
+                        )?;
                         for ((want, (slot, found)), claim) in wants.into_iter().zip(slots).zip(won)
                         {
                             match claim {
@@ -280,6 +286,8 @@ impl Session {
                         warn_line!(self.events, "[pool] releasing claims: {e}");
                     }
                 }
+                // After the landings: a claim about to be deleted by its landing is not renewed.
+                renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
                 // Done once nothing runs or waits to land, and a look found nothing to wait for
                 // (a failed look says nothing: the next one tries again).
                 if running == 0 && finished.is_empty() && (stopping || (looked && !held_elsewhere))
