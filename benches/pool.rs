@@ -1,7 +1,8 @@
 //! Pool benchmark (`cargo bench --bench pool`): figures printed, never asserted.
 //!
 //! `BATON_BENCH_CLONES` clones (default 4) of one local bare remote each run `baton work --slots
-//! BATON_BENCH_SLOTS` (default 4) over `BATON_BENCH_TASKS` tasks (default 200); the stub agent
+//! BATON_BENCH_SLOTS` (default 4) `--poll-interval BATON_BENCH_POLL` (default `0.2s`; `1s`, the
+//! default of `baton work`, makes no difference here) over `BATON_BENCH_TASKS` tasks (default 200); the stub agent
 //! sleeps `BATON_BENCH_SLEEP_MS` (default 1000) and writes its own file. Every
 //! `BATON_BENCH_KILL_SECS` (default 10) one worker is SIGKILLed and started again (its claims run
 //! out after `git.lease`, 3 s here, and are taken over).
@@ -34,6 +35,8 @@ echo "$BATON_TASK by $BATON_WORKER" > "out/$BATON_TASK.txt"
 struct Bench {
     dir: tempfile::TempDir,
     sleep: String,
+    /// `baton work --poll-interval`: how often an idle worker looks at the remote.
+    poll: String,
 }
 
 impl Bench {
@@ -95,7 +98,7 @@ impl Bench {
             "--slots",
             &slots.to_string(),
             "--poll-interval",
-            "0.2s",
+            &self.poll,
         ])
         .env("BENCH_SLEEP", &self.sleep)
         .stdout(Stdio::null())
@@ -221,6 +224,7 @@ fn main() {
     let bench = Bench {
         dir: tempfile::tempdir().expect("temp dir"),
         sleep: format!("{:.3}", sleep_ms as f64 / 1000.0),
+        poll: std::env::var("BATON_BENCH_POLL").unwrap_or_else(|_| "0.2s".to_owned()),
     };
     std::fs::write(bench.path("agent.sh"), AGENT).expect("agent");
 
