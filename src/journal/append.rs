@@ -5,7 +5,7 @@ use std::io::{self, Write as _};
 use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 
-use super::{Journal, JournalEntry, JournalError, SEGMENT_BYTES};
+use super::{Journal, JournalEntry, JournalError};
 use crate::fsutil::{self, Access, Replaced};
 
 /// Bytes read per backward step when looking for the start of a torn line.
@@ -27,7 +27,7 @@ impl Journal {
         let line = line_of(entry);
         let mut replaced = Vec::new();
         let (mut file, mut len) = self.open_repaired(&mut replaced)?;
-        if len > 0 && len + line.len() as u64 > SEGMENT_BYTES {
+        if super::archives_before(len, line.len() as u64) {
             drop(file);
             self.archive_current(&mut replaced)?;
             (file, len) = self.open_repaired(&mut replaced)?;
@@ -91,7 +91,7 @@ impl Journal {
             .last()
             .and_then(|p| archive_number(p))
             .map_or(1, |n| n + 1);
-        let target = format!("{next:06}.jsonl");
+        let target = super::archive_name(next);
         let parent = fsutil::dir_beneath(base, Path::new("")).map_err(io_err)?;
         parent
             .rename_to(name, &archive, target.as_ref())

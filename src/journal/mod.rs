@@ -356,6 +356,49 @@ pub(crate) fn archive_number(name: &str) -> Option<u64> {
     name.strip_suffix(".jsonl")?.parse().ok()
 }
 
+/// The file name of archived segment `n` (`12` → `000012.jsonl`).
+#[must_use]
+pub(crate) fn archive_name(n: u64) -> String {
+    format!("{n:06}.jsonl")
+}
+
+/// Whether appending `line` (bytes) to a current segment of `len` bytes archives the segment
+/// first: it is not empty and the line would take it past [`SEGMENT_BYTES`].
+#[must_use]
+pub(crate) fn archives_before(len: u64, line: u64) -> bool {
+    len > 0 && len + line > SEGMENT_BYTES
+}
+
+/// A line appended to a journal kept in a commit's tree (a pool landing writes it in its
+/// merge, not through files), by the same rule as [`Journal::append`]: the current segment
+/// afterwards, and the segment archived first, if any, as `(its number, its bytes)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TreeAppend {
+    /// The current segment with the line appended (alone, after an archive).
+    pub(crate) current: Vec<u8>,
+    /// The old current segment, archived as number `.0` (`<archive dir>/<archive_name>`).
+    pub(crate) archived: Option<(u64, Vec<u8>)>,
+}
+
+/// Appends `line` to `current`, archiving `current` first as the archive after `last` (the
+/// highest archive number in the tree, `None` when there is none) when [`archives_before`].
+#[must_use]
+pub(crate) fn append_in_tree(current: Vec<u8>, line: &[u8], last: Option<u64>) -> TreeAppend {
+    let (len, add) = (current.len() as u64, line.len() as u64);
+    if archives_before(len, add) {
+        return TreeAppend {
+            current: line.to_vec(),
+            archived: Some((last.map_or(1, |n| n + 1), current)),
+        };
+    }
+    let mut current = current;
+    current.extend_from_slice(line);
+    TreeAppend {
+        current,
+        archived: None,
+    }
+}
+
 /// The journal: its current segment's path and the archive directory beside it.
 #[derive(Clone, Debug)]
 pub(crate) struct Journal {

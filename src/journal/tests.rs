@@ -239,3 +239,28 @@ fn outcome_names_are_the_journal_spelling() {
         );
     }
 }
+
+#[test]
+fn a_journal_in_a_tree_is_archived_by_the_same_rule_as_on_disk() {
+    use super::{SEGMENT_BYTES, append_in_tree, archive_name, archives_before};
+    let line = b"{\"iteration\":1}\n".to_vec();
+    // Below the size: appended.
+    let small = append_in_tree(b"a\n".to_vec(), &line, None);
+    assert_eq!(small.current, [b"a\n".as_slice(), &line].concat());
+    assert_eq!(small.archived, None);
+    // An empty segment takes any line, however long.
+    let long = vec![b'x'; usize::try_from(SEGMENT_BYTES).expect("small") + 10];
+    assert_eq!(append_in_tree(Vec::new(), &long, Some(3)).archived, None);
+    // Past the size: the segment is archived as the next number and the line starts a new one.
+    let full = vec![b'y'; usize::try_from(SEGMENT_BYTES).expect("small") - 4];
+    let rotated = append_in_tree(full.clone(), &line, Some(3));
+    assert_eq!(rotated.current, line);
+    assert_eq!(rotated.archived, Some((4, full.clone())));
+    assert_eq!(
+        append_in_tree(full, &line, None).archived.map(|a| a.0),
+        Some(1)
+    );
+    assert!(archives_before(SEGMENT_BYTES, 1));
+    assert!(!archives_before(SEGMENT_BYTES - 1, 1));
+    assert_eq!(archive_name(12), "000012.jsonl");
+}

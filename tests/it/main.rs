@@ -34,6 +34,7 @@ mod test_notes;
 mod test_notify;
 mod test_owned_files;
 mod test_pool;
+mod test_pool_journal;
 mod test_pool_view;
 mod test_preflight;
 mod test_processes;

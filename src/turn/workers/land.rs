@@ -111,7 +111,7 @@ pub(super) fn land(runner: &Session, repo: &Repo, made: Made<'_>) -> Result<Task
             .as_ref()
             .map(|(from, to)| (from.as_str(), to.as_str())),
         keep_ours: &keep,
-        replacing: None,
+        replacing: &[],
     })?;
     run.duration_ms = super::millis_since(ran.started);
     match merged {
@@ -167,7 +167,7 @@ pub(super) fn verify_merged(
         message: &message,
         moving: None,
         keep_ours: keep,
-        replacing: None,
+        replacing: &[],
     })? {
         Merged::Conflict(paths) => {
             run.landing = Landing::Conflict;

@@ -23,9 +23,10 @@ pub(crate) struct MergeSpec<'a> {
     pub(crate) moving: Option<(&'a str, &'a str)>,
     /// Paths (a trailing `/` for a directory) whose version in `ours` is kept.
     pub(crate) keep_ours: &'a [String],
-    /// `(path, contents)`: a file of the merged tree given these contents (a pool landing's
-    /// journal with its line appended); applied after `keep_ours`.
-    pub(crate) replacing: Option<(&'a str, &'a [u8])>,
+    /// `(path, contents)` pairs: files of the merged tree given these contents (a pool
+    /// landing's journal segment with its line appended, and the segment it archived);
+    /// applied after `keep_ours`.
+    pub(crate) replacing: &'a [(&'a str, &'a [u8])],
 }
 
 /// What merging gave.
@@ -92,7 +93,7 @@ impl Repo {
         if let Some((from, to)) = spec.moving {
             move_entry(&mut index, from, to)?;
         }
-        if let Some((path, contents)) = spec.replacing {
+        for &(path, contents) in spec.replacing {
             let blob = self
                 .inner
                 .blob(contents)

@@ -54,7 +54,7 @@ fn spec<'a>(ours: &'a str, theirs: &'a str, keep: &'a [String]) -> MergeSpec<'a>
         message: "land t1",
         moving: Some(("tasks/t1.md", "tasks/done/t1.md")),
         keep_ours: keep,
-        replacing: None,
+        replacing: &[],
     }
 }
 

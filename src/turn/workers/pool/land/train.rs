@@ -64,23 +64,41 @@ pub(super) fn run_train(
             }
         }
     }
-    // The chain of merges: each car merged onto the one before, its journal line appended.
+    // The chain of merges: each car merged onto the one before, its journal line appended to
+    // the current segment — archived first, as a run's own appends do, when the line would
+    // take it past its size.
+    let archives = repo
+        .relative(&session.journal.archive_dir())
+        .unwrap_or_default();
+    let mut last_archive = repo
+        .list_at(shared, &archives)?
+        .iter()
+        .filter_map(|name| crate::journal::archive_number(name))
+        .max();
     let mut ours = shared.to_owned();
     let mut contents = repo.read_at(shared, &journal)?.unwrap_or_default();
     let mut merged = Vec::new();
     for mut car in on {
         let (from, to) = crate::turn::workers::task_paths(&tasks, &car.back.task);
-        let mut next = contents.clone();
-        next.extend(crate::journal::line_of(&entry(
-            repo, &car.back, &car.run, shared, &car.tip,
-        )));
+        let line = crate::journal::line_of(&entry(repo, &car.back, &car.run, shared, &car.tip));
+        let next = crate::journal::append_in_tree(contents.clone(), &line, last_archive);
+        let archived = next.archived.as_ref().map(|(n, bytes)| {
+            let path = format!("{archives}/{}", crate::journal::archive_name(*n));
+            (path, bytes.as_slice())
+        });
+        let mut replacing: Vec<(&str, &[u8])> = vec![(&journal, &next.current)];
+        replacing.extend(
+            archived
+                .as_ref()
+                .map(|(path, bytes)| (path.as_str(), *bytes)),
+        );
         match repo.merge_for_landing(&MergeSpec {
             ours: &ours,
             theirs: &car.tip,
             message: &car.message,
             moving: Some((&from, &to)),
             keep_ours: &keep,
-            replacing: Some((&journal, &next)),
+            replacing: &replacing,
         })? {
             Merged::Conflict(paths) => {
                 car.run.landing = Landing::Conflict;
@@ -91,7 +109,10 @@ pub(super) fn run_train(
             }
             Merged::Clean(merge) => {
                 ours.clone_from(&merge);
-                contents = next;
+                if let Some((n, _)) = next.archived {
+                    last_archive = Some(n);
+                }
+                contents = next.current;
                 car.run.merge = Some(merge);
                 merged.push(car);
             }
