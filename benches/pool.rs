@@ -132,20 +132,33 @@ fn landings(bare: &Path) -> BTreeMap<String, u64> {
     counts
 }
 
-/// Every task's `claim_ms` in the journal of `bare`'s main (ms).
-fn claim_times(bare: &Path) -> Vec<f64> {
+/// `git --git-dir <bare> <args>`'s standard output.
+fn bare_git(bare: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args([
-            "--git-dir",
-            bare.to_str().expect("utf-8"),
-            "show",
-            "main:sync/journal.jsonl",
-        ])
+        .arg("--git-dir")
+        .arg(bare)
+        .args(args)
         .output()
-        .expect("git show");
-    String::from_utf8_lossy(&out.stdout)
+        .expect("git");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every task's `claim_ms` in the journal of `bare`'s main (ms): its archived segments
+/// (`sync/journal/NNNNNN.jsonl`) and its current one.
+fn claim_times(bare: &Path) -> Vec<f64> {
+    let archives = bare_git(bare, &["ls-tree", "--name-only", "main", "sync/journal/"]);
+    let segments = archives
         .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(str::to_owned)
+        .chain(std::iter::once("sync/journal.jsonl".to_owned()));
+    segments
+        .flat_map(|path| {
+            bare_git(bare, &["show", &format!("main:{path}")])
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
         .filter_map(|e| e["tasks"][0]["claim_ms"].as_f64())
         .collect()
 }
@@ -305,11 +318,11 @@ fn main() {
         .map(|i| raw_push(&probe_clone, &format!("idle-{i}")))
         .collect();
     let claims = claim_times(&bare);
+    let claimed = claims.len();
     println!(
-        "  claim latency: p50 {:.1} ms, p99 {:.1} ms over {} claims",
+        "  claim latency: p50 {:.1} ms, p99 {:.1} ms over {claimed} claims",
         percentile(claims.clone(), 0.5),
         percentile(claims, 0.99),
-        counts.len()
     );
     println!(
         "  floor, raw `git push` of a new ref while the pool runs: p50 {:.1} ms, p99 {:.1} ms \
