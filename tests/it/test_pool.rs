@@ -81,7 +81,11 @@ fn three_clones_with_two_slots_each_land_every_task_exactly_once() {
             "{id}"
         );
         assert!(env.remote_file(&format!("tasks/{id}.md")).is_none(), "{id}");
-        assert!(env.remote_file(&format!("out/{id}.txt")).is_some(), "{id}");
+        assert!(
+            env.remote_file(&format!("out/{id}.txt")).is_some(),
+            "{id}: {}",
+            env.remote_git(&["log", "--stat", "--format=%H %P %s", "-40", "main"])
+        );
     }
     // No claim is left; every task has its journal line in the merge that landed it.
     assert_eq!(
@@ -332,4 +336,49 @@ fn a_remote_gone_for_a_moment_is_looked_at_again_and_every_task_lands() {
     run.expect_code(0);
     let landed = landings(&env);
     assert_eq!(landed.len(), 2, "{landed:?}");
+}
+
+#[test]
+fn a_slot_keeps_its_worktree_from_task_to_task_and_each_task_starts_clean() {
+    let env = RoleEnv::with_config("");
+    env.seed.write(".gitignore", "*.log\n");
+    env.seed.write("tasks/a.md", "task a\n");
+    env.seed.write("tasks/b.md", "depends: [a]\ntask b\n");
+    env.seed.commit_all("two tasks, b after a");
+    env.seed.git(&["push", "-q", "origin", "main"]);
+    // Each agent says where it works, notes leftovers of the task before (an ignored file, an
+    // untracked one), and leaves both behind.
+    env.seed.hook(
+        "ralph",
+        r#"pwd >> "$TEST_CTL/where"
+mkdir -p out
+for f in leftover.log stray.tmp; do [ -e "$f" ] && echo "$f" >> "out/$BATON_TASK.dirty"; done
+[ -f out/a.txt ] && echo "a landed" >> "$TEST_CTL/b-saw"
+echo junk > leftover.log
+echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "1", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 2, "{landed:?}");
+    // One worktree served both tasks; the second started from the first's landing, with
+    // nothing of the first's untracked or ignored files.
+    let where_ = std::fs::read_to_string(env.seed.ctl.join("where")).expect("where");
+    let dirs: Vec<&str> = where_.lines().collect();
+    assert_eq!(dirs.len(), 2, "{where_}");
+    assert_eq!(dirs[0], dirs[1]);
+    assert!(dirs[0].ends_with("ralph-1+_pool"), "{}", dirs[0]);
+    assert!(env.seed.ctl.join("b-saw").is_file(), "b ran on a's landing");
+    assert_eq!(env.remote_file("out/b.dirty"), None);
+    // Between tasks the kept worktree is on no branch; the landed tasks' branches are gone.
+    let branches = machine.git(&["branch", "--list", "baton/*"]);
+    assert_eq!(branches.trim(), "", "{branches}");
+    let trees = machine.git(&["worktree", "list", "--porcelain"]);
+    assert!(trees.contains("ralph-1+_pool\nHEAD"), "{trees}");
+    assert!(trees.contains("\ndetached"), "{trees}");
 }

@@ -246,6 +246,8 @@ impl Repo {
     }
 }
 
+mod reuse;
+
 #[cfg(test)]
 mod tests {
     use std::process::Command;

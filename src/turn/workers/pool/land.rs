@@ -200,13 +200,15 @@ fn board(
     })))
 }
 
-/// Removes a landed worker's worktree and branch (its commits are the merge's second parent).
-fn clean_up(repo: &Repo, branch: &str) {
+/// Deletes a landed task's branch (its commits are the merge's second parent), leaving the
+/// slot's worktree on no branch for its next task.
+fn clean_up(repo: &Repo, back: &Back) {
+    let slot = super::task_job::slot_worktree(&back.ran.worker.name);
     if let Err(e) = repo
-        .remove_worktree(&crate::git::worktree_name(branch))
-        .and_then(|()| repo.delete_branch(branch))
+        .detach_worktree(&slot, &back.branch)
+        .and_then(|()| repo.delete_branch(&back.branch))
     {
-        tracing::warn!(error = %e, "a landed pool worker's worktree or branch stays");
+        tracing::warn!(error = %e, "a landed pool worker's branch stays");
     }
 }
 

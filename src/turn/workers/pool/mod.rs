@@ -158,7 +158,7 @@ impl Session {
                 // time: tasks back stay to land.
                 let looked = look && self.look(remote, branch, &mut failed_looks)?;
                 if looked {
-                    let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
+                    let mut shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
                     if !finished.is_empty() {
@@ -176,6 +176,11 @@ impl Session {
                         for (back, claim) in again {
                             held.insert(back.task.clone(), claim);
                             finished.push(back);
+                        }
+                        // A train that landed moved the branch: claims are planned from there
+                        // (tasks that waited for the landed ones are open now).
+                        if let Some(landed) = repo.ref_sha(&tracking)? {
+                            shared = landed;
                         }
                     }
                     let mut releases = Vec::new();

@@ -1,5 +1,6 @@
-//! The job of one claimed task of the pool: a worktree on a new branch from the shared head,
-//! and the worker's turn that runs the actor's prompt on the task there.
+//! The job of one claimed task of the pool: the slot's worktree on a new branch from the shared
+//! head (kept from the slot's last task, only what differs checked out), and the worker's turn
+//! that runs the actor's prompt on the task there.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -29,7 +30,7 @@ impl Session {
     ) -> Result<PoolJob<'a>> {
         let name = format!("{}-{slot}", options.actor);
         let branch = repo.free_branch_name(&name, &task.id)?;
-        let tree = repo.add_worktree(&crate::git::worktree_name(&branch), &branch, shared)?;
+        let tree = repo.reuse_worktree(&slot_worktree(&name), &branch, shared)?;
         self.events.emit(&crate::events::Event::WorkerStarted {
             actor: options.actor,
             iteration: state.iteration,
@@ -74,6 +75,12 @@ impl Session {
             },
         })
     }
+}
+
+/// The worktree a slot's worker keeps from task to task (`ralph-2+_pool`: no task id starts
+/// with `_`, so it is never a task's worktree name).
+pub(super) fn slot_worktree(worker: &str) -> String {
+    format!("{worker}+_pool")
 }
 
 /// A job and where it works.

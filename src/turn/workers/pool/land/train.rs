@@ -45,7 +45,7 @@ pub(super) fn run_train(
             Standing::Proceed => on.push(car),
             Standing::Landed => {
                 car.run.landing = Landing::Landed;
-                clean_up(repo, &car.back.branch);
+                clean_up(repo, &car.back);
                 ended.push(report(session, &car.back, car.run));
             }
             Standing::Lost => {
@@ -128,6 +128,10 @@ pub(super) fn run_train(
     let updates = push::train(branch, &ours, shared, &claims);
     match remote.push_leased(&updates) {
         Ok(Pushed::Applied) => {
+            // The local copy of the branch follows (as git's own push does for a tracked
+            // branch): the look plans its next claims from the head this train made.
+            let tracking = format!("refs/remotes/{}/{branch}", remote.name());
+            repo.set_ref(&tracking, &ours, "baton: a train landed")?;
             for mut car in merged {
                 car.run.landing = Landing::Landed;
                 car.run.land_ms = crate::turn::workers::millis_since(car.back.landing_from);
@@ -138,7 +142,7 @@ pub(super) fn run_train(
                         crate::turn::subject::subject_of(&car.message),
                     );
                 }
-                clean_up(repo, &car.back.branch);
+                clean_up(repo, &car.back);
                 ended.push(report(session, &car.back, car.run));
             }
             return Ok((ended, Vec::new()));
