@@ -87,13 +87,7 @@ impl Repo {
     ) -> Result<Worktree, GitError> {
         self.remove_worktree(worker)?;
         let what = || format!("make worktree `{worker}` on `{branch}`");
-        let commit = Oid::from_str(start)
-            .and_then(|id| self.inner.find_commit(id))
-            .map_err(git_err(what()))?;
-        let made = self
-            .inner
-            .branch(branch, &commit, false)
-            .map_err(git_err(what()))?;
+        let made = self.branch_at(branch, start, &what())?;
         let path = self.worktrees_dir().join(worker);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| GitError::Io {
@@ -111,6 +105,22 @@ impl Repo {
             path,
             branch: Some(branch.to_owned()),
         })
+    }
+
+    /// A new branch `branch` at commit `start` (full SHA); `what` names the operation in its
+    /// errors.
+    fn branch_at(
+        &self,
+        branch: &str,
+        start: &str,
+        what: &str,
+    ) -> Result<git2::Branch<'_>, GitError> {
+        let commit = Oid::from_str(start)
+            .and_then(|id| self.inner.find_commit(id))
+            .map_err(git_err(what))?;
+        self.inner
+            .branch(branch, &commit, false)
+            .map_err(git_err(what))
     }
 
     /// Removes worktree `worker`: its directory and git's record of it; its branch stays.

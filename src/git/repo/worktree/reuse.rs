@@ -4,8 +4,8 @@
 //! (hundreds of files created and deleted a task) — and left on no branch between tasks, so
 //! that a landed task's branch can be deleted.
 
+use git2::ErrorCode;
 use git2::build::CheckoutBuilder;
-use git2::{ErrorCode, Oid};
 
 use super::super::git_err;
 use super::Worktree;
@@ -58,13 +58,7 @@ impl Repo {
         }
         let what = || format!("put worktree `{name}` on `{branch}`");
         let tree = git2::Repository::open_from_worktree(&kept).map_err(git_err(what()))?;
-        let commit = Oid::from_str(start)
-            .and_then(|id| self.inner.find_commit(id))
-            .map_err(git_err(what()))?;
-        let made = self
-            .inner
-            .branch(branch, &commit, false)
-            .map_err(git_err(what()))?;
+        let made = self.branch_at(branch, start, &what())?;
         let refname = made.get().name().unwrap_or_default().to_owned();
         tree.set_head(&refname).map_err(git_err(what()))?;
         let mut checkout = CheckoutBuilder::new();
