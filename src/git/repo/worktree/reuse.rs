@@ -56,8 +56,26 @@ impl Repo {
         if kept.validate().is_err() || kept.path() != path {
             return Ok(None);
         }
+        // The last task's agent could have replaced the directory by a symlink (a checkout
+        // that removes untracked files would then clean wherever it points) or its `.git` file
+        // by one naming another repository (the checkout would then move that one's HEAD):
+        // only a real directory, opened as this worktree, is reused; anything else is made
+        // anew, the directory removed without following a link.
+        let real_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_dir());
+        if !real_dir {
+            return Ok(None);
+        }
         let what = || format!("put worktree `{name}` on `{branch}`");
         let tree = git2::Repository::open_from_worktree(&kept).map_err(git_err(what()))?;
+        let gitdir = self.inner.commondir().join("worktrees").join(name);
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a.canonicalize()
+                .ok()
+                .is_some_and(|a| b.canonicalize().ok() == Some(a))
+        };
+        if !same(tree.path(), &gitdir) || !tree.workdir().is_some_and(|w| same(w, &path)) {
+            return Ok(None);
+        }
         let made = self.branch_at(branch, start, &what())?;
         let refname = made.get().name().unwrap_or_default().to_owned();
         tree.set_head(&refname).map_err(git_err(what()))?;
@@ -93,5 +111,88 @@ impl Repo {
         }
         let commit = head.peel_to_commit().map_err(git_err(what()))?;
         tree.set_head_detached(commit.id()).map_err(git_err(what()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pretty_assertions::assert_eq;
+
+    use crate::git::Repo;
+    use crate::git::testutil::TestRepo;
+
+    #[test]
+    fn a_kept_worktree_takes_the_next_branch_clean_and_only_while_it_is_sound() {
+        let t = TestRepo::new();
+        t.write("a.txt", b"a\n");
+        let base = t.commit_all("base");
+        let slot = "ralph-1+_pool";
+        let first = t
+            .repo
+            .reuse_worktree(slot, "baton/ralph-1/one", &base)
+            .expect("one");
+        std::fs::write(first.path.join("junk.tmp"), "left behind\n").expect("junk");
+        // Landed: the slot leaves its branch, which can then be deleted.
+        t.repo
+            .detach_worktree(slot, "baton/ralph-1/two")
+            .expect("not on that branch: nothing");
+        assert!(
+            t.repo.delete_branch("baton/ralph-1/one").is_err(),
+            "still checked out"
+        );
+        t.repo
+            .detach_worktree(slot, "baton/ralph-1/one")
+            .expect("detach");
+        t.repo.delete_branch("baton/ralph-1/one").expect("delete");
+        let second = t
+            .repo
+            .reuse_worktree(slot, "baton/ralph-1/two", &base)
+            .expect("two");
+        assert_eq!(second.path, first.path, "the same worktree");
+        assert!(
+            !second.path.join("junk.tmp").exists(),
+            "untracked files removed"
+        );
+        assert!(second.path.join("a.txt").is_file());
+        let opened = Repo::open_worktree(&second.path).expect("open");
+        assert_eq!(
+            opened.branch().expect("branch").as_deref(),
+            Some("baton/ralph-1/two")
+        );
+
+        // A symlink planted in its place is not followed: what it points at stays as it was,
+        // and the worktree is made anew as a real directory.
+        let outside = tempfile::tempdir().expect("outside");
+        std::fs::write(outside.path().join("precious"), "keep me\n").expect("precious");
+        std::fs::remove_dir_all(&second.path).expect("rm");
+        std::os::unix::fs::symlink(outside.path(), &second.path).expect("symlink");
+        let third = t
+            .repo
+            .reuse_worktree(slot, "baton/ralph-1/three", &base)
+            .expect("three");
+        assert!(
+            outside.path().join("precious").is_file(),
+            "not cleaned through the link"
+        );
+        let meta = std::fs::symlink_metadata(&third.path).expect("meta");
+        assert!(meta.file_type().is_dir(), "a real directory again");
+
+        // A `.git` file naming the main repository: its HEAD is never moved by a reuse.
+        let main_head = t.repo.branch().expect("main branch");
+        let gitdir = t.repo.workdir().join(".git");
+        std::fs::write(
+            third.path.join(".git"),
+            format!("gitdir: {}\n", gitdir.display()),
+        )
+        .expect("forge");
+        t.repo
+            .reuse_worktree(slot, "baton/ralph-1/four", &base)
+            .expect("four");
+        assert_eq!(t.repo.branch().expect("main branch"), main_head);
+        let fourth = Repo::open_worktree(&third.path).expect("open");
+        assert_eq!(
+            fourth.branch().expect("branch").as_deref(),
+            Some("baton/ralph-1/four")
+        );
     }
 }
