@@ -1,0 +1,142 @@
+//! How a pool worker's tasks reach the shared branch (`docs/pool.md`, "Running and landing"):
+//! the tasks back since its last look land together in one push (a train); a slot keeps its
+//! worktree from task to task, each task starting clean; a look at a remote that is gone for a
+//! moment is tried again, never taken for "nothing to do".
+
+use crate::common::wait_for;
+use crate::role_env::{DEADLINE, Daemon, RoleEnv};
+use crate::test_pool::{WORKER, clone_with_name, landings, pool, remote_lines};
+
+#[test]
+fn tasks_back_while_a_landing_is_pushed_land_together_in_one_train() {
+    let env = pool(&["a", "b", "c"], "");
+    // Each agent waits for all three to run, then ends at once.
+    env.seed.hook(
+        "ralph",
+        r#"touch "$TEST_CTL/started-$BATON_TASK"
+while [ "$(ls "$TEST_CTL" | grep -c '^started-')" -lt 3 ]; do sleep 0.05; done
+mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    // The remote logs how many landings each push of the branch carries (first-parent commits
+    // added) and holds the first one for two seconds: whatever comes back meanwhile waits for
+    // the next look, and lands with the others in one push.
+    crate::common::write_script(
+        &env.remote.join("hooks"),
+        "pre-receive",
+        &format!(
+            r#"#!/bin/sh
+while read old new ref; do
+  if [ "$ref" = refs/heads/main ]; then
+    git rev-list --first-parent --count "$old..$new" >> "{log}"
+    [ "$(wc -l < "{log}")" -eq 1 ] && sleep 2
+  fi
+done
+exit 0
+"#,
+            log = env.seed.ctl.join("branch-pushes").display()
+        ),
+    );
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "3", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 3, "{landed:?}");
+    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    let pushes: Vec<u32> = std::fs::read_to_string(env.seed.ctl.join("branch-pushes"))
+        .expect("the hook's log")
+        .lines()
+        .map(|l| l.trim().parse().expect("a count"))
+        .collect();
+    assert_eq!(pushes.iter().sum::<u32>(), 3, "{pushes:?}");
+    assert!(
+        pushes.len() < 3 && pushes.iter().any(|n| *n >= 2),
+        "fewer pushes than landings: {pushes:?}"
+    );
+    // Each task still has its own merge commit and journal line.
+    let journal = remote_lines(&env);
+    let mut tasks: Vec<&str> = journal
+        .iter()
+        .filter_map(|e| e["tasks"][0]["task"].as_str())
+        .collect();
+    tasks.sort_unstable();
+    assert_eq!(tasks, ["a", "b", "c"]);
+    assert_eq!(
+        env.remote_git(&["for-each-ref", "refs/baton/claims/"])
+            .trim(),
+        ""
+    );
+}
+
+#[test]
+fn a_remote_gone_for_a_moment_is_looked_at_again_and_every_task_lands() {
+    let env = pool(&["a", "b"], "");
+    env.seed.hook("ralph", WORKER);
+    let machine = clone_with_name(&env, "m1");
+    // The remote disappears before the worker's first look, and comes back a moment later.
+    let away = env.remote.with_extension("away");
+    std::fs::rename(&env.remote, &away).expect("take the remote away");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "2", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    let work = Daemon::spawn(cmd, &env.seed.ctl);
+    // Several looks fail (one every 0.2 s), each a warning; none ends the worker.
+    wait_for(30, "failed looks", || {
+        work.stderr()
+            .matches("[pool] fetching main and the claims:")
+            .count()
+            >= 5
+    });
+    std::fs::rename(&away, &env.remote).expect("bring the remote back");
+    let run = work.wait(DEADLINE);
+    run.expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 2, "{landed:?}");
+}
+
+#[test]
+fn a_slot_keeps_its_worktree_from_task_to_task_and_each_task_starts_clean() {
+    let env = RoleEnv::with_config("");
+    env.seed.write(".gitignore", "*.log\n");
+    env.seed.write("tasks/a.md", "task a\n");
+    env.seed.write("tasks/b.md", "depends: [a]\ntask b\n");
+    env.seed.commit_all("two tasks, b after a");
+    env.seed.git(&["push", "-q", "origin", "main"]);
+    // Each agent says where it works, notes leftovers of the task before (an ignored file, an
+    // untracked one), and leaves both behind.
+    env.seed.hook(
+        "ralph",
+        r#"pwd >> "$TEST_CTL/where"
+mkdir -p out
+for f in leftover.log stray.tmp; do [ -e "$f" ] && echo "$f" >> "out/$BATON_TASK.dirty"; done
+[ -f out/a.txt ] && echo "a landed" >> "$TEST_CTL/b-saw"
+echo junk > leftover.log
+echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "1", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 2, "{landed:?}");
+    // One worktree served both tasks; the second started from the first's landing, with
+    // nothing of the first's untracked or ignored files.
+    let where_ = std::fs::read_to_string(env.seed.ctl.join("where")).expect("where");
+    let dirs: Vec<&str> = where_.lines().collect();
+    assert_eq!(dirs.len(), 2, "{where_}");
+    assert_eq!(dirs[0], dirs[1]);
+    assert!(dirs[0].ends_with("ralph-1+_pool"), "{}", dirs[0]);
+    assert!(env.seed.ctl.join("b-saw").is_file(), "b ran on a's landing");
+    assert_eq!(env.remote_file("out/b.dirty"), None);
+    // Between tasks the kept worktree is on no branch; the landed tasks' branches are gone.
+    let branches = machine.git(&["branch", "--list", "baton/*"]);
+    assert_eq!(branches.trim(), "", "{branches}");
+    let trees = machine.git(&["worktree", "list", "--porcelain"]);
+    assert!(trees.contains("ralph-1+_pool\nHEAD"), "{trees}");
+    assert!(trees.contains("\ndetached"), "{trees}");
+}
