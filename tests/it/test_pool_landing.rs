@@ -1,5 +1,6 @@
 //! How a pool worker's tasks reach the shared branch (`docs/pool.md`, "Running and landing"):
-//! the tasks back since its last look land together in one push (a train); a slot keeps its
+//! the tasks back since its last look land together in one push (a train of at most four,
+//! the rest taking the next); a slot keeps its
 //! worktree from task to task, each task starting clean; a look at a remote that is gone for a
 //! moment is tried again, never taken for "nothing to do".
 
@@ -18,25 +19,9 @@ while [ "$(ls "$TEST_CTL" | grep -c '^started-')" -lt 3 ]; do sleep 0.05; done
 mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
 "#,
     );
-    // The remote logs how many landings each push of the branch carries (first-parent commits
-    // added) and holds the first one for two seconds: whatever comes back meanwhile waits for
-    // the next look, and lands with the others in one push.
-    crate::common::write_script(
-        &env.remote.join("hooks"),
-        "pre-receive",
-        &format!(
-            r#"#!/bin/sh
-while read old new ref; do
-  if [ "$ref" = refs/heads/main ]; then
-    git rev-list --first-parent --count "$old..$new" >> "{log}"
-    [ "$(wc -l < "{log}")" -eq 1 ] && sleep 2
-  fi
-done
-exit 0
-"#,
-            log = env.seed.ctl.join("branch-pushes").display()
-        ),
-    );
+    // Whatever comes back while the first landing is held waits for the next look, and lands
+    // with the others in one push.
+    hold_the_first_branch_push(&env);
     let machine = clone_with_name(&env, "m1");
     let mut cmd = machine.baton_cmd(&["work", "--slots", "3", "--poll-interval", "0.2s"]);
     cmd.env("TEST_CLONE", &machine.root);
@@ -46,11 +31,7 @@ exit 0
     let landed = landings(&env);
     assert_eq!(landed.len(), 3, "{landed:?}");
     assert!(landed.values().all(|n| *n == 1), "{landed:?}");
-    let pushes: Vec<u32> = std::fs::read_to_string(env.seed.ctl.join("branch-pushes"))
-        .expect("the hook's log")
-        .lines()
-        .map(|l| l.trim().parse().expect("a count"))
-        .collect();
+    let pushes = branch_pushes(&env);
     assert_eq!(pushes.iter().sum::<u32>(), 3, "{pushes:?}");
     assert!(
         pushes.len() < 3 && pushes.iter().any(|n| *n >= 2),
@@ -69,6 +50,82 @@ exit 0
             .trim(),
         ""
     );
+}
+
+/// Has the remote log how many landings each push of the branch carries (first-parent commits
+/// added; read by [`branch_pushes`]) and hold the first such push for two seconds.
+fn hold_the_first_branch_push(env: &RoleEnv) {
+    crate::common::write_script(
+        &env.remote.join("hooks"),
+        "pre-receive",
+        &format!(
+            r#"#!/bin/sh
+while read old new ref; do
+  if [ "$ref" = refs/heads/main ]; then
+    git rev-list --first-parent --count "$old..$new" >> "{log}"
+    [ "$(wc -l < "{log}")" -eq 1 ] && sleep 2
+  fi
+done
+exit 0
+"#,
+            log = env.seed.ctl.join("branch-pushes").display()
+        ),
+    );
+}
+
+/// How many landings each push of the branch carried, in order (see
+/// [`hold_the_first_branch_push`]).
+fn branch_pushes(env: &RoleEnv) -> Vec<u32> {
+    std::fs::read_to_string(env.seed.ctl.join("branch-pushes"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().parse().expect("a count"))
+        .collect()
+}
+
+#[test]
+fn a_train_carries_at_most_four_tasks_and_the_rest_take_the_next() {
+    let env = pool(&["a", "b", "c", "d", "e", "f"], "");
+    // Task a ends at once; the others end once a's landing is at the remote, held there: five
+    // tasks wait to land, more than one train takes.
+    env.seed.hook(
+        "ralph",
+        r#"if [ "$BATON_TASK" != a ]; then
+  while [ ! -s "$TEST_CTL/branch-pushes" ]; do sleep 0.05; done
+fi
+mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    hold_the_first_branch_push(&env);
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "6", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 6, "{landed:?}");
+    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    let pushes = branch_pushes(&env);
+    assert_eq!(pushes.first(), Some(&1), "a alone first: {pushes:?}");
+    assert_eq!(pushes.iter().sum::<u32>(), 6, "{pushes:?}");
+    assert!(
+        pushes.iter().all(|n| *n <= 4),
+        "at most four a train: {pushes:?}"
+    );
+    assert!(pushes.len() <= 4, "trains, not one push a task: {pushes:?}");
+    // Each journal line counts its task's own change (one file), not the landings that went in
+    // between its start and its train.
+    for line in remote_lines(&env) {
+        assert_eq!(line["files_changed"], 1, "{line}");
+    }
+    for task in ["a", "b", "c", "d", "e", "f"] {
+        assert_eq!(
+            env.remote_git(&["show", &format!("main:out/{task}.txt")])
+                .trim(),
+            task
+        );
+    }
 }
 
 #[test]

@@ -116,6 +116,8 @@ impl Repo {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::MetadataExt;
+
     use pretty_assertions::assert_eq;
 
     use crate::git::Repo;
@@ -193,6 +195,56 @@ mod tests {
         assert_eq!(
             fourth.branch().expect("branch").as_deref(),
             Some("baton/ralph-1/four")
+        );
+    }
+
+    /// Inode and modification time of `path`: the same pair means the file was not written.
+    fn stamp(path: &std::path::Path) -> (u64, i64, i64) {
+        let meta = std::fs::metadata(path).expect("meta");
+        (meta.ino(), meta.mtime(), meta.mtime_nsec())
+    }
+
+    #[test]
+    fn a_kept_worktree_writes_only_the_files_that_differ() {
+        let t = TestRepo::new();
+        for i in 0..40 {
+            t.write(&format!("tasks/t{i}.md"), format!("task {i}\n").as_bytes());
+        }
+        let base = t.commit_all("base");
+        let slot = "ralph-1+_pool";
+        let first = t
+            .repo
+            .reuse_worktree(slot, "baton/ralph-1/t0", &base)
+            .expect("one");
+        std::fs::create_dir_all(first.path.join("out")).expect("out");
+        std::fs::write(first.path.join("out/t0.txt"), "done\n").expect("work");
+        let worktree = Repo::open_worktree(&first.path).expect("open");
+        worktree
+            .commit_paths(&["out/t0.txt".to_owned()], "work\n")
+            .expect("commit");
+        t.repo
+            .detach_worktree(slot, "baton/ralph-1/t0")
+            .expect("detach");
+        let before = stamp(&first.path.join("tasks/t7.md"));
+        // The shared branch moved on: t1 landed elsewhere.
+        t.remove("tasks/t1.md");
+        t.write("tasks/done/t1.md", b"task 1\n");
+        let next = t.commit_all("t1 landed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let second = t
+            .repo
+            .reuse_worktree(slot, "baton/ralph-1/t2", &next)
+            .expect("two");
+        assert_eq!(
+            stamp(&second.path.join("tasks/t7.md")),
+            before,
+            "not rewritten"
+        );
+        assert!(!second.path.join("tasks/t1.md").exists());
+        assert!(second.path.join("tasks/done/t1.md").is_file());
+        assert!(
+            !second.path.join("out/t0.txt").exists(),
+            "the last task's work is gone"
         );
     }
 }

@@ -24,6 +24,21 @@ mod train;
 use standing::standing;
 use train::run_train;
 
+/// The most tasks one train carries. Merging a train is the window in which another worker's
+/// landing refuses it, and a refused train's tasks board the next one with what came back
+/// since: unbounded, a worker that lost a few races makes ever longer trains that lose ever
+/// more (seen in `cargo bench --bench pool`: 13-task trains losing 30 races in 31).
+pub(super) const TRAIN_CARS: usize = 4;
+
+/// How soon the next train leaves when tasks wait to land: 10–49 ms, at random, so that
+/// workers refused by the same landing do not race each other again in step.
+pub(super) fn next_train_in() -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    std::time::Duration::from_millis(10 + hasher.finish() % 40)
+}
+
 /// What a look's landings came to: the runs that ended (landed or not), and the tasks a moved
 /// branch kept from landing, with their claims, for the next look.
 pub(super) type Landed = (Vec<TaskRun>, Vec<(Back, Held)>);

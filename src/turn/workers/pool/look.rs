@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::streak::Streak;
 use crate::error::Result;
 use crate::git::Remote;
 use crate::pool::refs;
@@ -16,21 +17,14 @@ impl Session {
     ///
     /// # Errors
     /// The fetch's error once looks failed that often for that long.
-    pub(super) fn look(
-        &self,
-        remote: &Remote,
-        branch: &str,
-        failing: &mut Failing,
-    ) -> Result<bool> {
+    pub(super) fn look(&self, remote: &Remote, branch: &str, failing: &mut Streak) -> Result<bool> {
         match remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name())) {
             Ok(()) => {
-                *failing = Failing::default();
+                *failing = Streak::default();
                 Ok(true)
             }
             Err(e) => {
-                let since = *failing.since.get_or_insert_with(std::time::Instant::now);
-                failing.times += 1;
-                if failing.times >= LOOKS_TRIED && since.elapsed() >= LOOKS_FOR {
+                if failing.failed(LOOKS_TRIED, LOOKS_FOR) {
                     return Err(e.into());
                 }
                 warn_line!(self.events, "[pool] fetching {branch} and the claims: {e}");
@@ -38,13 +32,6 @@ impl Session {
             }
         }
     }
-}
-
-/// Looks at the remote that failed in a row: how many, since when.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Failing {
-    times: u32,
-    since: Option<std::time::Instant>,
 }
 
 /// How many looks at the remote in a row may fail before the worker gives up …

@@ -18,10 +18,11 @@
 mod claims;
 mod land;
 mod look;
+mod streak;
 mod task_job;
 
 use claims::{Want, claims_seen, renew_due};
-use look::Failing;
+use streak::Streak;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -86,8 +87,8 @@ pub(super) struct Back {
     pub(super) landing_from: SystemTime,
     /// Its tip verified at an earlier look whose train did not land (not verified again).
     pub(super) verified: Option<String>,
-    /// How many trains it was on that the remote refused.
-    pub(super) trains: u32,
+    /// The trains it was on that the remote refused (the branch moved), in a row.
+    pub(super) refused: Streak,
 }
 
 impl Session {
@@ -141,7 +142,7 @@ impl Session {
             let mut started = 0_u32;
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
-            let mut failed_looks = Failing::default();
+            let mut failed_looks = Streak::default();
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
@@ -164,6 +165,9 @@ impl Session {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
                     if !finished.is_empty() {
+                        // The longest back board first; the rest wait for the next train.
+                        finished.sort_by_key(|back| back.landing_from);
+                        let waiting = finished.split_off(finished.len().min(land::TRAIN_CARS));
                         let backs = finished
                             .drain(..)
                             .map(|back| {
@@ -174,6 +178,7 @@ impl Session {
                         let (ended, again) =
                             land::land_all(self, repo, remote, branch, &shared, backs)?;
                         runs.extend(ended);
+                        finished.extend(waiting);
                         // A moved branch: these board the next look's train, still renewed.
                         for (back, claim) in again {
                             held.insert(back.task.clone(), claim);
@@ -283,7 +288,7 @@ impl Session {
                                 shared: shared_at,
                                 landing_from: SystemTime::now(),
                                 verified: None,
-                                trains: 0,
+                                refused: Streak::default(),
                             });
                         });
                         running += 1;
@@ -301,8 +306,14 @@ impl Session {
                 {
                     break;
                 }
-                // Wait for a task to come back, or for the next look.
-                match rx.recv_timeout(options.poll) {
+                // Wait for a task to come back, or for the next look: soon when tasks wait to
+                // land (a refused train, or more than one train's worth).
+                let wait = if looked && !finished.is_empty() {
+                    land::next_train_in()
+                } else {
+                    options.poll
+                };
+                match rx.recv_timeout(wait) {
                     Ok(back) => {
                         running -= 1;
                         free.push(back.slot);

@@ -15,9 +15,12 @@ use crate::state::format_utc;
 use crate::turn::Session;
 use crate::turn::workers::pool::Back;
 
-/// How many trains in a row a task may miss because the shared branch moved under them (each
-/// miss means another landing went in) before it gives up and is released.
+/// A task gives up landing, and is released, once the shared branch moved under this many of
+/// its trains in a row … (each miss means another landing went in: the pool is making
+/// progress, and this worker still holds the claim, so trying on loses nothing) …
 const ATTEMPTS: u32 = 16;
+/// … over at least this long.
+const ATTEMPTS_FOR: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Merges the train onto `shared` and pushes it once: every car ends landed or with why not,
 /// except those of a train the remote refused because the branch moved (or whose answer was
@@ -38,6 +41,7 @@ pub(super) fn run_train(
         .relative(&session.config.journal_file)
         .unwrap_or_default();
     let mut ended = Vec::new();
+
     // Where each car stands at this head: on, landed already (an answer lost), or off.
     let mut on = Vec::new();
     for mut car in train {
@@ -64,6 +68,7 @@ pub(super) fn run_train(
             }
         }
     }
+
     // The chain of merges: each car merged onto the one before, its journal line appended to
     // the current segment — archived first, as a run's own appends do, when the line would
     // take it past its size.
@@ -80,7 +85,7 @@ pub(super) fn run_train(
     let mut merged = Vec::new();
     for mut car in on {
         let (from, to) = crate::turn::workers::task_paths(&tasks, &car.back.task);
-        let line = crate::journal::line_of(&entry(repo, &car.back, &car.run, shared, &car.tip));
+        let line = crate::journal::line_of(&entry(repo, &car.back, &car.run, &car.tip));
         let next = crate::journal::append_in_tree(contents.clone(), &line, last_archive);
         let archived = next.archived.as_ref().map(|(n, bytes)| {
             let path = format!("{archives}/{}", crate::journal::archive_name(*n));
@@ -159,10 +164,11 @@ pub(super) fn run_train(
     }
     let mut again = Vec::new();
     for mut car in merged {
-        car.back.trains += 1;
-        if car.back.trains >= ATTEMPTS {
+        if car.back.refused.failed(ATTEMPTS, ATTEMPTS_FOR) {
             car.run.error = Some(format!(
-                "the shared branch moved under {ATTEMPTS} landings in a row"
+                "the shared branch moved under {} landings in a row, for {} s",
+                car.back.refused.times(),
+                ATTEMPTS_FOR.as_secs()
             ));
             release(releases, &car.back.task, &car.claim);
             ended.push(report(session, &car.back, car.run));
@@ -175,8 +181,12 @@ pub(super) fn run_train(
 }
 
 /// The journal line a landing appends: the worker's turn on its task.
-fn entry(repo: &Repo, back: &Back, run: &TaskRun, shared: &str, tip: &str) -> JournalEntry {
-    let stats = repo.diff_stats(Some(shared), Some(tip)).unwrap_or_default();
+fn entry(repo: &Repo, back: &Back, run: &TaskRun, tip: &str) -> JournalEntry {
+    // The task's own work: from the head it started at to its tip (the head the train merges
+    // onto has every landing since, which are not its changes).
+    let stats = repo
+        .diff_stats(Some(&back.shared), Some(tip))
+        .unwrap_or_default();
     let mut landed = run.clone();
     landed.landing = Landing::Landed;
     JournalEntry {
