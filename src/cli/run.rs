@@ -99,7 +99,7 @@ pub(crate) fn cmd_run(
     let config = loaded.config;
     let discovered = discover_repo(&config)?;
     let role_sync = match (&asked, &discovered) {
-        (Asked::Role(_), Some(repo)) => Some(role_guards(&config, repo)?),
+        (Asked::Role(_), Some(repo)) => Some(crate::modes::role::guarded_sync(&config, repo)?),
         (Asked::Role(_), None) => {
             return Err(Error::usage(
                 "role mode (--sync-via-git) needs a git repository",
@@ -170,36 +170,6 @@ fn run_plan(runner: &Session, plan: &Plan, role_sync: Option<RoleSync>) -> Resul
         Some(sync) => modes::run::run(runner, &mut Role::new(runner, sync)?, plan),
         None => modes::run::run(runner, &mut Local, plan),
     }
-}
-
-/// Role mode's guards before anything runs: the right branch (exit 2), no rebase or merge in
-/// progress (exit 1, with the command that fixes it), a configured remote (exit 2).
-fn role_guards(config: &Config, repo: &Repo) -> Result<RoleSync> {
-    // First: a stopped rebase also detaches HEAD, and its fix is what the user needs.
-    if let Some(op) = repo.in_progress() {
-        let text = format!(
-            "a git operation is in progress in {}",
-            repo.workdir().display()
-        );
-        return Err(
-            Error::failed(text).with_hint(format!("run `{}` (or finish it) first", op.fix()))
-        );
-    }
-    let current = repo
-        .branch()?
-        .ok_or_else(|| Error::usage("HEAD is detached; role mode needs a branch checked out"))?;
-    let branch = config.git.branch.clone().unwrap_or_else(|| current.clone());
-    if branch != current {
-        let text = format!(
-            "on branch `{current}`, but role mode syncs `{branch}` (git.branch / --branch)"
-        );
-        return Err(Error::usage(text).with_hint(format!("run `git switch {branch}` first")));
-    }
-    let sync = RoleSync::new(config, repo, branch)?;
-    sync.remote
-        .url()
-        .map_err(|e| Error::usage(format!("git.remote `{}`: {e}", config.git.remote)))?;
-    Ok(sync)
 }
 
 /// The repository holding the workspace, if any.

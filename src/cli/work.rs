@@ -11,22 +11,27 @@ use crate::error::{Error, Result};
 use crate::events::Events;
 use crate::git::{Remote, Repo};
 use crate::journal::Landing;
-use crate::state::Actor;
+use crate::state::{Actor, ActorKind};
 use crate::turn::workers::PoolOptions;
 use crate::turn::{RunOptions, Session, Workspace};
 
 /// Flags of `baton work`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WorkArgs {
-    /// The actor whose tasks to take (default ralph).
+    /// An actor whose ready turns and open tasks to take; repeat for more (default ralph).
+    /// Tasks are taken as the first that is not a supervisor; turns of every one.
     #[arg(long = "as", value_name = "ACTOR", value_parser = crate::cli::args::ActorArg)]
-    pub actor: Option<Actor>,
+    pub actors: Vec<Actor>,
     /// The most tasks at once on this clone (1 to 64), each in its own worktree.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub slots: u32,
     /// Take one task, finish and land it, and exit (the contract of a stateless CI job).
     #[arg(long)]
     pub once: bool,
+    /// Keep looking while there is nothing to take, until the run's stop flag is set (else
+    /// exit once no task or turn is left for it).
+    #[arg(long)]
+    pub wait: bool,
     /// How often to look at the remote for tasks and finished workers.
     #[arg(long, value_name = "DURATION", value_parser = parse_poll, default_value = "1s")]
     pub poll_interval: Duration,
@@ -46,10 +51,16 @@ pub(crate) fn cmd_work(global: &GlobalArgs, args: &WorkArgs) -> Result<()> {
     crate::executor::install_handlers()
         .map_err(|e| Error::failed(format!("install signal handlers: {e}")))?;
     let config = load_workspace(global, Overrides::default())?.config;
-    let actor = args.actor.unwrap_or(Actor::RALPH);
-    if !config.workflow.has(actor) {
+    let actors = if args.actors.is_empty() {
+        vec![Actor::RALPH]
+    } else {
+        args.actors.clone()
+    };
+    if let Some(actor) = actors.iter().find(|a| !config.workflow.has(**a)) {
         return Err(Error::usage(format!("`{actor}` is no declared actor")));
     }
+    let supervisor = |a: &Actor| config.workflow.kind(*a) == ActorKind::Supervisor;
+    let task_actor = actors.iter().copied().find(|a| !supervisor(a));
     let Some(repo) = Repo::discover(&config.root)? else {
         return Err(Error::usage(
             "baton work needs a git repository with a remote",
@@ -80,7 +91,12 @@ pub(crate) fn cmd_work(global: &GlobalArgs, args: &WorkArgs) -> Result<()> {
         options,
     );
     let pool = PoolOptions {
-        actor,
+        actor: task_actor
+            .or(actors.first().copied())
+            .unwrap_or(Actor::RALPH),
+        tasks: task_actor.is_some(),
+        turns: actors,
+        wait: args.wait,
         slots: args.slots,
         once: args.once,
         poll: args.poll_interval,

@@ -246,6 +246,14 @@ impl Board {
         None
     }
 
+    /// Whether some open task can still be run: taken now, or once the open tasks it depends
+    /// on are done (a task a problem blocks never will).
+    #[must_use]
+    pub fn has_work(&self) -> bool {
+        let blocked = self.blocked();
+        self.open.keys().any(|id| !blocked.contains(id))
+    }
+
     /// Open tasks that may be taken now, by id: every dependency done, no problem, and not in
     /// `busy` (running, or failed in the current step).
     #[must_use]

@@ -24,6 +24,7 @@ mod wait;
 
 use std::sync::mpsc;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::executor::wake_on_signal;
 use crate::git::{FastForward, RemoteProbe, Repo};
@@ -33,6 +34,7 @@ use crate::state::{Actor, State};
 use crate::turn::{Session, TurnHooks};
 
 pub(crate) use sync::RoleSync;
+pub(crate) use wait::{TurnTaken, is_turn_of};
 
 use hooks::RoleHooks;
 use wait::Waiter;
@@ -44,6 +46,7 @@ pub(crate) struct Role<'a> {
     sync: RoleSync,
     probe: RemoteProbe,
     wake: mpsc::Receiver<()>,
+    once: bool,
 }
 
 impl<'a> Role<'a> {
@@ -65,8 +68,51 @@ impl<'a> Role<'a> {
             sync,
             probe,
             wake,
+            once: false,
         })
     }
+
+    /// The same, for one turn found ready (a pool worker's, `baton work`): its boundary looks
+    /// once and never waits; a turn no longer there ends the run with [`TurnTaken`].
+    #[must_use]
+    pub(crate) fn once(mut self) -> Role<'a> {
+        self.once = true;
+        self
+    }
+}
+
+/// Role mode's guards before anything runs: the right branch (exit 2), no rebase or merge in
+/// progress (exit 1, with the command that fixes it), a configured remote (exit 2); the sync
+/// they allow.
+///
+/// # Errors
+/// As above; git errors.
+pub(crate) fn guarded_sync(config: &Config, repo: &Repo) -> Result<RoleSync> {
+    // First: a stopped rebase also detaches HEAD, and its fix is what the user needs.
+    if let Some(op) = repo.in_progress() {
+        let text = format!(
+            "a git operation is in progress in {}",
+            repo.workdir().display()
+        );
+        return Err(
+            Error::failed(text).with_hint(format!("run `{}` (or finish it) first", op.fix()))
+        );
+    }
+    let current = repo
+        .branch()?
+        .ok_or_else(|| Error::usage("HEAD is detached; role mode needs a branch checked out"))?;
+    let branch = config.git.branch.clone().unwrap_or_else(|| current.clone());
+    if branch != current {
+        let text = format!(
+            "on branch `{current}`, but role mode syncs `{branch}` (git.branch / --branch)"
+        );
+        return Err(Error::usage(text).with_hint(format!("run `git switch {branch}` first")));
+    }
+    let sync = RoleSync::new(config, repo, branch)?;
+    sync.remote
+        .url()
+        .map_err(|e| Error::usage(format!("git.remote `{}`: {e}", config.git.remote)))?;
+    Ok(sync)
 }
 
 impl Mode for Role<'_> {
@@ -81,6 +127,7 @@ impl Mode for Role<'_> {
             sync: &self.sync,
             probe: &self.probe,
             wake: &self.wake,
+            once: self.once,
         };
         waiter.wait(&plan.actors)
     }

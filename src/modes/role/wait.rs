@@ -86,6 +86,16 @@ fn round(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs())
 }
 
+/// What a wait for one turn that was ready ([`crate::modes::role::Role::once`]) found instead:
+/// the turn is no longer one of its actors' — another worker or daemon took it, or the state
+/// moved on. Not a failure of anything: the caller goes on with its other work.
+#[derive(Debug, thiserror::Error)]
+#[error("the turn is no longer {actor}'s to take (another machine took it, or it moved on)")]
+pub(crate) struct TurnTaken {
+    /// Whose turn was looked for (the first of the actors).
+    pub(crate) actor: Actor,
+}
+
 /// Waits until it is `actor`'s turn, pulling the remote as it moves.
 pub(crate) struct Waiter<'a> {
     pub(crate) runner: &'a Session,
@@ -93,6 +103,8 @@ pub(crate) struct Waiter<'a> {
     pub(crate) sync: &'a RoleSync,
     pub(crate) probe: &'a RemoteProbe,
     pub(crate) wake: &'a Receiver<()>,
+    /// Look once, never wait: a turn that is not there ends the wait with [`TurnTaken`].
+    pub(crate) once: bool,
 }
 
 impl Waiter<'_> {
@@ -150,6 +162,12 @@ impl Waiter<'_> {
                 if state.stop_requested().is_some() {
                     return Ok(state.clone());
                 }
+            }
+            if self.once {
+                return Err(Error::new(
+                    crate::error::ErrorKind::Failed,
+                    TurnTaken { actor },
+                ));
             }
             if let Some(state) = state.as_ref().filter(|s| seen != Some(s.generation)) {
                 seen = Some(state.generation);

@@ -19,9 +19,11 @@ mod claims;
 mod land;
 mod look;
 mod streak;
+mod take;
 mod task_job;
+mod turns;
 
-use claims::{Want, claims_seen, renew_due};
+use claims::renew_due;
 use streak::Streak;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,8 +35,7 @@ use crate::error::{Error, Result};
 use crate::git::{Remote, Repo};
 use crate::journal::TaskRun;
 use crate::pool::claim::{ClaimRecord, Holder};
-use crate::pool::plan::View;
-use crate::pool::{push, refs};
+use crate::pool::refs;
 use crate::state::Actor;
 use crate::tasks::Board;
 use crate::turn::Session;
@@ -44,8 +45,15 @@ use crate::turn::workers::job;
 /// What `baton work` was asked.
 #[derive(Clone, Debug)]
 pub(crate) struct PoolOptions {
-    /// The actor whose tasks it takes.
+    /// The actor whose tasks it takes (when `tasks`).
     pub(crate) actor: Actor,
+    /// Whether it takes tasks at all (not when every actor it was given is a supervisor).
+    pub(crate) tasks: bool,
+    /// The actors whose ready turns it takes, in this order of preference.
+    pub(crate) turns: Vec<Actor>,
+    /// Keep looking while nothing is there to take, until the stop flag (else: exit once no
+    /// task or turn is left for it).
+    pub(crate) wait: bool,
     /// The most tasks at once (1 to 64).
     pub(crate) slots: u32,
     /// Take one task, finish it, and exit.
@@ -109,17 +117,24 @@ impl Session {
                 "baton work needs a git repository with a remote",
             ));
         };
-        let state = self.load_state()?;
-        let decision = match launch::prepare(self, &state, options.actor, None)? {
-            Route::Decided(decision) => decision,
-            Route::Router { .. } => {
-                return Err(Error::usage(
-                    "baton work runs the deterministic prompt of its actor; the router prompt \
-                     decides galph's turns only",
-                ));
-            }
+        let mut state = self.load_state()?;
+        // What its tasks run: the actor's deterministic prompt and its agent (none when it
+        // takes turns only).
+        let setup = if options.tasks {
+            let decision = match launch::prepare(self, &state, options.actor, None)? {
+                Route::Decided(decision) => decision,
+                Route::Router { .. } => {
+                    return Err(Error::usage(
+                        "baton work runs the deterministic prompt of its actor; the router \
+                         prompt decides galph's turns only",
+                    ));
+                }
+            };
+            let agent = crate::agent::resolve(&self.config, options.actor, &decision.prompt)?;
+            Some((decision, agent))
+        } else {
+            None
         };
-        let agent = crate::agent::resolve(&self.config, options.actor, &decision.prompt)?;
         let holder = Holder::new(
             &crate::process::hostname(),
             std::process::id(),
@@ -160,6 +175,9 @@ impl Session {
                 // A failed look (a lock another git held, the network) is tried again next
                 // time: tasks back stay to land.
                 let looked = look && self.look(remote, branch, &mut failed_looks)?;
+                // With `--wait`: whether the run goes on (no stop flag), so that an idle worker
+                // keeps looking.
+                let mut goes_on = false;
                 if looked {
                     let mut shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
@@ -190,74 +208,46 @@ impl Session {
                             shared = landed;
                         }
                     }
-                    let mut releases = Vec::new();
-                    // Claims won at this look, to run.
-                    let mut pending: Vec<Pending> = Vec::new();
-                    if !(stopping || free.is_empty() || options.once && started > 0) {
-                        let board = board_at(self, repo, &shared)?;
-                        let claims = claims_seen(repo, &seen)?;
-                        let busy: BTreeSet<String> =
-                            tried.iter().chain(held.keys()).cloned().collect();
-                        let view = View {
-                            board: &board,
-                            claims: &claims,
-                            now: SystemTime::now(),
-                            lease,
-                        };
-                        let room = if options.once { 1 } else { free.len() };
-                        let planned = crate::pool::plan::plan(&view, &holder, &busy, room);
-                        held_elsewhere = board
-                            .open
-                            .keys()
-                            .any(|t| !busy.contains(t) && claims.contains_key(t));
-                        // Claims nobody needs (their task is gone); losing these races is fine.
-                        releases.extend(
-                            planned
-                                .sweep
-                                .iter()
-                                .map(|sweep| push::release(&sweep.task, &sweep.sha)),
-                        );
-                        let mut wants = Vec::new();
-                        let mut slots = Vec::new();
-                        for attempt in planned.attempts {
-                            let Some(found) = board.open.get(&attempt.task).cloned() else {
-                                continue;
-                            };
-                            let Some(slot) = free.pop() else { break };
-                            let stale = claims.get(&attempt.task).and_then(|c| c.record.as_ref());
-                            wants.push(Want {
-                                attempt,
-                                worker: format!("{}-{slot}", options.actor),
-                                stale,
-                            });
-                            slots.push((slot, found));
+                    let taking = !(stopping || options.once && started > 0);
+                    goes_on = options.wait && self.run_goes_on(repo, &shared)?;
+                    let board = if taking {
+                        board_at(self, repo, &shared)?
+                    } else {
+                        Board::default()
+                    };
+                    // A turn of this worker's actors, while none of its tasks runs or waits.
+                    let idle_here = running == 0 && finished.is_empty() && held.is_empty();
+                    if taking
+                        && idle_here
+                        && let Some(actor) = self.ready_turn(repo, &shared, options, &board)?
+                    {
+                        if self.pool_turn(repo, actor)? {
+                            started += 1;
+                            state = self.load_state()?;
                         }
-                        let won = self.claim_all(
+                        // The next look at once: the turn moved the branch.
+                        continue;
+                    }
+                    let mut taken = take::Taken::default();
+                    if taking && options.tasks && !free.is_empty() {
+                        let look = take::Look {
                             repo,
                             remote,
                             branch,
-                            &holder,
-                            options.slots,
-                            &wants,
-                            &mut held,
-                        )?;
-                        for ((want, (slot, found)), claim) in wants.into_iter().zip(slots).zip(won)
-                        {
-                            match claim {
-                                Some(claim) => pending.push(Pending {
-                                    task: want.attempt.task,
-                                    found,
-                                    slot,
-                                    claim,
-                                }),
-                                None => free.push(slot),
-                            }
-                        }
+                            holder: &holder,
+                            options,
+                            board: &board,
+                            seen: &seen,
+                        };
+                        taken = self.take(&look, &tried, &mut free, &mut held)?;
                     }
+                    held_elsewhere = taken.held_elsewhere;
                     // Claimed from this look's head, each runs at once. One that landed between
                     // that fetch and its claim (a whole run of another worker in that instant)
                     // is found gone when it lands: run for nothing, never landed twice.
-                    for claimed in pending.drain(..) {
+                    for (claimed, (decision, agent)) in
+                        taken.pending.drain(..).zip(setup.iter().cycle())
+                    {
                         started += 1;
                         tried.insert(claimed.task.clone());
                         held.insert(claimed.task.clone(), claimed.claim);
@@ -268,8 +258,8 @@ impl Session {
                             &shared,
                             claimed.slot,
                             claimed.found,
-                            &decision,
-                            &agent,
+                            decision,
+                            agent,
                             options,
                         )?;
                         let tx = tx.clone();
@@ -293,7 +283,7 @@ impl Session {
                         });
                         running += 1;
                     }
-                    if let Err(e) = remote.push_each(&releases) {
+                    if let Err(e) = remote.push_each(&taken.releases) {
                         // A claim not released runs out with its lease.
                         warn_line!(self.events, "[pool] releasing claims: {e}");
                     }
@@ -302,8 +292,8 @@ impl Session {
                 renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
                 // Done once nothing runs or waits to land, and a look found nothing to wait for
                 // (a failed look says nothing: the next one tries again).
-                if running == 0 && finished.is_empty() && (stopping || (looked && !held_elsewhere))
-                {
+                let idle = looked && !held_elsewhere && !goes_on;
+                if running == 0 && finished.is_empty() && (stopping || idle) {
                     break;
                 }
                 // Wait for a task to come back, or for the next look: soon when tasks wait to
