@@ -108,7 +108,7 @@ pub(crate) struct ClaimRecord {
 }
 
 impl ClaimRecord {
-    /// A claim on `task` (a task id) by `holder`, for its worker `worker` (the task-id rule:
+    /// A claim on `task` (a task id, or [`crate::pool::refs::TURN`]) by `holder`, for its worker `worker` (the task-id rule:
     /// `ralph-2`), until `lease_until` — cut to the whole second below, as the message writes
     /// it — under `claim_id` (16 lowercase hex digits, new for each claim, as the turn's claim
     /// ids are).
@@ -123,7 +123,7 @@ impl ClaimRecord {
         lease_until: SystemTime,
         claim_id: &str,
     ) -> Result<ClaimRecord, ClaimError> {
-        if !is_task_id(task) {
+        if !is_task_id(task) && task != crate::pool::refs::TURN {
             return Err(invalid("task", task, "not a task id"));
         }
         if !is_task_id(worker) {

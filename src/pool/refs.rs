@@ -3,11 +3,18 @@
 //! - `refs/heads/<branch>`: the shared branch, where tasks are open (`tasks/<id>.md`) or done
 //!   (`tasks/done/<id>.md`);
 //! - `refs/baton/claims/<task>`: the claim on one task, a claim commit ([`crate::pool::claim`]);
+//! - `refs/baton/claims/_turn`: the claim on the turn a pool worker runs ([`TURN`]);
 //! - `refs/baton/backup/<task>-<claim id>`: a merge that could not land because its claim was
 //!   lost, kept so that no work is thrown away.
 
 /// Where claim refs live on the remote: `refs/baton/claims/<task id>`.
 pub(crate) const CLAIMS: &str = "refs/baton/claims/";
+
+/// The name under the claims of the claim on the turn a pool worker runs (`baton work --as`):
+/// no task id starts with `_`, so it never names a task, and the plan of tasks never sees it.
+/// It says the worker is alive while its turn runs; the turn itself is claimed on the shared
+/// branch as role mode claims it.
+pub(crate) const TURN: &str = "_turn";
 
 /// Where backups of merges that lost their claim live: `refs/baton/backup/<task>-<claim id>`.
 pub(crate) const BACKUPS: &str = "refs/baton/backup/";

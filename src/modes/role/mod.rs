@@ -47,6 +47,7 @@ pub(crate) struct Role<'a> {
     probe: RemoteProbe,
     wake: mpsc::Receiver<()>,
     once: bool,
+    take_over: Option<String>,
 }
 
 impl<'a> Role<'a> {
@@ -69,14 +70,18 @@ impl<'a> Role<'a> {
             probe,
             wake,
             once: false,
+            take_over: None,
         })
     }
 
     /// The same, for one turn found ready (a pool worker's, `baton work`): its boundary looks
-    /// once and never waits; a turn no longer there ends the run with [`TurnTaken`].
+    /// once and never waits; a turn no longer there ends the run with [`TurnTaken`]. With
+    /// `take_over` (a lease owner, `<host>:<pid>`), a turn still marked running under that
+    /// owner counts as there: a pool worker's turn whose claim on the turn ran out.
     #[must_use]
-    pub(crate) fn once(mut self) -> Role<'a> {
+    pub(crate) fn once(mut self, take_over: Option<String>) -> Role<'a> {
         self.once = true;
+        self.take_over = take_over;
         self
     }
 }
@@ -128,6 +133,7 @@ impl Mode for Role<'_> {
             probe: &self.probe,
             wake: &self.wake,
             once: self.once,
+            take_over: self.take_over.as_deref(),
         };
         waiter.wait(&plan.actors)
     }

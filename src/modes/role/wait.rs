@@ -105,6 +105,10 @@ pub(crate) struct Waiter<'a> {
     pub(crate) wake: &'a Receiver<()>,
     /// Look once, never wait: a turn that is not there ends the wait with [`TurnTaken`].
     pub(crate) once: bool,
+    /// The lease owner (`<host>:<pid>`) of a running turn this wait may take over: a pool
+    /// worker's, on another machine, whose claim on the turn ran out (see
+    /// [`crate::modes::role::Role::once`]).
+    pub(crate) take_over: Option<&'a str>,
 }
 
 impl Waiter<'_> {
@@ -151,7 +155,10 @@ impl Waiter<'_> {
                 });
             }
             if let Some(state) = &state {
-                let turn = actors.iter().copied().find(|a| is_turn_of(state, *a));
+                let turn = actors
+                    .iter()
+                    .copied()
+                    .find(|a| is_turn_of(state, *a) || self.takes_over(state, *a));
                 if let Some(actor) = turn {
                     tracing::info!(generation = state.generation, status = %state.status, "wait: {actor}'s turn");
                     if state.stop_requested().is_none() {
@@ -222,6 +229,15 @@ impl Waiter<'_> {
                 return Err(self.sync.diverged(self.repo, ahead, behind)?);
             }
         }
+    }
+
+    /// Whether `state` is `actor`'s turn running under the lease owner this wait takes over.
+    fn takes_over(&self, state: &State, actor: Actor) -> bool {
+        self.take_over.is_some_and(|owner| {
+            state.expected_actor == actor
+                && state.status == Status::running(actor)
+                && state.lease_owner.as_deref() == Some(owner)
+        })
     }
 
     /// Takes the turn only when Baton handed it over (see [`RoleSync::vouch`]); otherwise

@@ -219,9 +219,15 @@ impl Session {
                     let idle_here = running == 0 && finished.is_empty() && held.is_empty();
                     if taking
                         && idle_here
-                        && let Some(actor) = self.ready_turn(repo, &shared, options, &board)?
+                        && let Some(ready) =
+                            self.ready_turn(repo, &shared, options, &board, &seen)?
                     {
-                        if self.pool_turn(repo, actor)? {
+                        let at = turns::TurnClaim {
+                            remote,
+                            branch,
+                            holder: &holder,
+                        };
+                        if self.pool_turn(repo, &at, ready)? {
                             started += 1;
                             state = self.load_state()?;
                         }
