@@ -101,9 +101,14 @@ pub(crate) fn cmd_work(global: &GlobalArgs, args: &WorkArgs) -> Result<()> {
         once: args.once,
         poll: args.poll_interval,
     };
-    let runs = session.work_pool(&remote, &branch, &pool)?;
+    let ended = session.work_pool(&remote, &branch, &pool)?;
+    let runs = ended.runs;
     let landed = runs.iter().filter(|r| r.landing == Landing::Landed).count();
-    say!("[pool] {} task(s) run here, {landed} landed", runs.len());
+    say!(
+        "[pool] {} task(s) run here, {landed} landed; {} turn(s)",
+        runs.len(),
+        ended.turns
+    );
     if landed < runs.len() {
         return Err(Error::failed(format!(
             "{} task(s) did not land (their tasks are open again)",

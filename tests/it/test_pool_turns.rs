@@ -225,3 +225,39 @@ fi
             .is_empty()
     });
 }
+
+#[test]
+fn a_clone_that_cannot_run_turns_takes_only_tasks_and_says_why() {
+    let env = crate::test_pool::pool(&["a"], "");
+    env.seed.hook("ralph", ENGINEER);
+    // Another branch checked out: role mode's guards refuse turns here; tasks are taken
+    // through the remote whatever is checked out.
+    let m = clone_with_name(&env, "m1");
+    m.git(&["switch", "-q", "-c", "elsewhere"]);
+    let mut cmd = m.baton_cmd(&[
+        "work",
+        "--as",
+        "galph",
+        "--as",
+        "ralph",
+        "--poll-interval",
+        "0.2s",
+    ]);
+    cmd.env("BATON_GIT_BRANCH", "main")
+        .env("TEST_CLONE", &m.root);
+    let run = Daemon::spawn(cmd, &env.seed.ctl).wait(DEADLINE);
+    run.expect_code(0);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        said.contains("this clone takes no turns, only tasks"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 task(s) run here, 1 landed; 0 turn(s)"),
+        "{said}"
+    );
+    assert_eq!(landings(&env).len(), 1);
+    // galph's turn was left alone: nothing claimed it.
+    assert!(env.remote_syncs().is_empty(), "{:#?}", env.remote_syncs());
+    assert_eq!(env.remote_state()["expected_actor"], "galph");
+}

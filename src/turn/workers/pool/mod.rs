@@ -62,6 +62,13 @@ pub(crate) struct PoolOptions {
     pub(crate) poll: Duration,
 }
 
+/// What a pool worker did: its tasks' runs, in the order they ended, and how many turns it ran.
+#[derive(Debug)]
+pub(crate) struct PoolEnd {
+    pub(crate) runs: Vec<TaskRun>,
+    pub(crate) turns: u32,
+}
+
 /// A claim this worker holds.
 #[derive(Clone, Debug)]
 pub(super) struct Held {
@@ -100,8 +107,8 @@ pub(super) struct Back {
 }
 
 impl Session {
-    /// Runs a pool worker until no task is left to take and none runs (with `once`: after one
-    /// task), landing each task it finishes; the runs, in the order they ended.
+    /// Runs a pool worker until no task or turn is left to take and none runs (with `once`:
+    /// after one; with `wait`: until the stop flag), landing each task it finishes.
     ///
     /// # Errors
     /// Usage errors (no git, no remote branch, a prompt that needs the router) before anything
@@ -111,7 +118,7 @@ impl Session {
         remote: &Remote,
         branch: &str,
         options: &PoolOptions,
-    ) -> Result<Vec<TaskRun>> {
+    ) -> Result<PoolEnd> {
         let Some(repo) = self.repo.as_ref() else {
             return Err(Error::usage(
                 "baton work needs a git repository with a remote",
@@ -151,6 +158,7 @@ impl Session {
         let mut held: BTreeMap<String, Held> = BTreeMap::new();
         let mut tried: BTreeSet<String> = BTreeSet::new();
         let mut runs = Vec::new();
+        let mut turns_run = 0_u32;
         std::thread::scope(|scope| {
             let mut free: Vec<u32> = (1..=options.slots).rev().collect();
             let mut running = 0_u32;
@@ -158,6 +166,8 @@ impl Session {
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
             let mut failed_looks = Streak::default();
+            // Set when this clone cannot run turns (role mode's guards): tasks only from then.
+            let mut turns_off = false;
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
@@ -219,6 +229,7 @@ impl Session {
                     let idle_here = running == 0 && finished.is_empty() && held.is_empty();
                     if taking
                         && idle_here
+                        && !turns_off
                         && let Some(ready) =
                             self.ready_turn(repo, &shared, options, &board, &seen)?
                     {
@@ -227,9 +238,22 @@ impl Session {
                             branch,
                             holder: &holder,
                         };
-                        if self.pool_turn(repo, &at, ready)? {
-                            started += 1;
-                            state = self.load_state()?;
+                        match self.pool_turn(repo, &at, ready)? {
+                            turns::Turned::Ran => {
+                                started += 1;
+                                turns_run += 1;
+                                state = self.load_state()?;
+                            }
+                            turns::Turned::Taken => {}
+                            // Nothing else to do here: the reason is the worker's error.
+                            turns::Turned::NotHere(e) if !options.tasks => return Err(e),
+                            turns::Turned::NotHere(e) => {
+                                warn_line!(
+                                    self.events,
+                                    "[pool] this clone takes no turns, only tasks: {e}"
+                                );
+                                turns_off = true;
+                            }
                         }
                         // The next look at once: the turn moved the branch.
                         continue;
@@ -322,7 +346,10 @@ impl Session {
             Ok::<(), Error>(())
         })?;
         crate::modes::check_signal()?;
-        Ok(runs)
+        Ok(PoolEnd {
+            runs,
+            turns: turns_run,
+        })
     }
 }
 

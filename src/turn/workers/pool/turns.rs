@@ -31,6 +31,17 @@ use crate::state::{Actor, State, Status};
 use crate::tasks::Board;
 use crate::turn::Session;
 
+/// How a worker's try at a turn ended.
+pub(super) enum Turned {
+    /// The turn ran and was stamped.
+    Ran,
+    /// Another machine claimed it first.
+    Taken,
+    /// This clone cannot run turns (role mode's guards: a detached HEAD, another branch
+    /// checked out, a rebase in progress); why.
+    NotHere(crate::error::Error),
+}
+
 /// A turn this worker may take now.
 pub(super) struct ReadyTurn {
     /// Whose turn.
@@ -153,20 +164,21 @@ impl Session {
     }
 
     /// Claims `_turn`, runs the turn in role mode looking once (see [`Role::once`]) while a
-    /// thread renews the claim, and releases it: `true` when the turn ran, `false` when
-    /// another machine took the claim or the turn first.
+    /// thread renews the claim, and releases it.
     ///
     /// # Errors
-    /// Role mode's guards (a detached HEAD, another branch checked out, a rebase in progress),
-    /// the turn's own (a failed turn: exit 1), git errors.
+    /// The turn's own (a failed turn: exit 1), git errors.
     pub(super) fn pool_turn(
         &self,
         repo: &Repo,
         at: &TurnClaim<'_>,
         ready: ReadyTurn,
-    ) -> Result<bool> {
+    ) -> Result<Turned> {
         let actor = ready.actor;
-        let sync = guarded_sync(&self.config, repo)?;
+        let sync = match guarded_sync(&self.config, repo) {
+            Ok(sync) => sync,
+            Err(e) => return Ok(Turned::NotHere(e)),
+        };
         let want = Want {
             attempt: Attempt {
                 task: refs::TURN.to_owned(),
@@ -179,7 +191,7 @@ impl Session {
         let won = self.claim_all(repo, at.remote, at.branch, at.holder, 1, &[want], &mut held)?;
         let Some(claim) = won.into_iter().next().flatten() else {
             info_line!(self.events, "[pool] {actor}'s turn is claimed elsewhere");
-            return Ok(false);
+            return Ok(Turned::Taken);
         };
         held.insert(refs::TURN.to_owned(), claim);
         let plan = Plan {
@@ -211,10 +223,10 @@ impl Session {
             }
         }
         match ran {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Turned::Ran),
             Err(e) if e.is::<TurnTaken>() => {
                 info_line!(self.events, "[pool] {actor}'s turn was taken elsewhere");
-                Ok(false)
+                Ok(Turned::Taken)
             }
             Err(e) => Err(e),
         }
