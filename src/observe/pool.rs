@@ -202,7 +202,9 @@ impl PoolReader {
             Ok(found) => {
                 self.seen = found
                     .into_iter()
-                    .filter(|r| refs::task_of_claim(&refs::claim(&r.name)).is_some())
+                    .filter(|r| {
+                        refs::task_of_claim(&refs::claim(&r.name)).is_some() || r.name == refs::TURN
+                    })
                     .map(|r| {
                         let record = ClaimRecord::parse(&r.message);
                         Seen {

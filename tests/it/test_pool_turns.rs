@@ -194,6 +194,14 @@ fi
     worker_a.kill9();
     let claim = env.remote_git(&["log", "-1", "--format=%B", "refs/baton/claims/_turn"]);
     assert!(claim.contains("machine-a"), "the turn's claim: {claim}");
+    // Any clone's status lists it, under its holder.
+    let status = env.seed.baton(&["status"]);
+    assert!(status.stdout.contains("machine-a pid"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("galph's turn, lease"),
+        "{}",
+        status.stdout
+    );
     // Machine B, started at once: it waits for the claim on the turn to run out, takes it
     // over, and runs the turn and the rest of the loop.
     let b = clone_with_name(&env, "machine-b");

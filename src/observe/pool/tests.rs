@@ -150,3 +150,25 @@ fn the_lines_say_each_worker_its_claims_and_the_refs_that_hold_none() {
     );
     assert_eq!(lines(&PoolView::default()), Vec::<String>::new());
 }
+
+#[test]
+fn the_claim_on_a_pool_workers_turn_reads_as_that_turn() {
+    let turn = crate::pool::refs::TURN;
+    let seen = [seen(
+        turn,
+        &claim(turn, "build-3", 4242, "galph", 2_000, Some(1)),
+    )];
+    let (workers, no_claim) = group(&seen, at(1_200), LEASE);
+    assert!(no_claim.is_empty(), "{no_claim:?}");
+    let view = PoolView {
+        remote: "origin".to_owned(),
+        workers,
+        no_claim,
+        checked_at: None,
+        problem: None,
+    };
+    assert_eq!(
+        lines(&view).last().map(String::as_str),
+        Some("    galph's turn, lease until 1970-01-01T00:33:20Z")
+    );
+}

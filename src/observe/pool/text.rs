@@ -68,7 +68,7 @@ fn worker_line(worker: &PoolWorker) -> String {
 }
 
 /// `task a by ralph-1, lease until <UTC>` (`ran out at` once over; a lease too far ahead
-/// says it counts as over).
+/// says it counts as over); `galph's turn, lease …` for the claim on a pool worker's turn.
 fn claim_line(claim: &PoolClaim) -> String {
     let lease = match (claim.expired, claim.over) {
         (true, _) => format!("ran out at {}", claim.lease_until),
@@ -78,6 +78,9 @@ fn claim_line(claim: &PoolClaim) -> String {
         ),
         (false, false) => format!("until {}", claim.lease_until),
     };
+    if claim.task == crate::pool::refs::TURN {
+        return format!("{}'s turn, lease {lease}", claim.worker);
+    }
     format!("task {} by {}, lease {lease}", claim.task, claim.worker)
 }
 
