@@ -28,7 +28,7 @@ use train::run_train;
 /// landing refuses it, and a refused train's tasks board the next one with what came back
 /// since: unbounded, a worker that lost a few races makes ever longer trains that lose ever
 /// more (seen in `cargo bench --bench pool`: 13-task trains losing 30 races in 31).
-pub(super) const TRAIN_CARS: usize = 4;
+const TRAIN_CARS: usize = 4;
 
 /// How soon the next train leaves when tasks wait to land: 10–49 ms, at random, so that
 /// workers refused by the same landing do not race each other again in step.
@@ -69,6 +69,48 @@ impl Car {
     }
 }
 
+/// Where a worker lands: its repository, the remote and the shared branch.
+pub(super) struct Lands<'a> {
+    pub(super) repo: &'a Repo,
+    pub(super) remote: &'a Remote,
+    pub(super) branch: &'a str,
+}
+
+/// One look's landings of the tasks in `finished`, at the head the look fetched (the remote-
+/// tracking ref): the longest back board a train of at most [`TRAIN_CARS`]; the rest, and the
+/// tasks of a train the branch moved under, stay in `finished` for the next look, their claims
+/// back in `held` (still renewed). The runs that ended.
+///
+/// # Errors
+/// Git errors talking to the remote.
+pub(super) fn land_back(
+    session: &Session,
+    at: &Lands<'_>,
+    finished: &mut Vec<Back>,
+    held: &mut std::collections::BTreeMap<String, Held>,
+) -> Result<Vec<TaskRun>> {
+    let tracking = format!("refs/remotes/{}/{}", at.remote.name(), at.branch);
+    let Some(shared) = at.repo.ref_sha(&tracking)? else {
+        return Ok(Vec::new());
+    };
+    finished.sort_by_key(|back| back.landing_from);
+    let waiting = finished.split_off(finished.len().min(TRAIN_CARS));
+    let backs = finished
+        .drain(..)
+        .map(|back| {
+            let claim = held.remove(&back.task);
+            (back, claim)
+        })
+        .collect();
+    let (ended, again) = land_all(session, at.repo, at.remote, at.branch, &shared, backs)?;
+    finished.extend(waiting);
+    for (back, claim) in again {
+        held.insert(back.task.clone(), claim);
+        finished.push(back);
+    }
+    Ok(ended)
+}
+
 /// Lands what came back (or releases the claims of what will not land), cleans up the
 /// worktrees of what landed, and says how each went; `shared` is the shared head this look
 /// fetched. What a moved branch kept from landing comes back with its claim, for the next
@@ -76,7 +118,7 @@ impl Car {
 ///
 /// # Errors
 /// Git errors talking to the remote.
-pub(super) fn land_all(
+fn land_all(
     session: &Session,
     repo: &Repo,
     remote: &Remote,

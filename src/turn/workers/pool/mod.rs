@@ -193,25 +193,12 @@ impl Session {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
                     if !finished.is_empty() {
-                        // The longest back board first; the rest wait for the next train.
-                        finished.sort_by_key(|back| back.landing_from);
-                        let waiting = finished.split_off(finished.len().min(land::TRAIN_CARS));
-                        let backs = finished
-                            .drain(..)
-                            .map(|back| {
-                                let claim = held.remove(&back.task);
-                                (back, claim)
-                            })
-                            .collect();
-                        let (ended, again) =
-                            land::land_all(self, repo, remote, branch, &shared, backs)?;
-                        runs.extend(ended);
-                        finished.extend(waiting);
-                        // A moved branch: these board the next look's train, still renewed.
-                        for (back, claim) in again {
-                            held.insert(back.task.clone(), claim);
-                            finished.push(back);
-                        }
+                        let at = land::Lands {
+                            repo,
+                            remote,
+                            branch,
+                        };
+                        runs.extend(land::land_back(self, &at, &mut finished, &mut held)?);
                         // A train that landed moved the branch: claims are planned from there
                         // (tasks that waited for the landed ones are open now).
                         if let Some(landed) = repo.ref_sha(&tracking)? {
@@ -292,25 +279,12 @@ impl Session {
                             agent,
                             options,
                         )?;
-                        let tx = tx.clone();
-                        let (slot, task) = (claimed.slot, claimed.task);
-                        let (worktree, branch_name) = (job.worktree.clone(), job.branch.clone());
-                        let shared_at = shared.clone();
-                        scope.spawn(move || {
-                            let ran = job::run(job.job);
-                            // The receiver lives until every worker is back.
-                            let _ = tx.send(Back {
-                                slot,
-                                task,
-                                branch: branch_name,
-                                worktree,
-                                ran,
-                                shared: shared_at,
-                                landing_from: SystemTime::now(),
-                                verified: None,
-                                refused: Streak::default(),
-                            });
-                        });
+                        let started_at = task_job::Started {
+                            slot: claimed.slot,
+                            task: claimed.task,
+                            shared: shared.clone(),
+                        };
+                        task_job::spawn(scope, job, started_at, tx.clone());
                         running += 1;
                     }
                     if let Err(e) = remote.push_each(&taken.releases) {

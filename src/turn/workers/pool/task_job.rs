@@ -10,7 +10,7 @@ use crate::git::Repo;
 use crate::turn::Session;
 use crate::turn::finish::Turn;
 use crate::turn::workers::job::Job;
-use crate::turn::workers::pool::PoolOptions;
+use crate::turn::workers::pool::{Back, PoolOptions};
 use crate::turn::workers::{Assigned, RUN_SUBDIR, WorkerOf};
 
 impl Session {
@@ -81,6 +81,38 @@ impl Session {
 /// with `_`, so it is never a task's worktree name).
 pub(super) fn slot_worktree(worker: &str) -> String {
     format!("{worker}+_pool")
+}
+
+/// Where a claimed task's job starts: its slot, its task, the shared head it starts from.
+pub(super) struct Started {
+    pub(super) slot: u32,
+    pub(super) task: String,
+    pub(super) shared: String,
+}
+
+/// Runs `job` on a thread of `scope`; what it came to is sent on `tx` as a [`Back`] when it
+/// ends.
+pub(super) fn spawn<'scope, 'env: 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    job: PoolJob<'env>,
+    started: Started,
+    tx: std::sync::mpsc::Sender<Back>,
+) {
+    scope.spawn(move || {
+        let ran = crate::turn::workers::job::run(job.job);
+        // The receiver lives until every worker is back.
+        let _ = tx.send(Back {
+            slot: started.slot,
+            task: started.task,
+            branch: job.branch,
+            worktree: job.worktree,
+            ran,
+            shared: started.shared,
+            landing_from: SystemTime::now(),
+            verified: None,
+            refused: super::streak::Streak::default(),
+        });
+    });
 }
 
 /// A job and where it works.
