@@ -30,6 +30,10 @@ use train::run_train;
 /// more (seen in `cargo bench --bench pool`: 13-task trains losing 30 races in 31).
 const TRAIN_CARS: usize = 4;
 
+/// How often at most a worker starts `git gc --auto` after its trains (see
+/// [`crate::git::maintenance::Housekeeping::start_every`]).
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How soon the next train leaves when tasks wait to land: 10–49 ms, at random, so that
 /// workers refused by the same landing do not race each other again in step.
 pub(super) fn next_train_in() -> std::time::Duration {
@@ -150,7 +154,9 @@ fn land_all(
                 (car.back, car.claim)
             })
             .collect();
-        session.housekeeping.start(repo.workdir());
+        session
+            .housekeeping
+            .start_every(repo.workdir(), HOUSEKEEPING_EVERY);
     }
     if let Err(e) = remote.push_each(&releases) {
         // A claim not released runs out with its lease; the task is taken over then.
