@@ -269,3 +269,48 @@ fn a_clone_that_cannot_run_turns_takes_only_tasks_and_says_why() {
     assert!(env.remote_syncs().is_empty(), "{:#?}", env.remote_syncs());
     assert_eq!(env.remote_state()["expected_actor"], "galph");
 }
+
+#[test]
+fn with_wait_an_idle_worker_stays_for_turns_and_tasks_until_the_stop_flag() {
+    let env = planned();
+    let work = |name: &str, actor: &str| {
+        let m = clone_with_name(&env, name);
+        let mut cmd = m.baton_cmd(&[
+            "work",
+            "--as",
+            actor,
+            "--slots",
+            "2",
+            "--wait",
+            "--poll-interval",
+            "0.2s",
+        ]);
+        cmd.env("TEST_CLONE", &m.root);
+        Daemon::spawn(cmd, &env.seed.ctl)
+    };
+    // ralph's worker first: nothing is there for it (galph's turn is next, and nobody takes it).
+    let engineer = work("m-ralph", "ralph");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(env.remote_syncs().is_empty(), "{:#?}", env.remote_syncs());
+    // galph's worker: its turn hands out the tasks, which ralph's worker takes, then its turn.
+    let planner = work("m-galph", "galph");
+    let engineer = engineer.wait(DEADLINE);
+    let planner = planner.wait(DEADLINE);
+    engineer.expect_code(0);
+    planner.expect_code(0);
+    assert!(
+        engineer
+            .stdout
+            .contains("2 task(s) run here, 2 landed; 1 turn(s)"),
+        "{}",
+        engineer.stdout
+    );
+    assert!(
+        planner
+            .stdout
+            .contains("0 task(s) run here, 0 landed; 2 turn(s)"),
+        "{}",
+        planner.stdout
+    );
+    assert_complete(&env);
+}

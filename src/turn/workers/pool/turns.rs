@@ -179,6 +179,7 @@ impl Session {
             Ok(sync) => sync,
             Err(e) => return Ok(Turned::NotHere(e)),
         };
+        let mut role = Role::new(self, sync)?.once(ready.take_over);
         let want = Want {
             attempt: Attempt {
                 task: refs::TURN.to_owned(),
@@ -207,14 +208,14 @@ impl Session {
             lease: self.config.git.lease,
             events: self.events.clone(),
         };
+        // Nothing between the renewer's start and `ended` may return early: the scope would
+        // wait for the renewer for ever.
         let (ran, held) = std::thread::scope(|scope| {
             let renewing = scope.spawn(|| renewer.run(held, &ended));
-            let mut role = Role::new(self, sync)?.once(ready.take_over);
             let ran = crate::modes::run::run(self, &mut role, &plan);
             ended.store(true, Ordering::Relaxed);
-            let held = renewing.join().unwrap_or_default();
-            Ok::<_, crate::error::Error>((ran, held))
-        })?;
+            (ran, renewing.join().unwrap_or_default())
+        });
         // The turn is stamped (or not taken): its claim goes, expected at our last renewal.
         if let Some(claim) = held.get(refs::TURN).filter(|c| !c.lost) {
             let release = push::release(refs::TURN, &claim.sha);
