@@ -36,6 +36,7 @@ mod test_owned_files;
 mod test_pool;
 mod test_pool_journal;
 mod test_pool_landing;
+mod test_pool_turn_takeover;
 mod test_pool_turns;
 mod test_pool_view;
 mod test_preflight;

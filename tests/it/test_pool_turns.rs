@@ -1,18 +1,17 @@
 //! Turns in a pool (`docs/pool.md`, "Turns"): `baton work --as galph --as ralph` takes the
 //! ready turns of its actors as well as the open tasks — each turn claimed on the shared branch
 //! as role mode claims it, so that two workers never both stamp one — and an actor whose tasks
-//! the pool does takes its turn only once they have all landed; a worker killed in a turn on
-//! one machine leaves it to a worker on another once its claim on the turn ran out.
+//! the pool does takes its turn only once they have all landed (a worker killed in a turn:
+//! `test_pool_turn_takeover.rs`).
 
 use std::collections::BTreeMap;
 
-use crate::common::wait_for;
 use crate::role_env::{DEADLINE, Daemon, RoleEnv};
 use crate::test_pool::{clone_with_name, landings};
 
 /// galph: hands out tasks a and b at its first turn, and makes the completion promise at the
 /// next (its final message).
-const PLANNER: &str = r#"if [ ! -f "$TEST_CTL/planned" ]; then
+pub(crate) const PLANNER: &str = r#"if [ ! -f "$TEST_CTL/planned" ]; then
   touch "$TEST_CTL/planned"
   mkdir -p tasks
   echo "write out/a.txt" > tasks/a.md
@@ -33,7 +32,7 @@ fi
 
 /// The turns claimed on the remote (`[SYNC i=<it>] actor=<a> status=running`), counted by
 /// `(iteration, actor)`, and how many turns were stamped done (`status=ok`).
-fn turns(env: &RoleEnv) -> (BTreeMap<(String, String), usize>, usize) {
+pub(crate) fn turns(env: &RoleEnv) -> (BTreeMap<(String, String), usize>, usize) {
     let syncs = env.remote_syncs();
     let done = syncs.iter().filter(|s| s.contains(" status=ok ")).count();
     let mut out = BTreeMap::new();
@@ -51,7 +50,7 @@ fn turns(env: &RoleEnv) -> (BTreeMap<(String, String), usize>, usize) {
 
 /// A remote whose run galph and ralph play (galph's promise taken at its word), planner and
 /// engineer hooks in place, with `extra` configuration.
-fn planned_with(extra: &str) -> RoleEnv {
+pub(crate) fn planned_with(extra: &str) -> RoleEnv {
     let env = RoleEnv::with_config(&format!(
         "completion:\n  verify:\n    - [\"true\"]\n{extra}"
     ));
@@ -65,7 +64,7 @@ fn planned() -> RoleEnv {
 }
 
 /// `baton work --as galph --as ralph` (two slots, waiting until the stop flag) on a clone.
-const WORK: [&str; 10] = [
+pub(crate) const WORK: [&str; 10] = [
     "work",
     "--as",
     "galph",
@@ -79,7 +78,7 @@ const WORK: [&str; 10] = [
 ];
 
 /// The run ended complete: galph's promise set the stop flag.
-fn assert_complete(env: &RoleEnv) {
+pub(crate) fn assert_complete(env: &RoleEnv) {
     let state = env.remote_state();
     let reason = state["exit_reason"].as_str().unwrap_or_default();
     assert!(reason.starts_with("complete:"), "{state:#}");
@@ -153,85 +152,6 @@ fn three_workers_racing_for_every_turn_stamp_each_turn_once() {
     );
     assert_eq!(done, 3, "each turn stamped once");
     assert_complete(&env);
-}
-
-#[test]
-fn a_worker_killed_in_a_turn_on_one_machine_leaves_it_to_another_once_its_claim_ran_out() {
-    let env = planned_with("git:\n  lease: 2s\n");
-    // galph's first attempt hangs (its worker is killed in it); the next one plans.
-    env.seed.hook(
-        "galph",
-        &format!(
-            r#"if [ ! -f "$TEST_CTL/hung" ]; then
-  touch "$TEST_CTL/hung"
-  i=0; while [ ! -f "$TEST_CTL/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
-  exit 1
-fi
-{PLANNER}"#
-        ),
-    );
-    // Machine A: a clone whose worker runs under another host name (a UTS namespace), so
-    // that role mode's "a dead process of this machine" rule cannot hand the turn back.
-    let a = clone_with_name(&env, "machine-a");
-    let mut cmd = a.command("unshare");
-    cmd.args([
-        "--uts",
-        "sh",
-        "-c",
-        "hostname machine-a && exec \"$@\"",
-        "sh",
-    ])
-    .arg(env!("CARGO_BIN_EXE_baton"))
-    .args(WORK);
-    let mut worker_a = Daemon::spawn(cmd, &env.seed.ctl);
-    worker_a.wait_until(DEADLINE, "galph's turn on machine A", || {
-        env.seed.ctl.join("hung").exists()
-            && env
-                .remote_syncs()
-                .iter()
-                .any(|s| s.starts_with("[SYNC i=1] actor=galph status=running"))
-    });
-    worker_a.kill9();
-    let claim = env.remote_git(&["log", "-1", "--format=%B", "refs/baton/claims/_turn"]);
-    assert!(claim.contains("machine-a"), "the turn's claim: {claim}");
-    // Any clone's status lists it, under its holder.
-    let status = env.seed.baton(&["status"]);
-    assert!(status.stdout.contains("machine-a pid"), "{}", status.stdout);
-    assert!(
-        status.stdout.contains("galph's turn, lease"),
-        "{}",
-        status.stdout
-    );
-    // Machine B, started at once: it waits for the claim on the turn to run out, takes it
-    // over, and runs the turn and the rest of the loop.
-    let b = clone_with_name(&env, "machine-b");
-    let mut cmd = b.baton_cmd(&WORK);
-    cmd.env("TEST_CLONE", &b.root);
-    let run = Daemon::spawn(cmd, &env.seed.ctl).wait(DEADLINE);
-    std::fs::write(env.seed.ctl.join("go"), "").expect("release the orphaned agent");
-    run.expect_code(0);
-    assert!(
-        run.stdout.contains("taken over from galph@machine-a"),
-        "{}",
-        run.stdout
-    );
-    assert_complete(&env);
-    let landed = landings(&env);
-    assert_eq!(landed.len(), 2, "{landed:?}");
-    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
-    // galph's first turn was claimed twice (machine A's, then B's take-over) and stamped once.
-    let (claimed, done) = turns(&env);
-    assert_eq!(
-        claimed.get(&("1".to_owned(), "galph".to_owned())),
-        Some(&2),
-        "{claimed:#?}"
-    );
-    assert_eq!(done, 3, "each turn stamped once");
-    wait_for(10, "the turn's claim released", || {
-        env.remote_git(&["for-each-ref", "refs/baton/claims/"])
-            .trim()
-            .is_empty()
-    });
 }
 
 #[test]

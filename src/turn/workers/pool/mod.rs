@@ -207,16 +207,17 @@ impl Session {
                     }
                     let taking = !(stopping || options.once && started > 0);
                     goes_on = options.wait && self.run_goes_on(repo, &shared)?;
-                    let board = if taking {
+                    // A turn of this worker's actors, while none of its tasks runs or waits.
+                    let idle_here = running == 0 && finished.is_empty() && held.is_empty();
+                    let wants_turn = taking && idle_here && !turns_off && !options.turns.is_empty();
+                    let wants_tasks = taking && options.tasks && !free.is_empty();
+                    // Every open task's file is read: only when something is to be taken.
+                    let board = if wants_turn || wants_tasks {
                         board_at(self, repo, &shared)?
                     } else {
                         Board::default()
                     };
-                    // A turn of this worker's actors, while none of its tasks runs or waits.
-                    let idle_here = running == 0 && finished.is_empty() && held.is_empty();
-                    if taking
-                        && idle_here
-                        && !turns_off
+                    if wants_turn
                         && let Some(ready) =
                             self.ready_turn(repo, &shared, options, &board, &seen)?
                     {
@@ -246,7 +247,7 @@ impl Session {
                         continue;
                     }
                     let mut taken = take::Taken::default();
-                    if taking && options.tasks && !free.is_empty() {
+                    if wants_tasks {
                         let look = take::Look {
                             repo,
                             remote,
