@@ -10,12 +10,14 @@
 //! The worker works in *looks*: one fetch of the branch and the claims serves the landing of
 //! every task back since the last look (one train: a chain of merges, one atomic push) and the
 //! claims for its free slots (one push, each claim its own compare-and-swap), whose tasks run
-//! at once.
+//! at once. A task that comes back waits a little for the tasks that started with it
+//! (`gather.rs`), so that one look serves them all.
 //!
 //! The pool never writes the state file; each landing appends the task's journal line in its
 //! merge commit, so budgets and `baton stats` count pool tasks.
 
 mod claims;
+mod gather;
 mod land;
 mod look;
 mod streak;
@@ -161,7 +163,7 @@ impl Session {
         let mut turns_run = 0_u32;
         std::thread::scope(|scope| {
             let mut free: Vec<u32> = (1..=options.slots).rev().collect();
-            let mut running = 0_u32;
+            let mut running = gather::Running::default();
             let mut started = 0_u32;
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
@@ -171,10 +173,8 @@ impl Session {
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
-                while let Ok(back) = rx.try_recv() {
-                    running -= 1;
-                    free.push(back.slot);
-                    finished.push(back);
+                if let Ok(back) = rx.try_recv() {
+                    running.gather(&rx, back, &mut free, &mut finished, signalled);
                 }
                 // Open tasks another worker holds: this one waits for them to land, or for a
                 // claim to run out (a dead worker) and takes the task over.
@@ -208,7 +208,7 @@ impl Session {
                     let taking = !(stopping || options.once && started > 0);
                     goes_on = options.wait && self.run_goes_on(repo, &shared)?;
                     // A turn of this worker's actors, while none of its tasks runs or waits.
-                    let idle_here = running == 0 && finished.is_empty() && held.is_empty();
+                    let idle_here = running.is_empty() && finished.is_empty() && held.is_empty();
                     let wants_turn = taking && idle_here && !turns_off && !options.turns.is_empty();
                     let wants_tasks = taking && options.tasks && !free.is_empty();
                     // Every open task's file is read: only when something is to be taken.
@@ -286,7 +286,7 @@ impl Session {
                             shared: shared.clone(),
                         };
                         task_job::spawn(scope, job, started_at, tx.clone());
-                        running += 1;
+                        running.started(claimed.slot);
                     }
                     if let Err(e) = remote.push_each(&taken.releases) {
                         // A claim not released runs out with its lease.
@@ -298,7 +298,7 @@ impl Session {
                 // Done once nothing runs or waits to land, and a look found nothing to wait for
                 // (a failed look says nothing: the next one tries again).
                 let idle = looked && !held_elsewhere && !goes_on;
-                if running == 0 && finished.is_empty() && (stopping || idle) {
+                if running.is_empty() && finished.is_empty() && (stopping || idle) {
                     break;
                 }
                 // Wait for a task to come back, or for the next look: soon when tasks wait to
@@ -309,11 +309,7 @@ impl Session {
                     options.poll
                 };
                 match rx.recv_timeout(wait) {
-                    Ok(back) => {
-                        running -= 1;
-                        free.push(back.slot);
-                        finished.push(back);
-                    }
+                    Ok(back) => running.gather(&rx, back, &mut free, &mut finished, signalled),
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
@@ -331,4 +327,9 @@ impl Session {
 /// The tasks of the shared branch at `commit`.
 fn board_at(session: &Session, repo: &Repo, commit: &str) -> Result<Board> {
     crate::turn::workers::board_at(session, repo, commit)
+}
+
+/// Whether a signal asked the run to stop.
+fn signalled() -> bool {
+    crate::executor::received_signal().is_some()
 }
