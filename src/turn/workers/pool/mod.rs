@@ -7,10 +7,10 @@
 //! moved) and deletes the claim (expected at this worker's own claim): a worker that lost its
 //! claim never lands. Leases are renewed while a task runs.
 //!
-//! The worker works in *looks*: one fetch of the branch and the claims serves the landing of
-//! every task back since the last look (one train: a chain of merges, one atomic push) and the
-//! claims for its free slots (one push, each claim its own compare-and-swap), whose tasks run
-//! at once. A task that comes back waits a little for the tasks that started with it
+//! The worker works in *looks*: one fetch of the branch and the claims serves the claims for
+//! its free slots (one push, each claim its own compare-and-swap), whose tasks run at once, and
+//! then the landing of every task back since the last look (one train: a chain of merges, one
+//! atomic push). A task that comes back waits a little for the tasks that started with it
 //! (`gather.rs`), so that one look serves them all.
 //!
 //! The pool never writes the state file; each landing appends the task's journal line in its
@@ -188,23 +188,12 @@ impl Session {
                 // With `--wait`: whether the run goes on (no stop flag), so that an idle worker
                 // keeps looking.
                 let mut goes_on = false;
+                // Whether this look's train landed: the branch moved, open tasks may be new.
+                let mut moved = false;
                 if looked {
-                    let mut shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
+                    let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
                     })?;
-                    if !finished.is_empty() {
-                        let at = land::Lands {
-                            repo,
-                            remote,
-                            branch,
-                        };
-                        runs.extend(land::land_back(self, &at, &mut finished, &mut held)?);
-                        // A train that landed moved the branch: claims are planned from there
-                        // (tasks that waited for the landed ones are open now).
-                        if let Some(landed) = repo.ref_sha(&tracking)? {
-                            shared = landed;
-                        }
-                    }
                     let taking = !(stopping || options.once && started > 0);
                     goes_on = options.wait && self.run_goes_on(repo, &shared)?;
                     // A turn of this worker's actors, while none of its tasks runs or waits.
@@ -288,6 +277,19 @@ impl Session {
                         task_job::spawn(scope, job, started_at, tx.clone());
                         running.started(claimed.slot);
                     }
+                    // The landings come after the claims, so that the new tasks do not wait
+                    // for the train's merges and push. A train that landed moved the branch:
+                    // tasks that waited for the landed ones are open from there, so a worker
+                    // with free slots looks again soon.
+                    if !finished.is_empty() {
+                        let at = land::Lands {
+                            repo,
+                            remote,
+                            branch,
+                        };
+                        runs.extend(land::land_back(self, &at, &mut finished, &mut held)?);
+                        moved = repo.ref_sha(&tracking)?.is_some_and(|head| head != shared);
+                    }
                     if let Err(e) = remote.push_each(&taken.releases) {
                         // A claim not released runs out with its lease.
                         warn_line!(self.events, "[pool] releasing claims: {e}");
@@ -297,13 +299,13 @@ impl Session {
                 renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
                 // Done once nothing runs or waits to land, and a look found nothing to wait for
                 // (a failed look says nothing: the next one tries again).
-                let idle = looked && !held_elsewhere && !goes_on;
+                let idle = looked && !held_elsewhere && !goes_on && !moved;
                 if running.is_empty() && finished.is_empty() && (stopping || idle) {
                     break;
                 }
                 // Wait for a task to come back, or for the next look: soon when tasks wait to
                 // land (a refused train, or more than one train's worth).
-                let wait = if looked && !finished.is_empty() {
+                let wait = if looked && (!finished.is_empty() || moved && !free.is_empty()) {
                     land::next_train_in()
                 } else {
                     options.poll
