@@ -1,4 +1,6 @@
-//! Pool benchmark (`cargo bench --bench pool`): figures printed, never asserted.
+//! Pool benchmark (`cargo bench --bench pool`): figures printed, never asserted. It measures
+//! twice, in memory (`/dev/shm`) and on disk (the temp directory), or once in
+//! `BATON_BENCH_DIR` (see `places`).
 //!
 //! `BATON_BENCH_CLONES` clones (default 4) of one local bare remote each run `baton work --slots
 //! BATON_BENCH_SLOTS` (default 4) `--poll-interval BATON_BENCH_POLL` (default `0.2s`; `1s`, the
@@ -229,13 +231,41 @@ fn drive(
 }
 
 fn main() {
+    for place in places() {
+        measure(&place);
+    }
+}
+
+/// Where the bench runs, each its own measurement: `BATON_BENCH_DIR` when set; else in memory
+/// (`/dev/shm`, a tmpfs, when there is one) and then on disk (the temp directory).
+///
+/// Why both: the pool creates and deletes many small files (git's loose objects, ref locks,
+/// the remote's quarantine directories, the slots' checkouts). On an ext4 without a journal —
+/// this project's CI machine — every new inode costs a scan past the inodes deleted in the last
+/// few seconds (the kernel's `find_inode_bit` / `recently_deleted`), which took a fifth of the
+/// machine's CPU there. In memory, the figures are Baton's and git's own.
+fn places() -> Vec<PathBuf> {
+    if let Some(dir) = std::env::var_os("BATON_BENCH_DIR") {
+        return vec![PathBuf::from(dir)];
+    }
+    let shm = Path::new("/dev/shm");
+    let mut places = Vec::new();
+    if shm.is_dir() {
+        places.push(shm.to_path_buf());
+    }
+    places.push(std::env::temp_dir());
+    places
+}
+
+/// One measurement of the pool and of its floors with their temporary directory under `place`.
+fn measure(place: &Path) {
     let clones_n = env_u64("BATON_BENCH_CLONES", 4);
     let slots = env_u64("BATON_BENCH_SLOTS", 4);
     let tasks = env_u64("BATON_BENCH_TASKS", 200);
     let sleep_ms = env_u64("BATON_BENCH_SLEEP_MS", 1000);
     let kill_secs = env_u64("BATON_BENCH_KILL_SECS", 10);
     let bench = Bench {
-        dir: tempfile::tempdir().expect("temp dir"),
+        dir: tempfile::tempdir_in(place).expect("temp dir"),
         sleep: format!("{:.3}", sleep_ms as f64 / 1000.0),
         poll: std::env::var("BATON_BENCH_POLL").unwrap_or_else(|_| "0.2s".to_owned()),
     };
@@ -283,8 +313,9 @@ fn main() {
     let rate = counts.len() as f64 / took.as_secs_f64();
     let total_slots = clones_n * slots;
     println!(
-        "pool: {clones_n} clones x {slots} slots over one bare remote, {tasks} tasks, a stub agent \
-         sleeping {} s, one worker SIGKILLed every {kill_secs} s ({killed} kills)",
+        "pool in {}: {clones_n} clones x {slots} slots over one bare remote, {tasks} tasks, a \
+         stub agent sleeping {} s, one worker SIGKILLed every {kill_secs} s ({killed} kills)",
+        place.display(),
         bench.sleep
     );
     println!("  tasks landed exactly once: {once}   run twice: {twice}   lost: {lost}");
