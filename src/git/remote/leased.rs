@@ -38,7 +38,7 @@ impl Remote {
             .or(rejected.first())
             .cloned();
         if let Some(rejected) = first {
-            if is_lease(&rejected.reason) {
+            if is_lease(&rejected.reason) || moved_under(&out.stderr) {
                 return Ok(Pushed::Stale {
                     refname: rejected.refname,
                     reason: rejected.reason,
@@ -133,6 +133,16 @@ impl Remote {
         .ok()?;
         Ok(())
     }
+}
+
+/// Whether the remote's own ref transaction found a ref moved since the push checked its lease
+/// (another push went in between): receive-pack then says `cannot lock ref '<ref>': is at
+/// <sha> but expected <sha>` (git's `refs/files-backend.c`), and an atomic push reports every
+/// ref as `atomic transaction failed`. A failed compare-and-swap, as a lease.
+fn moved_under(stderr: &str) -> bool {
+    stderr
+        .lines()
+        .any(|line| line.contains("cannot lock ref '") && line.contains("but expected"))
 }
 
 /// Whether git's reason for refusing a ref is a failed compare-and-swap (the ref was not what

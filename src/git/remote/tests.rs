@@ -151,6 +151,47 @@ fn push_behind_the_remote_is_rejected_fetch_first_then_non_fast_forward() {
 }
 
 #[test]
+fn a_branch_moved_between_the_lease_check_and_the_remotes_transaction_is_a_stale_lease() {
+    // The remote's pre-receive hook moves `main` after the client checked its lease and before
+    // receive-pack's transaction: the race of two landings on a busy remote.
+    let fx = Fixture::new();
+    let a = fx.clone_as("a");
+    let other = a.commit_file("other.txt", "other\n", "another landing");
+    a.git(&["push", "-q", "origin", "HEAD:refs/heads/elsewhere"]);
+    let fetched = a.rev("refs/remotes/origin/main").expect("tracked main");
+    a.git(&["reset", "-q", "--hard", &fetched]);
+    let hook = fx.bare().join("hooks").join("pre-receive");
+    std::fs::create_dir_all(hook.parent().expect("hooks dir")).expect("mkdir hooks");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nenv -u GIT_QUARANTINE_PATH git update-ref refs/heads/main {other}\n"),
+    )
+    .expect("write hook");
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let ours = a.commit_file("a.txt", "a\n", "our landing");
+    let mut updates = crate::pool::push::train("main", &ours, &fetched, &[]);
+    // A second ref makes it an --atomic push, as a train with its claims is.
+    updates.push(crate::pool::push::RefUpdate {
+        refname: "refs/baton/claims/t1".to_owned(),
+        new: Some(ours.clone()),
+        expect: crate::pool::push::Expect::Absent,
+    });
+    let pushed = a
+        .origin()
+        .push_leased(&updates)
+        .expect("a lease, not an error");
+    assert!(matches!(pushed, super::Pushed::Stale { .. }), "{pushed:?}");
+    assert_eq!(fx.remote_sha("main"), Some(other));
+    let claims = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(fx.bare())
+        .args(["for-each-ref", "refs/baton/"])
+        .output()
+        .expect("for-each-ref");
+    assert!(claims.stdout.is_empty(), "nothing of the train went in");
+}
+
+#[test]
 fn push_rejected_by_a_pre_receive_hook_carries_its_message() {
     let fx = Fixture::new();
     let hook = fx.bare().join("hooks").join("pre-receive");
