@@ -59,8 +59,9 @@ impl Running {
     /// Takes in `first`, a task that came back, then waits for the running tasks that started
     /// no later than the gathering window after it — those likely to be back soon when tasks
     /// take about as long — for at most that window: a quarter of how long `first` ran, at most
-    /// [`GATHER_AT_MOST`]. Every task back meanwhile joins `finished` (its slot `free`), whether
-    /// it was waited for or not. Returns early once `stop` says so (checked every 50 ms).
+    /// [`GATHER_AT_MOST`]. Every task back already or meanwhile joins `finished` (its slot
+    /// `free`), whether it was waited for or not. Returns early once `stop` says so (checked
+    /// every 50 ms).
     pub(super) fn gather<T: Slotted>(
         &mut self,
         rx: &Receiver<T>,
@@ -76,7 +77,13 @@ impl Running {
         let window = window(now.duration_since(started));
         let deadline = now + window;
         let last_start = started + window;
-        while self.since.values().any(|&at| at <= last_start) && !stop() {
+        loop {
+            while let Ok(back) = rx.try_recv() {
+                self.came_back(back, free, finished);
+            }
+            if !self.since.values().any(|&at| at <= last_start) || stop() {
+                break;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -154,6 +161,25 @@ mod tests {
         assert_eq!(back, [1, 2]);
         assert!(took >= Duration::from_millis(190), "{took:?}");
         assert!(took < Duration::from_millis(590), "{took:?}");
+    }
+
+    #[test]
+    fn tasks_already_back_join_even_when_none_is_waited_for() {
+        let mut running = Running::default();
+        running.started(1);
+        running.started(2);
+        // Slot 2 started well after slot 1: not waited for, but already back.
+        running
+            .since
+            .insert(2, Instant::now() + Duration::from_secs(1));
+        std::thread::sleep(Duration::from_millis(40));
+        let (tx, rx) = std::sync::mpsc::channel();
+        tx.send(2_u32).expect("send");
+        let (mut free, mut finished) = (Vec::new(), Vec::new());
+        running.gather(&rx, 1, &mut free, &mut finished, || false);
+        assert_eq!(finished, [1, 2]);
+        assert_eq!(free, [1, 2]);
+        assert!(running.is_empty());
     }
 
     #[test]
