@@ -34,15 +34,6 @@ const TRAIN_CARS: usize = 4;
 /// [`crate::git::maintenance::Housekeeping::start_every`]).
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// How soon the next train leaves when tasks wait to land: 10–49 ms, at random, so that
-/// workers refused by the same landing do not race each other again in step.
-pub(super) fn next_train_in() -> std::time::Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    std::time::Duration::from_millis(10 + hasher.finish() % 40)
-}
-
 /// What a look's landings came to: the runs that ended (landed or not), and the tasks a moved
 /// branch kept from landing, with their claims, for the next look.
 pub(super) type Landed = (Vec<TaskRun>, Vec<(Back, Held)>);

@@ -306,7 +306,13 @@ impl Session {
                 // Wait for a task to come back, or for the next look: soon when tasks wait to
                 // land (a refused train, or more than one train's worth).
                 let wait = if looked && (!finished.is_empty() || moved && !free.is_empty()) {
-                    land::next_train_in()
+                    streak::next_train_in(
+                        finished
+                            .iter()
+                            .map(|b| b.refused.times())
+                            .max()
+                            .unwrap_or(0),
+                    )
                 } else {
                     options.poll
                 };
