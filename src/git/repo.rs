@@ -94,6 +94,20 @@ impl Repo {
         }
     }
 
+    /// A second handle on this repository, for another thread (a handle is not shared
+    /// between threads; git's files are, as between two git processes).
+    ///
+    /// # Errors
+    /// [`GitError`] when the repository can no longer be opened.
+    pub(crate) fn reopen(&self) -> Result<Repo, GitError> {
+        git2::Repository::open(self.inner.path())
+            .map(|inner| Repo { inner })
+            .map_err(git_err(format!(
+                "open repository at `{}`",
+                self.inner.path().display()
+            )))
+    }
+
     /// The work tree root.
     #[must_use]
     pub(crate) fn workdir(&self) -> &Path {

@@ -174,6 +174,7 @@ fn run_workers(
                     decision: decision.clone(),
                     agent: agent.clone(),
                     events: runner.events.for_worker(&job_name, &job_task),
+                    prepare: None,
                 };
                 let tx = tx.clone();
                 scope.spawn(move || {

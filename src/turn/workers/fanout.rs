@@ -137,6 +137,7 @@ impl Session {
                     decision: plan.decision,
                     agent: plan.agent,
                     events: self.events.for_worker(actor.as_str(), ""),
+                    prepare: None,
                 },
             ));
         }

@@ -69,7 +69,13 @@ pub(super) struct Job<'a> {
     pub(super) agent: AgentChoice,
     /// The run's events.
     pub(super) events: Events,
+    /// What makes the worktree ready, run first on the worker's own thread (a pool slot's kept
+    /// worktree put on the task's branch); its error fails the turn's start.
+    pub(super) prepare: Option<Prepare<'a>>,
 }
+
+/// A job's preparation (see [`Job::prepare`]): `Err` says what failed.
+pub(super) type Prepare<'a> = Box<dyn FnOnce() -> Result<(), String> + Send + 'a>;
 
 /// How a worker's agent run ended, before landing.
 pub(super) struct Ran {
@@ -109,6 +115,9 @@ fn work(job: Job<'_>) -> Result<Finished, Box<Failure>> {
     let decision = job.decision.clone();
     let start_failed =
         |what: String| crate::turn::launch::failed(decision.clone(), TurnFailure::Start(what));
+    if let Some(prepare) = job.prepare {
+        prepare().map_err(start_failed)?;
+    }
     let repo = Repo::open_worktree(&job.worktree).map_err(|e| start_failed(e.to_string()))?;
     std::fs::create_dir_all(&job.run_dir)
         .map_err(|e| start_failed(format!("make `{}`: {e}", job.run_dir.display())))?;

@@ -223,7 +223,14 @@ fn push_settled(
                 "[pool] pushing {} claim(s): {e}; reading them back",
                 sent.len()
             );
-            remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name()))?;
+            // The read back may fail too (the network; a ref lock of the train's push, which
+            // may run meanwhile): then none counts as applied. A claim won that way is not run
+            // and runs out with its lease; a renewal made that way fails the next one (the
+            // task is then given up, its work kept): safe, if wasteful, for a rare case.
+            if let Err(e) = remote.fetch_with(branch, &refs::claims_fetch_spec(remote.name())) {
+                warn_line!(events, "[pool] reading the claims back: {e}");
+                return Ok(vec![Settled::NotApplied; sent.len()]);
+            }
             sent.iter()
                 .map(|s| {
                     let found = repo.ref_sha(&format!("{seen}{}", s.task))?;

@@ -18,25 +18,24 @@ use crate::turn::Session;
 use crate::turn::subject::pool_land_message;
 use crate::turn::workers::pool::{Back, Held};
 
+mod leaves;
 mod standing;
 mod train;
 
+pub(super) use leaves::holds;
 use standing::standing;
+pub(super) use train::Track;
 use train::run_train;
 
 /// The most tasks one train carries. Merging a train is the window in which another worker's
 /// landing refuses it, and a refused train's tasks board the next one with what came back
 /// since: unbounded, a worker that lost a few races makes ever longer trains that lose ever
 /// more (seen in `cargo bench --bench pool`: 13-task trains losing 30 races in 31).
-const TRAIN_CARS: usize = 4;
+const TRAIN_CARS: usize = 8;
 
 /// How often at most a worker starts `git gc --auto` after its trains (see
 /// [`crate::git::maintenance::Housekeeping::start_every`]).
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// What a look's landings came to: the runs that ended (landed or not), and the tasks a moved
-/// branch kept from landing, with their claims, for the next look.
-pub(super) type Landed = (Vec<TaskRun>, Vec<(Back, Held)>);
 
 /// A finished task on its way to the shared branch.
 struct Car {
@@ -71,89 +70,169 @@ pub(super) struct Lands<'a> {
     pub(super) branch: &'a str,
 }
 
-/// One look's landings of the tasks in `finished`, at the head the look fetched (the remote-
-/// tracking ref): the longest back board a train of at most [`TRAIN_CARS`]; the rest, and the
-/// tasks of a train the branch moved under, stay in `finished` for the next look, their claims
-/// back in `held` (still renewed). The runs that ended.
+/// A look's train, boarded on the worker's own thread: the head it merges onto, its cars,
+/// the runs that ended at boarding (their claims' releases queued), and those releases.
+pub(super) struct Train {
+    shared: String,
+    cars: Vec<Car>,
+    ended: Vec<TaskRun>,
+    releases: Vec<RefUpdate>,
+}
+
+/// What a train came to: the runs that ended (landed or not), the tasks a moved branch kept
+/// from landing (with their claims, for the next look), the landed or lost tasks whose
+/// branches to delete, and the head it landed.
+pub(super) struct Arrived {
+    ended: Vec<TaskRun>,
+    again: Vec<(Back, Held)>,
+    clean: Vec<Landed>,
+    landed: Option<String>,
+}
+
+/// A task whose branch goes once its train is back: its worker (whose slot's worktree may
+/// still be on it) and its branch.
+pub(super) struct Landed {
+    slot: u32,
+    worker: String,
+    branch: String,
+}
+
+impl Landed {
+    fn of(back: &Back) -> Landed {
+        Landed {
+            slot: back.slot,
+            worker: back.ran.worker.name.clone(),
+            branch: back.branch.clone(),
+        }
+    }
+}
+
+/// Boards one look's train at the head the look fetched (the remote-tracking ref): the
+/// longest back of `finished`, at most [`TRAIN_CARS`], each checked ([`board`]: its claim, its
+/// run, its branch, its verify); the rest stay in `finished` for the next look. The boarded
+/// tasks' claims leave `held` (a renewal must not move a claim the train deletes); `None`
+/// when nothing came back.
 ///
 /// # Errors
-/// Git errors talking to the remote.
-pub(super) fn land_back(
+/// Git errors.
+pub(super) fn board_back(
     session: &Session,
     at: &Lands<'_>,
     finished: &mut Vec<Back>,
     held: &mut std::collections::BTreeMap<String, Held>,
-) -> Result<Vec<TaskRun>> {
+) -> Result<Option<Train>> {
     let tracking = format!("refs/remotes/{}/{}", at.remote.name(), at.branch);
     let Some(shared) = at.repo.ref_sha(&tracking)? else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
+    if finished.is_empty() {
+        return Ok(None);
+    }
     finished.sort_by_key(|back| back.landing_from);
     let waiting = finished.split_off(finished.len().min(TRAIN_CARS));
-    let backs = finished
-        .drain(..)
-        .map(|back| {
-            let claim = held.remove(&back.task);
-            (back, claim)
-        })
-        .collect();
-    let (ended, again) = land_all(session, at.repo, at.remote, at.branch, &shared, backs)?;
-    finished.extend(waiting);
-    for (back, claim) in again {
-        held.insert(back.task.clone(), claim);
-        finished.push(back);
-    }
-    Ok(ended)
-}
-
-/// Lands what came back (or releases the claims of what will not land), cleans up the
-/// worktrees of what landed, and says how each went; `shared` is the shared head this look
-/// fetched. What a moved branch kept from landing comes back with its claim, for the next
-/// look's train (its verified tip kept: it is not verified again).
-///
-/// # Errors
-/// Git errors talking to the remote.
-fn land_all(
-    session: &Session,
-    repo: &Repo,
-    remote: &Remote,
-    branch: &str,
-    shared: &str,
-    backs: Vec<(Back, Option<Held>)>,
-) -> Result<Landed> {
-    let mut ended = Vec::new();
-    let mut releases = Vec::new();
-    let mut train = Vec::new();
-    for (back, claim) in backs {
-        match board(session, repo, remote, shared, back, claim, &mut releases)? {
-            Boarded::Car(car) => train.push(*car),
+    let mut train = Train {
+        shared,
+        cars: Vec::new(),
+        ended: Vec::new(),
+        releases: Vec::new(),
+    };
+    for back in std::mem::replace(finished, waiting) {
+        let claim = held.remove(&back.task);
+        let boarded = board(
+            session,
+            at.repo,
+            at.remote,
+            &train.shared,
+            back,
+            claim,
+            &mut train.releases,
+        )?;
+        match boarded {
+            Boarded::Car(car) => train.cars.push(*car),
             Boarded::Ended(ended_here) => {
                 let (back, run) = *ended_here;
-                ended.push(report(session, &back, run));
+                train.ended.push(report(&session.events, &back, run));
             }
         }
     }
-    let mut again = Vec::new();
-    if !train.is_empty() {
-        let (landed, left) =
-            run_train(session, repo, remote, branch, shared, train, &mut releases)?;
-        ended.extend(landed);
-        again = left
-            .into_iter()
-            .map(|mut car| {
-                car.back.verified = Some(car.tip);
-                (car.back, car.claim)
-            })
-            .collect();
+    Ok(Some(train))
+}
+
+impl Train {
+    /// Merges the cars onto the boarded head and pushes them once ([`run_train`]), then
+    /// releases the claims of what will not land. Any thread: `at.repo` is a handle of its
+    /// own, and nothing here touches a worktree (the landed branches go in [`arrive`]).
+    ///
+    /// # Errors
+    /// Git errors talking to the remote.
+    pub(super) fn run(mut self, track: &Track<'_>, at: &Lands<'_>) -> Result<Arrived> {
+        let mut arrived = Arrived {
+            ended: std::mem::take(&mut self.ended),
+            again: Vec::new(),
+            clean: Vec::new(),
+            landed: None,
+        };
+        if !self.cars.is_empty() {
+            let ran = run_train(track, at, &self.shared, self.cars, &mut self.releases)?;
+            arrived.ended.extend(ran.ended);
+            arrived.clean = ran.clean;
+            arrived.landed = ran.landed;
+            arrived.again = ran
+                .left
+                .into_iter()
+                .map(|mut car| {
+                    car.back.verified = Some(car.tip);
+                    (car.back, car.claim)
+                })
+                .collect();
+        }
+        if let Err(e) = at.remote.push_each(&self.releases) {
+            // A claim not released runs out with its lease; the task is taken over then.
+            warn_line!(track.events, "[pool] releasing claims: {e}");
+        }
+        Ok(arrived)
+    }
+}
+
+/// Takes a train's end in on the worker's thread: the landed tasks' branches deleted (their
+/// slots' worktrees left on no branch, unless the slot's next task has it already), the local
+/// copy of the shared branch at what landed, what must board again back in `finished` (its
+/// verified tip kept: it is not verified again) with its claim in `held`, and housekeeping.
+/// The runs that ended.
+///
+/// # Errors
+/// Git errors moving the local copy of the shared branch.
+pub(super) fn arrive(
+    session: &Session,
+    at: &Lands<'_>,
+    slot_locks: &[std::sync::Mutex<()>],
+    arrived: Arrived,
+    finished: &mut Vec<Back>,
+    held: &mut std::collections::BTreeMap<String, Held>,
+) -> Result<Vec<TaskRun>> {
+    for landed in &arrived.clean {
+        // Under the slot's lock: its next task's thread may be putting the worktree on its
+        // own branch (then it is left alone, and only the branch goes).
+        let _slot = super::slot_lock(slot_locks, landed.slot)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        clean_up(at.repo, landed);
+    }
+    if let Some(head) = &arrived.landed {
+        // As git's own push does for a tracked branch: the next look plans from this head.
+        let tracking = format!("refs/remotes/{}/{}", at.remote.name(), at.branch);
+        at.repo.set_ref(&tracking, head, "baton: a train landed")?;
+    }
+    for (back, claim) in arrived.again {
+        held.insert(back.task.clone(), claim);
+        finished.push(back);
+    }
+    if !arrived.clean.is_empty() || arrived.landed.is_some() {
         session
             .housekeeping
-            .start_every(repo.workdir(), HOUSEKEEPING_EVERY);
+            .start_every(at.repo.workdir(), HOUSEKEEPING_EVERY);
     }
-    if let Err(e) = remote.push_each(&releases) {
-        // A claim not released runs out with its lease; the task is taken over then.
-        warn_line!(session.events, "[pool] releasing claims: {e}");
-    }
-    Ok((ended, again))
+    Ok(arrived.ended)
 }
 
 /// Whether a task that came back boards the train, or ends here.
@@ -256,11 +335,11 @@ fn board(
 
 /// Deletes a landed task's branch (its commits are the merge's second parent), leaving the
 /// slot's worktree on no branch for its next task.
-fn clean_up(repo: &Repo, back: &Back) {
-    let slot = super::task_job::slot_worktree(&back.ran.worker.name);
+fn clean_up(repo: &Repo, landed: &Landed) {
+    let slot = super::task_job::slot_worktree(&landed.worker);
     if let Err(e) = repo
-        .detach_worktree(&slot, &back.branch)
-        .and_then(|()| repo.delete_branch(&back.branch))
+        .detach_worktree(&slot, &landed.branch)
+        .and_then(|()| repo.delete_branch(&landed.branch))
     {
         tracing::warn!(error = %e, "a landed pool worker's branch stays");
     }
@@ -297,12 +376,7 @@ fn keep_backup(
 }
 
 /// Says how the task went (a `worker_ended` event) and returns it.
-fn report(session: &Session, back: &Back, run: TaskRun) -> TaskRun {
-    crate::turn::workers::ended(
-        &session.events,
-        back.ran.turn_actor,
-        back.ran.turn_iteration,
-        &run,
-    );
+fn report(events: &crate::events::Events, back: &Back, run: TaskRun) -> TaskRun {
+    crate::turn::workers::ended(events, back.ran.turn_actor, back.ran.turn_iteration, &run);
     run
 }

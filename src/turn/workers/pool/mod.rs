@@ -30,8 +30,8 @@ use streak::Streak;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::time::{Duration, SystemTime};
+use std::sync::{Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Result};
 use crate::git::{Remote, Repo};
@@ -161,6 +161,10 @@ impl Session {
         let mut tried: BTreeSet<String> = BTreeSet::new();
         let mut runs = Vec::new();
         let mut turns_run = 0_u32;
+        // Each slot's lock: its next task's worktree is made ready on that task's thread, and a
+        // landed task's branch is deleted on this one (see `task_job.rs`). Slots count from 1;
+        // the lock at 0 is for making a new worktree.
+        let slot_locks: Vec<Mutex<()>> = (0..=options.slots).map(|_| Mutex::new(())).collect();
         std::thread::scope(|scope| {
             let mut free: Vec<u32> = (1..=options.slots).rev().collect();
             let mut running = gather::Running::default();
@@ -168,6 +172,8 @@ impl Session {
             // Tasks that came back since the last look, to land at this one.
             let mut finished: Vec<Back> = Vec::new();
             let mut failed_looks = Streak::default();
+            // Until when the tasks back wait for more to board their train (`land::holds`).
+            let mut hold_until: Option<Instant> = None;
             // Set when this clone cannot run turns (role mode's guards): tasks only from then.
             let mut turns_off = false;
             loop {
@@ -181,7 +187,9 @@ impl Session {
                 let mut held_elsewhere = false;
                 // One fetch a look serves the landings, the checks and the next claims; with
                 // every slot busy and nothing to land or check, there is nothing to look for.
-                let look = !finished.is_empty() || (!stopping && !free.is_empty());
+                // Tasks back that wait for more to board their train need no look of their own.
+                let held_back = !stopping && hold_until.is_some_and(|at| Instant::now() < at);
+                let look = !finished.is_empty() && !held_back || (!stopping && !free.is_empty());
                 // A failed look (a lock another git held, the network) is tried again next
                 // time: tasks back stay to land.
                 let looked = look && self.look(remote, branch, &mut failed_looks)?;
@@ -190,6 +198,8 @@ impl Session {
                 let mut goes_on = false;
                 // Whether this look's train landed: the branch moved, open tasks may be new.
                 let mut moved = false;
+                // How long the tasks back wait still for more to board their train.
+                let mut holding: Option<Duration> = None;
                 if looked {
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
@@ -235,18 +245,55 @@ impl Session {
                         // The next look at once: the turn moved the branch.
                         continue;
                     }
+                    // The train leaves first, on a thread of its own: the branch moving under it
+                    // between this look's fetch and its push refuses it, so it does not wait
+                    // for the claims' push and the new tasks' worktrees (which, for their
+                    // part, do not wait for its merges and push).
+                    let lands = land::Lands {
+                        repo,
+                        remote,
+                        branch,
+                    };
+                    let claiming = take::Look {
+                        repo,
+                        remote,
+                        branch,
+                        holder: &holder,
+                        options,
+                        board: &board,
+                        seen: &seen,
+                    };
+                    // Tasks back wait for more to board their train (`land::holds`) while this
+                    // worker runs others, or is about to.
+                    if !finished.is_empty() && !stopping {
+                        let more = !running.is_empty()
+                            || wants_tasks && self.takes_any(&claiming, &tried, &held)?;
+                        holding = land::holds(&finished, more);
+                    }
+                    hold_until = holding.map(|left| Instant::now() + left);
+                    let train = if !finished.is_empty() && holding.is_none() {
+                        land::board_back(self, &lands, &mut finished, &mut held)?
+                    } else {
+                        None
+                    };
+                    let departed = match train {
+                        Some(train) => {
+                            let own = repo.reopen()?;
+                            let track = land::Track::of(self, repo);
+                            Some(scope.spawn(move || {
+                                let at = land::Lands {
+                                    repo: &own,
+                                    remote,
+                                    branch,
+                                };
+                                train.run(&track, &at)
+                            }))
+                        }
+                        None => None,
+                    };
                     let mut taken = take::Taken::default();
                     if wants_tasks {
-                        let look = take::Look {
-                            repo,
-                            remote,
-                            branch,
-                            holder: &holder,
-                            options,
-                            board: &board,
-                            seen: &seen,
-                        };
-                        taken = self.take(&look, &tried, &mut free, &mut held)?;
+                        taken = self.take(&claiming, &tried, &mut free, &mut held)?;
                     }
                     held_elsewhere = taken.held_elsewhere;
                     // Claimed from this look's head, each runs at once. One that landed between
@@ -260,6 +307,8 @@ impl Session {
                         held.insert(claimed.task.clone(), claimed.claim);
                         let job = self.pool_job(
                             repo,
+                            slot_lock(&slot_locks, claimed.slot),
+                            slot_lock(&slot_locks, 0),
                             &state,
                             &seal,
                             &shared,
@@ -277,17 +326,20 @@ impl Session {
                         task_job::spawn(scope, job, started_at, tx.clone());
                         running.started(claimed.slot);
                     }
-                    // The landings come after the claims, so that the new tasks do not wait
-                    // for the train's merges and push. A train that landed moved the branch:
-                    // tasks that waited for the landed ones are open from there, so a worker
-                    // with free slots looks again soon.
-                    if !finished.is_empty() {
-                        let at = land::Lands {
-                            repo,
-                            remote,
-                            branch,
-                        };
-                        runs.extend(land::land_back(self, &at, &mut finished, &mut held)?);
+                    // A train that landed moved the branch: tasks that waited for the landed
+                    // ones are open from there, so a worker with free slots looks again soon.
+                    if let Some(departed) = departed {
+                        let arrived = departed
+                            .join()
+                            .map_err(|_| Error::failed("a pool worker's train panicked"))??;
+                        runs.extend(land::arrive(
+                            self,
+                            &lands,
+                            &slot_locks,
+                            arrived,
+                            &mut finished,
+                            &mut held,
+                        )?);
                         moved = repo.ref_sha(&tracking)?.is_some_and(|head| head != shared);
                     }
                     if let Err(e) = remote.push_each(&taken.releases) {
@@ -305,7 +357,10 @@ impl Session {
                 }
                 // Wait for a task to come back, or for the next look: soon when tasks wait to
                 // land (a refused train, or more than one train's worth).
-                let wait = if looked && (!finished.is_empty() || moved && !free.is_empty()) {
+                let wait = if let Some(at) = hold_until.filter(|_| !moved) {
+                    at.saturating_duration_since(Instant::now())
+                        .min(options.poll)
+                } else if looked && (!finished.is_empty() || moved && !free.is_empty()) {
                     streak::next_train_in(
                         finished
                             .iter()
@@ -340,4 +395,10 @@ fn board_at(session: &Session, repo: &Repo, commit: &str) -> Result<Board> {
 /// Whether a signal asked the run to stop.
 fn signalled() -> bool {
     crate::executor::received_signal().is_some()
+}
+
+/// The lock of `slot` (slots count from 1; `locks` has one more).
+pub(super) fn slot_lock(locks: &[Mutex<()>], slot: u32) -> &Mutex<()> {
+    let at = usize::try_from(slot).unwrap_or(0) % locks.len().max(1);
+    &locks[at]
 }

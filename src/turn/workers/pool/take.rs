@@ -10,7 +10,7 @@ use super::{Held, Pending, PoolOptions};
 use crate::error::Result;
 use crate::git::{Remote, Repo};
 use crate::pool::claim::Holder;
-use crate::pool::plan::View;
+use crate::pool::plan::{ClaimRef, Plan, View};
 use crate::pool::push::{self, RefUpdate};
 use crate::tasks::Board;
 use crate::turn::Session;
@@ -41,6 +41,42 @@ pub(super) struct Taken {
 }
 
 impl Session {
+    /// Whether this look would claim a task at all (for one free slot, never a task in
+    /// `tried` or `held`).
+    ///
+    /// # Errors
+    /// Git errors reading the claims.
+    pub(super) fn takes_any(
+        &self,
+        look: &Look<'_>,
+        tried: &BTreeSet<String>,
+        held: &BTreeMap<String, Held>,
+    ) -> Result<bool> {
+        let (_, _, planned) = self.plan_claims(look, tried, held, 1)?;
+        Ok(!planned.attempts.is_empty())
+    }
+
+    /// The claims the last fetch saw, the tasks this worker has (`tried` and `held`), and the
+    /// plan for `room` free slots.
+    fn plan_claims(
+        &self,
+        look: &Look<'_>,
+        tried: &BTreeSet<String>,
+        held: &BTreeMap<String, Held>,
+        room: usize,
+    ) -> Result<(BTreeMap<String, ClaimRef>, BTreeSet<String>, Plan)> {
+        let claims = claims_seen(look.repo, look.seen)?;
+        let busy: BTreeSet<String> = tried.iter().chain(held.keys()).cloned().collect();
+        let view = View {
+            board: look.board,
+            claims: &claims,
+            now: SystemTime::now(),
+            lease: self.config.git.lease,
+        };
+        let planned = crate::pool::plan::plan(&view, look.holder, &busy, room);
+        Ok((claims, busy, planned))
+    }
+
     /// Plans claims for the `free` slots (never a task in `tried` or `held`), pushes them, and
     /// says what it won; each won claim takes a slot from `free` and joins `held`.
     ///
@@ -54,16 +90,8 @@ impl Session {
         held: &mut BTreeMap<String, Held>,
     ) -> Result<Taken> {
         let Look { board, options, .. } = *look;
-        let claims = claims_seen(look.repo, look.seen)?;
-        let busy: BTreeSet<String> = tried.iter().chain(held.keys()).cloned().collect();
-        let view = View {
-            board,
-            claims: &claims,
-            now: SystemTime::now(),
-            lease: self.config.git.lease,
-        };
         let room = if options.once { 1 } else { free.len() };
-        let planned = crate::pool::plan::plan(&view, look.holder, &busy, room);
+        let (claims, busy, planned) = self.plan_claims(look, tried, held, room)?;
         let mut taken = Taken {
             held_elsewhere: board
                 .open

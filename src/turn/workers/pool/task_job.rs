@@ -3,22 +3,31 @@
 //! that runs the actor's prompt on the task there.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use crate::error::Result;
 use crate::git::Repo;
 use crate::turn::Session;
 use crate::turn::finish::Turn;
-use crate::turn::workers::job::Job;
+use crate::turn::workers::job::{Job, Prepare};
 use crate::turn::workers::pool::{Back, PoolOptions};
 use crate::turn::workers::{Assigned, RUN_SUBDIR, WorkerOf};
 
 impl Session {
-    /// The job of one claimed task: a worktree on a new branch from `shared`.
+    /// The job of one claimed task: the slot's worktree put on a new branch from `shared` —
+    /// on the job's own thread, under the slot's lock `slot_lock` (the worker deletes a landed
+    /// task's branch under it, leaving its worktree) and, for a new worktree, under `making`,
+    /// with a handle of its own on the repository.
+    ///
+    /// # Errors
+    /// Git errors naming the branch or opening the repository again.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn pool_job<'a>(
         &'a self,
         repo: &'a Repo,
+        slot_lock: &'a Mutex<()>,
+        making: &'a Mutex<()>,
         state: &crate::state::State,
         seal: &crate::journal::Seal,
         shared: &str,
@@ -30,7 +39,23 @@ impl Session {
     ) -> Result<PoolJob<'a>> {
         let name = format!("{}-{slot}", options.actor);
         let branch = repo.free_branch_name(&name, &task.id)?;
-        let tree = repo.reuse_worktree(&slot_worktree(&name), &branch, shared)?;
+        let worktree = repo.worktrees_dir().join(slot_worktree(&name));
+        let prepare: Prepare<'a> = {
+            let own = repo.reopen()?;
+            let (name, branch, shared) = (slot_worktree(&name), branch.clone(), shared.to_owned());
+            let path = worktree.clone();
+            Box::new(move || {
+                let lock =
+                    |m: &'a Mutex<()>| m.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let _slot = lock(slot_lock);
+                // libgit2 makes `.git/worktrees` for the first worktree, failing when another
+                // thread just made it: new worktrees are made one at a time.
+                let _making = (!path.exists()).then(|| lock(making));
+                own.reuse_worktree(&name, &branch, &shared)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        };
         self.events.emit(&crate::events::Event::WorkerStarted {
             actor: options.actor,
             iteration: state.iteration,
@@ -39,7 +64,7 @@ impl Session {
             branch: &branch,
         });
         let tasks_dir = repo.relative(&self.config.tasks_dir).unwrap_or_default();
-        let file = tree.path.join(&tasks_dir).join(format!("{}.md", task.id));
+        let file = worktree.join(&tasks_dir).join(format!("{}.md", task.id));
         let events = self.events.for_worker(&name, &task.id);
         let turn = Turn {
             actor: options.actor,
@@ -55,13 +80,13 @@ impl Session {
             worker: None,
         };
         Ok(PoolJob {
-            worktree: tree.path.clone(),
+            worktree: worktree.clone(),
             branch,
             job: Job {
                 config: &self.config,
                 graph: &self.graph,
                 main_workdir: repo.workdir(),
-                worktree: tree.path,
+                worktree,
                 run_dir: self.run_dir().join(RUN_SUBDIR).join(&name),
                 worker: WorkerOf {
                     name,
@@ -72,6 +97,7 @@ impl Session {
                 decision: decision.clone(),
                 agent: agent.clone(),
                 events,
+                prepare: Some(prepare),
             },
         })
     }

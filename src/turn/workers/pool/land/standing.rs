@@ -7,24 +7,23 @@ use crate::git::{Remote, Repo};
 use crate::pool::outcome::{Seen, Standing};
 use crate::pool::refs;
 use crate::tasks::Board;
-use crate::turn::Session;
 
 /// How far back along the shared branch a worker looks for its own landing whose answer it
 /// lost (first-parent commits).
 const RECENT_LANDINGS: usize = 64;
 
-/// Where this worker's task stands at `shared` (see [`crate::pool::outcome::standing`]): its
+/// Where this worker's task stands at `shared` (`tasks`: the tasks directory, relative) (see [`crate::pool::outcome::standing`]): its
 /// claim ref as fetched with it, and — when the task is no longer open — whether one of the
 /// shared branch's recent landings carries this claim's id.
 pub(super) fn standing(
-    session: &Session,
+    tasks: &str,
     repo: &Repo,
     remote: &Remote,
     shared: &str,
     task: &str,
     claim: &Held,
 ) -> Result<Standing> {
-    let board = task_alone(session, repo, shared, task)?;
+    let board = task_alone(tasks, repo, shared, task)?;
     let claim_ref = repo.ref_sha(&format!("{}{task}", refs::tracked_claims(remote.name())))?;
     let messages = if board.open.contains_key(task) {
         Vec::new()
@@ -46,9 +45,8 @@ pub(super) fn standing(
 
 /// The board of `task` alone at `shared`: the task open when its file is there and no
 /// `done/` copy is (two blob lookups, where the whole board reads every task file).
-fn task_alone(session: &Session, repo: &Repo, shared: &str, task: &str) -> Result<Board> {
-    let tasks = repo.relative(&session.config.tasks_dir).unwrap_or_default();
-    let (open, done) = crate::turn::workers::task_paths(&tasks, task);
+fn task_alone(tasks: &str, repo: &Repo, shared: &str, task: &str) -> Result<Board> {
+    let (open, done) = crate::turn::workers::task_paths(tasks, task);
     let mut files = Vec::new();
     if let Some(bytes) = repo.read_at(shared, &open)? {
         files.push((format!("{task}.md"), bytes));
