@@ -198,8 +198,7 @@ impl Session {
                 let mut goes_on = false;
                 // Whether this look's train landed: the branch moved, open tasks may be new.
                 let mut moved = false;
-                // How long the tasks back wait still for more to board their train.
-                let mut holding: Option<Duration> = None;
+
                 if looked {
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
                         Error::usage(format!("the remote has no branch `{branch}`"))
@@ -265,13 +264,13 @@ impl Session {
                     };
                     // Tasks back wait for more to board their train (`land::holds`) while this
                     // worker runs others, or is about to.
+                    hold_until = None;
                     if !finished.is_empty() && !stopping {
                         let more = !running.is_empty()
                             || wants_tasks && self.takes_any(&claiming, &tried, &held)?;
-                        holding = land::holds(&finished, more);
+                        hold_until = land::holds(&finished, more).map(|left| Instant::now() + left);
                     }
-                    hold_until = holding.map(|left| Instant::now() + left);
-                    let train = if !finished.is_empty() && holding.is_none() {
+                    let train = if !finished.is_empty() && hold_until.is_none() {
                         land::board_back(self, &lands, &mut finished, &mut held)?
                     } else {
                         None
