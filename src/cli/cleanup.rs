@@ -105,10 +105,7 @@ fn sweep_claims(config: &crate::config::Config, repo: &Repo) -> Result<usize> {
     let claims = repo
         .seen_refs(&refs::tracked_claims(remote.name()))?
         .into_iter()
-        .map(|r| {
-            let record = crate::pool::claim::ClaimRecord::parse(&r.message).ok();
-            (r.name, plan::ClaimRef { sha: r.sha, record })
-        })
+        .map(|r| (r.name, plan::ClaimRef::read(r.sha, &r.message)))
         .collect();
     let view = plan::View {
         board: &board,

@@ -205,16 +205,10 @@ impl PoolReader {
                     .filter(|r| {
                         refs::task_of_claim(&refs::claim(&r.name)).is_some() || r.name == refs::TURN
                     })
-                    .map(|r| {
-                        let record = ClaimRecord::parse(&r.message);
-                        Seen {
-                            task: r.name,
-                            why: record.as_ref().err().map(ToString::to_string),
-                            claim: ClaimRef {
-                                sha: r.sha,
-                                record: record.ok(),
-                            },
-                        }
+                    .map(|r| Seen {
+                        why: ClaimRecord::parse(&r.message).err().map(|e| e.to_string()),
+                        claim: ClaimRef::read(r.sha, &r.message),
+                        task: r.name,
                     })
                     .collect();
             }

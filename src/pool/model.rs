@@ -8,7 +8,8 @@
 //! operations in any order: fetch, plan and claim (every attempt in one push, each its own
 //! compare-and-swap), renew, run a step, land (make the merge on a fresh head, then push it),
 //! land a train (make a chain of merges of every task run, then push the branch and every
-//! claim's deletion at once), fail a task (release), crash (forget everything; claims stay),
+//! claim's deletion at once), fail a task (release), crash (forget everything; claims stay,
+//! and the worker's next incarnation reads them as its ended holder's, over at once),
 //! move the clock (up to two leases, or to around the end of a claim's lease), plant a claim
 //! by hand (garbage, a past lease, a lease ending in 9999). Each push may lose its answer
 //! (applied, the pusher told an error) or be dropped (not applied, an error too); never the
@@ -228,6 +229,7 @@ fn the_protocol_keeps_its_invariants() {
     for what in [
         "fresh claims",
         "take-overs",
+        "take-overs from an ended holder",
         "lost answers",
         "pushes settled as applied",
         "renewals that found the claim lost",

@@ -5,10 +5,11 @@
 //! no problem, this worker does not run it already, and its claim ref is absent (claimed
 //! [`Claim::Fresh`], expecting the ref absent) or its claim is over ([`Claim::TakeOver`],
 //! expecting the ref at the stale claim commit). A claim is over when its lease has passed by
-//! the reader's clock, when its message is no claim (a garbage ref), or when its lease ends
-//! more than two leases ahead of the reader's clock — which no pool member with the same
-//! `git.lease` and a sane clock writes, so such a claim could otherwise block its task for
-//! years.
+//! the reader's clock, when its message is no claim (a garbage ref), when its holder is a
+//! process of the reader's machine that has ended (a worker killed and started again takes its
+//! tasks back at once, not a lease later), or when its lease ends more than two leases ahead of
+//! the reader's clock — which no pool member with the same `git.lease` and a sane clock writes,
+//! so such a claim could otherwise block its task for years.
 //!
 //! The order: tasks that more open tasks wait for (directly or not) first, then by id; within
 //! each rank the list is rotated by a hash of the holder (`<host>:<pid>:<start>`), so that
@@ -32,17 +33,32 @@ pub(crate) struct ClaimRef {
     pub(crate) sha: String,
     /// Its record, `None` when the commit's message is no claim ([`ClaimRecord::parse`]).
     pub(crate) record: Option<ClaimRecord>,
+    /// Whether its holder is known to have ended when it was read: a process of the reader's
+    /// machine (same boot and pid namespace) that is gone ([`Holder::has_ended`]).
+    pub(crate) ended: bool,
 }
 
 impl ClaimRef {
+    /// The claim ref at `sha` whose commit message is `message`: its record parsed, and its
+    /// holder asked after on this machine.
+    #[must_use]
+    pub(crate) fn read(sha: String, message: &str) -> ClaimRef {
+        let record = ClaimRecord::parse(message).ok();
+        let ended = record.as_ref().is_some_and(|r| r.holder().has_ended());
+        ClaimRef { sha, record, ended }
+    }
+
     /// Whether anyone may take this claim over at `now` (the reader's clock), `lease` being
-    /// `git.lease`: its lease has passed, its message is no claim, or its lease ends more than
-    /// two leases after `now` (module docs).
+    /// `git.lease`: its lease has passed, its message is no claim, its holder has ended, or its
+    /// lease ends more than two leases after `now` (module docs).
     #[must_use]
     pub(crate) fn is_over(&self, now: SystemTime, lease: Duration) -> bool {
         let Some(record) = &self.record else {
             return true;
         };
+        if self.ended {
+            return true;
+        }
         let too_far = now
             .checked_add(lease.saturating_mul(2))
             .is_some_and(|horizon| record.lease_until() > horizon);

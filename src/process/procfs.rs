@@ -134,6 +134,23 @@ pub(crate) fn cgroup_path(pid: i32) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// This process's pid namespace, the inode number of `/proc/self/ns/pid` (its link reads
+/// `pid:[<inode>]`), when `/proc` is this namespace's own: `None` when the link is unreadable or
+/// `/proc/self` is not this process's pid (a `/proc` of another namespace, where every pid read
+/// would name another process).
+pub(crate) fn pid_namespace() -> Option<u64> {
+    let me = fs::read_link("/proc/self").ok()?;
+    if me.to_str()? != std::process::id().to_string() {
+        return None;
+    }
+    let link = fs::read_link("/proc/self/ns/pid").ok()?;
+    link.to_str()?
+        .strip_prefix("pid:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
 /// This boot's id (`/proc/sys/kernel/random/boot_id`), or empty when unreadable.
 pub(crate) fn boot_id() -> String {
     fs::read_to_string("/proc/sys/kernel/random/boot_id")
@@ -168,6 +185,8 @@ mod tests {
         assert_eq!(own.pid, me);
         assert!(pids().contains(&me));
         assert!(!boot_id().is_empty());
+        assert!(pid_namespace().is_some());
+
         assert!(environ_has(
             me,
             &format!("PATH={}", std::env::var("PATH").unwrap_or_default())

@@ -165,8 +165,13 @@ mkdir -p out && echo "by $(basename "$TEST_CLONE")" > out/slow.txt
 }
 
 #[test]
-fn a_job_killed_mid_task_loses_nothing_a_fresh_clone_takes_the_task_after_its_lease() {
-    let env = pool(&["a", "b"], "git:\n  lease: 2s\n");
+fn a_job_killed_mid_task_loses_nothing_a_fresh_clone_on_its_machine_takes_the_task_at_once() {
+    // A lease far longer than the test's deadline: the dead job's process is gone from this
+    // machine, which any worker here tells at once (same boot, same pid namespace), so its
+    // claim is over without waiting for the lease. (A holder that lives on, or on another
+    // machine, keeps its lease: `a_worker_stopped_past_its_lease_…`, and the `_turn` take-over
+    // test.)
+    let env = pool(&["a", "b"], "git:\n  lease: 10m\n");
     // A shared bare repository refuses non-fast-forwards: a take-over must not need one.
     env.remote_git(&["config", "receive.denyNonFastForwards", "true"]);
     env.seed.hook(
@@ -198,8 +203,8 @@ mkdir -p out && echo "$BATON_TASK by $(basename "$TEST_CLONE")" > "out/$BATON_TA
         1,
         "the dead job's claim stays: {claims}"
     );
-    // A fresh job (a new clone) takes both tasks — the dead one's once its lease ran out. Its
-    // `baton status` lists the dead job's claim first.
+    // A fresh job (a new clone) takes both tasks, the dead one's at once. Its `baton status`
+    // lists the dead job's claim first.
     let fresh = clone_with_name(&env, "fresh");
     let status = fresh.baton(&["status", "--json"]);
     status.expect_code(0);
@@ -217,9 +222,13 @@ mkdir -p out && echo "$BATON_TASK by $(basename "$TEST_CLONE")" > "out/$BATON_TA
     );
     let mut cmd = fresh.baton_cmd(&["work", "--slots", "2", "--poll-interval", "0.2s"]);
     cmd.env("TEST_CLONE", &fresh.root);
-    Daemon::spawn(cmd, &env.seed.ctl)
-        .wait(DEADLINE)
-        .expect_code(0);
+    let run = Daemon::spawn(cmd, &env.seed.ctl).wait(DEADLINE);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("(taken over from ralph-1@") && run.stdout.contains("which has ended)"),
+        "{}",
+        run.stdout
+    );
     let landed = landings(&env);
     assert_eq!(landed.get("a"), Some(&1), "{landed:?}");
     assert_eq!(landed.get("b"), Some(&1), "{landed:?}");

@@ -1,8 +1,9 @@
 //! How a pool worker's tasks reach the shared branch (`docs/pool.md`, "Running and landing"):
-//! the tasks back since its last look land together in one push (a train of at most four,
+//! the tasks back since its last look land together in one push (a train of at most eight,
 //! the rest taking the next); a slot keeps its
-//! worktree from task to task, each task starting clean; a look at a remote that is gone for a
-//! moment is tried again, never taken for "nothing to do".
+//! worktree from task to task, each task starting clean (with `completion.verify`, a task back
+//! boards, and is verified in that worktree, before the slot's next task takes it); a look at
+//! a remote that is gone for a moment is tried again, never taken for "nothing to do".
 
 use crate::common::wait_for;
 use crate::role_env::{DEADLINE, Daemon, RoleEnv};
@@ -197,4 +198,47 @@ echo "$BATON_TASK" > "out/$BATON_TASK.txt"
     let trees = machine.git(&["worktree", "list", "--porcelain"]);
     assert!(trees.contains("ralph-1+_pool\nHEAD"), "{trees}");
     assert!(trees.contains("\ndetached"), "{trees}");
+}
+
+#[test]
+fn with_verify_a_task_back_boards_before_its_slot_takes_the_next_task() {
+    // A task is verified in its slot's worktree as it boards; the slot's next task takes that
+    // worktree. Here one of the first two tasks ends at once while the other runs until the
+    // third has started (in the slot the first left): had the first waited to board a fuller
+    // train, its verify would find the worktree on the third task's branch.
+    let env = pool(
+        &["a", "b", "c"],
+        "completion:\n  verify:\n    - [\"true\"]\n",
+    );
+    env.seed.hook(
+        "ralph",
+        r#"echo run >> "$TEST_CTL/runs-$BATON_TASK"
+touch "$TEST_CTL/started-$BATON_TASK"
+if mkdir "$TEST_CTL/slow" 2>/dev/null; then
+  i=0
+  while [ "$(ls "$TEST_CTL" | grep -c '^started-')" -lt 3 ] && [ $i -lt 300 ]; do
+    sleep 0.1; i=$((i+1))
+  done
+fi
+mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "2", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    let run = Daemon::spawn(cmd, &env.seed.ctl).wait(DEADLINE);
+    run.expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 3, "{landed:?}\n{}", run.stdout);
+    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    for task in ["a", "b", "c"] {
+        let runs =
+            std::fs::read_to_string(env.seed.ctl.join(format!("runs-{task}"))).unwrap_or_default();
+        assert_eq!(
+            runs.lines().count(),
+            1,
+            "task {task} ran once: {}",
+            run.stdout
+        );
+    }
 }

@@ -24,11 +24,18 @@ fi
         ),
     );
     // Machine A: a clone whose worker runs under another host name (a UTS namespace), so
-    // that role mode's "a dead process of this machine" rule cannot hand the turn back.
+    // that role mode's "a dead process of this machine" rule cannot hand the turn back, and in
+    // a pid namespace of its own, so that no worker outside can tell whether it still runs
+    // (the pool's own "an ended process of this machine" rule): as on another machine, only
+    // the lease ends its claim. `--kill-child`: killing `unshare` kills the worker.
     let a = clone_with_name(&env, "machine-a");
     let mut cmd = a.command("unshare");
     cmd.args([
         "--uts",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "--kill-child",
         "sh",
         "-c",
         "hostname machine-a && exec \"$@\"",
@@ -64,7 +71,8 @@ fi
     std::fs::write(env.seed.ctl.join("go"), "").expect("release the orphaned agent");
     run.expect_code(0);
     assert!(
-        run.stdout.contains("taken over from galph@machine-a"),
+        run.stdout.contains("taken over from galph@machine-a")
+            && run.stdout.contains("whose lease on _turn ran out)"),
         "{}",
         run.stdout
     );

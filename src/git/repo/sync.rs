@@ -139,6 +139,35 @@ impl Repo {
             .collect())
     }
 
+    /// The files directly in directory `dir` (relative to the work tree root, `/`-separated)
+    /// in the commit `rev` points at, in tree order: each name with its bytes. Empty when the
+    /// rev or the directory does not exist. One tree lookup for them all, where
+    /// [`Repo::read_at`] per name looks the path up again each time.
+    ///
+    /// # Errors
+    /// [`GitError`] when `rev` is malformed or does not name a commit, or objects cannot be read.
+    pub(crate) fn files_at(
+        &self,
+        rev: &str,
+        dir: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let what = || format!("read the files of `{dir}` at `{rev}`");
+        let object = self.object_at(rev, dir, what)?;
+        let Some(tree) = object.as_ref().and_then(git2::Object::as_tree) else {
+            return Ok(Vec::new());
+        };
+        let mut files = Vec::new();
+        for entry in tree.iter() {
+            if entry.kind() != Some(git2::ObjectType::Blob) {
+                continue;
+            }
+            let Ok(name) = entry.name() else { continue };
+            let blob = self.inner.find_blob(entry.id()).map_err(git_err(what()))?;
+            files.push((name.to_owned(), blob.content().to_vec()));
+        }
+        Ok(files)
+    }
+
     /// The object at `path` in the commit `rev` points at; `None` when either does not exist.
     fn object_at(
         &self,

@@ -11,14 +11,10 @@ fn at(secs: u64) -> SystemTime {
 const LEASE: Duration = Duration::from_secs(600);
 
 fn seen(task: &str, message: &str) -> Seen {
-    let record = ClaimRecord::parse(message);
     Seen {
         task: task.to_owned(),
-        why: record.as_ref().err().map(ToString::to_string),
-        claim: ClaimRef {
-            sha: "0".repeat(40),
-            record: record.ok(),
-        },
+        why: ClaimRecord::parse(message).err().map(|e| e.to_string()),
+        claim: ClaimRef::read("0".repeat(40), message),
     }
 }
 

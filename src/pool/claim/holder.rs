@@ -77,6 +77,13 @@ impl Holder {
     pub(crate) fn start(&self) -> &str {
         &self.start
     }
+
+    /// Whether this holder is a process of this machine's boot and pid namespace that has
+    /// ended ([`crate::process::Identity::has_ended`]): `false` whenever that cannot be told.
+    #[must_use]
+    pub(crate) fn has_ended(&self) -> bool {
+        crate::process::Identity::has_ended(self.pid, &self.start)
+    }
 }
 
 impl fmt::Display for Holder {

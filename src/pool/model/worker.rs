@@ -102,9 +102,12 @@ fn holder(index: usize, incarnation: u32) -> Holder {
 }
 
 impl World {
-    /// Fetches the shared branch and every claim ref, in one read.
+    /// Fetches the shared branch and every claim ref, in one read. A claim of an earlier
+    /// incarnation of the same worker (its host, another start) reads as ended, as a worker
+    /// started again on the machine of one killed finds its processes gone.
     pub(super) fn fetch(&mut self, w: usize) {
         let board = self.board(&self.head());
+        let me = &self.workers[w].holder;
         let claims = self
             .remote
             .under(refs::CLAIMS)
@@ -115,7 +118,11 @@ impl World {
                     _ => None,
                 };
                 let sha = sha.clone();
-                Some((task.to_owned(), ClaimRef { sha, record }))
+                let ended = record.as_ref().is_some_and(|r| {
+                    let holder = r.holder();
+                    holder.host() == me.host() && holder != me
+                });
+                Some((task.to_owned(), ClaimRef { sha, record, ended }))
             })
             .collect();
         self.workers[w].view = Some(Fetched { board, claims });
@@ -138,6 +145,10 @@ impl World {
             lease: LEASE,
         };
         let planned = plan(&view, &worker.holder, &busy, free);
+        let ended: BTreeSet<String> = (view.claims.iter())
+            .filter(|(_, c)| c.ended)
+            .map(|(task, _)| task.clone())
+            .collect();
         for sweep in planned.sweep {
             self.stats.bump("sweeps");
             self.push(
@@ -181,6 +192,8 @@ impl World {
                 Answer::Done => {
                     if kind == Kind::Claim {
                         self.stats.bump("fresh claims");
+                    } else if ended.contains(&attempt.task) {
+                        self.stats.bump("take-overs from an ended holder");
                     } else {
                         self.stats.bump("take-overs");
                     }

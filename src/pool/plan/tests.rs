@@ -28,6 +28,7 @@ fn claim_ref(task: &str, sha: &str, until: u64) -> ClaimRef {
     ClaimRef {
         sha: sha.to_owned(),
         record: Some(record.expect("record")),
+        ended: false,
     }
 }
 
@@ -46,6 +47,7 @@ fn free_fresh_and_expired_tasks_are_tried_and_live_claims_left_alone() {
             ClaimRef {
                 sha: "sd".to_owned(),
                 record: None,
+                ended: false,
             },
         ),
     ]);

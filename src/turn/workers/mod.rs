@@ -93,13 +93,7 @@ pub(crate) fn board_in(repo: &Repo, tasks_dir: &std::path::Path, head: &str) -> 
     let Some(dir) = repo.relative(tasks_dir) else {
         return Ok(Board::default());
     };
-    let mut files = Vec::new();
-    for name in repo.list_at(head, &dir)? {
-        let bytes = repo
-            .read_at(head, &format!("{dir}/{name}"))?
-            .unwrap_or_default();
-        files.push((name, bytes));
-    }
+    let mut files = repo.files_at(head, &dir)?;
     let done = format!("{dir}/{}", crate::tasks::DONE_DIR);
     for name in repo.list_at(head, &done)? {
         files.push((format!("{}/{name}", crate::tasks::DONE_DIR), Vec::new()));

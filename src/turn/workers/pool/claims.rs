@@ -18,11 +18,11 @@ use crate::turn::Session;
 use crate::turn::workers::pool::Held;
 
 /// One claim to push: the attempt the plan made, the worker's name, and the stale claim it
-/// takes over (its record, for the log line), if any.
+/// takes over (for the log line), if any.
 pub(super) struct Want<'a> {
     pub(super) attempt: Attempt,
     pub(super) worker: String,
-    pub(super) stale: Option<&'a ClaimRecord>,
+    pub(super) stale: Option<&'a ClaimRef>,
 }
 
 impl Session {
@@ -251,26 +251,30 @@ pub(super) fn claims_seen(repo: &Repo, seen: &str) -> Result<BTreeMap<String, Cl
         .seen_refs(seen)?
         .into_iter()
         .filter(|r| refs::task_of_claim(&refs::claim(&r.name)).is_some())
-        .map(|r| {
-            let record = ClaimRecord::parse(&r.message).ok();
-            (r.name, ClaimRef { sha: r.sha, record })
-        })
+        .map(|r| (r.name, ClaimRef::read(r.sha, &r.message)))
         .collect())
 }
 
-/// `" (taken over from <worker>@<host>, pid <pid>, whose lease ran out)"` for a take-over, else
-/// nothing.
-fn taken_from(attempt: &Attempt, stale: Option<&ClaimRecord>) -> String {
-    match (&attempt.claim, stale) {
-        (Claim::TakeOver { .. }, Some(old)) => format!(
-            " (taken over from {}@{}, pid {} started at {}, whose lease on {} ran out)",
-            old.worker(),
-            old.holder().host(),
-            old.holder().pid(),
-            old.holder().start(),
-            old.task()
-        ),
-        (Claim::TakeOver { .. }, None) => " (its claim ref held no claim)".to_owned(),
-        (Claim::Fresh, _) => String::new(),
-    }
+/// `" (taken over from <worker>@<host>, pid <pid> started at <start>, whose lease on <task> ran
+/// out)"` — `"…, which has ended)"` when the holder was a process of this machine that is
+/// gone — for a take-over, else nothing.
+fn taken_from(attempt: &Attempt, stale: Option<&ClaimRef>) -> String {
+    let Claim::TakeOver { .. } = &attempt.claim else {
+        return String::new();
+    };
+    let Some((old, ended)) = stale.and_then(|c| Some((c.record.as_ref()?, c.ended))) else {
+        return " (its claim ref held no claim)".to_owned();
+    };
+    let why = if ended {
+        "which has ended".to_owned()
+    } else {
+        format!("whose lease on {} ran out", old.task())
+    };
+    format!(
+        " (taken over from {}@{}, pid {} started at {}, {why})",
+        old.worker(),
+        old.holder().host(),
+        old.holder().pid(),
+        old.holder().start(),
+    )
 }

@@ -29,6 +29,8 @@ pub(super) const GATHER_AT_MOST: Duration = Duration::from_secs(2);
 #[derive(Debug, Default)]
 pub(super) struct Running {
     since: BTreeMap<u32, Instant>,
+    /// How long the last task back ran.
+    last_run: Option<Duration>,
 }
 
 impl Running {
@@ -42,6 +44,13 @@ impl Running {
         self.since.is_empty()
     }
 
+    /// When the first running task is expected back: its start plus how long the last task
+    /// back ran. `None` when none runs, or none came back yet.
+    pub(super) fn expected_back(&self) -> Option<Instant> {
+        let first = self.since.values().min()?;
+        first.checked_add(self.last_run?)
+    }
+
     /// Takes in a task that came back: its slot joins `free`, the task `finished`. When it
     /// started (`None` for a slot not known to run).
     fn came_back<T: Slotted>(
@@ -51,6 +60,9 @@ impl Running {
         finished: &mut Vec<T>,
     ) -> Option<Instant> {
         let started = self.since.remove(&back.slot());
+        if let Some(at) = started {
+            self.last_run = Some(at.elapsed());
+        }
         free.push(back.slot());
         finished.push(back);
         started
@@ -180,6 +192,23 @@ mod tests {
         assert_eq!(finished, [1, 2]);
         assert_eq!(free, [1, 2]);
         assert!(running.is_empty());
+    }
+
+    #[test]
+    fn the_first_running_task_is_expected_back_as_long_after_its_start_as_the_last_one_ran() {
+        let mut running = Running::default();
+        running.started(1);
+        assert_eq!(running.expected_back(), None, "none came back yet");
+        std::thread::sleep(Duration::from_millis(30));
+        running.started(2);
+        let (mut free, mut finished) = (Vec::new(), Vec::new());
+        running.came_back(1_u32, &mut free, &mut finished);
+        let ran = running.last_run.expect("ran");
+        assert!(ran >= Duration::from_millis(30), "{ran:?}");
+        let since = running.since[&2];
+        assert_eq!(running.expected_back(), Some(since + ran));
+        running.came_back(2_u32, &mut free, &mut finished);
+        assert_eq!(running.expected_back(), None, "nothing runs");
     }
 
     #[test]

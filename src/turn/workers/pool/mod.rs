@@ -18,6 +18,7 @@
 
 mod claims;
 mod gather;
+mod items;
 mod land;
 mod look;
 mod streak;
@@ -26,23 +27,24 @@ mod task_job;
 mod turns;
 
 use claims::renew_due;
+use items::Pending;
+pub(super) use items::{Back, Held};
+use look::Fetches;
 use streak::Streak;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Mutex, mpsc};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::git::{Remote, Repo};
 use crate::journal::TaskRun;
-use crate::pool::claim::{ClaimRecord, Holder};
+use crate::pool::claim::Holder;
 use crate::pool::refs;
 use crate::state::Actor;
 use crate::tasks::Board;
 use crate::turn::Session;
 use crate::turn::launch::{self, Route};
-use crate::turn::workers::job;
 
 /// What `baton work` was asked.
 #[derive(Clone, Debug)]
@@ -69,43 +71,6 @@ pub(crate) struct PoolOptions {
 pub(crate) struct PoolEnd {
     pub(crate) runs: Vec<TaskRun>,
     pub(crate) turns: u32,
-}
-
-/// A claim this worker holds.
-#[derive(Clone, Debug)]
-pub(super) struct Held {
-    /// The claim as pushed last.
-    pub(super) record: ClaimRecord,
-    /// Its commit (what the remote's claim ref must still point at).
-    pub(super) sha: String,
-    /// Whether a renewal found it taken over: the worker's work must not land.
-    pub(super) lost: bool,
-    /// How long its claim push took (milliseconds).
-    pub(super) claim_ms: u64,
-}
-
-/// A claim won at a look at the remote, its task about to run.
-struct Pending {
-    task: String,
-    found: crate::tasks::Task,
-    slot: u32,
-    claim: Held,
-}
-
-/// A finished worker of the pool, handed back by its thread.
-pub(super) struct Back {
-    pub(super) slot: u32,
-    pub(super) task: String,
-    pub(super) branch: String,
-    pub(super) worktree: PathBuf,
-    pub(super) ran: job::Ran,
-    pub(super) shared: String,
-    /// When it came back: its landing's time counts from here (trains it missed included).
-    pub(super) landing_from: SystemTime,
-    /// Its tip verified at an earlier look whose train did not land (not verified again).
-    pub(super) verified: Option<String>,
-    /// The trains it was on that the remote refused (the branch moved), in a row.
-    pub(super) refused: Streak,
 }
 
 impl Session {
@@ -176,11 +141,20 @@ impl Session {
             let mut hold_until: Option<Instant> = None;
             // Set when this clone cannot run turns (role mode's guards): tasks only from then.
             let mut turns_off = false;
+            // The next look's fetch, when made ahead of it (`look.rs`).
+            let mut fetches = Fetches::default();
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
                 if let Ok(back) = rx.try_recv() {
-                    running.gather(&rx, back, &mut free, &mut finished, signalled);
+                    self.gather_fetching(
+                        &mut running,
+                        &rx,
+                        back,
+                        (&mut free, &mut finished),
+                        &mut fetches,
+                        (remote, branch),
+                    );
                 }
                 // Open tasks another worker holds: this one waits for them to land, or for a
                 // claim to run out (a dead worker) and takes the task over.
@@ -192,7 +166,7 @@ impl Session {
                 let look = !finished.is_empty() && !held_back || (!stopping && !free.is_empty());
                 // A failed look (a lock another git held, the network) is tried again next
                 // time: tasks back stay to land.
-                let looked = look && self.look(remote, branch, &mut failed_looks)?;
+                let looked = look && self.look(remote, branch, &mut fetches, &mut failed_looks)?;
                 // With `--wait`: whether the run goes on (no stop flag), so that an idle worker
                 // keeps looking.
                 let mut goes_on = false;
@@ -265,7 +239,10 @@ impl Session {
                     // Tasks back wait for more to board their train (`land::holds`) while this
                     // worker runs others, or is about to.
                     hold_until = None;
-                    if !finished.is_empty() && !stopping {
+                    // With `completion.verify`, a task is verified in its slot's worktree as it
+                    // boards, before the slot's next task takes the worktree: no wait.
+                    let verifies = !self.config.completion.verify.is_empty();
+                    if !finished.is_empty() && !stopping && !verifies {
                         let more = !running.is_empty()
                             || wants_tasks && self.takes_any(&claiming, &tried, &held)?;
                         hold_until = land::holds(&finished, more).map(|left| Instant::now() + left);
@@ -370,8 +347,23 @@ impl Session {
                 } else {
                     options.poll
                 };
+                // Every slot busy: no look until a task is back; fetch for it ahead.
+                let wait = if free.is_empty() {
+                    fetches.ahead(running.expected_back(), wait, (remote, branch))
+                } else {
+                    wait
+                };
                 match rx.recv_timeout(wait) {
-                    Ok(back) => running.gather(&rx, back, &mut free, &mut finished, signalled),
+                    Ok(back) => {
+                        self.gather_fetching(
+                            &mut running,
+                            &rx,
+                            back,
+                            (&mut free, &mut finished),
+                            &mut fetches,
+                            (remote, branch),
+                        );
+                    }
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }

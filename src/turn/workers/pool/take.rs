@@ -111,7 +111,7 @@ impl Session {
                 continue;
             };
             let Some(slot) = free.pop() else { break };
-            let stale = claims.get(&attempt.task).and_then(|c| c.record.as_ref());
+            let stale = claims.get(&attempt.task);
             wants.push(Want {
                 attempt,
                 worker: format!("{}-{slot}", options.actor),

@@ -95,10 +95,7 @@ impl Session {
             .into_iter()
             .find(|r| r.name == refs::TURN)
         {
-            Some(found) => Some(ClaimRef {
-                record: crate::pool::claim::ClaimRecord::parse(&found.message).ok(),
-                sha: found.sha,
-            }),
+            Some(found) => Some(ClaimRef::read(found.sha, &found.message)),
             None => None,
         };
         let over = turn_claim
@@ -186,7 +183,7 @@ impl Session {
                 claim: ready.claim,
             },
             worker: actor.as_str().to_owned(),
-            stale: ready.stale.as_ref().and_then(|c| c.record.as_ref()),
+            stale: ready.stale.as_ref(),
         };
         let mut held = BTreeMap::new();
         let won = self.claim_all(repo, at.remote, at.branch, at.holder, 1, &[want], &mut held)?;
