@@ -221,3 +221,14 @@ pub(crate) fn renew_due(record: &ClaimRecord, now: SystemTime, lease: Duration) 
         None => true,
     }
 }
+
+/// Whether a renewal of `record` that is due at `now` ([`renew_due`]) may wait a little for a
+/// push going to the remote anyway (a look's claims): more than half of `lease` is left
+/// before its lease ends, so that waiting never takes a claim closer to its end than that.
+#[must_use]
+pub(crate) fn renew_may_wait(record: &ClaimRecord, now: SystemTime, lease: Duration) -> bool {
+    record
+        .lease_until()
+        .duration_since(now)
+        .is_ok_and(|left| left > lease / 2)
+}

@@ -173,3 +173,13 @@ fn renewals_fall_due_a_third_of_a_lease_after_each_other() {
     assert!(renew_due(&r, at(1_200), LEASE));
     assert!(renew_due(&r, at(5_000), LEASE));
 }
+
+#[test]
+fn a_renewal_due_waits_for_a_push_only_while_more_than_half_the_lease_is_left() {
+    // LEASE is 600 s: the lease set at 1_000 ends at 1_600, due at 1_200.
+    let r = claim_ref("a", "s", 1_600).record.expect("record");
+    assert!(renew_may_wait(&r, at(1_200), LEASE));
+    assert!(renew_may_wait(&r, at(1_299), LEASE));
+    assert!(!renew_may_wait(&r, at(1_300), LEASE), "half left");
+    assert!(!renew_may_wait(&r, at(1_700), LEASE), "over");
+}

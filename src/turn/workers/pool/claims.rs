@@ -122,6 +122,21 @@ pub(super) fn renew_due(
     Ok(())
 }
 
+/// Whether the renewals due of `held` may wait for the look `look_soon` says is coming: every
+/// one of them has more than half its lease left ([`crate::pool::plan::renew_may_wait`]).
+pub(super) fn renewals_may_wait(
+    held: &BTreeMap<String, Held>,
+    look_soon: bool,
+    lease: Duration,
+) -> bool {
+    let now = SystemTime::now();
+    look_soon
+        && held.values().filter(|c| !c.lost).all(|c| {
+            !crate::pool::plan::renew_due(&c.record, now, lease)
+                || crate::pool::plan::renew_may_wait(&c.record, now, lease)
+        })
+}
+
 /// A renewal due: the task, its renewed record, that record's new claim commit, and the claim
 /// commit it replaces (what the push expects).
 struct Due {

@@ -44,6 +44,14 @@ impl Running {
         self.since.is_empty()
     }
 
+    /// Whether the first running task is expected back within `within` from now (and not
+    /// overdue already: a task running late says nothing of when it comes back).
+    pub(super) fn look_within(&self, within: Duration) -> bool {
+        let now = Instant::now();
+        self.expected_back()
+            .is_some_and(|at| at > now && at.duration_since(now) <= within)
+    }
+
     /// When the first running task is expected back: its start plus how long the last task
     /// back ran. `None` when none runs, or none came back yet.
     pub(super) fn expected_back(&self) -> Option<Instant> {
@@ -207,6 +215,12 @@ mod tests {
         assert!(ran >= Duration::from_millis(30), "{ran:?}");
         let since = running.since[&2];
         assert_eq!(running.expected_back(), Some(since + ran));
+        assert!(running.look_within(ran + Duration::from_millis(10)));
+        assert!(!running.look_within(Duration::ZERO), "not that soon");
+        running
+            .since
+            .insert(2, Instant::now() - ran - Duration::from_millis(5));
+        assert!(!running.look_within(Duration::from_secs(60)), "overdue");
         running.came_back(2_u32, &mut free, &mut finished);
         assert_eq!(running.expected_back(), None, "nothing runs");
     }

@@ -324,7 +324,12 @@ impl Session {
                     }
                 }
                 // After the landings: a claim about to be deleted by its landing is not renewed.
-                renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
+                // Renewals due wait, while more than half their lease is left, for a look
+                // expected within a sixth of a lease (a task expected back): they ride its
+                // claims' push instead of a push of their own.
+                if !claims::renewals_may_wait(&held, running.look_within(lease / 6), lease) {
+                    renew_due(repo, remote, branch, &mut held, lease, &self.events)?;
+                }
                 // Done once nothing runs or waits to land, and a look found nothing to wait for
                 // (a failed look says nothing: the next one tries again).
                 let idle = looked && !held_elsewhere && !goes_on && !moved;
