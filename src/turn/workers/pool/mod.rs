@@ -143,10 +143,12 @@ impl Session {
             let mut turns_off = false;
             // The next look's fetch, when made ahead of it (`look.rs`).
             let mut fetches = Fetches::default();
+            // A task back that ended the last wait.
+            let mut got: Option<Back> = None;
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
-                if let Ok(back) = rx.try_recv() {
+                if let Some(back) = got.take().or_else(|| rx.try_recv().ok()) {
                     self.gather_fetching(
                         &mut running,
                         &rx,
@@ -359,16 +361,7 @@ impl Session {
                     wait
                 };
                 match rx.recv_timeout(wait) {
-                    Ok(back) => {
-                        self.gather_fetching(
-                            &mut running,
-                            &rx,
-                            back,
-                            (&mut free, &mut finished),
-                            &mut fetches,
-                            (remote, branch),
-                        );
-                    }
+                    Ok(back) => got = Some(back),
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
