@@ -102,10 +102,11 @@ fn sweep_claims(config: &crate::config::Config, repo: &Repo) -> Result<usize> {
         return Ok(0);
     };
     let board = crate::turn::workers::board_in(repo, &config.tasks_dir, &head)?;
+    let here = crate::process::Here::now();
     let claims = repo
         .seen_refs(&refs::tracked_claims(remote.name()))?
         .into_iter()
-        .map(|r| (r.name, plan::ClaimRef::read(r.sha, &r.message)))
+        .map(|r| (r.name, plan::ClaimRef::read(r.sha, &r.message, &here)))
         .collect();
     let view = plan::View {
         board: &board,

@@ -200,6 +200,7 @@ impl PoolReader {
             .seen_refs(&refs::tracked_claims(self.remote.name()))
         {
             Ok(found) => {
+                let here = crate::process::Here::now();
                 self.seen = found
                     .into_iter()
                     .filter(|r| {
@@ -207,7 +208,7 @@ impl PoolReader {
                     })
                     .map(|r| Seen {
                         why: ClaimRecord::parse(&r.message).err().map(|e| e.to_string()),
-                        claim: ClaimRef::read(r.sha, &r.message),
+                        claim: ClaimRef::read(r.sha, &r.message, &here),
                         task: r.name,
                     })
                     .collect();

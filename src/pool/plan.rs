@@ -40,11 +40,11 @@ pub(crate) struct ClaimRef {
 
 impl ClaimRef {
     /// The claim ref at `sha` whose commit message is `message`: its record parsed, and its
-    /// holder asked after on this machine.
+    /// holder asked after on this machine, `here`.
     #[must_use]
-    pub(crate) fn read(sha: String, message: &str) -> ClaimRef {
+    pub(crate) fn read(sha: String, message: &str, here: &crate::process::Here) -> ClaimRef {
         let record = ClaimRecord::parse(message).ok();
-        let ended = record.as_ref().is_some_and(|r| r.holder().has_ended());
+        let ended = record.as_ref().is_some_and(|r| r.holder().has_ended(here));
         ClaimRef { sha, record, ended }
     }
 

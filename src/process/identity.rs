@@ -62,20 +62,38 @@ impl Identity {
             id.is_alive() && id.boot_id == token.boot && id.start_ticks == token.ticks
         })
     }
+}
+
+/// Where this process runs, as start tokens name it: this boot and this pid namespace (read
+/// once, for judging many tokens).
+#[derive(Clone, Debug)]
+pub(crate) struct Here {
+    boot_id: String,
+    pid_ns: Option<u64>,
+}
+
+impl Here {
+    /// This process's boot and pid namespace, read now.
+    pub(crate) fn now() -> Here {
+        Here {
+            boot_id: procfs::boot_id(),
+            pid_ns: procfs::pid_namespace(),
+        }
+    }
 
     /// Whether the process `pid` whose start token is `token` is known to have ended: the token
     /// names this boot and this pid namespace, and pid `pid` is gone, a zombie, or a later
     /// process (another start time). `false` whenever that cannot be told — another machine,
     /// boot or namespace, a token without its namespace, or a `/proc` of another namespace —
     /// so a caller may act on `true` at once and must wait otherwise.
-    pub(crate) fn has_ended(pid: u32, token: &str) -> bool {
+    pub(crate) fn has_ended(&self, pid: u32, token: &str) -> bool {
         let (Some(token), Ok(pid)) = (Token::parse(token), i32::try_from(pid)) else {
             return false;
         };
-        if token.pid_ns.is_none() || token.pid_ns != procfs::pid_namespace() {
+        if token.pid_ns.is_none() || token.pid_ns != self.pid_ns {
             return false;
         }
-        if token.boot.is_empty() || token.boot != procfs::boot_id() {
+        if token.boot.is_empty() || token.boot != self.boot_id {
             return false;
         }
         match procfs::stat(pid) {
@@ -160,14 +178,14 @@ mod tests {
     fn only_a_process_of_this_boot_and_namespace_that_is_gone_has_ended() {
         let me = Identity::current().expect("own identity");
         let pid = u32::try_from(me.pid).expect("pid");
-        assert!(!Identity::has_ended(pid, &me.start_token()), "alive");
+        assert!(!Here::now().has_ended(pid, &me.start_token()), "alive");
         let mut child = std::process::Command::new("true").spawn().expect("spawn");
         let child_pid = child.id();
         let child_token =
             Identity::of(i32::try_from(child_pid).expect("pid")).map(|id| id.start_token());
         child.wait().expect("wait");
         if let Some(token) = child_token {
-            assert!(Identity::has_ended(child_pid, &token), "reaped");
+            assert!(Here::now().has_ended(child_pid, &token), "reaped");
         }
         let later = format!(
             "{}/{}/{}",
@@ -176,7 +194,7 @@ mod tests {
             procfs::pid_namespace().expect("namespace")
         );
         assert!(
-            Identity::has_ended(pid, &later),
+            Here::now().has_ended(pid, &later),
             "a pid reused by a later process"
         );
         let cannot_tell = [
@@ -190,7 +208,7 @@ mod tests {
             "garbage".to_owned(),
         ];
         for token in cannot_tell {
-            assert!(!Identity::has_ended(pid, &token), "{token}");
+            assert!(!Here::now().has_ended(pid, &token), "{token}");
         }
     }
 }

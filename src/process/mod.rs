@@ -20,7 +20,7 @@ pub(crate) use cgroup::RunCgroup;
 pub(crate) use group::{Group, wait_exit};
 pub(crate) use holders::{Holder, holders, holds};
 pub(crate) use host::{host_pid, hostname};
-pub(crate) use identity::Identity;
+pub(crate) use identity::{Here, Identity};
 pub(crate) use origin::in_agent_run;
 pub(crate) use record::{AgentRecord, end_leftovers};
 pub(crate) use sweep::{MARKER_VAR, RunProcesses, become_subreaper, end_run, spare, unspare};

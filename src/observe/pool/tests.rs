@@ -14,7 +14,7 @@ fn seen(task: &str, message: &str) -> Seen {
     Seen {
         task: task.to_owned(),
         why: ClaimRecord::parse(message).err().map(|e| e.to_string()),
-        claim: ClaimRef::read("0".repeat(40), message),
+        claim: ClaimRef::read("0".repeat(40), message, &crate::process::Here::now()),
     }
 }
 

@@ -79,10 +79,11 @@ impl Holder {
     }
 
     /// Whether this holder is a process of this machine's boot and pid namespace that has
-    /// ended ([`crate::process::Identity::has_ended`]): `false` whenever that cannot be told.
+    /// ended, judged from `here` ([`crate::process::Here::has_ended`]): `false` whenever that
+    /// cannot be told.
     #[must_use]
-    pub(crate) fn has_ended(&self) -> bool {
-        crate::process::Identity::has_ended(self.pid, &self.start)
+    pub(crate) fn has_ended(&self, here: &crate::process::Here) -> bool {
+        here.has_ended(self.pid, &self.start)
     }
 }
 

@@ -262,11 +262,12 @@ fn push_settled(
 
 /// The claims the last fetch saw, by task (refs that name no task are left out).
 pub(super) fn claims_seen(repo: &Repo, seen: &str) -> Result<BTreeMap<String, ClaimRef>> {
+    let here = crate::process::Here::now();
     Ok(repo
         .seen_refs(seen)?
         .into_iter()
         .filter(|r| refs::task_of_claim(&refs::claim(&r.name)).is_some())
-        .map(|r| (r.name, ClaimRef::read(r.sha, &r.message)))
+        .map(|r| (r.name, ClaimRef::read(r.sha, &r.message, &here)))
         .collect())
 }
 

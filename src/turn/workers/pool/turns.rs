@@ -95,7 +95,11 @@ impl Session {
             .into_iter()
             .find(|r| r.name == refs::TURN)
         {
-            Some(found) => Some(ClaimRef::read(found.sha, &found.message)),
+            Some(found) => Some(ClaimRef::read(
+                found.sha,
+                &found.message,
+                &crate::process::Here::now(),
+            )),
             None => None,
         };
         let over = turn_claim
