@@ -53,6 +53,58 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
     );
 }
 
+#[test]
+fn a_worker_takes_tasks_back_and_claims_more_while_its_train_is_pushed() {
+    let env = pool(&["a", "b", "c"], "");
+    env.seed.hook(
+        "ralph",
+        r#"before=$(ls "$TEST_CTL" | grep -c '^started-')
+touch "$TEST_CTL/started-$BATON_TASK"
+[ "$before" -eq 0 ] || sleep 0.3
+mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    // One slot; the first task ends at once, the others after 0.3 s. The first landing (the
+    // first task's train) is held at the remote until all three tasks have started, for at
+    // most five seconds: the second starts as that train leaves, and the third only if the
+    // worker takes the second back, and claims and starts the third, while its first train is
+    // still on its way.
+    let ctl = env.seed.ctl.display();
+    crate::common::write_script(
+        &env.remote.join("hooks"),
+        "pre-receive",
+        &format!(
+            r#"#!/bin/sh
+while read old new ref; do
+  if [ "$ref" = refs/heads/main ] && [ ! -e "{ctl}/held" ]; then
+    touch "{ctl}/held"
+    n=0
+    while [ "$(ls "{ctl}" | grep -c '^started-')" -lt 3 ] && [ $n -lt 100 ]; do
+      sleep 0.05; n=$((n + 1))
+    done
+    [ $n -lt 100 ] && echo "all started while the first train was held" > "{ctl}/verdict"
+  fi
+done
+exit 0
+"#
+        ),
+    );
+    let machine = clone_with_name(&env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", "1", "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(&env);
+    assert_eq!(landed.len(), 3, "{landed:?}");
+    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    assert_eq!(
+        std::fs::read_to_string(env.seed.ctl.join("verdict")).unwrap_or_default(),
+        "all started while the first train was held\n",
+        "the worker's thread waited for its train"
+    );
+}
+
 /// Has the remote log how many landings each push of the branch carries (first-parent commits
 /// added; read by [`branch_pushes`]) and hold the first such push for two seconds.
 fn hold_the_first_branch_push(env: &RoleEnv) {

@@ -82,6 +82,7 @@ pub(super) struct Train {
 /// What a train came to: the runs that ended (landed or not), the tasks a moved branch kept
 /// from landing (with their claims, for the next look), the landed or lost tasks whose
 /// branches to delete, and the head it landed.
+#[derive(Default)]
 pub(super) struct Arrived {
     ended: Vec<TaskRun>,
     again: Vec<(Back, Held)>,
@@ -219,9 +220,17 @@ pub(super) fn arrive(
         clean_up(at.repo, landed);
     }
     if let Some(head) = &arrived.landed {
-        // As git's own push does for a tracked branch: the next look plans from this head.
+        // As git's own push does for a tracked branch: the next look plans from this head —
+        // unless a look fetched past it while the train was on its way.
         let tracking = format!("refs/remotes/{}/{}", at.remote.name(), at.branch);
-        at.repo.set_ref(&tracking, head, "baton: a train landed")?;
+        let fetched = at.repo.ref_sha(&tracking)?;
+        let behind = match fetched.as_deref() {
+            Some(fetched) => fetched != head.as_str() && at.repo.is_ancestor(fetched, head)?,
+            None => true,
+        };
+        if behind {
+            at.repo.set_ref(&tracking, head, "baton: a train landed")?;
+        }
     }
     for (back, claim) in arrived.again {
         held.insert(back.task.clone(), claim);

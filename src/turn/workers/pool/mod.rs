@@ -18,6 +18,7 @@
 
 mod claims;
 mod gather;
+mod in_flight;
 mod items;
 mod land;
 mod look;
@@ -145,6 +146,13 @@ impl Session {
             let mut fetches = Fetches::default();
             // A task back that ended the last wait.
             let mut got: Option<Back> = None;
+            // The train on its way, if any (`in_flight.rs`).
+            let mut in_flight = in_flight::InFlight::default();
+            let lands = land::Lands {
+                repo,
+                remote,
+                branch,
+            };
             loop {
                 let stopping =
                     crate::executor::received_signal().is_some() || (options.once && started > 0);
@@ -158,6 +166,15 @@ impl Session {
                         (remote, branch),
                     );
                 }
+                // A train back: its landed tasks end, its refused ones board again. One that
+                // landed moved the branch: tasks that waited for the landed ones are open from
+                // there, so a worker with free slots looks again soon.
+                let hand = in_flight::Hand {
+                    finished: &mut finished,
+                    held: &mut held,
+                    runs: &mut runs,
+                };
+                let mut moved = in_flight.take_in(false, (self, &lands, &slot_locks), hand)?;
                 // Open tasks another worker holds: this one waits for them to land, or for a
                 // claim to run out (a dead worker) and takes the task over.
                 let mut held_elsewhere = false;
@@ -165,15 +182,14 @@ impl Session {
                 // every slot busy and nothing to land or check, there is nothing to look for.
                 // Tasks back that wait for more to board their train need no look of their own.
                 let held_back = !stopping && hold_until.is_some_and(|at| Instant::now() < at);
-                let look = !finished.is_empty() && !held_back || (!stopping && !free.is_empty());
+                let lands_now = !finished.is_empty() && !held_back && in_flight.is_none();
+                let look = lands_now || (!stopping && !free.is_empty());
                 // A failed look (a lock another git held, the network) is tried again next
                 // time: tasks back stay to land.
                 let looked = look && self.look(remote, branch, &mut fetches, &mut failed_looks)?;
                 // With `--wait`: whether the run goes on (no stop flag), so that an idle worker
                 // keeps looking.
                 let mut goes_on = false;
-                // Whether this look's train landed: the branch moved, open tasks may be new.
-                let mut moved = false;
 
                 if looked {
                     let shared = repo.ref_sha(&tracking)?.ok_or_else(|| {
@@ -182,7 +198,10 @@ impl Session {
                     let taking = !(stopping || options.once && started > 0);
                     goes_on = options.wait && self.run_goes_on(repo, &shared)?;
                     // A turn of this worker's actors, while none of its tasks runs or waits.
-                    let idle_here = running.is_empty() && finished.is_empty() && held.is_empty();
+                    let idle_here = running.is_empty()
+                        && finished.is_empty()
+                        && held.is_empty()
+                        && in_flight.is_none();
                     let wants_turn = taking && idle_here && !turns_off && !options.turns.is_empty();
                     let wants_tasks = taking && options.tasks && !free.is_empty();
                     // Every open task's file is read: only when something is to be taken.
@@ -224,11 +243,6 @@ impl Session {
                     // between this look's fetch and its push refuses it, so it does not wait
                     // for the claims' push and the new tasks' worktrees (which, for their
                     // part, do not wait for its merges and push).
-                    let lands = land::Lands {
-                        repo,
-                        remote,
-                        branch,
-                    };
                     let claiming = take::Look {
                         repo,
                         remote,
@@ -244,31 +258,19 @@ impl Session {
                     // With `completion.verify`, a task is verified in its slot's worktree as it
                     // boards, before the slot's next task takes the worktree: no wait.
                     let verifies = !self.config.completion.verify.is_empty();
-                    if !finished.is_empty() && !stopping && !verifies {
+                    if lands_now && !stopping && !verifies {
                         let more = !running.is_empty()
                             || wants_tasks && self.takes_any(&claiming, &tried, &held)?;
                         hold_until = land::holds(&finished, more).map(|left| Instant::now() + left);
                     }
-                    let train = if !finished.is_empty() && hold_until.is_none() {
+                    let train = if lands_now && hold_until.is_none() {
                         land::board_back(self, &lands, &mut finished, &mut held)?
                     } else {
                         None
                     };
-                    let departed = match train {
-                        Some(train) => {
-                            let own = repo.reopen()?;
-                            let track = land::Track::of(self, repo);
-                            Some(scope.spawn(move || {
-                                let at = land::Lands {
-                                    repo: &own,
-                                    remote,
-                                    branch,
-                                };
-                                train.run(&track, &at)
-                            }))
-                        }
-                        None => None,
-                    };
+                    if let Some(train) = train {
+                        in_flight.depart(scope, self, &lands, train)?;
+                    }
                     let mut taken = take::Taken::default();
                     if wants_tasks {
                         taken = self.take(&claiming, &tried, &mut free, &mut held)?;
@@ -304,21 +306,16 @@ impl Session {
                         task_job::spawn(scope, job, started_at, tx.clone());
                         running.started(claimed.slot);
                     }
-                    // A train that landed moved the branch: tasks that waited for the landed
-                    // ones are open from there, so a worker with free slots looks again soon.
-                    if let Some(departed) = departed {
-                        let arrived = departed
-                            .join()
-                            .map_err(|_| Error::failed("a pool worker's train panicked"))??;
-                        runs.extend(land::arrive(
-                            self,
-                            &lands,
-                            &slot_locks,
-                            arrived,
-                            &mut finished,
-                            &mut held,
-                        )?);
-                        moved = repo.ref_sha(&tracking)?.is_some_and(|head| head != shared);
+                    // With `completion.verify`, the worker waits for its train: a task back
+                    // meanwhile must board (and be verified in its slot's worktree) before its
+                    // slot's next task takes that worktree.
+                    if verifies {
+                        let hand = in_flight::Hand {
+                            finished: &mut finished,
+                            held: &mut held,
+                            runs: &mut runs,
+                        };
+                        moved |= in_flight.take_in(true, (self, &lands, &slot_locks), hand)?;
                     }
                     if let Err(e) = remote.push_each(&taken.releases) {
                         // A claim not released runs out with its lease.
@@ -335,7 +332,11 @@ impl Session {
                 // Done once nothing runs or waits to land, and a look found nothing to wait for
                 // (a failed look says nothing: the next one tries again).
                 let idle = looked && !held_elsewhere && !goes_on && !moved;
-                if running.is_empty() && finished.is_empty() && (stopping || idle) {
+                if running.is_empty()
+                    && finished.is_empty()
+                    && in_flight.is_none()
+                    && (stopping || idle)
+                {
                     break;
                 }
                 // Wait for a task to come back, or for the next look: soon when tasks wait to
@@ -343,7 +344,10 @@ impl Session {
                 let wait = if let Some(at) = hold_until.filter(|_| !moved) {
                     at.saturating_duration_since(Instant::now())
                         .min(options.poll)
-                } else if looked && (!finished.is_empty() || moved && !free.is_empty()) {
+                } else if looked
+                    && in_flight.is_none()
+                    && (!finished.is_empty() || moved && !free.is_empty())
+                {
                     streak::next_train_in(
                         finished
                             .iter()
@@ -360,8 +364,9 @@ impl Session {
                 } else {
                     wait
                 };
-                match rx.recv_timeout(wait) {
-                    Ok(back) => got = Some(back),
+                // A train on its way ends the wait too, soon after it is back.
+                match in_flight.wait(&rx, wait) {
+                    Ok(back) => got = back,
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
