@@ -1,6 +1,7 @@
 //! How a pool worker's tasks reach the shared branch (`docs/pool.md`, "Running and landing"):
 //! the tasks back since its last look land together in one push (a train of at most eight,
-//! the rest taking the next); a slot keeps its
+//! the rest taking the next), and the worker takes tasks back and claims more while its train
+//! is pushed; a slot keeps its
 //! worktree from task to task, each task starting clean (with `completion.verify`, a task back
 //! boards, and is verified in that worktree, before the slot's next task takes it); a look at
 //! a remote that is gone for a moment is tried again, never taken for "nothing to do".

@@ -10,8 +10,9 @@
 //! The worker works in *looks*: one fetch of the branch and the claims serves the claims for
 //! its free slots (one push, each claim its own compare-and-swap), whose tasks run at once, and
 //! then the landing of every task back since the last look (one train: a chain of merges, one
-//! atomic push). A task that comes back waits a little for the tasks that started with it
-//! (`gather.rs`), so that one look serves them all.
+//! atomic push, on a thread of its own, one train at a time; the worker goes on meanwhile and
+//! takes the train in once it is back, `in_flight.rs`). A task that comes back waits a little
+//! for the tasks that started with it (`gather.rs`), so that one look serves them all.
 //!
 //! The pool never writes the state file; each landing appends the task's journal line in its
 //! merge commit, so budgets and `baton stats` count pool tasks.
