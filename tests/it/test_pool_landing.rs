@@ -24,15 +24,7 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
     // Whatever comes back while the first landing is held waits for the next look, and lands
     // with the others in one push.
     hold_the_first_branch_push(&env);
-    let machine = clone_with_name(&env, "m1");
-    let mut cmd = machine.baton_cmd(&["work", "--slots", "3", "--poll-interval", "0.2s"]);
-    cmd.env("TEST_CLONE", &machine.root);
-    Daemon::spawn(cmd, &env.seed.ctl)
-        .wait(DEADLINE)
-        .expect_code(0);
-    let landed = landings(&env);
-    assert_eq!(landed.len(), 3, "{landed:?}");
-    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    one_worker_lands_each_once(&env, "3", 3);
     let pushes = branch_pushes(&env);
     assert_eq!(pushes.iter().sum::<u32>(), 3, "{pushes:?}");
     assert!(
@@ -71,34 +63,20 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
     // worker takes the second back, and claims and starts the third, while its first train is
     // still on its way.
     let ctl = env.seed.ctl.display();
-    crate::common::write_script(
-        &env.remote.join("hooks"),
-        "pre-receive",
+    on_branch_push(
+        &env,
         &format!(
-            r#"#!/bin/sh
-while read old new ref; do
-  if [ "$ref" = refs/heads/main ] && [ ! -e "{ctl}/held" ]; then
-    touch "{ctl}/held"
-    n=0
-    while [ "$(ls "{ctl}" | grep -c '^started-')" -lt 3 ] && [ $n -lt 100 ]; do
-      sleep 0.05; n=$((n + 1))
-    done
-    [ $n -lt 100 ] && echo "all started while the first train was held" > "{ctl}/verdict"
-  fi
-done
-exit 0
-"#
+            r#"if [ ! -e "{ctl}/held" ]; then
+  touch "{ctl}/held"
+  n=0
+  while [ "$(ls "{ctl}" | grep -c '^started-')" -lt 3 ] && [ $n -lt 100 ]; do
+    sleep 0.05; n=$((n + 1))
+  done
+  [ $n -lt 100 ] && echo "all started while the first train was held" > "{ctl}/verdict"
+fi"#
         ),
     );
-    let machine = clone_with_name(&env, "m1");
-    let mut cmd = machine.baton_cmd(&["work", "--slots", "1", "--poll-interval", "0.2s"]);
-    cmd.env("TEST_CLONE", &machine.root);
-    Daemon::spawn(cmd, &env.seed.ctl)
-        .wait(DEADLINE)
-        .expect_code(0);
-    let landed = landings(&env);
-    assert_eq!(landed.len(), 3, "{landed:?}");
-    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    one_worker_lands_each_once(&env, "1", 3);
     assert_eq!(
         std::fs::read_to_string(env.seed.ctl.join("verdict")).unwrap_or_default(),
         "all started while the first train was held\n",
@@ -106,23 +84,43 @@ exit 0
     );
 }
 
+/// Runs one worker with `slots` slots on a clone `m1` until it is done (exit 0), and checks
+/// that `tasks` tasks landed, each exactly once.
+fn one_worker_lands_each_once(env: &RoleEnv, slots: &str, tasks: usize) {
+    let machine = clone_with_name(env, "m1");
+    let mut cmd = machine.baton_cmd(&["work", "--slots", slots, "--poll-interval", "0.2s"]);
+    cmd.env("TEST_CLONE", &machine.root);
+    Daemon::spawn(cmd, &env.seed.ctl)
+        .wait(DEADLINE)
+        .expect_code(0);
+    let landed = landings(env);
+    assert_eq!(landed.len(), tasks, "{landed:?}");
+    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+}
+
 /// Has the remote log how many landings each push of the branch carries (first-parent commits
 /// added; read by [`branch_pushes`]) and hold the first such push for two seconds.
 fn hold_the_first_branch_push(env: &RoleEnv) {
+    let log = env.seed.ctl.join("branch-pushes");
+    on_branch_push(
+        env,
+        &format!(
+            r#"git rev-list --first-parent --count "$old..$new" >> "{log}"
+[ "$(wc -l < "{log}")" -eq 1 ] && sleep 2"#,
+            log = log.display()
+        ),
+    );
+}
+
+/// Has the remote's `pre-receive` hook run the shell `on_main` (with `$old` and `$new`) for
+/// each push of the branch, then take the push.
+fn on_branch_push(env: &RoleEnv, on_main: &str) {
     crate::common::write_script(
         &env.remote.join("hooks"),
         "pre-receive",
         &format!(
-            r#"#!/bin/sh
-while read old new ref; do
-  if [ "$ref" = refs/heads/main ]; then
-    git rev-list --first-parent --count "$old..$new" >> "{log}"
-    [ "$(wc -l < "{log}")" -eq 1 ] && sleep 2
-  fi
-done
-exit 0
-"#,
-            log = env.seed.ctl.join("branch-pushes").display()
+            "#!/bin/sh\nwhile read old new ref; do\n  if [ \"$ref\" = refs/heads/main ]; then\n\
+             {on_main}\n  fi\ndone\nexit 0\n"
         ),
     );
 }
@@ -152,15 +150,7 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
 "#,
     );
     hold_the_first_branch_push(&env);
-    let machine = clone_with_name(&env, "m1");
-    let mut cmd = machine.baton_cmd(&["work", "--slots", "10", "--poll-interval", "0.2s"]);
-    cmd.env("TEST_CLONE", &machine.root);
-    Daemon::spawn(cmd, &env.seed.ctl)
-        .wait(DEADLINE)
-        .expect_code(0);
-    let landed = landings(&env);
-    assert_eq!(landed.len(), 10, "{landed:?}");
-    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    one_worker_lands_each_once(&env, "10", 10);
     let pushes = branch_pushes(&env);
     assert_eq!(pushes.first(), Some(&1), "a alone first: {pushes:?}");
     assert_eq!(pushes.iter().sum::<u32>(), 10, "{pushes:?}");
