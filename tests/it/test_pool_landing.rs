@@ -249,10 +249,7 @@ fn with_verify_a_task_back_boards_before_its_slot_takes_the_next_task() {
     // worktree. Here one of the first two tasks ends at once while the other runs until the
     // third has started (in the slot the first left): had the first waited to board a fuller
     // train, its verify would find the worktree on the third task's branch.
-    let env = pool(
-        &["a", "b", "c"],
-        "completion:\n  verify:\n    - [\"true\"]\n",
-    );
+    let env = pool(&["a", "b", "c"], VERIFY);
     env.seed.hook(
         "ralph",
         r#"echo run >> "$TEST_CTL/runs-$BATON_TASK"
@@ -274,14 +271,42 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
     let landed = landings(&env);
     assert_eq!(landed.len(), 3, "{landed:?}\n{}", run.stdout);
     assert!(landed.values().all(|n| *n == 1), "{landed:?}");
-    for task in ["a", "b", "c"] {
+    each_ran_once(&env, &["a", "b", "c"]);
+}
+
+#[test]
+fn with_verify_a_task_back_while_a_train_is_pushed_boards_before_its_slot_takes_the_next() {
+    // One slot; the first task ends at once, the others after 0.3 s, and the remote holds the
+    // first train's push for 1.5 s. The second task comes back while that train is on its way:
+    // it must board (and be verified in the slot's worktree) before the third task takes the
+    // slot — so with `completion.verify` the worker waits for its train at the look.
+    let env = pool(&["a", "b", "c"], VERIFY);
+    env.seed.hook(
+        "ralph",
+        r#"echo run >> "$TEST_CTL/runs-$BATON_TASK"
+before=$(ls "$TEST_CTL" | grep -c '^runs-')
+[ "$before" -le 1 ] || sleep 0.3
+mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
+"#,
+    );
+    let ctl = env.seed.ctl.display();
+    on_branch_push(
+        &env,
+        &format!(r#"mkdir "{ctl}/held" 2>/dev/null && sleep 1.5"#),
+    );
+    one_worker_lands_each_once(&env, "1", 3);
+    each_ran_once(&env, &["a", "b", "c"]);
+}
+
+/// A configuration whose tasks are verified (by `true`) as they board.
+const VERIFY: &str = "completion:\n  verify:\n    - [\"true\"]\n";
+
+/// Checks that each of `tasks` ran once (the agent appends a line to `runs-<task>` in the
+/// test's control directory each time).
+fn each_ran_once(env: &RoleEnv, tasks: &[&str]) {
+    for task in tasks {
         let runs =
             std::fs::read_to_string(env.seed.ctl.join(format!("runs-{task}"))).unwrap_or_default();
-        assert_eq!(
-            runs.lines().count(),
-            1,
-            "task {task} ran once: {}",
-            run.stdout
-        );
+        assert_eq!(runs.lines().count(), 1, "task {task} ran once");
     }
 }
