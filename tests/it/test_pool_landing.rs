@@ -250,27 +250,17 @@ fn with_verify_a_task_back_boards_before_its_slot_takes_the_next_task() {
     // third has started (in the slot the first left): had the first waited to board a fuller
     // train, its verify would find the worktree on the third task's branch.
     let env = pool(&["a", "b", "c"], VERIFY);
-    env.seed.hook(
-        "ralph",
-        r#"echo run >> "$TEST_CTL/runs-$BATON_TASK"
-touch "$TEST_CTL/started-$BATON_TASK"
+    counted_tasks(
+        &env,
+        r#"touch "$TEST_CTL/started-$BATON_TASK"
 if mkdir "$TEST_CTL/slow" 2>/dev/null; then
   i=0
   while [ "$(ls "$TEST_CTL" | grep -c '^started-')" -lt 3 ] && [ $i -lt 300 ]; do
     sleep 0.1; i=$((i+1))
   done
-fi
-mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
-"#,
+fi"#,
     );
-    let machine = clone_with_name(&env, "m1");
-    let mut cmd = machine.baton_cmd(&["work", "--slots", "2", "--poll-interval", "0.2s"]);
-    cmd.env("TEST_CLONE", &machine.root);
-    let run = Daemon::spawn(cmd, &env.seed.ctl).wait(DEADLINE);
-    run.expect_code(0);
-    let landed = landings(&env);
-    assert_eq!(landed.len(), 3, "{landed:?}\n{}", run.stdout);
-    assert!(landed.values().all(|n| *n == 1), "{landed:?}");
+    one_worker_lands_each_once(&env, "2", 3);
     each_ran_once(&env, &["a", "b", "c"]);
 }
 
@@ -281,13 +271,10 @@ fn with_verify_a_task_back_while_a_train_is_pushed_boards_before_its_slot_takes_
     // it must board (and be verified in the slot's worktree) before the third task takes the
     // slot — so with `completion.verify` the worker waits for its train at the look.
     let env = pool(&["a", "b", "c"], VERIFY);
-    env.seed.hook(
-        "ralph",
-        r#"echo run >> "$TEST_CTL/runs-$BATON_TASK"
-before=$(ls "$TEST_CTL" | grep -c '^runs-')
-[ "$before" -le 1 ] || sleep 0.3
-mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
-"#,
+    counted_tasks(
+        &env,
+        r#"before=$(ls "$TEST_CTL" | grep -c '^runs-')
+[ "$before" -le 1 ] || sleep 0.3"#,
     );
     let ctl = env.seed.ctl.display();
     on_branch_push(
@@ -301,8 +288,17 @@ mkdir -p out && echo "$BATON_TASK" > "out/$BATON_TASK.txt"
 /// A configuration whose tasks are verified (by `true`) as they board.
 const VERIFY: &str = "completion:\n  verify:\n    - [\"true\"]\n";
 
-/// Checks that each of `tasks` ran once (the agent appends a line to `runs-<task>` in the
-/// test's control directory each time).
+/// Makes ralph's agent append a line to `runs-<task>` in the test's control directory (read by
+/// [`each_ran_once`]), run the shell lines `body`, and write `out/<task>.txt`.
+fn counted_tasks(env: &RoleEnv, body: &str) {
+    let script = format!(
+        "echo run >> \"$TEST_CTL/runs-$BATON_TASK\"\n{body}\n\
+         mkdir -p out && echo \"$BATON_TASK\" > \"out/$BATON_TASK.txt\"\n"
+    );
+    env.seed.hook("ralph", &script);
+}
+
+/// Checks that each of `tasks` ran once (see [`counted_tasks`]).
 fn each_ran_once(env: &RoleEnv, tasks: &[&str]) {
     for task in tasks {
         let runs =

@@ -6,22 +6,26 @@
 //! branch moved) boards the next look's train; a claim found taken over means another worker
 //! owns that task now: it leaves the train, its work kept on a backup ref, and the rest lands.
 //!
-//! Here: what each task that came back needs before it boards (its claim, a successful run,
-//! its branch, a green verify) and what happens to one that will not land; the train itself is
-//! [`train`]'s, the read of where a task stands [`standing`]'s.
+//! Here: a train's way from its boarding on the worker's thread ([`board_back`]) through its
+//! run on its own ([`Train::run`]) to its arrival back ([`arrive`]), and what happens to a task
+//! that will not land. What each task that came back needs before it boards (its claim, a
+//! successful run, its branch, a green verify) is [`boarding`]'s; the train's merges and push
+//! [`train`]'s; the read of where a task stands [`standing`]'s; when a train leaves
+//! [`leaves`]'s.
 use crate::error::Result;
 use crate::git::{Remote, Repo};
 use crate::journal::TaskRun;
 use crate::pool::push::{self, RefUpdate};
 use crate::pool::refs;
 use crate::turn::Session;
-use crate::turn::subject::pool_land_message;
 use crate::turn::workers::pool::{Back, Held};
 
+mod boarding;
 mod leaves;
 mod standing;
 mod train;
 
+use boarding::{Boarded, board};
 pub(super) use leaves::holds;
 use standing::standing;
 pub(super) use train::Track;
@@ -242,104 +246,6 @@ pub(super) fn arrive(
             .start_every(at.repo.workdir(), HOUSEKEEPING_EVERY);
     }
     Ok(arrived.ended)
-}
-
-/// Whether a task that came back boards the train, or ends here.
-enum Boarded {
-    Car(Box<Car>),
-    Ended(Box<(Back, TaskRun)>),
-}
-
-/// Checks a task that came back before it boards: it needs its claim, a successful run, its
-/// branch, and (with `completion.verify`) a green verify of the shared head merged into it.
-/// A task that will not land queues its claim's release.
-fn board(
-    session: &Session,
-    repo: &Repo,
-    remote: &Remote,
-    shared: &str,
-    back: Back,
-    claim: Option<Held>,
-    releases: &mut Vec<RefUpdate>,
-) -> Result<Boarded> {
-    let mut run = TaskRun::new(&back.ran.worker.name, &back.task, &back.branch);
-    run.duration_ms = crate::turn::workers::millis_since(back.ran.started);
-    let relative = |p: &std::path::Path| {
-        session
-            .config
-            .relative(p)
-            .unwrap_or_else(|| p.to_string_lossy().into_owned())
-    };
-    let Some(claim) = claim else {
-        run.error = Some("no claim held".to_owned());
-        return Ok(Boarded::Ended(Box::new((back, run))));
-    };
-    run.claim_ms = claim.claim_ms;
-    let done = match &back.ran.result {
-        Ok(done) => done,
-        Err(failure) => {
-            run.agent.clone_from(&failure.agent);
-            run.log = failure.log.as_deref().map(relative).unwrap_or_default();
-            run.error = Some(failure.failure.to_string());
-            release(releases, &back.task, &claim);
-            return Ok(Boarded::Ended(Box::new((back, run))));
-        }
-    };
-    run.agent.clone_from(&done.agent);
-    run.log = relative(&done.log);
-    run.usage = done.receipt.usage.clone();
-    run.attempts = done.receipt.attempts.max(1);
-    let Some(mut tip) = repo.branch_tip(&back.branch)? else {
-        run.error = Some(format!("branch `{}` is gone", back.branch));
-        release(releases, &back.task, &claim);
-        return Ok(Boarded::Ended(Box::new((back, run))));
-    };
-    if claim.lost {
-        keep_backup(repo, remote, &back.task, &claim, &tip, &mut run)?;
-        return Ok(Boarded::Ended(Box::new((back, run))));
-    }
-    if let Some(verified) = &back.verified {
-        // Verified at an earlier look, whose train the remote refused.
-        tip.clone_from(verified);
-    } else if !session.config.completion.verify.is_empty() {
-        // Verified on the shared head this look fetched, merged into the worker's branch in
-        // its worktree; a train that has to merge again onto a newer head lands that merge.
-        let mut keep = session.baton_paths(repo);
-        keep.push(format!(
-            "{}/",
-            repo.relative(&session.config.tasks_dir).unwrap_or_default()
-        ));
-        match crate::turn::workers::land::verify_merged(
-            session,
-            repo,
-            done,
-            &mut run,
-            &back.worktree,
-            shared,
-            &tip,
-            &keep,
-        )? {
-            Some(verified) => tip = verified,
-            None => {
-                release(releases, &back.task, &claim);
-                return Ok(Boarded::Ended(Box::new((back, run))));
-            }
-        }
-    }
-    let message = pool_land_message(
-        back.ran.turn_iteration,
-        &run.worker,
-        &back.task,
-        &back.branch,
-        claim.record.claim_id(),
-    );
-    Ok(Boarded::Car(Box::new(Car {
-        back,
-        claim,
-        run,
-        tip,
-        message,
-    })))
 }
 
 /// Deletes a landed task's branch (its commits are the merge's second parent), leaving the
