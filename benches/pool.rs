@@ -14,9 +14,10 @@
 //! 2. Effective parallelism: tasks per second of the pool over one worker's alone (one clone,
 //!    one slot, measured in the same run), next to the slots (target ≥ 0.8 × slots).
 //! 3. Claim latency (each task's `claim_ms` from the journal: the push that claimed it, which
-//!    may carry several claims): p50 / p99 next to the floor, a raw `git push` of a new ref to
-//!    the same remote, measured in the same run twice — while the pool runs (one probe push
-//!    every half second, under the same load as the claims) and idle afterwards.
+//!    may carry several claims): p50 / p99 next to the floor, a raw `git push` of what a fresh
+//!    claim pushes (a new commit to a new ref, expected absent) to the same remote, measured in
+//!    the same run twice — while the pool runs (one probe push every half second, under the
+//!    same load as the claims) and idle afterwards.
 
 mod support;
 
@@ -165,11 +166,28 @@ fn claim_times(bare: &Path) -> Vec<f64> {
         .collect()
 }
 
-/// A raw `git push` of `probe`'s HEAD to a new ref `refs/bench/<name>` of its remote (ms).
+/// Git's empty tree, which a claim commit has too.
+const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+/// A raw `git push` of what a fresh claim pushes — a new commit (of the empty tree, made
+/// before the clock starts) to a new ref `refs/bench/<name>` of `probe`'s remote, expected
+/// absent — (ms).
 fn raw_push(probe: &Path, name: &str) -> f64 {
+    let made = git(probe, &["commit-tree", "-m", name, EMPTY_TREE])
+        .output()
+        .expect("spawn git commit-tree");
+    assert!(made.status.success(), "git commit-tree: {made:?}");
+    let commit = String::from_utf8_lossy(&made.stdout).trim().to_owned();
+    let to = format!("refs/bench/{name}");
     let took = run(&mut git(
         probe,
-        &["push", "-q", "origin", &format!("HEAD:refs/bench/{name}")],
+        &[
+            "push",
+            "-q",
+            &format!("--force-with-lease={to}:"),
+            "origin",
+            &format!("{commit}:{to}"),
+        ],
     ));
     took.as_secs_f64() * 1000.0
 }
@@ -344,7 +362,7 @@ fn measure(place: &Path) {
         );
     }
 
-    // The floor of a claim, idle: a raw push of a new ref to the same remote.
+    // The floor of a claim, idle: a raw push of a new commit to a new ref of the same remote.
     let floor: Vec<f64> = (0..20)
         .map(|i| raw_push(&probe_clone, &format!("idle-{i}")))
         .collect();
@@ -356,14 +374,14 @@ fn measure(place: &Path) {
         percentile(claims, 0.99),
     );
     println!(
-        "  floor, raw `git push` of a new ref while the pool runs: p50 {:.1} ms, p99 {:.1} ms \
+        "  floor, raw `git push` of a new commit to a new ref while the pool runs: p50 {:.1} ms, p99 {:.1} ms \
          over {} pushes",
         percentile(loaded_floor.clone(), 0.5),
         percentile(loaded_floor.clone(), 0.99),
         loaded_floor.len()
     );
     println!(
-        "  floor, raw `git push` of a new ref, idle: p50 {:.1} ms, p99 {:.1} ms",
+        "  floor, raw `git push` of a new commit to a new ref, idle: p50 {:.1} ms, p99 {:.1} ms",
         percentile(floor.clone(), 0.5),
         percentile(floor, 0.99)
     );

@@ -42,17 +42,16 @@ pub(crate) fn git(cwd: &Path, args: &[&str]) -> Command {
 }
 
 /// Runs `cmd` to its end (stdout discarded), panicking on failure with the end of its stderr;
-/// returns its wall time.
+/// returns its wall time (the command's alone: not the file its stderr goes to).
 pub(crate) fn run(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
     let err = tempfile::tempfile().expect("stderr file");
-    let status = cmd
-        .stdout(Stdio::null())
-        .stderr(err.try_clone().expect("stderr file"))
-        .status()
-        .expect("spawn");
+    cmd.stdout(Stdio::null())
+        .stderr(err.try_clone().expect("stderr file"));
+    let start = Instant::now();
+    let status = cmd.status().expect("spawn");
+    let took = start.elapsed();
     check(cmd, status, err);
-    start.elapsed()
+    took
 }
 
 /// Panics unless `status` is a success, with the last lines `cmd` wrote to `err`.
