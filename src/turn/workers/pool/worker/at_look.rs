@@ -81,14 +81,18 @@ impl Worker<'_, '_> {
         if lands_now && self.hold_until.is_none() {
             train = land::board_back(session, &given.lands, &mut self.finished, &mut self.held)?;
         }
-        let mut taken = take::Taken::default();
-        if wants_tasks {
-            taken = session.take(&claiming, &self.tried, &mut self.free, &mut self.held)?;
-        }
+        let taken = if wants_tasks {
+            session.take(&claiming, &self.tried, &mut self.free, &mut self.held)
+        } else {
+            Ok(take::Taken::default())
+        };
+        // The boarded train leaves even when the claims failed (a local git error, which ends
+        // the worker): its tasks' claims are no longer renewed, so it is its last chance.
         if let Some(train) = train {
             self.in_flight
                 .depart(self.scope, session, &given.lands, train)?;
         }
+        let mut taken = taken?;
         pass.held_elsewhere = taken.held_elsewhere;
         self.start(std::mem::take(&mut taken.pending), &shared)?;
         // With `completion.verify`, the worker waits for its train: a task back meanwhile
