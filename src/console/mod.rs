@@ -1,10 +1,10 @@
 //! The console: Baton's own progress lines (`[turn] …`, `[sync] …`) on stdout and notices on
-//! stderr. Commands print their own output with [`say!`] / [`note!`]; the layers under them
-//! (turn, modes, git, executor) emit events instead ([`info_line!`], [`warn_line!`] for lines
+//! stderr. Commands print their own output with `say!` / `note!`; the layers under them
+//! (turn, modes, git, executor) emit events instead (`info_line!`, `warn_line!` for lines
 //! that are not a phase), which the console subscriber of [`crate::events`] prints.
 //!
 //! A console that cannot be written (a pipe closed by `| head`, a full disk behind a redirect)
-//! must never stop or crash a run that is half-way through a turn, so [`say!`] and [`note!`]
+//! must never stop or crash a run that is half-way through a turn, so `say!` and `note!`
 //! drop write errors (the standard `println!` panics on them). Commands whose only job is their
 //! output (`route`, `status`, `stats`, `logs`, `check`) write with `writeln!` and `?` instead:
 //! a closed pipe ends them quietly with exit 0 ([`stdout_closed`], [`crate::error::report`]).

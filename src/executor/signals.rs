@@ -4,7 +4,7 @@
 //! detached baton has no terminal at all (uv `child.rs`): we forward both signals ourselves.
 //! A background thread (signal-hook's iterator, a self-pipe underneath) receives them, stores
 //! the first one for [`received_signal`], and sends it to every group in the registry; a second
-//! signal sends SIGKILL instead. Each [`run`](super::run) registers its group together with a
+//! signal sends SIGKILL instead. Each [`run`](fn@super::run) registers its group together with a
 //! callback that wakes its wait loop, and unregisters when the group is gone.
 
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};

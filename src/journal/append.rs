@@ -15,7 +15,7 @@ impl Journal {
     /// Appends `entry` as one line (creating the segment and its directory), then
     /// `sync_data`. Before writing, a torn last line (a crash or a full disk mid-write) is
     /// repaired — ended with a newline when it is a whole JSON value, cut off otherwise — and
-    /// the current segment is archived when the line would take it past [`SEGMENT_BYTES`]. A
+    /// the current segment is archived when the line would take it past [`SEGMENT_BYTES`](super::SEGMENT_BYTES). A
     /// failed write (a full disk: a short write, then `ENOSPC`) is undone by truncating the
     /// segment back to its length before, so no partial line stays for the next line to be
     /// glued onto. Neither the segment nor the archive directory is written through a symlink:

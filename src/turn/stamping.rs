@@ -117,7 +117,7 @@ impl Workspace {
         Ok(())
     }
 
-    /// Finishes what a run that died left in the turn record (see [`record`]): applies a
+    /// Finishes what a run that died left in the turn record (see [`super::record`]): applies a
     /// decided stamp, or, for a turn that never got one, restores the running marker when the
     /// state file is unreadable or gone, so that the turn runs again. Says what it did. Call it
     /// once at start, holding the runner lock and before the state is read.

@@ -62,7 +62,7 @@ pub(crate) struct Limit {
     pub(crate) resets_at: Option<SystemTime>,
 }
 
-/// What the agent reported about its turn, gathered by [`Adapter::finish`].
+/// What the agent reported about its turn, gathered by [`Adapter::finish`](super::Adapter::finish).
 ///
 /// Precedence for the caller: `auth` means the turn failed and a person must log the agent
 /// in; a `limit` means wait and rerun; else `transient` means retry; else `reported_error`

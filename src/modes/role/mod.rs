@@ -226,7 +226,7 @@ fn rewound_own_claim(repo: &Repo, sync: &RoleSync, actors: &[Actor]) -> Result<b
 }
 
 /// In role mode every state write of Baton is committed, and agents' writes are ignored, so a
-/// state file that differs from HEAD at start (after [`Session::recover`]) is the running marker
+/// state file that differs from HEAD at start (after [`Workspace::recover`](crate::turn::Workspace::recover)) is the running marker
 /// of a run killed before its claim commit. It would block the fast-forward to the remote, so
 /// it is restored from HEAD (the turn runs again); a stop flag found in it is kept as a stop
 /// request, so it is published rather than lost.

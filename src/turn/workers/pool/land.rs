@@ -10,7 +10,7 @@
 //! run on its own ([`Train::run`]) to its arrival back ([`arrive`]), and what happens to a task
 //! that will not land. What each task that came back needs before it boards (its claim, a
 //! successful run, its branch, a green verify) is [`boarding`]'s; the train's merges and push
-//! [`train`]'s; the read of where a task stands [`standing`]'s; when a train leaves
+//! [`train`]'s; the read of where a task stands [`standing`](mod@standing)'s; when a train leaves
 //! [`leaves`]'s.
 use crate::error::Result;
 use crate::git::{Remote, Repo};
