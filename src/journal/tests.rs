@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use super::*;
+use crate::state::Actor;
 
 pub(super) fn entry(iteration: u64) -> JournalEntry {
     JournalEntry {
