@@ -1,7 +1,8 @@
-//! `baton stats [--json] [--branch NAME]`: what the journal says the run cost — turns, tokens,
+//! `baton stats [--json] [--branch NAME]…`: what the journal says the run cost — turns, tokens,
 //! cost, wall time and outcomes, in total and by actor, prompt, agent and iteration (see
 //! `crate::journal::Summary`). Only what agents reported is summed. `--branch` sums the journal
-//! as committed at another branch's tip (a fork's, a rewind's backup ref), to compare them.
+//! as committed at another branch's tip (a fork's, a rewind's backup ref); given more than
+//! once, it compares the branches: their totals side by side.
 
 use std::io::Write;
 
@@ -21,9 +22,11 @@ pub struct StatsArgs {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub iterations: usize,
     /// Sum the journal as committed at this branch's tip (or any ref or commit), read from
-    /// git rather than the workspace's files: what another line of work cost.
+    /// git rather than the workspace's files: what another line of work cost. Given more than
+    /// once, the branches' totals side by side (`--json`: `{"branches": [{"branch",
+    /// "commit", "total", "by_actor", …}]}`, in the order given).
     #[arg(long, value_name = "NAME")]
-    pub branch: Option<String>,
+    pub branch: Vec<String>,
 }
 
 /// Sums the journal and prints it.
@@ -32,9 +35,10 @@ pub struct StatsArgs {
 /// Config and journal errors; a closed stdout is a quiet exit 0.
 pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
     let config = load_workspace(global, Overrides::default())?.config;
-    let summary = match &args.branch {
-        Some(name) => summary_at(&config, name)?,
-        None => Journal::new(config.journal_file.clone()).summary_kept_in(&run_dir(&config))?,
+    let summary = match args.branch.as_slice() {
+        [] => Journal::new(config.journal_file.clone()).summary_kept_in(&run_dir(&config))?,
+        [name] => summary_at(&config, name)?.summary,
+        names => return compare(&config, names, args.json),
     };
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -45,11 +49,52 @@ pub(crate) fn cmd_stats(global: &GlobalArgs, args: &StatsArgs) -> Result<()> {
     print_text(&mut out, &summary, args.iterations)
 }
 
+/// One branch's sums, as `--json` prints them beside the others'.
+#[derive(serde::Serialize)]
+struct AtBranch<'a> {
+    /// The name given.
+    branch: &'a str,
+    /// Its tip (40 hex digits).
+    commit: String,
+    #[serde(flatten)]
+    summary: Summary,
+}
+
+/// Prints the totals of `names`' journals side by side: one row a branch, in the order given
+/// (each branch's whole journal: turns before a fork count on both sides).
+///
+/// # Errors
+/// As [`summary_at`], for any name, before anything is printed.
+fn compare(config: &crate::config::Config, names: &[String], json: bool) -> Result<()> {
+    let branches = names
+        .iter()
+        .map(|name| summary_at(config, name))
+        .collect::<Result<Vec<_>>>()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "branches": branches }))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "the journal at each branch's tip (its whole history: turns before a fork count on both \
+         sides)"
+    )?;
+    table(
+        &mut out,
+        "branch",
+        branches
+            .iter()
+            .map(|at| (at.branch.to_owned(), &at.summary.total)),
+    )
+}
+
 /// The sums of the journal as committed at branch (or ref, or commit) `name`'s tip.
 ///
 /// # Errors
 /// A usage error (exit 2) without git or for a name that names nothing; git errors.
-fn summary_at(config: &crate::config::Config, name: &str) -> Result<Summary> {
+fn summary_at<'a>(config: &crate::config::Config, name: &'a str) -> Result<AtBranch<'a>> {
     let Some(repo) = crate::git::Repo::discover(&config.root)? else {
         return Err(Error::usage(
             "--branch reads the journal from git, and this workspace is not in a git repository",
@@ -61,7 +106,11 @@ fn summary_at(config: &crate::config::Config, name: &str) -> Result<Summary> {
     for line in crate::travel::journal_at(&repo, &tip, &rel)? {
         summary.add(&line.entry);
     }
-    Ok(summary)
+    Ok(AtBranch {
+        branch: name,
+        commit: tip,
+        summary,
+    })
 }
 
 /// Where the journal's sums are kept between commands: the workspace's run directory (see

@@ -145,6 +145,40 @@ fn fork_makes_a_branch_whose_state_journal_and_tree_are_the_stamps() {
     assert_eq!(turns("main"), 6);
     assert_eq!(turns("alt"), 6);
     assert_eq!(turns(&stamp), 4);
+    // Compared in one command: a row a branch, in the order given.
+    let both = env.baton(&["stats", "--branch", &stamp, "--branch", "alt"]);
+    both.expect_code(0);
+    let rows: Vec<&str> = both
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("branch"))
+        .skip(1)
+        .collect();
+    assert_eq!(rows.len(), 2, "{}", both.stdout);
+    assert!(rows[0].starts_with(&stamp[..12]), "{}", both.stdout);
+    assert_eq!(
+        rows[0].split_whitespace().nth(1),
+        Some("4"),
+        "{}",
+        both.stdout
+    );
+    assert!(rows[1].starts_with("alt "), "{}", both.stdout);
+    assert_eq!(
+        rows[1].split_whitespace().nth(1),
+        Some("6"),
+        "{}",
+        both.stdout
+    );
+    let json = env.baton(&["stats", "--json", "--branch", "main", "--branch", "alt"]);
+    json.expect_code(0);
+    let json: Value = serde_json::from_str(&json.stdout).expect("stats json");
+    let branches = json["branches"].as_array().expect("branches");
+    assert_eq!(branches.len(), 2);
+    assert_eq!(branches[0]["branch"], "main");
+    assert_eq!(branches[1]["branch"], "alt");
+    assert_eq!(branches[1]["commit"], env.git(&["rev-parse", "alt"]).trim());
+    assert_eq!(branches[1]["total"]["turns"], 6);
+    assert!(branches[0]["by_actor"].is_object(), "{json}");
     assert_ne!(
         env.git(&["rev-parse", "alt"]),
         env.git(&["rev-parse", "main"])
@@ -166,6 +200,10 @@ fn fork_makes_a_branch_whose_state_journal_and_tree_are_the_stamps() {
         "{}",
         unknown.stderr
     );
+    // One unknown name among several: exit 2 and nothing printed.
+    let one_unknown = env.baton(&["stats", "--branch", "main", "--branch", "nope"]);
+    one_unknown.expect_code(2);
+    assert_eq!(one_unknown.stdout, "", "{}", one_unknown.stdout);
 }
 
 #[test]
