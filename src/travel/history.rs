@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::{JournalLine, Line};
-use crate::journal::{JournalEntry, TaskRun};
+use super::{JournalLine, Line, Stamp};
+use crate::journal::{JournalEntry, Landing, TaskRun};
 
 /// A journal's turns and a branch's rewinds (`baton history --json`).
 #[derive(Clone, Debug, Serialize)]
@@ -100,10 +100,7 @@ impl History {
     ) -> History {
         let turns: Vec<TurnRow> = (1..)
             .zip(journal)
-            .map(|(n, l)| {
-                let stamp = line.and_then(|line| line.stamp_of(&l.bytes));
-                row(n, &l.entry, stamp.map(|s| (s.sha.clone(), s.at)))
-            })
+            .map(|(n, l)| row(n, &l.entry, line.and_then(|line| line.stamp_of(&l.bytes))))
             .collect();
         let rewinds = line.map_or_else(Vec::new, |line| {
             line.rewinds
@@ -161,8 +158,10 @@ pub(crate) enum Row<'h> {
     Rewind(&'h RewindRow),
 }
 
-fn row(n: u64, entry: &JournalEntry, stamp: Option<(String, usize)>) -> TurnRow {
-    let (stamp, at) = stamp.unzip();
+/// A turn's row; `stamp` is the commit that wrote its line. A pool worker's line cannot name
+/// the merge it is written in: its landed task's merge is that commit.
+fn row(n: u64, entry: &JournalEntry, stamp: Option<&Stamp>) -> TurnRow {
+    let merged_in = stamp.filter(|s| s.landing).map(|s| s.sha.as_str());
     TurnRow {
         n,
         iteration: entry.iteration,
@@ -175,18 +174,23 @@ fn row(n: u64, entry: &JournalEntry, stamp: Option<(String, usize)>) -> TurnRow 
         cost_usd: entry.usage.cost_usd,
         head_before: entry.head_before.clone(),
         head_after: entry.head_after.clone(),
-        stamp,
-        tasks: entry.tasks.iter().map(task).collect(),
-        at,
+        stamp: stamp.map(|s| s.sha.clone()),
+        tasks: entry.tasks.iter().map(|run| task(run, merged_in)).collect(),
+        at: stamp.map(|s| s.at),
     }
 }
 
-fn task(run: &TaskRun) -> TaskRow {
+/// A task's row; `merged_in` is the pool landing its line was written in, if it was.
+fn task(run: &TaskRun, merged_in: Option<&str>) -> TaskRow {
+    let landed = run.landing == Landing::Landed;
     TaskRow {
         worker: run.worker.clone(),
         task: run.task.clone(),
         landing: run.landing.to_string(),
         branch: run.branch.clone(),
-        merge: run.merge.clone(),
+        merge: run
+            .merge
+            .clone()
+            .or_else(|| merged_in.filter(|_| landed).map(str::to_owned)),
     }
 }

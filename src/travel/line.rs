@@ -8,15 +8,18 @@ use super::JournalLine;
 use crate::error::Result;
 use crate::git::Repo;
 use crate::journal::segment_lines;
-use crate::turn::subject::{is_stamp_subject, rewound_to, subject_of};
+use crate::turn::subject::{is_pool_landing, is_stamp_subject, rewound_to, subject_of};
 
-/// A stamp commit: the commit that wrote one journal line.
+/// A stamp commit: the commit that wrote one journal line — a turn's stamp, or a pool
+/// worker's landing (the merge that recorded its task).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Stamp {
     /// Full SHA.
     pub(crate) sha: String,
     /// Its subject.
     pub(crate) subject: String,
+    /// Whether it is a pool worker's landing: the merge of the task its line records.
+    pub(crate) landing: bool,
     /// Its place on the line (0: the oldest commit).
     pub(crate) at: usize,
     /// The journal line it wrote.
@@ -83,9 +86,11 @@ impl Line {
                     before: commit.parent.clone(),
                     to,
                 });
-            } else if let (true, true, Some(blob)) = (
+            } else if let (true, Some(landing), Some(blob)) = (
                 changed,
-                is_stamp_subject(&commit.message),
+                is_pool_landing(&commit.message)
+                    .then_some(true)
+                    .or_else(|| is_stamp_subject(&commit.message).then_some(false)),
                 commit.blob.as_deref(),
             ) {
                 let segment = repo.blob(blob)?;
@@ -96,6 +101,7 @@ impl Line {
                     line.stamps.push(Stamp {
                         sha: commit.sha.clone(),
                         subject: subject.clone(),
+                        landing,
                         at,
                         line: JournalLine {
                             bytes: bytes.to_vec(),

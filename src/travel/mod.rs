@@ -5,8 +5,9 @@
 //! **Which commit stamped a turn** is read from the history itself, exactly: along the
 //! first-parent line of a branch, commit C stamped the journal line L when C changed the
 //! journal's current segment against its first parent, C's subject is a stamp's (`[SYNC i=N]
-//! actor=…`, see [`crate::turn::subject::is_stamp_subject`]), the segment ends with L at C,
-//! and no earlier commit of the line ended it with L. A journal line is told from another by
+//! actor=…`, see [`crate::turn::subject::is_stamp_subject`]) or C is a pool worker's landing,
+//! whose merge writes its task's line (see [`crate::turn::subject::is_pool_landing`]), the
+//! segment ends with L at C, and no earlier commit of the line ended it with L. A journal line is told from another by
 //! its bytes (its times, generation and heads make each one unique). This costs one tree
 //! lookup per commit of the line and one segment read (at most 64 KiB) per stamp, whatever the
 //! number of turns; `head_after` alone would not do, as a role-mode stamp replayed onto a

@@ -233,6 +233,15 @@ pub(crate) fn is_stamp_subject(message: &str) -> bool {
     !it.is_empty() && it.bytes().all(|b| b.is_ascii_digit()) && !rest.ends_with(" status=running")
 }
 
+/// Whether `message` is a pool worker's landing ([`pool_land_message`]: a `[LAND i=<it>] …`
+/// subject and the `Baton-Task-Claim` trailer), whose merge appends its task's journal line —
+/// the commit that records that task, as a stamp records a turn.
+#[must_use]
+pub(crate) fn is_pool_landing(message: &str) -> bool {
+    subject_of(message).starts_with("[LAND i=")
+        && crate::pool::claim::landed_claim(message).is_some()
+}
+
 /// The first line of a commit message (what events and consoles show).
 #[must_use]
 pub(crate) fn subject_of(message: &str) -> &str {

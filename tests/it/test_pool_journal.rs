@@ -78,3 +78,64 @@ fn pool_landings_archive_a_full_journal_segment_and_keep_every_line() {
         stats.stdout
     );
 }
+
+#[test]
+fn history_lists_each_pool_task_with_its_worker_and_the_landing_that_recorded_it() {
+    let env = RoleEnv::new();
+    env.seed.hook(
+        "ralph",
+        "mkdir -p out && echo \"$BATON_TASK\" > \"out/$BATON_TASK.txt\"\n",
+    );
+    env.seed.write("tasks/a.md", "task a\n");
+    env.seed.write("tasks/b.md", "task b\n");
+    env.seed.commit_all("two tasks");
+    env.seed.git(&["push", "-q", "origin", "main"]);
+    let machine = env.another_clone("m1");
+    work(&env, &machine);
+
+    // Read on another clone: each task is a turn of the history, recorded by the merge that
+    // landed it (a pool task's journal line is written in its landing).
+    let laptop = env.another_clone("laptop");
+    let run = laptop.baton(&["history", "--json"]);
+    run.expect_code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("history json");
+    let turns = json["turns"].as_array().expect("turns");
+    assert_eq!(turns.len(), 2, "{}", run.stdout);
+    let mut seen = Vec::new();
+    for turn in turns {
+        let stamp = turn["stamp"].as_str().expect("a landing recorded it");
+        let task = &turn["tasks"][0];
+        let id = task["task"].as_str().expect("task id");
+        assert_eq!(task["landing"], "landed");
+        assert_eq!(task["merge"].as_str(), Some(stamp), "{}", run.stdout);
+        assert!(
+            task["worker"]
+                .as_str()
+                .is_some_and(|w| w.starts_with("ralph-")),
+            "{}",
+            run.stdout
+        );
+        let subject = laptop.git(&["log", "-1", "--format=%s", stamp]);
+        assert!(
+            subject.starts_with("[LAND i=") && subject.contains(&format!(": task {id} (")),
+            "{subject}"
+        );
+        seen.push(id.to_owned());
+    }
+    seen.sort();
+    assert_eq!(seen, ["a", "b"]);
+    let text = laptop.baton(&["history"]);
+    text.expect_code(0);
+    assert!(
+        text.stdout.contains("task a: landed, merge "),
+        "{}",
+        text.stdout
+    );
+
+    // A pool task's landing is a place to go back to, as a turn's stamp is.
+    let first = turns[0]["stamp"].as_str().expect("stamp").to_owned();
+    laptop
+        .baton(&["fork", &first, "--branch", "after-one"])
+        .expect_code(0);
+    assert_eq!(laptop.git(&["rev-parse", "after-one"]).trim(), first);
+}

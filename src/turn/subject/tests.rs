@@ -90,6 +90,20 @@ fn a_pool_landing_names_its_task_and_claim() {
         Some("0123456789abcdef")
     );
     assert_eq!(marks(&message), Marks::default(), "no role-mode claim");
+    // It records its task's journal line; a workers step's landing (its turn's stamp records
+    // the line), a stamp and a subject alone do not count as one.
+    assert!(is_pool_landing(&message));
+    assert!(!is_stamp_subject(&message));
+    assert!(!is_pool_landing(&land_message(
+        3,
+        "ralph-2",
+        Some("a"),
+        "b"
+    )));
+    assert!(!is_pool_landing("[LAND i=3] ralph-2: task a (b)"));
+    assert!(!is_pool_landing(
+        "[SYNC i=3] actor=ralph\n\nBaton-Task-Claim: 0123456789abcdef\n"
+    ));
 }
 
 #[test]
