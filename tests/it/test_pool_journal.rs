@@ -16,18 +16,28 @@ fn work(env: &RoleEnv, clone: &TestEnv) {
     .expect_code(0);
 }
 
-#[test]
-fn pool_landings_archive_a_full_journal_segment_and_keep_every_line() {
+/// A remote with `tasks` open (`tasks/<id>.md`), whose ralph writes `out/<task>.txt`, and a
+/// machine that worked them all.
+fn worked(tasks: &[&str]) -> (RoleEnv, TestEnv) {
     let env = RoleEnv::new();
     env.seed.hook(
         "ralph",
         "mkdir -p out && echo \"$BATON_TASK\" > \"out/$BATON_TASK.txt\"\n",
     );
-    env.seed.write("tasks/first.md", "the first task\n");
-    env.seed.commit_all("a task");
+    for task in tasks {
+        env.seed
+            .write(&format!("tasks/{task}.md"), &format!("task {task}\n"));
+    }
+    env.seed.commit_all("tasks");
     env.seed.git(&["push", "-q", "origin", "main"]);
     let machine = env.another_clone("m1");
     work(&env, &machine);
+    (env, machine)
+}
+
+#[test]
+fn pool_landings_archive_a_full_journal_segment_and_keep_every_line() {
+    let (env, machine) = worked(&["first"]);
     // The journal now holds the first task's line: a laptop fills the current segment close
     // to its size with copies of it (64 KiB), and adds two tasks.
     let laptop = env.another_clone("laptop");
@@ -81,17 +91,7 @@ fn pool_landings_archive_a_full_journal_segment_and_keep_every_line() {
 
 #[test]
 fn history_lists_each_pool_task_with_its_worker_and_the_landing_that_recorded_it() {
-    let env = RoleEnv::new();
-    env.seed.hook(
-        "ralph",
-        "mkdir -p out && echo \"$BATON_TASK\" > \"out/$BATON_TASK.txt\"\n",
-    );
-    env.seed.write("tasks/a.md", "task a\n");
-    env.seed.write("tasks/b.md", "task b\n");
-    env.seed.commit_all("two tasks");
-    env.seed.git(&["push", "-q", "origin", "main"]);
-    let machine = env.another_clone("m1");
-    work(&env, &machine);
+    let (env, _machine) = worked(&["a", "b"]);
 
     // Read on another clone: each task is a turn of the history, recorded by the merge that
     // landed it (a pool task's journal line is written in its landing).
