@@ -26,6 +26,16 @@ pub(crate) struct Stamp {
     pub(crate) line: JournalLine,
 }
 
+/// Whether a commit with `message` may write a journal line: `Some(false)` for a turn's stamp,
+/// `Some(true)` for a pool worker's landing, `None` for any other commit.
+fn recorder(message: &str) -> Option<bool> {
+    if is_pool_landing(message) {
+        Some(true)
+    } else {
+        is_stamp_subject(message).then_some(false)
+    }
+}
+
 /// A rewind's commit on the line (`baton rewind`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RewindCommit {
@@ -86,13 +96,9 @@ impl Line {
                     before: commit.parent.clone(),
                     to,
                 });
-            } else if let (true, Some(landing), Some(blob)) = (
-                changed,
-                is_pool_landing(&commit.message)
-                    .then_some(true)
-                    .or_else(|| is_stamp_subject(&commit.message).then_some(false)),
-                commit.blob.as_deref(),
-            ) {
+            } else if let (true, Some(landing), Some(blob)) =
+                (changed, recorder(&commit.message), commit.blob.as_deref())
+            {
                 let segment = repo.blob(blob)?;
                 if let Some((bytes, entry)) = segment_lines(&segment).last()
                     && !line.by_line.contains_key(bytes)
